@@ -1,0 +1,34 @@
+// swift-tools-version:6.1
+// Sprig: a static-memory validating DNS resolver for home routers.
+// Dependency direction is top to bottom only (see ../shared/DESIGN.md §3):
+//   sprigd, sprig → Config, Crypto, Platform, DNSWire → C modules.
+import PackageDescription
+
+let package = Package(
+    name: "Sprig",
+    products: [
+        .executable(name: "sprigd", targets: ["sprigd"]),
+        .executable(name: "sprig", targets: ["sprig"]),
+    ],
+    targets: [
+        // C shim compiled by each board's own C compiler: libc constants,
+        // struct layouts and syscalls stay on the C side.
+        .target(name: "CPlatform", path: "Sources/CPlatform"),
+        .systemLibrary(name: "CMbedTLS", path: "Sources/CMbedTLS"),
+        .target(name: "Platform", dependencies: ["CPlatform"]),
+        .target(name: "DNSWire"),
+        .target(name: "Config"),
+        .target(name: "Crypto", dependencies: ["CMbedTLS"]),
+        .executableTarget(
+            name: "sprigd",
+            dependencies: ["Platform", "DNSWire", "Config"]),
+        .executableTarget(
+            name: "sprig",
+            dependencies: ["Platform", "DNSWire", "Config"]),
+
+        .testTarget(name: "DNSWireTests", dependencies: ["DNSWire"]),
+        .testTarget(name: "ConfigTests", dependencies: ["Config"]),
+        .testTarget(name: "PlatformTests", dependencies: ["Platform"]),
+        .testTarget(name: "CryptoTests", dependencies: ["Crypto"]),
+    ]
+)

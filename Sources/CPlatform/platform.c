@@ -1,0 +1,410 @@
+/* CPlatform implementation: see include/CPlatform.h for the contract. */
+#define _GNU_SOURCE
+#include "CPlatform.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <netinet/in.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/random.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+/* A syscall result as Sprig returns it: the value, or -errno. */
+static int sp_result(int rc) { return rc < 0 ? -errno : rc; }
+#define SP_ERR(x) sp_result(x)
+
+int sp_errno_class(int err) {
+    switch (err) {
+    case EAGAIN: return SP_E_AGAIN;
+#if EWOULDBLOCK != EAGAIN
+    case EWOULDBLOCK: return SP_E_AGAIN;
+#endif
+    case EINTR: return SP_E_INTR;
+    case EINPROGRESS: return SP_E_INPROGRESS;
+    case ECONNREFUSED: return SP_E_CONNREFUSED;
+    case EADDRINUSE: return SP_E_ADDRINUSE;
+    case EACCES: case EPERM: return SP_E_ACCES;
+    case ENOENT: return SP_E_NOENT;
+    case EFBIG: case EMSGSIZE: return SP_E_TOOBIG;
+    case EADDRNOTAVAIL: return SP_E_ADDRNOTAVAIL;
+    case ECONNRESET: return SP_E_CONNRESET;
+    case EPIPE: return SP_E_PIPE;
+    case EINVAL: return SP_E_INVAL;
+    default: return SP_E_OTHER;
+    }
+}
+
+const char *sp_strerror(int err) { return strerror(err); }
+
+/* ---- addresses ---- */
+
+static socklen_t to_sockaddr(const sp_addr *a, struct sockaddr_storage *ss) {
+    memset(ss, 0, sizeof *ss);
+    if (a->family == SP_AF_INET4) {
+        struct sockaddr_in *s = (struct sockaddr_in *)ss;
+        s->sin_family = AF_INET;
+        s->sin_port = htons(a->port);
+        memcpy(&s->sin_addr, a->bytes, 4);
+        return sizeof *s;
+    }
+    struct sockaddr_in6 *s = (struct sockaddr_in6 *)ss;
+    s->sin6_family = AF_INET6;
+    s->sin6_port = htons(a->port);
+    s->sin6_scope_id = a->scope_id;
+    memcpy(&s->sin6_addr, a->bytes, 16);
+    return sizeof *s;
+}
+
+static void from_sockaddr(const struct sockaddr_storage *ss, sp_addr *a) {
+    memset(a, 0, sizeof *a);
+    if (ss->ss_family == AF_INET) {
+        const struct sockaddr_in *s = (const struct sockaddr_in *)ss;
+        a->family = SP_AF_INET4;
+        a->port = ntohs(s->sin_port);
+        memcpy(a->bytes, &s->sin_addr, 4);
+    } else if (ss->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *s = (const struct sockaddr_in6 *)ss;
+        a->family = SP_AF_INET6;
+        a->port = ntohs(s->sin6_port);
+        a->scope_id = s->sin6_scope_id;
+        memcpy(a->bytes, &s->sin6_addr, 16);
+    }
+}
+
+int sp_parse_addr(const char *text, sp_addr *out) {
+    memset(out, 0, sizeof *out);
+    if (inet_pton(AF_INET, text, out->bytes) == 1) { out->family = SP_AF_INET4; return 0; }
+    if (inet_pton(AF_INET6, text, out->bytes) == 1) { out->family = SP_AF_INET6; return 0; }
+    return -EINVAL;
+}
+
+int sp_format_addr(const sp_addr *a, char *out, size_t cap) {
+    int af = a->family == SP_AF_INET4 ? AF_INET : AF_INET6;
+    if (inet_ntop(af, a->bytes, out, (socklen_t)cap) == NULL) return -errno;
+    return (int)strlen(out);
+}
+
+/* ---- sockets ---- */
+
+static int open_socket(int family, int type) {
+    int af = family == SP_AF_INET4 ? AF_INET : AF_INET6;
+    return SP_ERR(socket(af, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+}
+
+int sp_socket_udp(int family) { return open_socket(family, SOCK_DGRAM); }
+int sp_socket_tcp(int family) { return open_socket(family, SOCK_STREAM); }
+
+int sp_bind(int fd, const sp_addr *addr) {
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (addr->family == SP_AF_INET6)
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    struct sockaddr_storage ss;
+    socklen_t len = to_sockaddr(addr, &ss);
+    return SP_ERR(bind(fd, (struct sockaddr *)&ss, len));
+}
+
+int sp_listen(int fd, int backlog) { return SP_ERR(listen(fd, backlog)); }
+
+int sp_accept(int fd, sp_addr *peer) {
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    int c = accept4(fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (c < 0) return -errno;
+    if (peer) from_sockaddr(&ss, peer);
+    return c;
+}
+
+int sp_connect(int fd, const sp_addr *to) {
+    struct sockaddr_storage ss;
+    socklen_t len = to_sockaddr(to, &ss);
+    return SP_ERR(connect(fd, (struct sockaddr *)&ss, len));
+}
+
+int sp_socket_error(int fd) {
+    int err = 0;
+    socklen_t len = sizeof err;
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) return -errno;
+    return -err;
+}
+
+int sp_local_addr(int fd, sp_addr *out) {
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0) return -errno;
+    from_sockaddr(&ss, out);
+    return 0;
+}
+
+int sp_set_recv_buffer(int fd, int bytes) {
+    return SP_ERR(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes));
+}
+
+long sp_recvfrom(int fd, uint8_t *buf, size_t cap, sp_addr *from) {
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    ssize_t n = recvfrom(fd, buf, cap, MSG_TRUNC, (struct sockaddr *)&ss, &len);
+    if (n < 0) return -errno;
+    if (from) from_sockaddr(&ss, from);
+    return (long)n;   /* may exceed cap: the datagram was truncated */
+}
+
+long sp_sendto(int fd, const uint8_t *buf, size_t len, const sp_addr *to) {
+    struct sockaddr_storage ss;
+    socklen_t sl = to_sockaddr(to, &ss);
+    ssize_t n = sendto(fd, buf, len, MSG_NOSIGNAL, (struct sockaddr *)&ss, sl);
+    return n < 0 ? -errno : (long)n;
+}
+
+long sp_read(int fd, uint8_t *buf, size_t cap) {
+    ssize_t n = read(fd, buf, cap);
+    return n < 0 ? -errno : (long)n;
+}
+
+long sp_write(int fd, const uint8_t *buf, size_t len) {
+    ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+    if (n < 0 && errno == ENOTSOCK) n = write(fd, buf, len);
+    return n < 0 ? -errno : (long)n;
+}
+
+int sp_close(int fd) { return SP_ERR(close(fd)); }
+
+/* ---- epoll and signals ---- */
+
+int sp_epoll_create(void) { return SP_ERR(epoll_create1(EPOLL_CLOEXEC)); }
+
+static uint32_t to_epoll(uint32_t ev) {
+    uint32_t e = 0;
+    if (ev & SP_EV_IN) e |= EPOLLIN;
+    if (ev & SP_EV_OUT) e |= EPOLLOUT;
+    return e;
+}
+
+int sp_epoll_ctl(int ep, int op, int fd, uint32_t events, uint64_t token) {
+    struct epoll_event e;
+    memset(&e, 0, sizeof e);
+    e.events = to_epoll(events);
+    e.data.u64 = token;
+    int o = op == SP_EPOLL_ADD ? EPOLL_CTL_ADD : op == SP_EPOLL_MOD ? EPOLL_CTL_MOD : EPOLL_CTL_DEL;
+    return SP_ERR(epoll_ctl(ep, o, fd, &e));
+}
+
+#define SP_EPOLL_BATCH 64
+int sp_epoll_wait(int ep, sp_event *events, int capacity, int timeout_ms) {
+    struct epoll_event raw[SP_EPOLL_BATCH];
+    if (capacity > SP_EPOLL_BATCH) capacity = SP_EPOLL_BATCH;
+    int n = epoll_wait(ep, raw, capacity, timeout_ms);
+    if (n < 0) return -errno;
+    for (int i = 0; i < n; i++) {
+        uint32_t e = 0;
+        if (raw[i].events & EPOLLIN) e |= SP_EV_IN;
+        if (raw[i].events & EPOLLOUT) e |= SP_EV_OUT;
+        if (raw[i].events & EPOLLERR) e |= SP_EV_ERR;
+        if (raw[i].events & (EPOLLHUP | EPOLLRDHUP)) e |= SP_EV_HUP;
+        events[i].token = raw[i].data.u64;
+        events[i].events = e;
+        events[i].reserved = 0;
+    }
+    return n;
+}
+
+static int to_signo(int s) {
+    switch (s) {
+    case SP_SIG_HUP: return SIGHUP;
+    case SP_SIG_TERM: return SIGTERM;
+    case SP_SIG_INT: return SIGINT;
+    case SP_SIG_USR1: return SIGUSR1;
+    case SP_SIG_USR2: return SIGUSR2;
+    default: return 0;
+    }
+}
+
+int sp_signalfd_open(void) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGUSR1);
+    sigaddset(&set, SIGUSR2);
+    if (sigprocmask(SIG_BLOCK, &set, NULL) < 0) return -errno;
+    signal(SIGPIPE, SIG_IGN);
+    return SP_ERR(signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC));
+}
+
+int sp_signalfd_read(int fd) {
+    struct signalfd_siginfo info;
+    ssize_t n = read(fd, &info, sizeof info);
+    if (n < 0) return errno == EAGAIN ? SP_SIG_NONE : -errno;
+    if (n != (ssize_t)sizeof info) return SP_SIG_NONE;
+    switch ((int)info.ssi_signo) {
+    case SIGHUP: return SP_SIG_HUP;
+    case SIGTERM: return SP_SIG_TERM;
+    case SIGINT: return SP_SIG_INT;
+    case SIGUSR1: return SP_SIG_USR1;
+    case SIGUSR2: return SP_SIG_USR2;
+    default: return SP_SIG_NONE;
+    }
+}
+
+int sp_raise(int sp_sig) {
+    int s = to_signo(sp_sig);
+    return s ? SP_ERR(kill(getpid(), s)) : -EINVAL;
+}
+
+/* ---- clocks and randomness ---- */
+
+int64_t sp_monotonic_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int64_t sp_realtime_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec;
+}
+
+int sp_random(uint8_t *buf, size_t len) {
+    size_t done = 0;
+    while (done < len) {
+        ssize_t n = getrandom(buf + done, len - done, 0);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return -errno;
+        }
+        done += (size_t)n;
+    }
+    return 0;
+}
+
+/* ---- files ---- */
+
+int sp_file_read(const char *path, uint8_t *buf, size_t cap, size_t *len) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -errno;
+    size_t total = 0;
+    for (;;) {
+        if (total == cap) {
+            uint8_t probe;
+            ssize_t extra = read(fd, &probe, 1);
+            close(fd);
+            return extra > 0 ? -EFBIG : (*len = total, 0);
+        }
+        ssize_t n = read(fd, buf + total, cap - total);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            int e = errno;
+            close(fd);
+            return -e;
+        }
+        if (n == 0) break;
+        total += (size_t)n;
+    }
+    close(fd);
+    *len = total;
+    return 0;
+}
+
+int sp_file_replace(const char *path, const uint8_t *data, size_t len) {
+    char tmp[4096];
+    int w = snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    if (w < 0 || (size_t)w >= sizeof tmp) return -ENAMETOOLONG;
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return -errno;
+    size_t done = 0;
+    while (done < len) {
+        ssize_t n = write(fd, data + done, len - done);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            int e = errno;
+            close(fd);
+            unlink(tmp);
+            return -e;
+        }
+        done += (size_t)n;
+    }
+    if (fsync(fd) < 0) { int e = errno; close(fd); unlink(tmp); return -e; }
+    close(fd);
+    if (rename(tmp, path) < 0) { int e = errno; unlink(tmp); return -e; }
+    /* Make the rename itself durable. */
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash == dir) slash[1] = 0;
+    else if (slash) *slash = 0;
+    else snprintf(dir, sizeof dir, ".");
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) { fsync(dfd); close(dfd); }
+    return 0;
+}
+
+int sp_file_exists(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+int sp_file_remove(const char *path) { return SP_ERR(unlink(path)); }
+
+/* ---- logging ---- */
+
+static int log_to_syslog;
+
+void sp_log_open(const char *ident, int to_syslog) {
+    log_to_syslog = to_syslog;
+    if (to_syslog) openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+void sp_log(int level, const uint8_t *msg, size_t len) {
+    if (len > 1024) len = 1024;
+    if (log_to_syslog) {
+        syslog(level, "%.*s", (int)len, (const char *)msg);
+        return;
+    }
+    static const char *names[] = {"", "", "", "error", "warning", "notice", "info", "debug"};
+    const char *name = level >= 0 && level <= 7 ? names[level] : "";
+    dprintf(2, "sprig[%s]: %.*s\n", name, (int)len, (const char *)msg);
+}
+
+void sp_write_out(int fd, const uint8_t *msg, size_t len) {
+    size_t done = 0;
+    while (done < len) {
+        ssize_t n = write(fd, msg + done, len - done);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return;
+        }
+        done += (size_t)n;
+    }
+}
+
+/* ---- process ---- */
+
+int sp_drop_privileges(const char *user) {
+    struct passwd *pw = getpwnam(user);
+    if (!pw) return -ENOENT;
+    if (setgroups(0, NULL) < 0 && errno != EPERM) return -errno;
+    if (setgid(pw->pw_gid) < 0) return -errno;
+    if (setuid(pw->pw_uid) < 0) return -errno;
+    if (setuid(0) == 0) return -EPERM;   /* must not be able to regain root */
+    return 0;
+}
+
+int sp_is_root(void) { return geteuid() == 0; }
+int sp_getpid(void) { return (int)getpid(); }
+int sp_daemonize(void) { return SP_ERR(daemon(0, 0)); }
+void sp_exit(int status) { exit(status); }
+const char *sp_getenv(const char *name) { return getenv(name); }

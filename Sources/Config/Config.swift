@@ -1,0 +1,2 @@
+// Config: UCI parser → typed, validated configuration.
+public enum ConfigModule {}

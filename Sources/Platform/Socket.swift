@@ -1,0 +1,74 @@
+import CPlatform
+
+/// Non-blocking socket system calls. A socket is its file descriptor; the
+/// owner (a listener or connection slot in a fixed pool) closes it.
+public enum Socket {
+    public static func udp(ipv6: Bool) throws(Errno) -> Int32 {
+        try Errno.check(sp_socket_udp(ipv6 ? Int32(SP_AF_INET6) : Int32(SP_AF_INET4)))
+    }
+
+    public static func tcp(ipv6: Bool) throws(Errno) -> Int32 {
+        try Errno.check(sp_socket_tcp(ipv6 ? Int32(SP_AF_INET6) : Int32(SP_AF_INET4)))
+    }
+
+    public static func bind(_ fd: Int32, _ address: Address) throws(Errno) {
+        var a = address.raw
+        _ = try Errno.check(sp_bind(fd, &a))
+    }
+
+    public static func listen(_ fd: Int32, backlog: Int32) throws(Errno) {
+        _ = try Errno.check(sp_listen(fd, backlog))
+    }
+
+    /// Accepts one connection; the new socket is non-blocking.
+    public static func accept(_ fd: Int32, peer: inout Address) throws(Errno) -> Int32 {
+        try Errno.check(sp_accept(fd, &peer.raw))
+    }
+
+    /// Starts a connection; `.inProgress` is the normal non-blocking outcome.
+    public static func connect(_ fd: Int32, _ address: Address) throws(Errno) {
+        var a = address.raw
+        _ = try Errno.check(sp_connect(fd, &a))
+    }
+
+    /// The pending error of a socket (after a non-blocking connect), if any.
+    public static func pendingError(_ fd: Int32) -> Errno? {
+        let rc = sp_socket_error(fd)
+        return rc < 0 ? Errno(code: -rc) : nil
+    }
+
+    public static func localAddress(_ fd: Int32) throws(Errno) -> Address {
+        var a = Address()
+        _ = try Errno.check(sp_local_addr(fd, &a.raw))
+        return a
+    }
+
+    /// Receives one datagram into `buffer`. The returned count may exceed
+    /// the buffer's size: the datagram was longer and has been truncated.
+    public static func receive(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer,
+                               from: inout Address) throws(Errno) -> Int {
+        let p = buffer.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        return try Errno.check(sp_recvfrom(fd, p, buffer.count, &from.raw))
+    }
+
+    public static func send(_ fd: Int32, _ bytes: UnsafeRawBufferPointer,
+                            to: Address) throws(Errno) -> Int {
+        var a = to.raw
+        let p = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        return try Errno.check(sp_sendto(fd, p, bytes.count, &a))
+    }
+
+    public static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int {
+        let p = buffer.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        return try Errno.check(sp_read(fd, p, buffer.count))
+    }
+
+    public static func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) throws(Errno) -> Int {
+        let p = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        return try Errno.check(sp_write(fd, p, bytes.count))
+    }
+
+    public static func close(_ fd: Int32) {
+        _ = sp_close(fd)
+    }
+}

@@ -1,0 +1,134 @@
+import CPlatform
+
+/// Clocks. The monotonic clock drives timers; wall-clock time is only for
+/// DNSSEC validity and is not trusted until known good (DESIGN.md §2.8).
+public enum Clock {
+    public static func monotonicNs() -> Int64 { sp_monotonic_ns() }
+    public static func monotonicMs() -> Int64 { sp_monotonic_ns() / 1_000_000 }
+    public static func realtimeSeconds() -> Int64 { sp_realtime_s() }
+}
+
+/// Kernel randomness (getrandom) for query IDs, ports and seeds.
+public enum Random {
+    public static func fill(_ buffer: UnsafeMutableRawBufferPointer) throws(Errno) {
+        guard let base = buffer.baseAddress, buffer.count > 0 else { return }
+        _ = try Errno.check(sp_random(base.assumingMemoryBound(to: UInt8.self), buffer.count))
+    }
+
+    public static func uint64() throws(Errno) -> UInt64 {
+        var value: UInt64 = 0
+        let result = withUnsafeMutableBytes(of: &value) { b in
+            Result { () throws(Errno) in try fill(b) }
+        }
+        try result.get()
+        return value
+    }
+}
+
+/// Whole-file reads into caller buffers and crash-safe replacement.
+public enum File {
+    /// Reads `path` into `buffer`; `.tooBig` if it does not fit.
+    public static func read(_ path: String, into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int {
+        var length = 0
+        let rc = path.withCString { p in
+            sp_file_read(p, buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), buffer.count, &length)
+        }
+        _ = try Errno.check(rc)
+        return length
+    }
+
+    /// Reads a whole file of at most `limit` bytes into a new array
+    /// (start-up and control paths only: this allocates).
+    public static func readAll(_ path: String, limit: Int) throws(Errno) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: limit)
+        let result = bytes.withUnsafeMutableBytes { b in
+            Result { () throws(Errno) -> Int in try read(path, into: b) }
+        }
+        let n = try result.get()
+        bytes.removeLast(limit - n)
+        return bytes
+    }
+
+    /// Writes `path.tmp`, fsyncs, renames over `path` and fsyncs the folder:
+    /// readers see the old file or the new one, never a torn one.
+    public static func replace(_ path: String, with bytes: UnsafeRawBufferPointer) throws(Errno) {
+        let rc = path.withCString { p in
+            sp_file_replace(p, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count)
+        }
+        _ = try Errno.check(rc)
+    }
+
+    public static func exists(_ path: String) -> Bool {
+        path.withCString { sp_file_exists($0) } != 0
+    }
+
+    public static func remove(_ path: String) {
+        _ = path.withCString { sp_file_remove($0) }
+    }
+}
+
+/// Log levels in syslog order.
+public enum LogLevel: Int32, Comparable {
+    case error = 3, warning = 4, notice = 5, info = 6, debug = 7
+    public static func < (a: LogLevel, b: LogLevel) -> Bool { a.rawValue < b.rawValue }
+}
+
+/// Logging to syslog or stderr, filtered by level.
+public enum Log {
+    nonisolated(unsafe) public static var threshold: LogLevel = .info
+
+    public static func open(ident: StaticString, syslog: Bool) {
+        sp_log_open(UnsafeRawPointer(ident.utf8Start).assumingMemoryBound(to: CChar.self), syslog ? 1 : 0)
+    }
+
+    public static func write(_ level: LogLevel, _ message: String) {
+        if level > threshold { return }
+        var text = message
+        text.withUTF8 { sp_log(level.rawValue, $0.baseAddress, $0.count) }
+    }
+
+    public static func error(_ m: String) { write(.error, m) }
+    public static func warning(_ m: String) { write(.warning, m) }
+    public static func notice(_ m: String) { write(.notice, m) }
+    public static func info(_ m: String) { write(.info, m) }
+    public static func debug(_ m: String) { write(.debug, m) }
+}
+
+/// Plain output for command-line tools.
+public enum Output {
+    public static func out(_ text: String) { emit(1, text) }
+    public static func err(_ text: String) { emit(2, text) }
+
+    static func emit(_ fd: Int32, _ text: String) {
+        var t = text
+        t.withUTF8 { sp_write_out(fd, $0.baseAddress, $0.count) }
+    }
+}
+
+/// Process-level operations.
+public enum Process {
+    public static var isRoot: Bool { sp_is_root() != 0 }
+    public static var id: Int32 { sp_getpid() }
+
+    /// Switches to `user` for good (setgroups, setgid, setuid) and checks
+    /// that root cannot be regained.
+    public static func dropPrivileges(to user: String) throws(Errno) {
+        _ = try Errno.check(user.withCString { sp_drop_privileges($0) })
+    }
+
+    public static func daemonize() throws(Errno) {
+        _ = try Errno.check(sp_daemonize())
+    }
+
+    public static func exit(_ status: Int32) -> Never {
+        sp_exit(status)
+        fatalError("exit returned")
+    }
+
+    public static func environment(_ name: String) -> String? {
+        name.withCString { p in
+            guard let v = sp_getenv(p) else { return nil }
+            return String(cString: v)
+        }
+    }
+}

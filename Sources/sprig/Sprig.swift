@@ -1,0 +1,32 @@
+// sprig: the operator CLI (check-config, stats, …).
+// Never: runs resolution; it reads files and talks to sprigd's control socket.
+import Platform
+
+@_cdecl("sprig_entry")
+public func sprigMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> Int32 {
+    var args: [String] = []
+    for i in 1..<Int(max(argc, 1)) {
+        if let p = argv[i] { args.append(String(cString: p)) }
+    }
+    return CLI.run(arguments: args)
+}
+
+enum CLI {
+    static let usage = """
+        usage: sprig COMMAND
+          check-config FILE   validate a UCI config; print errors (exit 1) or the effective config
+
+        """
+
+    static func run(arguments: [String]) -> Int32 {
+        guard let command = arguments.first else { Output.err(usage); return 2 }
+        switch command {
+        case "-h", "--help", "help":
+            Output.out(usage)
+            return 0
+        default:
+            Output.err("sprig: unknown command '\(command)'\n" + usage)
+            return 2
+        }
+    }
+}
