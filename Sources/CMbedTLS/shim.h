@@ -1,6 +1,208 @@
-/* mbedTLS headers Sprig uses (libmbedtls-dev; 2.28 on Debian 12, 3.x on OpenWrt). */
+/* mbedTLS headers Sprig uses (libmbedtls-dev; 2.28 on Debian 12, 3.x on OpenWrt),
+ * plus the small inline glue that Crypto calls.
+ *
+ * Why glue in C: the 2.x and 3.x APIs differ (sha*_ret vs sha*, rsa_init and
+ * pkcs1 verify arguments), and the MIPS build lowers Swift→C calls with another
+ * target's ABI (BUILD-NOTES.md), so every function here takes only pointers and
+ * size_t/int scalars; mbedTLS contexts live on the C stack inside the function.
+ * No function here keeps state between calls. */
+#ifndef SPRIG_CMBEDTLS_SHIM_H
+#define SPRIG_CMBEDTLS_SHIM_H
+
+#include <stddef.h>
+#include <string.h>
 #include <mbedtls/version.h>
 #include <mbedtls/sha1.h>
 #include <mbedtls/sha256.h>
 #include <mbedtls/sha512.h>
 #include <mbedtls/ssl.h>
+#include <mbedtls/md.h>
+#include <mbedtls/bignum.h>
+#include <mbedtls/rsa.h>
+#include <mbedtls/ecp.h>
+#include <mbedtls/ecdsa.h>
+
+/* Outcomes shared with Crypto's SignatureResult. */
+#define SPRIG_VERIFY_VALID 0
+#define SPRIG_VERIFY_INVALID 1
+#define SPRIG_VERIFY_MALFORMED_KEY 2
+#define SPRIG_VERIFY_MALFORMED_SIGNATURE 3
+#define SPRIG_VERIFY_UNSUPPORTED 4
+
+/* Digest kinds the verifiers hash with. */
+#define SPRIG_HASH_SHA1 1
+#define SPRIG_HASH_SHA256 2
+#define SPRIG_HASH_SHA384 3
+#define SPRIG_HASH_SHA512 4
+
+/* ECDSA curves of RFC 6605. */
+#define SPRIG_CURVE_P256 1
+#define SPRIG_CURVE_P384 2
+
+/* The largest digest (SHA-512) and the largest ECDSA coordinate (P-384). */
+#define SPRIG_HASH_MAX_BYTES 64
+#define SPRIG_ECDSA_COORDINATE_MAX_BYTES 48
+
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+#define SPRIG_MBEDTLS_3 1
+#endif
+
+static const unsigned char sprig_empty_input[1] = { 0 };
+
+/* One-shot digest; returns the digest length in bytes, or 0 for an unknown kind. */
+static inline size_t sprig_hash(int kind, const unsigned char *input, size_t length,
+                                unsigned char *output) {
+    if (input == NULL) { input = sprig_empty_input; length = 0; }
+#ifdef SPRIG_MBEDTLS_3
+    switch (kind) {
+    case SPRIG_HASH_SHA1: return mbedtls_sha1(input, length, output) == 0 ? 20 : 0;
+    case SPRIG_HASH_SHA256: return mbedtls_sha256(input, length, output, 0) == 0 ? 32 : 0;
+    case SPRIG_HASH_SHA384: return mbedtls_sha512(input, length, output, 1) == 0 ? 48 : 0;
+    case SPRIG_HASH_SHA512: return mbedtls_sha512(input, length, output, 0) == 0 ? 64 : 0;
+    }
+#else
+    switch (kind) {
+    case SPRIG_HASH_SHA1: return mbedtls_sha1_ret(input, length, output) == 0 ? 20 : 0;
+    case SPRIG_HASH_SHA256: return mbedtls_sha256_ret(input, length, output, 0) == 0 ? 32 : 0;
+    case SPRIG_HASH_SHA384: return mbedtls_sha512_ret(input, length, output, 1) == 0 ? 48 : 0;
+    case SPRIG_HASH_SHA512: return mbedtls_sha512_ret(input, length, output, 0) == 0 ? 64 : 0;
+    }
+#endif
+    return 0;
+}
+
+/* SHA-1 over first||second without concatenating them (NSEC3, RFC 5155 §5).
+ * `output` holds 20 bytes. Returns 0 on success. */
+static inline int sprig_sha1_pair(const unsigned char *first, size_t first_length,
+                                  const unsigned char *second, size_t second_length,
+                                  unsigned char *output) {
+    if (first == NULL) { first = sprig_empty_input; first_length = 0; }
+    if (second == NULL) { second = sprig_empty_input; second_length = 0; }
+    mbedtls_sha1_context context;
+    mbedtls_sha1_init(&context);
+#ifdef SPRIG_MBEDTLS_3
+    int rc = mbedtls_sha1_starts(&context);
+    if (rc == 0) rc = mbedtls_sha1_update(&context, first, first_length);
+    if (rc == 0) rc = mbedtls_sha1_update(&context, second, second_length);
+    if (rc == 0) rc = mbedtls_sha1_finish(&context, output);
+#else
+    int rc = mbedtls_sha1_starts_ret(&context);
+    if (rc == 0) rc = mbedtls_sha1_update_ret(&context, first, first_length);
+    if (rc == 0) rc = mbedtls_sha1_update_ret(&context, second, second_length);
+    if (rc == 0) rc = mbedtls_sha1_finish_ret(&context, output);
+#endif
+    mbedtls_sha1_free(&context);
+    return rc;
+}
+
+static inline mbedtls_md_type_t sprig_md_type(int kind) {
+    switch (kind) {
+    case SPRIG_HASH_SHA1: return MBEDTLS_MD_SHA1;
+    case SPRIG_HASH_SHA256: return MBEDTLS_MD_SHA256;
+    case SPRIG_HASH_SHA384: return MBEDTLS_MD_SHA384;
+    case SPRIG_HASH_SHA512: return MBEDTLS_MD_SHA512;
+    }
+    return MBEDTLS_MD_NONE;
+}
+
+/* RSASSA-PKCS1-v1_5 verification (RFC 3110, RFC 5702). The caller has split the
+ * RFC 3110 key into modulus and exponent and checked the size limits.
+ * bignum code inside mbedTLS allocates with calloc/free (see Crypto's header). */
+static inline int sprig_rsa_verify(int hash_kind,
+                                   const unsigned char *modulus, size_t modulus_length,
+                                   const unsigned char *exponent, size_t exponent_length,
+                                   const unsigned char *message, size_t message_length,
+                                   const unsigned char *signature, size_t signature_length) {
+    unsigned char hash[SPRIG_HASH_MAX_BYTES];
+    size_t hash_length = sprig_hash(hash_kind, message, message_length, hash);
+    if (hash_length == 0) return SPRIG_VERIFY_UNSUPPORTED;
+    if (modulus == NULL || exponent == NULL) return SPRIG_VERIFY_MALFORMED_KEY;
+    if (signature == NULL) return SPRIG_VERIFY_MALFORMED_SIGNATURE;
+
+    mbedtls_rsa_context rsa;
+#ifdef SPRIG_MBEDTLS_3
+    mbedtls_rsa_init(&rsa);
+#else
+    mbedtls_rsa_init(&rsa, MBEDTLS_RSA_PKCS_V15, 0);
+#endif
+    int result = SPRIG_VERIFY_MALFORMED_KEY;
+    if (mbedtls_rsa_import_raw(&rsa, modulus, modulus_length, NULL, 0, NULL, 0, NULL, 0,
+                               exponent, exponent_length) == 0
+        && mbedtls_rsa_complete(&rsa) == 0
+        && mbedtls_rsa_check_pubkey(&rsa) == 0) {
+        if (signature_length != mbedtls_rsa_get_len(&rsa)) {
+            result = SPRIG_VERIFY_MALFORMED_SIGNATURE;
+        } else {
+#ifdef SPRIG_MBEDTLS_3
+            int rc = mbedtls_rsa_rsassa_pkcs1_v15_verify(&rsa, sprig_md_type(hash_kind),
+                                                         (unsigned int)hash_length, hash, signature);
+#else
+            int rc = mbedtls_rsa_rsassa_pkcs1_v15_verify(&rsa, NULL, NULL, MBEDTLS_RSA_PUBLIC,
+                                                         sprig_md_type(hash_kind),
+                                                         (unsigned int)hash_length, hash, signature);
+#endif
+            result = rc == 0 ? SPRIG_VERIFY_VALID : SPRIG_VERIFY_INVALID;
+        }
+    }
+    mbedtls_rsa_free(&rsa);
+    return result;
+}
+
+/* ECDSA verification (RFC 6605): key is x||y, signature is r||s, each coordinate
+ * 32 (P-256) or 48 (P-384) bytes. SHA-256 with P-256, SHA-384 with P-384. */
+static inline int sprig_ecdsa_verify(int curve,
+                                     const unsigned char *key, size_t key_length,
+                                     const unsigned char *message, size_t message_length,
+                                     const unsigned char *signature, size_t signature_length) {
+    size_t coordinate_length;
+    int hash_kind;
+    mbedtls_ecp_group_id group_id;
+    switch (curve) {
+    case SPRIG_CURVE_P256:
+        coordinate_length = 32; hash_kind = SPRIG_HASH_SHA256; group_id = MBEDTLS_ECP_DP_SECP256R1;
+        break;
+    case SPRIG_CURVE_P384:
+        coordinate_length = 48; hash_kind = SPRIG_HASH_SHA384; group_id = MBEDTLS_ECP_DP_SECP384R1;
+        break;
+    default:
+        return SPRIG_VERIFY_UNSUPPORTED;
+    }
+    if (key == NULL || key_length != 2 * coordinate_length) return SPRIG_VERIFY_MALFORMED_KEY;
+    if (signature == NULL || signature_length != 2 * coordinate_length)
+        return SPRIG_VERIFY_MALFORMED_SIGNATURE;
+
+    unsigned char hash[SPRIG_HASH_MAX_BYTES];
+    size_t hash_length = sprig_hash(hash_kind, message, message_length, hash);
+    /* SEC 1 uncompressed point: 0x04 || x || y. */
+    unsigned char point[1 + 2 * SPRIG_ECDSA_COORDINATE_MAX_BYTES];
+    point[0] = 0x04;
+    memcpy(point + 1, key, key_length);
+
+    mbedtls_ecp_group group;
+    mbedtls_ecp_point public_point;
+    mbedtls_mpi r, s;
+    mbedtls_ecp_group_init(&group);
+    mbedtls_ecp_point_init(&public_point);
+    mbedtls_mpi_init(&r);
+    mbedtls_mpi_init(&s);
+    int result;
+    if (hash_length == 0 || mbedtls_ecp_group_load(&group, group_id) != 0) {
+        result = SPRIG_VERIFY_UNSUPPORTED;
+    } else if (mbedtls_ecp_point_read_binary(&group, &public_point, point, 1 + key_length) != 0
+               || mbedtls_ecp_check_pubkey(&group, &public_point) != 0) {
+        result = SPRIG_VERIFY_MALFORMED_KEY;
+    } else if (mbedtls_mpi_read_binary(&r, signature, coordinate_length) != 0
+               || mbedtls_mpi_read_binary(&s, signature + coordinate_length, coordinate_length) != 0) {
+        result = SPRIG_VERIFY_MALFORMED_SIGNATURE;
+    } else {
+        int rc = mbedtls_ecdsa_verify(&group, hash, hash_length, &public_point, &r, &s);
+        result = rc == 0 ? SPRIG_VERIFY_VALID : SPRIG_VERIFY_INVALID;
+    }
+    mbedtls_mpi_free(&s);
+    mbedtls_mpi_free(&r);
+    mbedtls_ecp_point_free(&public_point);
+    mbedtls_ecp_group_free(&group);
+    return result;
+}
+
+#endif

@@ -17,6 +17,8 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <poll.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -181,6 +183,66 @@ long sp_write(int fd, const uint8_t *buf, size_t len) {
 
 int sp_close(int fd) { return SP_ERR(close(fd)); }
 
+/* ---- local control sockets ---- */
+
+static int unix_address(const char *path, struct sockaddr_un *sun) {
+    memset(sun, 0, sizeof *sun);
+    sun->sun_family = AF_UNIX;
+    if (strlen(path) >= sizeof sun->sun_path) return -ENAMETOOLONG;
+    strcpy(sun->sun_path, path);
+    return 0;
+}
+
+int sp_unix_listen(const char *path) {
+    struct sockaddr_un sun;
+    int rc = unix_address(path, &sun);
+    if (rc < 0) return rc;
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -errno;
+    unlink(path);
+    if (bind(fd, (struct sockaddr *)&sun, sizeof sun) < 0 || listen(fd, 8) < 0) {
+        int e = errno;
+        close(fd);
+        return -e;
+    }
+    chmod(path, 0600);
+    return fd;
+}
+
+int sp_unix_connect(const char *path) {
+    struct sockaddr_un sun;
+    int rc = unix_address(path, &sun);
+    if (rc < 0) return rc;
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -errno;
+    if (connect(fd, (struct sockaddr *)&sun, sizeof sun) < 0) {
+        int e = errno;
+        close(fd);
+        return -e;
+    }
+    return fd;
+}
+
+int sp_wait_readable(int fd, int timeout_ms) {
+    struct pollfd p = { .fd = fd, .events = POLLIN };
+    int n = poll(&p, 1, timeout_ms);
+    return n < 0 ? -errno : n;
+}
+
+int sp_bind_random_port(int fd, const sp_addr *addr, int attempts) {
+    sp_addr a = *addr;
+    struct sockaddr_storage ss;
+    for (int i = 0; i < attempts; i++) {
+        uint16_t r;
+        if (sp_random((uint8_t *)&r, sizeof r) < 0) return -EIO;
+        a.port = (uint16_t)(1024 + r % (65536 - 1024));
+        socklen_t len = to_sockaddr(&a, &ss);
+        if (bind(fd, (struct sockaddr *)&ss, len) == 0) return a.port;
+        if (errno != EADDRINUSE && errno != EACCES) return -errno;
+    }
+    return -EADDRINUSE;
+}
+
 /* ---- epoll and signals ---- */
 
 int sp_epoll_create(void) { return SP_ERR(epoll_create1(EPOLL_CLOEXEC)); }
@@ -261,7 +323,7 @@ int sp_signalfd_read(int fd) {
 
 int sp_raise(int sp_sig) {
     int s = to_signo(sp_sig);
-    return s ? SP_ERR(kill(getpid(), s)) : -EINVAL;
+    return s ? SP_ERR(raise(s)) : -EINVAL;   /* the calling thread: signalfd reads it */
 }
 
 /* ---- clocks and randomness ---- */

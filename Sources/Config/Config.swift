@@ -1,2 +1,57 @@
-// Config: UCI parser → typed, validated configuration.
-public enum ConfigModule {}
+// Config: the UCI file at /etc/config/sprig → a typed, validated `SprigConfig`.
+//
+// Owns: the UCI tokenizer (OpenWrt `uci` quoting, comments and
+// concatenation rules), the section/option structure, the schema with a
+// default for every option, value parsers (numbers, sizes, booleans, IP
+// addresses and prefixes, domain names, DS/DNSKEY trust anchors), cross-field
+// checks, `FILE:LINE: message` diagnostics (all of them, never just the first)
+// and the normalised rendering of the effective configuration.
+//
+// Never: reads files, logs or imports Platform (the caller reads the bytes
+// with `File.readAll` and prints the diagnostics), and never traps on input:
+// every byte sequence gives a config or a list of errors.
+//
+// Worked example:
+//   let bytes = try File.readAll(path, limit: ConfigLimits.maxFileByteCount)
+//   var warnings: [ConfigDiagnostic] = []
+//   switch SprigConfig.load(text: bytes, fileName: path, warnings: &warnings) {
+//   case .success(let config): use config.cacheByteCount, config.listen, ...
+//   case .failure(let errors): print errors.text ("sprig:12: option ...")
+//   }
+//   config.normalised   // UCI text with every option's effective value
+
+/// Every bound the config parser enforces, each with its reason.
+public enum ConfigLimits {
+    /// A household config is a few KB; bounds start-up memory on a 16 MB router.
+    public static let maxFileByteCount = 1 << 20
+    /// The longest legitimate line is an RSA-4096 DNSKEY anchor (~750 bytes).
+    public static let maxLineByteCount = 4096
+    /// One value: a DNSKEY anchor fits with room to spare.
+    public static let maxValueByteCount = 2048
+    /// Sections in the file: hints and upstreams are the only repeated ones.
+    public static let maxSectionCount = 512
+    /// Distinct options in one section (the schema has fewer than 50).
+    public static let maxOptionCountPerSection = 64
+    /// Entries of one list option (listen, allow, trust_anchor, ...).
+    public static let maxListEntryCount = 256
+    /// Diagnostics kept: binary junk must not produce megabytes of output.
+    public static let maxDiagnosticCount = 100
+    /// Forwarding targets; more never helps a household.
+    public static let maxUpstreamCount = 16
+    /// In-tree hint domains (each costs a table entry in the Hints module).
+    public static let maxHintCount = 64
+    /// Nameservers listed in one hint (RFC 1035 referrals rarely exceed 13).
+    public static let maxHintNameserverCount = 13
+    /// Addresses of one hint nameserver.
+    public static let maxAddressCountPerNameserver = 8
+    /// Per-domain transport policies.
+    public static let maxAuthTransportCount = 64
+    /// Sockets sprigd listens on.
+    public static let maxListenCount = 16
+    /// A path value (PATH_MAX is larger, but our paths are short).
+    public static let maxPathByteCount = 255
+    /// sockaddr_un.sun_path is 108 bytes including the terminating NUL.
+    public static let maxSocketPathByteCount = 107
+    /// Longest user name accepted by OpenWrt's and busybox's tools.
+    public static let maxUserNameByteCount = 32
+}

@@ -1,6 +1,3 @@
-// Crypto: thin typed wrappers over mbedTLS (and later libsodium).
-// Owns: digests, signature verification, the TLS client. Never: hand-written
-// cryptography, allocation on the query path, or DNS knowledge.
 import CMbedTLS
 
 public enum DigestAlgorithm { case sha1, sha256, sha384 }
@@ -17,13 +14,17 @@ public enum Digest {
     /// Hashes `input` into `output`, which must hold `length(algorithm)` bytes.
     public static func compute(_ algorithm: DigestAlgorithm, _ input: UnsafeRawBufferPointer,
                                into output: UnsafeMutableRawBufferPointer) {
-        precondition(output.count >= length(algorithm))
+        precondition(output.count >= length(algorithm), "digest output buffer too small")
+        guard let out = output.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
         let inp = input.baseAddress?.assumingMemoryBound(to: UInt8.self)
-        let out = output.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        _ = sprig_hash(hashKind(algorithm), inp, input.count, out)
+    }
+
+    static func hashKind(_ algorithm: DigestAlgorithm) -> Int32 {
         switch algorithm {
-        case .sha1: _ = mbedtls_sha1_ret(inp, input.count, out)
-        case .sha256: _ = mbedtls_sha256_ret(inp, input.count, out, 0)
-        case .sha384: _ = mbedtls_sha512_ret(inp, input.count, out, 1)
+        case .sha1: return SPRIG_HASH_SHA1
+        case .sha256: return SPRIG_HASH_SHA256
+        case .sha384: return SPRIG_HASH_SHA384
         }
     }
 }

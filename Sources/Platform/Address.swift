@@ -17,6 +17,18 @@ public struct Address: Equatable {
         raw = value
     }
 
+    /// From 4 (IPv4) or 16 (IPv6) address bytes in network order.
+    public init?(bytes: [UInt8], port: UInt16) {
+        guard bytes.count == 4 || bytes.count == 16 else { return nil }
+        var value = sp_addr()
+        value.family = bytes.count == 4 ? UInt8(SP_AF_INET4) : UInt8(SP_AF_INET6)
+        value.port = port
+        withUnsafeMutableBytes(of: &value.bytes) { raw in
+            for (i, b) in bytes.enumerated() { raw[i] = b }
+        }
+        raw = value
+    }
+
     public var isIPv6: Bool { raw.family == UInt8(SP_AF_INET6) }
     public var isIPv4: Bool { raw.family == UInt8(SP_AF_INET4) }
     public var port: UInt16 {

@@ -68,6 +68,28 @@ public enum Socket {
         return try Errno.check(sp_write(fd, p, bytes.count))
     }
 
+    /// Binds to `address` on a port drawn from getrandom (1024…65535),
+    /// retrying on collisions: source-port randomisation against spoofing.
+    public static func bindRandomPort(_ fd: Int32, _ address: Address, attempts: Int32) throws(Errno) -> UInt16 {
+        var a = address.raw
+        return UInt16(try Errno.check(sp_bind_random_port(fd, &a, attempts)))
+    }
+
+    /// A non-blocking local stream listener (the control socket).
+    public static func unixListen(path: String) throws(Errno) -> Int32 {
+        try Errno.check(path.withCString { sp_unix_listen($0) })
+    }
+
+    /// A blocking local stream client (the CLI side of the control socket).
+    public static func unixConnect(path: String) throws(Errno) -> Int32 {
+        try Errno.check(path.withCString { sp_unix_connect($0) })
+    }
+
+    /// Waits until `fd` is readable: true when ready, false on timeout.
+    public static func waitReadable(_ fd: Int32, timeoutMs: Int32) throws(Errno) -> Bool {
+        try Errno.check(sp_wait_readable(fd, timeoutMs)) > 0
+    }
+
     public static func close(_ fd: Int32) {
         _ = sp_close(fd)
     }

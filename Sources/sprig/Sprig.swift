@@ -15,18 +15,21 @@ enum CLI {
     static let usage = """
         usage: sprig COMMAND
           check-config FILE   validate a UCI config; print errors (exit 1) or the effective config
+          stats [-c CONFIG | -s SOCKET]
+                              print the running sprigd's counters
 
         """
 
     static func run(arguments: [String]) -> Int32 {
         guard let command = arguments.first else { Output.err(usage); return 2 }
-        switch command {
-        case "-h", "--help", "help":
+        let rest = Array(arguments.dropFirst())
+        if matches(command, "check-config") { return CheckConfig.run(arguments: rest) }
+        if matches(command, "stats") { return StatsCommand.run(arguments: rest) }
+        if matches(command, "-h") || matches(command, "--help") || matches(command, "help") {
             Output.out(usage)
             return 0
-        default:
-            Output.err("sprig: unknown command '\(command)'\n" + usage)
-            return 2
         }
+        Output.err("sprig: unknown command '\(command)'\n" + usage)
+        return 2
     }
 }

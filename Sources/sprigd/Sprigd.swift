@@ -1,9 +1,14 @@
-// sprigd: the daemon. Owns main: arguments, config load, the event loop's
-// lifetime and signals (HUP reload, TERM clean exit, USR1 stats).
+// sprigd: the daemon. Owns main: arguments, config load, reserving every
+// pool, binding, dropping privileges, the event loop's lifetime and signals
+// (HUP reload, TERM clean exit, USR1 stats).
 // Never: parses DNS or makes resolution decisions itself.
+import Cache
+import Config
+import Hints
 import Platform
+import Resolver
+import Server
 
-/// Arguments as the C runtime passes them.
 public typealias Argv = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>
 
 @_cdecl("sprigd_entry")
@@ -16,6 +21,7 @@ public func sprigdMain(_ argc: Int32, _ argv: Argv) -> Int32 {
 }
 
 enum Daemon {
+    static let defaultConfigPath = "/etc/config/sprig"
     static let usage = """
         usage: sprigd [-c FILE] [-d] [--print-footprint]
           -c FILE             UCI config (default /etc/config/sprig)
@@ -24,54 +30,186 @@ enum Daemon {
 
         """
 
-    static func run(arguments: [String]) -> Int32 {
-        var index = 0
+    struct Arguments {
+        var configPath = Daemon.defaultConfigPath
+        var configGiven = false
         var daemonize = false
+        var printFootprint = false
+    }
+
+    static func parse(_ arguments: [String]) -> Arguments? {
+        var result = Arguments()
+        var index = 0
         while index < arguments.count {
-            switch arguments[index] {
-            case "-c":
+            let a = arguments[index]
+            if matches(a, "-c") {
                 index += 1
-                if index >= arguments.count { Output.err(usage); return 2 }
-            case "-d": daemonize = true
-            case "-h", "--help": Output.out(usage); return 0
-            case "--print-footprint": break
-            default:
-                Output.err("sprigd: unknown argument '\(arguments[index])'\n" + usage)
-                return 2
+                guard index < arguments.count else { return nil }
+                result.configPath = arguments[index]
+                result.configGiven = true
+            } else if matches(a, "-d") {
+                result.daemonize = true
+            } else if matches(a, "--print-footprint") {
+                result.printFootprint = true
+            } else {
+                return nil
             }
             index += 1
         }
-        Log.open(ident: "sprigd", syslog: daemonize)
-        return serve(daemonize: daemonize)
+        return result
     }
 
-    /// The event loop: signals only, until the query path lands.
-    static func serve(daemonize: Bool) -> Int32 {
+    static func run(arguments: [String]) -> Int32 {
+        if let first = arguments.first, matches(first, "-h") || matches(first, "--help") { Output.out(usage); return 0 }
+        guard let args = parse(arguments) else {
+            Output.err("sprigd: bad arguments\n" + usage)
+            return 2
+        }
+        guard let config = loadConfig(args.configPath, required: args.configGiven) else { return 1 }
+        Log.threshold = LogLevel(rawValue: config.logLevel.rawValue) ?? .info
+        Log.open(ident: "sprigd", syslog: args.daemonize && config.logSyslog)
+        guard var plan = Plan(config) else { return 1 }
+        if config.mode == .recursive {
+            guard let roots = rootServers(config) else { return 1 }
+            plan.rootServers = roots
+        }
+        if args.printFootprint {
+            printFootprint(plan)
+            return 0
+        }
+        return serve(config: config, plan: plan, args: args)
+    }
+
+    /// Reads and validates the config; prints every error as FILE:LINE.
+    static func loadConfig(_ path: String, required: Bool) -> SprigConfig? {
+        let text: [UInt8]
         do throws(Errno) {
-            let signals = try SignalQueue()
-            let epoll = try Epoll()
-            if daemonize { try Process.daemonize() }
-            try epoll.add(signals.fd, .readable, token: 0)
-            let events = UnsafeMutableBufferPointer<EpollEvent>.allocate(capacity: Epoll.batchCapacity)
-            defer { events.deallocate() }
-            Log.notice("started")
-            while true {   // the event loop: ends only on TERM/INT
-                let n = try epoll.wait(into: events, timeoutMs: 1000)
-                for _ in 0..<n {
-                    while let signal = signals.next() {
-                        switch signal {
-                        case .terminate, .interrupt:
-                            Log.notice("stopping")
-                            return 0
-                        case .hangUp, .user1, .user2:
-                            break
-                        }
-                    }
+            text = try File.readAll(path, limit: ConfigLimits.maxFileByteCount)
+        } catch {
+            if error.kind == .noEntry && !required {
+                Output.err("sprigd: \(path) not found; using the built-in defaults\n")
+                return SprigConfig()
+            }
+            Output.err("sprigd: \(path): \(error.message)\n")
+            return nil
+        }
+        var warnings: [ConfigDiagnostic] = []
+        switch SprigConfig.load(text: text, fileName: path, warnings: &warnings) {
+        case .success(let config):
+            for w in warnings { Output.err(w.text + "\n") }
+            return config
+        case .failure(let errors):
+            Output.err(errors.text)
+            return nil
+        }
+    }
+
+    /// Sizes of everything reserved at start-up, derived from the config.
+    struct Plan {
+        var limits = ServerLimits()
+        var settings = EngineSettings()
+        var cache: CacheConfiguration
+        var upstreams: [Resolver.Upstream] = []
+        var rootServers: [ServerAddress] = []
+        var acl = AccessList()
+
+        init?(_ config: SprigConfig) {
+            limits.clientSlotCount = config.maxClients
+            limits.tcpClientCount = config.maxTCPClients
+            limits.tcpIdleTimeoutMs = Int64(config.tcpIdleTimeoutMs)
+            limits.outgoingCount = config.maxOutgoing
+            settings.requestCount = config.maxClients
+            settings.outgoingCount = config.maxOutgoing
+            settings.clientTimeoutMs = Int64(config.clientTimeoutMs)
+            settings.serveStale = config.serveStale
+            settings.staleAnswerTTLSeconds = UInt32(config.staleAnswerTTLSeconds)
+            settings.staleRefreshBackoffMs = Int64(config.staleRefreshBackoffSeconds) * 1000
+            settings.cnameMax = config.cnameMax
+            settings.recursive = config.mode == .recursive
+            settings.qnameMinimisation = config.qnameMinimisation
+            settings.use0x20 = config.use0x20
+            settings.useIPv6 = config.doIPv6
+            settings.requestDNSSEC = config.dnssec
+            cache = CacheConfiguration(arenaByteCount: config.cacheByteCount,
+                                       minTTLSeconds: UInt32(config.cacheMinTTLSeconds),
+                                       maxTTLSeconds: UInt32(config.cacheMaxTTLSeconds),
+                                       staleMaxSeconds: config.serveStale ? UInt32(config.staleMaxSeconds) : 0)
+            upstreams = Daemon.upstreams(config)
+            acl = Daemon.accessList(config)
+        }
+    }
+
+    /// Root server addresses: `option root_hints` (named.root format) or the
+    /// table compiled in from Config/root.hints.
+    static func rootServers(_ config: SprigConfig) -> [ServerAddress]? {
+        let table: HintTable
+        if let path = config.rootHintsPath?.string {
+            do throws(Errno) {
+                let text = try File.readAll(path, limit: HintLimits.tableByteCountMax * 4)
+                do throws(HintTextError) { table = try RootHints.load(hintsText: text, anchorsText: nil) } catch {
+                    Output.err("sprigd: \(path): \(error.message)\n")
+                    return nil
+                }
+            } catch {
+                Output.err("sprigd: option root_hints '\(path)': \(error.message)\n")
+                return nil
+            }
+        } else {
+            do throws(HintTableError) { table = try RootHints.compiled() } catch {
+                Output.err("sprigd: the compiled-in root hints are corrupt\n")
+                return nil
+            }
+        }
+        guard table.domainCount > 0 else { return [] }
+        let root = table.domain(0)
+        var list: [ServerAddress] = []
+        for i in 0..<root.serverCount {
+            let server = root.server(i)
+            for j in 0..<server.addressCount {
+                if let a = ServerAddress(bytes: server.address(j).bytes, port: QueryEngine.authoritativePort) {
+                    list.append(a)
                 }
             }
-        } catch {
-            Log.error("fatal: \(error.message)")
-            return 1
         }
+        return list
+    }
+
+    static func upstreams(_ config: SprigConfig) -> [Resolver.Upstream] {
+        var list: [Resolver.Upstream] = []
+        for u in config.upstreams.prefix(UpstreamTable.countMax) {
+            guard let address = ServerAddress(bytes: u.address.bytes, port: u.port) else { continue }
+            // DoT upstreams arrive with the Transport issue; until then a
+            // tls upstream is used over TCP to the configured port.
+            list.append(Resolver.Upstream(address: address, overTCP: u.transport != .udp))
+        }
+        return list
+    }
+
+    static func accessList(_ config: SprigConfig) -> AccessList {
+        var acl = AccessList()
+        for prefix in config.allow {
+            if let a = Address(bytes: prefix.address.bytes, port: 0) { _ = acl.add(address: a, length: prefix.length) }
+        }
+        return acl
+    }
+
+    static func printFootprint(_ plan: Plan) {
+        let cacheBytes = (try? CacheGeometry(plan.cache).footprintByteCount) ?? 0
+        let resolverBytes = QueryEngine.byteCount(settings: plan.settings)
+        var total = 0
+        Output.out("pool                                            count        bytes\n")
+        for (name, count, bytes) in plan.limits.footprint(cacheByteCount: cacheBytes, resolverByteCount: resolverBytes) {
+            Output.out(pad(name, 44) + pad(String(count), 10, left: true) + pad(String(bytes), 13, left: true) + "\n")
+            total += bytes
+        }
+        Output.out(pad("total", 54) + pad(String(total), 13, left: true) + "\n")
+    }
+
+    static func pad(_ s: String, _ width: Int, left: Bool = false) -> String {
+        let n = s.utf8.count
+        if n >= width { return s }
+        var fill = ""
+        for _ in 0..<(width - n) { fill += " " }
+        return left ? fill + s : s + fill
     }
 }

@@ -81,6 +81,12 @@ int sp_close(int fd);
 int sp_parse_addr(const char *text, sp_addr *out);  /* numeric v4/v6, no port */
 int sp_format_addr(const sp_addr *addr, char *out, size_t cap); /* no port */
 
+/* Local stream sockets for the control channel (sprig ↔ sprigd). */
+int sp_unix_listen(const char *path);           /* non-blocking listener; replaces a stale socket file */
+int sp_unix_connect(const char *path);          /* blocking client */
+int sp_wait_readable(int fd, int timeout_ms);   /* 1 ready, 0 timeout, -errno */
+int sp_bind_random_port(int fd, const sp_addr *addr, int attempts); /* getrandom port in 1024..65535 */
+
 /* epoll and signalfd */
 int sp_epoll_create(void);
 int sp_epoll_ctl(int ep, int op, int fd, uint32_t events, uint64_t token);

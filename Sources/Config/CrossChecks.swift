@@ -1,0 +1,72 @@
+/// Checks that involve more than one option.
+enum CrossChecks {
+    static func run(_ c: SprigConfig, mainLines: [Int], sectionLines: SectionLines, sink: inout DiagnosticSink) {
+        func line(_ o: MainOption) -> Int { mainLines[o.rawValue] }
+        func firstLine(_ a: MainOption, _ b: MainOption) -> Int { line(a) != 0 ? line(a) : line(b) }
+
+        if c.cacheMinTTLSeconds > c.cacheMaxTTLSeconds {
+            sink.error(firstLine(.cacheMinTTL, .cacheMaxTTL),
+                       "cache_min_ttl (\(c.cacheMinTTLSeconds)) is larger than cache_max_ttl (\(c.cacheMaxTTLSeconds))")
+        }
+        if c.serveStale && c.staleMaxSeconds > 0 && c.staleAnswerTTLSeconds > c.staleMaxSeconds {
+            sink.error(firstLine(.staleAnswerTTL, .staleMax),
+                       "stale_answer_ttl (\(c.staleAnswerTTLSeconds)) is larger than stale_max (\(c.staleMaxSeconds))")
+        }
+        if c.serveStale && c.staleMaxSeconds == 0 && line(.staleMax) != 0 {
+            sink.warning(line(.staleMax), "stale_max is 0: nothing will be served stale (set serve_stale '0' to say so)")
+        }
+        checkListen(c.listen, line(.listen), &sink)
+        checkModes(c, line(.mode), sectionLines, &sink)
+        if !c.dnssec {
+            for o in [MainOption.trustAnchor, .trustAnchorFile, .insecureDomain] where line(o) != 0 {
+                sink.warning(line(o), "\(Bytes.string(o.key)) has no effect while dnssec is 0")
+            }
+        }
+        for (i, d) in c.insecureDomains.enumerated() where c.insecureDomains[..<i].contains(d) {
+            sink.warning(line(.insecureDomain), "insecure_domain \(d.text) is listed twice")
+        }
+        checkDuplicateDomains(c.hints.map { $0.domain }, sectionLines.hints, "hint", &sink)
+        checkDuplicateDomains(c.authTransports.map { $0.domain }, sectionLines.authTransports, "auth_transport", &sink)
+        for (i, u) in c.upstreams.enumerated()
+        where c.upstreams[..<i].contains(where: { $0.address == u.address && $0.port == u.port && $0.transport == u.transport }) {
+            sink.error(sectionLines.upstreams[i], "upstream \(u.address.text) port \(u.port) is configured twice")
+        }
+    }
+
+    static func checkListen(_ listen: [ListenAddress], _ line: Int, _ sink: inout DiagnosticSink) {
+        if listen.count > ConfigLimits.maxListenCount {
+            sink.error(line, "too many listen addresses (limit \(ConfigLimits.maxListenCount))")
+        }
+        for (i, l) in listen.enumerated() where listen[..<i].contains(l) {
+            sink.error(line, "listen \(l.text) is given twice")
+        }
+    }
+
+    static func checkModes(_ c: SprigConfig, _ modeLine: Int, _ lines: SectionLines, _ sink: inout DiagnosticSink) {
+        switch c.mode {
+        case .forward:
+            if c.upstreams.isEmpty {
+                sink.error(modeLine, "mode is 'forward' but no 'config upstream' section is usable")
+            }
+            if let first = lines.hints.first {
+                sink.warning(first, "hints are only used in recursive mode")
+            }
+            if let first = lines.authTransports.first {
+                sink.warning(first, "auth_transport is only used in recursive mode")
+            }
+        case .recursive:
+            if let first = lines.upstreams.first {
+                sink.warning(first, "upstreams are only used when mode is 'forward'")
+            }
+        }
+    }
+
+    static func checkDuplicateDomains(_ domains: [DomainName], _ lines: [Int], _ type: String,
+                                      _ sink: inout DiagnosticSink) {
+        for (i, d) in domains.enumerated() {
+            if let j = domains[..<i].firstIndex(of: d) {
+                sink.error(lines[i], "\(type) for \(d.text) is already configured on line \(lines[j])")
+            }
+        }
+    }
+}

@@ -1,0 +1,88 @@
+/// `config sprig`: the daemon's own settings.
+extension SchemaValidator {
+    static func applyMain(_ section: UCISection, to config: inout SprigConfig,
+                          lines: inout [Int], sink: inout DiagnosticSink) {
+        let names = MainOption.allCases.map { $0.key }
+        for option in section.options {
+            guard let key = MainOption.allCases.first(where: { Bytes.equals(option.name, $0.key) }) else {
+                unknownOption(option, in: "sprig", candidates: names, &sink)
+                continue
+            }
+            lines[key.rawValue] = option.line
+            if key.isList {
+                applyList(key, option, &config, &sink)
+            } else {
+                applyScalar(key, option, &config, &sink)
+            }
+        }
+    }
+
+    static func applyList(_ key: MainOption, _ option: UCIOption, _ config: inout SprigConfig,
+                          _ sink: inout DiagnosticSink) {
+        switch key {
+        case .listen:
+            if let v = each(option, &sink, ValueParser.listen) { config.listen = v }
+        case .trustAnchor:
+            if let v = each(option, &sink, TrustAnchor.parse) { config.trustAnchors = v }
+        case .insecureDomain:
+            if let v = each(option, &sink, DomainName.parse) { config.insecureDomains = v }
+        case .allow:
+            if let v = each(option, &sink, ValueParser.prefix) { config.allow = v }
+        default:
+            break
+        }
+    }
+
+    static func applyScalar(_ key: MainOption, _ o: UCIOption, _ c: inout SprigConfig,
+                            _ sink: inout DiagnosticSink) {
+        typealias B = OptionBounds
+        func int(_ range: ClosedRange<Int>) -> Int? { one(o, &sink) { ValueParser.integer($0, in: range) } }
+        func bool() -> Bool? { one(o, &sink, ValueParser.boolean) }
+        func path() -> ConfigText?? { one(o, &sink, optionalPath) }
+        switch key {
+        case .mode:
+            if let i = one(o, &sink, { ValueParser.choice($0, ["recursive", "forward"]) }) {
+                c.mode = i == 0 ? .recursive : .forward
+            }
+        case .cacheSize:
+            if let v = one(o, &sink, { ValueParser.size($0, in: B.cacheByteCount) }) { c.cacheByteCount = v }
+        case .cacheMinTTL: if let v = int(B.cacheMinTTLSeconds) { c.cacheMinTTLSeconds = v }
+        case .cacheMaxTTL: if let v = int(B.cacheMaxTTLSeconds) { c.cacheMaxTTLSeconds = v }
+        case .maxClients: if let v = int(B.maxClients) { c.maxClients = v }
+        case .maxTCPClients: if let v = int(B.maxTCPClients) { c.maxTCPClients = v }
+        case .tcpIdleTimeoutMs: if let v = int(B.tcpIdleTimeoutMs) { c.tcpIdleTimeoutMs = v }
+        case .maxOutgoing: if let v = int(B.maxOutgoing) { c.maxOutgoing = v }
+        case .serveStale: if let v = bool() { c.serveStale = v }
+        case .staleMax: if let v = int(B.staleMaxSeconds) { c.staleMaxSeconds = v }
+        case .staleAnswerTTL: if let v = int(B.staleAnswerTTLSeconds) { c.staleAnswerTTLSeconds = v }
+        case .clientTimeoutMs: if let v = int(B.clientTimeoutMs) { c.clientTimeoutMs = v }
+        case .staleRefreshBackoff: if let v = int(B.staleRefreshBackoffSeconds) { c.staleRefreshBackoffSeconds = v }
+        case .qnameMinimisation: if let v = bool() { c.qnameMinimisation = v }
+        case .use0x20: if let v = bool() { c.use0x20 = v }
+        case .doIP6: if let v = bool() { c.doIPv6 = v }
+        case .cnameMax: if let v = int(B.cnameMax) { c.cnameMax = v }
+        case .rootHints: if let v = path() { c.rootHintsPath = v }
+        case .dnssec: if let v = bool() { c.dnssec = v }
+        case .aggressiveNSEC: if let v = bool() { c.aggressiveNSEC = v }
+        case .trustAnchorFile: if let v = path() { c.trustAnchorFilePath = v }
+        case .user:
+            if let v = one(o, &sink, { $0.isEmpty ? .success(nil) : ValueParser.userName($0).map { Optional($0) } }) {
+                c.user = v
+            }
+        case .logLevel:
+            let levels: [LogLevelSetting] = [.error, .warning, .notice, .info, .debug]
+            if let i = one(o, &sink, { ValueParser.choice($0, ["error", "warning", "notice", "info", "debug"]) }) {
+                c.logLevel = levels[i]
+            }
+        case .logSyslog: if let v = bool() { c.logSyslog = v }
+        case .controlSocket:
+            if let v = one(o, &sink, { ValueParser.path($0, maxByteCount: ConfigLimits.maxSocketPathByteCount) }) {
+                c.controlSocketPath = v
+            }
+        case .clockMarkerFile: if let v = path() { c.clockMarkerFilePath = v }
+        case .stateDir: if let v = one(o, &sink, { ValueParser.path($0) }) { c.stateDirectory = v }
+        case .listen, .trustAnchor, .insecureDomain, .allow:
+            break
+        }
+    }
+}

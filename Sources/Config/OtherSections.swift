@@ -1,0 +1,167 @@
+/// `config upstream`, `config hint` and `config auth_transport`.
+extension SchemaValidator {
+    static let upstreamKeys: [StaticString] = ["address", "port", "transport", "tls_name", "tls_pin"]
+    static let hintKeys: [StaticString] = ["domain", "nameserver", "trust_anchor"]
+    static let authTransportKeys: [StaticString] = ["domain", "policy"]
+
+    static func sectionName(_ section: UCISection) -> ConfigText? {
+        section.name.map { ConfigText(bytes: $0) }
+    }
+
+    static func upstream(_ section: UCISection, sink: inout DiagnosticSink) -> Upstream? {
+        var address: IPAddress? = nil
+        var port: UInt16? = nil
+        var transport = UpstreamTransport.udp
+        var tlsName: DomainName? = nil
+        var pin: [UInt8]? = nil
+        var ok = true
+        var tlsOptionLine = 0
+        for o in section.options {
+            let before = sink.errorCount
+            if Bytes.equals(o.name, "address") {
+                address = one(o, &sink, ValueParser.address)
+            } else if Bytes.equals(o.name, "port") {
+                port = one(o, &sink, ValueParser.port)
+            } else if Bytes.equals(o.name, "transport") {
+                if let i = one(o, &sink, { ValueParser.choice($0, ["udp", "tcp", "tls"]) }) {
+                    transport = [UpstreamTransport.udp, .tcp, .tls][i]
+                }
+            } else if Bytes.equals(o.name, "tls_name") {
+                tlsName = one(o, &sink, DomainName.parse)
+                tlsOptionLine = o.line
+            } else if Bytes.equals(o.name, "tls_pin") {
+                pin = one(o, &sink, ValueParser.tlsPin)
+                tlsOptionLine = o.line
+            } else {
+                unknownOption(o, in: "upstream", candidates: upstreamKeys, &sink)
+            }
+            if sink.errorCount != before { ok = false }
+        }
+        guard ok else { return nil }
+        guard let address else {
+            sink.error(section.line, "config upstream: option 'address' is required")
+            return nil
+        }
+        if transport != .tls && tlsOptionLine != 0 {
+            sink.error(tlsOptionLine, "tls_name and tls_pin need option transport 'tls'")
+            return nil
+        }
+        if transport == .tls && tlsName == nil && pin == nil {
+            sink.warning(section.line, "upstream \(address.text) uses tls without tls_name or tls_pin: the server is not authenticated")
+        }
+        return Upstream(name: sectionName(section), address: address, port: port,
+                        transport: transport, tlsName: tlsName, tlsPinSHA256: pin)
+    }
+
+    static func hint(_ section: UCISection, sink: inout DiagnosticSink) -> Hint? {
+        var domain: DomainName? = nil
+        var nameserverOption: UCIOption? = nil
+        var anchorOption: UCIOption? = nil
+        var ok = true
+        for o in section.options {
+            let before = sink.errorCount
+            if Bytes.equals(o.name, "domain") {
+                domain = one(o, &sink, DomainName.parse)
+            } else if Bytes.equals(o.name, "nameserver") {
+                nameserverOption = o
+            } else if Bytes.equals(o.name, "trust_anchor") {
+                anchorOption = o
+            } else {
+                unknownOption(o, in: "hint", candidates: hintKeys, &sink)
+            }
+            if sink.errorCount != before { ok = false }
+        }
+        guard let domain else {
+            if ok { sink.error(section.line, "config hint: option 'domain' is required") }
+            return nil
+        }
+        let nameservers = nameserverOption.flatMap { each($0, &sink, hintNameserver) }
+        var anchors: [TrustAnchor] = []
+        if let anchorOption {
+            guard let parsed = each(anchorOption, &sink, TrustAnchor.parse) else { return nil }
+            for (a, v) in zip(parsed, anchorOption.values) where a.owner != domain {
+                sink.error(v.line, "list 'trust_anchor': owner \(a.owner.text) is not the hint's domain \(domain.text)")
+                ok = false
+            }
+            anchors = parsed
+        }
+        guard ok, let nameservers = checkedNameservers(nameservers, nameserverOption, domain, section, &sink) else {
+            return nil
+        }
+        return Hint(name: sectionName(section), domain: domain, nameservers: nameservers, trustAnchors: anchors)
+    }
+
+    /// At least one nameserver, one of them in-domain (DESIGN.md §6:
+    /// otherwise the hint cannot be reached without the parent), no repeats.
+    static func checkedNameservers(_ list: [HintNameserver]?, _ option: UCIOption?, _ domain: DomainName,
+                                   _ section: UCISection, _ sink: inout DiagnosticSink) -> [HintNameserver]? {
+        guard let option else {
+            sink.error(section.line, "hint \(domain.text): at least one 'list nameserver' is required")
+            return nil
+        }
+        guard let list else { return nil }
+        if list.count > ConfigLimits.maxHintNameserverCount {
+            sink.error(option.line, "hint \(domain.text): too many nameservers (limit \(ConfigLimits.maxHintNameserverCount))")
+            return nil
+        }
+        for (i, ns) in list.enumerated() where list[..<i].contains(where: { $0.name == ns.name }) {
+            sink.error(option.values[i].line, "hint \(domain.text): nameserver \(ns.name.text) is listed twice")
+            return nil
+        }
+        if !list.contains(where: { $0.name.isSubdomain(of: domain) }) {
+            sink.error(option.line, "hint \(domain.text) has no in-domain nameserver (a name under \(domain.text) with its addresses)")
+            return nil
+        }
+        return list
+    }
+
+    /// `NAME ADDR [ADDR...]`.
+    static func hintNameserver(_ bytes: [UInt8]) -> Result<HintNameserver, ValueError> {
+        let fields = Bytes.fields(bytes)
+        guard fields.count >= 2 else {
+            return .failure(ValueError("'\(Bytes.display(bytes))' is not 'NAME ADDRESS [ADDRESS...]'"))
+        }
+        if fields.count - 1 > ConfigLimits.maxAddressCountPerNameserver {
+            return .failure(ValueError("more than \(ConfigLimits.maxAddressCountPerNameserver) addresses"))
+        }
+        let name: DomainName
+        switch DomainName.parse(fields[0]) {
+        case .success(let n): name = n
+        case .failure(let e): return .failure(e)
+        }
+        var addresses: [IPAddress] = []
+        for f in fields.dropFirst() {
+            switch ValueParser.address(f) {
+            case .success(let a):
+                if addresses.contains(a) { return .failure(ValueError("address \(a.text) is listed twice")) }
+                addresses.append(a)
+            case .failure(let e): return .failure(e)
+            }
+        }
+        return .success(HintNameserver(name: name, addresses: addresses))
+    }
+
+    static func authTransport(_ section: UCISection, sink: inout DiagnosticSink) -> AuthTransport? {
+        var domain: DomainName? = nil
+        var policy = AuthTransportPolicy.opportunistic
+        var ok = true
+        for o in section.options {
+            let before = sink.errorCount
+            if Bytes.equals(o.name, "domain") {
+                domain = one(o, &sink, DomainName.parse)
+            } else if Bytes.equals(o.name, "policy") {
+                if let i = one(o, &sink, { ValueParser.choice($0, ["off", "opportunistic", "strict"]) }) {
+                    policy = [AuthTransportPolicy.off, .opportunistic, .strict][i]
+                }
+            } else {
+                unknownOption(o, in: "auth_transport", candidates: authTransportKeys, &sink)
+            }
+            if sink.errorCount != before { ok = false }
+        }
+        guard let domain else {
+            if ok { sink.error(section.line, "config auth_transport: option 'domain' is required") }
+            return nil
+        }
+        return ok ? AuthTransport(name: sectionName(section), domain: domain, policy: policy) : nil
+    }
+}

@@ -1,0 +1,151 @@
+/// How queries are answered.
+public enum ResolutionMode: Equatable, Sendable {
+    /// Iterate from the root (or in-tree hints), validating DNSSEC.
+    case recursive
+    /// Send every query to the configured upstreams.
+    case forward
+}
+
+/// Log threshold; raw values are syslog priorities, like Platform's
+/// `LogLevel` (Config may not import Platform).
+public enum LogLevelSetting: Int32, Equatable, Sendable {
+    case error = 3, warning = 4, notice = 5, info = 6, debug = 7
+}
+
+/// Transport to one forwarding upstream.
+public enum UpstreamTransport: Equatable, Sendable {
+    case udp, tcp, tls
+}
+
+/// `config upstream`: a server used in forward mode.
+public struct Upstream: Equatable, Sendable {
+    /// Section name, nil for an anonymous section.
+    public var name: ConfigText?
+    public var address: IPAddress
+    /// 53, or 853 for TLS, unless set.
+    public var port: UInt16
+    public var transport: UpstreamTransport
+    /// Name the TLS certificate must match (transport tls).
+    public var tlsName: DomainName?
+    /// SHA-256 of the server's SubjectPublicKeyInfo (transport tls).
+    public var tlsPinSHA256: [UInt8]?
+
+    public init(name: ConfigText? = nil, address: IPAddress, port: UInt16? = nil,
+                transport: UpstreamTransport = .udp, tlsName: DomainName? = nil, tlsPinSHA256: [UInt8]? = nil) {
+        self.name = name
+        self.address = address
+        self.transport = transport
+        self.port = port ?? (transport == .tls ? 853 : 53)
+        self.tlsName = tlsName
+        self.tlsPinSHA256 = tlsPinSHA256
+    }
+}
+
+/// One `list nameserver 'NAME ADDR [ADDR...]'` of a hint.
+public struct HintNameserver: Equatable, Sendable {
+    public var name: DomainName
+    public var addresses: [IPAddress]
+}
+
+/// `config hint`: an in-tree hint — the domain's NS set (and optionally
+/// its trust anchor) comes from here, never from the parent.
+public struct Hint: Equatable, Sendable {
+    public var name: ConfigText?
+    public var domain: DomainName
+    public var nameservers: [HintNameserver]
+    public var trustAnchors: [TrustAnchor]
+}
+
+/// Encryption policy towards a domain's authoritative servers.
+public enum AuthTransportPolicy: Equatable, Sendable {
+    case off, opportunistic, strict
+}
+
+/// `config auth_transport`: per-domain policy (RFC 9539 style).
+public struct AuthTransport: Equatable, Sendable {
+    public var name: ConfigText?
+    public var domain: DomainName
+    public var policy: AuthTransportPolicy
+}
+
+/// The whole effective configuration. `SprigConfig()` holds every default:
+/// an empty file serves a household.
+public struct SprigConfig: Equatable, Sendable {
+    // config sprig 'main' — sockets and mode
+    public var listen: [ListenAddress] = SprigConfig.defaultListen
+    public var mode: ResolutionMode = .recursive
+
+    // cache
+    public var cacheByteCount = 4 << 20
+    public var cacheMinTTLSeconds = 0
+    public var cacheMaxTTLSeconds = 86400
+
+    // pools (static memory is sized from these)
+    public var maxClients = 256
+    public var maxTCPClients = 64
+    public var tcpIdleTimeoutMs = 10000
+    public var maxOutgoing = 512
+
+    // serve-stale (RFC 8767)
+    public var serveStale = true
+    public var staleMaxSeconds = 86400
+    public var staleAnswerTTLSeconds = 30
+    public var clientTimeoutMs = 1800
+    public var staleRefreshBackoffSeconds = 30
+
+    // resolution
+    public var qnameMinimisation = true
+    public var use0x20 = false
+    public var doIPv6 = true
+    public var cnameMax = 12
+    public var rootHintsPath: ConfigText? = nil
+
+    // DNSSEC
+    public var dnssec = true
+    public var aggressiveNSEC = true
+    public var trustAnchorFilePath: ConfigText? = nil
+    public var trustAnchors: [TrustAnchor] = []
+    public var insecureDomains: [DomainName] = []
+
+    // access and process
+    public var allow: [IPPrefix] = IPPrefix.householdDefaults
+    /// nil: do not drop privileges.
+    public var user: ConfigText? = "nobody"
+    public var logLevel: LogLevelSetting = .info
+    public var logSyslog = true
+    public var controlSocketPath: ConfigText = "/var/run/sprig.sock"
+    public var clockMarkerFilePath: ConfigText? = nil
+    /// Flash: persisted trust-anchor state and learned hints.
+    public var stateDirectory: ConfigText = "/etc/sprig"
+
+    // other sections
+    public var upstreams: [Upstream] = []
+    public var hints: [Hint] = []
+    public var authTransports: [AuthTransport] = []
+
+    public init() {}
+
+    public static let defaultListen: [ListenAddress] = [
+        ListenAddress(address: IPAddress(bytes: [127, 0, 0, 1])!, port: 53),
+        ListenAddress(address: IPAddress(bytes: [UInt8](repeating: 0, count: 15) + [1])!, port: 53),
+    ]
+
+    /// Parses and validates `text` (the bytes of `fileName`). Every error
+    /// is reported; warnings do not prevent success.
+    public static func load(text: [UInt8], fileName: String,
+                            warnings: inout [ConfigDiagnostic]) -> Result<SprigConfig, ConfigErrors> {
+        var sink = DiagnosticSink(fileName: fileName)
+        let statements = UCITokenizer.statements(in: text, sink: &sink)
+        let sections = UCIDocument.sections(from: statements, sink: &sink)
+        let config = SchemaValidator.config(from: sections, sink: &sink)
+        let diagnostics = sink.sorted()
+        if sink.errorCount > 0 { return .failure(ConfigErrors(diagnostics: diagnostics)) }
+        warnings = diagnostics
+        return .success(config)
+    }
+
+    public static func load(text: [UInt8], fileName: String) -> Result<SprigConfig, ConfigErrors> {
+        var ignored: [ConfigDiagnostic] = []
+        return load(text: text, fileName: fileName, warnings: &ignored)
+    }
+}

@@ -1,0 +1,82 @@
+import CMbedTLS
+import CSodium
+
+public enum Signature {
+    /// Verifies `signature` (RRSIG signature field, wire form) over `signedData` (the RRSIG RDATA
+    /// without signature + canonical RRset, already assembled by the caller) with `publicKey`
+    /// (the DNSKEY public key field, wire form: RFC 3110 RSA exponent-length encoding, RFC 6605 ECDSA x||y, RFC 8080 Ed25519 32 bytes).
+    public static func verify(algorithm: UInt8, publicKey: UnsafeRawBufferPointer,
+                              signedData: UnsafeRawBufferPointer, signature: UnsafeRawBufferPointer) -> SignatureResult {
+        switch algorithm {
+        case DNSSECAlgorithm.rsaSHA1, DNSSECAlgorithm.rsaSHA1NSEC3SHA1:
+            return verifyRSA(hashKind: SPRIG_HASH_SHA1, publicKey, signedData, signature)
+        case DNSSECAlgorithm.rsaSHA256:
+            return verifyRSA(hashKind: SPRIG_HASH_SHA256, publicKey, signedData, signature)
+        case DNSSECAlgorithm.rsaSHA512:
+            return verifyRSA(hashKind: SPRIG_HASH_SHA512, publicKey, signedData, signature)
+        case DNSSECAlgorithm.ecdsaP256SHA256:
+            return verifyECDSA(curve: SPRIG_CURVE_P256, publicKey, signedData, signature)
+        case DNSSECAlgorithm.ecdsaP384SHA384:
+            return verifyECDSA(curve: SPRIG_CURVE_P384, publicKey, signedData, signature)
+        case DNSSECAlgorithm.ed25519:
+            return verifyEd25519(publicKey, signedData, signature)
+        default:
+            return .unsupportedAlgorithm
+        }
+    }
+
+    /// One-time library set-up; call at start-up, before the query path runs.
+    /// Returns false if libsodium could not initialise (Ed25519 then reports
+    /// `.unsupportedAlgorithm`).
+    @discardableResult
+    public static func startUp() -> Bool {
+        let ready = sprig_sodium_start() >= 0
+        sodiumState = ready ? .ready : .failed
+        return ready
+    }
+
+    // MARK: - Families
+
+    static func verifyRSA(hashKind: Int32, _ publicKey: UnsafeRawBufferPointer,
+                          _ signedData: UnsafeRawBufferPointer, _ signature: UnsafeRawBufferPointer,
+                          modulusBitsMin: Int = CryptoLimits.rsaModulusBitsMin) -> SignatureResult {
+        guard let key = RSAPublicKey(wire: publicKey),
+              key.modulusBitCount >= modulusBitsMin,
+              key.modulusBitCount <= CryptoLimits.rsaModulusBitsMax else { return .malformedKey }
+        guard !signature.isEmpty else { return .malformedSignature }
+        let code = sprig_rsa_verify(
+            hashKind, bytes(key.modulus), key.modulus.count, bytes(key.exponent), key.exponent.count,
+            bytes(signedData), signedData.count, bytes(signature), signature.count)
+        return SignatureResult(shimCode: code)
+    }
+
+    static func verifyECDSA(curve: Int32, _ publicKey: UnsafeRawBufferPointer,
+                            _ signedData: UnsafeRawBufferPointer,
+                            _ signature: UnsafeRawBufferPointer) -> SignatureResult {
+        let code = sprig_ecdsa_verify(curve, bytes(publicKey), publicKey.count,
+                                      bytes(signedData), signedData.count,
+                                      bytes(signature), signature.count)
+        return SignatureResult(shimCode: code)
+    }
+
+    static func verifyEd25519(_ publicKey: UnsafeRawBufferPointer, _ signedData: UnsafeRawBufferPointer,
+                              _ signature: UnsafeRawBufferPointer) -> SignatureResult {
+        guard publicKey.count == Int(SPRIG_ED25519_PUBLIC_KEY_BYTES),
+              let keyBytes = bytes(publicKey) else { return .malformedKey }
+        guard signature.count == Int(SPRIG_ED25519_SIGNATURE_BYTES),
+              let signatureBytes = bytes(signature) else { return .malformedSignature }
+        if sodiumState == .notStarted { startUp() }
+        guard sodiumState == .ready else { return .unsupportedAlgorithm }
+        let code = sprig_ed25519_verify(signatureBytes, bytes(signedData), signedData.count, keyBytes)
+        return code == 0 ? .valid : .invalid
+    }
+
+    private static func bytes(_ buffer: UnsafeRawBufferPointer) -> UnsafePointer<UInt8>? {
+        buffer.baseAddress?.assumingMemoryBound(to: UInt8.self)
+    }
+
+    private enum SodiumState { case notStarted, ready, failed }
+    /// Set once (at start-up or on the first Ed25519 verification); Sprig runs
+    /// one thread (DESIGN.md §2), and sodium_init itself is idempotent.
+    nonisolated(unsafe) private static var sodiumState = SodiumState.notStarted
+}

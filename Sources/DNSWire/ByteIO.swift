@@ -1,0 +1,35 @@
+// Big-endian loads and stores at explicit offsets. Callers check bounds first
+// (miekg/dns style: every primitive takes buffer and offset); these never
+// depend on host byte order, so big-endian MIPS stays correct.
+
+@inlinable @inline(__always)
+func loadU16(_ bytes: UnsafeRawBufferPointer, _ offset: Int) -> UInt16 {
+    UInt16(bytes[offset]) << 8 | UInt16(bytes[offset + 1])
+}
+
+@inlinable @inline(__always)
+func loadU32(_ bytes: UnsafeRawBufferPointer, _ offset: Int) -> UInt32 {
+    UInt32(bytes[offset]) << 24 | UInt32(bytes[offset + 1]) << 16
+        | UInt32(bytes[offset + 2]) << 8 | UInt32(bytes[offset + 3])
+}
+
+@inlinable @inline(__always)
+func storeU16(_ bytes: UnsafeMutableRawBufferPointer, _ offset: Int, _ value: UInt16) {
+    bytes[offset] = UInt8(truncatingIfNeeded: value >> 8)
+    bytes[offset + 1] = UInt8(truncatingIfNeeded: value)
+}
+
+@inlinable @inline(__always)
+func storeU32(_ bytes: UnsafeMutableRawBufferPointer, _ offset: Int, _ value: UInt32) {
+    bytes[offset] = UInt8(truncatingIfNeeded: value >> 24)
+    bytes[offset + 1] = UInt8(truncatingIfNeeded: value >> 16)
+    bytes[offset + 2] = UInt8(truncatingIfNeeded: value >> 8)
+    bytes[offset + 3] = UInt8(truncatingIfNeeded: value)
+}
+
+/// ASCII lowercase of one byte; DNS names compare case-insensitively in ASCII
+/// only (RFC 4343 §3).
+@inlinable @inline(__always)
+func asciiLower(_ byte: UInt8) -> UInt8 {
+    (byte >= 0x41 && byte <= 0x5A) ? byte | 0x20 : byte
+}

@@ -1,0 +1,100 @@
+// Errors of the start-up text parsers (named.root, trust-anchor lines),
+// always with the line they were found on (1-based; 0 for the whole file).
+
+import DNSWire
+
+public struct HintTextError: Error, Equatable, Sendable {
+    public let line: Int
+    public let problem: HintTextProblem
+
+    public init(line: Int, _ problem: HintTextProblem) {
+        self.line = line
+        self.problem = problem
+    }
+
+    /// "line 12: ...", for logs and `sprig check-config`.
+    public var message: String {
+        (line > 0 ? "line \(line): " : "") + problem.text
+    }
+}
+
+public enum HintTextProblem: Equatable, Sendable {
+    case tooManyLines
+    case unbalancedParentheses
+    /// `$ORIGIN`, `$INCLUDE` and other directives (`$TTL` is ignored).
+    case unsupportedDirective
+    /// The line is not a resource record in presentation form.
+    case record(PresentationError)
+    case notClassIN
+    /// Hints files hold NS, A and AAAA only; anchor files DS and DNSKEY only.
+    case unexpectedType(RRType)
+    /// An NS record whose owner is not the hinted domain.
+    case nsOwnerNotDomain(Name)
+    case addressForUnlistedServer(Name)
+    case serverWithoutAddress(Name)
+    case noServers
+    case tooManyServers
+    case tooManyAddresses(Name)
+    case anchorOwnerNotDomain(Name)
+    case badAnchor(TrustAnchorProblem)
+    case noAnchors
+    case build(HintBuildError)
+
+    public var text: String {
+        switch self {
+        case .tooManyLines: return "more than \(HintLimits.textLineCountMax) lines"
+        case .unbalancedParentheses: return "'(' without a matching ')'"
+        case .unsupportedDirective: return "unsupported directive (only $TTL is accepted, and ignored)"
+        case .record(let error): return "not a resource record: " + HintTextProblem.text(error)
+        case .notClassIN: return "class must be IN"
+        case .unexpectedType(let type): return "unexpected record type " + type.mnemonic
+        case .nsOwnerNotDomain(let name): return "NS record owner " + name.text + " is not the hinted domain"
+        case .addressForUnlistedServer(let name): return "address for " + name.text + ", which is not a listed nameserver"
+        case .serverWithoutAddress(let name): return "nameserver " + name.text + " has no A or AAAA record"
+        case .noServers: return "no NS records"
+        case .tooManyServers: return "more than \(HintLimits.serversPerDomainMax) nameservers"
+        case .tooManyAddresses(let name): return name.text + " has more than \(HintLimits.addressesPerServerMax) addresses"
+        case .anchorOwnerNotDomain(let name): return "trust anchor owner " + name.text + " is not the expected domain"
+        case .badAnchor(let problem): return "bad trust anchor: " + HintTextProblem.text(problem)
+        case .noAnchors: return "no DS or DNSKEY records"
+        case .build: return "the hints do not fit the table limits"
+        }
+    }
+
+    static func text(_ problem: TrustAnchorProblem) -> String {
+        switch problem {
+        case .notDSOrDNSKEY: return "not a DS or DNSKEY record"
+        case .badLength: return "RDATA too short or too long"
+        case .unsupportedDigestType(let type): return "unsupported DS digest type \(type) (1, 2 or 4)"
+        case .badDigestLength: return "digest length does not match the digest type"
+        case .badProtocol(let value): return "DNSKEY protocol \(value), must be 3"
+        case .notZoneKey: return "DNSKEY without the Zone Key flag (256 or 257)"
+        }
+    }
+
+    static func text(_ error: PresentationError) -> String {
+        switch error {
+        case .badName: return "bad name"
+        case .labelTooLong: return "label longer than 63 bytes"
+        case .nameTooLong: return "name longer than 255 bytes"
+        case .badEscape: return "bad escape"
+        case .badNumber: return "bad number"
+        case .badTTL: return "bad TTL"
+        case .badTime: return "bad time"
+        case .badAddress: return "bad address"
+        case .badHex: return "bad hex"
+        case .badBase64: return "bad base64"
+        case .badBase32: return "bad base32"
+        case .badType: return "unknown type or class"
+        case .badClass: return "bad class"
+        case .badCharacterString: return "bad character string"
+        case .badSVCParam: return "bad SvcParam"
+        case .badTypeBitmap: return "bad type bitmap"
+        case .missingField: return "missing field"
+        case .extraField: return "extra field"
+        case .rdataTooLong: return "RDATA too long"
+        case .badUnknownRData: return "bad \\# RDATA"
+        case .badWire: return "bad RDATA"
+        }
+    }
+}

@@ -1,0 +1,228 @@
+import Cache
+import DNSWire
+import Fixed
+
+/// The resolver's side of the cache: what an RRset or negative answer looks
+/// like as a cache blob, filling the cache from a response, and answering
+/// from it. The `Cache` module stores opaque blobs; only this file knows
+/// their layout.
+///
+/// Blob layouts (big-endian counts and lengths):
+///   RRset:    u16 rrCount, rrCount × (u16 rdlength, RDATA),
+///             u16 sigCount, sigCount × (u16 rdlength, RRSIG RDATA)
+///   negative: u8 soaOwnerLength, SOA owner (wire), u16 rdlength, SOA RDATA
+/// RDATA is stored with names decompressed, case as received.
+public struct AnswerCache: ~Copyable {
+    var store: RRsetCache
+    /// Rank given to what the response being stored carries.
+    var rank = TrustRank.authoritativeUnvalidated
+    /// Response records considered per answer section when filling the
+    /// cache: a household answer has a handful; more is junk or an attack.
+    static let recordsPerResponseMax = 64
+    /// Room to assemble one blob, and to copy one RDATA out of a message.
+    let blobScratch: UnsafeMutableRawBufferPointer
+    let rdataScratch: UnsafeMutableRawBufferPointer
+
+    public init(configuration: CacheConfiguration, hashSeed: UInt64) throws(CacheConfigurationError) {
+        store = try RRsetCache(configuration: configuration, hashSeed: hashSeed)
+        blobScratch = .allocate(byteCount: Limits.messageByteCountMax, alignment: 8)
+        rdataScratch = .allocate(byteCount: Limits.messageByteCountMax, alignment: 8)
+        blobScratch.initializeMemory(as: UInt8.self, repeating: 0)
+        rdataScratch.initializeMemory(as: UInt8.self, repeating: 0)
+    }
+
+    deinit {
+        blobScratch.deallocate()
+        rdataScratch.deallocate()
+    }
+
+    public var footprintByteCount: Int { store.footprintByteCount + 2 * Limits.messageByteCountMax }
+
+    // MARK: filling
+
+    /// Stores the RRsets of a NOERROR/NXDOMAIN response to `question` that
+    /// lie on its CNAME chain, and the negative answer at the chain's end
+    /// (RFC 2308). Returns false when nothing could be stored.
+    mutating func store(response message: UnsafeRawBufferPointer, question: Question, nowMs: Int64) -> Bool {
+        guard let reader = try? MessageReader(message), !reader.header.tc else { return false }
+        let nowSeconds = nowMs / 1000
+        let rcode = reader.header.rcode
+        // Forward mode trusts the upstream's AD bit (it validated); the
+        // validator replaces this with its own verdict.
+        rank = reader.header.ad ? .secure : .authoritativeUnvalidated
+        var storedAny = false
+        var chainEnd = question.name
+        var answeredEnd = false
+        for _ in 0...QueryEngine.cnameLimitForCaching {
+            var progressed = false
+            if let found = storeRRset(message, owner: chainEnd, type: question.type, nowSeconds: nowSeconds) {
+                storedAny = storedAny || found
+                answeredEnd = true
+                break
+            }
+            if question.type != .cname, let target = cnameTarget(message, owner: chainEnd) {
+                if let ok = storeRRset(message, owner: chainEnd, type: .cname, nowSeconds: nowSeconds) {
+                    storedAny = storedAny || ok
+                }
+                chainEnd = target
+                progressed = true
+            }
+            if !progressed { break }
+        }
+        if !answeredEnd && (rcode == .nxDomain || rcode == .noError) {
+            let kind: CacheEntryKind = rcode == .nxDomain ? .nxDomain : .noData
+            storedAny = storeNegative(message, name: chainEnd, type: question.type, kind: kind,
+                                      nowSeconds: nowSeconds) || storedAny
+        }
+        return storedAny
+    }
+
+    /// Collects the RRset (owner, type) of `section` with its RRSIGs into a
+    /// blob and stores it at `rank`. nil when the response has no such RRset.
+    mutating func storeRRset(_ message: UnsafeRawBufferPointer, owner: Name, type: RRType,
+                             section: Section = .answer, rank: TrustRank? = nil, nowSeconds: Int64) -> Bool? {
+        var count = 0, sigCount = 0
+        var ttl = UInt32.max
+        var offset = 2
+        var rrClass = RRClass.in
+        // Pass 0: the RRset's RDATAs. Pass 1: the RRSIGs covering it.
+        for pass in 0..<2 {
+            guard var reader = try? MessageReader(message) else { return nil }
+            if pass == 1 {
+                if count == 0 { return nil }
+                storeU16(blobScratch, 0, UInt16(count))
+            }
+            let countOffset = offset
+            if pass == 1 { offset += 2 }
+            var seen = 0
+            while let record = try? reader.nextRecord(), seen < AnswerCache.recordsPerResponseMax {
+                seen += 1
+                guard record.section == section else { continue }
+                let wanted = pass == 0 ? record.type == type
+                    : record.type == .rrsig && record.rdataLength >= 2
+                        && AnswerCache.loadU16(message, record.rdataOffset) == type.rawValue
+                guard wanted, (try? record.owner(in: message)) == owner else { continue }
+                guard append(record, message, at: &offset) else { return false }
+                if pass == 0 {
+                    ttl = min(ttl, record.ttlSeconds)
+                    rrClass = record.rrClass
+                    count += 1
+                } else {
+                    sigCount += 1
+                }
+            }
+            if pass == 1 { storeU16(blobScratch, countOffset, UInt16(sigCount)) }
+        }
+        let key = owner.lowercased()
+        let useRank = rank ?? self.rank
+        let result = key.withUnsafeBytes { ownerBytes in
+            store.insert(owner: ownerBytes, type: type.rawValue, rrClass: rrClass.rawValue, kind: .rrset,
+                         rank: useRank, ttlSeconds: ttl,
+                         blob: UnsafeRawBufferPointer(rebasing: blobScratch[0..<offset]), nowSeconds: nowSeconds)
+        }
+        return result == .stored || result == .replaced
+    }
+
+    /// Calls `body` with each RDATA of an RRset blob (not its RRSIGs).
+    static func forEachRData(_ blob: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Void) {
+        guard blob.count >= 2 else { return }
+        let count = Int(loadU16(blob, 0))
+        var offset = 2
+        for _ in 0..<count {
+            guard offset + 2 <= blob.count else { return }
+            let length = Int(loadU16(blob, offset))
+            guard offset + 2 + length <= blob.count else { return }
+            body(UnsafeRawBufferPointer(rebasing: blob[(offset + 2)..<(offset + 2 + length)]))
+            offset += 2 + length
+        }
+    }
+
+    /// Appends `u16 rdlength, RDATA` (names decompressed) to the blob.
+    func append(_ record: Record, _ message: UnsafeRawBufferPointer, at offset: inout Int) -> Bool {
+        guard offset + 2 < blobScratch.count else { return false }
+        let room = UnsafeMutableRawBufferPointer(rebasing: blobScratch[(offset + 2)...])
+        guard let n = try? RData.copyCanonical(record, from: message, into: room, lowercaseNames: false) else {
+            return false
+        }
+        storeU16(blobScratch, offset, UInt16(n))
+        offset += 2 + n
+        return true
+    }
+
+    func cnameTarget(_ message: UnsafeRawBufferPointer, owner: Name) -> Name? {
+        guard var reader = try? MessageReader(message) else { return nil }
+        var seen = 0
+        while let record = try? reader.nextRecord(), record.section == .answer,
+              seen < AnswerCache.recordsPerResponseMax {
+            seen += 1
+            guard record.type == .cname, (try? record.owner(in: message)) == owner else { continue }
+            return try? Name.read(from: message, at: record.rdataOffset).name
+        }
+        return nil
+    }
+
+    /// RFC 2308 §5: a negative answer is cached for min(SOA TTL, SOA
+    /// MINIMUM), and only when the authority section carries the SOA.
+    mutating func storeNegative(_ message: UnsafeRawBufferPointer, name: Name, type: RRType,
+                                kind: CacheEntryKind, nowSeconds: Int64, zone: Name = .root) -> Bool {
+        guard var reader = try? MessageReader(message) else { return false }
+        var seen = 0
+        while let record = try? reader.nextRecord(), seen < AnswerCache.recordsPerResponseMax {
+            seen += 1
+            guard record.section == .authority, record.type == .soa,
+                  let soaOwner = try? record.owner(in: message), name.isSubdomain(of: soaOwner),
+                  soaOwner.isSubdomain(of: zone) else { continue }
+            var offset = 0
+            blobScratch[0] = UInt8(soaOwner.byteCount)
+            soaOwner.withUnsafeBytes { bytes in
+                UnsafeMutableRawBufferPointer(rebasing: blobScratch[1..<(1 + bytes.count)]).copyMemory(from: bytes)
+            }
+            offset = 1 + soaOwner.byteCount
+            guard append(record, message, at: &offset), offset >= 6 else { return false }
+            let minimum = AnswerCache.loadU32(blobScratch, offset - 4)   // SOA MINIMUM is the last field
+            let ttl = min(record.ttlSeconds, minimum)
+            let key = name.lowercased()
+                        let result = key.withUnsafeBytes { ownerBytes in
+                store.insert(owner: ownerBytes, type: type.rawValue, rrClass: RRClass.in.rawValue, kind: kind,
+                             rank: rank, ttlSeconds: ttl,
+                             blob: UnsafeRawBufferPointer(rebasing: blobScratch[0..<offset]), nowSeconds: nowSeconds)
+            }
+            return result == .stored || result == .replaced
+        }
+        return false
+    }
+
+    // MARK: reading
+
+    /// Looks up (name, type); the cache itself lets an NXDOMAIN entry answer
+    /// every type at its name.
+    mutating func lookup(_ name: Name, _ type: RRType, nowSeconds: Int64) -> CacheLookup {
+        let key = name.lowercased()
+        return key.withUnsafeBytes { owner in
+            store.lookup(owner: owner, type: type.rawValue, rrClass: RRClass.in.rawValue, nowSeconds: nowSeconds)
+        }
+    }
+
+    func withBlob<R>(_ hit: CacheHit, _ body: (UnsafeRawBufferPointer) -> R) -> R? {
+        store.withBlob(of: hit, body)
+    }
+
+    func statsLines() -> [(String, Int)] {
+        let s = store.statistics
+        return [("cache.entries", s.entryCount), ("cache.bytes_live", s.liveByteCount),
+                ("cache.bytes_high_water", s.liveByteCountHighWater), ("cache.evictions", s.evictionCount),
+                ("cache.refused_full", s.refusedFullCount), ("cache.refused_too_large", s.refusedTooLargeCount),
+                ("cache.footprint_bytes", footprintByteCount)]
+    }
+
+    static func loadU16(_ b: UnsafeRawBufferPointer, _ o: Int) -> UInt16 { UInt16(b[o]) << 8 | UInt16(b[o + 1]) }
+    static func loadU16(_ b: UnsafeMutableRawBufferPointer, _ o: Int) -> UInt16 { UInt16(b[o]) << 8 | UInt16(b[o + 1]) }
+    static func loadU32(_ b: UnsafeMutableRawBufferPointer, _ o: Int) -> UInt32 {
+        UInt32(loadU16(b, o)) << 16 | UInt32(loadU16(b, o + 2))
+    }
+}
+
+func storeU16(_ b: UnsafeMutableRawBufferPointer, _ o: Int, _ v: UInt16) {
+    b[o] = UInt8(truncatingIfNeeded: v >> 8)
+    b[o + 1] = UInt8(truncatingIfNeeded: v)
+}

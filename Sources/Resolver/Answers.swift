@@ -1,0 +1,137 @@
+import DNSWire
+import Fixed
+
+/// Building answers for clients: errors, answers copied from an upstream
+/// response, and answers that need nothing but the query.
+extension QueryEngine {
+    /// Bytes kept free while records are added, so the OPT RR and an EDE
+    /// option always fit after them (11 OPT + 4 option header + 2 code + text).
+    static let optReserveByteCount = 64
+
+    /// An answer with `rcode` echoing the query's ID, opcode, RD, CD and
+    /// question, for refusals and failures before any state exists. nil when
+    /// the query is not worth answering (a response, or no header).
+    public static func shortAnswer(to query: UnsafeRawBufferPointer, _ kind: ShortAnswer,
+                                   into buffer: UnsafeMutableRawBufferPointer) -> Int? {
+        switch kind {
+        case .refused: return shortAnswer(to: query, rcode: .refused, into: buffer)
+        case .serverFailure: return shortAnswer(to: query, rcode: .servFail, into: buffer)
+        case .formatError: return shortAnswer(to: query, rcode: .formErr, into: buffer)
+        }
+    }
+
+    static func shortAnswer(to query: UnsafeRawBufferPointer, rcode: RCode,
+                            into buffer: UnsafeMutableRawBufferPointer) -> Int? {
+        guard var reader = try? MessageReader(query), !reader.header.qr else { return nil }
+        var header = Header(id: reader.header.id)
+        header.qr = true
+        header.opcode = reader.header.opcode
+        header.rd = reader.header.rd
+        header.cd = reader.header.cd
+        header.ra = true
+        do throws(BuildError) {
+            var b = try MessageBuilder(buffer: buffer, header: header)
+            b.setMaxByteCount(512)
+            if reader.header.questionCount == 1, let question = try? reader.nextQuestion() {
+                try b.addQuestion(question.name, type: question.type, rrClass: question.rrClass)
+            }
+            // Echo EDNS when the query had a readable OPT (needed for BADVERS).
+            if (try? reader.skipToEnd()) != nil, reader.opt != nil {
+                try b.addOPT(udpPayloadSize: 1_232)
+            }
+            b.setRCode(rcode)
+            return b.byteCount
+        } catch {
+            return nil
+        }
+    }
+
+    func answerHeader(for request: Request, rcode: RCode) -> Header {
+        var header = Header(id: request.id)
+        header.qr = true
+        header.opcode = .query
+        header.rd = request.recursionDesired
+        header.ra = true
+        header.cd = request.checkingDisabled
+        header.rcode = rcode
+        return header
+    }
+
+    /// SERVFAIL (or another error) with an optional EDE for `request`.
+    func buildError(for request: Request, rcode: RCode, ede: EDECode?) -> Int? {
+        do throws(BuildError) {
+            var b = try MessageBuilder(buffer: scratch, header: answerHeader(for: request, rcode: rcode))
+            b.setMaxByteCount(request.answerByteCountMax)
+            try b.addQuestion(request.question.name, type: request.question.type, rrClass: request.question.rrClass)
+            if request.hasEDNS {
+                try b.addOPT(udpPayloadSize: settings.clientPayloadSizeMax, dnssecOK: request.dnssecOK)
+                if let code = ede { try b.addExtendedError(code) }
+            }
+            b.setRCode(rcode)
+            return b.byteCount
+        } catch {
+            return nil
+        }
+    }
+
+    /// The client's answer built from an upstream response: the client's
+    /// ID, flags and question spelling, the response's records (DNSSEC
+    /// records only for DO clients, RFC 4035 §3.2.1), our own OPT.
+    func buildAnswer(for request: Request, from message: UnsafeRawBufferPointer) -> Int? {
+        guard var reader = try? MessageReader(message) else { return nil }
+        var header = answerHeader(for: request, rcode: reader.header.rcode)
+        header.ad = reader.header.ad && request.dnssecOK
+        guard var b = try? MessageBuilder(buffer: scratch, header: header) else { return nil }
+        b.setMaxByteCount(request.answerByteCountMax - (request.hasEDNS ? QueryEngine.optReserveByteCount : 0))
+        do throws(BuildError) {
+            try b.addQuestion(request.question.name, type: request.question.type, rrClass: request.question.rrClass)
+        } catch { return nil }
+        let rdata = cache.rdataScratch
+        var truncated = false
+        while let record = try? reader.nextRecord() {
+            if record.type == .opt { continue }
+            if !request.dnssecOK && QueryEngine.isDNSSECOnly(record.type) && record.type != request.question.type {
+                continue
+            }
+            guard let owner = try? record.owner(in: message),
+                  let n = try? RData.copyCanonical(record, from: message, into: rdata, lowercaseNames: false)
+            else { return nil }
+            do throws(BuildError) {
+                try b.addRecord(record.section, owner: owner, type: record.type, rrClass: record.rrClass,
+                                ttlSeconds: record.ttlSeconds, rdata: UnsafeRawBufferPointer(rebasing: rdata[0..<n]))
+            } catch {
+                if error == .noSpace && record.section != .additional { truncated = true }
+                break
+            }
+        }
+        return finishAnswer(&b, request: request, truncated: truncated, ede: nil)
+    }
+
+    /// Adds the OPT RR (and EDE), or on truncation restarts with the
+    /// question alone and TC set (RFC 2181 §9: no partial RRsets).
+    func finishAnswer(_ b: inout MessageBuilder, request: Request, truncated: Bool, ede: EDECode?) -> Int? {
+        do throws(BuildError) {
+            if truncated {
+                var header = b.header
+                header.tc = true
+                b = try MessageBuilder(buffer: scratch, header: header)
+                try b.addQuestion(request.question.name, type: request.question.type,
+                                  rrClass: request.question.rrClass)
+            }
+            b.setMaxByteCount(request.answerByteCountMax)
+            if request.hasEDNS {
+                try b.addOPT(udpPayloadSize: settings.clientPayloadSizeMax, dnssecOK: request.dnssecOK)
+                if let code = ede { try b.addExtendedError(code) }
+            }
+            return b.byteCount
+        } catch {
+            return nil
+        }
+    }
+
+    /// Types a client without the DO bit does not get unless it asked for
+    /// them (RFC 4035 §3.2.1).
+    static func isDNSSECOnly(_ type: RRType) -> Bool {
+        type == .rrsig || type == .nsec || type == .nsec3
+    }
+}

@@ -1,0 +1,53 @@
+/// What the forwarder needs from the config, with defaults that serve a
+/// household (every value comes from `config sprig 'main'`).
+public struct EngineSettings {
+    /// Client requests the resolver tracks at once (config `max_clients`).
+    public var requestCount = 256
+    /// Outgoing queries in flight (config `max_outgoing`).
+    public var outgoingCount = 512
+    /// RFC 8767 client response timer: after this a stale answer is sent
+    /// if one exists (config `client_timeout_ms`).
+    public var clientTimeoutMs: Int64 = 1_800
+    public var serveStale = true
+    /// TTL of a stale answer (RFC 8767 §4 recommends 30 s; `stale_answer_ttl`).
+    public var staleAnswerTTLSeconds: UInt32 = 30
+    /// After a failed refresh, stale data is served without a new attempt
+    /// for this long (RFC 8767 §4 "failure recheck timer"; `stale_refresh_backoff`).
+    public var staleRefreshBackoffMs: Int64 = 30_000
+    /// CNAME links followed when answering from the cache (`cname_max`).
+    public var cnameMax = 12
+    /// A request still unanswered after this gets SERVFAIL: clients retry
+    /// after ~5 s anyway, so holding a slot longer only blocks others.
+    public var requestDeadlineMs: Int64 = 5_000
+    /// Sends per outgoing query across all upstreams (first try + retries).
+    public var attemptsMax = 4
+    /// EDNS payload size we advertise upstream (DNS flag day 2020: 1232).
+    public var upstreamPayloadSize: UInt16 = 1_232
+    /// Largest UDP answer we send a client whatever it advertises.
+    public var clientPayloadSizeMax: UInt16 = 1_232
+
+    // Iterative mode (option mode 'recursive').
+    public var recursive = false
+    /// RFC 9156 QNAME minimisation (`qname_minimisation`).
+    public var qnameMinimisation = true
+    /// Random case in queried names, checked in answers (`use_0x20`).
+    public var use0x20 = false
+    /// Query authoritative servers over IPv6 too (`do_ip6`).
+    public var useIPv6 = true
+    /// Referrals followed per resolution: the DNS is at most 127 labels
+    /// deep, real delegation chains are under 10 (Unbound: 130 with
+    /// restarts); 30 stops referral loops early.
+    public var referralsMax = 30
+    /// Queries sent for one client query, sub-resolutions included
+    /// (RFC 9520/NXNS: bound the work an attacker can cause per query).
+    public var queriesPerRequestMax = 48
+    /// Nameserver address look-ups per client query (NXNS, CVE-2020-12662).
+    public var nsLookupsPerRequestMax = 6
+    /// RFC 9156 §2.3 MAX_MINIMISE_COUNT: minimised queries per resolution
+    /// before asking the full name.
+    public var minimisedQueriesMax = 10
+    /// Ask authoritative servers for DNSSEC records (DO bit; `dnssec`).
+    public var requestDNSSEC = true
+
+    public init() {}
+}

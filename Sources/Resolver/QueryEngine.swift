@@ -1,0 +1,446 @@
+import DNSWire
+import Fixed
+
+/// The forwarding resolver (`option mode 'forward'`): answers from the
+/// cache, sends misses to the configured upstreams (RTT choice, retries,
+/// failover, TCP on truncation), fills the cache from their answers and
+/// serves stale data when they fail (RFC 8767).
+///
+/// Timers: request `r` owns timer `r` (client response timer, then the
+/// request deadline); outgoing query `o` owns timer `requestCount + o`
+/// (retransmission).
+public struct QueryEngine: ~Copyable {
+    let settings: EngineSettings
+    var upstreams: UpstreamTable
+    var cache: AnswerCache
+    var requests: SlotPool<Request>
+    var outgoing: SlotPool<OutgoingQuery>
+    var timers: TimerHeap
+    var refreshFailures: RefreshFailures
+    /// Iterative mode: authoritative server state and the root servers.
+    var infra: InfraCache
+    var rootServers: [ServerAddress]
+    /// Where answers and queries are built (one at a time: single thread).
+    let scratch: UnsafeMutableRawBufferPointer
+    public internal(set) var stats = EngineStats()
+
+    public init(settings: EngineSettings, upstreams: [Upstream], rootServers: [ServerAddress] = [],
+                cache: consuming AnswerCache) {
+        self.settings = settings
+        self.rootServers = rootServers
+        infra = InfraCache()
+        self.upstreams = UpstreamTable(upstreams)
+        self.cache = cache
+        requests = SlotPool(capacity: settings.requestCount, initial: Request())
+        outgoing = SlotPool(capacity: settings.outgoingCount, initial: OutgoingQuery())
+        timers = TimerHeap(capacity: settings.requestCount + settings.outgoingCount)
+        refreshFailures = RefreshFailures()
+        scratch = .allocate(byteCount: Limits.messageByteCountMax, alignment: 8)
+        scratch.initializeMemory(as: UInt8.self, repeating: 0)
+    }
+
+    deinit { scratch.deallocate() }
+
+    /// Bytes reserved by the resolver outside the cache, for the footprint.
+    public static func byteCount(settings: EngineSettings) -> Int {
+        SlotPool<Request>.byteCount(capacity: settings.requestCount)
+            + SlotPool<OutgoingQuery>.byteCount(capacity: settings.outgoingCount)
+            + TimerHeap.byteCount(capacity: settings.requestCount + settings.outgoingCount)
+            + RefreshFailures.byteCount + Limits.messageByteCountMax
+            + (settings.recursive ? InfraCache.byteCount : 0)
+    }
+
+    public var nextDeadlineMs: Int64? { timers.nextDeadlineMs }
+
+    /// Replaces the upstream list (SIGHUP reload); in-flight queries finish
+    /// against whatever indices remain valid.
+    public mutating func setUpstreams(_ list: [Upstream]) { upstreams = UpstreamTable(list) }
+
+    // MARK: client queries
+
+    public mutating func query<IO: ResolverIO>(client: Int, transport: ClientTransport,
+                                               _ message: UnsafeRawBufferPointer,
+                                               nowMs: Int64, io: inout IO) -> QueryOutcome {
+        stats.queries += 1
+        var request = Request()
+        switch parseQuery(message, transport: transport, into: &request) {
+        case .ok: break
+        case .drop:
+            stats.droppedNotQuery += 1
+            return .dropped
+        case .answer(let rcode):
+            if rcode == .formErr { stats.formerrAnswers += 1 }
+            guard let n = QueryEngine.shortAnswer(to: message, rcode: rcode, into: scratch) else { return .dropped }
+            io.answer(client: client, UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
+            return .answered
+        }
+        request.client = Int32(client)
+        request.startMs = nowMs
+        // Fresh data, or stale data while refreshes are backing off.
+        let staleAllowed = settings.serveStale
+            && refreshFailures.recentlyFailed(request.question, nowMs: nowMs, backoffMs: settings.staleRefreshBackoffMs)
+        if answerFromCache(request, allowStale: staleAllowed, nowMs: nowMs, io: &io) {
+            stats.cacheHits += 1
+            return .answered
+        }
+        stats.cacheMisses += 1
+        guard let slot = requests.acquire() else {
+            stats.noRequestSlot += 1
+            answerFailure(request, io: &io)
+            return .answered
+        }
+        requests[slot] = request
+        if let existing = findOutgoing(request) {
+            stats.aggregated += 1
+            attach(slot, to: existing)
+        } else if let fresh = outgoing.acquire() {
+            startOutgoing(fresh, for: request, nowMs: nowMs)
+            if settings.recursive { beginIteration(fresh, parent: -1, nowMs: nowMs) }
+            attach(slot, to: fresh)
+            transmit(fresh, nowMs: nowMs, io: &io)
+        } else {
+            stats.noOutgoingSlot += 1
+            requests.release(slot)
+            answerFailure(request, io: &io)
+            return .answered
+        }
+        if requests.isInUse(slot) {
+            let firstTimerMs = settings.serveStale ? settings.clientTimeoutMs : settings.requestDeadlineMs
+            timers.arm(slot, atMs: nowMs + firstTimerMs)
+        }
+        return .pending
+    }
+
+    enum ParseResult {
+        case ok
+        case drop
+        case answer(RCode)
+    }
+
+    /// Checks a client query and fills `request`. Malformed queries whose
+    /// header is readable get FORMERR; responses and runts are dropped.
+    func parseQuery(_ message: UnsafeRawBufferPointer, transport: ClientTransport,
+                    into request: inout Request) -> ParseResult {
+        guard let reader0 = try? MessageReader(message) else { return .drop }
+        var reader = reader0
+        let header = reader.header
+        if header.qr { return .drop }                         // never answer a response
+        if header.opcode != .query { return .answer(.notImp) }
+        if header.questionCount != 1 { return .answer(.formErr) }
+        guard let question = try? reader.nextQuestion() else { return .answer(.formErr) }
+        do throws(WireError) { try reader.skipToEnd() } catch { return .answer(.formErr) }
+        request.id = header.id
+        request.recursionDesired = header.rd
+        request.checkingDisabled = header.cd
+        request.question = question
+        request.answerByteCountMax = transport == .tcp ? Limits.messageByteCountMax : 512
+        if let opt = reader.opt {
+            guard let edns = try? EDNS(opt, in: message) else { return .answer(.formErr) }
+            request.hasEDNS = true
+            if edns.version != 0 { return .answer(.badVers) }   // RFC 6891 §6.1.3
+            request.dnssecOK = edns.dnssecOK
+            if transport == .udp {
+                let size = min(max(Int(edns.udpPayloadSize), 512), Int(settings.clientPayloadSizeMax))
+                request.answerByteCountMax = size
+            }
+        }
+        if question.rrClass != .in { return .answer(.refused) }
+        if question.type == .axfr || question.type == .ixfr || question.type == .opt {
+            return .answer(.notImp)
+        }
+        return .ok
+    }
+
+    /// Root priming (RFC 8109): asks a root server for `. NS` so the root
+    /// NS set and addresses come from the root itself, not only the hints.
+    /// No client waits on it; its answer just fills the cache.
+    public mutating func prime<IO: ResolverIO>(nowMs: Int64, io: inout IO) {
+        guard settings.recursive, let index = outgoing.acquire() else { return }
+        var o = OutgoingQuery()
+        o.question = Question(name: .root, type: .ns, rrClass: .in)
+        outgoing[index] = o
+        beginIteration(index, parent: -1, nowMs: nowMs)
+        iterate(index, nowMs: nowMs, io: &io)
+    }
+
+    // MARK: outgoing queries
+
+    func findOutgoing(_ request: Request) -> Int? {
+        let wanted = request.question
+        for index in 0..<outgoing.capacity where outgoing.isInUse(index) {
+            let o = outgoing.pointer(index)
+            if o.pointee.iteration.parent >= 0 { continue }   // a nameserver look-up, not a client's
+            if o.pointee.question.type == wanted.type && o.pointee.question.rrClass == wanted.rrClass
+                && o.pointee.dnssecOK == request.dnssecOK && o.pointee.checkingDisabled == request.checkingDisabled
+                && o.pointee.question.name == wanted.name {
+                return index
+            }
+        }
+        return nil
+    }
+
+    mutating func startOutgoing(_ index: Int, for request: Request, nowMs: Int64) {
+        var o = OutgoingQuery()
+        o.question = Question(name: request.question.name.lowercased(), type: request.question.type,
+                              rrClass: request.question.rrClass)
+        o.dnssecOK = request.dnssecOK
+        o.checkingDisabled = request.checkingDisabled
+        outgoing[index] = o
+    }
+
+    mutating func attach(_ slot: Int, to index: Int) {
+        let o = outgoing.pointer(index)
+        requests.pointer(slot).pointee.outgoing = Int32(index)
+        requests.pointer(slot).pointee.nextWaiter = o.pointee.firstWaiter
+        o.pointee.firstWaiter = Int32(slot)
+    }
+
+    /// Sends (or re-sends) outgoing query `index` to the best untried upstream.
+    mutating func transmit<IO: ResolverIO>(_ index: Int, nowMs: Int64, io: inout IO) {
+        if settings.recursive { return iterate(index, nowMs: nowMs, io: &io) }
+        let o = outgoing.pointer(index)
+        while o.pointee.attempts < settings.attemptsMax {
+            let upstream = upstreams.choose(triedMask: o.pointee.triedMask, nowMs: nowMs)
+            o.pointee.upstream = upstream
+            o.pointee.triedMask |= 1 << UInt32(upstream)
+            o.pointee.attempts += 1
+            o.pointee.overTCP = upstreams.prefersTCP(upstream)
+            if send(index, nowMs: nowMs, io: &io) { return }
+        }
+        finishWithFailure(index, nowMs: nowMs, io: &io)
+    }
+
+    /// Builds the query for outgoing `index` with a fresh random ID and sends it.
+    mutating func send<IO: ResolverIO>(_ index: Int, nowMs: Int64, io: inout IO) -> Bool {
+        let o = outgoing.pointer(index)
+        o.pointee.queryID = UInt16(truncatingIfNeeded: io.random())
+        o.pointee.sentMs = nowMs
+        guard let n = buildUpstreamQuery(o.pointee) else { return false }
+        stats.upstreamQueries += 1
+        let ok = io.send(outgoing: index, to: upstreams.address(o.pointee.upstream), overTCP: o.pointee.overTCP,
+                         UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
+        if ok {
+            timers.arm(settings.requestCount + index, atMs: nowMs + upstreams.timeoutMs(o.pointee.upstream)
+                       * (o.pointee.overTCP ? 2 : 1))
+        }
+        return ok
+    }
+
+    func buildUpstreamQuery(_ o: OutgoingQuery) -> Int? {
+        var flags = Header()
+        flags.rd = true
+        flags.cd = o.checkingDisabled
+        flags.id = o.queryID
+        do throws(BuildError) {
+            var b = try MessageBuilder(buffer: scratch, header: flags)
+            try b.addQuestion(o.question.name, type: o.question.type, rrClass: o.question.rrClass)
+            try b.addOPT(udpPayloadSize: settings.upstreamPayloadSize, dnssecOK: o.dnssecOK)
+            return b.byteCount
+        } catch {
+            return nil
+        }
+    }
+
+    // MARK: responses
+
+    public mutating func response<IO: ResolverIO>(outgoing index: Int, _ message: UnsafeRawBufferPointer,
+                                                  nowMs: Int64, io: inout IO) {
+        guard outgoing.isInUse(index) else { io.release(outgoing: index); return }
+        let o = outgoing[index]
+        guard matches(message, o) else {
+            stats.mismatchedResponses += 1   // keep waiting for the real answer
+            return
+        }
+        if settings.recursive { return iterativeResponse(index, message, nowMs: nowMs, io: &io) }
+        upstreams.recordAnswer(o.upstream, rttMs: nowMs - o.sentMs)
+        let header = (try? Header(from: message)) ?? Header()
+        if header.tc && !o.overTCP {
+            stats.upstreamTCPRetries += 1
+            outgoing.pointer(index).pointee.overTCP = true
+            if !send(index, nowMs: nowMs, io: &io) { transmit(index, nowMs: nowMs, io: &io) }
+            return
+        }
+        let rcode = header.rcode
+        if rcode != .noError && rcode != .nxDomain {
+            stats.upstreamErrors += 1
+            timers.cancel(settings.requestCount + index)
+            transmit(index, nowMs: nowMs, io: &io)   // next upstream, or failure
+            return
+        }
+        let stored = cache.store(response: message, question: o.question, nowMs: nowMs)
+        if stored { stats.cacheStored += 1 } else { stats.cacheRefused += 1 }
+        refreshFailures.clear(o.question)
+        answerWaiters(index, from: message, nowMs: nowMs, io: &io)
+        finishOutgoing(index, io: &io)
+    }
+
+    /// The response must carry our ID, be a response, and ask our question
+    /// (RFC 5452 §9.1); the server already matched source address and port.
+    func matches(_ message: UnsafeRawBufferPointer, _ o: OutgoingQuery) -> Bool {
+        guard var reader = try? MessageReader(message) else { return false }
+        let h = reader.header
+        guard h.id == o.queryID, h.qr, h.opcode == .query, h.questionCount == 1 else { return false }
+        guard let question = try? reader.nextQuestion() else { return false }
+        if settings.recursive {
+            // With 0x20 the spelling must come back exactly as sent.
+            let sameName = settings.use0x20 ? sameSpelling(question.name, o.iteration.sentName)
+                                            : question.name == o.iteration.sentName
+            return sameName && question.type == o.iteration.sentType && question.rrClass == .in
+        }
+        return question.type == o.question.type && question.rrClass == o.question.rrClass
+            && question.name == o.question.name
+    }
+
+    /// A socket error or refused connection for outgoing `index`.
+    public mutating func failure<IO: ResolverIO>(outgoing index: Int, nowMs: Int64, io: inout IO) {
+        guard outgoing.isInUse(index) else { return }
+        stats.upstreamErrors += 1
+        timers.cancel(settings.requestCount + index)
+        if settings.recursive { return retryElsewhere(index, nowMs: nowMs, io: &io) }
+        transmit(index, nowMs: nowMs, io: &io)
+    }
+
+    // MARK: timers
+
+    public mutating func expireTimers<IO: ResolverIO>(nowMs: Int64, io: inout IO) {
+        while let timer = timers.popExpired(nowMs: nowMs) {
+            if timer < settings.requestCount {
+                requestTimer(timer, nowMs: nowMs, io: &io)
+            } else {
+                let index = timer - settings.requestCount
+                guard outgoing.isInUse(index) else { continue }
+                stats.upstreamTimeouts += 1
+                if settings.recursive {
+                    infra.recordTimeout(outgoing[index].iteration.sentServer, nowMs: nowMs)
+                    retryElsewhere(index, nowMs: nowMs, io: &io)
+                    continue
+                }
+                upstreams.recordTimeout(outgoing[index].upstream)
+                io.release(outgoing: index)
+                transmit(index, nowMs: nowMs, io: &io)
+            }
+        }
+    }
+
+    /// RFC 8767 §5: when the client response timer fires, answer from stale
+    /// data if there is any, and let the refresh go on.
+    mutating func requestTimer<IO: ResolverIO>(_ slot: Int, nowMs: Int64, io: inout IO) {
+        guard requests.isInUse(slot) else { return }
+        let r = requests[slot]
+        if r.answeredStale { return }
+        let deadline = r.startMs + settings.requestDeadlineMs
+        if settings.serveStale && answerFromCache(r, allowStale: true, nowMs: nowMs, io: &io) {
+            requests.pointer(slot).pointee.answeredStale = true
+            return
+        }
+        if nowMs >= deadline {
+            detach(slot)
+            answerFailure(r, io: &io)
+            requests.release(slot)
+        } else {
+            timers.arm(slot, atMs: deadline)
+        }
+    }
+
+    // MARK: finishing
+
+    /// Every attempt failed: stale data if allowed, else SERVFAIL.
+    mutating func finishWithFailure<IO: ResolverIO>(_ index: Int, nowMs: Int64, io: inout IO) {
+        let o = outgoing[index]
+        refreshFailures.note(o.question, nowMs: nowMs)
+        var waiter = o.firstWaiter
+        while waiter >= 0 {
+            let r = requests[Int(waiter)]
+            let next = r.nextWaiter
+            if !r.answeredStale {
+                if !(settings.serveStale && answerFromCache(r, allowStale: true, nowMs: nowMs, io: &io)) {
+                    answerFailure(r, io: &io)
+                }
+            }
+            timers.cancel(Int(waiter))
+            requests.release(Int(waiter))
+            waiter = next
+        }
+        outgoing.pointer(index).pointee.firstWaiter = -1
+        finishOutgoing(index, io: &io)
+    }
+
+    mutating func answerWaiters<IO: ResolverIO>(_ index: Int, from message: UnsafeRawBufferPointer,
+                                                nowMs: Int64, io: inout IO) {
+        var waiter = outgoing[index].firstWaiter
+        while waiter >= 0 {
+            let r = requests[Int(waiter)]
+            let next = r.nextWaiter
+            if !r.answeredStale {
+                if let n = buildAnswer(for: r, from: message) {
+                    io.answer(client: Int(r.client), UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
+                } else {
+                    answerFailure(r, io: &io)
+                }
+            }
+            timers.cancel(Int(waiter))
+            requests.release(Int(waiter))
+            waiter = next
+        }
+        outgoing.pointer(index).pointee.firstWaiter = -1
+    }
+
+    mutating func finishOutgoing<IO: ResolverIO>(_ index: Int, io: inout IO) {
+        timers.cancel(settings.requestCount + index)
+        io.release(outgoing: index)
+        outgoing.release(index)
+    }
+
+    /// Removes request `slot` from its outgoing query's waiter list.
+    mutating func detach(_ slot: Int) {
+        let index = Int(requests[slot].outgoing)
+        guard index >= 0, outgoing.isInUse(index) else { return }
+        let o = outgoing.pointer(index)
+        if o.pointee.firstWaiter == Int32(slot) {
+            o.pointee.firstWaiter = requests[slot].nextWaiter
+            return
+        }
+        var w = o.pointee.firstWaiter
+        while w >= 0 {
+            let next = requests[Int(w)].nextWaiter
+            if next == Int32(slot) {
+                requests.pointer(Int(w)).pointee.nextWaiter = requests[slot].nextWaiter
+                return
+            }
+            w = next
+        }
+    }
+
+    mutating func answerFailure<IO: ResolverIO>(_ request: Request, io: inout IO) {
+        stats.servfailAnswers += 1
+        if let n = buildError(for: request, rcode: .servFail, ede: nil) {
+            io.answer(client: Int(request.client), UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
+        }
+    }
+
+    public func statsLines() -> [(String, Int)] {
+        [("resolver.queries", stats.queries), ("cache.hits", stats.cacheHits),
+         ("cache.misses", stats.cacheMisses), ("cache.stale_answers", stats.staleAnswers),
+         ("cache.stored", stats.cacheStored), ("cache.refused", stats.cacheRefused),
+         ("resolver.aggregated", stats.aggregated), ("upstream.queries", stats.upstreamQueries),
+         ("upstream.timeouts", stats.upstreamTimeouts), ("upstream.tcp_retries", stats.upstreamTCPRetries),
+         ("upstream.errors", stats.upstreamErrors), ("upstream.mismatched", stats.mismatchedResponses),
+         ("answers.servfail", stats.servfailAnswers), ("answers.formerr", stats.formerrAnswers),
+         ("answers.truncated", stats.answersTruncated), ("drop.not_query", stats.droppedNotQuery),
+         ("drop.no_request_slot", stats.noRequestSlot), ("drop.no_outgoing_slot", stats.noOutgoingSlot),
+         ("pool.requests.high_water", requests.highWater), ("pool.outgoing.high_water", outgoing.highWater)]
+            + [("resolver.ns_lookups", stats.nsLookups), ("resolver.lame", stats.lameResponses),
+               ("resolver.budget_exhausted", stats.budgetExhausted), ("resolver.cname_too_long", stats.cnameChainTooLong)]
+            + upstreamStatsLines() + cache.statsLines()
+    }
+
+    func upstreamStatsLines() -> [(String, Int)] {
+        var lines: [(String, Int)] = []
+        for i in 0..<upstreams.count {
+            lines.append(("upstream.\(i).srtt_ms", Int(upstreams.srttMs(i))))
+            lines.append(("upstream.\(i).answers", upstreams.entries[i].answers))
+            lines.append(("upstream.\(i).timeouts", upstreams.entries[i].timeouts))
+        }
+        return lines
+    }
+}

@@ -1,0 +1,138 @@
+import DNSWire
+import Fixed
+
+/// A client request the resolver is working on.
+struct Request {
+    var client: Int32 = -1
+    var id: UInt16 = 0
+    var recursionDesired = false
+    var checkingDisabled = false
+    var hasEDNS = false
+    var dnssecOK = false
+    /// Largest answer this client can take (512 without EDNS; TCP 65535).
+    var answerByteCountMax = 512
+    var question = Question(name: .root, type: .a, rrClass: .in)
+    /// The outgoing query it waits on, and the next request waiting on it.
+    var outgoing: Int32 = -1
+    var nextWaiter: Int32 = -1
+    var startMs: Int64 = 0
+    /// Already answered with stale data; still waits so the refresh fills the cache.
+    var answeredStale = false
+}
+
+/// An outgoing query to an upstream (shared by every request asking the
+/// same question: aggregation keeps one refresh per question).
+struct OutgoingQuery {
+    var question = Question(name: .root, type: .a, rrClass: .in)   // lowercased
+    var dnssecOK = false
+    var checkingDisabled = false
+    var queryID: UInt16 = 0
+    var upstream = 0
+    var triedMask: UInt32 = 0
+    var attempts = 0
+    var overTCP = false
+    var sentMs: Int64 = 0
+    var firstWaiter: Int32 = -1
+    /// Iterative mode only (unused when forwarding).
+    var iteration = Iteration()
+}
+
+/// Where an iterative resolution stands: the name being resolved (it moves
+/// along CNAMEs), the zone cut and its server addresses, QNAME
+/// minimisation progress, and the budgets shared with its sub-resolutions.
+struct Iteration {
+    var target = Name.root
+    var cnameCount = 0
+    var zone = Name.root
+    var servers = ServerSet()
+    /// Index of the next NS name of `zone` whose address to look up.
+    var nsLookupIndex = 0
+    /// Labels of `target` asked in the current minimised query.
+    var askedLabelCount = 0
+    var minimise = true
+    var minimisedQueries = 0
+    /// The question as sent (case randomised with 0x20).
+    var sentName = Name.root
+    var sentType = RRType.a
+    var sentServer = ServerAddress(isIPv6: false, high: 0, low: 0, port: 0)
+    var sentEDNS = true
+    var referrals = 0
+    /// The task this one resolves a nameserver address for (-1: none), and
+    /// the sub-task this one waits on.
+    var parent: Int32 = -1
+    var child: Int32 = -1
+    /// The top task of this tree, which holds the shared budgets.
+    var root: Int32 = -1
+    var queriesLeft = 0
+    var lookupsLeft = 0
+}
+
+/// Up to `capacity` server addresses for the current zone cut, with which
+/// have been tried. Fixed inline storage.
+struct ServerSet {
+    static let capacity = 16
+    var addresses = InlineArray<16, ServerAddress>(repeating: ServerAddress(isIPv6: false, high: 0, low: 0, port: 0))
+    var count = 0
+    var triedMask: UInt32 = 0
+
+    mutating func removeAll() {
+        count = 0
+        triedMask = 0
+    }
+
+    mutating func add(_ a: ServerAddress) {
+        for i in 0..<count where addresses[i] == a { return }
+        guard count < ServerSet.capacity else { return }
+        addresses[count] = a
+        count += 1
+    }
+
+    func isTried(_ i: Int) -> Bool { triedMask & (1 << UInt32(i)) != 0 }
+    mutating func markTried(_ a: ServerAddress) {
+        for i in 0..<count where addresses[i] == a { triedMask |= 1 << UInt32(i) }
+    }
+    var hasUntried: Bool {
+        for i in 0..<count where !isTried(i) { return true }
+        return false
+    }
+}
+
+/// What `QueryEngine.query` did with a client query.
+public enum QueryOutcome: Equatable {
+    /// Answered already (cache, error, refusal): the client slot is done.
+    case answered
+    /// Waiting for an upstream; the answer comes later through `ResolverIO`.
+    case pending
+    /// Not answerable (not a DNS query, or a response): dropped, counted.
+    case dropped
+}
+
+/// Answers the server may send without the resolver's state.
+public enum ShortAnswer {
+    case refused, serverFailure, formatError
+}
+
+public struct EngineStats {
+    public var queries = 0
+    public var cacheHits = 0
+    public var cacheMisses = 0
+    public var staleAnswers = 0
+    public var aggregated = 0
+    public var upstreamQueries = 0
+    public var upstreamTimeouts = 0
+    public var upstreamTCPRetries = 0
+    public var upstreamErrors = 0
+    public var mismatchedResponses = 0
+    public var servfailAnswers = 0
+    public var formerrAnswers = 0
+    public var droppedNotQuery = 0
+    public var noRequestSlot = 0
+    public var noOutgoingSlot = 0
+    public var answersTruncated = 0
+    public var cacheStored = 0
+    public var cacheRefused = 0
+    public var nsLookups = 0
+    public var lameResponses = 0
+    public var budgetExhausted = 0
+    public var cnameChainTooLong = 0
+}

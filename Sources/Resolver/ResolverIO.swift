@@ -1,0 +1,78 @@
+// Resolver: the query engine. It does no I/O (DESIGN.md §2.4, Knot
+// Resolver's produce/consume): it takes `(now, event)` — a client query, a
+// server's response, a failed send, the passing of time — and acts only
+// through a `ResolverIO` sink the caller supplies: answer client C, send
+// query Q to server S, release Q. It never reads a clock or a socket, so
+// scripted tests drive it with virtual time and a fake network.
+//
+// Owns: forwarding (and later iterative) state machines in fixed slot
+// pools, upstream choice by smoothed RTT, cache fill and answer assembly,
+// serve-stale policy (RFC 8767). Never: touches sockets, clocks or files.
+//
+// Worked example (a cache miss):
+//   server: resolver.query(client: 3, transport: .udp, bytes, nowMs: t, io: &io)
+//   resolver → io.send(outgoing: 7, to: upstream, overTCP: false, query)
+//   server:  resolver.response(outgoing: 7, from: upstream, reply, nowMs: t2, io: &io)
+//   resolver → io.answer(client: 3, answer); io.release(outgoing: 7)
+
+/// An IPv4 or IPv6 server address and port, in the resolver's own terms.
+public struct ServerAddress: Equatable, Sendable {
+    public var isIPv6: Bool
+    /// Address bytes in network order (IPv4 uses the first 4).
+    public var high: UInt64
+    public var low: UInt64
+    public var port: UInt16
+
+    public init(isIPv6: Bool, high: UInt64, low: UInt64, port: UInt16) {
+        self.isIPv6 = isIPv6
+        self.high = high
+        self.low = low
+        self.port = port
+    }
+
+    /// From 4 or 16 address bytes in network order.
+    public init?(bytes: [UInt8], port: UInt16) {
+        guard bytes.count == 4 || bytes.count == 16 else { return nil }
+        var h: UInt64 = 0, l: UInt64 = 0
+        for i in 0..<min(8, bytes.count) { h |= UInt64(bytes[i]) << UInt64(56 - 8 * i) }
+        if bytes.count == 16 { for i in 8..<16 { l |= UInt64(bytes[i]) << UInt64(56 - 8 * (i - 8)) } }
+        self.init(isIPv6: bytes.count == 16, high: h, low: l, port: port)
+    }
+
+    /// From A (4 bytes) or AAAA (16 bytes) RDATA; no allocation.
+    public init?(rdata: UnsafeRawBufferPointer, port: UInt16) {
+        guard rdata.count == 4 || rdata.count == 16 else { return nil }
+        var h: UInt64 = 0, l: UInt64 = 0
+        for i in 0..<min(8, rdata.count) { h |= UInt64(rdata[i]) << UInt64(56 - 8 * i) }
+        if rdata.count == 16 { for i in 8..<16 { l |= UInt64(rdata[i]) << UInt64(56 - 8 * (i - 8)) } }
+        self.init(isIPv6: rdata.count == 16, high: h, low: l, port: port)
+    }
+
+    /// Byte `index` (0..<16) of the address in network order.
+    public func byte(_ index: Int) -> UInt8 {
+        index < 8 ? UInt8(truncatingIfNeeded: high >> UInt64(56 - 8 * index))
+                  : UInt8(truncatingIfNeeded: low >> UInt64(56 - 8 * (index - 8)))
+    }
+}
+
+/// How a client's query arrived: it bounds the answer's size.
+public enum ClientTransport: Equatable, Sendable {
+    case udp
+    case tcp
+}
+
+/// What the resolver asks of the world. Implemented by the server (sockets)
+/// and by the scenario tests (a scripted network).
+public protocol ResolverIO {
+    /// Delivers the answer to client request `client`. The bytes are valid
+    /// only during the call. Each client request is answered exactly once.
+    mutating func answer(client: Int, _ message: UnsafeRawBufferPointer)
+    /// Sends `message` for outgoing query `outgoing`; false when it could
+    /// not be sent (no socket, no TCP buffer): the resolver counts a failure.
+    mutating func send(outgoing: Int, to server: ServerAddress, overTCP: Bool,
+                       _ message: UnsafeRawBufferPointer) -> Bool
+    /// The resolver no longer waits for `outgoing`; close whatever carried it.
+    mutating func release(outgoing: Int)
+    /// Unpredictable bits for query IDs (kernel randomness in the server).
+    mutating func random() -> UInt64
+}

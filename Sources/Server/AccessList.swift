@@ -1,0 +1,96 @@
+import Platform
+
+/// Which client addresses get answers. An open resolver on the WAN is a bug,
+/// so the default admits only loopback, RFC 1918, CGNAT, ULA and link-local
+/// sources; everyone else gets REFUSED.
+public struct AccessList {
+    /// Most prefixes the list holds (config `list allow`); checked per query.
+    public static let prefixCountMax = 64
+
+    struct Prefix {
+        var ipv6: Bool
+        var bytes: (UInt64, UInt64)   // address in network order, as two words
+        var length: Int
+    }
+
+    private var prefixes: [Prefix] = []   // filled at start-up, read-only after
+
+    public init() {}
+
+    /// The default household list.
+    public static var household: AccessList {
+        var list = AccessList()
+        for text in ["127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
+                     "100.64.0.0/10", "169.254.0.0/16", "::1/128", "fc00::/7", "fe80::/10"] {
+            _ = list.add(cidr: text)
+        }
+        return list
+    }
+
+    public var count: Int { prefixes.count }
+
+    /// Adds `address/length` in numeric form; false when malformed or full.
+    /// Works on UTF-8 bytes: Embedded builds for MIPS have no Unicode tables.
+    public mutating func add(cidr: String) -> Bool {
+        let bytes = Array(cidr.utf8)
+        var cut = bytes.count
+        for (i, b) in bytes.enumerated() where b == UInt8(ascii: "/") { cut = i; break }
+        var length = -1
+        if cut < bytes.count {
+            length = 0
+            let digits = bytes[(cut + 1)...]
+            guard !digits.isEmpty, digits.count <= 3 else { return false }
+            for d in digits {
+                guard d >= UInt8(ascii: "0") && d <= UInt8(ascii: "9") else { return false }
+                length = length * 10 + Int(d - UInt8(ascii: "0"))
+            }
+        }
+        guard let text = String(validating: bytes[0..<cut], as: UTF8.self),
+              let address = Address(numeric: text) else { return false }
+        let bits = address.isIPv6 ? 128 : 32
+        if length < 0 { length = bits }
+        guard length <= bits else { return false }
+        return add(address: address, length: length)
+    }
+
+    public mutating func add(address: Address, length: Int) -> Bool {
+        guard prefixes.count < AccessList.prefixCountMax else { return false }
+        prefixes.append(Prefix(ipv6: address.isIPv6, bytes: AccessList.words(address), length: length))
+        return true
+    }
+
+    /// True when `address` falls in one of the prefixes. IPv4-mapped IPv6
+    /// sources (::ffff:a.b.c.d) are checked as IPv4.
+    public func allows(_ address: Address) -> Bool {
+        var ipv6 = address.isIPv6
+        var words = AccessList.words(address)
+        if ipv6 && words.0 == 0 && (words.1 >> 32) == 0xFFFF {
+            ipv6 = false
+            words = ((words.1 & 0xFFFF_FFFF) << 32, 0)
+        }
+        for p in prefixes where p.ipv6 == ipv6 {
+            if AccessList.matches(words, p.bytes, length: p.length) { return true }
+        }
+        return false
+    }
+
+    static func matches(_ a: (UInt64, UInt64), _ b: (UInt64, UInt64), length: Int) -> Bool {
+        if length == 0 { return true }
+        if length <= 64 {
+            let mask: UInt64 = length == 64 ? ~0 : ~(~UInt64(0) >> UInt64(length))
+            return (a.0 & mask) == (b.0 & mask)
+        }
+        if a.0 != b.0 { return false }
+        let rest = length - 64
+        let mask: UInt64 = rest == 64 ? ~0 : ~(~UInt64(0) >> UInt64(rest))
+        return (a.1 & mask) == (b.1 & mask)
+    }
+
+    /// The address as two big-endian words (IPv4 in the top 32 bits).
+    static func words(_ address: Address) -> (UInt64, UInt64) {
+        var hi: UInt64 = 0, lo: UInt64 = 0
+        for i in 0..<8 { hi = hi << 8 | UInt64(address.isIPv4 && i >= 4 ? 0 : address.byte(i)) }
+        if address.isIPv6 { for i in 8..<16 { lo = lo << 8 | UInt64(address.byte(i)) } }
+        return (hi, lo)
+    }
+}

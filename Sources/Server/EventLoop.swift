@@ -1,0 +1,252 @@
+// Server: the event loop's glue. One thread, one epoll, non-blocking
+// sockets, fixed pools (DESIGN.md §2.2). Reads client queries from UDP and
+// TCP listeners, applies the client ACL, hands queries to the resolver and
+// carries out what it asks through `ServerIO`.
+// Never: parses or builds DNS beyond handing bytes to the resolver, or
+// allocates on a query path.
+import Fixed
+import Platform
+import Resolver
+
+/// Why `EventLoop.run` returned.
+public enum LoopExit: Equatable {
+    case terminate
+    case reload
+}
+
+public final class EventLoop {
+    let sockets: ServerSockets
+    public var resolver: QueryEngine
+    let signals: SignalQueue
+    let events: UnsafeMutableBufferPointer<EpollEvent>
+    var control: ControlChannel?
+    /// Text for `sprig stats`, supplied by the daemon (includes config-level info).
+    public var extraStats: () -> [(String, Int)] = { [] }
+
+    public init(limits: ServerLimits, acl: AccessList, resolver: consuming QueryEngine) throws(Errno) {
+        sockets = try ServerSockets(limits: limits, acl: acl)
+        self.resolver = resolver
+        signals = try SignalQueue()
+        events = .allocate(capacity: Epoll.batchCapacity)
+        try sockets.epoll.add(signals.fd, .readable, token: Token(.signal, 0).raw)
+    }
+
+    deinit {
+        events.deallocate()
+    }
+
+    public var stats: ServerStats { sockets.stats }
+
+    /// Listens (UDP and TCP) on `address`.
+    public func listen(on address: Address) throws(Errno) {
+        try sockets.listen(on: address)
+    }
+
+    /// Opens the control socket for `sprig stats`.
+    public func openControl(path: String) throws(Errno) {
+        let fd = try Socket.unixListen(path: path)
+        try sockets.epoll.add(fd, .readable, token: Token(.controlListener, 0).raw)
+        control = ControlChannel(listener: fd, path: path)
+    }
+
+    /// Replaces the client ACL (SIGHUP reload).
+    public func setAccessList(_ acl: AccessList) { sockets.acl = acl }
+
+    /// Starts root priming (iterative mode; a no-op when forwarding).
+    public func prime() {
+        var io = ServerIO(sockets: sockets)
+        resolver.prime(nowMs: Clock.monotonicMs(), io: &io)
+    }
+
+    /// Runs until SIGTERM/SIGINT (`.terminate`) or SIGHUP (`.reload`).
+    /// The one loop that never ends on its own.
+    public func run() throws(Errno) -> LoopExit {
+        while true {
+            let nowMs = Clock.monotonicMs()
+            let waitMs = min(sockets.tcpTimers.waitMs(nowMs: nowMs, capMs: ServerLimits.idleWaitMsMax),
+                             waitUntil(resolver.nextDeadlineMs, nowMs: nowMs))
+            let n = try sockets.epoll.wait(into: events, timeoutMs: waitMs)
+            for i in 0..<n {
+                guard let token = Token(raw: events[i].token) else { continue }
+                let ready = Readiness(rawValue: events[i].events)
+                if let exit = dispatch(token, ready) { return exit }
+            }
+            expireTimers(nowMs: Clock.monotonicMs())
+        }
+    }
+
+    func waitUntil(_ deadline: Int64?, nowMs: Int64) -> Int32 {
+        guard let d = deadline else { return Int32(ServerLimits.idleWaitMsMax) }
+        return Int32(max(0, min(d - nowMs, ServerLimits.idleWaitMsMax)))
+    }
+
+    func dispatch(_ token: Token, _ ready: Readiness) -> LoopExit? {
+        switch token.kind {
+        case .signal:
+            return handleSignals()
+        case .udpListener:
+            readDatagrams(listener: token.index)
+        case .tcpListener:
+            sockets.acceptTCP(listener: token.index, nowMs: Clock.monotonicMs())
+        case .tcpClient:
+            guard sockets.tcpClients.isInUse(token.index),
+                  sockets.tcpClients[token.index].generation & 0xFF_FFFF == token.generation else { return nil }
+            if ready.contains(.writable) { sockets.flushTCP(token.index) }
+            if ready.contains(.readable) || ready.contains(.hangUp) || ready.contains(.error) {
+                readTCP(token.index)
+            }
+        case .outgoing:
+            guard token.index < sockets.limits.outgoingCount,
+                  sockets.outgoing[token.index].generation & 0xFF_FFFF == token.generation else { return nil }
+            outgoingReady(token.index, ready)
+        case .controlListener, .controlClient:
+            if control != nil { control!.ready(token.kind, text: statsLines) }
+        }
+        return nil
+    }
+
+    func handleSignals() -> LoopExit? {
+        while let signal = signals.next() {
+            switch signal {
+            case .terminate, .interrupt: return .terminate
+            case .hangUp: return .reload
+            case .user1:
+                for (name, value) in statsLines() { Log.notice("stats \(name)=\(value)") }
+            case .user2: break
+            }
+        }
+        return nil
+    }
+
+    // MARK: clients
+
+    func readDatagrams(listener: Int) {
+        let fd = sockets.udpListeners[listener]
+        let buffer = UnsafeMutableRawBufferPointer(rebasing: sockets.receiveBuffer[0..<(ServerLimits.clientQueryByteCountMax + 1)])
+        for _ in 0..<ServerLimits.datagramsPerWakeMax {
+            var from = Address()
+            let n: Int
+            do throws(Errno) { n = try Socket.receive(fd, into: buffer, from: &from) } catch { return }
+            sockets.stats.udpQueries += 1
+            if n > ServerLimits.clientQueryByteCountMax {
+                sockets.stats.droppedOversize += 1   // no real query is this large
+                continue
+            }
+            let query = UnsafeRawBufferPointer(rebasing: buffer[0..<n])
+            if !sockets.acl.allows(from) {
+                sockets.stats.refusedByACL += 1
+                replyDirect(query, rcode: .refused, listener: listener, to: from)
+                continue
+            }
+            guard let client = sockets.clients.acquire() else {
+                sockets.stats.droppedNoClientSlot += 1
+                replyDirect(query, rcode: .serverFailure, listener: listener, to: from)
+                continue
+            }
+            sockets.clients[client] = ClientSlot(overTCP: false, listener: Int32(listener), address: from)
+            handOver(client: client, transport: .udp, query)
+        }
+    }
+
+    /// Answers without involving the resolver (ACL refusal, no free slot).
+    func replyDirect(_ query: UnsafeRawBufferPointer, rcode: ShortAnswer, listener: Int, to: Address) {
+        guard let n = QueryEngine.shortAnswer(to: query, rcode, into: sockets.sendBuffer) else { return }
+        _ = try? Socket.send(sockets.udpListeners[listener], UnsafeRawBufferPointer(rebasing: sockets.sendBuffer[0..<n]), to: to)
+    }
+
+    func handOver(client: Int, transport: ClientTransport, _ query: UnsafeRawBufferPointer) {
+        var io = ServerIO(sockets: sockets)
+        let outcome = resolver.query(client: client, transport: transport, query, nowMs: Clock.monotonicMs(), io: &io)
+        if outcome == .dropped { sockets.clients.release(client) }
+    }
+
+    func readTCP(_ index: Int) {
+        let generation = sockets.tcpClients[index].generation
+        let buffer = sockets.tcpReadBuffer(index)
+        let conn = sockets.tcpClients.pointer(index)
+        let nowMs = Clock.monotonicMs()
+        sockets.tcpTimers.arm(index, atMs: nowMs + sockets.limits.tcpIdleTimeoutMs)
+        let room = UnsafeMutableRawBufferPointer(rebasing: buffer[conn.pointee.readCount...])
+        let n: Int
+        do throws(Errno) { n = try Socket.read(conn.pointee.fd, into: room) } catch {
+            if error.kind != .again { sockets.closeTCP(index) }
+            return
+        }
+        if n == 0 { sockets.closeTCP(index); return }
+        conn.pointee.readCount += n
+        // Pipelining (RFC 7766 §6.2.1): every complete frame is a query.
+        while sockets.tcpClients.isInUse(index) && sockets.tcpClients[index].generation == generation {
+            let have = conn.pointee.readCount
+            if have < 2 { return }
+            let length = Int(buffer[0]) << 8 | Int(buffer[1])
+            if length < 12 || length > ServerLimits.clientQueryByteCountMax {
+                sockets.stats.droppedOversize += 1
+                sockets.closeTCP(index)
+                return
+            }
+            if have < 2 + length { return }
+            sockets.stats.tcpQueries += 1
+            dispatchTCPFrame(index, generation: generation, UnsafeRawBufferPointer(rebasing: buffer[2..<(2 + length)]))
+            if !(sockets.tcpClients.isInUse(index) && sockets.tcpClients[index].generation == generation) { return }
+            let rest = have - 2 - length
+            if rest > 0 { buffer.baseAddress!.copyMemory(from: buffer.baseAddress! + 2 + length, byteCount: rest) }
+            conn.pointee.readCount = rest
+        }
+    }
+
+    func dispatchTCPFrame(_ index: Int, generation: UInt32, _ query: UnsafeRawBufferPointer) {
+        guard let client = sockets.clients.acquire() else {
+            sockets.stats.droppedNoClientSlot += 1
+            if let n = QueryEngine.shortAnswer(to: query, .serverFailure, into: sockets.receiveBuffer) {
+                sockets.queueTCP(index, UnsafeRawBufferPointer(rebasing: sockets.receiveBuffer[0..<n]))
+            }
+            return
+        }
+        sockets.clients[client] = ClientSlot(overTCP: true, connection: Int32(index), generation: generation)
+        sockets.tcpClients.pointer(index).pointee.pendingQueries += 1
+        handOver(client: client, transport: .tcp, query)
+    }
+
+    // MARK: outgoing and timers
+
+    func outgoingReady(_ index: Int, _ ready: Readiness) {
+        var io = ServerIO(sockets: sockets)
+        switch sockets.outgoingReady(index, ready) {
+        case .nothing: break
+        case .failed:
+            sockets.closeOutgoing(index)
+            resolver.failure(outgoing: index, nowMs: Clock.monotonicMs(), io: &io)
+        case .response(let bytes):
+            resolver.response(outgoing: index, bytes, nowMs: Clock.monotonicMs(), io: &io)
+        }
+    }
+
+    func expireTimers(nowMs: Int64) {
+        var io = ServerIO(sockets: sockets)
+        resolver.expireTimers(nowMs: nowMs, io: &io)
+        while let index = sockets.tcpTimers.popExpired(nowMs: nowMs) {
+            let conn = sockets.tcpClients[index]
+            if conn.pendingQueries > 0 || conn.writeEnd > conn.writeStart {
+                sockets.tcpTimers.arm(index, atMs: nowMs + sockets.limits.tcpIdleTimeoutMs)
+            } else {
+                sockets.stats.tcpIdleClosed += 1
+                sockets.closeTCP(index)
+            }
+        }
+    }
+
+    // MARK: statistics
+
+    public func statsLines() -> [(String, Int)] {
+        var lines = sockets.stats.lines
+        lines.append(("pool.clients.in_use", sockets.clients.usedCount))
+        lines.append(("pool.clients.high_water", sockets.clients.highWater))
+        lines.append(("pool.clients.capacity", sockets.clients.capacity))
+        lines.append(("pool.tcp_clients.in_use", sockets.tcpClients.usedCount))
+        lines.append(("pool.tcp_clients.high_water", sockets.tcpClients.highWater))
+        lines.append(("pool.outgoing_tcp.high_water", sockets.tcpBuffers.highWater))
+        lines += resolver.statsLines()
+        lines += extraStats()
+        return lines
+    }
+}

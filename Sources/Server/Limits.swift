@@ -1,0 +1,62 @@
+import Fixed
+
+/// Every pool the daemon reserves at start-up, sized from the config, with
+/// what each costs. After `EventLoop.init` nothing on a query path
+/// allocates: a full pool gives a defined answer and a counter.
+public struct ServerLimits {
+    /// Client requests in flight (config `max_clients`).
+    public var clientSlotCount = 256
+    /// Concurrent TCP client connections (config `max_tcp_clients`).
+    public var tcpClientCount = 64
+    /// Idle TCP client connections close after this (config `tcp_idle_timeout_ms`).
+    public var tcpIdleTimeoutMs: Int64 = 10_000
+    /// Outgoing queries in flight (config `max_outgoing`).
+    public var outgoingCount = 512
+    /// Outgoing TCP connections (TC retries, later DoT): each holds a full
+    /// 64 KiB response buffer, so few are kept.
+    public var outgoingTCPCount = 8
+
+    /// Largest query a client may send; real queries are < 300 bytes, and a
+    /// bound keeps per-connection buffers small.
+    public static let clientQueryByteCountMax = 1_232
+    /// UDP datagrams read per listener per wake-up, so one busy socket
+    /// cannot starve the others.
+    public static let datagramsPerWakeMax = 64
+    /// Bytes of pending responses per TCP client (pipelining); a client that
+    /// lets more pile up is too slow and is disconnected.
+    public static let tcpWriteBufferByteCount = 16_384
+    /// Largest DNS message (RFC 1035 §4.2.2 TCP length prefix).
+    public static let messageByteCountMax = 65_535
+    /// Listening addresses (config `list listen`).
+    public static let listenerCountMax = 16
+    /// TCP accept backlog per listener.
+    public static let tcpBacklog: Int32 = 64
+    /// Random source-port attempts before an outgoing query fails.
+    public static let randomPortAttempts: Int32 = 8
+    /// Longest the loop sleeps without a timer, so clock-driven work
+    /// (stats, reload checks) still runs on an idle router.
+    public static let idleWaitMsMax: Int64 = 1_000
+    /// Bytes the control channel reads and writes per connection.
+    public static let controlBufferByteCount = 8_192
+
+    public init() {}
+
+    /// One line per pool: name, count and bytes reserved.
+    public func footprint(cacheByteCount: Int, resolverByteCount: Int) -> [(String, Int, Int)] {
+        let tcpClientBytes = tcpClientCount * (2 + ServerLimits.clientQueryByteCountMax + ServerLimits.tcpWriteBufferByteCount)
+        let outgoingTCPBytes = outgoingTCPCount * (2 + ServerLimits.messageByteCountMax)
+        let timerCount = tcpClientCount
+        return [
+            ("cache", 0, cacheByteCount),
+            ("resolver (requests, outgoing, upstream state)", clientSlotCount + outgoingCount, resolverByteCount),
+            ("client slots", clientSlotCount, SlotPool<ClientSlot>.byteCount(capacity: clientSlotCount)),
+            ("tcp client connections", tcpClientCount,
+             tcpClientBytes + SlotPool<TCPClient>.byteCount(capacity: tcpClientCount)),
+            ("outgoing sockets", outgoingCount, SlotPool<OutgoingSocket>.byteCount(capacity: outgoingCount)),
+            ("outgoing tcp buffers", outgoingTCPCount, outgoingTCPBytes),
+            ("timers", timerCount, TimerHeap.byteCount(capacity: timerCount)),
+            ("packet buffers (receive, send)", 2, 2 * ServerLimits.messageByteCountMax),
+            ("control channel", 1, 2 * ServerLimits.controlBufferByteCount),
+        ]
+    }
+}

@@ -1,0 +1,146 @@
+import Fixed
+import Platform
+import Resolver
+
+/// Where a client request came from and where its answer goes.
+struct ClientSlot {
+    var overTCP = false
+    var listener: Int32 = -1          // UDP listener index
+    var address = Address()           // UDP peer
+    var connection: Int32 = -1        // TCP connection index
+    var generation: UInt32 = 0        // of that TCP connection
+}
+
+/// A TCP client connection with fixed read and write buffers.
+struct TCPClient {
+    var fd: Int32 = -1
+    var generation: UInt32 = 0
+    var readCount = 0                 // bytes buffered, incl. length prefixes
+    var writeStart = 0                // pending response bytes [start, end)
+    var writeEnd = 0
+    var pendingQueries = 0            // handed to the resolver, not yet answered
+    var wantsWrite = false
+}
+
+/// The socket carrying one outgoing query (the index is the resolver's).
+struct OutgoingSocket {
+    enum State { case idle, udp, tcpConnecting, tcpWriting, tcpReading }
+    var fd: Int32 = -1
+    var generation: UInt32 = 0
+    var state = State.idle
+    var server = ServerAddress(isIPv6: false, high: 0, low: 0, port: 0)
+    var tcpBuffer = -1                // index into the outgoing TCP buffer pool
+    var tcpDone = 0                   // bytes written (writing) or read (reading)
+    var tcpTotal = 0                  // bytes to write, or response length + 2
+}
+
+/// Every socket and buffer of the daemon, reserved at start-up. Carries out
+/// the resolver's actions (`ResolverIO`) and owns all system calls on the
+/// query path.
+final class ServerSockets {
+    let limits: ServerLimits
+    let epoll: Epoll
+    var stats = ServerStats()
+    var acl: AccessList
+
+    var udpListeners: [Int32] = []    // fixed after start-up
+    var tcpListeners: [Int32] = []
+    var clients: SlotPool<ClientSlot>
+    var tcpClients: SlotPool<TCPClient>
+    let tcpRead: UnsafeMutableRawBufferPointer      // per connection: 2 + query max
+    let tcpWrite: UnsafeMutableRawBufferPointer     // per connection: write buffer
+    var tcpTimers: TimerHeap
+    let outgoing: UnsafeMutablePointer<OutgoingSocket>
+    var tcpBuffers: SlotPool<Int32>
+    let tcpBufferBytes: UnsafeMutableRawBufferPointer
+    /// One receive and one send buffer: single thread, used one at a time.
+    let receiveBuffer: UnsafeMutableRawBufferPointer
+    let sendBuffer: UnsafeMutableRawBufferPointer
+    /// Kernel randomness fetched in blocks, not one syscall per query ID.
+    let randomBlock: UnsafeMutablePointer<UInt64>
+    var randomLeft = 0
+    static let randomBlockCount = 64
+
+    init(limits: ServerLimits, acl: AccessList) throws(Errno) {
+        self.limits = limits
+        self.acl = acl
+        epoll = try Epoll()
+        clients = SlotPool(capacity: limits.clientSlotCount, initial: ClientSlot())
+        tcpClients = SlotPool(capacity: limits.tcpClientCount, initial: TCPClient())
+        tcpRead = .allocate(byteCount: limits.tcpClientCount * (2 + ServerLimits.clientQueryByteCountMax), alignment: 8)
+        tcpWrite = .allocate(byteCount: limits.tcpClientCount * ServerLimits.tcpWriteBufferByteCount, alignment: 8)
+        tcpTimers = TimerHeap(capacity: limits.tcpClientCount)
+        outgoing = .allocate(capacity: limits.outgoingCount)
+        outgoing.initialize(repeating: OutgoingSocket(), count: limits.outgoingCount)
+        tcpBuffers = SlotPool(capacity: limits.outgoingTCPCount, initial: 0)
+        tcpBufferBytes = .allocate(byteCount: limits.outgoingTCPCount * (2 + ServerLimits.messageByteCountMax), alignment: 8)
+        receiveBuffer = .allocate(byteCount: ServerLimits.messageByteCountMax + 2, alignment: 8)
+        sendBuffer = .allocate(byteCount: ServerLimits.messageByteCountMax + 2, alignment: 8)
+        randomBlock = .allocate(capacity: ServerSockets.randomBlockCount)
+        // Touch every byte now so RSS reflects the whole budget from the start.
+        for buffer in [tcpRead, tcpWrite, tcpBufferBytes, receiveBuffer, sendBuffer] {
+            buffer.initializeMemory(as: UInt8.self, repeating: 0)
+        }
+    }
+
+    deinit {
+        for fd in udpListeners { Socket.close(fd) }
+        for fd in tcpListeners { Socket.close(fd) }
+        for i in 0..<limits.outgoingCount where outgoing[i].fd >= 0 { Socket.close(outgoing[i].fd) }
+        for i in 0..<limits.tcpClientCount where tcpClients.isInUse(i) { Socket.close(tcpClients[i].fd) }
+        tcpRead.deallocate()
+        tcpWrite.deallocate()
+        outgoing.deinitialize(count: limits.outgoingCount)
+        outgoing.deallocate()
+        tcpBufferBytes.deallocate()
+        receiveBuffer.deallocate()
+        sendBuffer.deallocate()
+        randomBlock.deallocate()
+    }
+
+    // MARK: listeners
+
+    /// Opens a UDP and a TCP listener on `address`.
+    func listen(on address: Address) throws(Errno) {
+        precondition(udpListeners.count < ServerLimits.listenerCountMax)
+        let udp = try Socket.udp(ipv6: address.isIPv6)
+        do throws(Errno) {
+            try Socket.bind(udp, address)
+        } catch {
+            Socket.close(udp)
+            throw error
+        }
+        let tcp = try Socket.tcp(ipv6: address.isIPv6)
+        do throws(Errno) {
+            try Socket.bind(tcp, address)
+            try Socket.listen(tcp, backlog: ServerLimits.tcpBacklog)
+        } catch {
+            Socket.close(udp)
+            Socket.close(tcp)
+            throw error
+        }
+        try epoll.add(udp, .readable, token: Token(.udpListener, udpListeners.count).raw)
+        try epoll.add(tcp, .readable, token: Token(.tcpListener, tcpListeners.count).raw)
+        udpListeners.append(udp)
+        tcpListeners.append(tcp)
+    }
+
+    // MARK: randomness
+
+    func nextRandom() -> UInt64 {
+        if randomLeft == 0 {
+            let bytes = UnsafeMutableRawBufferPointer(start: randomBlock, count: ServerSockets.randomBlockCount * 8)
+            do throws(Errno) { try Random.fill(bytes) } catch {
+                // getrandom does not fail once the pool is initialised;
+                // if it ever does, mix the clock rather than stop answering.
+                Log.error("getrandom failed: \(error.message)")
+                for i in 0..<ServerSockets.randomBlockCount {
+                    randomBlock[i] ^= UInt64(bitPattern: Clock.monotonicNs()) &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(i)
+                }
+            }
+            randomLeft = ServerSockets.randomBlockCount
+        }
+        randomLeft -= 1
+        return randomBlock[randomLeft]
+    }
+}

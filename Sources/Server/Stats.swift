@@ -1,0 +1,31 @@
+/// Counters the server keeps; `sprig stats` and SIGUSR1 print them.
+public struct ServerStats {
+    public var udpQueries = 0
+    public var tcpQueries = 0
+    public var refusedByACL = 0
+    /// Requests dropped or answered SERVFAIL because a pool was full.
+    public var droppedNoClientSlot = 0
+    public var droppedTCPFull = 0
+    public var droppedOversize = 0
+    public var droppedTruncated = 0
+    public var tcpSlowClientsClosed = 0
+    public var tcpIdleClosed = 0
+    public var sendErrors = 0
+    public var outgoingNoSocket = 0
+    public var outgoingNoTCPBuffer = 0
+    public var reloads = 0
+    public var reloadsRejected = 0
+
+    public init() {}
+
+    public var lines: [(String, Int)] {
+        [("queries.udp", udpQueries), ("queries.tcp", tcpQueries),
+         ("refused.acl", refusedByACL),
+         ("drop.no_client_slot", droppedNoClientSlot), ("drop.tcp_full", droppedTCPFull),
+         ("drop.oversize", droppedOversize), ("drop.truncated_datagram", droppedTruncated),
+         ("tcp.slow_client_closed", tcpSlowClientsClosed), ("tcp.idle_closed", tcpIdleClosed),
+         ("send.errors", sendErrors), ("outgoing.no_socket", outgoingNoSocket),
+         ("outgoing.no_tcp_buffer", outgoingNoTCPBuffer),
+         ("config.reloads", reloads), ("config.reloads_rejected", reloadsRejected)]
+    }
+}

@@ -1,0 +1,113 @@
+// Trust anchors (DS or DNSKEY form, RFC 4033 §2, RFC 7958) in a fixed-capacity
+// store filled at start-up, and negative trust anchors (RFC 7646; Unbound's
+// `domain-insecure`): names at or under which validation is skipped.
+import DNSWire
+
+public enum TrustAnchorKind: UInt8, Equatable, Sendable {
+    case ds
+    case dnskey
+}
+
+public struct TrustAnchorStore: ~Copyable {
+    /// Anchor owners (zones) we hold: the root plus a few private zones and
+    /// in-tree hint anchors (DESIGN.md §6); each costs ~270 bytes.
+    public static let ownerCountMax = 32
+    /// RDATA bytes for all anchors: a DS is ~36–52 bytes, an RSA-2048 DNSKEY
+    /// ~260; 16 KiB holds dozens of keys.
+    public static let rdataByteCountMax = 16_384
+
+    struct Entry {
+        var owner: Name
+        var kind: TrustAnchorKind
+        var start: Int
+        var byteCount: Int
+        var count: Int
+    }
+
+    let bytes: UnsafeMutableRawBufferPointer
+    let entries: UnsafeMutableBufferPointer<Entry>
+    public private(set) var ownerCount = 0
+    var usedByteCount = 0
+
+    public init() {
+        bytes = UnsafeMutableRawBufferPointer.allocate(byteCount: TrustAnchorStore.rdataByteCountMax, alignment: 8)
+        bytes.initializeMemory(as: UInt8.self, repeating: 0)
+        entries = UnsafeMutableBufferPointer<Entry>.allocate(capacity: TrustAnchorStore.ownerCountMax)
+    }
+
+    deinit {
+        bytes.deallocate()
+        entries.deallocate()
+    }
+
+    /// Adds every anchor RDATA of one owner and kind at once (config load).
+    /// The RDATAs are kept contiguous so `anchors(at:)` can return them as a list.
+    public mutating func add(owner: Name, kind: TrustAnchorKind, rdatas: RDataList) throws(ValidatorError) {
+        guard ownerCount < TrustAnchorStore.ownerCountMax, index(of: owner) == nil,
+              usedByteCount + rdatas.bytes.count <= bytes.count else { throw .noSpace }
+        for i in 0..<rdatas.bytes.count { bytes[usedByteCount + i] = rdatas.bytes[i] }
+        (entries.baseAddress! + ownerCount).initialize(to: Entry(
+            owner: owner.lowercased(), kind: kind, start: usedByteCount,
+            byteCount: rdatas.bytes.count, count: rdatas.count))
+        usedByteCount += rdatas.bytes.count
+        ownerCount += 1
+    }
+
+    /// The anchors configured exactly at `owner`.
+    public func anchors(at owner: Name) -> (kind: TrustAnchorKind, rdatas: RDataList)? {
+        guard let i = index(of: owner) else { return nil }
+        let entry = entries[i]
+        let slice = UnsafeRawBufferPointer(rebasing: bytes[entry.start..<(entry.start + entry.byteCount)])
+        return (entry.kind, RDataList(checked: slice, count: entry.count))
+    }
+
+    /// The deepest anchor owner at or above `name`: where its chain starts.
+    public func closestAnchor(for name: Name) -> Name? {
+        var best: Name? = nil
+        for i in 0..<ownerCount where name.isSubdomain(of: entries[i].owner) {
+            if let current = best, current.labelCount >= entries[i].owner.labelCount { continue }
+            best = entries[i].owner
+        }
+        return best
+    }
+
+    func index(of owner: Name) -> Int? {
+        for i in 0..<ownerCount where entries[i].owner == owner { return i }
+        return nil
+    }
+}
+
+/// Names below which answers are not validated (treated as insecure).
+public struct NegativeTrustAnchors: ~Copyable {
+    /// Configured `domain-insecure` names: a household needs a handful
+    /// (a broken corporate or ISP zone); each costs 256 bytes.
+    public static let countMax = 64
+
+    let names: UnsafeMutableBufferPointer<Name>
+    public private(set) var count = 0
+
+    public init() {
+        names = UnsafeMutableBufferPointer<Name>.allocate(capacity: NegativeTrustAnchors.countMax)
+    }
+
+    deinit { names.deallocate() }
+
+    /// Adds a name (config load); duplicates are ignored.
+    public mutating func add(_ name: Name) throws(ValidatorError) {
+        if covers(name) && contains(name) { return }
+        guard count < NegativeTrustAnchors.countMax else { throw .noSpace }
+        (names.baseAddress! + count).initialize(to: name.lowercased())
+        count += 1
+    }
+
+    /// True if `name` is at or under a negative trust anchor.
+    public func covers(_ name: Name) -> Bool {
+        for i in 0..<count where name.isSubdomain(of: names[i]) { return true }
+        return false
+    }
+
+    func contains(_ name: Name) -> Bool {
+        for i in 0..<count where names[i] == name { return true }
+        return false
+    }
+}

@@ -1,0 +1,30 @@
+// ValidatorScratch: the fixed working memory of the Validator, reserved once
+// at start-up (TigerBeetle's "no allocation after init"). One per event loop;
+// every call borrows it, so calls must not overlap (they cannot: one thread).
+//
+// Memory: signedDataByteCountMax (128 KiB) + rrsetRecordCountMax × 4 bytes.
+
+public struct ValidatorScratch: ~Copyable {
+    /// Signed data of one RRSIG (RFC 4034 §3.1.8.1) or one DS digest input.
+    let signedData: UnsafeMutableRawBufferPointer
+    /// Entry offsets of an RRset's RDATAs, sorted into canonical order.
+    let order: UnsafeMutableBufferPointer<Int32>
+
+    public init() {
+        signedData = UnsafeMutableRawBufferPointer.allocate(
+            byteCount: ValidatorLimits.signedDataByteCountMax, alignment: 8)
+        signedData.initializeMemory(as: UInt8.self, repeating: 0)
+        order = UnsafeMutableBufferPointer<Int32>.allocate(capacity: ValidatorLimits.rrsetRecordCountMax)
+        order.initialize(repeating: 0)
+    }
+
+    deinit {
+        signedData.deallocate()
+        order.deallocate()
+    }
+
+    /// Bytes reserved, for `sprigd --print-footprint`.
+    public static var footprintByteCount: Int {
+        ValidatorLimits.signedDataByteCountMax + ValidatorLimits.rrsetRecordCountMax * 4
+    }
+}

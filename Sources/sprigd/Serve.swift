@@ -1,0 +1,90 @@
+import Cache
+import Config
+import Platform
+import Resolver
+import Server
+
+extension Daemon {
+    /// Reserves every pool, binds, drops privileges and runs the loop
+    /// until SIGTERM; SIGHUP re-reads the config.
+    static func serve(config: SprigConfig, plan: Plan, args: Arguments) -> Int32 {
+        let loop: EventLoop
+        do throws(Errno) {
+            let seed = try Random.uint64()
+            let cache: AnswerCache
+            do throws(CacheConfigurationError) {
+                cache = try AnswerCache(configuration: plan.cache, hashSeed: seed)
+            } catch {
+                Output.err("sprigd: option cache_size: cannot build a cache of \(plan.cache.arenaByteCount) bytes\n")
+                return 1
+            }
+            let resolver = QueryEngine(settings: plan.settings, upstreams: plan.upstreams,
+                                       rootServers: plan.rootServers, cache: cache)
+            loop = try EventLoop(limits: plan.limits, acl: plan.acl, resolver: resolver)
+            for listen in config.listen {
+                guard let address = Address(bytes: listen.address.bytes, port: listen.port) else { continue }
+                do throws(Errno) { try loop.listen(on: address) } catch {
+                    Output.err("sprigd: cannot listen on \(address.textWithPort): \(error.message)\n")
+                    return 1
+                }
+            }
+        } catch {
+            Output.err("sprigd: start-up failed: \(error.message)\n")
+            return 1
+        }
+        let controlPath = config.controlSocketPath.string
+        do throws(Errno) { try loop.openControl(path: controlPath) } catch {
+            Log.warning("control socket \(controlPath): \(error.message); `sprig stats` will not work")
+        }
+        if let user = config.user, !user.bytes.isEmpty, Process.isRoot {
+            do throws(Errno) { try Process.dropPrivileges(to: user.string) } catch {
+                Output.err("sprigd: cannot switch to user '\(user.string)': \(error.message)\n")
+                return 1
+            }
+        }
+        if args.daemonize {
+            do throws(Errno) { try Process.daemonize() } catch {
+                Output.err("sprigd: cannot detach: \(error.message)\n")
+                return 1
+            }
+        }
+        loop.prime()
+        let mode = config.mode == .recursive ? "recursive" : "forward"
+        Log.notice("started: mode \(mode), \(config.listen.count) listen addresses, cache \(config.cacheByteCount) bytes")
+        var current = config
+        while true {   // one pass per SIGHUP; ends on SIGTERM/SIGINT
+            let exit: LoopExit
+            do throws(Errno) { exit = try loop.run() } catch {
+                Log.error("event loop failed: \(error.message)")
+                return 1
+            }
+            if exit == .terminate { break }
+            current = reload(loop, current: current, path: args.configPath, required: args.configGiven)
+        }
+        File.remove(controlPath)
+        Log.notice("stopping")
+        return 0
+    }
+
+    /// SIGHUP: a broken config is rejected with its errors and the old one
+    /// kept; settings that size pools need a restart and say so.
+    static func reload(_ loop: EventLoop, current: SprigConfig, path: String, required: Bool) -> SprigConfig {
+        guard let fresh = loadConfig(path, required: required) else {
+            Log.error("reload: \(path) rejected; keeping the running configuration")
+            return current
+        }
+        if fresh.mode != current.mode {
+            Log.warning("reload: a new mode takes effect after restart")
+        }
+        loop.setAccessList(accessList(fresh))
+        loop.resolver.setUpstreams(upstreams(fresh))
+        Log.threshold = LogLevel(rawValue: fresh.logLevel.rawValue) ?? .info
+        if fresh.cacheByteCount != current.cacheByteCount || fresh.maxClients != current.maxClients
+            || fresh.maxOutgoing != current.maxOutgoing || fresh.maxTCPClients != current.maxTCPClients
+            || fresh.listen != current.listen {
+            Log.warning("reload: listen addresses and pool sizes keep their running values until restart")
+        }
+        Log.notice("reloaded \(path)")
+        return fresh
+    }
+}

@@ -1,0 +1,765 @@
+#!/usr/bin/env python3
+"""Sprig benchmark harness (`make bench`): performance is measured, never asserted.
+
+Owns: starting the servers under test on 127.77.0.0/24 (a C floor responder,
+NSD as the upstream, Unbound, dnsmasq and sprigd when it answers), driving load
+with dnsperf, and reading CPU time, RSS and heap-call counts from /proc and the
+malloc_count preload. Writes out/bench/results.txt and out/bench/results.json.
+Never: fails because a number is "too slow"; it exits non-zero only when the
+harness itself cannot run (missing tool, a server that will not start).
+
+Adding a scenario: write `def scenario_x(lab, results)` and add it to
+SCENARIOS; it gets the running servers in `lab.servers` and stores what it
+measured under `results[...]`; `render_report` prints what it finds there.
+Python 3 standard library only.
+"""
+import ctypes
+import datetime
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import time
+
+sys.dont_write_bytecode = True   # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import malloc_count  # noqa: E402  (Tests/Bench/malloc_count.py)
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BENCH_DIR = os.path.join(ROOT, "Tests", "Bench")
+OUT_ROOT = os.path.join(ROOT, os.environ.get("OUT") or "out")   # the Makefile's $(OUT)
+OUT = os.path.join(OUT_ROOT, "bench")
+WORK = os.path.join(OUT, "run")      # configs, zone, logs, counter files of this run
+
+
+def env_int(name, default):
+    """An integer knob from the environment, so parts of the bench can be scaled."""
+    value = os.environ.get(name, "")
+    return int(value) if value.strip() else default
+
+
+# Knobs (all documented in Tests/Bench/README.md).
+SECONDS = env_int("BENCH_SECONDS", 10)                 # cache-hit run per server and round
+ROUNDS = env_int("BENCH_ROUNDS", 2)                    # cache-hit rounds; the best one is reported
+HIT_NAMES = env_int("BENCH_HIT_NAMES", 5000)           # distinct cached names; dnsmasq warns above 10000 entries
+RANDOM_QUERIES = env_int("BENCH_RANDOM_QUERIES", 1000000)  # random-name load per resolver
+RANDOM_SECONDS = env_int("BENCH_RANDOM_SECONDS", 45)   # time cap of each random-name load
+OUTSTANDING = env_int("BENCH_OUTSTANDING", 100)        # dnsperf -q: queries in flight
+SEED = env_int("BENCH_SEED", 1)                        # random names are reproducible
+PORT = env_int("BENCH_PORT", 5300)                     # every server's UDP port
+SERVER_CORE = os.environ.get("BENCH_SERVER_CORE", "0")  # taskset core of the server under test
+CLIENT_CORE = os.environ.get("BENCH_CLIENT_CORE", "1")  # dnsperf and NSD
+SCENARIO_NAMES = os.environ.get("BENCH_SCENARIOS", "cache_hit,footprint,sizes")
+SPRIGD = os.environ.get("BENCH_SPRIGD", os.path.join(ROOT, ".build", "release", "sprigd"))
+
+NET = "127.77.0."
+ADDRESS = {"nsd": NET + "2", "floor": NET + "10", "unbound": NET + "11",
+           "dnsmasq": NET + "12", "sprigd": NET + "13"}
+ZONE = "sprigbench."
+HIT_SUFFIX = "hit." + ZONE        # h<i>.hit.sprigbench. A — the cache-hit set
+RANDOM_SUFFIX = "rnd." + ZONE     # *.rnd.sprigbench. A — a wildcard: every random name resolves
+RESOLVERS = ("unbound", "dnsmasq", "sprigd")
+START_TIMEOUT_SECONDS = 10        # a server that does not answer by then did not start
+STOP_TIMEOUT_SECONDS = 5          # after SIGTERM, then SIGKILL
+DNSPERF_TIMEOUT_SECONDS = 2       # dnsperf -t: a query older than this is lost
+FLAT_TOLERANCE_KB = 256           # RSS growth within this (or 1%) counts as "flat"
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+PR_SET_PDEATHSIG = 1              # prctl option, <linux/prctl.h>
+
+
+# ---------------------------------------------------------------- processes
+
+class Server:
+    """One started process: the pid whose /proc entries are measured, its log, its address."""
+
+    def __init__(self, name, popen, address, log_path, counter_path=None):
+        self.name = name
+        self.popen = popen
+        self.pid = popen.pid
+        self.address = address
+        self.log_path = log_path
+        self.counter_path = counter_path   # malloc_count live file, if preloaded
+
+    def alive(self):
+        return self.popen.poll() is None
+
+    def stop(self):
+        if not self.alive():
+            return
+        self.popen.send_signal(signal.SIGTERM)
+        try:
+            self.popen.wait(STOP_TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            self.popen.kill()
+            self.popen.wait(STOP_TIMEOUT_SECONDS)
+
+
+class Lab:
+    """Every process the bench starts; `close` stops them all, newest first, even after errors."""
+
+    def __init__(self):
+        self.processes = []
+        self.servers = {}      # name -> Server, only those that answered
+        self.nsd = None        # the upstream, once started
+
+    def start(self, name, argv, address, core, preload=False, env_extra=None):
+        log_path = os.path.join(WORK, name + ".log")
+        env = dict(os.environ)
+        counter_path = None
+        if preload:
+            counter_path = os.path.join(WORK, name + ".malloc.live")
+            # The bench reads the live file, so no dump signal is installed (signal 0).
+            env.update(malloc_count.preload_env(os.path.join(WORK, "malloc_count.so"), live=counter_path,
+                                                dump=os.path.join(WORK, name + ".malloc.txt"), dump_signal=0))
+        env.update(env_extra or {})
+        log = open(log_path, "w")
+        popen = subprocess.Popen(["taskset", "-c", core] + argv, stdin=subprocess.DEVNULL,
+                                 stdout=log, stderr=subprocess.STDOUT, env=env,
+                                 cwd=WORK, preexec_fn=die_with_parent)
+        log.close()
+        server = Server(name, popen, address, log_path, counter_path)
+        self.processes.append(server)
+        return server
+
+    def close(self):
+        for server in reversed(self.processes):
+            try:
+                server.stop()
+            except OSError:
+                pass
+        self.processes = []
+
+
+def die_with_parent():
+    """Child side of fork: SIGKILL this process if the bench itself dies (PR_SET_PDEATHSIG)."""
+    try:
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+
+
+# ---------------------------------------------------------------- /proc readers
+
+def cpu_seconds(pid):
+    """utime + stime of a process from /proc/PID/stat, in seconds."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK   # fields 14 and 15 of stat(5)
+
+
+def tree_cpu_seconds(pid):
+    """CPU seconds of a process and its direct children (NSD serves from a forked child)."""
+    total = cpu_seconds(pid)
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % entry) as f:
+                if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                    total += cpu_seconds(int(entry))
+        except (OSError, ValueError, IndexError):
+            continue   # the process went away while we looked
+    return total
+
+
+def memory_kb(pid):
+    """VmRSS and VmHWM of a process in kB, from /proc/PID/status."""
+    values = {}
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            key, _, rest = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                values[key] = int(rest.split()[0])
+    return {"rss_kb": values.get("VmRSS"), "hwm_kb": values.get("VmHWM")}
+
+
+def allocations(server):
+    counts = malloc_count.read_live(server.counter_path) if server.counter_path else None
+    return counts["allocations"] if counts else None
+
+
+# ---------------------------------------------------------------- DNS probe and load
+
+def dns_query(name, qtype=1, query_id=0x5350):
+    header = struct.pack(">HHHHHH", query_id, 0x0100, 1, 0, 0, 0)
+    labels = b"".join(bytes([len(p)]) + p.encode() for p in name.rstrip(".").split("."))
+    return header + labels + b"\x00" + struct.pack(">HH", qtype, 1)
+
+
+def probe(address, name, timeout_seconds):
+    """True once `address` answers a query for `name` with NOERROR, polling until the timeout."""
+    deadline = time.monotonic() + timeout_seconds
+    query = dns_query(name)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.settimeout(0.25)
+        while time.monotonic() < deadline:   # bounded by the deadline
+            try:
+                s.sendto(query, (address, PORT))
+                reply, _ = s.recvfrom(4096)
+                if reply[:2] == query[:2] and reply[2] & 0x80 and reply[3] & 0x0F == 0:
+                    return True
+            except OSError:
+                time.sleep(0.1)
+    return False
+
+
+def dnsperf(address, datafile, seconds, max_runs=None, outstanding=OUTSTANDING):
+    """One bounded dnsperf run on the client core; returns its parsed statistics."""
+    argv = ["taskset", "-c", CLIENT_CORE, "dnsperf", "-s", address, "-p", str(PORT),
+            "-d", datafile, "-l", str(seconds), "-q", str(outstanding),
+            "-t", str(DNSPERF_TIMEOUT_SECONDS), "-c", "1", "-T", "1"]
+    if max_runs:
+        argv += ["-n", str(max_runs)]
+    limit = seconds + DNSPERF_TIMEOUT_SECONDS + 30
+    done = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True, timeout=limit)
+    return parse_dnsperf(done.stdout)
+
+
+def parse_dnsperf(text):
+    def number(pattern):
+        m = re.search(pattern, text)
+        return float(m.group(1)) if m else None
+    stats = {
+        "sent": number(r"Queries sent:\s+(\d+)"),
+        "completed": number(r"Queries completed:\s+(\d+)"),
+        "lost": number(r"Queries lost:\s+(\d+)"),
+        "run_seconds": number(r"Run time \(s\):\s+([\d.]+)"),
+        "qps": number(r"Queries per second:\s+([\d.]+)"),
+        "avg_latency_s": number(r"Average Latency \(s\):\s+([\d.]+)"),
+    }
+    m = re.search(r"Response codes:\s+(.*)", text)
+    stats["rcodes"] = m.group(1).strip() if m else ""
+    for key in ("sent", "completed", "lost"):
+        if stats[key] is not None:
+            stats[key] = int(stats[key])
+    if stats["completed"] is None:
+        stats["error"] = text.strip()[-400:]
+    return stats
+
+
+# ---------------------------------------------------------------- setup: files
+
+def build_helpers():
+    """gcc -O2 the floor responder and the malloc counter into the run directory."""
+    cc = os.environ.get("CC", "gcc")
+    subprocess.run([cc, "-O2", "-Wall", "-o", os.path.join(WORK, "floor"),
+                    os.path.join(BENCH_DIR, "floor.c")], check=True)
+    malloc_count.build(WORK, cc)
+
+
+def check_malloc_counter():
+    """Runs the counter's self-check (exact counts on a known program, then dnsmasq); returns its verdict."""
+    done = subprocess.run([sys.executable, os.path.join(BENCH_DIR, "check_malloc_count.py"),
+                           os.path.join(WORK, "malloc_check")], stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, timeout=60)
+    lines = done.stdout.strip().splitlines()
+    verdict = lines[-1].split(": ", 1)[-1] if lines else "no output"
+    if done.returncode != 0:
+        print(done.stdout)
+    return verdict
+
+
+def write_zone():
+    lines = ["$ORIGIN %s" % ZONE, "$TTL 86400",
+             "@ SOA ns.%s hostmaster.%s 1 3600 600 86400 86400" % (ZONE, ZONE),
+             "@ NS ns.%s" % ZONE, "ns A %s" % ADDRESS["nsd"],
+             "*.rnd A 192.0.2.2"]
+    lines += ["h%d.hit A 192.0.2.%d" % (i, 1 + i % 250) for i in range(HIT_NAMES)]
+    with open(os.path.join(WORK, "sprigbench.zone"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    with open(os.path.join(WORK, "hit.queries"), "w") as f:
+        f.write("".join("h%d.%s A\n" % (i, HIT_SUFFIX) for i in range(HIT_NAMES)))
+
+
+def random_names_files():
+    """RANDOM_QUERIES random names under the wildcard, in two halves; cached across runs."""
+    paths = [os.path.join(OUT, "random-%d-seed%d.%d.queries" % (RANDOM_QUERIES, SEED, half)) for half in (1, 2)]
+    if not all(os.path.exists(p) for p in paths):
+        rng = random.Random(SEED)
+        for index, path in enumerate(paths):
+            count = RANDOM_QUERIES // 2 if index == 0 else RANDOM_QUERIES - RANDOM_QUERIES // 2
+            with open(path + ".tmp", "w") as f:
+                for _ in range(count):
+                    f.write("r%012x.%s A\n" % (rng.getrandbits(48), RANDOM_SUFFIX))
+            os.rename(path + ".tmp", path)
+    return paths
+
+
+# ---------------------------------------------------------------- setup: servers
+
+def start_nsd(lab):
+    conf = os.path.join(WORK, "nsd.conf")
+    with open(conf, "w") as f:
+        f.write("""server:
+  ip-address: {addr}
+  port: {port}
+  server-count: 1
+  username: ""
+  chroot: ""
+  zonesdir: "{work}"
+  database: ""
+  zonelistfile: "{work}/nsd.zonelist"
+  xfrdfile: "{work}/nsd.xfrd"
+  xfrdir: "{work}"
+  pidfile: "{work}/nsd.pid"
+  logfile: "{work}/nsd.messages"
+  verbosity: 0
+  do-ip6: no
+  rrl-ratelimit: 0
+  rrl-whitelist-ratelimit: 0
+remote-control:
+  control-enable: no
+zone:
+  name: "{zone}"
+  zonefile: "sprigbench.zone"
+""".format(addr=ADDRESS["nsd"], port=PORT, work=WORK, zone=ZONE))
+    server = lab.start("nsd", ["nsd", "-d", "-c", conf], ADDRESS["nsd"], CLIENT_CORE)
+    return require_answer(server, "h0." + HIT_SUFFIX)
+
+
+def start_floor(lab):
+    server = lab.start("floor", [os.path.join(WORK, "floor"), ADDRESS["floor"], str(PORT)],
+                       ADDRESS["floor"], SERVER_CORE)
+    return require_answer(server, "h0." + HIT_SUFFIX)
+
+
+def start_unbound(lab):
+    """Unbound forwarding sprigbench. to NSD; one thread; caches sized by default (4m + 4m)."""
+    conf = os.path.join(WORK, "unbound.conf")
+    with open(conf, "w") as f:
+        f.write("""server:
+  interface: {addr}
+  port: {port}
+  outgoing-interface: {addr}
+  num-threads: 1
+  do-ip6: no
+  do-daemonize: no
+  username: ""
+  chroot: ""
+  directory: "{work}"
+  pidfile: "{work}/unbound.pid"
+  logfile: ""
+  use-syslog: no
+  verbosity: 0
+  access-control: 127.0.0.0/8 allow
+  do-not-query-localhost: no
+  module-config: "iterator"
+  so-reuseport: no
+  prefetch: no
+forward-zone:
+  name: "{zone}"
+  forward-addr: {upstream}@{port}
+remote-control:
+  control-enable: no
+""".format(addr=ADDRESS["unbound"], port=PORT, work=WORK, zone=ZONE, upstream=ADDRESS["nsd"]))
+    server = lab.start("unbound", ["unbound", "-d", "-c", conf], ADDRESS["unbound"],
+                       SERVER_CORE, preload=True)
+    return require_answer(server, "h0." + HIT_SUFFIX)
+
+
+def start_dnsmasq(lab):
+    """dnsmasq forwarding to NSD, cache big enough for every cache-hit name."""
+    user = "root" if os.geteuid() == 0 else os.environ.get("USER", "nobody")
+    argv = ["dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null", "--no-resolv",
+            "--no-hosts", "--bind-interfaces", "--listen-address=" + ADDRESS["dnsmasq"],
+            "--port=%d" % PORT, "--server=%s#%d" % (ADDRESS["nsd"], PORT),
+            "--cache-size=%d" % max(150, HIT_NAMES * 2), "--dns-forward-max=1000",
+            "--user=" + user, "--pid-file=", "--log-facility=-"]
+    server = lab.start("dnsmasq", argv, ADDRESS["dnsmasq"], SERVER_CORE, preload=True)
+    return require_answer(server, "h0." + HIT_SUFFIX)
+
+
+def start_sprigd(lab):
+    """sprigd in forward mode to NSD when a release build exists and answers; else None.
+
+    cache_size 8M matches Unbound's default caches (4m messages + 4m RRsets)."""
+    if not os.path.exists(SPRIGD):
+        print("sprigd: no binary at %s — skipped (run `make build`)" % SPRIGD)
+        return None
+    conf = os.environ.get("BENCH_SPRIGD_CONFIG") or os.path.join(WORK, "sprig.conf")
+    if not os.environ.get("BENCH_SPRIGD_CONFIG"):
+        with open(conf, "w") as f:
+            f.write("""# Written by Tests/Bench/bench.py: forward to the bench's NSD.
+config sprig 'main'
+\tlist listen '{addr}:{port}'
+\toption mode 'forward'
+\toption user ''
+\toption log_level 'warning'
+\toption dnssec '0'
+\toption cache_size '8M'
+
+config upstream
+\toption address '{upstream}'
+\toption port '{port}'
+\toption transport 'udp'
+""".format(addr=ADDRESS["sprigd"], port=PORT, upstream=ADDRESS["nsd"]))
+    server = lab.start("sprigd", [SPRIGD, "-c", conf], ADDRESS["sprigd"], SERVER_CORE,
+                       preload=True)
+    if probe(server.address, "h0." + HIT_SUFFIX, 3) and server.alive():
+        return server
+    print("sprigd: not answering yet — skipped")
+    server.stop()
+    return None
+
+
+def require_answer(server, name):
+    if probe(server.address, name, START_TIMEOUT_SECONDS) and server.alive():
+        return server
+    server.stop()
+    with open(server.log_path) as f:
+        tail = f.read()[-1500:]
+    raise RuntimeError("%s did not answer on %s:%d; log:\n%s" % (server.name, server.address, PORT, tail))
+
+
+def start_all(lab, results):
+    """Starts every server; records idle RSS right after start."""
+    lab.nsd = start_nsd(lab)
+    starters = (("floor", start_floor), ("unbound", start_unbound),
+                ("dnsmasq", start_dnsmasq), ("sprigd", start_sprigd))
+    for name, starter in starters:
+        server = starter(lab)
+        if server:
+            lab.servers[name] = server
+    time.sleep(0.5)
+    footprint = results.setdefault("footprint", {})
+    for name, server in lab.servers.items():
+        footprint.setdefault(name, {})["idle"] = memory_kb(server.pid)
+
+
+def warm_up(lab, results):
+    """One pass over the cache-hit names through each resolver, so every name is cached."""
+    hit_file = os.path.join(WORK, "hit.queries")
+    footprint = results["footprint"]
+    for name in RESOLVERS:
+        server = lab.servers.get(name)
+        if not server:
+            continue
+        stats = dnsperf(server.address, hit_file, 60, max_runs=1, outstanding=20)
+        footprint[name]["warm"] = memory_kb(server.pid)
+        footprint[name]["warm_up"] = stats
+
+
+# ---------------------------------------------------------------- scenarios
+
+def measure_cache_hit(server, hit_file, upstream):
+    """One timed run; upstream (NSD) CPU shows whether the resolver really answered from cache."""
+    upstream_before = tree_cpu_seconds(upstream.pid)
+    cpu_before, allocs_before = cpu_seconds(server.pid), allocations(server)
+    stats = dnsperf(server.address, hit_file, SECONDS)
+    cpu_after, allocs_after = cpu_seconds(server.pid), allocations(server)
+    row = dict(stats, cpu_seconds=round(cpu_after - cpu_before, 3),
+               upstream_cpu_seconds=round(tree_cpu_seconds(upstream.pid) - upstream_before, 3))
+    answered = stats.get("completed") or 0
+    if row["cpu_seconds"] > 0 and answered:
+        row["queries_per_cpu_second"] = answered / row["cpu_seconds"]
+        row["cpu_us_per_query"] = 1e6 * row["cpu_seconds"] / answered
+    if allocs_before is not None and allocs_after is not None and answered:
+        row["allocations_per_query"] = (allocs_after - allocs_before) / answered
+    print("cache-hit %-8s answered %9s  cpu %6.2f s  %s q/CPU-s" % (
+        server.name, answered, row["cpu_seconds"], int(row.get("queries_per_cpu_second", 0))))
+    return row
+
+
+def best_round(runs):
+    """The run with the most queries per CPU-second: other processes only ever add cost."""
+    good = [run for run in runs if "queries_per_cpu_second" in run]
+    if not good:
+        return runs[-1]
+    best = dict(max(good, key=lambda run: run["queries_per_cpu_second"]))
+    best["rounds_queries_per_cpu_second"] = [round(run.get("queries_per_cpu_second", 0)) for run in runs]
+    return best
+
+
+def scenario_cache_hit(lab, results):
+    """BENCH_ROUNDS interleaved rounds of dnsperf for SECONDS against each server; the best round counts."""
+    hit_file = os.path.join(WORK, "hit.queries")
+    runs = {}
+    for _ in range(ROUNDS):
+        for name in ("floor",) + RESOLVERS:
+            server = lab.servers.get(name)
+            if not server:
+                continue
+            try:
+                runs.setdefault(name, []).append(measure_cache_hit(server, hit_file, lab.nsd))
+            except (OSError, subprocess.SubprocessError) as error:   # e.g. the server died mid-run
+                runs.setdefault(name, []).append({"error": "%s: %s" % (type(error).__name__, error)})
+                print("cache-hit %-8s failed: %s" % (name, runs[name][-1]["error"]))
+    rows = results.setdefault("cache_hit", {})
+    for name, server_runs in runs.items():
+        rows[name] = best_round(server_runs)
+    floor = rows.get("floor", {}).get("cpu_us_per_query")
+    for row in rows.values():
+        if floor is not None and "cpu_us_per_query" in row:
+            row["cpu_us_above_floor"] = row["cpu_us_per_query"] - floor
+    sprig, ratios = rows.get("sprigd", {}), {}
+    for other in ("unbound", "dnsmasq"):
+        theirs = rows.get(other, {})
+        if "queries_per_cpu_second" in sprig and "queries_per_cpu_second" in theirs:
+            ratios["qps_per_cpu_vs_" + other] = sprig["queries_per_cpu_second"] / theirs["queries_per_cpu_second"]
+            if theirs.get("cpu_us_above_floor"):
+                ratios["cost_above_floor_vs_" + other] = sprig["cpu_us_above_floor"] / theirs["cpu_us_above_floor"]
+    results["sprig_ratios"] = ratios
+
+
+def measure_random_load(server, halves, entry):
+    """Two bounded dnsperf runs (first and second half of the names) with RSS in between:
+    growth in the second half shows whether memory is bounded or keeps climbing."""
+    entry["before_random"] = memory_kb(server.pid)
+    allocs_before, cpu_before = allocations(server), cpu_seconds(server.pid)
+    runs = []
+    for index, half in enumerate(halves):
+        runs.append(dnsperf(server.address, half, max(1, RANDOM_SECONDS // 2), max_runs=1))
+        if index == 0:
+            entry["mid_random"] = memory_kb(server.pid)
+    allocs_after, cpu_after = allocations(server), cpu_seconds(server.pid)
+    entry["after_random"] = memory_kb(server.pid)
+    entry["random_load"] = stats = {
+        key: sum(run.get(key) or 0 for run in runs) for key in ("sent", "completed", "lost")}
+    stats["rcodes"] = " | ".join(run.get("rcodes", "") for run in runs)
+    stats["qps"] = [run.get("qps") for run in runs]
+    answered = stats["completed"]
+    entry["random_cpu_seconds"] = round(cpu_after - cpu_before, 3)
+    if answered:
+        entry["random_cpu_us_per_query"] = 1e6 * entry["random_cpu_seconds"] / answered
+    if allocs_before is not None and allocs_after is not None and answered:
+        entry["allocations_per_query_random"] = (allocs_after - allocs_before) / answered
+    before, middle, after = (entry[k]["rss_kb"] for k in ("before_random", "mid_random", "after_random"))
+    entry["rss_growth_kb"] = after - before
+    entry["rss_growth_second_half_kb"] = after - middle
+    entry["rss_flat"] = after - before <= max(FLAT_TOLERANCE_KB, before // 100)
+    print("random    %-8s answered %9s  RSS %d -> %d -> %d kB" % (server.name, answered, before, middle, after))
+
+
+def scenario_footprint(lab, results):
+    """RANDOM_QUERIES random names (wildcard: all resolve, all distinct) through each resolver."""
+    halves = random_names_files()
+    footprint = results.setdefault("footprint", {})
+    for name in RESOLVERS:
+        server = lab.servers.get(name)
+        if not server:
+            continue
+        entry = footprint.setdefault(name, {})
+        try:
+            measure_random_load(server, halves, entry)
+        except (OSError, subprocess.SubprocessError) as error:   # e.g. the server died mid-run
+            entry["error"] = "%s: %s" % (type(error).__name__, error)
+            print("random    %-8s failed: %s" % (name, entry["error"]))
+
+
+def file_size(path):
+    return os.path.getsize(path) if os.path.exists(path) else None
+
+
+def stripped_size(path):
+    """Size after `strip` of a copy (the original is left alone); None without the file."""
+    if not os.path.exists(path):
+        return None
+    copy = os.path.join(WORK, "stripped-" + os.path.basename(path))
+    shutil.copyfile(path, copy)
+    if subprocess.run(["strip", copy], stderr=subprocess.DEVNULL).returncode != 0:
+        return None
+    return os.path.getsize(copy)
+
+
+def scenario_sizes(lab, results):
+    """Binary sizes: each out/<board>/sprigd, the host sprigd, and the system Unbound/dnsmasq."""
+    sizes = {}
+    board_root = OUT_ROOT
+    for board in sorted(os.listdir(board_root)) if os.path.isdir(board_root) else []:
+        path = os.path.join(board_root, board, "sprigd")
+        if board != "bench" and os.path.isfile(path):
+            sizes["sprigd " + board] = {"path": path, "bytes": file_size(path)}
+    for label, path in (("sprigd host", SPRIGD),
+                        ("unbound", shutil.which("unbound") or "/usr/sbin/unbound"),
+                        ("dnsmasq", shutil.which("dnsmasq") or "/usr/sbin/dnsmasq")):
+        if os.path.exists(path):
+            sizes[label] = {"path": path, "bytes": file_size(path), "stripped_bytes": stripped_size(path)}
+    results["sizes"] = sizes
+
+
+SCENARIOS = {"cache_hit": scenario_cache_hit, "footprint": scenario_footprint,
+             "sizes": scenario_sizes}
+NEEDS_SERVERS = {"cache_hit", "footprint"}
+
+
+# ---------------------------------------------------------------- report
+
+def fmt(value, spec="{:,.0f}"):
+    return "-" if value is None else spec.format(value)
+
+
+def not_all_noerror(rcodes):
+    """True when a dnsperf "Response codes" line shows anything but NOERROR."""
+    return bool(rcodes) and any(not part.strip().startswith("NOERROR") for part in rcodes.split(","))
+
+
+def render_cache_hit(results, out):
+    rows = results.get("cache_hit")
+    if not rows:
+        return
+    out.append("Cache-hit load: dnsperf %d s per server, best of %d interleaved rounds, %d names cached, %d in flight; "
+               "server on core %s, dnsperf on core %s" % (SECONDS, ROUNDS, HIT_NAMES, OUTSTANDING, SERVER_CORE,
+                                                          CLIENT_CORE))
+    out.append("%-8s %11s %9s %8s %12s %9s %11s %8s %7s %9s" % (
+        "server", "answered", "qps wall", "CPU s", "q/CPU-s", "CPU us/q", "us/q >floor", "allocs/q", "lost",
+        "NSD CPU s"))
+    for name in ("floor",) + RESOLVERS:
+        row = rows.get(name)
+        if row is None:
+            out.append("%-8s %s" % (name, "not answering yet — skipped" if name == "sprigd" else "not run"))
+            continue
+        if "error" in row:
+            out.append("%-8s failed: %s" % (name, row["error"]))
+            continue
+        out.append("%-8s %11s %9s %8.2f %12s %9s %11s %8s %7s %9s" % (
+            name, fmt(row.get("completed")), fmt(row.get("qps")), row["cpu_seconds"],
+            fmt(row.get("queries_per_cpu_second")), fmt(row.get("cpu_us_per_query"), "{:.2f}"),
+            fmt(row.get("cpu_us_above_floor"), "{:.2f}"), fmt(row.get("allocations_per_query"), "{:.2f}"),
+            fmt(row.get("lost")), fmt(row.get("upstream_cpu_seconds"), "{:.2f}")))
+    for name, row in rows.items():
+        if not_all_noerror(row.get("rcodes")):
+            out.append("WARNING: %s answered %s — a fast error is not a fast answer" % (name, row["rcodes"]))
+    ratios = results.get("sprig_ratios") or {}
+    if ratios:
+        out.append("Sprig q/CPU-s vs Unbound: x%s, vs dnsmasq: x%s; Sprig cost above floor vs Unbound: x%s, vs dnsmasq: x%s" % (
+            fmt(ratios.get("qps_per_cpu_vs_unbound"), "{:.2f}"), fmt(ratios.get("qps_per_cpu_vs_dnsmasq"), "{:.2f}"),
+            fmt(ratios.get("cost_above_floor_vs_unbound"), "{:.2f}"), fmt(ratios.get("cost_above_floor_vs_dnsmasq"), "{:.2f}")))
+    else:
+        out.append("Sprig ratios: n/a (sprigd not measured)")
+    out.append("q/CPU-s of every round: " + ", ".join(
+        "%s %s" % (name, "/".join(fmt(v) for v in row.get("rounds_queries_per_cpu_second", [])))
+        for name, row in rows.items()))
+    out.append("NSD CPU s: the upstream's CPU during the run; about 0 means every answer came from the cache.")
+    out.append("Ratios: q/CPU-s higher is better; cost above floor (us/q) lower is better.")
+    out.append("Goals on this machine (issue): floor ~199k, Unbound ~163k q/CPU-s (~1.1 us/q above floor).")
+    out.append("")
+
+
+def render_footprint(results, out):
+    footprint = results.get("footprint")
+    if not footprint:
+        return
+    if "footprint" in results["settings"]["scenarios"]:
+        out.append("Footprint, VmRSS/VmHWM in kB; random load: up to %s random names (wildcard), capped at %d s" % (
+            fmt(RANDOM_QUERIES), RANDOM_SECONDS))
+    else:
+        out.append("Footprint, VmRSS/VmHWM in kB (footprint scenario not run: no random load)")
+    out.append("flat? = RSS grew at most max(%d kB, 1%%) over the random load; 2nd half = RSS growth (kB) "
+               "during its second half (bounded caches stop growing)" % FLAT_TOLERANCE_KB)
+    out.append("%-8s %15s %15s %15s %15s %10s %6s %10s %10s %9s %9s" % (
+        "server", "idle", "after warm-up", "before random", "after random", "answered", "flat?", "growth kB",
+        "2nd half", "CPU us/q", "allocs/q"))
+
+    def pair(entry, key):
+        m = entry.get(key)
+        return "%d/%d" % (m["rss_kb"], m["hwm_kb"]) if m else "-"
+    for name in ("floor",) + RESOLVERS:
+        entry = footprint.get(name)
+        if not entry:
+            continue
+        flat = entry.get("rss_flat")
+        out.append("%-8s %15s %15s %15s %15s %10s %6s %10s %10s %9s %9s" % (
+            name, pair(entry, "idle"), pair(entry, "warm"), pair(entry, "before_random"),
+            pair(entry, "after_random"), fmt((entry.get("random_load") or {}).get("completed")),
+            "-" if flat is None else ("yes" if flat else "NO"), fmt(entry.get("rss_growth_kb")),
+            fmt(entry.get("rss_growth_second_half_kb")),
+            fmt(entry.get("random_cpu_us_per_query"), "{:.1f}"),
+            fmt(entry.get("allocations_per_query_random"), "{:.2f}")))
+        if "error" in entry:
+            out.append("%-8s random load failed: %s" % ("", entry["error"]))
+        rcodes = (entry.get("random_load") or {}).get("rcodes", "")
+        if any(not_all_noerror(part) for part in rcodes.split(" | ")):
+            out.append("WARNING: %s answered the random names with %s" % (name, rcodes))
+    out.append("")
+
+
+def render_sizes(results, out):
+    sizes = results.get("sizes")
+    if sizes is None:
+        return
+    out.append("Binary size in bytes (stripped = size after `strip` of a copy)")
+    if not any(k.startswith("sprigd ") and k != "sprigd host" for k in sizes):
+        out.append("  (no out/<board>/sprigd yet: build with `make board BOARD=...`)")
+    for label, entry in sizes.items():
+        out.append("  %-22s %12s %12s  %s" % (label, fmt(entry["bytes"]),
+                                               fmt(entry.get("stripped_bytes")), entry["path"]))
+    out.append("")
+
+
+def render_report(results):
+    out = ["Sprig benchmark — %s, %d CPUs, seed %d, load average %s at start, %s at end" % (
+        results["started"], os.cpu_count(), SEED, results.get("loadavg_start"), results.get("loadavg_end")),
+        "(other processes on the machine lower every number a little; compare runs made under similar load)", ""]
+    render_cache_hit(results, out)
+    render_footprint(results, out)
+    render_sizes(results, out)
+    if results.get("malloc_count_check"):
+        out.append("malloc_count self-check (Tests/Bench/check_malloc_count.py): " + results["malloc_count_check"])
+    if results.get("skipped"):
+        out.append("Skipped: " + "; ".join(results["skipped"]))
+    return "\n".join(out) + "\n"
+
+
+# ---------------------------------------------------------------- main
+
+def check_tools():
+    missing = [t for t in ("dnsperf", "nsd", "unbound", "dnsmasq", "taskset", "gcc")
+               if shutil.which(t) is None and not os.path.exists("/usr/sbin/" + t)]
+    if missing:
+        sys.exit("bench: missing tools: %s (run `make deps`)" % " ".join(missing))
+    os.environ["PATH"] = os.environ.get("PATH", "") + ":/usr/sbin:/sbin"
+
+
+def main():
+    check_tools()
+    wanted = [s.strip() for s in SCENARIO_NAMES.split(",") if s.strip()]
+    unknown = [s for s in wanted if s not in SCENARIOS]
+    if unknown:
+        sys.exit("bench: unknown scenario(s) %s; known: %s" % (unknown, ", ".join(SCENARIOS)))
+    shutil.rmtree(WORK, ignore_errors=True)
+    os.makedirs(WORK)
+    # SIGTERM/SIGHUP to the bench end it through the `finally` below, stopping every server.
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, lambda signum, frame: sys.exit(128 + signum))
+    results = {"started": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC"),
+               "settings": {"seconds": SECONDS, "hit_names": HIT_NAMES, "random_queries": RANDOM_QUERIES,
+                            "random_seconds": RANDOM_SECONDS, "rounds": ROUNDS, "outstanding": OUTSTANDING, "seed": SEED,
+                            "port": PORT, "server_core": SERVER_CORE, "client_core": CLIENT_CORE,
+                            "scenarios": wanted}}
+    results["loadavg_start"] = "%.1f" % os.getloadavg()[0]
+    began = time.monotonic()
+    lab = Lab()
+    try:
+        build_helpers()
+        results["malloc_count_check"] = check_malloc_counter()
+        if NEEDS_SERVERS.intersection(wanted):
+            write_zone()
+            start_all(lab, results)
+            if "sprigd" not in lab.servers:
+                results["skipped"] = ["sprigd: not answering yet — skipped"]
+            warm_up(lab, results)
+        for name in wanted:
+            SCENARIOS[name](lab, results)
+    finally:
+        lab.close()
+    results["wall_seconds"] = round(time.monotonic() - began, 1)
+    results["loadavg_end"] = "%.1f" % os.getloadavg()[0]
+    report = render_report(results) + "Wall time: %.0f s\n" % results["wall_seconds"]
+    with open(os.path.join(OUT, "results.txt"), "w") as f:
+        f.write(report)
+    with open(os.path.join(OUT, "results.json"), "w") as f:
+        json.dump(results, f, indent=2, sort_keys=True)
+    print()
+    print(report, end="")
+    print("Written: out/bench/results.txt, out/bench/results.json")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,114 @@
+import XCTest
+@testable import Config
+
+/// `config upstream`, `config hint`, `config auth_transport` and uci-level
+/// structure.
+final class SectionTests: XCTestCase {
+    let forward = "config sprig 'main'\n\toption mode 'forward'\n"
+
+    func testUpstreams() {
+        let c = loadOK(forward + """
+            config upstream 'quad9'
+            \toption address '9.9.9.9'
+            \toption transport 'tls'
+            \toption tls_name 'dns.quad9.net'
+            \toption tls_pin 'sha256/\(String(repeating: "A", count: 43))='
+            config upstream
+            \toption address '2001:db8::53'
+            \toption transport 'tcp'
+            \toption port '5300'
+            config upstream
+            \toption address '192.0.2.1'
+            """)
+        XCTAssertEqual(c.upstreams.count, 3)
+        XCTAssertEqual(c.upstreams[0].name, "quad9")
+        XCTAssertEqual(c.upstreams[0].port, 853)
+        XCTAssertEqual(c.upstreams[0].transport, .tls)
+        XCTAssertEqual(c.upstreams[0].tlsName?.text, "dns.quad9.net")
+        XCTAssertEqual(c.upstreams[0].tlsPinSHA256, [UInt8](repeating: 0, count: 32))
+        XCTAssertNil(c.upstreams[1].name)
+        XCTAssertEqual(c.upstreams[1].address.bytes.count, 16)
+        XCTAssertEqual(c.upstreams[1].port, 5300)
+        XCTAssertEqual(c.upstreams[2].port, 53)
+        XCTAssertEqual(c.upstreams[2].transport, .udp)
+    }
+
+    func testUpstreamErrors() {
+        XCTAssertHas(loadErrors(forward + "config upstream\n option port 53\n"), "t.conf:3: config upstream: option 'address' is required")
+        XCTAssertHas(loadErrors(forward + "config upstream\n option address 'dns.google'\n"), "t.conf:4: option 'address': 'dns.google' is not a numeric")
+        XCTAssertHas(loadErrors(forward + "config upstream\n option address 1.1.1.1\n option transport quic\n"), "is not one of: udp, tcp, tls")
+        XCTAssertHas(loadErrors(forward + "config upstream\n option address 1.1.1.1\n option tls_name one.one.one.one\n"),
+                     "t.conf:5: tls_name and tls_pin need option transport 'tls'")
+        XCTAssertHas(loadErrors(forward + "config upstream\n option address 1.1.1.1\n option transport tls\n option tls_pin 'sha1/AAAA'\n"), "is not a pin")
+        XCTAssertHas(loadErrors(forward + "config upstream\n option address 1.1.1.1\n option tls_nmae x\n"), "did you mean 'tls_name'?")
+        XCTAssertHas(loadErrors(forward + "config upstream\n option address 1.1.1.1\nconfig upstream\n option address 1.1.1.1\n"),
+                     "t.conf:5: upstream 1.1.1.1 port 53 is configured twice")
+        XCTAssertHas(loadWarnings(forward + "config upstream\n option address 1.1.1.1\n option transport tls\n"), "not authenticated")
+        XCTAssertHas(loadWarnings("config upstream\n option address 1.1.1.1\n"), "t.conf:1: warning: upstreams are only used when mode is 'forward'")
+        var many = forward
+        for i in 0...ConfigLimits.maxUpstreamCount { many += "config upstream\n option address 10.0.0.\(i + 1)\n" }
+        XCTAssertHas(loadErrors(many), "too many 'upstream' sections (limit 16)")
+    }
+
+    func testHints() {
+        let c = loadOK("""
+            config hint 'example_net'
+            \toption domain 'Example.NET'
+            \tlist nameserver 'ns1.example.net 192.0.2.1 2001:db8::1'
+            \tlist nameserver 'ns.other.org 198.51.100.7'
+            \tlist trust_anchor 'example.net. IN DS 1234 13 2 \(String(repeating: "ab", count: 32))'
+            """)
+        XCTAssertEqual(c.hints.count, 1)
+        let h = c.hints[0]
+        XCTAssertEqual(h.name, "example_net")
+        XCTAssertEqual(h.domain.text, "example.net")
+        XCTAssertEqual(h.nameservers.map { $0.name.text }, ["ns1.example.net", "ns.other.org"])
+        XCTAssertEqual(h.nameservers[0].addresses.map { $0.text }, ["192.0.2.1", "2001:db8::1"])
+        XCTAssertEqual(h.trustAnchors.count, 1)
+    }
+
+    func testHintErrors() {
+        XCTAssertHas(loadErrors("config hint\n list nameserver 'ns.other.org 192.0.2.1'\n option domain example.net\n"),
+                     "t.conf:2: hint example.net has no in-domain nameserver")
+        XCTAssertHas(loadErrors("config hint\n option domain example.net\n"), "t.conf:1: hint example.net: at least one 'list nameserver' is required")
+        XCTAssertHas(loadErrors("config hint\n list nameserver 'ns.example.net 192.0.2.1'\n"), "t.conf:1: config hint: option 'domain' is required")
+        XCTAssertHas(loadErrors("config hint\n option domain example.net\n list nameserver 'ns.example.net'\n"), "is not 'NAME ADDRESS [ADDRESS...]'")
+        XCTAssertHas(loadErrors("config hint\n option domain example.net\n list nameserver 'ns.example.net 192.0.2.x'\n"), "is not a numeric")
+        XCTAssertHas(loadErrors("config hint\n option domain example.net\n list nameserver 'ns.example.net 192.0.2.1'\n list nameserver 'NS.example.net 192.0.2.2'\n"),
+                     "t.conf:4: hint example.net: nameserver ns.example.net is listed twice")
+        XCTAssertHas(loadErrors("config hint\n option domain example.net\n list nameserver 'ns.example.net 192.0.2.1'\n list trust_anchor 'example.org. IN DS 1 8 1 \(String(repeating: "00", count: 20))'\n"),
+                     "t.conf:4: list 'trust_anchor': owner example.org is not the hint's domain example.net")
+        XCTAssertHas(loadErrors("config hint 'example.net'\n"), "t.conf:1: section name 'example.net' may only contain letters, digits and '_' (as in uci); put a domain in option domain instead")
+        let twice = "config hint\n option domain a.net\n list nameserver 'ns.a.net 192.0.2.1'\n"
+        XCTAssertHas(loadErrors(twice + twice), "t.conf:4: hint for a.net is already configured on line 1")
+    }
+
+    func testAuthTransport() {
+        let c = loadOK("config auth_transport\n option domain example.net\n option policy strict\nconfig auth_transport 'b'\n option domain b.example\n")
+        XCTAssertEqual(c.authTransports.map { $0.policy }, [.strict, .opportunistic])
+        XCTAssertEqual(c.authTransports[1].name, "b")
+        XCTAssertHas(loadErrors("config auth_transport\n option domain x.net\n option policy always\n"), "is not one of: off, opportunistic, strict")
+        XCTAssertHas(loadErrors("config auth_transport\n option policy off\n"), "option 'domain' is required")
+        XCTAssertHas(loadWarnings(forward + "config upstream\n option address 1.1.1.1\nconfig auth_transport\n option domain x.net\n"),
+                     "auth_transport is only used in recursive mode")
+    }
+
+    func testStructureErrors() {
+        XCTAssertHas(loadErrors("option cache_size 4M\n"), "t.conf:1: 'option' before the first 'config' line")
+        XCTAssertHas(loadErrors("config\n"), "'config' needs a section type")
+        XCTAssertHas(loadErrors("config sprig main extra\n"), "'config' takes a type and an optional name")
+        XCTAssertHas(loadErrors("config sprig\noption cache_size\n"), "t.conf:2: option 'cache_size' has no value")
+        XCTAssertHas(loadErrors("config sprig\noption cache_size 4 M\n"), "has more than one value; quote a value")
+        XCTAssertHas(loadErrors("config sprig\noption 'cache-size' 4M\n"), "option name 'cache-size' may only contain")
+        XCTAssertHas(loadErrors("config sprig 'main'\nconfig upstream 'main'\n"), "t.conf:2: section 'main' was declared with type 'sprig' on line 1")
+        XCTAssertHas(loadErrors("package network\n"), "this file configures package 'sprig'")
+        _ = loadOK("package sprig\nconfig sprig\n")
+    }
+
+    func testBrokenSectionLineDoesNotCascade() {
+        // The options of a section whose `config` line is broken are not
+        // reported again, nor attached to the previous section.
+        let errors = loadErrors("config sprig 'main'\nconfig upstream 'x\n option address 'nonsense'\n")
+        XCTAssertEqual(errors.count, 1, errors.joined(separator: "\n"))
+    }
+}

@@ -1,0 +1,250 @@
+"""sprigd as a household forwarder (issue 3), end to end against real
+upstreams: cache hits, TCP and pipelining, TC -> TCP retry, serve-stale when
+the upstream is gone, SIGHUP reload, the client ACL, garbage packets.
+
+Each test gets its own upstream (a dnsmasq answering a few local names,
+logging every query it receives) and its own sprigd, on <net>.2.x.
+"""
+import os
+import random
+import signal
+import socket
+import struct
+import subprocess
+import time
+
+from harness import Skip, expect, expect_answer, expect_rcode, fixture, test
+import dig
+import servers
+
+SPRIGD_PORT = 5300
+UPSTREAM_PORT = 53
+
+
+class Upstream:
+    """A dnsmasq that answers `records` itself and logs each query."""
+
+    def __init__(self, session, octet, local_ttl, records):
+        h = session.get("zones")
+        self.addr = "%s.2.%d" % (h.net, octet)
+        self.rundir = session.rundir("upstream-%d" % octet)
+        self.log = os.path.join(self.rundir, "queries.log")
+        argv = ["dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null", "--no-resolv",
+                "--no-hosts", "--no-poll", "--bind-interfaces",
+                "--listen-address=%s" % self.addr, "--port=%d" % UPSTREAM_PORT,
+                "--user=root", "--group=root", "--pid-file=%s/dnsmasq.pid" % self.rundir,
+                "--log-queries", "--log-facility=%s" % self.log,
+                "--local-ttl=%d" % local_ttl] + records
+        self.proc = servers.Process("upstream-%d" % octet, argv,
+                                    os.path.join(self.rundir, "stdout.log"),
+                                    addr=self.addr, port=UPSTREAM_PORT, cwd=self.rundir)
+        servers.wait_until_answers(self.proc, qname="probe.invalid.", rd=True)
+
+    def queries_for(self, name):
+        """How many queries for `name` reached this upstream."""
+        try:
+            with open(self.log) as f:
+                return sum(1 for line in f if "query[" in line and " %s from" % name in line)
+        except FileNotFoundError:
+            return 0
+
+    def stop(self):
+        self.proc.stop()
+
+
+def start(session, octet, upstream, extra="", name="sprigd"):
+    h = session.get("zones")
+    addr = "%s.2.%d" % (h.net, octet)
+    rundir = session.rundir("%s-%d" % (name, octet))
+    text = config_text(addr, rundir, upstream, extra)
+    proc = servers.start_sprigd(session.get("sprigd_binary"), text, rundir, name=name)
+    return addr, rundir, proc
+
+
+def config_text(addr, rundir, upstream, extra=""):
+    return ("config sprig 'main'\n"
+            "\tlist listen '%s:%d'\n"
+            "\toption mode 'forward'\n"
+            "\toption user ''\n"
+            "\toption log_level 'debug'\n"
+            "\toption state_dir '%s'\n"
+            "\toption control_socket '%s/sprig.sock'\n"
+            "%s\n"
+            "config upstream\n"
+            "\toption address '%s'\n"
+            "\toption port '%d'\n") % (addr, SPRIGD_PORT, rundir, rundir, extra,
+                                       upstream.addr, UPSTREAM_PORT)
+
+
+def stats(session, rundir):
+    """`sprig stats` of the sprigd whose control socket is in rundir."""
+    sprig = os.path.join(os.path.dirname(session.get("sprigd_binary")), "sprig")
+    p = subprocess.run([sprig, "stats", "-s", os.path.join(rundir, "sprig.sock")],
+                       capture_output=True, text=True, timeout=10)
+    expect(p.returncode == 0, "sprig stats failed: %s" % p.stderr)
+    return {k: int(v) for k, v in (line.split() for line in p.stdout.splitlines() if line)}
+
+
+def ask(addr, name, rrtype="A", **options):
+    return dig.dig(addr, name, rrtype, port=SPRIGD_PORT, dnssec=False, **options)
+
+
+def forward_ready(session):
+    if "forward" not in session.args.sprigd_ready:
+        raise Skip("sprigd forward mode not declared ready (--sprigd-ready forward)")
+
+
+@test
+def forward_cache_hit_reaches_upstream_once(session):
+    forward_ready(session)
+    up = Upstream(session, 10, 300, ["--address=/hit.test/192.0.2.31"])
+    addr, rundir, proc = start(session, 11, up)
+    for i in range(5):
+        r = ask(addr, "www.hit.test" if i % 2 else "WWW.Hit.Test")
+        expect_rcode(r, "NOERROR")
+        expect_answer(r, "A", ["192.0.2.31"])
+    expect(up.queries_for("www.hit.test") == 1,
+           "upstream saw %d queries, want 1" % up.queries_for("www.hit.test"))
+    s = stats(session, rundir)
+    expect(s.get("cache.hits", 0) >= 4, "cache.hits %s" % s.get("cache.hits"))
+    r = ask(addr, "www.hit.test", tcp=True)
+    expect_answer(r, "A", ["192.0.2.31"])
+    proc.stop()
+
+
+@test
+def forward_tcp_pipelining_answers_every_query(session):
+    forward_ready(session)
+    up = Upstream(session, 12, 300, ["--address=/pipe.test/192.0.2.32"])
+    addr, rundir, proc = start(session, 13, up)
+    queries = [build_query(0x1000 + i, "n%d.pipe.test" % i) for i in range(5)]
+    with socket.create_connection((addr, SPRIGD_PORT), timeout=5) as s:
+        s.sendall(b"".join(struct.pack("!H", len(q)) + q for q in queries))
+        ids = set()
+        buf = b""
+        deadline = time.time() + 5
+        while len(ids) < len(queries) and time.time() < deadline:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            buf += chunk
+            while len(buf) >= 2 and len(buf) >= 2 + struct.unpack("!H", buf[:2])[0]:
+                n = struct.unpack("!H", buf[:2])[0]
+                msg, buf = buf[2:2 + n], buf[2 + n:]
+                ids.add(struct.unpack("!H", msg[:2])[0])
+                expect(msg[3] & 0x0F == 0, "rcode %d" % (msg[3] & 0x0F))
+    expect(ids == {0x1000 + i for i in range(5)}, "answers for ids %s" % sorted(ids))
+    proc.stop()
+
+
+@test
+def forward_truncated_upstream_answer_is_retried_over_tcp(session):
+    forward_ready(session)
+    fwd = session.get("sprigd_forwarder")
+    r = fwd.query("big.a.example.", "TXT", tcp=True)
+    expect_rcode(r, "NOERROR")
+    expect(len(r.rrs("TXT")) >= 1 and not r.tc, "incomplete big TXT over TCP: %s" % r.summary())
+    s = stats(session, session.rundir("sprigd-forwarder"))
+    expect(s.get("upstream.tcp_retries", 0) >= 1, "upstream.tcp_retries %s" % s.get("upstream.tcp_retries"))
+    udp = fwd.query("big.a.example.", "TXT", ignore_tc=True, bufsize=512)
+    expect(udp.tc, "a 512-byte client must get TC: %s" % udp.summary())
+
+
+@test
+def forward_serves_stale_when_upstream_is_gone(session):
+    """RFC 8767: TTL 1 s data, upstream stopped, expired: answer within ~2 s
+    with TTL 30 and EDE 3; then at once while refreshes back off."""
+    forward_ready(session)
+    up = Upstream(session, 14, 1, ["--address=/stale.test/192.0.2.41"])
+    addr, rundir, proc = start(session, 15, up)
+    expect_answer(ask(addr, "www.stale.test"), "A", ["192.0.2.41"])
+    up.stop()
+    time.sleep(2.2)   # the 1 s TTL has run out
+    t0 = time.time()
+    r = ask(addr, "www.stale.test", timeout=6, tries=1)
+    elapsed = time.time() - t0
+    expect_rcode(r, "NOERROR")
+    expect_answer(r, "A", ["192.0.2.41"])
+    expect(r.answer[0].ttl == 30, "stale TTL %s, want 30" % r.answer[0].ttl)
+    expect(any(code == 3 for code, _, _ in r.ede), "no EDE 3 (Stale Answer): %s" % r.ede)
+    expect(elapsed < 4.0, "stale answer took %.1f s" % elapsed)
+    # Wait for the refresh to give up, then stale data comes at once.
+    time.sleep(6)
+    t0 = time.time()
+    r = ask(addr, "www.stale.test", timeout=6, tries=1)
+    expect(time.time() - t0 < 1.0, "no immediate stale answer during back-off")
+    expect_answer(r, "A", ["192.0.2.41"])
+    s = stats(session, rundir)
+    expect(s.get("cache.stale_answers", 0) >= 2, "cache.stale_answers %s" % s.get("cache.stale_answers"))
+    proc.stop()
+
+
+@test
+def forward_acl_refuses_and_sighup_reloads(session):
+    forward_ready(session)
+    up = Upstream(session, 16, 300, ["--address=/acl.test/192.0.2.51"])
+    addr, rundir, proc = start(session, 17, up, extra="\tlist allow '10.0.0.0/8'")
+    expect_rcode(ask(addr, "www.acl.test"), "REFUSED")
+    expect(up.queries_for("www.acl.test") == 0, "a refused query reached the upstream")
+    conf = os.path.join(rundir, "sprig.conf")
+    with open(conf, "w") as f:
+        f.write(config_text(addr, rundir, up, "\tlist allow '127.0.0.0/8'"))
+    os.kill(proc.pid, signal.SIGHUP)
+    servers.wait_for_log_line(proc, "reloaded")
+    expect_answer(ask(addr, "www.acl.test"), "A", ["192.0.2.51"])
+    # A broken config is rejected with file:line errors; the old one stays.
+    with open(conf, "a") as f:
+        f.write("\toption cache_size 'lots'\n")
+    os.kill(proc.pid, signal.SIGHUP)
+    servers.wait_for_log_line(proc, "keeping the running configuration")
+    with open(proc.log_path) as f:
+        log = f.read()
+    expect("sprig.conf:" in log and "cache_size" in log, "no file:line error in the log:\n" + log[-800:])
+    expect_answer(ask(addr, "www.acl.test"), "A", ["192.0.2.51"])
+    proc.stop()
+
+
+@test
+def forward_survives_garbage_and_answers_formerr(session):
+    forward_ready(session)
+    up = Upstream(session, 18, 300, ["--address=/junk.test/192.0.2.61"])
+    addr, rundir, proc = start(session, 19, up)
+    rng = random.Random(4242)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        for i in range(500):
+            s.sendto(bytes(rng.getrandbits(8) for _ in range(rng.randrange(0, 600))), (addr, SPRIGD_PORT))
+        s.sendto(b"\x00" * 2000, (addr, SPRIGD_PORT))          # oversize
+        # A readable header claiming a question that is not there: FORMERR.
+        # (Sent a few times: the flood may still fill the socket buffer.)
+        s.settimeout(1)
+        got = None
+        for _ in range(5):
+            s.sendto(struct.pack("!HHHHHH", 0xBEEF, 0x0100, 1, 0, 0, 0), (addr, SPRIGD_PORT))
+            try:
+                while got is None:
+                    data, _ = s.recvfrom(4096)
+                    if data[:2] == b"\xbe\xef":
+                        got = data
+            except socket.timeout:
+                continue
+            break
+        expect(got is not None and got[3] & 0x0F == 1, "no FORMERR for a header-only query: %r" % got)
+    for _ in range(20):
+        try:
+            with socket.create_connection((addr, SPRIGD_PORT), timeout=2) as c:
+                c.sendall(bytes(rng.getrandbits(8) for _ in range(rng.randrange(1, 300))))
+        except OSError:
+            pass
+    expect(proc.alive(), "sprigd died on garbage:\n" + proc.log_tail())
+    expect_answer(ask(addr, "www.junk.test"), "A", ["192.0.2.61"])
+    expect_answer(ask(addr, "www.junk.test", tcp=True), "A", ["192.0.2.61"])
+    s = stats(session, rundir)
+    expect(s.get("drop.oversize", 0) >= 1, "oversize datagram not counted")
+    proc.stop()
+
+
+def build_query(qid, name, qtype=1):
+    q = struct.pack("!HHHHHH", qid, 0x0100, 1, 0, 0, 0)
+    for label in name.strip(".").split("."):
+        q += bytes([len(label)]) + label.encode()
+    return q + b"\x00" + struct.pack("!HH", qtype, 1)

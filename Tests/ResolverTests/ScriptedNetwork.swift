@@ -1,0 +1,182 @@
+import Cache
+import DNSWire
+@testable import Resolver
+
+/// A fake network for the resolver: records what it sends and answers,
+/// with no sockets and no clock (the test advances `nowMs`).
+struct ScriptedNetwork: ResolverIO {
+    struct Sent {
+        var outgoing: Int
+        var server: ServerAddress
+        var overTCP: Bool
+        var bytes: [UInt8]
+        var id: UInt16 { UInt16(bytes[0]) << 8 | UInt16(bytes[1]) }
+    }
+    var sent: [Sent] = []
+    var answers: [(client: Int, bytes: [UInt8])] = []
+    var released: [Int] = []
+    var failSends = false
+    var rng: UInt64 = 0x1234_5678
+
+    mutating func answer(client: Int, _ message: UnsafeRawBufferPointer) {
+        answers.append((client, Array(message)))
+    }
+
+    mutating func send(outgoing: Int, to server: ServerAddress, overTCP: Bool,
+                       _ message: UnsafeRawBufferPointer) -> Bool {
+        if failSends { return false }
+        sent.append(Sent(outgoing: outgoing, server: server, overTCP: overTCP, bytes: Array(message)))
+        return true
+    }
+
+    mutating func release(outgoing: Int) { released.append(outgoing) }
+
+    mutating func random() -> UInt64 {
+        rng = rng &* 6364136223846793005 &+ 1442695040888963407
+        return rng
+    }
+}
+
+enum Wire {
+    static func name(_ text: String) -> Name { try! Name(parsing: text.hasSuffix(".") ? text : text + ".") }
+
+    /// A client query.
+    static func query(_ qname: String, _ type: RRType, id: UInt16 = 0x4242, edns: Bool = true,
+                      dnssecOK: Bool = false, udpSize: UInt16 = 1232) -> [UInt8] {
+        var buffer = [UInt8](repeating: 0, count: 512)
+        let n = buffer.withUnsafeMutableBytes { raw -> Int in
+            var h = Header(id: id)
+            h.rd = true
+            var b = try! MessageBuilder(buffer: raw, header: h)
+            try! b.addQuestion(name(qname), type: type, rrClass: .in)
+            if edns { try! b.addOPT(udpPayloadSize: udpSize, dnssecOK: dnssecOK) }
+            return b.byteCount
+        }
+        return Array(buffer[0..<n])
+    }
+
+    struct RR {
+        var owner: String
+        var type: RRType
+        var ttl: UInt32
+        var rdata: [UInt8]
+        var section: Section = .answer
+    }
+
+    static func a(_ owner: String, _ ip: [UInt8], ttl: UInt32 = 300) -> RR { RR(owner: owner, type: .a, ttl: ttl, rdata: ip) }
+    static func cname(_ owner: String, _ target: String, ttl: UInt32 = 300) -> RR {
+        RR(owner: owner, type: .cname, ttl: ttl, rdata: name(target).wireBytes)
+    }
+    static func soa(_ owner: String, ttl: UInt32 = 3600, minimum: UInt32 = 60) -> RR {
+        var r = name("ns." + owner).wireBytes + name("admin." + owner).wireBytes
+        for v in [UInt32(1), 7200, 3600, 1209600, minimum] {
+            r += [UInt8(v >> 24), UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)]
+        }
+        return RR(owner: owner, type: .soa, ttl: ttl, rdata: r, section: .authority)
+    }
+
+    /// An upstream response to the query `to` (same ID and question).
+    static func response(to query: [UInt8], rcode: RCode = .noError, tc: Bool = false, ad: Bool = false, aa: Bool = false, records: [RR],
+                         idDelta: UInt16 = 0, questionOverride: String? = nil) -> [UInt8] {
+        var buffer = [UInt8](repeating: 0, count: 65535)
+        let n = query.withUnsafeBytes { q -> Int in
+            var reader = try! MessageReader(q)
+            let question = try! reader.nextQuestion()!
+            return buffer.withUnsafeMutableBytes { raw -> Int in
+                var h = Header(id: reader.header.id &+ idDelta)
+                h.qr = true
+                h.rd = true
+                h.ra = true
+                h.tc = tc
+                h.ad = ad
+                h.aa = aa
+                h.rcode = rcode
+                var b = try! MessageBuilder(buffer: raw, header: h)
+                let qn = questionOverride.map { name($0) } ?? question.name
+                try! b.addQuestion(qn, type: question.type, rrClass: .in)
+                for section in [Section.answer, .authority, .additional] {
+                    for r in records where r.section == section {
+                        try! b.addRecord(section, owner: name(r.owner), type: r.type, rrClass: .in,
+                                         ttlSeconds: r.ttl, rdata: r.rdata)
+                    }
+                }
+                try! b.addOPT(udpPayloadSize: 1232)
+                return b.byteCount
+            }
+        }
+        return Array(buffer[0..<n])
+    }
+
+    /// What a client sees: rcode, flags and answer records.
+    struct Parsed {
+        var id: UInt16
+        var rcode: RCode
+        var tc: Bool
+        var answers: [(owner: String, type: RRType, ttl: UInt32, rdata: [UInt8])] = []
+        var authority: [(owner: String, type: RRType, ttl: UInt32)] = []
+        var ede: [UInt16] = []
+        var hasOPT = false
+        var ad = false
+    }
+
+    static func parse(_ bytes: [UInt8]) -> Parsed {
+        bytes.withUnsafeBytes { m in
+            var reader = try! MessageReader(m)
+            var p = Parsed(id: reader.header.id, rcode: reader.header.rcode, tc: reader.header.tc)
+            p.ad = reader.header.ad
+            while let r = try! reader.nextRecord() {
+                let owner = try! r.owner(in: m).text
+                switch r.section {
+                case .answer: p.answers.append((owner, r.type, r.ttlSeconds, Array(r.rdata(in: m))))
+                case .authority: p.authority.append((owner, r.type, r.ttlSeconds))
+                default:
+                    if r.type == .opt {
+                        p.hasOPT = true
+                        let edns = try! EDNS(r, in: m)
+                        var it = edns.options(in: m)
+                        while let o = try! it.next() {
+                            if o.code == .extendedError {
+                                p.ede.append(UInt16(m[o.valueOffset]) << 8 | UInt16(m[o.valueOffset + 1]))
+                            }
+                        }
+                    }
+                }
+            }
+            return p
+        }
+    }
+}
+
+/// A forwarder under test with its network.
+struct Harness: ~Copyable {
+    var forwarder: QueryEngine
+    var net = ScriptedNetwork()
+    var nowMs: Int64 = 1_000_000
+    /// Sent queries already handed to fake servers (`pump`).
+    var delivered = 0
+    static let upstreamA = ServerAddress(bytes: [127, 0, 0, 10], port: 53)!
+    static let upstreamB = ServerAddress(bytes: [127, 0, 0, 11], port: 53)!
+
+    init(settings: EngineSettings = EngineSettings(), upstreams: [Upstream]? = nil, rootServers: [ServerAddress] = [],
+         cacheBytes: Int = 1 << 20) {
+        let cache = try! AnswerCache(configuration: CacheConfiguration(arenaByteCount: cacheBytes), hashSeed: 99)
+        forwarder = QueryEngine(settings: settings,
+                              upstreams: upstreams ?? [Upstream(address: Harness.upstreamA), Upstream(address: Harness.upstreamB)],
+                              rootServers: rootServers, cache: cache)
+    }
+
+    mutating func ask(_ client: Int, _ query: [UInt8], tcp: Bool = false) -> QueryOutcome {
+        query.withUnsafeBytes { q in
+            forwarder.query(client: client, transport: tcp ? .tcp : .udp, q, nowMs: nowMs, io: &net)
+        }
+    }
+
+    mutating func reply(_ outgoing: Int, _ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { forwarder.response(outgoing: outgoing, $0, nowMs: nowMs, io: &net) }
+    }
+
+    mutating func advance(_ ms: Int64) {
+        nowMs += ms
+        forwarder.expireTimers(nowMs: nowMs, io: &net)
+    }
+}
