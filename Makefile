@@ -69,9 +69,9 @@ clean:
 # --- demo (Tests/Integration/README.md) ---------------------------------------
 # A signed DNS hierarchy served by NSD on 127.53.0.0/24, a few dig answers
 # through DEMO_RESOLVER, then every process stops (private network namespace).
-# sprigd cannot resolve yet, so the demo uses Unbound; switch with
-# `DEMO_RESOLVER ?= sprigd` (or sprigd-forward: sprigd forwarding to Unbound).
-DEMO_RESOLVER ?= unbound
+# DEMO_RESOLVER: sprigd (recursive from the hierarchy's root hints; the
+# default), sprigd-forward (sprigd forwarding to Unbound) or unbound.
+DEMO_RESOLVER ?= sprigd
 DEMO_USES_SPRIGD := $(filter sprigd%,$(DEMO_RESOLVER))
 .PHONY: demo
 demo: deps $(if $(DEMO_USES_SPRIGD),build)

@@ -170,6 +170,48 @@ long sp_sendto(int fd, const uint8_t *buf, size_t len, const sp_addr *to) {
     return n < 0 ? -errno : (long)n;
 }
 
+int sp_recv_batch(int fd, sp_datagram *d, int count) {
+    struct mmsghdr msgs[SP_BATCH_MAX];
+    struct iovec iov[SP_BATCH_MAX];
+    struct sockaddr_storage from[SP_BATCH_MAX];
+    if (count > SP_BATCH_MAX) count = SP_BATCH_MAX;
+    memset(msgs, 0, sizeof(struct mmsghdr) * (size_t)count);
+    for (int i = 0; i < count; i++) {
+        iov[i].iov_base = d[i].buf;
+        iov[i].iov_len = d[i].cap;
+        msgs[i].msg_hdr.msg_iov = &iov[i];
+        msgs[i].msg_hdr.msg_iovlen = 1;
+        msgs[i].msg_hdr.msg_name = &from[i];
+        msgs[i].msg_hdr.msg_namelen = sizeof from[i];
+    }
+    int n = recvmmsg(fd, msgs, (unsigned)count, MSG_DONTWAIT, NULL);
+    if (n < 0) return -errno;
+    for (int i = 0; i < n; i++) {
+        d[i].len = msgs[i].msg_len;
+        if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) d[i].len = d[i].cap + 1;
+        from_sockaddr(&from[i], &d[i].addr);
+    }
+    return n;
+}
+
+int sp_send_batch(int fd, const sp_datagram *d, int count) {
+    struct mmsghdr msgs[SP_BATCH_MAX];
+    struct iovec iov[SP_BATCH_MAX];
+    struct sockaddr_storage to[SP_BATCH_MAX];
+    if (count > SP_BATCH_MAX) count = SP_BATCH_MAX;
+    memset(msgs, 0, sizeof(struct mmsghdr) * (size_t)count);
+    for (int i = 0; i < count; i++) {
+        iov[i].iov_base = d[i].buf;
+        iov[i].iov_len = d[i].len;
+        msgs[i].msg_hdr.msg_iov = &iov[i];
+        msgs[i].msg_hdr.msg_iovlen = 1;
+        msgs[i].msg_hdr.msg_name = &to[i];
+        msgs[i].msg_hdr.msg_namelen = to_sockaddr(&d[i].addr, &to[i]);
+    }
+    int n = sendmmsg(fd, msgs, (unsigned)count, MSG_DONTWAIT | MSG_NOSIGNAL);
+    return n < 0 ? -errno : n;
+}
+
 long sp_read(int fd, uint8_t *buf, size_t cap) {
     ssize_t n = read(fd, buf, cap);
     return n < 0 ? -errno : (long)n;

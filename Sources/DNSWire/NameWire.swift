@@ -32,7 +32,10 @@ extension Name {
                 let target = try pointerTarget(bytes, at: position)
                 hops += 1
                 guard hops <= Limits.pointerHopsMax else { throw .tooManyPointers }
-                if end < 0 { end = position + 2 }
+                if end < 0 {
+                    guard position + 2 <= inlineLimit else { throw .badRData }
+                    end = position + 2
+                }
                 position = target
                 continue
             }
@@ -109,7 +112,10 @@ extension Name {
                 let target = try pointerTarget(bytes, at: position)
                 hops += 1
                 guard hops <= Limits.pointerHopsMax else { throw .tooManyPointers }
-                if end < 0 { end = position + 2 }
+                if end < 0 {
+                    guard position + 2 <= inlineLimit else { throw .badRData }
+                    end = position + 2
+                }
                 position = target
                 continue
             }

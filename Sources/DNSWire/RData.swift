@@ -60,6 +60,7 @@ public enum RData {
             let (after, count) = try Name.copyDecompressed(
                 from: message, at: position, allowCompression: field != .uncompressedName, inlineLimit: end,
                 into: writer.out, at: writer.count, lowercase: lowercaseNames && field.lowercasedInCanonicalForm)
+            guard after <= end else { throw .badRData }  // a pointer's 2nd byte past RDLENGTH
             writer.count += count
             return after
         }
@@ -73,6 +74,7 @@ public enum RData {
     static func fieldLength(_ field: RDataField, _ message: UnsafeRawBufferPointer,
                             _ position: Int, _ end: Int) throws(WireError) -> Int {
         let available = end - position
+        guard available >= 0 else { throw .badRData }
         let length: Int
         switch field {
         case .u8: length = 1

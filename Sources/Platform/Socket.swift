@@ -1,5 +1,8 @@
 import CPlatform
 
+/// One datagram of a batch: buffer, capacity, length and peer address.
+public typealias Datagram = sp_datagram
+
 /// Non-blocking socket system calls. A socket is its file descriptor; the
 /// owner (a listener or connection slot in a fixed pool) closes it.
 public enum Socket {
@@ -56,6 +59,18 @@ public enum Socket {
         var a = to.raw
         let p = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
         return try Errno.check(sp_sendto(fd, p, bytes.count, &a))
+    }
+
+    /// Receives up to `count` datagrams into the buffers `batch` describes
+    /// (recvmmsg). A received `len` above `cap` means the datagram was
+    /// truncated. Returns how many arrived (`.again` when none).
+    public static func receiveBatch(_ fd: Int32, _ batch: UnsafeMutablePointer<Datagram>, count: Int) throws(Errno) -> Int {
+        Int(try Errno.check(sp_recv_batch(fd, batch, Int32(count))))
+    }
+
+    /// Sends `count` datagrams in one call (sendmmsg); returns how many went.
+    public static func sendBatch(_ fd: Int32, _ batch: UnsafePointer<Datagram>, count: Int) throws(Errno) -> Int {
+        Int(try Errno.check(sp_send_batch(fd, batch, Int32(count))))
     }
 
     public static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int {

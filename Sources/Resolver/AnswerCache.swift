@@ -197,8 +197,8 @@ public struct AnswerCache: ~Copyable {
     /// Looks up (name, type); the cache itself lets an NXDOMAIN entry answer
     /// every type at its name.
     mutating func lookup(_ name: Name, _ type: RRType, nowSeconds: Int64) -> CacheLookup {
-        let key = name.lowercased()
-        return key.withUnsafeBytes { owner in
+        // The cache folds ASCII case itself when hashing and comparing.
+        name.withUnsafeBytes { owner in
             store.lookup(owner: owner, type: type.rawValue, rrClass: RRClass.in.rawValue, nowSeconds: nowSeconds)
         }
     }

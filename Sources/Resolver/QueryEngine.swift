@@ -76,10 +76,11 @@ public struct QueryEngine: ~Copyable {
         }
         request.client = Int32(client)
         request.startMs = nowMs
-        // Fresh data, or stale data while refreshes are backing off.
-        let staleAllowed = settings.serveStale
-            && refreshFailures.recentlyFailed(request.question, nowMs: nowMs, backoffMs: settings.staleRefreshBackoffMs)
-        if answerFromCache(request, allowStale: staleAllowed, nowMs: nowMs, io: &io) {
+        // Fresh data; else stale data while refreshes of it are backing off.
+        if answerFromCache(request, allowStale: false, nowMs: nowMs, io: &io)
+            || (settings.serveStale
+                && refreshFailures.recentlyFailed(request.question, nowMs: nowMs, backoffMs: settings.staleRefreshBackoffMs)
+                && answerFromCache(request, allowStale: true, nowMs: nowMs, io: &io)) {
             stats.cacheHits += 1
             return .answered
         }

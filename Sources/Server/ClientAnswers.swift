@@ -9,11 +9,7 @@ extension ServerSockets {
         let slot = clients[client]
         clients.release(client)
         if !slot.overTCP {
-            do throws(Errno) {
-                _ = try Socket.send(udpListeners[Int(slot.listener)], message, to: slot.address)
-            } catch {
-                stats.sendErrors += 1
-            }
+            sendUDP(udpListeners[Int(slot.listener)], message, to: slot.address)
             return
         }
         let index = Int(slot.connection)

@@ -122,36 +122,45 @@ public final class EventLoop {
 
     func readDatagrams(listener: Int) {
         let fd = sockets.udpListeners[listener]
-        let buffer = UnsafeMutableRawBufferPointer(rebasing: sockets.receiveBuffer[0..<(ServerLimits.clientQueryByteCountMax + 1)])
-        for _ in 0..<ServerLimits.datagramsPerWakeMax {
-            var from = Address()
-            let n: Int
-            do throws(Errno) { n = try Socket.receive(fd, into: buffer, from: &from) } catch { return }
-            sockets.stats.udpQueries += 1
-            if n > ServerLimits.clientQueryByteCountMax {
-                sockets.stats.droppedOversize += 1   // no real query is this large
-                continue
-            }
-            let query = UnsafeRawBufferPointer(rebasing: buffer[0..<n])
-            if !sockets.acl.allows(from) {
-                sockets.stats.refusedByACL += 1
-                replyDirect(query, rcode: .refused, listener: listener, to: from)
-                continue
-            }
-            guard let client = sockets.clients.acquire() else {
-                sockets.stats.droppedNoClientSlot += 1
-                replyDirect(query, rcode: .serverFailure, listener: listener, to: from)
-                continue
-            }
-            sockets.clients[client] = ClientSlot(overTCP: false, listener: Int32(listener), address: from)
-            handOver(client: client, transport: .udp, query)
+        let rounds = ServerLimits.datagramsPerWakeMax / ServerLimits.udpBatchCount
+        for _ in 0..<max(rounds, 1) {
+            guard let n = try? Socket.receiveBatch(fd, sockets.rxBatch, count: ServerLimits.udpBatchCount),
+                  n > 0 else { return }
+            sockets.batching = true
+            for i in 0..<n { handleDatagram(listener: listener, sockets.rxBatch[i]) }
+            sockets.batching = false
+            sockets.flushUDP()
+            if n < ServerLimits.udpBatchCount { return }
         }
+    }
+
+    func handleDatagram(listener: Int, _ d: Datagram) {
+        sockets.stats.udpQueries += 1
+        let n = Int(d.len)
+        if n > ServerLimits.clientQueryByteCountMax {
+            sockets.stats.droppedOversize += 1   // no real query is this large
+            return
+        }
+        let from = Address(raw: d.addr)
+        let query = UnsafeRawBufferPointer(start: d.buf, count: n)
+        if !sockets.acl.allows(from) {
+            sockets.stats.refusedByACL += 1
+            replyDirect(query, rcode: .refused, listener: listener, to: from)
+            return
+        }
+        guard let client = sockets.clients.acquire() else {
+            sockets.stats.droppedNoClientSlot += 1
+            replyDirect(query, rcode: .serverFailure, listener: listener, to: from)
+            return
+        }
+        sockets.clients[client] = ClientSlot(overTCP: false, listener: Int32(listener), address: from)
+        handOver(client: client, transport: .udp, query)
     }
 
     /// Answers without involving the resolver (ACL refusal, no free slot).
     func replyDirect(_ query: UnsafeRawBufferPointer, rcode: ShortAnswer, listener: Int, to: Address) {
         guard let n = QueryEngine.shortAnswer(to: query, rcode, into: sockets.sendBuffer) else { return }
-        _ = try? Socket.send(sockets.udpListeners[listener], UnsafeRawBufferPointer(rebasing: sockets.sendBuffer[0..<n]), to: to)
+        sockets.sendUDP(sockets.udpListeners[listener], UnsafeRawBufferPointer(rebasing: sockets.sendBuffer[0..<n]), to: to)
     }
 
     func handOver(client: Int, transport: ClientTransport, _ query: UnsafeRawBufferPointer) {

@@ -1,4 +1,5 @@
 import Fixed
+import Platform
 
 /// Every pool the daemon reserves at start-up, sized from the config, with
 /// what each costs. After `EventLoop.init` nothing on a query path
@@ -22,6 +23,12 @@ public struct ServerLimits {
     /// UDP datagrams read per listener per wake-up, so one busy socket
     /// cannot starve the others.
     public static let datagramsPerWakeMax = 64
+    /// Datagrams taken per recvmmsg and answers sent per sendmmsg: under
+    /// load one system call carries many packets (NSD and Knot do the same).
+    public static let udpBatchCount = 32
+    /// Largest UDP answer queued for a batched send (EDNS payload cap,
+    /// DNS flag day 2020); a larger one is sent on its own.
+    public static let udpBatchAnswerByteCountMax = 1_232
     /// Bytes of pending responses per TCP client (pipelining); a client that
     /// lets more pile up is too slow and is disconnected.
     public static let tcpWriteBufferByteCount = 16_384
@@ -56,6 +63,9 @@ public struct ServerLimits {
             ("outgoing tcp buffers", outgoingTCPCount, outgoingTCPBytes),
             ("timers", timerCount, TimerHeap.byteCount(capacity: timerCount)),
             ("packet buffers (receive, send)", 2, 2 * ServerLimits.messageByteCountMax),
+            ("udp batches (recvmmsg, sendmmsg)", 2 * ServerLimits.udpBatchCount,
+             ServerLimits.udpBatchCount * (ServerLimits.clientQueryByteCountMax + 1
+                + ServerLimits.udpBatchAnswerByteCountMax + 2 * MemoryLayout<Datagram>.stride + 4)),
             ("control channel", 1, 2 * ServerLimits.controlBufferByteCount),
         ]
     }

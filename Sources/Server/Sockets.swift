@@ -56,6 +56,14 @@ final class ServerSockets {
     /// One receive and one send buffer: single thread, used one at a time.
     let receiveBuffer: UnsafeMutableRawBufferPointer
     let sendBuffer: UnsafeMutableRawBufferPointer
+    /// Batched UDP: received datagrams, and answers queued while a batch is
+    /// processed (with the socket each goes out of).
+    let rxBatch: UnsafeMutablePointer<Datagram>
+    let txBatch: UnsafeMutablePointer<Datagram>
+    let txSocket: UnsafeMutablePointer<Int32>
+    let batchBytes: UnsafeMutableRawBufferPointer
+    var txCount = 0
+    var batching = false
     /// Kernel randomness fetched in blocks, not one syscall per query ID.
     let randomBlock: UnsafeMutablePointer<UInt64>
     var randomLeft = 0
@@ -77,6 +85,20 @@ final class ServerSockets {
         receiveBuffer = .allocate(byteCount: ServerLimits.messageByteCountMax + 2, alignment: 8)
         sendBuffer = .allocate(byteCount: ServerLimits.messageByteCountMax + 2, alignment: 8)
         randomBlock = .allocate(capacity: ServerSockets.randomBlockCount)
+        let batch = ServerLimits.udpBatchCount
+        let rxSize = ServerLimits.clientQueryByteCountMax + 1
+        let txSize = ServerLimits.udpBatchAnswerByteCountMax
+        batchBytes = .allocate(byteCount: batch * (rxSize + txSize), alignment: 8)
+        batchBytes.initializeMemory(as: UInt8.self, repeating: 0)
+        rxBatch = .allocate(capacity: batch)
+        txBatch = .allocate(capacity: batch)
+        txSocket = .allocate(capacity: batch)
+        txSocket.initialize(repeating: -1, count: batch)
+        let base = batchBytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        for i in 0..<batch {
+            rxBatch[i] = Datagram(buf: base + i * rxSize, cap: UInt32(rxSize), len: 0, addr: Address().raw)
+            txBatch[i] = Datagram(buf: base + batch * rxSize + i * txSize, cap: UInt32(txSize), len: 0, addr: Address().raw)
+        }
         // Touch every byte now so RSS reflects the whole budget from the start.
         for buffer in [tcpRead, tcpWrite, tcpBufferBytes, receiveBuffer, sendBuffer] {
             buffer.initializeMemory(as: UInt8.self, repeating: 0)
@@ -96,6 +118,44 @@ final class ServerSockets {
         receiveBuffer.deallocate()
         sendBuffer.deallocate()
         randomBlock.deallocate()
+        rxBatch.deallocate()
+        txBatch.deallocate()
+        txSocket.deallocate()
+        batchBytes.deallocate()
+    }
+
+    // MARK: batched UDP answers
+
+    /// Sends a UDP answer: queued while a received batch is processed,
+    /// otherwise at once.
+    func sendUDP(_ fd: Int32, _ message: UnsafeRawBufferPointer, to address: Address) {
+        if batching && txCount < ServerLimits.udpBatchCount && message.count <= ServerLimits.udpBatchAnswerByteCountMax {
+            let d = txBatch + txCount
+            UnsafeMutableRawBufferPointer(start: d.pointee.buf, count: message.count).copyMemory(from: message)
+            d.pointee.len = UInt32(message.count)
+            d.pointee.addr = address.raw
+            txSocket[txCount] = fd
+            txCount += 1
+            return
+        }
+        do throws(Errno) { _ = try Socket.send(fd, message, to: address) } catch { stats.sendErrors += 1 }
+    }
+
+    /// Sends the queued answers, one sendmmsg per run of the same socket.
+    func flushUDP() {
+        var start = 0
+        while start < txCount {
+            var end = start + 1
+            while end < txCount && txSocket[end] == txSocket[start] { end += 1 }
+            var sent = start
+            for _ in 0..<2 where sent < end {   // a second try after a partial send
+                guard let n = try? Socket.sendBatch(txSocket[start], txBatch + sent, count: end - sent) else { break }
+                sent += n
+            }
+            stats.sendErrors += end - sent
+            start = end
+        }
+        txCount = 0
     }
 
     // MARK: listeners

@@ -94,7 +94,7 @@ public struct NegativeTrustAnchors: ~Copyable {
 
     /// Adds a name (config load); duplicates are ignored.
     public mutating func add(_ name: Name) throws(ValidatorError) {
-        if covers(name) && contains(name) { return }
+        if contains(name) { return }
         guard count < NegativeTrustAnchors.countMax else { throw .noSpace }
         (names.baseAddress! + count).initialize(to: name.lowercased())
         count += 1

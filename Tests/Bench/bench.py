@@ -57,14 +57,22 @@ SERVER_CORE = os.environ.get("BENCH_SERVER_CORE", "0")  # taskset core of the se
 CLIENT_CORE = os.environ.get("BENCH_CLIENT_CORE", "1")  # dnsperf and NSD
 SCENARIO_NAMES = os.environ.get("BENCH_SCENARIOS", "cache_hit,footprint,sizes")
 SPRIGD = os.environ.get("BENCH_SPRIGD", os.path.join(ROOT, ".build", "release", "sprigd"))
+# The router build (Embedded Swift, static, no Swift runtime): `Board/build.sh x86_64`.
+SPRIGD_EMBEDDED = os.environ.get("BENCH_SPRIGD_EMBEDDED", os.path.join(OUT_ROOT, "x86_64", "sprigd"))
+BUILD = os.environ.get("BENCH_BUILD", "1") != "0"      # may build a missing Embedded sprigd
+COLD_NAMES = env_int("BENCH_COLD_NAMES", 300)          # distinct names of the cold recursive run
+COLD_ROUNDS = env_int("BENCH_COLD_ROUNDS", 2)          # cold runs per resolver (restarted each time)
+REC_SECONDS = env_int("BENCH_REC_SECONDS", 5)          # recursive cache-hit run per resolver and round
+REC_RANDOM_QUERIES = env_int("BENCH_REC_RANDOM_QUERIES", 200000)  # random wildcard names per recursive resolver
+REC_RANDOM_SECONDS = env_int("BENCH_REC_RANDOM_SECONDS", 20)      # time cap of each recursive random load
 
 NET = "127.77.0."
 ADDRESS = {"nsd": NET + "2", "floor": NET + "10", "unbound": NET + "11",
-           "dnsmasq": NET + "12", "sprigd": NET + "13"}
+           "dnsmasq": NET + "12", "sprigd": NET + "13", "sprigd-embedded": NET + "14"}
 ZONE = "sprigbench."
 HIT_SUFFIX = "hit." + ZONE        # h<i>.hit.sprigbench. A — the cache-hit set
 RANDOM_SUFFIX = "rnd." + ZONE     # *.rnd.sprigbench. A — a wildcard: every random name resolves
-RESOLVERS = ("unbound", "dnsmasq", "sprigd")
+RESOLVERS = ("unbound", "dnsmasq", "sprigd", "sprigd-embedded")
 START_TIMEOUT_SECONDS = 10        # a server that does not answer by then did not start
 STOP_TIMEOUT_SECONDS = 5          # after SIGTERM, then SIGKILL
 DNSPERF_TIMEOUT_SECONDS = 2       # dnsperf -t: a query older than this is lost
@@ -376,36 +384,70 @@ def start_dnsmasq(lab):
     return require_answer(server, "h0." + HIT_SUFFIX)
 
 
-def start_sprigd(lab):
-    """sprigd in forward mode to NSD when a release build exists and answers; else None.
-
-    cache_size 8M matches Unbound's default caches (4m messages + 4m RRsets)."""
-    if not os.path.exists(SPRIGD):
-        print("sprigd: no binary at %s — skipped (run `make build`)" % SPRIGD)
-        return None
-    conf = os.environ.get("BENCH_SPRIGD_CONFIG") or os.path.join(WORK, "sprig.conf")
-    if not os.environ.get("BENCH_SPRIGD_CONFIG"):
-        with open(conf, "w") as f:
-            f.write("""# Written by Tests/Bench/bench.py: forward to the bench's NSD.
+def sprig_config(name, address, mode_lines):
+    """UCI text for one sprigd: its own listen address, state dir and control socket
+    (several sprigd run at once; the default /var/run/sprig.sock would be shared)."""
+    rundir = os.path.join(WORK, name)
+    os.makedirs(rundir, exist_ok=True)
+    return """# Written by Tests/Bench/bench.py
 config sprig 'main'
 \tlist listen '{addr}:{port}'
-\toption mode 'forward'
 \toption user ''
 \toption log_level 'warning'
-\toption dnssec '0'
+\toption state_dir '{rundir}'
+\toption control_socket '{rundir}/sprig.sock'
 \toption cache_size '8M'
+""".format(addr=address, port=PORT, rundir=rundir) + mode_lines
+
+
+def forward_config(name, address):
+    """Forward mode to the bench's NSD, no DNSSEC. cache_size 8M matches Unbound's default
+    caches (4m messages + 4m RRsets)."""
+    return sprig_config(name, address, """\toption mode 'forward'
+\toption dnssec '0'
 
 config upstream
 \toption address '{upstream}'
 \toption port '{port}'
 \toption transport 'udp'
-""".format(addr=ADDRESS["sprigd"], port=PORT, upstream=ADDRESS["nsd"]))
-    server = lab.start("sprigd", [SPRIGD, "-c", conf], ADDRESS["sprigd"], SERVER_CORE,
-                       preload=True)
+""".format(upstream=ADDRESS["nsd"], port=PORT))
+
+
+def start_sprigd(lab, name="sprigd", binary=SPRIGD):
+    """sprigd (or the Embedded build) in forward mode to NSD when the binary exists and
+    answers; else None."""
+    if not os.path.exists(binary):
+        print("%s: no binary at %s — skipped" % (name, binary))
+        return None
+    conf = os.environ.get("BENCH_SPRIGD_CONFIG") if name == "sprigd" else None
+    if not conf:
+        conf = os.path.join(WORK, name + ".conf")
+        with open(conf, "w") as f:
+            f.write(forward_config(name, ADDRESS[name]))
+    # The Embedded build is static: LD_PRELOAD (the allocation counter) does not apply to it.
+    server = lab.start(name, [binary, "-c", conf], ADDRESS[name], SERVER_CORE,
+                       preload=name == "sprigd")
     if probe(server.address, "h0." + HIT_SUFFIX, 3) and server.alive():
         return server
-    print("sprigd: not answering yet — skipped")
+    print("%s: not answering yet — skipped" % name)
     server.stop()
+    return None
+
+
+def embedded_binary(results):
+    """out/x86_64/sprigd, built with `Board/build.sh x86_64` (~1 min) when missing and
+    BENCH_BUILD is not 0; None (with a line in Skipped) when there is none."""
+    if not os.path.exists(SPRIGD_EMBEDDED) and BUILD and "BENCH_SPRIGD_EMBEDDED" not in os.environ:
+        print("sprigd-embedded: %s missing — building it (Board/build.sh x86_64)" % SPRIGD_EMBEDDED)
+        try:
+            subprocess.run(["bash", os.path.join(ROOT, "Board", "build.sh"), "x86_64"], cwd=ROOT,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, timeout=600)
+        except subprocess.TimeoutExpired:
+            pass
+    if os.path.exists(SPRIGD_EMBEDDED):
+        return SPRIGD_EMBEDDED
+    results.setdefault("skipped", []).append(
+        "sprigd-embedded: no %s (make embedded-check) — skipped" % os.path.relpath(SPRIGD_EMBEDDED, ROOT))
     return None
 
 
@@ -421,10 +463,13 @@ def require_answer(server, name):
 def start_all(lab, results):
     """Starts every server; records idle RSS right after start."""
     lab.nsd = start_nsd(lab)
+    embedded = embedded_binary(results)
     starters = (("floor", start_floor), ("unbound", start_unbound),
-                ("dnsmasq", start_dnsmasq), ("sprigd", start_sprigd))
+                ("dnsmasq", start_dnsmasq), ("sprigd", start_sprigd),
+                ("sprigd-embedded", (lambda lab: start_sprigd(lab, "sprigd-embedded", embedded))
+                 if embedded else None))
     for name, starter in starters:
-        server = starter(lab)
+        server = starter(lab) if starter else None
         if server:
             lab.servers[name] = server
     time.sleep(0.5)
@@ -743,7 +788,7 @@ def main():
             write_zone()
             start_all(lab, results)
             if "sprigd" not in lab.servers:
-                results["skipped"] = ["sprigd: not answering yet — skipped"]
+                results.setdefault("skipped", []).append("sprigd: not answering yet — skipped")
             warm_up(lab, results)
         for name in wanted:
             SCENARIOS[name](lab, results)

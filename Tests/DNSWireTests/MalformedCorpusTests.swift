@@ -24,6 +24,8 @@ final class MalformedCorpusTests: XCTestCase {
         ("truncated RDATA (count says 2 RRs)", "0001 8100 0000 0002 0000 0000 00 0001 0001 0000003c 0004 c0000201", .truncatedName),
         ("A with 3 bytes", "0001 8100 0000 0001 0000 0000 00 0001 0001 0000003c 0003 c00002", .badRData),
         ("NS RDATA name runs past RDLENGTH", "0001 8100 0000 0001 0000 0000 00 0002 0001 0000003c 0002 03 6e73 00", .badRData),
+        ("pointer split across RDLENGTH (found by fuzzing)",
+         "0001 8100 0001 0001 0000 0000 00 0001 0001 00 0002 0001 0000003c 0001 c0 0c", .badRData),
         ("MX too short", "0001 8100 0000 0001 0000 0000 00 000f 0001 0000003c 0001 00", .badRData),
         ("SOA missing counters", "0001 8100 0000 0001 0000 0000 00 0006 0001 0000003c 0006 00 00 00000001", .badRData),
         ("TXT string longer than RDATA", "0001 8100 0000 0001 0000 0000 00 0010 0001 0000003c 0003 05 6869", .badRData),

@@ -2,7 +2,7 @@
 """`make demo`: a signed DNS hierarchy on 127.53.0.0/24 (NSD), a resolver in
 front of it, a few dig answers through that resolver, then everything stops.
 
-The resolver is DEMO_RESOLVER (or --resolver): "unbound" (default today),
+The resolver is DEMO_RESOLVER (or --resolver): "unbound" (reference),
 "sprigd" (recursive, once it resolves) or "sprigd-forward" (sprigd forwarding
 to the validating Unbound).
 """
@@ -68,7 +68,7 @@ def show(resolver, name, rrtype, options, note):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--resolver", default=os.environ.get("DEMO_RESOLVER", "unbound"))
+    ap.add_argument("--resolver", default=os.environ.get("DEMO_RESOLVER", "sprigd"))
     ap.add_argument("--sprigd", help="sprigd binary (default: newest build)")
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
     args = ap.parse_args()
@@ -84,10 +84,8 @@ def main():
         resolver = start_resolver(session, args.resolver)
         print("\nResolver: %s on %s#%d (root hints %s, trust anchor %s)" % (
             resolver.name, resolver.addr, resolver.port, h.root_hints_path, h.trust_anchor))
-        if not args.resolver.startswith("sprigd"):
-            print("NOTE: sprigd does not answer queries yet, so these answers come from "
-                  "Unbound.\n      `make demo DEMO_RESOLVER=sprigd` runs the same demo "
-                  "through sprigd.")
+        if args.resolver.startswith("sprigd"):
+            print("NOTE: sprigd does not validate DNSSEC yet, so its answers carry no AD bit.")
         for name, rrtype, options, note in QUERIES:
             show(resolver, name, rrtype, options, note)
     except (harness.Skip, RuntimeError) as e:

@@ -41,7 +41,7 @@ def _die_with_parent():
 class Process:
     """A started server: its own process group, log file, and stop()."""
 
-    def __init__(self, name, argv, log_path, addr=None, port=None, cwd=None):
+    def __init__(self, name, argv, log_path, addr=None, port=None, cwd=None, env=None):
         self.name = name
         self.argv = argv
         self.log_path = log_path
@@ -50,6 +50,7 @@ class Process:
         self.log = open(log_path, "ab")
         self.popen = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=self.log,
                                       stderr=subprocess.STDOUT, cwd=cwd,
+                                      env=dict(os.environ, **env) if env else None,
                                       start_new_session=True, preexec_fn=_die_with_parent)
         self.exit_status = None
         _running.append(self)
@@ -403,7 +404,7 @@ def listen_from_uci(config_text):
     return "127.0.0.1", 53
 
 
-def start_sprigd(binary, uci_config_text, rundir, name="sprigd", extra_args=()):
+def start_sprigd(binary, uci_config_text, rundir, name="sprigd", extra_args=(), env=None):
     """Writes the config, runs `binary -c CONFIG` in the foreground with
     stderr in rundir/sprigd.log, waits for its "started" line. Returns Sprigd."""
     os.makedirs(rundir, exist_ok=True)
@@ -412,7 +413,7 @@ def start_sprigd(binary, uci_config_text, rundir, name="sprigd", extra_args=()):
         f.write(uci_config_text)
     addr, port = listen_from_uci(uci_config_text)
     proc = Sprigd(name, [binary, "-c", conf] + list(extra_args),
-                  os.path.join(rundir, "sprigd.log"), addr=addr, port=port, cwd=rundir)
+                  os.path.join(rundir, "sprigd.log"), addr=addr, port=port, cwd=rundir, env=env)
     return wait_for_log_line(proc, SPRIGD_STARTED_LINE)
 
 

@@ -248,3 +248,64 @@ def build_query(qid, name, qtype=1):
     for label in name.strip(".").split("."):
         q += bytes([len(label)]) + label.encode()
     return q + b"\x00" + struct.pack("!HH", qtype, 1)
+
+
+def release_sprigd(session):
+    """The optimised sprigd (the allocation seal is a property of release
+    code; debug builds allocate for unspecialised generics)."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    for path in (os.environ.get("SPRIGD_RELEASE", ""), os.path.join(root, ".build", "release", "sprigd")):
+        if path and os.access(path, os.X_OK):
+            return path
+    raise Skip("no release sprigd (swift build -c release --product sprigd)")
+
+
+@test
+def forward_query_path_never_allocates(session):
+    """DESIGN §2.1: after warm-up, 100,000 queries (cache hits and misses,
+    evictions included) cause zero heap allocations, counted by an
+    LD_PRELOAD malloc counter."""
+    forward_ready(session)
+    import sys
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Bench"))
+    import malloc_count
+    binary = release_sprigd(session)
+    up = Upstream(session, 20, 300, ["--address=/alloc.test/192.0.2.71"])
+    h = session.get("zones")
+    addr = "%s.2.%d" % (h.net, 21)
+    rundir = session.rundir("sprigd-alloc")
+    so = malloc_count.build(rundir)
+    live = os.path.join(rundir, "malloc.live")
+    text = config_text(addr, rundir, up, "\toption cache_size '256K'")
+    proc = servers.start_sprigd(binary, text, rundir, name="sprigd-alloc",
+                                env=malloc_count.preload_env(so, live=live))
+
+    def perf(names, path):
+        with open(path, "w") as f:
+            for n in names:
+                f.write("%s A\n" % n)
+        p = subprocess.run(["dnsperf", "-s", addr, "-p", str(SPRIGD_PORT), "-d", path, "-n", "1",
+                            "-c", "4", "-q", "200", "-l", "120", "-t", "3"],
+                           capture_output=True, text=True, timeout=180)
+        done = [l for l in p.stdout.splitlines() if "Queries completed" in l]
+        return int(done[0].split()[2]) if done else 0
+
+    warm = ["w%d.alloc.test" % i for i in range(2000)]
+    perf(warm + warm, os.path.join(rundir, "warm.txt"))
+    before = malloc_count.read_live(live)
+    # 50,000 hits on warmed names interleaved with 50,000 new names (misses
+    # that go upstream, fill the cache and force evictions in 256 KiB).
+    mixed = []
+    for i in range(50000):
+        mixed.append(warm[i % len(warm)])
+        mixed.append("m%d.alloc.test" % i)
+    answered = perf(mixed, os.path.join(rundir, "mixed.txt"))
+    after = malloc_count.read_live(live)
+    expect(before is not None and after is not None, "malloc counter not readable")
+    expect(answered >= 90000, "only %d of 100,000 queries answered" % answered)
+    grown = after["allocations"] - before["allocations"]
+    expect(grown == 0, "%d allocations during %d queries (before %s, after %s)" % (
+        grown, answered, before, after))
+    s = stats(session, rundir)
+    expect(s.get("cache.evictions", 0) > 0, "the load did not evict: %s" % s.get("cache.evictions"))
+    proc.stop()

@@ -81,6 +81,21 @@ int sp_close(int fd);
 int sp_parse_addr(const char *text, sp_addr *out);  /* numeric v4/v6, no port */
 int sp_format_addr(const sp_addr *addr, char *out, size_t cap); /* no port */
 
+/* Batched datagram I/O (recvmmsg/sendmmsg): one system call for many
+ * packets under load. `len` is the datagram's real length on receive (it
+ * may exceed `cap`: truncated) and the bytes to send on send. */
+typedef struct sp_datagram {
+    uint8_t *buf;
+    uint32_t cap;
+    uint32_t len;
+    sp_addr addr;
+} sp_datagram;
+
+enum { SP_BATCH_MAX = 64 };
+
+int sp_recv_batch(int fd, sp_datagram *datagrams, int count);      /* count received, or -errno */
+int sp_send_batch(int fd, const sp_datagram *datagrams, int count); /* count sent, or -errno */
+
 /* Local stream sockets for the control channel (sprig ↔ sprigd). */
 int sp_unix_listen(const char *path);           /* non-blocking listener; replaces a stale socket file */
 int sp_unix_connect(const char *path);          /* blocking client */
