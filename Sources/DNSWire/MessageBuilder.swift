@@ -188,22 +188,43 @@ public struct MessageBuilder {
     /// `writeName` over a valid uncompressed wire name.
     @inlinable
     mutating func writeName(wire: UnsafeRawBufferPointer, compress: Bool) throws(BuildError) {
+        // Fast path: most owner names repeat the question name at offset 12.
+        if compress && currentHeader.questionCount > 0
+            && Header.byteCount + wire.count <= written
+            && bytesEqual(buffer.baseAddress! + Header.byteCount, wire.baseAddress!, wire.count) {
+            try need(2)
+            storeU16(buffer, written, 0xC000 | UInt16(Header.byteCount))
+            written += 2
+            return
+        }
         // Label starts and suffix hashes, computed right to left in one pass
-        // (a 255-byte name has at most 127 labels).
-        var starts = InlineArray<128, UInt8>(repeating: 0)
-        var hashes = InlineArray<128, UInt32>(repeating: 0)
+        // (a 255-byte name has at most 127 labels), in uninitialised stack
+        // scratch: nothing to zero, no bounds checks on the hot path.
+        let result = withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 256) { scratch in
+            Result { () throws(BuildError) in
+                try writeName(wire: wire, compress: compress, starts: scratch.baseAddress!,
+                              hashes: scratch.baseAddress! + 128)
+            }
+        }
+        try result.get()
+    }
+
+    @inlinable
+    mutating func writeName(wire: UnsafeRawBufferPointer, compress: Bool,
+                            starts: UnsafeMutablePointer<UInt32>, hashes: UnsafeMutablePointer<UInt32>) throws(BuildError) {
         var labelCount = 0
         var position = 0
         while wire[position] != 0 && labelCount < 128 {
-            starts[labelCount] = UInt8(position)
+            starts[labelCount] = UInt32(position)
             labelCount += 1
             position += Int(wire[position]) + 1
         }
         var hash: UInt32 = 2_166_136_261
         var index = labelCount - 1
+        let bytes = wire.baseAddress!.assumingMemoryBound(to: UInt8.self)
         while index >= 0 {
             let start = Int(starts[index])
-            for i in start...(start + Int(wire[start])) { hash = (hash ^ UInt32(wire[i])) &* 16_777_619 }
+            for i in start...(start + Int(bytes[start])) { hash = (hash ^ UInt32(bytes[i])) &* 16_777_619 }
             hashes[index] = hash
             index -= 1
         }

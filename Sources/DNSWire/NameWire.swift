@@ -45,7 +45,11 @@ extension Name {
             guard out + labelLength + 2 <= Limits.nameByteCountMax else { throw .nameTooLong }
             if end < 0 && position + 1 + labelLength >= inlineLimit { throw .badRData }
             guard position + 1 + labelLength <= bytes.count else { throw .truncatedName }
-            for i in 0...labelLength { name.storage[out + i] = bytes[position + i] }
+            // One block copy per label (length byte included); bounds checked above.
+            var span = name.storage.mutableSpan
+            span.withUnsafeMutableBytes { storage in
+                (storage.baseAddress! + out).copyMemory(from: bytes.baseAddress! + position, byteCount: labelLength + 1)
+            }
             out += labelLength + 1
             position += labelLength + 1
         }

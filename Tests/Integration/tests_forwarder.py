@@ -309,3 +309,29 @@ def forward_query_path_never_allocates(session):
     s = stats(session, rundir)
     expect(s.get("cache.evictions", 0) > 0, "the load did not evict: %s" % s.get("cache.evictions"))
     proc.stop()
+
+
+@test
+def forward_binds_as_root_then_runs_as_user(session):
+    """Binds the listeners as root, then switches to `option user` for good."""
+    forward_ready(session)
+    if os.geteuid() != 0:
+        raise Skip("needs root to test dropping privileges")
+    import pwd
+    try:
+        nobody = pwd.getpwnam("nobody")
+    except KeyError:
+        raise Skip("no user 'nobody' on this machine")
+    up = Upstream(session, 22, 300, ["--address=/priv.test/192.0.2.81"])
+    h = session.get("zones")
+    addr = "%s.2.%d" % (h.net, 23)
+    rundir = session.rundir("sprigd-priv")
+    os.chmod(rundir, 0o755)
+    text = config_text(addr, rundir, up).replace("\toption user ''\n", "\toption user 'nobody'\n")
+    proc = servers.start_sprigd(session.get("sprigd_binary"), text, rundir, name="sprigd-priv")
+    with open("/proc/%d/status" % proc.pid) as f:
+        ids = {l.split(":")[0]: l.split()[1:] for l in f if l.startswith(("Uid:", "Gid:"))}
+    expect(all(int(u) == nobody.pw_uid for u in ids["Uid"]), "still running as uid %s" % ids["Uid"])
+    expect(all(int(g) == nobody.pw_gid for g in ids["Gid"]), "still running as gid %s" % ids["Gid"])
+    expect_answer(ask(addr, "www.priv.test"), "A", ["192.0.2.81"])
+    proc.stop()
