@@ -232,7 +232,8 @@ done
 
 # --- link, strip, report ----------------------------------------------------
 LDFLAGS=(-fuse-ld=lld -B"$TOOLBIN" -Wl,--gc-sections $BOARD_LDFLAGS)
-[ "$LINK_MODE" = static ] && LDFLAGS+=(-static)
+# Position-dependent either way: retargeted MIPS objects are not PIC.
+if [ "$LINK_MODE" = static ]; then LDFLAGS+=(-static); else LDFLAGS+=(-no-pie); fi
 for exe in "${EXECUTABLES[@]}"; do
     "$CC" "${CFLAGS[@]}" -DSPRIG_ENTRY="${exe}_entry" -c Board/main.c -o "$OBJ/main-$exe.o"
     # glibc's static-link warnings (getpwnam & co. need NSS at run time)

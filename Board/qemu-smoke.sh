@@ -37,10 +37,12 @@ fi
 
 TMP=$(mktemp -d)
 DAEMON_PID=""
+UPSTREAM_PID=""
 cleanup() {
     if [ -n "$DAEMON_PID" ] && kill -0 "$DAEMON_PID" 2>/dev/null; then
         kill -KILL "$DAEMON_PID" 2>/dev/null || true
     fi
+    if [ -n "$UPSTREAM_PID" ]; then kill -TERM "$UPSTREAM_PID" 2>/dev/null || true; fi
     rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -59,9 +61,21 @@ free_port() {
 PORT=$(free_port) || die "no free loopback port found"
 UPSTREAM_PORT=$(free_port) || die "no free loopback port found"
 
+# The upstream: a dnsmasq on loopback that answers one test name itself
+# (no traffic leaves the machine). Without dnsmasq the query check is off.
+if [ "$SMOKE_QUERY" = 1 ]; then
+    command -v dnsmasq >/dev/null || PATH="$PATH:/usr/sbin:/sbin"
+    command -v dnsmasq >/dev/null || die "SMOKE_QUERY=1 needs dnsmasq (dnsmasq-base)"
+    dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts --bind-interfaces \
+        --listen-address=127.0.0.1 --port="$UPSTREAM_PORT" --user="$(id -un)" --group="$(id -gn)" \
+        --pid-file="$TMP/dnsmasq.pid" --local-ttl=300 --address=/smoke.sprig.test/192.0.2.53 \
+        > "$TMP/dnsmasq.log" 2>&1 &
+    UPSTREAM_PID=$!
+fi
+
 cat > "$TMP/sprig.cfg" <<EOF
 # qemu-smoke config: loopback only, no privilege drop (runs as the caller);
-# the upstream is a loopback port nobody answers on (no traffic leaves).
+# the upstream is the dnsmasq above (or a silent loopback port).
 config sprig 'main'
 	list listen '127.0.0.1:$PORT'
 	option user ''
@@ -95,11 +109,15 @@ until grep -qs started "$TMP/stderr"; do
 done
 echo "  ok: sprigd started"
 
-# 3. (hook) one query answered with a DNS header.
+# 3. One query answered through the cross-built daemon: the upstream's
+#    address, over UDP and then over TCP (from the cache).
 if [ "$SMOKE_QUERY" = 1 ]; then
-    dig @127.0.0.1 -p "$PORT" example.org +time=2 +tries=1 > "$TMP/dig.out" 2>&1 || true
-    grep -q -- '->>HEADER<<-' "$TMP/dig.out" || die "no DNS reply from sprigd: $(cat "$TMP/dig.out")"
-    echo "  ok: query answered ($(grep -o 'status: [A-Z]*' "$TMP/dig.out"))"
+    for transport in +notcp +tcp; do
+        dig @127.0.0.1 -p "$PORT" www.smoke.sprig.test A +time=5 +tries=2 $transport > "$TMP/dig.out" 2>&1 || true
+        grep -q 'status: NOERROR' "$TMP/dig.out" && grep -q '192\.0\.2\.53' "$TMP/dig.out" \
+            || die "no answer from sprigd ($transport): $(cat "$TMP/dig.out"); stderr: $(cat "$TMP/stderr")"
+    done
+    echo "  ok: www.smoke.sprig.test answered over UDP and TCP"
 fi
 
 # 4. SIGTERM: clean exit with status 0 within the stop timeout.

@@ -3,6 +3,19 @@ import CPlatform
 /// One datagram of a batch: buffer, capacity, length and peer address.
 public typealias Datagram = sp_datagram
 
+extension Datagram {
+    /// A batch entry over `capacity` bytes at `buffer` (the caller's pool).
+    public init(buffer: UnsafeMutablePointer<UInt8>, capacity: Int) {
+        self.init(buf: buffer, cap: UInt32(capacity), len: 0, addr: sp_addr())
+    }
+
+    /// The peer (received) or destination (to send).
+    public var address: Address {
+        get { Address(raw: addr) }
+        set { addr = newValue.raw }
+    }
+}
+
 /// Non-blocking socket system calls. A socket is its file descriptor; the
 /// owner (a listener or connection slot in a fixed pool) closes it.
 public enum Socket {

@@ -49,6 +49,9 @@ public final class EventLoop {
         control = ControlChannel(listener: fd, path: path)
     }
 
+    /// Replaces the forwarding upstreams (SIGHUP reload).
+    public func setUpstreams(_ list: [Upstream]) { resolver.setUpstreams(list) }
+
     /// Replaces the client ACL (SIGHUP reload).
     public func setAccessList(_ acl: AccessList) { sockets.acl = acl }
 
@@ -141,7 +144,7 @@ public final class EventLoop {
             sockets.stats.droppedOversize += 1   // no real query is this large
             return
         }
-        let from = Address(raw: d.addr)
+        let from = d.address
         let query = UnsafeRawBufferPointer(start: d.buf, count: n)
         if !sockets.acl.allows(from) {
             sockets.stats.refusedByACL += 1

@@ -96,8 +96,8 @@ final class ServerSockets {
         txSocket.initialize(repeating: -1, count: batch)
         let base = batchBytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
         for i in 0..<batch {
-            rxBatch[i] = Datagram(buf: base + i * rxSize, cap: UInt32(rxSize), len: 0, addr: Address().raw)
-            txBatch[i] = Datagram(buf: base + batch * rxSize + i * txSize, cap: UInt32(txSize), len: 0, addr: Address().raw)
+            rxBatch[i] = Datagram(buffer: base + i * rxSize, capacity: rxSize)
+            txBatch[i] = Datagram(buffer: base + batch * rxSize + i * txSize, capacity: txSize)
         }
         // Touch every byte now so RSS reflects the whole budget from the start.
         for buffer in [tcpRead, tcpWrite, tcpBufferBytes, receiveBuffer, sendBuffer] {
@@ -133,7 +133,7 @@ final class ServerSockets {
             let d = txBatch + txCount
             UnsafeMutableRawBufferPointer(start: d.pointee.buf, count: message.count).copyMemory(from: message)
             d.pointee.len = UInt32(message.count)
-            d.pointee.addr = address.raw
+            d.pointee.address = address
             txSocket[txCount] = fd
             txCount += 1
             return

@@ -4,7 +4,11 @@
 // an RRset and RRSIG verification (with wildcard detection and the validity
 // window), the chain step DS → DNSKEY (or trust anchor → DNSKEY), NSEC and
 // NSEC3 denial-of-existence proofs, trust-anchor and negative-trust-anchor
-// stores, and the KeyTrap work budgets (CVE-2023-50387, CVE-2023-50868).
+// stores, the KeyTrap work budgets (CVE-2023-50387, CVE-2023-50868), RFC 5011
+// trust-anchor maintenance state (`AnchorState`, its crash-checked file format
+// and the at-most-daily `AnchorStateWritePolicy`), and the router clock
+// (`TrustedClock`: dates are not trusted until NTP sync or a persisted floor,
+// DESIGN.md §2.8).
 //
 // Never: does I/O, reads a clock (time is the `ValidationClock` argument),
 // allocates per call (scratch space is reserved once in `ValidatorScratch`),

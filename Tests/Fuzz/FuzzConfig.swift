@@ -1,3 +1,4 @@
+// fuzz-modules: Config
 // libFuzzer target for the config parser, compiled in one module with
 // Sources/Config/*.swift (no SwiftPM, no `import Config`):
 //   swiftc -sanitize=fuzzer,address -parse-as-library -O \

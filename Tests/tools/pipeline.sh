@@ -60,17 +60,21 @@ if ! stage deps bash Tests/tools/deps.sh --all; then
 fi
 stage unit-build "$SWIFT" build --build-tests
 stage unit-test "$SWIFT" test --skip-build
+# The optimised daemon: the integration suite's allocation seal runs on it.
+stage release-build "$SWIFT" build -c release --product sprigd
 if stage embedded-check bash Board/build.sh x86_64; then
-    stage embedded-smoke bash Board/qemu-smoke.sh x86_64   # native, no qemu
+    stage embedded-smoke env SMOKE_QUERY=1 bash Board/qemu-smoke.sh x86_64   # native, no qemu
 fi
 for b in $TEST_BOARDS; do
     if stage "board-$b" bash Board/build.sh "$b"; then
-        stage "qemu-smoke-$b" bash Board/qemu-smoke.sh "$b"
+        stage "qemu-smoke-$b" env SMOKE_QUERY=1 bash Board/qemu-smoke.sh "$b"
     fi
 done
 stage fuzz env FUZZ_SECONDS="$TEST_FUZZ_SECONDS" bash Tests/Fuzz/run.sh
 if [ -f Tests/Integration/run.sh ]; then
-    stage integration bash Tests/Integration/run.sh
+    # sprigd modes whose rows the suite checks (see Tests/Integration/README.md).
+    stage integration bash Tests/Integration/run.sh --sprigd "$ROOT/.build/debug/sprigd" \
+        --sprigd-ready "${SPRIGD_READY:-forward,recursive}"
 else
     echo
     echo "== stage integration: skipped (no Tests/Integration/run.sh yet)"
