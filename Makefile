@@ -80,8 +80,10 @@ demo: deps $(if $(DEMO_USES_SPRIGD),build)
 
 # --- bench (Tests/Bench/README.md) --------------------------------------------
 # Cache-hit load (dnsperf), RSS and allocations per query, binary sizes: a C
-# floor, Unbound, dnsmasq and sprigd once it answers, on 127.77.0.0/24.
-# Prints a table; writes $(OUT)/bench/results.txt and results.json. ~3-4 min.
+# floor, Unbound, dnsmasq, sprigd (host and Embedded builds) on 127.77.0.0/24;
+# cold-cache recursive latency and recursive cache hits against Unbound on the
+# integration hierarchy (127.53.x). Prints tables; writes $(OUT)/bench/results.txt
+# and results.json. ~7 min.
 # BENCH_BUILD=0 measures the existing .build/release/sprigd without rebuilding.
 BENCH_BUILD ?= 1
 .PHONY: bench

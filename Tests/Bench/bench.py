@@ -2,9 +2,13 @@
 """Sprig benchmark harness (`make bench`): performance is measured, never asserted.
 
 Owns: starting the servers under test on 127.77.0.0/24 (a C floor responder,
-NSD as the upstream, Unbound, dnsmasq and sprigd when it answers), driving load
-with dnsperf, and reading CPU time, RSS and heap-call counts from /proc and the
-malloc_count preload. Writes out/bench/results.txt and out/bench/results.json.
+NSD as the upstream, Unbound, dnsmasq, sprigd and its Embedded build when they
+answer), and for recursive mode the signed hierarchy of Tests/Integration
+(NSDs on 127.53.0.x:53) with sprigd and Unbound (validating and not) resolving
+from its root hints on 127.53.1.20-22; driving load with dnsperf and a timed
+one-at-a-time client, and reading CPU time, RSS and heap-call counts from /proc
+and the malloc_count preload. Runs in a private network namespace when root
+(Tests/Integration/netns.sh). Writes out/bench/results.txt and results.json.
 Never: fails because a number is "too slow"; it exits non-zero only when the
 harness itself cannot run (missing tool, a server that will not start).
 
@@ -15,6 +19,7 @@ Python 3 standard library only.
 """
 import ctypes
 import datetime
+import fcntl
 import json
 import os
 import random
@@ -55,13 +60,15 @@ SEED = env_int("BENCH_SEED", 1)                        # random names are reprod
 PORT = env_int("BENCH_PORT", 5300)                     # every server's UDP port
 SERVER_CORE = os.environ.get("BENCH_SERVER_CORE", "0")  # taskset core of the server under test
 CLIENT_CORE = os.environ.get("BENCH_CLIENT_CORE", "1")  # dnsperf and NSD
-SCENARIO_NAMES = os.environ.get("BENCH_SCENARIOS", "cache_hit,footprint,sizes")
+SCENARIO_NAMES = os.environ.get("BENCH_SCENARIOS", "cache_hit,footprint,cold_recursive,recursive_cache_hit,"
+                                                  "recursive_footprint,sizes")
 SPRIGD = os.environ.get("BENCH_SPRIGD", os.path.join(ROOT, ".build", "release", "sprigd"))
 # The router build (Embedded Swift, static, no Swift runtime): `Board/build.sh x86_64`.
 SPRIGD_EMBEDDED = os.environ.get("BENCH_SPRIGD_EMBEDDED", os.path.join(OUT_ROOT, "x86_64", "sprigd"))
 BUILD = os.environ.get("BENCH_BUILD", "1") != "0"      # may build a missing Embedded sprigd
 COLD_NAMES = env_int("BENCH_COLD_NAMES", 300)          # distinct names of the cold recursive run
 COLD_ROUNDS = env_int("BENCH_COLD_ROUNDS", 2)          # cold runs per resolver (restarted each time)
+SPRIG_CACHE_SIZE = os.environ.get("BENCH_SPRIG_CACHE_SIZE", "8M")   # every sprigd's cache_size
 REC_SECONDS = env_int("BENCH_REC_SECONDS", 5)          # recursive cache-hit run per resolver and round
 REC_RANDOM_QUERIES = env_int("BENCH_REC_RANDOM_QUERIES", 200000)  # random wildcard names per recursive resolver
 REC_RANDOM_SECONDS = env_int("BENCH_REC_RANDOM_SECONDS", 20)      # time cap of each recursive random load
@@ -286,16 +293,16 @@ def write_zone():
         f.write("".join("h%d.%s A\n" % (i, HIT_SUFFIX) for i in range(HIT_NAMES)))
 
 
-def random_names_files():
-    """RANDOM_QUERIES random names under the wildcard, in two halves; cached across runs."""
-    paths = [os.path.join(OUT, "random-%d-seed%d.%d.queries" % (RANDOM_QUERIES, SEED, half)) for half in (1, 2)]
+def random_names_files(count=RANDOM_QUERIES, suffix=RANDOM_SUFFIX, tag="random"):
+    """`count` random names r<12 hex>.<suffix> (a wildcard), in two halves; cached across runs."""
+    paths = [os.path.join(OUT, "%s-%d-seed%d.%d.queries" % (tag, count, SEED, half)) for half in (1, 2)]
     if not all(os.path.exists(p) for p in paths):
         rng = random.Random(SEED)
         for index, path in enumerate(paths):
-            count = RANDOM_QUERIES // 2 if index == 0 else RANDOM_QUERIES - RANDOM_QUERIES // 2
+            half_count = count // 2 if index == 0 else count - count // 2
             with open(path + ".tmp", "w") as f:
-                for _ in range(count):
-                    f.write("r%012x.%s A\n" % (rng.getrandbits(48), RANDOM_SUFFIX))
+                for _ in range(half_count):
+                    f.write("r%012x.%s A\n" % (rng.getrandbits(48), suffix))
             os.rename(path + ".tmp", path)
     return paths
 
@@ -396,13 +403,13 @@ config sprig 'main'
 \toption log_level 'warning'
 \toption state_dir '{rundir}'
 \toption control_socket '{rundir}/sprig.sock'
-\toption cache_size '8M'
-""".format(addr=address, port=PORT, rundir=rundir) + mode_lines
+\toption cache_size '{cache}'
+""".format(addr=address, port=PORT, rundir=rundir, cache=SPRIG_CACHE_SIZE) + mode_lines
 
 
 def forward_config(name, address):
-    """Forward mode to the bench's NSD, no DNSSEC. cache_size 8M matches Unbound's default
-    caches (4m messages + 4m RRsets)."""
+    """Forward mode to the bench's NSD, no DNSSEC. The default cache_size 8M matches Unbound's
+    default caches (4m messages + 4m RRsets)."""
     return sprig_config(name, address, """\toption mode 'forward'
 \toption dnssec '0'
 
@@ -447,7 +454,7 @@ def embedded_binary(results):
     if os.path.exists(SPRIGD_EMBEDDED):
         return SPRIGD_EMBEDDED
     results.setdefault("skipped", []).append(
-        "sprigd-embedded: no %s (make embedded-check) — skipped" % os.path.relpath(SPRIGD_EMBEDDED, ROOT))
+        "sprigd-embedded: no %s (make embedded-check) — skipped" % SPRIGD_EMBEDDED)
     return None
 
 
@@ -493,14 +500,18 @@ def warm_up(lab, results):
 
 # ---------------------------------------------------------------- scenarios
 
-def measure_cache_hit(server, hit_file, upstream):
+def upstreams_cpu_seconds(upstreams):
+    return sum(tree_cpu_seconds(upstream.pid) for upstream in upstreams)
+
+
+def measure_cache_hit(server, hit_file, upstreams, seconds=SECONDS):
     """One timed run; upstream (NSD) CPU shows whether the resolver really answered from cache."""
-    upstream_before = tree_cpu_seconds(upstream.pid)
+    upstream_before = upstreams_cpu_seconds(upstreams)
     cpu_before, allocs_before = cpu_seconds(server.pid), allocations(server)
-    stats = dnsperf(server.address, hit_file, SECONDS)
+    stats = dnsperf(server.address, hit_file, seconds)
     cpu_after, allocs_after = cpu_seconds(server.pid), allocations(server)
     row = dict(stats, cpu_seconds=round(cpu_after - cpu_before, 3),
-               upstream_cpu_seconds=round(tree_cpu_seconds(upstream.pid) - upstream_before, 3))
+               upstream_cpu_seconds=round(upstreams_cpu_seconds(upstreams) - upstream_before, 3))
     answered = stats.get("completed") or 0
     if row["cpu_seconds"] > 0 and answered:
         row["queries_per_cpu_second"] = answered / row["cpu_seconds"]
@@ -532,7 +543,7 @@ def scenario_cache_hit(lab, results):
             if not server:
                 continue
             try:
-                runs.setdefault(name, []).append(measure_cache_hit(server, hit_file, lab.nsd))
+                runs.setdefault(name, []).append(measure_cache_hit(server, hit_file, [lab.nsd]))
             except (OSError, subprocess.SubprocessError) as error:   # e.g. the server died mid-run
                 runs.setdefault(name, []).append({"error": "%s: %s" % (type(error).__name__, error)})
                 print("cache-hit %-8s failed: %s" % (name, runs[name][-1]["error"]))
@@ -543,24 +554,30 @@ def scenario_cache_hit(lab, results):
     for row in rows.values():
         if floor is not None and "cpu_us_per_query" in row:
             row["cpu_us_above_floor"] = row["cpu_us_per_query"] - floor
-    sprig, ratios = rows.get("sprigd", {}), {}
+    results["sprig_ratios"] = sprig_ratios(rows, "sprigd")
+    results["sprig_embedded_ratios"] = sprig_ratios(rows, "sprigd-embedded")
+
+
+def sprig_ratios(rows, sprig_name):
+    """One sprigd's q/CPU-s and cost above the floor relative to Unbound's and dnsmasq's."""
+    sprig, ratios = rows.get(sprig_name, {}), {}
     for other in ("unbound", "dnsmasq"):
         theirs = rows.get(other, {})
         if "queries_per_cpu_second" in sprig and "queries_per_cpu_second" in theirs:
             ratios["qps_per_cpu_vs_" + other] = sprig["queries_per_cpu_second"] / theirs["queries_per_cpu_second"]
-            if theirs.get("cpu_us_above_floor"):
+            if theirs.get("cpu_us_above_floor") and sprig.get("cpu_us_above_floor") is not None:
                 ratios["cost_above_floor_vs_" + other] = sprig["cpu_us_above_floor"] / theirs["cpu_us_above_floor"]
-    results["sprig_ratios"] = ratios
+    return ratios
 
 
-def measure_random_load(server, halves, entry):
+def measure_random_load(server, halves, entry, seconds=RANDOM_SECONDS):
     """Two bounded dnsperf runs (first and second half of the names) with RSS in between:
     growth in the second half shows whether memory is bounded or keeps climbing."""
     entry["before_random"] = memory_kb(server.pid)
     allocs_before, cpu_before = allocations(server), cpu_seconds(server.pid)
     runs = []
     for index, half in enumerate(halves):
-        runs.append(dnsperf(server.address, half, max(1, RANDOM_SECONDS // 2), max_runs=1))
+        runs.append(dnsperf(server.address, half, max(1, seconds // 2), max_runs=1))
         if index == 0:
             entry["mid_random"] = memory_kb(server.pid)
     allocs_after, cpu_after = allocations(server), cpu_seconds(server.pid)
@@ -629,8 +646,379 @@ def scenario_sizes(lab, results):
     results["sizes"] = sizes
 
 
+# ---------------------------------------------------------------- recursive mode: the signed hierarchy
+
+INTEGRATION_DIR = os.path.join(ROOT, "Tests", "Integration")
+REC_NET = "127.53.1."      # resolver range of the integration address plan (127.53.1.13-254 are free)
+REC_ADDRESS = {"sprigd": REC_NET + "20", "unbound-val": REC_NET + "21", "unbound-noval": REC_NET + "22"}
+REC_RESOLVERS = ("sprigd", "unbound-val", "unbound-noval")
+AUTH_PORT = 53             # referrals carry no ports: iteration only works on 53
+COLD_TIMEOUT_SECONDS = 5   # a cold query unanswered by then is lost (resolvers give up after ~5 s)
+WILDCARD_ZONE_SUFFIX = "wild.a.example."   # *.wild.a.example. A: every name under it resolves
+# The kinds of cold names: (label, query name pattern, expected rcode).
+COLD_KINDS = (
+    ("in-bailiwick", "h{i}.a.example.", "NOERROR"),          # NS ns.a.example. with glue
+    ("out-of-bailiwick", "h{i}.b.example.", "NOERROR"),      # NS ns.a.example.: no glue of its own
+    ("deep", "h{i}.x.y.z.a.example.", "NOERROR"),           # 3 more referrals below a.example.
+    ("cname-chain", "ch{i}.chain.a.example.", "NOERROR"),    # -> ch{i}.b.example. -> w{i}.wild.ecdsa.example.
+    ("nxdomain", "nx{i}.a.example.", "NXDOMAIN"),
+    ("wildcard", "w{i}." + WILDCARD_ZONE_SUFFIX, "NOERROR"),
+)
+RCODE_NAMES = {0: "NOERROR", 1: "FORMERR", 2: "SERVFAIL", 3: "NXDOMAIN", 4: "NOTIMP", 5: "REFUSED"}
+
+
+class Recursive:
+    """The signed hierarchy (one NSD per address on port 53) and the recursive resolvers."""
+
+    def __init__(self, hierarchy, nsd, names):
+        self.hierarchy = hierarchy
+        self.nsd = nsd               # [Server], every one answering
+        self.names = names           # [(name, kind, expected rcode)], the cold set
+        self.resolvers = {}          # name -> the running Server (the latest start)
+        self.footprint = {}          # name -> {"idle": ..., "warm": ...} of that instance
+        self.warm = set()            # resolvers whose running instance has resolved every name
+        self.hit_file = os.path.join(WORK, "recursive-hit.queries")
+        with open(self.hit_file, "w") as f:
+            f.write("".join("%s A\n" % name for name, _, _ in names))
+
+
+def cold_name_plan(count):
+    """`count` distinct names, the kinds interleaved, and the records they need per zone."""
+    per_kind = -(-count // len(COLD_KINDS))
+    names = [(pattern.format(i=i), kind, rcode) for i in range(per_kind)
+             for kind, pattern, rcode in COLD_KINDS][:count]
+    records = {"a.example.": [], "b.example.": [], "x.y.z.a.example.": []}
+    for i in range(per_kind):
+        address = "198.51.100.%d" % (1 + i % 250)
+        records["a.example."] += ["h%d A %s" % (i, address), "ch%d.chain CNAME ch%d.b.example." % (i, i)]
+        records["b.example."] += ["h%d A %s" % (i, address), "ch%d CNAME w%d.wild.ecdsa.example." % (i, i)]
+        records["x.y.z.a.example."] += ["h%d A %s" % (i, address)]
+    return names, records
+
+
+def integration_modules():
+    """Tests/Integration/hierarchy.py and servers.py (zones, signing, NSD configs)."""
+    if INTEGRATION_DIR not in sys.path:
+        sys.path.insert(0, INTEGRATION_DIR)
+    import hierarchy   # noqa: E402
+    import servers     # noqa: E402
+    return hierarchy, servers
+
+
+def skip(results, reason):
+    print("skipped: " + reason)
+    results.setdefault("skipped", []).append(reason)
+
+
+def recursive_lab(lab, results):
+    """Builds the hierarchy and starts its NSDs once (on the client core); None when it cannot."""
+    if hasattr(lab, "recursive"):
+        return lab.recursive
+    lab.recursive = None
+    if os.geteuid() != 0:
+        skip(results, "recursive scenarios: need root (the hierarchy's NSDs listen on port 53)")
+        return None
+    hierarchy, servers = integration_modules()
+    names, records = cold_name_plan(COLD_NAMES)
+    h = hierarchy.Hierarchy(os.path.join(WORK, "hierarchy"))
+    for zone, extra in records.items():
+        h.zones[zone].records += extra
+    began = time.monotonic()
+    h.build()
+    try:
+        servers.check_port_free({s.addr for s in h.servers.values()} | set(REC_ADDRESS.values()), AUTH_PORT)
+    except RuntimeError as error:
+        skip(results, "recursive scenarios: %s" % error)
+        return None
+    nsd = []
+    for key, server in h.servers.items():
+        rundir = os.path.join(h.workdir, "run", "nsd-" + key)
+        os.makedirs(rundir, exist_ok=True)
+        conf = os.path.join(rundir, "nsd.conf")
+        with open(conf, "w") as f:
+            # Response rate limiting off: the loads below send thousands of queries a second.
+            f.write(servers.nsd_config(rundir, server.addr, AUTH_PORT,
+                                       [(z, h.zones[z].zonefile) for z in server.zones]).replace(
+                "server:\n", "server:\n  rrl-ratelimit: 0\n  rrl-whitelist-ratelimit: 0\n", 1))
+        nsd.append(lab.start("nsd-" + key, ["nsd", "-d", "-c", conf], server.addr, CLIENT_CORE))
+    for proc, server in zip(nsd, h.servers.values()):
+        if not wait_answers(proc.address, AUTH_PORT, lambda: proc.alive(), server.zones[0]):
+            raise RuntimeError("%s did not answer on %s:53; see %s/run/nsd-%s/nsd.log" % (
+                proc.name, proc.address, h.workdir, proc.name[4:]))
+    results.setdefault("recursive_setup", {})["hierarchy_seconds"] = round(time.monotonic() - began, 1)
+    print("hierarchy: %d zones signed, %d NSD on 127.53.0.x:53 (%.0f s); %d cold names" % (
+        len(h.zones), len(nsd), time.monotonic() - began, len(names)))
+    lab.recursive = Recursive(h, nsd, names)
+    return lab.recursive
+
+
+def status_query():
+    """An opcode-STATUS query: every server answers it (NOTIMP) without resolving anything,
+    so waiting for it leaves the cache cold."""
+    return struct.pack(">HHHHHH", 0x5351, 0x1000, 0, 0, 0, 0)
+
+
+def wait_answers(address, port, alive, zone=None):
+    """True once address:port answers (an SOA query for `zone`, or the STATUS query)."""
+    if zone is None:
+        query = status_query()
+    elif zone == ".":   # dns_query spells names with at least one label
+        query = struct.pack(">HHHHHH", 0x5352, 0, 1, 0, 0, 0) + b"\x00" + struct.pack(">HH", 6, 1)
+    else:
+        query = dns_query(zone, qtype=6)
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.settimeout(0.2)
+        while time.monotonic() < deadline and alive():   # bounded by the deadline
+            try:
+                s.sendto(query, (address, port))
+                reply, _ = s.recvfrom(4096)
+                if reply[:2] == query[:2]:
+                    return True
+            except OSError:
+                time.sleep(0.05)
+    return False
+
+
+def recursive_unbound_config(name, validate, rec):
+    """Unbound resolving from the hierarchy's root hints: one thread, default caches,
+    validating (validator + iterator, the root DS as trust anchor) or iterator only."""
+    rundir = os.path.join(WORK, name)
+    os.makedirs(rundir, exist_ok=True)
+    h = rec.hierarchy
+    text = """server:
+  interface: {addr}
+  port: {port}
+  num-threads: 1
+  do-ip6: no
+  do-daemonize: no
+  username: ""
+  chroot: ""
+  directory: "{rundir}"
+  pidfile: "{rundir}/unbound.pid"
+  logfile: ""
+  use-syslog: no
+  verbosity: 0
+  access-control: 127.0.0.0/8 allow
+  do-not-query-localhost: no
+  module-config: "{modules}"
+  root-hints: "{hints}"
+  qname-minimisation: yes
+  so-reuseport: no
+  prefetch: no
+""".format(addr=REC_ADDRESS[name], port=PORT, rundir=rundir, hints=h.root_hints_path,
+           modules="validator iterator" if validate else "iterator")
+    if validate:
+        text += '  trust-anchor-file: "%s"\n' % h.trust_anchor_path
+    return text + "remote-control:\n  control-enable: no\n"
+
+
+def recursive_sprig_config(rec):
+    """sprigd iterating from the hierarchy's root hints; no DNSSEC (it does not validate yet)."""
+    return sprig_config("sprigd-recursive", REC_ADDRESS["sprigd"], """\toption mode 'recursive'
+\toption root_hints '{hints}'
+\toption dnssec '0'
+\toption do_ip6 '0'
+""".format(hints=rec.hierarchy.root_hints_path))
+
+
+def start_recursive_resolver(lab, rec, name):
+    """A fresh process (so a cold cache) of one recursive resolver; None when sprigd is missing."""
+    old = rec.resolvers.pop(name, None)
+    if old:
+        old.stop()
+    rec.warm.discard(name)
+    if name == "sprigd":
+        if not os.path.exists(SPRIGD):
+            return None
+        conf, argv = os.path.join(WORK, "sprigd-recursive.conf"), [SPRIGD, "-c"]
+        text = recursive_sprig_config(rec)
+    else:
+        conf, argv = os.path.join(WORK, name + ".conf"), ["unbound", "-d", "-c"]
+        text = recursive_unbound_config(name, name == "unbound-val", rec)
+    with open(conf, "w") as f:
+        f.write(text)
+    server = lab.start(name + "-recursive", argv + [conf], REC_ADDRESS[name], SERVER_CORE, preload=True)
+    if not wait_answers(server.address, PORT, server.alive):
+        server.stop()
+        with open(server.log_path) as f:
+            tail = f.read()[-1000:]
+        if name == "sprigd":
+            print("sprigd recursive: not answering — skipped; log:\n" + tail)
+            return None
+        raise RuntimeError("%s did not answer on %s:%d; log:\n%s" % (name, server.address, PORT, tail))
+    time.sleep(0.5)
+    rec.resolvers[name] = server
+    rec.footprint[name] = {"idle": memory_kb(server.pid)}
+    return server
+
+
+def timed_queries(address, names):
+    """Each name alone (RD set), waiting for its answer: [(seconds or None, rcode, answer count)]."""
+    out = []
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.connect((address, PORT))
+        for index, (name, _, _) in enumerate(names):
+            query = dns_query(name, query_id=index & 0xFFFF)
+            began = time.perf_counter()
+            deadline = began + COLD_TIMEOUT_SECONDS
+            result = (None, "timeout", 0)
+            s.send(query)
+            while True:   # bounded by the deadline; stray late answers are skipped
+                remaining = deadline - time.perf_counter()
+                if remaining <= 0:
+                    break
+                s.settimeout(remaining)
+                try:
+                    reply = s.recv(4096)
+                except socket.timeout:
+                    break
+                except OSError:   # ICMP port unreachable: the resolver died
+                    result = (None, "unreachable", 0)
+                    break
+                if len(reply) >= 12 and reply[:2] == query[:2]:
+                    result = (time.perf_counter() - began, RCODE_NAMES.get(reply[3] & 0x0F, str(reply[3] & 0x0F)),
+                              struct.unpack(">H", reply[6:8])[0])
+                    break
+            out.append(result)
+    return out
+
+
+def percentile(sorted_values, fraction):
+    """Nearest-rank percentile of an ascending list."""
+    if not sorted_values:
+        return None
+    rank = max(1, -(-len(sorted_values) * fraction // 1))
+    return sorted_values[int(rank) - 1]
+
+
+def latency_summary(latencies_seconds):
+    ms = sorted(1000 * v for v in latencies_seconds)
+    return {"median_ms": percentile(ms, 0.5), "p90_ms": percentile(ms, 0.9), "max_ms": ms[-1] if ms else None}
+
+
+def measure_cold(server, names):
+    """One cold pass over `names` on the client core: latency summary, per kind, and wrong answers."""
+    affinity = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {int(CLIENT_CORE)})
+    try:
+        replies = timed_queries(server.address, names)
+    finally:
+        os.sched_setaffinity(0, affinity)
+    answered = [r[0] for r in replies if r[0] is not None]
+    row = dict(latency_summary(answered), answered=len(answered), lost=len(replies) - len(answered),
+               first_ms=None if replies[0][0] is None else 1000 * replies[0][0])
+    row["wrong"] = wrong = []   # rcode other than expected, or a NOERROR without answers
+    for (name, kind, expected), (seconds, rcode, answer_count) in zip(names, replies):
+        if seconds is not None and (rcode != expected or (expected == "NOERROR" and answer_count == 0)):
+            wrong.append("%s %s/%d" % (name, rcode, answer_count))
+    row["wrong_count"] = len(wrong)
+    del wrong[10:]   # a sample is enough
+    timed = sorted(((r[0], n[0]) for r, n in zip(replies, names) if r[0] is not None), reverse=True)
+    row["slowest"] = ["%s %.2f ms" % (name, 1000 * seconds) for seconds, name in timed[:3]]
+    row["by_kind_median_ms"] = {}
+    for kind, _, _ in COLD_KINDS:
+        values = [r[0] for r, n in zip(replies, names) if n[1] == kind and r[0] is not None]
+        row["by_kind_median_ms"][kind] = latency_summary(values)["median_ms"]
+    print("cold      %-14s answered %4d  median %6.2f ms  p90 %6.2f ms  max %7.2f ms  wrong %d" % (
+        server.name, row["answered"], row["median_ms"] or 0, row["p90_ms"] or 0, row["max_ms"] or 0,
+        row["wrong_count"]))
+    return row
+
+
+def warm_recursive(lab, rec, name):
+    """The running (or a new) instance of `name` with every cold name resolved once."""
+    server = rec.resolvers.get(name) or start_recursive_resolver(lab, rec, name)
+    if server and name not in rec.warm:
+        timed_queries(server.address, rec.names)
+        rec.warm.add(name)
+        rec.footprint[name]["warm"] = memory_kb(server.pid)
+    return server
+
+
+def scenario_cold_recursive(lab, results):
+    """COLD_ROUNDS interleaved rounds; each resolver restarted (cold cache) and then asked every
+    cold name once, one at a time. The round with the lowest median is reported."""
+    rec = recursive_lab(lab, results)
+    if not rec:
+        return
+    runs = {}
+    for _ in range(COLD_ROUNDS):
+        for name in REC_RESOLVERS:
+            server = start_recursive_resolver(lab, rec, name)
+            if not server:
+                continue
+            runs.setdefault(name, []).append(measure_cold(server, rec.names))
+            rec.warm.add(name)
+            rec.footprint[name]["warm"] = memory_kb(server.pid)
+    rows = results.setdefault("cold_recursive", {})
+    for name, server_runs in runs.items():
+        good = [run for run in server_runs if run.get("median_ms") is not None]
+        best = dict(min(good, key=lambda run: run["median_ms"]) if good else server_runs[-1])
+        best["rounds"] = [{k: run.get(k) for k in ("median_ms", "p90_ms", "max_ms", "lost", "wrong_count")}
+                          for run in server_runs]
+        rows[name] = best
+    results["cold_ratios"] = ratios = {}
+    sprig = rows.get("sprigd", {})
+    for other in ("unbound-noval", "unbound-val"):
+        theirs = rows.get(other, {})
+        for key in ("median_ms", "p90_ms"):
+            if sprig.get(key) and theirs.get(key):
+                ratios["%s_vs_%s" % (key, other)] = sprig[key] / theirs[key]
+
+
+def scenario_recursive_cache_hit(lab, results):
+    """Like cache_hit, against the recursive resolvers, looping over the warmed cold names
+    (positive, CNAME-chain and NXDOMAIN answers alike) for REC_SECONDS."""
+    rec = recursive_lab(lab, results)
+    if not rec:
+        return
+    runs = {}
+    for _ in range(ROUNDS):
+        for name in REC_RESOLVERS:
+            server = warm_recursive(lab, rec, name)
+            if not server:
+                continue
+            try:
+                runs.setdefault(name, []).append(measure_cache_hit(server, rec.hit_file, rec.nsd, REC_SECONDS))
+            except (OSError, subprocess.SubprocessError) as error:
+                runs.setdefault(name, []).append({"error": "%s: %s" % (type(error).__name__, error)})
+                print("rec-hit   %-14s failed: %s" % (name, runs[name][-1]["error"]))
+    rows = results.setdefault("recursive_cache_hit", {})
+    for name, server_runs in runs.items():
+        rows[name] = best_round(server_runs)
+    ratios = results["recursive_cache_hit_ratios"] = {}
+    sprig = rows.get("sprigd", {})
+    for other in ("unbound-noval", "unbound-val"):
+        theirs = rows.get(other, {})
+        if "queries_per_cpu_second" in sprig and "queries_per_cpu_second" in theirs:
+            ratios["qps_per_cpu_vs_" + other] = sprig["queries_per_cpu_second"] / theirs["queries_per_cpu_second"]
+
+
+def scenario_recursive_footprint(lab, results):
+    """RSS of each recursive resolver idle, after the cold names, and over REC_RANDOM_QUERIES
+    random names under *.wild.a.example. (every one a cache miss the leaf NSD answers)."""
+    rec = recursive_lab(lab, results)
+    if not rec:
+        return
+    halves = random_names_files(REC_RANDOM_QUERIES, WILDCARD_ZONE_SUFFIX, "recursive-random")
+    footprint = results.setdefault("recursive_footprint", {})
+    for name in REC_RESOLVERS:
+        server = warm_recursive(lab, rec, name)
+        if not server:
+            continue
+        entry = footprint.setdefault(name, {})
+        entry.update(rec.footprint.get(name, {}))
+        try:
+            measure_random_load(server, halves, entry, REC_RANDOM_SECONDS)
+        except (OSError, subprocess.SubprocessError) as error:
+            entry["error"] = "%s: %s" % (type(error).__name__, error)
+            print("random    %-14s failed: %s" % (name, entry["error"]))
+
+
 SCENARIOS = {"cache_hit": scenario_cache_hit, "footprint": scenario_footprint,
-             "sizes": scenario_sizes}
+             "cold_recursive": scenario_cold_recursive, "recursive_cache_hit": scenario_recursive_cache_hit,
+             "recursive_footprint": scenario_recursive_footprint, "sizes": scenario_sizes}
 NEEDS_SERVERS = {"cache_hit", "footprint"}
 
 
@@ -645,6 +1033,37 @@ def not_all_noerror(rcodes):
     return bool(rcodes) and any(not part.strip().startswith("NOERROR") for part in rcodes.split(","))
 
 
+def cache_hit_table(rows, names, out, missing_note):
+    """The cache-hit table: one line per server of `names` (missing_note(name) when absent)."""
+    out.append("%-16s %11s %9s %8s %12s %9s %11s %8s %7s %9s" % (
+        "server", "answered", "qps wall", "CPU s", "q/CPU-s", "CPU us/q", "us/q >floor", "allocs/q", "lost",
+        "NSD CPU s"))
+    for name in names:
+        row = rows.get(name)
+        if row is None:
+            out.append("%-16s %s" % (name, missing_note(name)))
+            continue
+        if "error" in row:
+            out.append("%-16s failed: %s" % (name, row["error"]))
+            continue
+        out.append("%-16s %11s %9s %8.2f %12s %9s %11s %8s %7s %9s" % (
+            name, fmt(row.get("completed")), fmt(row.get("qps")), row["cpu_seconds"],
+            fmt(row.get("queries_per_cpu_second")), fmt(row.get("cpu_us_per_query"), "{:.2f}"),
+            fmt(row.get("cpu_us_above_floor"), "{:.2f}"), fmt(row.get("allocations_per_query"), "{:.2f}"),
+            fmt(row.get("lost")), fmt(row.get("upstream_cpu_seconds"), "{:.2f}")))
+    out.append("q/CPU-s of every round: " + ", ".join(
+        "%s %s" % (name, "/".join(fmt(v) for v in row.get("rounds_queries_per_cpu_second", [])))
+        for name, row in rows.items()))
+
+
+def forward_missing_note(name):
+    if name == "sprigd":
+        return "not answering yet — skipped"
+    if name == "sprigd-embedded":
+        return "no out/x86_64/sprigd or not answering — skipped"
+    return "not run"
+
+
 def render_cache_hit(results, out):
     rows = results.get("cache_hit")
     if not rows:
@@ -652,39 +1071,53 @@ def render_cache_hit(results, out):
     out.append("Cache-hit load: dnsperf %d s per server, best of %d interleaved rounds, %d names cached, %d in flight; "
                "server on core %s, dnsperf on core %s" % (SECONDS, ROUNDS, HIT_NAMES, OUTSTANDING, SERVER_CORE,
                                                           CLIENT_CORE))
-    out.append("%-8s %11s %9s %8s %12s %9s %11s %8s %7s %9s" % (
-        "server", "answered", "qps wall", "CPU s", "q/CPU-s", "CPU us/q", "us/q >floor", "allocs/q", "lost",
-        "NSD CPU s"))
-    for name in ("floor",) + RESOLVERS:
-        row = rows.get(name)
-        if row is None:
-            out.append("%-8s %s" % (name, "not answering yet — skipped" if name == "sprigd" else "not run"))
-            continue
-        if "error" in row:
-            out.append("%-8s failed: %s" % (name, row["error"]))
-            continue
-        out.append("%-8s %11s %9s %8.2f %12s %9s %11s %8s %7s %9s" % (
-            name, fmt(row.get("completed")), fmt(row.get("qps")), row["cpu_seconds"],
-            fmt(row.get("queries_per_cpu_second")), fmt(row.get("cpu_us_per_query"), "{:.2f}"),
-            fmt(row.get("cpu_us_above_floor"), "{:.2f}"), fmt(row.get("allocations_per_query"), "{:.2f}"),
-            fmt(row.get("lost")), fmt(row.get("upstream_cpu_seconds"), "{:.2f}")))
+    cache_hit_table(rows, ("floor",) + RESOLVERS, out, forward_missing_note)
     for name, row in rows.items():
         if not_all_noerror(row.get("rcodes")):
             out.append("WARNING: %s answered %s — a fast error is not a fast answer" % (name, row["rcodes"]))
-    ratios = results.get("sprig_ratios") or {}
-    if ratios:
-        out.append("Sprig q/CPU-s vs Unbound: x%s, vs dnsmasq: x%s; Sprig cost above floor vs Unbound: x%s, vs dnsmasq: x%s" % (
-            fmt(ratios.get("qps_per_cpu_vs_unbound"), "{:.2f}"), fmt(ratios.get("qps_per_cpu_vs_dnsmasq"), "{:.2f}"),
-            fmt(ratios.get("cost_above_floor_vs_unbound"), "{:.2f}"), fmt(ratios.get("cost_above_floor_vs_dnsmasq"), "{:.2f}")))
-    else:
-        out.append("Sprig ratios: n/a (sprigd not measured)")
-    out.append("q/CPU-s of every round: " + ", ".join(
-        "%s %s" % (name, "/".join(fmt(v) for v in row.get("rounds_queries_per_cpu_second", [])))
-        for name, row in rows.items()))
+    for key, label in (("sprig_ratios", "Sprig"), ("sprig_embedded_ratios", "Sprig Embedded")):
+        ratios = results.get(key) or {}
+        if ratios:
+            out.append("%s q/CPU-s vs Unbound: x%s, vs dnsmasq: x%s; cost above floor vs Unbound: x%s, vs dnsmasq: x%s" % (
+                label, fmt(ratios.get("qps_per_cpu_vs_unbound"), "{:.2f}"),
+                fmt(ratios.get("qps_per_cpu_vs_dnsmasq"), "{:.2f}"),
+                fmt(ratios.get("cost_above_floor_vs_unbound"), "{:.2f}"),
+                fmt(ratios.get("cost_above_floor_vs_dnsmasq"), "{:.2f}")))
+        else:
+            out.append("%s ratios: n/a (not measured)" % label)
     out.append("NSD CPU s: the upstream's CPU during the run; about 0 means every answer came from the cache.")
     out.append("Ratios: q/CPU-s higher is better; cost above floor (us/q) lower is better.")
+    out.append("sprigd = host build (.build/release, full Swift runtime); sprigd-embedded = the router build "
+               "(out/x86_64/sprigd: Embedded Swift, static; the allocation counter cannot see it).")
     out.append("Goals on this machine (issue): floor ~199k, Unbound ~163k q/CPU-s (~1.1 us/q above floor).")
     out.append("")
+
+
+def footprint_table(footprint, names, out):
+    out.append("%-16s %15s %15s %15s %15s %10s %6s %10s %10s %9s %9s" % (
+        "server", "idle", "after warm-up", "before random", "after random", "answered", "flat?", "growth kB",
+        "2nd half", "CPU us/q", "allocs/q"))
+
+    def pair(entry, key):
+        m = entry.get(key)
+        return "%d/%d" % (m["rss_kb"], m["hwm_kb"]) if m else "-"
+    for name in names:
+        entry = footprint.get(name)
+        if not entry:
+            continue
+        flat = entry.get("rss_flat")
+        out.append("%-16s %15s %15s %15s %15s %10s %6s %10s %10s %9s %9s" % (
+            name, pair(entry, "idle"), pair(entry, "warm"), pair(entry, "before_random"),
+            pair(entry, "after_random"), fmt((entry.get("random_load") or {}).get("completed")),
+            "-" if flat is None else ("yes" if flat else "NO"), fmt(entry.get("rss_growth_kb")),
+            fmt(entry.get("rss_growth_second_half_kb")),
+            fmt(entry.get("random_cpu_us_per_query"), "{:.1f}"),
+            fmt(entry.get("allocations_per_query_random"), "{:.2f}")))
+        if "error" in entry:
+            out.append("%-16s random load failed: %s" % ("", entry["error"]))
+        rcodes = (entry.get("random_load") or {}).get("rcodes", "")
+        if any(not_all_noerror(part) for part in rcodes.split(" | ")):
+            out.append("WARNING: %s answered the random names with %s" % (name, rcodes))
 
 
 def render_footprint(results, out):
@@ -698,30 +1131,84 @@ def render_footprint(results, out):
         out.append("Footprint, VmRSS/VmHWM in kB (footprint scenario not run: no random load)")
     out.append("flat? = RSS grew at most max(%d kB, 1%%) over the random load; 2nd half = RSS growth (kB) "
                "during its second half (bounded caches stop growing)" % FLAT_TOLERANCE_KB)
-    out.append("%-8s %15s %15s %15s %15s %10s %6s %10s %10s %9s %9s" % (
-        "server", "idle", "after warm-up", "before random", "after random", "answered", "flat?", "growth kB",
-        "2nd half", "CPU us/q", "allocs/q"))
+    footprint_table(footprint, ("floor",) + RESOLVERS, out)
+    out.append("Caches: Unbound 4m msg + 4m RRset (defaults), sprigd cache_size %s (both builds), "
+               "dnsmasq --cache-size=%d entries." % (
+                   SPRIG_CACHE_SIZE, max(150, HIT_NAMES * 2)))
+    out.append("")
 
-    def pair(entry, key):
-        m = entry.get(key)
-        return "%d/%d" % (m["rss_kb"], m["hwm_kb"]) if m else "-"
-    for name in ("floor",) + RESOLVERS:
-        entry = footprint.get(name)
-        if not entry:
+
+def render_cold_recursive(results, out):
+    rows = results.get("cold_recursive")
+    if not rows:
+        return
+    out.append("Cold-cache recursive resolution: %d distinct names (%s, interleaved) through the signed "
+               "hierarchy on 127.53.0.x:53;" % (COLD_NAMES, ", ".join(k for k, _, _ in COLD_KINDS)))
+    out.append("one query at a time (client on core %s, resolver on core %s), each resolver restarted before each of "
+               "%d rounds; the round with the lowest median is shown; ms" % (CLIENT_CORE, SERVER_CORE, COLD_ROUNDS))
+    out.append("%-14s %8s %6s %5s %9s %9s %8s %8s   %s" % (
+        "resolver", "answered", "wrong", "lost", "first", "median", "p90", "max",
+        "median by kind: " + " / ".join(k for k, _, _ in COLD_KINDS)))
+    for name in REC_RESOLVERS:
+        row = rows.get(name)
+        if row is None:
+            out.append("%-14s %s" % (name, "not run (no sprigd, or it did not answer)"))
             continue
-        flat = entry.get("rss_flat")
-        out.append("%-8s %15s %15s %15s %15s %10s %6s %10s %10s %9s %9s" % (
-            name, pair(entry, "idle"), pair(entry, "warm"), pair(entry, "before_random"),
-            pair(entry, "after_random"), fmt((entry.get("random_load") or {}).get("completed")),
-            "-" if flat is None else ("yes" if flat else "NO"), fmt(entry.get("rss_growth_kb")),
-            fmt(entry.get("rss_growth_second_half_kb")),
-            fmt(entry.get("random_cpu_us_per_query"), "{:.1f}"),
-            fmt(entry.get("allocations_per_query_random"), "{:.2f}")))
-        if "error" in entry:
-            out.append("%-8s random load failed: %s" % ("", entry["error"]))
-        rcodes = (entry.get("random_load") or {}).get("rcodes", "")
-        if any(not_all_noerror(part) for part in rcodes.split(" | ")):
-            out.append("WARNING: %s answered the random names with %s" % (name, rcodes))
+        kinds = row.get("by_kind_median_ms") or {}
+        out.append("%-14s %8s %6s %5s %9s %9s %8s %8s   %s" % (
+            name, fmt(row.get("answered")), fmt(row.get("wrong_count")), fmt(row.get("lost")),
+            fmt(row.get("first_ms"), "{:.2f}"), fmt(row.get("median_ms"), "{:.3f}"),
+            fmt(row.get("p90_ms"), "{:.3f}"), fmt(row.get("max_ms"), "{:.2f}"),
+            " / ".join(fmt(kinds.get(k), "{:.2f}") for k, _, _ in COLD_KINDS)))
+        if row.get("wrong"):
+            out.append("WARNING: %s gave unexpected answers, e.g. %s" % (name, ", ".join(row["wrong"][:4])))
+        if row.get("slowest"):
+            out.append("%-14s slowest: %s" % ("", ", ".join(row["slowest"])))
+    ratios = results.get("cold_ratios") or {}
+    if ratios:
+        out.append("Sprig/Unbound latency (lower is better): vs unbound-noval median x%s, p90 x%s; "
+                   "vs unbound-val median x%s, p90 x%s" % tuple(
+                       fmt(ratios.get("%s_vs_%s" % (k, o)), "{:.2f}")
+                       for o in ("unbound-noval", "unbound-val") for k in ("median_ms", "p90_ms")))
+    out.append("Every round (median/p90 ms): " + ", ".join(
+        "%s %s" % (name, " ".join("%s/%s" % (fmt(r.get("median_ms"), "{:.2f}"), fmt(r.get("p90_ms"), "{:.2f}"))
+                                  for r in row.get("rounds", [])))
+        for name, row in rows.items()))
+    out.append("first = the first name (full walk from the root). sprigd does not validate yet (dnssec 0): "
+               "unbound-noval (module-config \"iterator\") is the fair comparison;")
+    out.append("unbound-val (validator + iterator, root DS anchor) shows the cost of validation (DO, DNSKEY/DS "
+               "fetches, signature checks) — and may answer NXDOMAIN from cached NSEC (aggressive-nsec).")
+    out.append("")
+
+
+def render_recursive_cache_hit(results, out):
+    rows = results.get("recursive_cache_hit")
+    if not rows:
+        return
+    out.append("Recursive cache-hit load: dnsperf %d s per resolver, best of %d interleaved rounds, the %d warmed cold "
+               "names (NOERROR, CNAME chains, NXDOMAIN), %d in flight" % (REC_SECONDS, ROUNDS, COLD_NAMES, OUTSTANDING))
+    cache_hit_table(rows, REC_RESOLVERS, out, lambda name: "not run (no sprigd, or it did not answer)")
+    for name, row in rows.items():
+        bad = [part.strip() for part in (row.get("rcodes") or "").split(",")
+               if part.strip() and not part.strip().startswith(("NOERROR", "NXDOMAIN"))]
+        if bad:
+            out.append("WARNING: %s answered %s — a fast error is not a fast answer" % (name, row["rcodes"]))
+    ratios = results.get("recursive_cache_hit_ratios") or {}
+    out.append("Sprig q/CPU-s vs unbound-noval: x%s, vs unbound-val: x%s (higher is better); NSD CPU s = all "
+               "8 hierarchy NSDs" % (fmt(ratios.get("qps_per_cpu_vs_unbound-noval"), "{:.2f}"),
+                                     fmt(ratios.get("qps_per_cpu_vs_unbound-val"), "{:.2f}")))
+    out.append("")
+
+
+def render_recursive_footprint(results, out):
+    footprint = results.get("recursive_footprint")
+    if not footprint:
+        return
+    out.append("Recursive footprint, VmRSS/VmHWM in kB: idle (fresh start), after the %d cold names, and over up to %s "
+               "random names r<hex>.%s (all cache misses), capped at %d s" % (
+                   COLD_NAMES, fmt(REC_RANDOM_QUERIES), WILDCARD_ZONE_SUFFIX, REC_RANDOM_SECONDS))
+    footprint_table(footprint, REC_RESOLVERS, out)
+    out.append("CPU us/q here includes the whole iterative miss (query to the leaf NSD, its answer, caching).")
     out.append("")
 
 
@@ -739,11 +1226,15 @@ def render_sizes(results, out):
 
 
 def render_report(results):
-    out = ["Sprig benchmark — %s, %d CPUs, seed %d, load average %s at start, %s at end" % (
-        results["started"], os.cpu_count(), SEED, results.get("loadavg_start"), results.get("loadavg_end")),
+    out = ["Sprig benchmark — %s, %d CPUs, seed %d, load average %s at start, %s at end; network: %s" % (
+        results["started"], os.cpu_count(), SEED, results.get("loadavg_start"), results.get("loadavg_end"),
+        results.get("network")),
         "(other processes on the machine lower every number a little; compare runs made under similar load)", ""]
     render_cache_hit(results, out)
     render_footprint(results, out)
+    render_cold_recursive(results, out)
+    render_recursive_cache_hit(results, out)
+    render_recursive_footprint(results, out)
     render_sizes(results, out)
     if results.get("malloc_count_check"):
         out.append("malloc_count self-check (Tests/Bench/check_malloc_count.py): " + results["malloc_count_check"])
@@ -754,20 +1245,58 @@ def render_report(results):
 
 # ---------------------------------------------------------------- main
 
-def check_tools():
-    missing = [t for t in ("dnsperf", "nsd", "unbound", "dnsmasq", "taskset", "gcc")
-               if shutil.which(t) is None and not os.path.exists("/usr/sbin/" + t)]
+RECURSIVE_SCENARIOS = {"cold_recursive", "recursive_cache_hit", "recursive_footprint"}
+
+
+def enter_private_network():
+    """Re-runs the bench inside a private network namespace (Tests/Integration/netns.sh: only
+    `lo`, when root and unshare work), so its servers neither collide with nor see anything
+    on the host: a system resolver on port 53, another engineer's bench on 127.77.0.x.
+    BENCH_NETNS=0 keeps the host's network."""
+    if os.environ.get("BENCH_NETNS", "1") != "1" or os.environ.get("SPRIG_IT_IN_NETNS") or os.geteuid() != 0:
+        return
+    os.environ["BENCH_NETNS"] = "0"   # once: netns.sh falls back to the host when it must
+    sys.stdout.flush()
+    os.execvp("bash", ["bash", os.path.join(INTEGRATION_DIR, "netns.sh"), sys.executable, os.path.abspath(__file__)])
+
+
+def hold_run_lock():
+    """One bench at a time per output directory: a second run would delete the first one's
+    out/bench/run/ (query files, counters) and share its CPUs. Exits with a clear line when
+    another run holds the lock; the lock goes away with the process."""
+    os.makedirs(OUT, exist_ok=True)
+    lock = open(os.path.join(OUT, ".lock"), "a+")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        lock.seek(0)
+        sys.exit("bench: another bench run (pid %s) is using %s; wait for it to finish" % (
+            lock.read().strip() or "?", OUT))
+    lock.seek(0)
+    lock.truncate()
+    lock.write("%d\n" % os.getpid())
+    lock.flush()
+    return lock
+
+
+def check_tools(wanted=()):
+    tools = ["dnsperf", "nsd", "unbound", "dnsmasq", "taskset", "gcc"]
+    if RECURSIVE_SCENARIOS.intersection(wanted):
+        tools += ["ldns-keygen", "ldns-signzone", "ldns-key2ds"]
+    missing = [t for t in tools if shutil.which(t) is None and not os.path.exists("/usr/sbin/" + t)]
     if missing:
         sys.exit("bench: missing tools: %s (run `make deps`)" % " ".join(missing))
     os.environ["PATH"] = os.environ.get("PATH", "") + ":/usr/sbin:/sbin"
 
 
 def main():
-    check_tools()
     wanted = [s.strip() for s in SCENARIO_NAMES.split(",") if s.strip()]
     unknown = [s for s in wanted if s not in SCENARIOS]
     if unknown:
         sys.exit("bench: unknown scenario(s) %s; known: %s" % (unknown, ", ".join(SCENARIOS)))
+    check_tools(wanted)
+    enter_private_network()
+    lock = hold_run_lock()   # noqa: F841  (held until the process exits)
     shutil.rmtree(WORK, ignore_errors=True)
     os.makedirs(WORK)
     # SIGTERM/SIGHUP to the bench end it through the `finally` below, stopping every server.
@@ -777,7 +1306,10 @@ def main():
                "settings": {"seconds": SECONDS, "hit_names": HIT_NAMES, "random_queries": RANDOM_QUERIES,
                             "random_seconds": RANDOM_SECONDS, "rounds": ROUNDS, "outstanding": OUTSTANDING, "seed": SEED,
                             "port": PORT, "server_core": SERVER_CORE, "client_core": CLIENT_CORE,
-                            "scenarios": wanted}}
+                            "sprig_cache_size": SPRIG_CACHE_SIZE, "cold_names": COLD_NAMES, "cold_rounds": COLD_ROUNDS, "rec_seconds": REC_SECONDS,
+                            "rec_random_queries": REC_RANDOM_QUERIES, "rec_random_seconds": REC_RANDOM_SECONDS,
+                            "scenarios": wanted},
+               "network": "private namespace" if os.environ.get("SPRIG_IT_IN_NETNS") else "host"}
     results["loadavg_start"] = "%.1f" % os.getloadavg()[0]
     began = time.monotonic()
     lab = Lab()
