@@ -30,7 +30,7 @@ let package = Package(
         .target(name: "Fixed", swiftSettings: releaseSettings),
         .target(name: "Hints", dependencies: ["DNSWire"]),
         .target(name: "Cache", swiftSettings: releaseSettings),
-        .target(name: "Resolver", dependencies: ["Fixed", "DNSWire", "Cache"], swiftSettings: releaseSettings),
+        .target(name: "Resolver", dependencies: ["Fixed", "DNSWire", "Cache", "Validator", "Crypto"], swiftSettings: releaseSettings),
         .target(name: "Server", dependencies: ["Platform", "Fixed", "Resolver"], swiftSettings: releaseSettings),
         .executableTarget(
             name: "sprigd",
@@ -47,7 +47,7 @@ let package = Package(
         .testTarget(name: "FixedTests", dependencies: ["Fixed"]),
         .testTarget(name: "HintsTests", dependencies: ["Hints", "DNSWire"]),
         .testTarget(name: "CacheTests", dependencies: ["Cache"]),
-        .testTarget(name: "ResolverTests", dependencies: ["Resolver", "DNSWire", "Cache"]),
+        .testTarget(name: "ResolverTests", dependencies: ["Resolver", "DNSWire", "Cache", "CSodium"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "Platform"]),
     ]
 )

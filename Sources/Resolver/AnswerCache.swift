@@ -11,11 +11,18 @@ import Fixed
 ///   RRset:    u16 rrCount, rrCount × (u16 rdlength, RDATA),
 ///             u16 sigCount, sigCount × (u16 rdlength, RRSIG RDATA)
 ///   negative: u8 soaOwnerLength, SOA owner (wire), u16 rdlength, SOA RDATA
+/// Entries of rank bogus end with a u16 EDE code (why validation failed).
 /// RDATA is stored with names decompressed, case as received.
 public struct AnswerCache: ~Copyable {
     var store: RRsetCache
     /// Rank given to what the response being stored carries.
     var rank = TrustRank.authoritativeUnvalidated
+    /// Set while storing data with a validation verdict (`beginVerdict`):
+    /// bogus blobs get the EDE as a trailer, TTLs are capped by the RRSIG
+    /// validity, and the verdict replaces fresh lower-ranked entries.
+    var verdictEDE: EDECode? = nil
+    var verdictTTLCapSeconds = UInt32.max
+    var verdictReplaces = false
     /// Response records considered per answer section when filling the
     /// cache: a household answer has a handful; more is junk or an attack.
     static let recordsPerResponseMax = 64
@@ -81,6 +88,11 @@ public struct AnswerCache: ~Copyable {
     /// blob and stores it at `rank`. nil when the response has no such RRset.
     mutating func storeRRset(_ message: UnsafeRawBufferPointer, owner: Name, type: RRType,
                              section: Section = .answer, rank: TrustRank? = nil, nowSeconds: Int64) -> Bool? {
+        // A response with more records than we look at could hold more of
+        // this RRset than we would see: never cache a partial RRset.
+        guard let header = try? Header(from: message),
+              Int(header.answerCount) + Int(header.authorityCount) + Int(header.additionalCount)
+                <= AnswerCache.recordsPerResponseMax else { return false }
         var count = 0, sigCount = 0
         var ttl = UInt32.max
         var offset = 2
@@ -115,6 +127,10 @@ public struct AnswerCache: ~Copyable {
         }
         let key = owner.lowercased()
         let useRank = rank ?? self.rank
+        guard appendVerdict(at: &offset), makeRoom(key, type: type, rank: useRank, nowSeconds: nowSeconds) else {
+            return false
+        }
+        ttl = min(ttl, verdictTTLCapSeconds)
         let result = key.withUnsafeBytes { ownerBytes in
             store.insert(owner: ownerBytes, type: type.rawValue, rrClass: rrClass.rawValue, kind: .rrset,
                          rank: useRank, ttlSeconds: ttl,
@@ -180,9 +196,12 @@ public struct AnswerCache: ~Copyable {
             offset = 1 + soaOwner.byteCount
             guard append(record, message, at: &offset), offset >= 6 else { return false }
             let minimum = AnswerCache.loadU32(blobScratch, offset - 4)   // SOA MINIMUM is the last field
-            let ttl = min(record.ttlSeconds, minimum)
+            let ttl = min(record.ttlSeconds, minimum, verdictTTLCapSeconds)
             let key = name.lowercased()
-                        let result = key.withUnsafeBytes { ownerBytes in
+            guard appendVerdict(at: &offset), makeRoom(key, type: type, rank: rank, nowSeconds: nowSeconds) else {
+                return false
+            }
+            let result = key.withUnsafeBytes { ownerBytes in
                 store.insert(owner: ownerBytes, type: type.rawValue, rrClass: RRClass.in.rawValue, kind: kind,
                              rank: rank, ttlSeconds: ttl,
                              blob: UnsafeRawBufferPointer(rebasing: blobScratch[0..<offset]), nowSeconds: nowSeconds)
@@ -190,6 +209,54 @@ public struct AnswerCache: ~Copyable {
             return result == .stored || result == .replaced
         }
         return false
+    }
+
+    // MARK: validation verdicts
+
+    /// Stores that follow carry `security` (until `endVerdict`).
+    mutating func beginVerdict(_ security: Security, ttlCapSeconds: UInt32) {
+        verdictReplaces = security != .unvalidated
+        verdictTTLCapSeconds = ttlCapSeconds
+        if case .bogus(let code) = security { verdictEDE = code } else { verdictEDE = nil }
+    }
+
+    mutating func endVerdict() {
+        rank = .authoritativeUnvalidated
+        verdictReplaces = false
+        verdictTTLCapSeconds = .max
+        verdictEDE = nil
+    }
+
+    /// Appends the bogus trailer (the EDE code) when storing a bogus verdict.
+    func appendVerdict(at offset: inout Int) -> Bool {
+        guard let code = verdictEDE else { return true }
+        guard offset + 2 <= blobScratch.count else { return false }
+        storeU16(blobScratch, offset, code.rawValue)
+        offset += 2
+        return true
+    }
+
+    /// The EDE code at the end of a bogus entry's blob.
+    static func bogusCode(_ blob: UnsafeRawBufferPointer) -> EDECode {
+        guard blob.count >= 2 else { return .dnssecBogus }
+        return EDECode(loadU16(blob, blob.count - 2))
+    }
+
+    /// A verdict supersedes unvalidated, referral and older verdict data
+    /// for its key, but a fresh secure entry is never replaced by a weaker
+    /// verdict (a forged response must not undo a validated one). False:
+    /// keep the cached entry.
+    mutating func makeRoom(_ owner: Name, type: RRType, rank newRank: TrustRank, nowSeconds: Int64) -> Bool {
+        guard verdictReplaces else { return true }
+        if case .fresh(let hit, _) = lookup(owner, type, nowSeconds: nowSeconds), hit.rank == .secure,
+           newRank < .secure {
+            return false
+        }
+        owner.withUnsafeBytes { bytes in
+            _ = store.remove(owner: bytes, type: type.rawValue, rrClass: RRClass.in.rawValue)
+            _ = store.remove(owner: bytes, type: CacheLimits.nxDomainKeyType, rrClass: RRClass.in.rawValue)
+        }
+        return true
     }
 
     // MARK: reading

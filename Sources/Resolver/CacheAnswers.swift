@@ -29,9 +29,12 @@ extension QueryEngine {
     }
 
     /// Referral NS sets and glue (rank `indeterminate`) steer iteration but
-    /// never answer a client: only data from the zone itself does.
+    /// never answer a client: only data from the zone itself does. When
+    /// validating, only data with a verdict answers (nameserver address
+    /// look-ups store unvalidated data); bogus data answers while fresh —
+    /// SERVFAIL, or the data itself for CD clients — and is never stale.
     func usable(_ lookup: CacheLookup, allowStale: Bool) -> UsableHit? {
-        if let hit = lookup.hit, hit.rank < .insecure { return nil }
+        if let hit = lookup.hit, !answersClients(hit.rank) { return nil }
         switch lookup {
         case .miss: return nil
         case .fresh(let hit, let remaining):
@@ -40,6 +43,12 @@ extension QueryEngine {
             guard allowStale, hit.rank != .bogus else { return nil }
             return UsableHit(hit: hit, ttlSeconds: settings.staleAnswerTTLSeconds, stale: true)
         }
+    }
+
+    /// Whether data of `rank` may answer a client (see `usable`).
+    func answersClients(_ rank: TrustRank) -> Bool {
+        if isValidating { return rank == .secure || rank == .insecure || rank == .bogus }
+        return rank >= .insecure
     }
 
     mutating func buildFromCache(_ request: Request, allowStale: Bool, nowSeconds: Int64) -> (Int, Bool)? {
@@ -63,6 +72,13 @@ extension QueryEngine {
                 found = usable(cache.lookup(name, .cname, nowSeconds: nowSeconds), allowStale: allowStale)
             }
             guard let use = found else { return nil }
+            if use.hit.rank == .bogus && !request.checkingDisabled {
+                // RFC 4035 §5.5: bogus data gets SERVFAIL, with why (RFC 8914).
+                let code = cache.withBlob(use.hit) { AnswerCache.bogusCode($0) } ?? .dnssecBogus
+                stats.servfailAnswers += 1
+                guard let n = buildError(for: request, rcode: .servFail, ede: code) else { return nil }
+                return (n, false)
+            }
             anyStale = anyStale || use.stale
             allSecure = allSecure && use.hit.rank == .secure
             switch use.hit.kind {
@@ -90,7 +106,7 @@ extension QueryEngine {
                 if ok == .noSpace { truncated = true }
             }
             if nxDomain { b.setRCode(.nxDomain) }
-            if allSecure && request.dnssecOK {
+            if allSecure && (request.dnssecOK || request.authenticatedData) {   // RFC 6840 §5.7
                 var header = b.header
                 header.ad = true
                 b.setFlags(id: header.id, flags: header.flags)

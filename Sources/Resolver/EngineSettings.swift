@@ -48,6 +48,16 @@ public struct EngineSettings {
     public var minimisedQueriesMax = 10
     /// Ask authoritative servers for DNSSEC records (DO bit; `dnssec`).
     public var requestDNSSEC = true
+    /// Validate iterative answers with DNSSEC (`dnssec`): needs trust
+    /// anchors loaded into the engine; without any, answers stay unvalidated.
+    public var validate = true
+    /// Extra queries per client query for DNSKEY/DS sets when validating: a
+    /// chain of trust costs ~2 queries per zone cut, and a 6-level deep name
+    /// (root, TLD, 4 zones) needs 12 on a cold cache.
+    public var chainQueriesPerRequestMax = 32
+    /// DNSKEY/DS sub-resolutions per client query: 2 per zone on the path,
+    /// for paths up to 8 zone cuts deep plus a CNAME into another tree.
+    public var keyFetchesPerRequestMax = 20
 
     public init() {}
 }

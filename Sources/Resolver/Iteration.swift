@@ -28,8 +28,9 @@ extension QueryEngine {
             it.root = root
         } else {
             it.root = Int32(index)
-            it.queriesLeft = settings.queriesPerRequestMax
+            it.queriesLeft = settings.queriesPerRequestMax + (isValidating ? settings.chainQueriesPerRequestMax : 0)
             it.lookupsLeft = settings.nsLookupsPerRequestMax
+            it.keyFetchesLeft = settings.keyFetchesPerRequestMax
         }
         o.pointee.iteration = it
         findZoneCut(index, nowMs: nowMs)
@@ -119,6 +120,9 @@ extension QueryEngine {
                 stats.budgetExhausted += 1
                 return finishIteration(index, success: false, nowMs: nowMs, io: &io)
             }
+            // Keys first, so the answer can be validated when it arrives.
+            if let (name, type) = missingKeys(index, nowMs: nowMs),
+               startKeyFetch(index, name: name, type: type, nowMs: nowMs, io: &io) { return }
             if let server = chooseServer(index) {
                 outgoing.pointer(root).pointee.iteration.queriesLeft -= 1
                 if sendIterative(index, to: server, nowMs: nowMs, io: &io) { return }
@@ -168,6 +172,7 @@ extension QueryEngine {
             o.question = Question(name: name.lowercased(), type: .a, rrClass: .in)
             outgoing[child] = o
             beginIteration(child, parent: Int32(index), nowMs: nowMs)
+            outgoing.pointer(child).pointee.iteration.purpose = .address
             outgoing.pointer(index).pointee.iteration.child = Int32(child)
             stats.nsLookups += 1
             iterate(child, nowMs: nowMs, io: &io)

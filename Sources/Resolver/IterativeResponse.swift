@@ -2,6 +2,13 @@ import Cache
 import DNSWire
 import Fixed
 
+/// The response that ended a resolution and its DNSSEC verdict (for answers
+/// the cache could not keep).
+struct FinalResponse {
+    var message: UnsafeRawBufferPointer
+    var security: Security
+}
+
 /// What an authoritative server's response means for the task that asked.
 enum ResponseKind: Equatable {
     case answer            // RRset for the asked name and type
@@ -39,23 +46,30 @@ extension QueryEngine {
             return retryElsewhere(index, nowMs: nowMs, io: &io)
         }
         let full = it.sentName == it.target && it.sentType == outgoing[index].question.type
-        switch classify(message, it) {
+        let kind = classify(message, it)
+        switch kind {
         case .answer:
             if full {
-                storeAnswer(message, index: index, nowMs: nowMs)
-                return finishIteration(index, success: true, nowMs: nowMs, io: &io)
+                guard let verdict = settle(index, message, kind: kind, nowMs: nowMs, io: &io) else { return }
+                storeAnswer(message, index: index, verdict: verdict, nowMs: nowMs)
+                return finishIteration(index, success: true, nowMs: nowMs, io: &io,
+                                       final: FinalResponse(message: message, security: verdict.0))
             }
             minimiseFurther(index, nowMs: nowMs, io: &io)   // the name exists, no cut here
         case .noData:
             if full {
-                storeNegative(message, index: index, kind: .noData, nowMs: nowMs)
-                return finishIteration(index, success: true, nowMs: nowMs, io: &io)
+                guard let verdict = settle(index, message, kind: kind, nowMs: nowMs, io: &io) else { return }
+                storeNegative(message, index: index, kind: .noData, verdict: verdict, nowMs: nowMs)
+                return finishIteration(index, success: true, nowMs: nowMs, io: &io,
+                                       final: FinalResponse(message: message, security: verdict.0))
             }
             minimiseFurther(index, nowMs: nowMs, io: &io)
         case .nxDomain:
             if full {
-                storeNegative(message, index: index, kind: .nxDomain, nowMs: nowMs)
-                return finishIteration(index, success: true, nowMs: nowMs, io: &io)
+                guard let verdict = settle(index, message, kind: kind, nowMs: nowMs, io: &io) else { return }
+                storeNegative(message, index: index, kind: .nxDomain, verdict: verdict, nowMs: nowMs)
+                return finishIteration(index, success: true, nowMs: nowMs, io: &io,
+                                       final: FinalResponse(message: message, security: verdict.0))
             }
             // RFC 9156 §2.3: some servers deny empty non-terminals; ask the
             // full name before believing NXDOMAIN (RFC 8020).
@@ -68,7 +82,8 @@ extension QueryEngine {
                 resetTried(index)
                 return iterate(index, nowMs: nowMs, io: &io)
             }
-            storeAnswer(message, index: index, nowMs: nowMs)
+            guard let verdict = settle(index, message, kind: kind, nowMs: nowMs, io: &io) else { return }
+            storeAnswer(message, index: index, verdict: verdict, nowMs: nowMs)
             followCNAME(index, to: target, nowMs: nowMs, io: &io)
         case .referral(let child):
             followReferral(index, to: child, message, nowMs: nowMs, io: &io)
@@ -107,8 +122,10 @@ extension QueryEngine {
         if let target = cnameTarget { return .cname(target) }
         if header.rcode == .nxDomain { return header.aa || soa ? .nxDomain : .lame }
         if let child = referral {
-            // A delegation must lead strictly down, towards the asked name.
-            guard child.isSubdomain(of: it.zone), child != it.zone, it.sentName.isSubdomain(of: child) else {
+            // A delegation must lead strictly down, towards the asked name;
+            // a DS lives in the parent, so a referral to its owner is lame.
+            guard child.isSubdomain(of: it.zone), child != it.zone, it.sentName.isSubdomain(of: child),
+                  !(it.sentType == .ds && child == it.sentName) else {
                 return .lame
             }
             return .referral(child)
@@ -158,7 +175,7 @@ extension QueryEngine {
     }
 
     mutating func cacheAnswers(_ name: Name, _ type: RRType, nowMs: Int64) -> Bool {
-        if case .fresh(let hit, _) = cache.lookup(name, type, nowSeconds: nowMs / 1000), hit.rank >= .insecure {
+        if case .fresh(let hit, _) = cache.lookup(name, type, nowSeconds: nowMs / 1000), answersClients(hit.rank) {
             return true
         }
         return false
@@ -178,8 +195,62 @@ extension QueryEngine {
         o.pointee.iteration.nsLookupIndex = 0
         o.pointee.iteration.askedLabelCount = 0
         addCachedAddresses(index, zone: child, nowMs: nowMs)
+        // The glue straight from the message too: a full cache may have
+        // refused to store it, and the delegation must still be followed.
+        addGlueAddresses(index, message, zone: child)
         io.release(outgoing: index)
         iterate(index, nowMs: nowMs, io: &io)
+    }
+
+    /// In-bailiwick A/AAAA of the additional section whose owner is one of
+    /// the referral's NS names.
+    mutating func addGlueAddresses(_ index: Int, _ message: UnsafeRawBufferPointer, zone: Name) {
+        guard var reader = try? MessageReader(message) else { return }
+        var count = 0
+        while let record = try? reader.nextRecord(), count < AnswerCache.recordsPerResponseMax {
+            count += 1
+            guard record.section == .additional, record.type == .a || (record.type == .aaaa && settings.useIPv6),
+                  let owner = try? record.owner(in: message), owner.isSubdomain(of: zone),
+                  isNSName(owner, of: zone, in: message),
+                  let address = ServerAddress(rdata: record.rdata(in: message), port: QueryEngine.authoritativePort)
+            else { continue }
+            outgoing.pointer(index).pointee.iteration.servers.add(address)
+        }
+    }
+
+    /// True when the authority section lists `name` as an NS of `zone`.
+    func isNSName(_ name: Name, of zone: Name, in message: UnsafeRawBufferPointer) -> Bool {
+        guard var reader = try? MessageReader(message) else { return false }
+        var count = 0
+        while let record = try? reader.nextRecord(), count < AnswerCache.recordsPerResponseMax {
+            count += 1
+            guard record.section == .authority, record.type == .ns,
+                  (try? record.owner(in: message)) == zone,
+                  let target = try? Name.read(from: message, at: record.rdataOffset).name else { continue }
+            if target == name { return true }
+        }
+        return false
+    }
+
+    /// When the cache could not keep the answer (full, or an RRset larger
+    /// than it stores), a direct answer is built from the final response
+    /// itself, with the same security rules as a cached one.
+    mutating func answerFromFinal<IO: ResolverIO>(_ r: Request, _ final: FinalResponse?, direct: Bool,
+                                                  io: inout IO) -> Bool {
+        guard let final = final, direct else { return false }
+        stats.answersFromResponse += 1
+        if case .bogus(let ede) = final.security, !r.checkingDisabled {
+            guard let n = buildError(for: r, rcode: .servFail, ede: ede) else { return false }
+            io.answer(client: Int(r.client), UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
+            return true
+        }
+        guard let n = buildAnswer(for: r, from: final.message) else { return false }
+        var header = (try? Header(from: UnsafeRawBufferPointer(rebasing: scratch[0..<n]))) ?? Header()
+        header.ad = final.security == .secure && r.dnssecOK
+        header.aa = false
+        storeU16(scratch, 2, header.flags)
+        io.answer(client: Int(r.client), UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
+        return true
     }
 
     // MARK: caching with bailiwick rules
@@ -187,24 +258,52 @@ extension QueryEngine {
     /// Answer-section RRsets for the asked name (and, for NS answers, the
     /// in-zone addresses in the additional section) — only data at or below
     /// the zone the server is authoritative for.
-    mutating func storeAnswer(_ message: UnsafeRawBufferPointer, index: Int, nowMs: Int64) {
+    mutating func storeAnswer(_ message: UnsafeRawBufferPointer, index: Int, verdict: (Security, UInt32),
+                              nowMs: Int64) {
         let it = outgoing[index].iteration
         let name = it.sentName.lowercased()
         let seconds = nowMs / 1000
         guard name.isSubdomain(of: it.zone) else { return }
-        if cache.storeRRset(message, owner: name, type: it.sentType, section: .answer, rank: .authoritativeUnvalidated,
+        cache.beginVerdict(verdict.0, ttlCapSeconds: verdict.1)
+        let rank = verdict.0.rank
+        if cache.storeRRset(message, owner: name, type: it.sentType, section: .answer, rank: rank,
                             nowSeconds: seconds) == nil, it.sentType != .cname {
-            _ = cache.storeRRset(message, owner: name, type: .cname, section: .answer, rank: .authoritativeUnvalidated,
+            _ = cache.storeRRset(message, owner: name, type: .cname, section: .answer, rank: rank,
                                  nowSeconds: seconds)
         }
+        cache.endVerdict()   // glue keeps its own rules
         if it.sentType == .ns { storeGlue(message, zone: it.zone, nowSeconds: seconds) }
     }
 
-    mutating func storeNegative(_ message: UnsafeRawBufferPointer, index: Int, kind: CacheEntryKind, nowMs: Int64) {
+    mutating func storeNegative(_ message: UnsafeRawBufferPointer, index: Int, kind: CacheEntryKind,
+                                verdict: (Security, UInt32), nowMs: Int64) {
         let it = outgoing[index].iteration
-        cache.rank = .authoritativeUnvalidated
+        cache.rank = verdict.0.rank
+        cache.beginVerdict(verdict.0, ttlCapSeconds: verdict.1)
+        defer { cache.endVerdict() }
         _ = cache.storeNegative(message, name: it.target, type: outgoing[index].question.type, kind: kind,
                                 nowSeconds: nowMs / 1000, zone: it.zone)
+    }
+
+    /// Validates a final response (answer, CNAME link, NODATA, NXDOMAIN).
+    /// nil: the signing zone's keys are being fetched first (the task asks
+    /// again when that sub-task ends), or they could not be fetched — a
+    /// resolution failure, not a verdict: the task fails and nothing is
+    /// cached, so the next query tries again.
+    mutating func settle<IO: ResolverIO>(_ index: Int, _ message: UnsafeRawBufferPointer, kind: ResponseKind,
+                                         nowMs: Int64, io: inout IO) -> (Security, UInt32)? {
+        switch checkFinal(index, message, kind: kind, nowMs: nowMs) {
+        case .done(let security, let ttlCap):
+            if case .bogus = security { stats.bogusResponses += 1 }
+            return (security, ttlCap)
+        case .needKeys(let name, let type):
+            io.release(outgoing: index)   // before the sub-task: it may re-send on this slot at once
+            if !startKeyFetch(index, name: name, type: type, nowMs: nowMs, io: &io) {
+                stats.keysUnavailable += 1
+                finishIteration(index, success: false, nowMs: nowMs, io: &io)
+            }
+            return nil
+        }
     }
 
     /// NS set of the delegation and its in-bailiwick glue, at a rank below
@@ -237,7 +336,8 @@ extension QueryEngine {
 
     /// Ends task `index`: a sub-task hands its result to its parent; a top
     /// task answers its clients from the cache (or fails them).
-    mutating func finishIteration<IO: ResolverIO>(_ index: Int, success: Bool, nowMs: Int64, io: inout IO) {
+    mutating func finishIteration<IO: ResolverIO>(_ index: Int, success: Bool, nowMs: Int64, io: inout IO,
+                                                  final: FinalResponse? = nil) {
         let it = outgoing[index].iteration
         let child = it.child
         if child >= 0 && outgoing.isInUse(Int(child)) {
@@ -248,7 +348,9 @@ extension QueryEngine {
         if parent >= 0 && outgoing.isInUse(parent) && outgoing[parent].iteration.child == Int32(index) {
             finishOutgoing(index, io: &io)
             outgoing.pointer(parent).pointee.iteration.child = -1
-            if success { addAddresses(parent, of: question.name, nowMs: nowMs) }
+            if success && it.purpose == .address {
+                addAddresses(parent, of: question.name, nowMs: nowMs)
+            }
             return iterate(parent, nowMs: nowMs, io: &io)
         }
         if !success { return finishWithFailure(index, nowMs: nowMs, io: &io) }
@@ -257,7 +359,8 @@ extension QueryEngine {
         while waiter >= 0 {
             let r = requests[Int(waiter)]
             let next = r.nextWaiter
-            if !r.answeredStale && !answerFromCache(r, allowStale: false, nowMs: nowMs, io: &io) {
+            if !r.answeredStale && !answerFromCache(r, allowStale: false, nowMs: nowMs, io: &io)
+                && !answerFromFinal(r, final, direct: it.target == question.name, io: &io) {
                 answerFailure(r, io: &io)
             }
             timers.cancel(Int(waiter))

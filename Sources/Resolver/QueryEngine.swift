@@ -1,3 +1,4 @@
+import Crypto
 import DNSWire
 import Fixed
 
@@ -20,6 +21,10 @@ public struct QueryEngine: ~Copyable {
     /// Iterative mode: authoritative server state and the root servers.
     var infra: InfraCache
     var rootServers: [ServerAddress]
+    /// Iterative mode: trust anchors, Validator scratch and packing buffers.
+    var validation: ValidationContext
+    /// Wall-clock seconds minus monotonic seconds (`setWallClock`).
+    public internal(set) var wallClockOffsetSeconds: Int64 = 0
     /// Where answers and queries are built (one at a time: single thread).
     let scratch: UnsafeMutableRawBufferPointer
     public internal(set) var stats = EngineStats()
@@ -29,6 +34,9 @@ public struct QueryEngine: ~Copyable {
         self.settings = settings
         self.rootServers = rootServers
         infra = InfraCache()
+        validation = ValidationContext()
+        // libsodium's one-time set-up, here rather than on the first Ed25519 check.
+        if settings.recursive && settings.validate { _ = Signature.startUp() }
         self.upstreams = UpstreamTable(upstreams)
         self.cache = cache
         requests = SlotPool(capacity: settings.requestCount, initial: Request())
@@ -48,6 +56,7 @@ public struct QueryEngine: ~Copyable {
             + TimerHeap.byteCount(capacity: settings.requestCount + settings.outgoingCount)
             + RefreshFailures.byteCount + Limits.messageByteCountMax
             + (settings.recursive ? InfraCache.byteCount : 0)
+            + ValidationContext.byteCount
     }
 
     public var nextDeadlineMs: Int64? { timers.nextDeadlineMs }
@@ -133,6 +142,7 @@ public struct QueryEngine: ~Copyable {
         request.id = header.id
         request.recursionDesired = header.rd
         request.checkingDisabled = header.cd
+        request.authenticatedData = header.ad
         request.question = question
         request.answerByteCountMax = transport == .tcp ? Limits.messageByteCountMax : 512
         if let opt = reader.opt {
@@ -430,8 +440,10 @@ public struct QueryEngine: ~Copyable {
          ("answers.truncated", stats.answersTruncated), ("drop.not_query", stats.droppedNotQuery),
          ("drop.no_request_slot", stats.noRequestSlot), ("drop.no_outgoing_slot", stats.noOutgoingSlot),
          ("pool.requests.high_water", requests.highWater), ("pool.outgoing.high_water", outgoing.highWater)]
-            + [("resolver.ns_lookups", stats.nsLookups), ("resolver.lame", stats.lameResponses),
-               ("resolver.budget_exhausted", stats.budgetExhausted), ("resolver.cname_too_long", stats.cnameChainTooLong)]
+            + [("resolver.ns_lookups", stats.nsLookups), ("resolver.answers_from_response", stats.answersFromResponse), ("resolver.lame", stats.lameResponses),
+               ("resolver.budget_exhausted", stats.budgetExhausted), ("resolver.cname_too_long", stats.cnameChainTooLong),
+               ("dnssec.key_fetches", stats.keyFetches), ("dnssec.bogus", stats.bogusResponses),
+               ("dnssec.keys_unavailable", stats.keysUnavailable)]
             + upstreamStatsLines() + cache.statsLines()
     }
 

@@ -1,5 +1,6 @@
 import DNSWire
 import Fixed
+import Validator
 
 /// A client request the resolver is working on.
 struct Request {
@@ -9,6 +10,8 @@ struct Request {
     var checkingDisabled = false
     var hasEDNS = false
     var dnssecOK = false
+    /// The client set AD: it understands the AD bit without DO (RFC 6840 §5.7).
+    var authenticatedData = false
     /// Largest answer this client can take (512 without EDNS; TCP 65535).
     var answerByteCountMax = 512
     var question = Question(name: .root, type: .a, rrClass: .in)
@@ -65,6 +68,27 @@ struct Iteration {
     var root: Int32 = -1
     var queriesLeft = 0
     var lookupsLeft = 0
+    /// What the task is for: a client's question, a nameserver address, or
+    /// a DNSKEY/DS set the chain of trust needs.
+    var purpose = TaskPurpose.client
+    /// The last DNSKEY/DS set this task fetched in a sub-task: fetched once,
+    /// then a still-unknown status means the keys are missing (no loops).
+    var fetchedKeyName = Name.root
+    var fetchedKeyType = RRType.a
+    var hasFetchedKeys = false
+    /// Root task only: DNSKEY/DS sub-tasks left, and the KeyTrap work budget
+    /// shared by every validation done for this client query.
+    var keyFetchesLeft = 0
+    var budget = ValidationBudget()
+}
+
+/// Why an iterative task exists.
+enum TaskPurpose: Equatable {
+    case client
+    /// The address of a nameserver: steers iteration, never answers a client.
+    case address
+    /// A DNSKEY or DS RRset for the chain of trust.
+    case keys
 }
 
 /// Up to `capacity` server addresses for the current zone cut, with which
@@ -132,7 +156,15 @@ public struct EngineStats {
     public var cacheStored = 0
     public var cacheRefused = 0
     public var nsLookups = 0
+    /// Answers built from the final response because the cache refused it.
+    public var answersFromResponse = 0
     public var lameResponses = 0
     public var budgetExhausted = 0
     public var cnameChainTooLong = 0
+    /// DNSKEY/DS sub-resolutions started for the chain of trust.
+    public var keyFetches = 0
+    /// Final responses that failed DNSSEC validation.
+    public var bogusResponses = 0
+    /// Final responses left unvalidated because keys could not be fetched.
+    public var keysUnavailable = 0
 }

@@ -5,9 +5,13 @@
 // query Q to server S, release Q. It never reads a clock or a socket, so
 // scripted tests drive it with virtual time and a fake network.
 //
-// Owns: forwarding (and later iterative) state machines in fixed slot
-// pools, upstream choice by smoothed RTT, cache fill and answer assembly,
-// serve-stale policy (RFC 8767). Never: touches sockets, clocks or files.
+// Owns: forwarding and iterative state machines in fixed slot pools,
+// upstream choice by smoothed RTT, cache fill and answer assembly,
+// serve-stale policy (RFC 8767), and the DNSSEC glue of iterative mode:
+// which DNSKEY/DS sets to fetch (sub-tasks), validating each final response
+// with the Validator, caching verdicts as ranks, SERVFAIL + EDE for bogus
+// data (the data itself for CD clients). Never: touches sockets, clocks or
+// files — wall-clock time for signatures comes in through `setWallClock`.
 //
 // Worked example (a cache miss):
 //   server: resolver.query(client: 3, transport: .udp, bytes, nowMs: t, io: &io)
@@ -32,11 +36,8 @@ public struct ServerAddress: Equatable, Sendable {
 
     /// From 4 or 16 address bytes in network order.
     public init?(bytes: [UInt8], port: UInt16) {
-        guard bytes.count == 4 || bytes.count == 16 else { return nil }
-        var h: UInt64 = 0, l: UInt64 = 0
-        for i in 0..<min(8, bytes.count) { h |= UInt64(bytes[i]) << UInt64(56 - 8 * i) }
-        if bytes.count == 16 { for i in 8..<16 { l |= UInt64(bytes[i]) << UInt64(56 - 8 * (i - 8)) } }
-        self.init(isIPv6: bytes.count == 16, high: h, low: l, port: port)
+        guard let a = bytes.withUnsafeBytes({ ServerAddress(rdata: $0, port: port) }) else { return nil }
+        self = a
     }
 
     /// From A (4 bytes) or AAAA (16 bytes) RDATA; no allocation.

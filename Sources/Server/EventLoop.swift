@@ -16,7 +16,9 @@ public enum LoopExit: Equatable {
 
 public final class EventLoop {
     let sockets: ServerSockets
-    public var resolver: QueryEngine
+    /// Internal: callers outside Server use the methods below, so no
+    /// accessor coroutine (which may allocate in Embedded builds) exists.
+    var resolver: QueryEngine
     let signals: SignalQueue
     let events: UnsafeMutableBufferPointer<EpollEvent>
     var control: ControlChannel?
@@ -66,6 +68,9 @@ public final class EventLoop {
     public func run() throws(Errno) -> LoopExit {
         while true {
             let nowMs = Clock.monotonicMs()
+            // Signature dates are judged by wall time; an NTP step after
+            // boot must be seen at once (clock_gettime is a vDSO call).
+            resolver.setWallClock(realtimeSeconds: Clock.realtimeSeconds(), nowMs: nowMs)
             let waitMs = min(sockets.tcpTimers.waitMs(nowMs: nowMs, capMs: ServerLimits.idleWaitMsMax),
                              waitUntil(resolver.nextDeadlineMs, nowMs: nowMs))
             let n = try sockets.epoll.wait(into: events, timeoutMs: waitMs)

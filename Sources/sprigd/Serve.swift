@@ -1,5 +1,7 @@
 import Cache
 import Config
+import DNSWire
+import Hints
 import Platform
 import Resolver
 import Server
@@ -18,8 +20,10 @@ extension Daemon {
                 Output.err("sprigd: option cache_size: cannot build a cache of \(plan.cache.arenaByteCount) bytes\n")
                 return 1
             }
-            let resolver = QueryEngine(settings: plan.settings, upstreams: plan.upstreams,
+            var resolver = QueryEngine(settings: plan.settings, upstreams: plan.upstreams,
                                        rootServers: plan.rootServers, cache: cache)
+            guard loadTrustAnchors(plan, into: &resolver) else { return 1 }
+            resolver.setWallClock(realtimeSeconds: Clock.realtimeSeconds(), nowMs: Clock.monotonicMs())
             loop = try EventLoop(limits: plan.limits, acl: plan.acl, resolver: resolver)
             for listen in config.listen {
                 guard let address = Address(bytes: listen.address.bytes, port: listen.port) else { continue }
@@ -66,6 +70,30 @@ extension Daemon {
         return 0
     }
 
+    /// Hands the trust anchors (grouped by owner; DS preferred over DNSKEY
+    /// for one owner) and negative trust anchors to the engine.
+    static func loadTrustAnchors(_ plan: Plan, into resolver: inout QueryEngine) -> Bool {
+        var done: [Name] = []
+        for record in plan.trustAnchors where !done.contains(where: { $0 == record.owner }) {
+            done.append(record.owner)
+            let sameOwner = plan.trustAnchors.filter { $0.owner == record.owner }
+            let type: RRType = sameOwner.contains(where: { $0.type == .ds }) ? .ds : .dnskey
+            let rdatas = sameOwner.filter { $0.type == type }.map { $0.rdata }
+            guard resolver.addTrustAnchor(owner: record.owner, type: type, rdatas: rdatas) else {
+                Output.err("sprigd: too many trust anchors (for \(record.owner.text))\n")
+                return false
+            }
+        }
+        for name in plan.insecureDomains where !resolver.addNegativeTrustAnchor(name) {
+            Output.err("sprigd: too many insecure_domain entries\n")
+            return false
+        }
+        if !plan.trustAnchors.isEmpty {
+            Log.info("DNSSEC: \(resolver.trustAnchorCount) trust anchor owners, \(plan.insecureDomains.count) insecure domains")
+        }
+        return true
+    }
+
     /// SIGHUP: a broken config is rejected with its errors and the old one
     /// kept; settings that size pools need a restart and say so.
     static func reload(_ loop: EventLoop, current: SprigConfig, path: String, required: Bool) -> SprigConfig {
@@ -77,7 +105,8 @@ extension Daemon {
             Log.warning("reload: a new mode takes effect after restart")
         }
         loop.setAccessList(accessList(fresh))
-        loop.resolver.setUpstreams(upstreams(fresh))
+        loop.setUpstreams(upstreams(fresh))
+        // The wall clock may have stepped (NTP) since start: re-anchor it.
         Log.threshold = LogLevel(rawValue: fresh.logLevel.rawValue) ?? .info
         if fresh.cacheByteCount != current.cacheByteCount || fresh.maxClients != current.maxClients
             || fresh.maxOutgoing != current.maxOutgoing || fresh.maxTCPClients != current.maxTCPClients

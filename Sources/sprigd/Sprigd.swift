@@ -4,6 +4,7 @@
 // Never: parses DNS or makes resolution decisions itself.
 import Cache
 import Config
+import DNSWire
 import Hints
 import Platform
 import Resolver
@@ -72,6 +73,11 @@ enum Daemon {
         if config.mode == .recursive {
             guard let roots = rootServers(config) else { return 1 }
             plan.rootServers = roots
+            if config.dnssec {
+                guard let anchors = trustAnchors(config) else { return 1 }
+                plan.trustAnchors = anchors
+                plan.insecureDomains = insecureDomains(config)
+            }
         }
         if args.printFootprint {
             printFootprint(plan)
@@ -111,6 +117,8 @@ enum Daemon {
         var cache: CacheConfiguration
         var upstreams: [Resolver.Upstream] = []
         var rootServers: [ServerAddress] = []
+        var trustAnchors: [TrustAnchorRecord] = []
+        var insecureDomains: [Name] = []
         var acl = AccessList()
 
         init?(_ config: SprigConfig) {
@@ -130,6 +138,7 @@ enum Daemon {
             settings.use0x20 = config.use0x20
             settings.useIPv6 = config.doIPv6
             settings.requestDNSSEC = config.dnssec
+            settings.validate = config.dnssec
             cache = CacheConfiguration(arenaByteCount: config.cacheByteCount,
                                        minTTLSeconds: UInt32(config.cacheMinTTLSeconds),
                                        maxTTLSeconds: UInt32(config.cacheMaxTTLSeconds),
@@ -172,6 +181,51 @@ enum Daemon {
             }
         }
         return list
+    }
+
+    /// DNSSEC trust anchors: `list trust_anchor` lines if any, else the
+    /// `trust_anchor_file` if it can be read, else the compiled-in root
+    /// anchors (KSK-2017, KSK-2024). nil: a configured anchor is unusable.
+    static func trustAnchors(_ config: SprigConfig) -> [TrustAnchorRecord]? {
+        if !config.trustAnchors.isEmpty {
+            var records: [TrustAnchorRecord] = []
+            for anchor in config.trustAnchors {
+                do throws(HintTextError) { records.append(try TrustAnchorText.parseLine(Array(anchor.text.utf8))) } catch {
+                    Output.err("sprigd: list trust_anchor '\(anchor.text)': \(error.message)\n")
+                    return nil
+                }
+            }
+            return records
+        }
+        if let path = config.trustAnchorFilePath?.string,
+           let text = try? File.readAll(path, limit: HintLimits.tableByteCountMax * 4) {
+            do throws(HintTextError) { return try TrustAnchorText.parseFile(text) } catch {
+                Log.warning("trust_anchor_file \(path): \(error.message); using the compiled-in root anchors")
+            }
+        }
+        guard let table = try? RootHints.compiled(), table.domainCount > 0 else { return [] }
+        let root = table.domain(0)
+        var records: [TrustAnchorRecord] = []
+        for i in 0..<root.anchorCount {
+            let anchor = root.anchor(i)
+            records.append(TrustAnchorRecord(owner: .root, type: anchor.type, rdata: anchor.rdata))
+        }
+        return records
+    }
+
+    /// `list insecure_domain` names in wire form (negative trust anchors).
+    static func insecureDomains(_ config: SprigConfig) -> [Name] {
+        var names: [Name] = []
+        for domain in config.insecureDomains {
+            var wire: [UInt8] = []
+            for label in domain.labels {
+                wire.append(UInt8(truncatingIfNeeded: label.count))
+                wire += label
+            }
+            wire.append(0)
+            if let name = wire.withUnsafeBytes({ try? Name(wire: $0) }) { names.append(name) }
+        }
+        return names
     }
 
     static func upstreams(_ config: SprigConfig) -> [Resolver.Upstream] {

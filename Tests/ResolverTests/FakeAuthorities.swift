@@ -11,6 +11,9 @@ struct FakeZone {
     var records: [Wire.RR] = []
     /// Delegations: child apex → NS names; glue goes in `records`.
     var delegations: [String: [String]] = [:]
+    /// Authority-section records sent with the answer at a name (the NSEC
+    /// proving a wildcard expansion), keyed by lowercase absolute name.
+    var answerAuthority: [String: [Wire.RR]] = [:]
 }
 
 struct FakeAuthorities {
@@ -18,6 +21,8 @@ struct FakeAuthorities {
     /// Servers that never answer, or answer SERVFAIL / garbage.
     var silent: Set<UInt64> = []
     var broken: Set<UInt64> = []
+    /// Query types no server answers (a middlebox eating DNSKEY queries).
+    var droppedTypes: Set<UInt16> = []
     var queries: [(server: ServerAddress, name: String, type: RRType)] = []
 
     static func key(_ a: ServerAddress) -> UInt64 { a.high ^ a.low ^ UInt64(a.port) }
@@ -31,6 +36,12 @@ struct FakeAuthorities {
         return z == "." || n == z || n.hasSuffix("." + z)
     }
 
+    /// The RRSIGs among `records` covering `type` (first two RDATA bytes).
+    func signatures(_ records: [Wire.RR], _ type: RRType) -> [Wire.RR] {
+        records.filter { $0.type == .rrsig && $0.rdata.count >= 2
+            && (UInt16($0.rdata[0]) << 8 | UInt16($0.rdata[1])) == type.rawValue }
+    }
+
     /// The response bytes, or nil for silence.
     mutating func respond(to query: [UInt8], at server: ServerAddress) -> [UInt8]? {
         let (qname, qtype) = query.withUnsafeBytes { q -> (String, RRType) in
@@ -39,10 +50,13 @@ struct FakeAuthorities {
             return (question.name.text, question.type)
         }
         queries.append((server, norm(qname), qtype))
-        if silent.contains(FakeAuthorities.key(server)) { return nil }
+        if silent.contains(FakeAuthorities.key(server)) || droppedTypes.contains(qtype.rawValue) { return nil }
         if broken.contains(FakeAuthorities.key(server)) { return Wire.response(to: query, rcode: .servFail, records: []) }
         // The deepest zone this server serves that contains the name.
-        let served = zones.filter { $0.servers.contains(server) && isUnder(qname, $0.apex) }
+        // A DS lives in the parent: a server hosting both sides answers it
+        // from the parent zone (RFC 4035 §3.1.4.1).
+        let served = zones.filter { $0.servers.contains(server) && isUnder(qname, $0.apex)
+            && !(qtype == .ds && norm(qname) == norm($0.apex) && norm($0.apex) != ".") }
         guard let zone = served.max(by: { norm($0.apex).count < norm($1.apex).count }) else {
             return Wire.response(to: query, rcode: .refused, records: [])
         }
@@ -61,13 +75,20 @@ struct FakeAuthorities {
         }
         let here = zone.records.filter { norm($0.owner) == norm(qname) }
         let exact = here.filter { $0.type == qtype }
-        if !exact.isEmpty { return Wire.response(to: query, aa: true, records: exact) }
+        if !exact.isEmpty {
+            var proof = zone.answerAuthority[norm(qname)] ?? []
+            for i in proof.indices { proof[i].section = .authority }
+            return Wire.response(to: query, aa: true, records: exact + signatures(here, qtype) + proof)
+        }
         if let cname = here.first(where: { $0.type == .cname }) {
-            return Wire.response(to: query, aa: true, records: [cname])
+            return Wire.response(to: query, aa: true, records: [cname] + signatures(here, .cname))
         }
         let soa = Wire.soa(zone.apex.hasSuffix(".") ? String(zone.apex.dropLast()) : zone.apex, ttl: 300, minimum: 300)
         let exists = zone.records.contains { isUnder($0.owner, qname) } || norm(qname) == norm(zone.apex)
-        return Wire.response(to: query, rcode: exists ? .noError : .nxDomain, aa: true, records: [soa])
+        // Signed zones: the NSEC at the name and its RRSIG prove the NODATA.
+        var denial = here.filter { $0.type == .nsec } + signatures(here, .nsec)
+        for i in denial.indices { denial[i].section = .authority }
+        return Wire.response(to: query, rcode: exists ? .noError : .nxDomain, aa: true, records: [soa] + denial)
     }
 }
 

@@ -203,6 +203,50 @@ final class RecursionTests: XCTestCase {
         XCTAssertEqual(h.forwarder.outgoing.usedCount, 0)
     }
 
+    /// A cache far smaller than the working set: delegations get evicted
+    /// or refused mid-resolution, and every name must still resolve.
+    func testTinyCacheUnderPressureStillResolves() {
+        var s = RecursionTests.settings()
+        s.validate = false
+        var h = Harness(settings: s, rootServers: [RecursionTests.root, RecursionTests.root2], cacheBytes: 64 << 10)
+        var auth = RecursionTests.hierarchy()
+        let count = 400
+        for i in 0..<count {
+            auth.zones[2].records.append(Wire.RR(owner: "h\(i).a.test", type: .txt, ttl: 3600,
+                                                 rdata: [200] + [UInt8](repeating: 0x61, count: 200)))
+        }
+        var failures: [Int] = []
+        for i in 0..<count {
+            _ = h.ask(i, Wire.query("h\(i).a.test", .txt))
+            h.pump(&auth)
+            guard let answer = h.net.answers.last, answer.client == i else { failures.append(i); continue }
+            if Wire.parse(answer.bytes).rcode != .noError { failures.append(i) }
+        }
+        XCTAssertEqual(failures, [], "names that failed under cache pressure")
+        XCTAssertGreaterThan(h.forwarder.cache.store.statistics.evictionCount, 0, "the cache never filled")
+        XCTAssertEqual(h.forwarder.outgoing.usedCount, 0)
+    }
+
+    /// An RRset larger than the cache stores (a quarter of 64 KiB) is
+    /// still answered, from the final response itself.
+    func testAnswerTheCacheRefusesIsStillDelivered() {
+        var s = RecursionTests.settings()
+        s.validate = false
+        var h = Harness(settings: s, rootServers: [RecursionTests.root, RecursionTests.root2], cacheBytes: 64 << 10)
+        var auth = RecursionTests.hierarchy()
+        for i in 0..<100 {
+            auth.zones[2].records.append(Wire.RR(owner: "huge.a.test", type: .txt, ttl: 3600,
+                                                 rdata: [200] + [UInt8](repeating: UInt8(0x41 + i % 26), count: 200)))
+        }
+        _ = h.ask(1, Wire.query("huge.a.test", .txt), tcp: true)
+        h.pump(&auth)
+        XCTAssertEqual(h.net.answers.count, 1)
+        let p = Wire.parse(h.net.answers[0].bytes)
+        XCTAssertEqual(p.rcode, .noError)
+        XCTAssertEqual(p.answers.count, 100)
+        XCTAssertEqual(h.forwarder.stats.answersFromResponse, 1)
+    }
+
     /// Seeded: random silent/broken servers and random names; every
     /// request ends (answer or SERVFAIL), nothing leaks.
     func testRandomFailuresAlwaysEnd() {

@@ -42,11 +42,12 @@ enum Wire {
 
     /// A client query.
     static func query(_ qname: String, _ type: RRType, id: UInt16 = 0x4242, edns: Bool = true,
-                      dnssecOK: Bool = false, udpSize: UInt16 = 1232) -> [UInt8] {
+                      dnssecOK: Bool = false, udpSize: UInt16 = 1232, cd: Bool = false) -> [UInt8] {
         var buffer = [UInt8](repeating: 0, count: 512)
         let n = buffer.withUnsafeMutableBytes { raw -> Int in
             var h = Header(id: id)
             h.rd = true
+            h.cd = cd
             var b = try! MessageBuilder(buffer: raw, header: h)
             try! b.addQuestion(name(qname), type: type, rrClass: .in)
             if edns { try! b.addOPT(udpPayloadSize: udpSize, dnssecOK: dnssecOK) }

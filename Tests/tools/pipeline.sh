@@ -74,7 +74,7 @@ stage fuzz env FUZZ_SECONDS="$TEST_FUZZ_SECONDS" bash Tests/Fuzz/run.sh
 if [ -f Tests/Integration/run.sh ]; then
     # sprigd modes whose rows the suite checks (see Tests/Integration/README.md).
     stage integration bash Tests/Integration/run.sh --sprigd "$ROOT/.build/debug/sprigd" \
-        --sprigd-ready "${SPRIGD_READY:-forward,recursive}"
+        --sprigd-ready "${SPRIGD_READY:-forward,recursive,dnssec}"
 else
     echo
     echo "== stage integration: skipped (no Tests/Integration/run.sh yet)"

@@ -1,0 +1,146 @@
+import Cache
+import DNSWire
+import Fixed
+import Validator
+
+/// What the resolver knows about a zone's DNSKEY set or DS set.
+enum KeyStatus {
+    /// Not cached (or only unvalidated): fetch it in a sub-task.
+    case unknown
+    /// The zone is unsigned as far as we can tell: no anchor covers it, a
+    /// negative anchor does, a DS is proven absent, or an ancestor is insecure.
+    case insecure
+    case bogus(EDECode)
+    /// Provably absent, and not because of an unsigned delegation: for a DS,
+    /// the name is no zone cut (a plain NODATA or NXDOMAIN in the parent).
+    case absent
+    /// Validated; the RDATAs were copied into a ValidationContext buffer.
+    case secure(RDataList)
+    /// DS only: the zone is a trust anchor's owner, the anchor stands in.
+    case anchor(TrustAnchorKind, RDataList)
+}
+
+/// The chain of trust (RFC 4035 §5): a zone's DNSKEY set is secure when a
+/// secure DS set of its parent (or a trust anchor) vouches for it; a DS set
+/// is secure when the parent's secure DNSKEY set signs it. Both are fetched
+/// in sub-tasks — like nameserver addresses — cached with their verdict as
+/// rank, and reused by later queries. A DS NODATA whose NSEC/NSEC3 proves an
+/// unsigned delegation (NS without DS, or opt-out) is cached with rank
+/// `.insecure`: "the child is insecure"; a plain secure DS NODATA means "no
+/// zone cut here".
+extension QueryEngine {
+    /// The status of `zone`'s DNSKEY RRset (the keys its data is signed with).
+    mutating func keyStatus(_ zone: Name, nowMs: Int64) -> KeyStatus {
+        guard validation.isCovered(zone) else { return .insecure }
+        return cachedStatus(zone, .dnskey, into: validation.keysBuffer, nowMs: nowMs)
+    }
+
+    /// The status of `zone`'s DS RRset (in its parent), or its anchor.
+    mutating func dsStatus(_ zone: Name, nowMs: Int64) -> KeyStatus {
+        guard validation.isCovered(zone) else { return .insecure }
+        if let anchor = validation.anchors.anchors(at: zone) { return .anchor(anchor.kind, anchor.rdatas) }
+        if zone == .root { return .insecure }   // a root without an anchor has no parent to vouch for it
+        return cachedStatus(zone, .ds, into: validation.dsBuffer, nowMs: nowMs)
+    }
+
+    mutating func cachedStatus(_ name: Name, _ type: RRType, into buffer: UnsafeMutableRawBufferPointer,
+                               nowMs: Int64) -> KeyStatus {
+        guard case .fresh(let hit, _) = cache.lookup(name, type, nowSeconds: nowMs / 1000) else { return .unknown }
+        switch hit.rank {
+        case .insecure:
+            return .insecure
+        case .bogus:
+            return .bogus(cache.withBlob(hit) { AnswerCache.bogusCode($0) } ?? .dnssecBogus)
+        case .secure:
+            guard hit.kind == .rrset else { return .absent }
+            guard let byteCount = cache.withBlob(hit, { AnswerCache.copyRDatas($0, into: buffer) }) ?? nil,
+                  let list = try? RDataList(bytes: UnsafeRawBufferPointer(rebasing: buffer[0..<byteCount]))
+            else { return .bogus(.dnssecBogus) }
+            return .secure(list)
+        default:
+            return .unknown   // referral or unvalidated data: not evidence
+        }
+    }
+
+    /// The DNSKEY or DS set task `index` needs before asking its final
+    /// question (so the answer can be validated as it arrives), or nil.
+    mutating func missingKeys(_ index: Int, nowMs: Int64) -> (Name, RRType)? {
+        guard validates(index) else { return nil }
+        let o = outgoing[index]
+        let it = o.iteration
+        let (name, type) = nextQuestion(it, full: o.question)
+        guard name == it.target, type == o.question.type else { return nil }   // not the final question yet
+        if type == .dnskey && it.target == it.zone {
+            // A zone's own keys are vouched for by its DS set, not by themselves.
+            if case .unknown = dsStatus(it.zone, nowMs: nowMs) { return (it.zone, .ds) }
+            return nil
+        }
+        if case .unknown = keyStatus(it.zone, nowMs: nowMs) { return (it.zone, .dnskey) }
+        return nil
+    }
+
+    /// Starts a sub-task fetching (`name`, `type`) for task `index`, which
+    /// waits and then asks its question again. False when it must not: the
+    /// same set was fetched already, an ancestor task is fetching it (a
+    /// loop), or the budgets or slots are spent.
+    mutating func startKeyFetch<IO: ResolverIO>(_ index: Int, name: Name, type: RRType, nowMs: Int64,
+                                                io: inout IO) -> Bool {
+        let it = outgoing[index].iteration
+        if it.hasFetchedKeys && it.fetchedKeyType == type && it.fetchedKeyName == name { return false }
+        if ancestorAsks(index, name: name, type: type) { return false }
+        let root = Int(it.root)
+        guard outgoing.isInUse(root), outgoing[root].iteration.keyFetchesLeft > 0 else {
+            stats.budgetExhausted += 1
+            return false
+        }
+        guard let child = outgoing.acquire() else {
+            stats.noOutgoingSlot += 1
+            return false
+        }
+        outgoing.pointer(root).pointee.iteration.keyFetchesLeft -= 1
+        let task = outgoing.pointer(index)
+        task.pointee.iteration.hasFetchedKeys = true
+        task.pointee.iteration.fetchedKeyName = name
+        task.pointee.iteration.fetchedKeyType = type
+        var o = OutgoingQuery()
+        o.question = Question(name: name.lowercased(), type: type, rrClass: .in)
+        outgoing[child] = o
+        beginIteration(child, parent: Int32(index), nowMs: nowMs)
+        outgoing.pointer(child).pointee.iteration.purpose = .keys
+        task.pointee.iteration.child = Int32(child)
+        stats.keyFetches += 1
+        iterate(child, nowMs: nowMs, io: &io)
+        return true
+    }
+
+    /// True when task `index` or a task it works for asks (`name`, `type`).
+    func ancestorAsks(_ index: Int, name: Name, type: RRType) -> Bool {
+        var current = index
+        for _ in 0..<outgoing.capacity {
+            guard current >= 0, outgoing.isInUse(current) else { return false }
+            let o = outgoing[current]
+            if o.question.type == type && o.question.name == name { return true }
+            current = Int(o.iteration.parent)
+        }
+        return true   // a parent chain longer than the pool: corrupt, refuse
+    }
+}
+
+extension AnswerCache {
+    /// Copies the RDATA entries of an RRset blob (without its RRSIGs) into
+    /// `buffer` as an RDataList; returns the byte count, nil if it won't fit.
+    static func copyRDatas(_ blob: UnsafeRawBufferPointer, into buffer: UnsafeMutableRawBufferPointer) -> Int? {
+        guard blob.count >= 2 else { return nil }
+        let count = Int(loadU16(blob, 0))
+        var end = 2
+        for _ in 0..<count {
+            guard end + 2 <= blob.count else { return nil }
+            end += 2 + Int(loadU16(blob, end))
+        }
+        let byteCount = end - 2
+        guard end <= blob.count, byteCount <= buffer.count else { return nil }
+        UnsafeMutableRawBufferPointer(rebasing: buffer[0..<byteCount])
+            .copyMemory(from: UnsafeRawBufferPointer(rebasing: blob[2..<end]))
+        return byteCount
+    }
+}

@@ -1,0 +1,163 @@
+import Cache
+import DNSWire
+import Fixed
+import Validator
+
+/// DNSSEC validation state the iterative engine owns (RFC 4033–4035): the
+/// trust anchors and negative trust anchors loaded at start-up, the
+/// Validator's scratch memory, and fixed buffers where one RRset, its
+/// RRSIGs, a zone's keys or DS set and the denial records of a response are
+/// packed for the Validator. Reserved once; nothing here allocates later.
+struct ValidationContext: ~Copyable {
+    var anchors = TrustAnchorStore()
+    var negativeAnchors = NegativeTrustAnchors()
+    let scratch = ValidatorScratch()
+    /// The RRset being verified, in canonical RDATA form (one message's worth).
+    let rrsetBuffer: UnsafeMutableRawBufferPointer
+    /// RRSIGs over it: at most `ValidatorLimits.rrsigsPerRRsetMax` are tried,
+    /// each under 1 KiB even with RSA-4096 keys.
+    let signatureBuffer: UnsafeMutableRawBufferPointer
+    /// The signing zone's secure DNSKEY RRset, copied out of the cache.
+    let keysBuffer: UnsafeMutableRawBufferPointer
+    /// A zone's secure DS RRset, copied out of the cache.
+    let dsBuffer: UnsafeMutableRawBufferPointer
+    /// RDATAs of the verified NSEC/NSEC3 records of one response.
+    let denialBuffer: UnsafeMutableRawBufferPointer
+    let denialRecords: UnsafeMutableBufferPointer<DenialRecord>
+
+    /// Bytes for RRSIGs, keys and denial records: a DNSKEY RRset of four
+    /// RSA-4096 keys is ~2 KiB, eight NSEC3 records ~2.5 KiB; 16 KiB is room
+    /// to spare without reserving whole messages.
+    static let smallBufferByteCount = 16_384
+    /// QTYPE ANY (RFC 1035 §3.2.3; RFC 8482).
+    static let anyTypeValue: UInt16 = 255
+    /// A DS RRset: ~40–60 bytes per DS; 4 KiB holds more than any zone publishes.
+    static let dsBufferByteCount = 4_096
+
+    init() {
+        rrsetBuffer = ValidationContext.reserve(Limits.messageByteCountMax)
+        signatureBuffer = ValidationContext.reserve(ValidationContext.smallBufferByteCount)
+        keysBuffer = ValidationContext.reserve(ValidationContext.smallBufferByteCount)
+        dsBuffer = ValidationContext.reserve(ValidationContext.dsBufferByteCount)
+        denialBuffer = ValidationContext.reserve(ValidationContext.smallBufferByteCount)
+        denialRecords = .allocate(capacity: ValidatorLimits.denialRecordsMax)
+        denialRecords.initialize(repeating: DenialRecord(owner: .root, rdata: UnsafeRawBufferPointer(start: nil, count: 0)))
+    }
+
+    deinit {
+        rrsetBuffer.deallocate()
+        signatureBuffer.deallocate()
+        keysBuffer.deallocate()
+        dsBuffer.deallocate()
+        denialBuffer.deallocate()
+        denialRecords.deallocate()
+    }
+
+    static func reserve(_ byteCount: Int) -> UnsafeMutableRawBufferPointer {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: byteCount, alignment: 8)
+        buffer.initializeMemory(as: UInt8.self, repeating: 0)
+        return buffer
+    }
+
+    static var byteCount: Int {
+        ValidatorScratch.footprintByteCount + Limits.messageByteCountMax + 3 * smallBufferByteCount
+            + dsBufferByteCount + ValidatorLimits.denialRecordsMax * MemoryLayout<DenialRecord>.stride
+            + TrustAnchorStore.rdataByteCountMax + TrustAnchorStore.ownerCountMax * 288
+            + NegativeTrustAnchors.countMax * MemoryLayout<Name>.stride
+    }
+
+    /// True when some anchor covers `name` and no negative anchor does:
+    /// only then can data at `name` be secure (or bogus).
+    func isCovered(_ name: Name) -> Bool {
+        anchors.closestAnchor(for: name) != nil && !negativeAnchors.covers(name)
+    }
+}
+
+/// The security status of data, as validation concluded (RFC 4035 §4.3).
+enum Security: Equatable {
+    /// Not validated: validation is off, or the data only steers iteration.
+    case unvalidated
+    case secure
+    case insecure
+    case bogus(EDECode)
+
+    var rank: TrustRank {
+        switch self {
+        case .unvalidated: return .authoritativeUnvalidated
+        case .secure: return .secure
+        case .insecure: return .insecure
+        case .bogus: return .bogus
+        }
+    }
+
+    /// A Validator verdict in the resolver's terms: a spent KeyTrap budget is
+    /// a failure like any other (SERVFAIL; EDE 6 is the closest code).
+    init(_ verdict: RRsetVerdict) {
+        switch verdict {
+        case .secure, .validIgnoringTime: self = .secure
+        case .insecure: self = .insecure
+        case .bogus(let code): self = .bogus(code)
+        case .budgetExceeded: self = .bogus(.dnssecBogus)
+        }
+    }
+}
+
+extension QueryEngine {
+    /// Adds trust anchors for `owner` (all records of one owner at once):
+    /// `type` is `.ds` or `.dnskey`, each element one RDATA in wire form.
+    /// Start-up only. False when the anchor store is full or the RDATA bad.
+    public mutating func addTrustAnchor(owner: Name, type: RRType, rdatas: [[UInt8]]) -> Bool {
+        guard type == .ds || type == .dnskey, !rdatas.isEmpty else { return false }
+        var packed: [UInt8] = []
+        for rdata in rdatas {
+            guard rdata.count <= 0xFFFF else { return false }
+            packed.append(UInt8(truncatingIfNeeded: rdata.count >> 8))
+            packed.append(UInt8(truncatingIfNeeded: rdata.count))
+            packed += rdata
+        }
+        return packed.withUnsafeBytes { bytes -> Bool in
+            guard let list = try? RDataList(bytes: bytes) else { return false }
+            do throws(ValidatorError) {
+                try validation.anchors.add(owner: owner, kind: type == .ds ? .ds : .dnskey, rdatas: list)
+            } catch { return false }
+            return true
+        }
+    }
+
+    /// Adds a negative trust anchor (`list insecure_domain`): names at or
+    /// under it are treated as insecure (RFC 7646). False when the store is full.
+    public mutating func addNegativeTrustAnchor(_ name: Name) -> Bool {
+        do throws(ValidatorError) { try validation.negativeAnchors.add(name) } catch { return false }
+        return true
+    }
+
+    /// Trust anchors loaded (owners); 0 means iterative answers are not validated.
+    public var trustAnchorCount: Int { validation.anchors.ownerCount }
+
+    /// The engine never reads a clock: the server tells it how wall-clock
+    /// time relates to the monotonic `nowMs` it passes with every event.
+    /// Call at start-up and whenever the wall clock may have stepped (NTP).
+    public mutating func setWallClock(realtimeSeconds: Int64, nowMs: Int64) {
+        wallClockOffsetSeconds = realtimeSeconds - nowMs / 1000
+    }
+
+    /// The time signatures are checked against. The seam for the boot-time
+    /// untrusted-clock mode (DESIGN.md §2.8): with a `TrustedClock` owned
+    /// here this becomes `trustedClock.validationClock(wallSeconds:)`, and
+    /// `.validIgnoringTime` answers get cached awaiting clock sync.
+    func validationClock(nowMs: Int64) -> ValidationClock {
+        .trusted(nowSeconds: nowMs / 1000 + wallClockOffsetSeconds)
+    }
+
+    /// Whether task `index` validates what it learns: client and key tasks
+    /// do when anchors are loaded; nameserver address look-ups only steer
+    /// iteration and never answer a client, so they skip it.
+    func validates(_ index: Int) -> Bool {
+        isValidating && outgoing[index].iteration.purpose != .address
+    }
+
+    /// Recursive mode with DNSSEC on and at least one trust anchor.
+    var isValidating: Bool {
+        settings.recursive && settings.validate && validation.anchors.ownerCount > 0
+    }
+}
