@@ -127,7 +127,7 @@ extension QueryEngine {
             security = checkWildcard(index, message, qname: owner, encloser: encloser, zone: zone, keys: keys,
                                      nowMs: nowMs)
         }
-        return .done(security, ttlCapSeconds: result.verdict.isValid ? result.ttlSecondsCap : .max)
+        return .done(security, ttlCapSeconds: cacheTTLCap(result))
     }
 
     /// A zone's DNSKEY RRset (the answer to `<zone> DNSKEY`) against its
@@ -159,7 +159,7 @@ extension QueryEngine {
                                       budget: &budget, scratch: validation.scratch)
         outgoing.pointer(root).pointee.iteration.budget = budget
         // The cap is computed only for a good signature (0 otherwise).
-        return .done(Security(result.verdict), ttlCapSeconds: result.verdict.isValid ? result.ttlSecondsCap : .max)
+        return .done(Security(result.verdict), ttlCapSeconds: cacheTTLCap(result))
     }
 
     /// NODATA and NXDOMAIN: the verified NSEC/NSEC3 records must prove it.

@@ -9,6 +9,12 @@ import Validator
 /// RRSIGs, a zone's keys or DS set and the denial records of a response are
 /// packed for the Validator. Reserved once; nothing here allocates later.
 struct ValidationContext: ~Copyable {
+    /// Whether wall-clock time can be believed (DESIGN.md §2.8): routers
+    /// boot in 1970 until NTP syncs. Until then signatures are checked but
+    /// not their dates.
+    /// A fresh install has no saved floor: the build date stands in, so a
+    /// clock already past it (RTC, or set before start) is believed.
+    var clock = TrustedClock(persistedFloorSeconds: TrustedClock.buildFloorSeconds)
     var anchors = TrustAnchorStore()
     var negativeAnchors = NegativeTrustAnchors()
     let scratch = ValidatorScratch()
@@ -139,14 +145,51 @@ extension QueryEngine {
     /// Call at start-up and whenever the wall clock may have stepped (NTP).
     public mutating func setWallClock(realtimeSeconds: Int64, nowMs: Int64) {
         wallClockOffsetSeconds = realtimeSeconds - nowMs / 1000
+        validation.clock.observe(wallSeconds: realtimeSeconds)
     }
 
-    /// The time signatures are checked against. The seam for the boot-time
-    /// untrusted-clock mode (DESIGN.md §2.8): with a `TrustedClock` owned
-    /// here this becomes `trustedClock.validationClock(wallSeconds:)`, and
-    /// `.validIgnoringTime` answers get cached awaiting clock sync.
+    /// Data validated while the clock was untrusted (signatures checked,
+    /// dates not) is cached at most this long, so it is validated again
+    /// soon after the clock becomes trusted — the "re-check after sync".
+    public static let untrustedClockTTLMaxSeconds: UInt32 = 60
+
+    /// The time signatures are checked against: the wall clock once it is
+    /// trusted, otherwise `.untrusted` (dates not checked).
     func validationClock(nowMs: Int64) -> ValidationClock {
-        .trusted(nowSeconds: nowMs / 1000 + wallClockOffsetSeconds)
+        validation.clock.validationClock(wallSeconds: nowMs / 1000 + wallClockOffsetSeconds)
+    }
+
+    /// TTL cap for a verdict: the RRSIG validity for good signatures, the
+    /// short untrusted-clock cap when dates could not be checked.
+    func cacheTTLCap(_ result: RRsetValidation) -> UInt32 {
+        switch result.verdict {
+        case .validIgnoringTime: return min(result.ttlSecondsCap, QueryEngine.untrustedClockTTLMaxSeconds)
+        case .secure: return result.ttlSecondsCap
+        default: return .max
+        }
+    }
+
+    // MARK: router clock (DESIGN.md §2.8)
+
+    /// The last known-good wall time saved in flash (start-up).
+    public mutating func setClockFloor(_ floorSeconds: Int64?) {
+        validation.clock = TrustedClock(persistedFloorSeconds: max(floorSeconds ?? 0, TrustedClock.buildFloorSeconds))
+    }
+
+    /// NTP has synced (`sprig clock-synced`, a marker file, a hotplug hook).
+    public mutating func noteClockSynced(realtimeSeconds: Int64) {
+        validation.clock.noteSynced(wallSeconds: realtimeSeconds)
+    }
+
+    public var isClockTrusted: Bool { validation.clock.isTrusted }
+
+    /// A new floor to write to flash now (at most daily, and at shutdown).
+    public func clockFloorToPersist(realtimeSeconds: Int64, isShutdown: Bool) -> Int64? {
+        validation.clock.floorToPersist(wallSeconds: realtimeSeconds, isShutdown: isShutdown)
+    }
+
+    public mutating func didPersistClockFloor(_ floorSeconds: Int64) {
+        validation.clock.didPersistFloor(floorSeconds)
     }
 
     /// Whether task `index` validates what it learns: client and key tasks

@@ -8,6 +8,8 @@ struct ControlChannel {
     let path: String
     var client: Int32 = -1
     var request: [UInt8] = []
+    /// Set by a `clock-synced` command; the loop acts on it and clears it.
+    var clockSyncRequested = false
 
     /// Longest command line accepted.
     static let commandByteCountMax = 256
@@ -51,6 +53,9 @@ struct ControlChannel {
             finish(out)
         } else if command == Array("ping".utf8) {
             finish("pong\n")
+        } else if command == Array("clock-synced".utf8) {
+            clockSyncRequested = true
+            finish("ok\n")
         } else {
             finish("error: unknown command\n")
         }

@@ -7,6 +7,7 @@
 import Fixed
 import Platform
 import Resolver
+import Validator
 
 /// Why `EventLoop.run` returned.
 public enum LoopExit: Equatable {
@@ -22,6 +23,15 @@ public final class EventLoop {
     let signals: SignalQueue
     let events: UnsafeMutableBufferPointer<EpollEvent>
     var control: ControlChannel?
+    /// Router clock (DESIGN.md §2.8): a file whose appearance means NTP has
+    /// synced (config `clock_marker_file`), and where the last known-good
+    /// time is kept in flash (`state_dir`/clock.floor).
+    public var clockMarkerPath: String?
+    public var clockFloorPath: String?
+    var lastHousekeepingMs: Int64 = 0
+    /// Housekeeping (marker file, floor write-back) runs at most this often.
+    static let housekeepingIntervalMs: Int64 = 1_000
+
     /// Text for `sprig stats`, supplied by the daemon (includes config-level info).
     public var extraStats: () -> [(String, Int)] = { [] }
 
@@ -79,7 +89,9 @@ public final class EventLoop {
                 let ready = Readiness(rawValue: events[i].events)
                 if let exit = dispatch(token, ready) { return exit }
             }
-            expireTimers(nowMs: Clock.monotonicMs())
+            let after = Clock.monotonicMs()
+            expireTimers(nowMs: after)
+            housekeeping(nowMs: after)
         }
     }
 
@@ -108,7 +120,13 @@ public final class EventLoop {
                   sockets.outgoing[token.index].generation & 0xFF_FFFF == token.generation else { return nil }
             outgoingReady(token.index, ready)
         case .controlListener, .controlClient:
-            if control != nil { control!.ready(token.kind, text: statsLines) }
+            if control != nil {
+                control!.ready(token.kind, text: statsLines)
+                if control!.clockSyncRequested {
+                    control!.clockSyncRequested = false
+                    noteClockSynced()
+                }
+            }
         }
         return nil
     }
@@ -116,7 +134,9 @@ public final class EventLoop {
     func handleSignals() -> LoopExit? {
         while let signal = signals.next() {
             switch signal {
-            case .terminate, .interrupt: return .terminate
+            case .terminate, .interrupt:
+                housekeeping(nowMs: Clock.monotonicMs(), isShutdown: true)
+                return .terminate
             case .hangUp: return .reload
             case .user1:
                 for (name, value) in statsLines() { Log.notice("stats \(name)=\(value)") }
@@ -238,6 +258,32 @@ public final class EventLoop {
         }
     }
 
+    // MARK: router clock
+
+    public func noteClockSynced() {
+        guard !resolver.isClockTrusted else { return }
+        resolver.noteClockSynced(realtimeSeconds: Clock.realtimeSeconds())
+        Log.notice("clock: synced; DNSSEC signature dates are checked from now on")
+    }
+
+    /// Once a second: the NTP marker file, and the clock floor written back
+    /// to flash when the clock policy says so (at most daily; at shutdown).
+    func housekeeping(nowMs: Int64, isShutdown: Bool = false) {
+        guard isShutdown || nowMs - lastHousekeepingMs >= EventLoop.housekeepingIntervalMs else { return }
+        lastHousekeepingMs = nowMs
+        if let marker = clockMarkerPath, !resolver.isClockTrusted, File.exists(marker) { noteClockSynced() }
+        guard let path = clockFloorPath else { return }
+        let wall = Clock.realtimeSeconds()
+        guard let floor = resolver.clockFloorToPersist(realtimeSeconds: wall, isShutdown: isShutdown) else { return }
+        var bytes = [UInt8](repeating: 0, count: TrustedClockFloor.encodedByteCount)
+        let written = bytes.withUnsafeMutableBytes { b in (try? TrustedClockFloor.encode(floorSeconds: floor, into: b)) ?? 0 }
+        let ok = written > 0 && bytes.withUnsafeBytes { b in
+            (try? File.replace(path, with: UnsafeRawBufferPointer(rebasing: b[0..<written]))) != nil
+        }
+        if !ok { Log.warning("clock: cannot write \(path)") }
+        resolver.didPersistClockFloor(floor)   // a failing flash is retried daily, not every second
+    }
+
     func expireTimers(nowMs: Int64) {
         var io = ServerIO(sockets: sockets)
         resolver.expireTimers(nowMs: nowMs, io: &io)
@@ -263,6 +309,7 @@ public final class EventLoop {
         lines.append(("pool.tcp_clients.high_water", sockets.tcpClients.highWater))
         lines.append(("pool.outgoing_tcp.high_water", sockets.tcpBuffers.highWater))
         lines += resolver.statsLines()
+        lines.append(("clock.trusted", resolver.isClockTrusted ? 1 : 0))
         lines += extraStats()
         return lines
     }

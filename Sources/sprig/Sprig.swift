@@ -17,6 +17,8 @@ enum CLI {
           check-config FILE   validate a UCI config; print errors (exit 1) or the effective config
           stats [-c CONFIG | -s SOCKET]
                               print the running sprigd's counters
+          clock-synced [-c CONFIG | -s SOCKET]
+                              tell sprigd that NTP has synced (DNSSEC dates trusted)
 
         """
 
@@ -25,6 +27,7 @@ enum CLI {
         let rest = Array(arguments.dropFirst())
         if matches(command, "check-config") { return CheckConfig.run(arguments: rest) }
         if matches(command, "stats") { return StatsCommand.run(arguments: rest) }
+        if matches(command, "clock-synced") { return StatsCommand.clockSynced(arguments: rest) }
         if matches(command, "-h") || matches(command, "--help") || matches(command, "help") {
             Output.out(usage)
             return 0

@@ -1,16 +1,27 @@
-// `sprig stats [-c FILE | -s SOCKET]`: asks the running sprigd for its
-// counters over the control socket and prints them, one `name value` a line.
+// Commands to the running sprigd over its control socket:
+//   `sprig stats [-c FILE | -s SOCKET]`: the counters, one `name value` a line;
+//   `sprig clock-synced [-c FILE | -s SOCKET]`: NTP has synced (for an ntpd
+//   hotplug script): DNSSEC signature dates are checked from then on.
 import Config
 import Platform
 
 enum StatsCommand {
-    static let usage = "usage: sprig stats [-c CONFIG | -s SOCKET]\n"
+    static let usage = "usage: sprig stats|clock-synced [-c CONFIG | -s SOCKET]\n"
     /// Longest reply accepted; the daemon's reply is a few KiB.
     static let replyByteCountMax = 65_536
     /// How long to wait for the daemon (it answers within one loop turn).
     static let replyTimeoutMs: Int32 = 2_000
 
     static func run(arguments: [String]) -> Int32 {
+        send("stats\n", arguments: arguments)
+    }
+
+    static func clockSynced(arguments: [String]) -> Int32 {
+        send("clock-synced\n", arguments: arguments)
+    }
+
+    /// Sends one command line and prints the daemon's reply.
+    static func send(_ line: StaticString, arguments: [String]) -> Int32 {
         guard let path = socketPath(arguments) else { Output.err(usage); return 2 }
         let fd: Int32
         do throws(Errno) { fd = try Socket.unixConnect(path: path) } catch {
@@ -18,7 +29,7 @@ enum StatsCommand {
             return 1
         }
         defer { Socket.close(fd) }
-        let request: [UInt8] = Array("stats\n".utf8)
+        let request = Array(UnsafeBufferPointer(start: line.utf8Start, count: line.utf8CodeUnitCount))
         let sent = request.withUnsafeBytes { try? Socket.write(fd, $0) }
         guard sent == request.count else { Output.err("sprig: cannot send to sprigd\n"); return 1 }
         var reply = [UInt8](repeating: 0, count: replyByteCountMax)

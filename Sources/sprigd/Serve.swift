@@ -5,6 +5,7 @@ import Hints
 import Platform
 import Resolver
 import Server
+import Validator
 
 extension Daemon {
     /// Reserves every pool, binds, drops privileges and runs the loop
@@ -23,8 +24,14 @@ extension Daemon {
             var resolver = QueryEngine(settings: plan.settings, upstreams: plan.upstreams,
                                        rootServers: plan.rootServers, cache: cache)
             guard loadTrustAnchors(plan, into: &resolver) else { return 1 }
+            resolver.setClockFloor(readClockFloor(clockFloorPath(config)))
             resolver.setWallClock(realtimeSeconds: Clock.realtimeSeconds(), nowMs: Clock.monotonicMs())
+            if !resolver.isClockTrusted {
+                Log.notice("clock: not trusted yet; DNSSEC signature dates are not checked until NTP sync")
+            }
             loop = try EventLoop(limits: plan.limits, acl: plan.acl, resolver: resolver)
+            loop.clockFloorPath = clockFloorPath(config)
+            loop.clockMarkerPath = config.clockMarkerFilePath?.string
             for listen in config.listen {
                 guard let address = Address(bytes: listen.address.bytes, port: listen.port) else { continue }
                 do throws(Errno) { try loop.listen(on: address) } catch {
@@ -92,6 +99,19 @@ extension Daemon {
             Log.info("DNSSEC: \(resolver.trustAnchorCount) trust anchor owners, \(plan.insecureDomains.count) insecure domains")
         }
         return true
+    }
+
+    /// Where the last known-good wall time is kept (flash, written rarely).
+    static func clockFloorPath(_ config: SprigConfig) -> String {
+        config.stateDirectory.string + "/clock.floor"
+    }
+
+    /// The saved floor, or nil (missing or corrupt: one log line, no floor).
+    static func readClockFloor(_ path: String) -> Int64? {
+        guard let bytes = try? File.readAll(path, limit: TrustedClockFloor.encodedByteCount * 2) else { return nil }
+        let floor = bytes.withUnsafeBytes { b in try? TrustedClockFloor.decode(bytes: b) }
+        if floor == nil { Log.warning("clock: \(path) is corrupt; ignoring it") }
+        return floor
     }
 
     /// SIGHUP: a broken config is rejected with its errors and the old one

@@ -112,3 +112,51 @@ def harness_configs_pass_check_config(session, sprigd_binary, zones):
             raise Skip("this sprig has no check-config yet")
         expect(p.returncode == 0, "%s config rejected (exit %d):\n%s%s" % (
             name, p.returncode, p.stdout, p.stderr))
+
+
+def clock_floor_file(path, floor_seconds):
+    """The 20-byte floor file sprigd keeps in flash (Sources/Validator/TrustedClockFloor.swift)."""
+    import struct
+    import zlib
+    head = b"SCLK" + bytes([1, 0, 0, 0]) + struct.pack(">q", floor_seconds)
+    with open(path, "wb") as f:
+        f.write(head + struct.pack(">I", zlib.crc32(head) & 0xFFFFFFFF))
+
+
+@test
+def untrusted_clock_checks_signatures_not_dates_until_synced(session, sprigd_binary, zones):
+    """DESIGN §2.8: with the saved floor ahead of the wall clock (as after a
+    1970 boot), signatures are checked but not their dates: the zone whose
+    signatures have expired still resolves and `clock.trusted` is 0.
+    `sprig clock-synced` makes dates count: that zone is then bogus."""
+    ready("recursive")(session)
+    if "dnssec" not in session.args.sprigd_ready:
+        raise Skip("sprigd dnssec not declared ready")
+    import time
+    h = session.get("hierarchy")
+    addr = "%s.1.%d" % (h.net, 13)
+    rundir = session.rundir("sprigd-clock")
+    clock_floor_file(os.path.join(rundir, "clock.floor"), int(time.time()) + 400 * 86400)
+    text = sprigd_recursive_config(h, addr, 5302, rundir)
+    p = servers.start_sprigd(sprigd_binary, text, rundir, name="sprigd-clock")
+    r = Resolver("sprigd-clock", addr, 5302, p)
+    sprig = os.path.join(os.path.dirname(sprigd_binary), "sprig")
+    sock = os.path.join(rundir, "sprig.sock")
+
+    def trusted():
+        out = subprocess.run([sprig, "stats", "-s", sock], capture_output=True, text=True, timeout=10).stdout
+        return [l.split()[1] for l in out.splitlines() if l.startswith("clock.trusted ")]
+
+    expect(trusted() == ["0"], "clock trusted at start: %s" % trusted())
+    early = r.query("www.expired.example.", "A")
+    expect_rcode(early, "NOERROR")
+    expect_answer(early, "A", ["192.0.2.42"])
+    ok = subprocess.run([sprig, "clock-synced", "-s", sock], capture_output=True, text=True, timeout=10)
+    expect(ok.returncode == 0 and "ok" in ok.stdout, "clock-synced failed: %s %s" % (ok.stdout, ok.stderr))
+    expect(trusted() == ["1"], "clock not trusted after sync: %s" % trusted())
+    # A name not asked before (the early answer is cached up to 60 s): its
+    # denial's signatures have expired too, so it is bogus now.
+    late = r.query("other.expired.example.", "A")
+    expect_rcode(late, "SERVFAIL")
+    expect(late.ede, "no EDE on a bogus answer: %s" % late.summary())
+    p.stop()

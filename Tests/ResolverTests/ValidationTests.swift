@@ -173,6 +173,43 @@ final class ValidationTests: XCTestCase {
         XCTAssertEqual(p.ede, [EDECode.signatureExpired.rawValue])
     }
 
+    /// DESIGN.md §2.8: a router booted in 1970 has no trusted clock.
+    /// Signatures are still checked, their dates are not; such answers are
+    /// cached at most 60 s and judged again once the clock is good.
+    func testUntrustedBootClockSkipsDatesThenRechecksAfterSync() {
+        var h = harness(at: 86_400)                        // 2 Jan 1970
+        var auth = ValidationTests.hierarchy()
+        XCTAssertFalse(h.forwarder.isClockTrusted)
+        let early = resolve(&h, &auth, "www.example", .a)
+        XCTAssertEqual(early.rcode, .noError)
+        XCTAssertTrue(early.ad, "signatures verified (dates unchecked)")
+        XCTAssertLessThanOrEqual(early.answers.first?.ttl ?? 0, QueryEngine.untrustedClockTTLMaxSeconds)
+        // NTP syncs to a time when these signatures have expired.
+        h.forwarder.setWallClock(realtimeSeconds: ValidationTests.after2036, nowMs: h.nowMs)
+        h.forwarder.noteClockSynced(realtimeSeconds: ValidationTests.after2036)
+        XCTAssertTrue(h.forwarder.isClockTrusted)
+        h.advance(61_000)
+        let late = resolve(&h, &auth, "www.example", .a)
+        XCTAssertEqual(late.rcode, .servFail, "re-validated with dates once the clock is trusted")
+        XCTAssertEqual(late.ede, [EDECode.signatureExpired.rawValue])
+    }
+
+    func testPersistedFloorMakesTheClockTrusted() {
+        var h = harness(at: 86_400)
+        let saved = ValidationTests.now2026 + 10 * 86_400
+        h.forwarder.setClockFloor(saved)
+        h.forwarder.setWallClock(realtimeSeconds: saved - 60, nowMs: h.nowMs)
+        XCTAssertFalse(h.forwarder.isClockTrusted, "a clock behind the saved floor is not believed")
+        h.forwarder.setWallClock(realtimeSeconds: saved + 2 * 86_400, nowMs: h.nowMs)
+        XCTAssertTrue(h.forwarder.isClockTrusted, "wall time past the saved floor is believed")
+        let later = saved + 2 * 86_400
+        XCTAssertEqual(h.forwarder.clockFloorToPersist(realtimeSeconds: later, isShutdown: false), later,
+                       "a day past the saved floor: save the new time")
+        h.forwarder.didPersistClockFloor(later)
+        XCTAssertNil(h.forwarder.clockFloorToPersist(realtimeSeconds: later + 60, isShutdown: false),
+                     "then at most once a day")
+    }
+
     func testNegativeTrustAnchorMakesTheZoneInsecure() {
         var h = harness(insecure: ["example."])
         var lines = ValidationTests.www
