@@ -21,6 +21,9 @@ public struct QueryEngine: ~Copyable {
     /// Iterative mode: authoritative server state and the root servers.
     var infra: InfraCache
     var rootServers: [ServerAddress]
+    /// The outgoing slot of the last priming query, and when it was sent.
+    var primingTask: Int32 = -1
+    var lastPrimingMs: Int64 = .min / 2
     /// Iterative mode: trust anchors, Validator scratch and packing buffers.
     var validation: ValidationContext
     /// Wall-clock seconds minus monotonic seconds (`setWallClock`).
@@ -170,8 +173,26 @@ public struct QueryEngine: ~Copyable {
         var o = OutgoingQuery()
         o.question = Question(name: .root, type: .ns, rrClass: .in)
         outgoing[index] = o
+        lastPrimingMs = nowMs
+        primingTask = Int32(index)
         beginIteration(index, parent: -1, nowMs: nowMs)
         iterate(index, nowMs: nowMs, io: &io)
+    }
+
+    /// Least time between two priming queries: a root that does not answer
+    /// `. NS` must not be asked every second.
+    static let primingIntervalMsMin: Int64 = 60_000
+
+    /// Primes again once the root NS set is no longer fresh in the cache
+    /// (RFC 8109 §3: re-prime when it expires). The server calls this from
+    /// its once-a-second housekeeping.
+    public mutating func primeIfExpired<IO: ResolverIO>(nowMs: Int64, io: inout IO) {
+        guard settings.recursive, nowMs - lastPrimingMs >= QueryEngine.primingIntervalMsMin else { return }
+        let index = Int(primingTask)
+        if index >= 0 && outgoing.isInUse(index) && outgoing[index].question.name.isRoot
+            && outgoing[index].question.type == .ns { return }   // still in flight
+        if hasNS(.root, nowMs: nowMs) { return }
+        prime(nowMs: nowMs, io: &io)
     }
 
     // MARK: outgoing queries

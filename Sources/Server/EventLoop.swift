@@ -271,6 +271,10 @@ public final class EventLoop {
     func housekeeping(nowMs: Int64, isShutdown: Bool = false) {
         guard isShutdown || nowMs - lastHousekeepingMs >= EventLoop.housekeepingIntervalMs else { return }
         lastHousekeepingMs = nowMs
+        if !isShutdown {
+            var io = ServerIO(sockets: sockets)
+            resolver.primeIfExpired(nowMs: nowMs, io: &io)
+        }
         if let marker = clockMarkerPath, !resolver.isClockTrusted, File.exists(marker) { noteClockSynced() }
         guard let path = clockFloorPath else { return }
         let wall = Clock.realtimeSeconds()

@@ -100,19 +100,22 @@ class Server:
         self.address = address
         self.log_path = log_path
         self.counter_path = counter_path   # malloc_count live file, if preloaded
+        self.on_stop = None                # called once after the process has ended (flash-write count)
 
     def alive(self):
         return self.popen.poll() is None
 
     def stop(self):
-        if not self.alive():
-            return
-        self.popen.send_signal(signal.SIGTERM)
-        try:
-            self.popen.wait(STOP_TIMEOUT_SECONDS)
-        except subprocess.TimeoutExpired:
-            self.popen.kill()
-            self.popen.wait(STOP_TIMEOUT_SECONDS)
+        if self.alive():
+            self.popen.send_signal(signal.SIGTERM)
+            try:
+                self.popen.wait(STOP_TIMEOUT_SECONDS)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait(STOP_TIMEOUT_SECONDS)
+        if self.on_stop:
+            on_stop, self.on_stop = self.on_stop, None
+            on_stop(self)
 
 
 class Lab:
@@ -122,6 +125,7 @@ class Lab:
         self.processes = []
         self.servers = {}      # name -> Server, only those that answered
         self.nsd = None        # the upstream, once started
+        self.flash = []        # one entry per ended sprigd process: writes to its state_dir
 
     def start(self, name, argv, address, core, preload=False, env_extra=None):
         log_path = os.path.join(WORK, name + ".log")
@@ -134,11 +138,19 @@ class Lab:
                                                 dump=os.path.join(WORK, name + ".malloc.txt"), dump_signal=0))
         env.update(env_extra or {})
         log = open(log_path, "w")
+        # A sprigd's generated state_dir is WORK/<name> (sprig_config): watch it from before start.
+        state_dir = os.path.join(WORK, name)
+        watch = StateDirWatch(state_dir) if name.startswith("sprigd") and os.path.isdir(state_dir) else None
+        began = time.monotonic()
         popen = subprocess.Popen(["taskset", "-c", core] + argv, stdin=subprocess.DEVNULL,
                                  stdout=log, stderr=subprocess.STDOUT, env=env,
                                  cwd=WORK, preexec_fn=die_with_parent)
         log.close()
         server = Server(name, popen, address, log_path, counter_path)
+        if watch:
+            server.on_stop = lambda ended: self.flash.append(dict(
+                watch.finish(), instance=ended.name, pid=ended.pid, state_dir=state_dir,
+                alive_seconds=round(time.monotonic() - began, 1)))
         self.processes.append(server)
         return server
 
@@ -157,6 +169,64 @@ def die_with_parent():
         ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     except (OSError, AttributeError):
         pass
+
+
+# ---------------------------------------------------------------- flash writes (inotify through ctypes)
+
+IN_CLOSE_WRITE = 0x00000008       # <sys/inotify.h>: a file opened for writing was closed
+IN_MOVED_TO = 0x00000080          # a file was renamed into the directory (an atomic replace)
+IN_NONBLOCK = 0o4000              # = O_NONBLOCK
+INOTIFY_EVENT_HEADER = struct.Struct("iIII")   # wd, mask, cookie, len
+INOTIFY_READ_BYTES = 65536        # one read; the loop below drains the queue in bounded reads
+INOTIFY_READS_MAX = 1000          # 65 MB of events: far more than any sprigd writes in a run
+
+
+class StateDirWatch:
+    """Counts the files written (IN_CLOSE_WRITE) and renamed into (IN_MOVED_TO) one sprigd
+    state_dir, from before the process starts until after it ended: every write is an event in
+    the kernel's queue, so nothing is missed between polls and sprigd itself is not slowed
+    (unlike strace). Python has no inotify module; libc's is called through ctypes."""
+
+    def __init__(self, directory):
+        self.fd = -1
+        self.error = None
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            self.fd = libc.inotify_init1(IN_NONBLOCK)
+            if self.fd < 0 or libc.inotify_add_watch(self.fd, directory.encode(), IN_CLOSE_WRITE | IN_MOVED_TO) < 0:
+                self.error = "inotify: %s" % os.strerror(ctypes.get_errno())
+        except (OSError, AttributeError) as error:
+            self.error = "inotify: %s" % error
+
+    def finish(self):
+        """{"writes": files written and closed, "renames": replaces, "files": {name: writes}}; closes the watch."""
+        if self.error or self.fd < 0:
+            if self.fd >= 0:
+                os.close(self.fd)
+            return {"error": self.error or "inotify unavailable"}
+        counts = {"writes": 0, "renames": 0, "files": {}}
+        try:
+            for _ in range(INOTIFY_READS_MAX):   # bounded; ends when the queue is empty
+                try:
+                    data = os.read(self.fd, INOTIFY_READ_BYTES)
+                except BlockingIOError:
+                    break
+                offset = 0
+                while offset + INOTIFY_EVENT_HEADER.size <= len(data):
+                    _, mask, _, length = INOTIFY_EVENT_HEADER.unpack_from(data, offset)
+                    start = offset + INOTIFY_EVENT_HEADER.size
+                    name = data[start:start + length].rstrip(b"\0").decode(errors="replace")
+                    offset = start + length
+                    if mask & IN_CLOSE_WRITE:
+                        counts["writes"] += 1
+                        counts["files"][name] = counts["files"].get(name, 0) + 1
+                    if mask & IN_MOVED_TO:
+                        counts["renames"] += 1
+                        counts["files"]["-> " + name] = counts["files"].get("-> " + name, 0) + 1
+        finally:
+            os.close(self.fd)
+            self.fd = -1
+        return counts
 
 
 # ---------------------------------------------------------------- /proc readers
@@ -650,8 +720,10 @@ def scenario_sizes(lab, results):
 
 INTEGRATION_DIR = os.path.join(ROOT, "Tests", "Integration")
 REC_NET = "127.53.1."      # resolver range of the integration address plan (127.53.1.13-254 are free)
-REC_ADDRESS = {"sprigd": REC_NET + "20", "unbound-val": REC_NET + "21", "unbound-noval": REC_NET + "22"}
+REC_ADDRESS = {"sprigd": REC_NET + "20", "unbound-val": REC_NET + "21", "unbound-noval": REC_NET + "22",
+               "sprigd-val": REC_NET + "23"}
 REC_RESOLVERS = ("sprigd", "unbound-val", "unbound-noval")
+VAL_RESOLVERS = ("sprigd-val", "unbound-val")   # the validating comparison: sprigd dnssec 1 vs Unbound validator
 AUTH_PORT = 53             # referrals carry no ports: iteration only works on 53
 COLD_TIMEOUT_SECONDS = 5   # a cold query unanswered by then is lost (resolvers give up after ~5 s)
 WILDCARD_ZONE_SUFFIX = "wild.a.example."   # *.wild.a.example. A: every name under it resolves
@@ -664,35 +736,56 @@ COLD_KINDS = (
     ("nxdomain", "nx{i}.a.example.", "NXDOMAIN"),
     ("wildcard", "w{i}." + WILDCARD_ZONE_SUFFIX, "NOERROR"),
 )
+# The validating set: the cold kinds plus names in the other signed zones (RSA, Ed25519, NSEC3),
+# so that every DNSSEC algorithm the hierarchy uses and NSEC3 denial are validated. Every zone
+# these names touch is signed and chained to the root DS: each answer must carry AD.
+VALIDATING_KINDS = COLD_KINDS + (
+    ("ecdsa", "h{i}.ecdsa.example.", "NOERROR"),          # ECDSA P-256 (13), a sibling of a.example.
+    ("rsa", "h{i}.rsa.example.", "NOERROR"),              # RSA/SHA-256 (8), 2048-bit key
+    ("ed25519", "h{i}.ed25519.example.", "NOERROR"),      # Ed25519 (15)
+    ("nsec3", "h{i}.nsec3.example.", "NOERROR"),          # NSEC3 (opt-out) zone, positive
+    ("nsec3-nxdomain", "nx{i}.nsec3.example.", "NXDOMAIN"),  # NXDOMAIN proved by NSEC3
+)
 RCODE_NAMES = {0: "NOERROR", 1: "FORMERR", 2: "SERVFAIL", 3: "NXDOMAIN", 4: "NOTIMP", 5: "REFUSED"}
 
 
 class Recursive:
     """The signed hierarchy (one NSD per address on port 53) and the recursive resolvers."""
 
-    def __init__(self, hierarchy, nsd, names):
+    def __init__(self, hierarchy, nsd, names, val_names):
         self.hierarchy = hierarchy
         self.nsd = nsd               # [Server], every one answering
         self.names = names           # [(name, kind, expected rcode)], the cold set
         self.resolvers = {}          # name -> the running Server (the latest start)
         self.footprint = {}          # name -> {"idle": ..., "warm": ...} of that instance
-        self.warm = set()            # resolvers whose running instance has resolved every name
+        self.warm = set()            # (resolver, name set) whose running instance has resolved every name
         self.hit_file = os.path.join(WORK, "recursive-hit.queries")
         with open(self.hit_file, "w") as f:
             f.write("".join("%s A\n" % name for name, _, _ in names))
+        self.val_names = val_names   # the validating cold set (VALIDATING_KINDS)
+        self.val_hit_file = os.path.join(WORK, "validating-hit.queries")
+        with open(self.val_hit_file, "w") as f:
+            f.write("".join("%s A\n" % name for name, _, _ in val_names))
+
+    def name_set(self, tag):
+        """("cold" or "val") -> (names, dnsperf file)."""
+        return (self.names, self.hit_file) if tag == "cold" else (self.val_names, self.val_hit_file)
 
 
-def cold_name_plan(count):
-    """`count` distinct names, the kinds interleaved, and the records they need per zone."""
-    per_kind = -(-count // len(COLD_KINDS))
+def cold_name_plan(count, kinds=COLD_KINDS):
+    """`count` distinct names of `kinds`, interleaved, and the records the cold and the validating
+    sets need per zone (the larger of the two, so one hierarchy serves both)."""
+    per_kind = -(-count // len(kinds))
     names = [(pattern.format(i=i), kind, rcode) for i in range(per_kind)
-             for kind, pattern, rcode in COLD_KINDS][:count]
-    records = {"a.example.": [], "b.example.": [], "x.y.z.a.example.": []}
-    for i in range(per_kind):
+             for kind, pattern, rcode in kinds][:count]
+    records = {"a.example.": [], "b.example.": [], "x.y.z.a.example.": [], "ecdsa.example.": [],
+               "rsa.example.": [], "ed25519.example.": [], "nsec3.example.": []}
+    for i in range(max(-(-count // len(COLD_KINDS)), -(-count // len(VALIDATING_KINDS)))):
         address = "198.51.100.%d" % (1 + i % 250)
         records["a.example."] += ["h%d A %s" % (i, address), "ch%d.chain CNAME ch%d.b.example." % (i, i)]
         records["b.example."] += ["h%d A %s" % (i, address), "ch%d CNAME w%d.wild.ecdsa.example." % (i, i)]
-        records["x.y.z.a.example."] += ["h%d A %s" % (i, address)]
+        for zone in ("x.y.z.a.example.", "ecdsa.example.", "rsa.example.", "ed25519.example.", "nsec3.example."):
+            records[zone] += ["h%d A %s" % (i, address)]
     return names, records
 
 
@@ -720,6 +813,7 @@ def recursive_lab(lab, results):
         return None
     hierarchy, servers = integration_modules()
     names, records = cold_name_plan(COLD_NAMES)
+    val_names, _ = cold_name_plan(COLD_NAMES, VALIDATING_KINDS)
     h = hierarchy.Hierarchy(os.path.join(WORK, "hierarchy"))
     for zone, extra in records.items():
         h.zones[zone].records += extra
@@ -746,9 +840,9 @@ def recursive_lab(lab, results):
             raise RuntimeError("%s did not answer on %s:53; see %s/run/nsd-%s/nsd.log" % (
                 proc.name, proc.address, h.workdir, proc.name[4:]))
     results.setdefault("recursive_setup", {})["hierarchy_seconds"] = round(time.monotonic() - began, 1)
-    print("hierarchy: %d zones signed, %d NSD on 127.53.0.x:53 (%.0f s); %d cold names" % (
-        len(h.zones), len(nsd), time.monotonic() - began, len(names)))
-    lab.recursive = Recursive(h, nsd, names)
+    print("hierarchy: %d zones signed, %d NSD on 127.53.0.x:53 (%.0f s); %d cold names, %d validating names" % (
+        len(h.zones), len(nsd), time.monotonic() - began, len(names), len(val_names)))
+    lab.recursive = Recursive(h, nsd, names, val_names)
     return lab.recursive
 
 
@@ -813,13 +907,25 @@ def recursive_unbound_config(name, validate, rec):
     return text + "remote-control:\n  control-enable: no\n"
 
 
-def recursive_sprig_config(rec):
-    """sprigd iterating from the hierarchy's root hints; no DNSSEC (it does not validate yet)."""
-    return sprig_config("sprigd-recursive", REC_ADDRESS["sprigd"], """\toption mode 'recursive'
+def recursive_sprig_config(rec, validate=False):
+    """sprigd iterating from the hierarchy's root hints: `dnssec 0` (sprigd-recursive), or
+    validating (sprigd-val-recursive) with the hierarchy's root DS as its only trust anchor, as
+    Tests/Integration/harness.py configures it. The anchor file is named inside state_dir so
+    anything sprigd would persist about anchors lands in the watched directory."""
+    if not validate:
+        return sprig_config("sprigd-recursive", REC_ADDRESS["sprigd"], """\toption mode 'recursive'
 \toption root_hints '{hints}'
 \toption dnssec '0'
 \toption do_ip6 '0'
 """.format(hints=rec.hierarchy.root_hints_path))
+    return sprig_config("sprigd-val-recursive", REC_ADDRESS["sprigd-val"], """\toption mode 'recursive'
+\toption root_hints '{hints}'
+\list trust_anchor '{anchor}'
+\toption trust_anchor_file '{rundir}/root.key'
+\toption dnssec '1'
+\toption do_ip6 '0'
+""".format(hints=rec.hierarchy.root_hints_path, anchor=rec.hierarchy.trust_anchor,
+           rundir=os.path.join(WORK, "sprigd-val-recursive")))
 
 
 def start_recursive_resolver(lab, rec, name):
@@ -827,12 +933,12 @@ def start_recursive_resolver(lab, rec, name):
     old = rec.resolvers.pop(name, None)
     if old:
         old.stop()
-    rec.warm.discard(name)
-    if name == "sprigd":
+    rec.warm -= {entry for entry in rec.warm if entry[0] == name}
+    if name.startswith("sprigd"):
         if not os.path.exists(SPRIGD):
             return None
-        conf, argv = os.path.join(WORK, "sprigd-recursive.conf"), [SPRIGD, "-c"]
-        text = recursive_sprig_config(rec)
+        conf, argv = os.path.join(WORK, name + "-recursive.conf"), [SPRIGD, "-c"]
+        text = recursive_sprig_config(rec, validate=name == "sprigd-val")
     else:
         conf, argv = os.path.join(WORK, name + ".conf"), ["unbound", "-d", "-c"]
         text = recursive_unbound_config(name, name == "unbound-val", rec)
@@ -843,8 +949,8 @@ def start_recursive_resolver(lab, rec, name):
         server.stop()
         with open(server.log_path) as f:
             tail = f.read()[-1000:]
-        if name == "sprigd":
-            print("sprigd recursive: not answering — skipped; log:\n" + tail)
+        if name.startswith("sprigd"):
+            print("%s recursive: not answering — skipped; log:\n%s" % (name, tail))
             return None
         raise RuntimeError("%s did not answer on %s:%d; log:\n%s" % (name, server.address, PORT, tail))
     time.sleep(0.5)
@@ -853,16 +959,22 @@ def start_recursive_resolver(lab, rec, name):
     return server
 
 
-def timed_queries(address, names):
-    """Each name alone (RD set), waiting for its answer: [(seconds or None, rcode, answer count)]."""
+AD_FLAG = 0x0020   # header AD bit: in a query, "tell me whether you validated it" (RFC 6840 5.7), no EDNS needed
+
+
+def timed_queries(address, names, ad=False):
+    """Each name alone (RD set; AD too when `ad`), waiting for its answer:
+    [(seconds or None, rcode, answer count, AD set in the reply)]."""
     out = []
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.connect((address, PORT))
         for index, (name, _, _) in enumerate(names):
             query = dns_query(name, query_id=index & 0xFFFF)
+            if ad:
+                query = query[:3] + bytes([query[3] | AD_FLAG]) + query[4:]
             began = time.perf_counter()
             deadline = began + COLD_TIMEOUT_SECONDS
-            result = (None, "timeout", 0)
+            result = (None, "timeout", 0, False)
             s.send(query)
             while True:   # bounded by the deadline; stray late answers are skipped
                 remaining = deadline - time.perf_counter()
@@ -874,11 +986,11 @@ def timed_queries(address, names):
                 except socket.timeout:
                     break
                 except OSError:   # ICMP port unreachable: the resolver died
-                    result = (None, "unreachable", 0)
+                    result = (None, "unreachable", 0, False)
                     break
                 if len(reply) >= 12 and reply[:2] == query[:2]:
                     result = (time.perf_counter() - began, RCODE_NAMES.get(reply[3] & 0x0F, str(reply[3] & 0x0F)),
-                              struct.unpack(">H", reply[6:8])[0])
+                              struct.unpack(">H", reply[6:8])[0], bool(reply[3] & AD_FLAG))
                     break
             out.append(result)
     return out
@@ -897,27 +1009,34 @@ def latency_summary(latencies_seconds):
     return {"median_ms": percentile(ms, 0.5), "p90_ms": percentile(ms, 0.9), "max_ms": ms[-1] if ms else None}
 
 
-def measure_cold(server, names):
-    """One cold pass over `names` on the client core: latency summary, per kind, and wrong answers."""
+def measure_cold(server, names, kinds=COLD_KINDS, expect_ad=False):
+    """One cold pass over `names` on the client core: latency summary, per kind, and wrong answers
+    (with `expect_ad`, the queries carry AD and an answer without AD is wrong: every name is secure)."""
     affinity = os.sched_getaffinity(0)
     os.sched_setaffinity(0, {int(CLIENT_CORE)})
     try:
-        replies = timed_queries(server.address, names)
+        replies = timed_queries(server.address, names, ad=expect_ad)
     finally:
         os.sched_setaffinity(0, affinity)
     answered = [r[0] for r in replies if r[0] is not None]
     row = dict(latency_summary(answered), answered=len(answered), lost=len(replies) - len(answered),
                first_ms=None if replies[0][0] is None else 1000 * replies[0][0])
     row["wrong"] = wrong = []   # rcode other than expected, or a NOERROR without answers
-    for (name, kind, expected), (seconds, rcode, answer_count) in zip(names, replies):
-        if seconds is not None and (rcode != expected or (expected == "NOERROR" and answer_count == 0)):
+    row["no_ad"] = 0    # answered with the right rcode and records but without AD
+    for (name, kind, expected), (seconds, rcode, answer_count, ad) in zip(names, replies):
+        if seconds is None:
+            continue
+        if rcode != expected or (expected == "NOERROR" and answer_count == 0):
             wrong.append("%s %s/%d" % (name, rcode, answer_count))
+        elif expect_ad and not ad:
+            wrong.append("%s %s/%d no AD" % (name, rcode, answer_count))
+            row["no_ad"] += 1
     row["wrong_count"] = len(wrong)
     del wrong[10:]   # a sample is enough
     timed = sorted(((r[0], n[0]) for r, n in zip(replies, names) if r[0] is not None), reverse=True)
     row["slowest"] = ["%s %.2f ms" % (name, 1000 * seconds) for seconds, name in timed[:3]]
     row["by_kind_median_ms"] = {}
-    for kind, _, _ in COLD_KINDS:
+    for kind, _, _ in kinds:
         values = [r[0] for r, n in zip(replies, names) if n[1] == kind and r[0] is not None]
         row["by_kind_median_ms"][kind] = latency_summary(values)["median_ms"]
     print("cold      %-14s answered %4d  median %6.2f ms  p90 %6.2f ms  max %7.2f ms  wrong %d" % (
@@ -926,13 +1045,14 @@ def measure_cold(server, names):
     return row
 
 
-def warm_recursive(lab, rec, name):
-    """The running (or a new) instance of `name` with every cold name resolved once."""
+def warm_recursive(lab, rec, name, tag="cold"):
+    """The running (or a new) instance of `name` with every name of the set `tag` resolved once."""
     server = rec.resolvers.get(name) or start_recursive_resolver(lab, rec, name)
-    if server and name not in rec.warm:
-        timed_queries(server.address, rec.names)
-        rec.warm.add(name)
-        rec.footprint[name]["warm"] = memory_kb(server.pid)
+    if server and (name, tag) not in rec.warm:
+        timed_queries(server.address, rec.name_set(tag)[0], ad=tag == "val")
+        rec.warm.add((name, tag))
+        if tag == "cold":
+            rec.footprint[name]["warm"] = memory_kb(server.pid)
     return server
 
 
@@ -949,7 +1069,7 @@ def scenario_cold_recursive(lab, results):
             if not server:
                 continue
             runs.setdefault(name, []).append(measure_cold(server, rec.names))
-            rec.warm.add(name)
+            rec.warm.add((name, "cold"))
             rec.footprint[name]["warm"] = memory_kb(server.pid)
     rows = results.setdefault("cold_recursive", {})
     for name, server_runs in runs.items():

@@ -203,6 +203,30 @@ final class RecursionTests: XCTestCase {
         XCTAssertEqual(h.forwarder.outgoing.usedCount, 0)
     }
 
+    /// RFC 8109: priming at start fills the root NS set; it is asked for
+    /// again only once that set has expired (and not more than once a minute).
+    func testRootPrimingAtStartAndOnExpiry() {
+        var h = harness()
+        var auth = RecursionTests.hierarchy()
+        auth.zones[0].records.append(Wire.RR(owner: ".", type: .ns, ttl: 3600, rdata: Wire.name("ns1.test").wireBytes))
+        h.forwarder.prime(nowMs: h.nowMs, io: &h.net)
+        h.pump(&auth)
+        func primings() -> Int { auth.queries.filter { $0.name == "." && $0.type == .ns }.count }
+        XCTAssertEqual(primings(), 1)
+        h.nowMs += 120_000
+        h.forwarder.primeIfExpired(nowMs: h.nowMs, io: &h.net)
+        h.pump(&auth)
+        XCTAssertEqual(primings(), 1, "the root NS set is still fresh")
+        h.nowMs += 3_600_000
+        h.forwarder.primeIfExpired(nowMs: h.nowMs, io: &h.net)
+        h.pump(&auth)
+        XCTAssertEqual(primings(), 2, "expired: primed again")
+        h.forwarder.primeIfExpired(nowMs: h.nowMs + 1_000, io: &h.net)
+        h.pump(&auth)
+        XCTAssertEqual(primings(), 2, "not again within the minimum interval")
+        XCTAssertEqual(h.forwarder.outgoing.usedCount, 0)
+    }
+
     /// A cache far smaller than the working set: delegations get evicted
     /// or refused mid-resolution, and every name must still resolve.
     func testTinyCacheUnderPressureStillResolves() {
