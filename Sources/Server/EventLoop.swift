@@ -119,13 +119,13 @@ public final class EventLoop {
             guard token.index < sockets.limits.outgoingCount,
                   sockets.outgoing[token.index].generation & 0xFF_FFFF == token.generation else { return nil }
             outgoingReady(token.index, ready)
-        case .controlListener, .controlClient:
-            if control != nil {
-                control!.ready(token.kind, text: statsLines)
-                if control!.clockSyncRequested {
-                    control!.clockSyncRequested = false
-                    noteClockSynced()
-                }
+        case .controlListener:
+            control?.accept(epoll: sockets.epoll, nowMs: Clock.monotonicMs())
+        case .controlClient:
+            control?.readable(epoll: sockets.epoll, text: statsLines)
+            if control?.clockSyncRequested == true {
+                control?.clockSyncRequested = false
+                noteClockSynced()
             }
         }
         return nil
@@ -271,6 +271,7 @@ public final class EventLoop {
     func housekeeping(nowMs: Int64, isShutdown: Bool = false) {
         guard isShutdown || nowMs - lastHousekeepingMs >= EventLoop.housekeepingIntervalMs else { return }
         lastHousekeepingMs = nowMs
+        control?.expire(epoll: sockets.epoll, nowMs: nowMs)
         if !isShutdown {
             var io = ServerIO(sockets: sockets)
             resolver.primeIfExpired(nowMs: nowMs, io: &io)

@@ -61,7 +61,7 @@ PORT = env_int("BENCH_PORT", 5300)                     # every server's UDP port
 SERVER_CORE = os.environ.get("BENCH_SERVER_CORE", "0")  # taskset core of the server under test
 CLIENT_CORE = os.environ.get("BENCH_CLIENT_CORE", "1")  # dnsperf and NSD
 SCENARIO_NAMES = os.environ.get("BENCH_SCENARIOS", "cache_hit,footprint,cold_recursive,recursive_cache_hit,"
-                                                  "recursive_footprint,sizes")
+                                                  "recursive_footprint,cold_validating,validating_cache_hit,sizes")
 SPRIGD = os.environ.get("BENCH_SPRIGD", os.path.join(ROOT, ".build", "release", "sprigd"))
 # The router build (Embedded Swift, static, no Swift runtime): `Board/build.sh x86_64`.
 SPRIGD_EMBEDDED = os.environ.get("BENCH_SPRIGD_EMBEDDED", os.path.join(OUT_ROOT, "x86_64", "sprigd"))
@@ -920,7 +920,7 @@ def recursive_sprig_config(rec, validate=False):
 """.format(hints=rec.hierarchy.root_hints_path))
     return sprig_config("sprigd-val-recursive", REC_ADDRESS["sprigd-val"], """\toption mode 'recursive'
 \toption root_hints '{hints}'
-\list trust_anchor '{anchor}'
+\tlist trust_anchor '{anchor}'
 \toption trust_anchor_file '{rundir}/root.key'
 \toption dnssec '1'
 \toption do_ip6 '0'
@@ -1136,9 +1136,62 @@ def scenario_recursive_footprint(lab, results):
             print("random    %-14s failed: %s" % (name, entry["error"]))
 
 
+def scenario_cold_validating(lab, results):
+    """cold_recursive for the validating pair (sprigd dnssec 1, Unbound validator + iterator) over
+    the validating name set; queries carry AD and an answer without AD counts as wrong."""
+    rec = recursive_lab(lab, results)
+    if not rec:
+        return
+    runs = {}
+    for _ in range(COLD_ROUNDS):
+        for name in VAL_RESOLVERS:
+            server = start_recursive_resolver(lab, rec, name)
+            if not server:
+                continue
+            runs.setdefault(name, []).append(measure_cold(server, rec.val_names, VALIDATING_KINDS, expect_ad=True))
+            rec.warm.add((name, "val"))
+    rows = results.setdefault("cold_validating", {})
+    for name, server_runs in runs.items():
+        good = [run for run in server_runs if run.get("median_ms") is not None]
+        best = dict(min(good, key=lambda run: run["median_ms"]) if good else server_runs[-1])
+        best["rounds"] = [{k: run.get(k) for k in ("median_ms", "p90_ms", "max_ms", "lost", "wrong_count", "no_ad")}
+                          for run in server_runs]
+        rows[name] = best
+    results["cold_validating_ratios"] = ratios = {}
+    sprig, theirs = rows.get("sprigd-val", {}), rows.get("unbound-val", {})
+    for key in ("median_ms", "p90_ms", "max_ms"):
+        if sprig.get(key) and theirs.get(key):
+            ratios[key] = sprig[key] / theirs[key]
+
+
+def scenario_validating_cache_hit(lab, results):
+    """recursive_cache_hit for the validating pair, looping over the warmed validating names."""
+    rec = recursive_lab(lab, results)
+    if not rec:
+        return
+    runs = {}
+    for _ in range(ROUNDS):
+        for name in VAL_RESOLVERS:
+            server = warm_recursive(lab, rec, name, "val")
+            if not server:
+                continue
+            try:
+                runs.setdefault(name, []).append(measure_cache_hit(server, rec.val_hit_file, rec.nsd, REC_SECONDS))
+            except (OSError, subprocess.SubprocessError) as error:
+                runs.setdefault(name, []).append({"error": "%s: %s" % (type(error).__name__, error)})
+                print("val-hit   %-14s failed: %s" % (name, runs[name][-1]["error"]))
+    rows = results.setdefault("validating_cache_hit", {})
+    for name, server_runs in runs.items():
+        rows[name] = best_round(server_runs)
+    sprig, theirs = rows.get("sprigd-val", {}), rows.get("unbound-val", {})
+    if "queries_per_cpu_second" in sprig and "queries_per_cpu_second" in theirs:
+        results["validating_cache_hit_ratio"] = sprig["queries_per_cpu_second"] / theirs["queries_per_cpu_second"]
+
+
 SCENARIOS = {"cache_hit": scenario_cache_hit, "footprint": scenario_footprint,
              "cold_recursive": scenario_cold_recursive, "recursive_cache_hit": scenario_recursive_cache_hit,
-             "recursive_footprint": scenario_recursive_footprint, "sizes": scenario_sizes}
+             "recursive_footprint": scenario_recursive_footprint, "sizes": scenario_sizes,
+             "cold_validating": scenario_cold_validating, "validating_cache_hit": scenario_validating_cache_hit}
 NEEDS_SERVERS = {"cache_hit", "footprint"}
 
 
@@ -1294,8 +1347,8 @@ def render_cold_recursive(results, out):
         "%s %s" % (name, " ".join("%s/%s" % (fmt(r.get("median_ms"), "{:.2f}"), fmt(r.get("p90_ms"), "{:.2f}"))
                                   for r in row.get("rounds", [])))
         for name, row in rows.items()))
-    out.append("first = the first name (full walk from the root). sprigd does not validate yet (dnssec 0): "
-               "unbound-noval (module-config \"iterator\") is the fair comparison;")
+    out.append("first = the first name (full walk from the root). sprigd runs here with dnssec 0: "
+               "unbound-noval (module-config \"iterator\") is the fair comparison (validating pair: cold_validating);")
     out.append("unbound-val (validator + iterator, root DS anchor) shows the cost of validation (DO, DNSKEY/DS "
                "fetches, signature checks) — and may answer NXDOMAIN from cached NSEC (aggressive-nsec).")
     out.append("")
@@ -1317,6 +1370,91 @@ def render_recursive_cache_hit(results, out):
     out.append("Sprig q/CPU-s vs unbound-noval: x%s, vs unbound-val: x%s (higher is better); NSD CPU s = all "
                "8 hierarchy NSDs" % (fmt(ratios.get("qps_per_cpu_vs_unbound-noval"), "{:.2f}"),
                                      fmt(ratios.get("qps_per_cpu_vs_unbound-val"), "{:.2f}")))
+    out.append("")
+
+
+def render_cold_validating(results, out):
+    rows = results.get("cold_validating")
+    if not rows:
+        return
+    out.append("Cold-cache VALIDATING resolution: %d distinct names (%s, interleaved), every zone signed and chained "
+               "to the root DS;" % (COLD_NAMES, ", ".join(k for k, _, _ in VALIDATING_KINDS)))
+    out.append("sprigd-val = sprigd dnssec 1 (trust anchor = the hierarchy's root DS), unbound-val = validator + iterator; "
+               "queries carry AD (RFC 6840 5.7),")
+    out.append("an answer without AD counts as wrong; restarted before each of %d rounds, lowest-median round shown; ms"
+               % COLD_ROUNDS)
+    out.append("%-14s %8s %6s %5s %5s %9s %9s %8s %8s" % (
+        "resolver", "answered", "wrong", "noAD", "lost", "first", "median", "p90", "max"))
+    for name in VAL_RESOLVERS:
+        row = rows.get(name)
+        if row is None:
+            out.append("%-14s %s" % (name, "not run (no sprigd, or it did not answer)"))
+            continue
+        out.append("%-14s %8s %6s %5s %5s %9s %9s %8s %8s" % (
+            name, fmt(row.get("answered")), fmt(row.get("wrong_count")), fmt(row.get("no_ad")), fmt(row.get("lost")),
+            fmt(row.get("first_ms"), "{:.2f}"), fmt(row.get("median_ms"), "{:.3f}"),
+            fmt(row.get("p90_ms"), "{:.3f}"), fmt(row.get("max_ms"), "{:.2f}")))
+        if row.get("wrong"):
+            out.append("WARNING: %s gave unexpected answers, e.g. %s" % (name, ", ".join(row["wrong"][:4])))
+        kinds = row.get("by_kind_median_ms") or {}
+        out.append("%-14s median by kind: %s" % ("", ", ".join(
+            "%s %s" % (k, fmt(kinds.get(k), "{:.2f}")) for k, _, _ in VALIDATING_KINDS)))
+        if row.get("slowest"):
+            out.append("%-14s slowest: %s" % ("", ", ".join(row["slowest"])))
+    ratios = results.get("cold_validating_ratios") or {}
+    out.append("Sprig/Unbound validating latency (lower is better): median x%s, p90 x%s, max x%s" % tuple(
+        fmt(ratios.get(k), "{:.2f}") for k in ("median_ms", "p90_ms", "max_ms")))
+    out.append("Every round (median/p90 ms): " + ", ".join(
+        "%s %s" % (name, " ".join("%s/%s" % (fmt(r.get("median_ms"), "{:.2f}"), fmt(r.get("p90_ms"), "{:.2f}"))
+                                  for r in row.get("rounds", [])))
+        for name, row in rows.items()))
+    out.append("")
+
+
+def render_validating_cache_hit(results, out):
+    rows = results.get("validating_cache_hit")
+    if not rows:
+        return
+    out.append("Validating cache-hit load: dnsperf %d s per resolver (no DO, no AD in the queries), best of %d "
+               "interleaved rounds, the %d warmed validating names, %d in flight" % (
+                   REC_SECONDS, ROUNDS, COLD_NAMES, OUTSTANDING))
+    cache_hit_table(rows, VAL_RESOLVERS, out, lambda name: "not run (no sprigd, or it did not answer)")
+    for name, row in rows.items():
+        bad = [part.strip() for part in (row.get("rcodes") or "").split(",")
+               if part.strip() and not part.strip().startswith(("NOERROR", "NXDOMAIN"))]
+        if bad:
+            out.append("WARNING: %s answered %s — a fast error is not a fast answer" % (name, row["rcodes"]))
+    out.append("Sprig (dnssec 1) q/CPU-s vs unbound-val: x%s (higher is better); NSD CPU s = all 8 hierarchy NSDs" % (
+        fmt(results.get("validating_cache_hit_ratio"), "{:.2f}")))
+    out.append("")
+
+
+def render_flash_writes(results, out):
+    """Files each sprigd process wrote into its state_dir (flash on a router), counted by inotify."""
+    flash = results.get("flash_writes")
+    if not flash:
+        return
+    out.append("Flash writes (files written and closed in each sprigd's state_dir, inotify, from before start to after "
+               "stop; policy: clock.floor <= 1 per day + 1 at shutdown):")
+    by_instance = {}
+    for entry in flash:
+        by_instance.setdefault(entry["instance"], []).append(entry)
+    total = sum(entry.get("writes", 0) for entry in flash)
+    for instance, entries in by_instance.items():
+        writes = [entry.get("writes") for entry in entries]
+        files = {}
+        for entry in entries:
+            for name, count in (entry.get("files") or {}).items():
+                files[name] = files.get(name, 0) + count
+        errors = sorted({entry["error"] for entry in entries if entry.get("error")})
+        worst = max((w for w in writes if w is not None), default=None)
+        out.append("  %-22s %d processes (up %s s in all): writes per process %s; files %s%s%s" % (
+            instance, len(entries), fmt(sum(e.get("alive_seconds", 0) for e in entries), "{:.0f}"),
+            " ".join(fmt(w) for w in writes), ", ".join("%s x%d" % kv for kv in sorted(files.items())) or "none",
+            "; " + "; ".join(errors) if errors else "",
+            "  <-- more than 1 write per process in a run under a day" if worst is not None and worst > 1 else ""))
+    out.append("flash writes: %d during the run, %d sprigd processes (policy: <= 1 per day + 1 at shutdown each)" % (
+        total, len(flash)))
     out.append("")
 
 
@@ -1355,6 +1493,9 @@ def render_report(results):
     render_cold_recursive(results, out)
     render_recursive_cache_hit(results, out)
     render_recursive_footprint(results, out)
+    render_cold_validating(results, out)
+    render_validating_cache_hit(results, out)
+    render_flash_writes(results, out)
     render_sizes(results, out)
     if results.get("malloc_count_check"):
         out.append("malloc_count self-check (Tests/Bench/check_malloc_count.py): " + results["malloc_count_check"])
@@ -1365,7 +1506,8 @@ def render_report(results):
 
 # ---------------------------------------------------------------- main
 
-RECURSIVE_SCENARIOS = {"cold_recursive", "recursive_cache_hit", "recursive_footprint"}
+RECURSIVE_SCENARIOS = {"cold_recursive", "recursive_cache_hit", "recursive_footprint", "cold_validating",
+                       "validating_cache_hit"}
 
 
 def enter_private_network():
@@ -1446,6 +1588,7 @@ def main():
             SCENARIOS[name](lab, results)
     finally:
         lab.close()
+        results["flash_writes"] = lab.flash
     results["wall_seconds"] = round(time.monotonic() - began, 1)
     results["loadavg_end"] = "%.1f" % os.getloadavg()[0]
     report = render_report(results) + "Wall time: %.0f s\n" % results["wall_seconds"]

@@ -335,3 +335,23 @@ def forward_binds_as_root_then_runs_as_user(session):
     expect(all(int(g) == nobody.pw_gid for g in ids["Gid"]), "still running as gid %s" % ids["Gid"])
     expect_answer(ask(addr, "www.priv.test"), "A", ["192.0.2.81"])
     proc.stop()
+
+
+@test
+def forward_silent_control_client_never_stalls_dns(session):
+    """A local client that connects to the control socket and sends nothing
+    must not hold up DNS; it is dropped after 2 s, then stats work again."""
+    forward_ready(session)
+    up = Upstream(session, 24, 300, ["--address=/ctl.test/192.0.2.91"])
+    addr, rundir, proc = start(session, 25, up)
+    silent = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    silent.connect(os.path.join(rundir, "sprig.sock"))
+    t0 = time.time()
+    for i in range(5):
+        expect_answer(ask(addr, "n%d.ctl.test" % i), "A", ["192.0.2.91"])
+    expect(time.time() - t0 < 2.0, "DNS slowed by an idle control client: %.2f s" % (time.time() - t0))
+    silent.settimeout(5)
+    expect(silent.recv(16) == b"", "the idle control client was not disconnected")
+    silent.close()
+    expect(stats(session, rundir).get("queries.udp", 0) >= 5, "stats after the idle client")
+    proc.stop()
