@@ -38,7 +38,11 @@ extension QueryEngine {
     /// The status of `zone`'s DS RRset (in its parent), or its anchor.
     mutating func dsStatus(_ zone: Name, nowMs: Int64) -> KeyStatus {
         guard validation.isCovered(zone) else { return .insecure }
-        if let anchor = validation.anchors.anchors(at: zone) { return .anchor(anchor.kind, anchor.rdatas) }
+        if let anchor = validation.anchors.anchors(at: zone) {
+            // RFC 5011: once the state trusts keys, they are the anchor.
+            if let keys = maintainedAnchorKeys(zone) { return .anchor(.dnskey, keys) }
+            return .anchor(anchor.kind, anchor.rdatas)
+        }
         if zone == .root { return .insecure }   // a root without an anchor has no parent to vouch for it
         return cachedStatus(zone, .ds, into: validation.dsBuffer, nowMs: nowMs)
     }

@@ -156,6 +156,8 @@ public struct EngineStats {
     public var cacheStored = 0
     public var cacheRefused = 0
     public var nsLookups = 0
+    /// Validated trust-point key sets fed to RFC 5011.
+    public var anchorObservations = 0
     /// Answers built from the final response because the cache refused it.
     public var answersFromResponse = 0
     public var lameResponses = 0

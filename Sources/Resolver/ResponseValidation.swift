@@ -137,6 +137,7 @@ extension QueryEngine {
         let zone = outgoing[index].iteration.zone
         let vouchers: RDataList
         var anchorKeys = false
+        var fromAnchor = false
         switch dsStatus(zone, nowMs: nowMs) {
         case .unknown: return .needKeys(zone, .ds)
         case .insecure: return .done(.insecure, ttlCapSeconds: .max)
@@ -144,6 +145,7 @@ extension QueryEngine {
         case .absent: return .done(.bogus(.dnskeyMissing), ttlCapSeconds: .max)   // the parent says: no zone here
         case .secure(let list): vouchers = list
         case .anchor(let anchorKind, let list):
+            fromAnchor = true
             vouchers = list
             anchorKeys = anchorKind == .dnskey
         }
@@ -158,6 +160,11 @@ extension QueryEngine {
             : ChainStep.verifyDNSKEYs(rrset, signatures: signatures, dsSet: vouchers, clock: clock,
                                       budget: &budget, scratch: validation.scratch)
         outgoing.pointer(root).pointee.iteration.budget = budget
+        // A trust point's own key set, validated with a trusted clock, feeds
+        // RFC 5011 (never an untrusted clock: it could be a replay).
+        if fromAnchor && result.verdict == .secure {
+            observeTrustPoint(zone, rrset, signatures: signatures, dsSet: anchorKeys ? nil : vouchers, nowMs: nowMs)
+        }
         // The cap is computed only for a good signature (0 otherwise).
         return .done(Security(result.verdict), ttlCapSeconds: cacheTTLCap(result))
     }

@@ -16,6 +16,13 @@ struct ValidationContext: ~Copyable {
     /// clock already past it (RTC, or set before start) is believed.
     var clock = TrustedClock(persistedFloorSeconds: TrustedClock.buildFloorSeconds)
     var anchors = TrustAnchorStore()
+    /// RFC 5011 state of the trust points, its refresh timer and write policy.
+    var anchorState = AnchorState()
+    var anchorRefreshDueMs: Int64 = .max
+    var anchorWrites = AnchorStateWritePolicy(startSeconds: 0)
+    /// The state's trusted DNSKEYs, and revoked self-signers, packed for the Validator.
+    let anchorKeysBuffer: UnsafeMutableRawBufferPointer
+    let revokedBuffer: UnsafeMutableRawBufferPointer
     var negativeAnchors = NegativeTrustAnchors()
     let scratch = ValidatorScratch()
     /// The RRset being verified, in canonical RDATA form (one message's worth).
@@ -46,6 +53,8 @@ struct ValidationContext: ~Copyable {
         keysBuffer = ValidationContext.reserve(ValidationContext.smallBufferByteCount)
         dsBuffer = ValidationContext.reserve(ValidationContext.dsBufferByteCount)
         denialBuffer = ValidationContext.reserve(ValidationContext.smallBufferByteCount)
+        anchorKeysBuffer = ValidationContext.reserve(ValidationContext.smallBufferByteCount)
+        revokedBuffer = ValidationContext.reserve(ValidationContext.smallBufferByteCount)
         denialRecords = .allocate(capacity: ValidatorLimits.denialRecordsMax)
         denialRecords.initialize(repeating: DenialRecord(owner: .root, rdata: UnsafeRawBufferPointer(start: nil, count: 0)))
     }
@@ -56,6 +65,8 @@ struct ValidationContext: ~Copyable {
         keysBuffer.deallocate()
         dsBuffer.deallocate()
         denialBuffer.deallocate()
+        anchorKeysBuffer.deallocate()
+        revokedBuffer.deallocate()
         denialRecords.deallocate()
     }
 
@@ -67,6 +78,7 @@ struct ValidationContext: ~Copyable {
 
     static var byteCount: Int {
         ValidatorScratch.footprintByteCount + Limits.messageByteCountMax + 3 * smallBufferByteCount
+            + 2 * smallBufferByteCount + MemoryLayout<AnchorState>.stride
             + dsBufferByteCount + ValidatorLimits.denialRecordsMax * MemoryLayout<DenialRecord>.stride
             + TrustAnchorStore.rdataByteCountMax + TrustAnchorStore.ownerCountMax * 288
             + NegativeTrustAnchors.countMax * MemoryLayout<Name>.stride
@@ -121,13 +133,15 @@ extension QueryEngine {
             packed.append(UInt8(truncatingIfNeeded: rdata.count))
             packed += rdata
         }
-        return packed.withUnsafeBytes { bytes -> Bool in
+        let added = packed.withUnsafeBytes { bytes -> Bool in
             guard let list = try? RDataList(bytes: bytes) else { return false }
             do throws(ValidatorError) {
                 try validation.anchors.add(owner: owner, kind: type == .ds ? .ds : .dnskey, rdatas: list)
             } catch { return false }
             return true
         }
+        if added { addTrustPoint(owner, dnskeys: type == .dnskey ? rdatas : []) }
+        return added
     }
 
     /// Adds a negative trust anchor (`list insecure_domain`): names at or

@@ -28,6 +28,8 @@ public final class EventLoop {
     /// time is kept in flash (`state_dir`/clock.floor).
     public var clockMarkerPath: String?
     public var clockFloorPath: String?
+    /// RFC 5011 trust-anchor state in flash (`state_dir`/anchors.state).
+    public var anchorStatePath: String?
     var lastHousekeepingMs: Int64 = 0
     /// Housekeeping (marker file, floor write-back) runs at most this often.
     static let housekeepingIntervalMs: Int64 = 1_000
@@ -71,6 +73,7 @@ public final class EventLoop {
     public func prime() {
         var io = ServerIO(sockets: sockets)
         resolver.prime(nowMs: Clock.monotonicMs(), io: &io)
+        resolver.startAnchorMaintenance(nowMs: Clock.monotonicMs())
     }
 
     /// Runs until SIGTERM/SIGINT (`.terminate`) or SIGHUP (`.reload`).
@@ -275,6 +278,11 @@ public final class EventLoop {
         if !isShutdown {
             var io = ServerIO(sockets: sockets)
             resolver.primeIfExpired(nowMs: nowMs, io: &io)
+            resolver.refreshTrustAnchorsIfDue(nowMs: nowMs, io: &io)
+        }
+        if let path = anchorStatePath, let bytes = resolver.anchorStateToPersist(nowMs: nowMs, isShutdown: isShutdown) {
+            let ok = bytes.withUnsafeBytes { b in (try? File.replace(path, with: b)) != nil }
+            if ok { resolver.didPersistAnchorState() } else { Log.warning("dnssec: cannot write \(path)") }
         }
         if let marker = clockMarkerPath, !resolver.isClockTrusted, File.exists(marker) { noteClockSynced() }
         guard let path = clockFloorPath else { return }

@@ -23,6 +23,7 @@ extension Daemon {
             }
             var resolver = QueryEngine(settings: plan.settings, upstreams: plan.upstreams,
                                        rootServers: plan.rootServers, cache: cache)
+            loadAnchorState(anchorStatePath(config), into: &resolver)
             guard loadTrustAnchors(plan, into: &resolver) else { return 1 }
             resolver.setClockFloor(readClockFloor(clockFloorPath(config)))
             resolver.setWallClock(realtimeSeconds: Clock.realtimeSeconds(), nowMs: Clock.monotonicMs())
@@ -31,6 +32,7 @@ extension Daemon {
             }
             loop = try EventLoop(limits: plan.limits, acl: plan.acl, resolver: resolver)
             loop.clockFloorPath = clockFloorPath(config)
+            loop.anchorStatePath = anchorStatePath(config)
             loop.clockMarkerPath = config.clockMarkerFilePath?.string
             for listen in config.listen {
                 guard let address = Address(bytes: listen.address.bytes, port: listen.port) else { continue }
@@ -99,6 +101,20 @@ extension Daemon {
             Log.info("DNSSEC: \(resolver.trustAnchorCount) trust anchor owners, \(plan.insecureDomains.count) insecure domains")
         }
         return true
+    }
+
+    /// RFC 5011 trust-anchor state (flash, written at most daily).
+    static func anchorStatePath(_ config: SprigConfig) -> String {
+        config.stateDirectory.string + "/anchors.state"
+    }
+
+    /// Loads the saved RFC 5011 state; missing or corrupt: one log line, and
+    /// the configured (or compiled-in) anchors start a fresh state.
+    static func loadAnchorState(_ path: String, into resolver: inout QueryEngine) {
+        guard let bytes = try? File.readAll(path, limit: AnchorStateFile.encodedByteCountMax) else { return }
+        if !resolver.loadAnchorState(bytes) {
+            Log.warning("dnssec: \(path) is corrupt; starting from the configured trust anchors")
+        }
     }
 
     /// Where the last known-good wall time is kept (flash, written rarely).

@@ -160,3 +160,48 @@ def untrusted_clock_checks_signatures_not_dates_until_synced(session, sprigd_bin
     expect_rcode(late, "SERVFAIL")
     expect(late.ede, "no EDE on a bogus answer: %s" % late.summary())
     p.stop()
+
+
+@test
+def rfc5011_state_survives_restart_and_corruption(session, sprigd_binary, zones):
+    """The RFC 5011 state goes to state_dir/anchors.state at clean shutdown;
+    a restart loads it; a corrupt file is reported once and the configured
+    anchors take over, validation unaffected."""
+    ready("recursive")(session)
+    if "dnssec" not in session.args.sprigd_ready:
+        raise Skip("sprigd dnssec not declared ready")
+    import time
+    h = session.get("hierarchy")
+    addr = "%s.1.%d" % (h.net, 14)
+    rundir = session.rundir("sprigd-5011")
+    state = os.path.join(rundir, "anchors.state")
+    text = sprigd_recursive_config(h, addr, 5303, rundir)
+
+    runs = []
+
+    def run_once():
+        # Its own log each run (the harness waits for "started" in it); the
+        # state directory in `text` stays the same.
+        logdir = session.rundir("sprigd-5011-run%d" % len(runs))
+        runs.append(logdir)
+        p = servers.start_sprigd(sprigd_binary, text, logdir, name="sprigd-5011")
+        r = Resolver("sprigd-5011", addr, 5303, p)
+        answer = r.query("www.ecdsa.example.", "A")
+        time.sleep(1.5)                 # the start-up refresh of the root key set
+        p.stop()
+        with open(p.log_path) as f:
+            return answer, f.read()
+
+    first, _ = run_once()
+    expect("ad" in first.flags, "no AD on the first run: %s" % first.summary())
+    expect(os.path.exists(state), "no RFC 5011 state written at shutdown")
+    with open(state, "rb") as f:
+        expect(f.read(4) == b"S5AT", "anchors.state has no S5AT magic")
+    second, log = run_once()
+    expect("ad" in second.flags and "corrupt" not in log, "restart with the saved state: %s" % second.summary())
+    with open(state, "r+b") as f:
+        f.seek(10)
+        f.write(b"\xff\xff")
+    third, log = run_once()
+    expect("corrupt" in log, "a corrupt state file was not reported")
+    expect("ad" in third.flags, "validation lost after a corrupt state file: %s" % third.summary())
