@@ -148,6 +148,31 @@ static inline int sprig_rsa_verify(int hash_kind,
     return result;
 }
 
+/* The P-256 / P-384 groups, loaded once (their precomputed tables make every
+ * later verification cheaper, and no group is allocated per query). Single
+ * thread: sprigd has one. NULL when the library lacks the curve. */
+static inline mbedtls_ecp_group *sprig_ecdsa_group(int curve) {
+    static mbedtls_ecp_group groups[2];
+    static int state[2];   /* 0 not tried, 1 loaded, -1 unavailable */
+    int i = curve == SPRIG_CURVE_P256 ? 0 : 1;
+    if (state[i] == 0) {
+        mbedtls_ecp_group_init(&groups[i]);
+        if (mbedtls_ecp_group_load(&groups[i], i == 0 ? MBEDTLS_ECP_DP_SECP256R1 : MBEDTLS_ECP_DP_SECP384R1) == 0) {
+            state[i] = 1;
+        } else {
+            mbedtls_ecp_group_free(&groups[i]);
+            state[i] = -1;
+        }
+    }
+    return state[i] == 1 ? &groups[i] : NULL;
+}
+
+/* Loads both groups now (start-up), so the query path does not. */
+static inline void sprig_ecdsa_preload(void) {
+    (void)sprig_ecdsa_group(SPRIG_CURVE_P256);
+    (void)sprig_ecdsa_group(SPRIG_CURVE_P384);
+}
+
 /* ECDSA verification (RFC 6605): key is x||y, signature is r||s, each coordinate
  * 32 (P-256) or 48 (P-384) bytes. SHA-256 with P-256, SHA-384 with P-384. */
 static inline int sprig_ecdsa_verify(int curve,
@@ -156,13 +181,12 @@ static inline int sprig_ecdsa_verify(int curve,
                                      const unsigned char *signature, size_t signature_length) {
     size_t coordinate_length;
     int hash_kind;
-    mbedtls_ecp_group_id group_id;
     switch (curve) {
     case SPRIG_CURVE_P256:
-        coordinate_length = 32; hash_kind = SPRIG_HASH_SHA256; group_id = MBEDTLS_ECP_DP_SECP256R1;
+        coordinate_length = 32; hash_kind = SPRIG_HASH_SHA256;
         break;
     case SPRIG_CURVE_P384:
-        coordinate_length = 48; hash_kind = SPRIG_HASH_SHA384; group_id = MBEDTLS_ECP_DP_SECP384R1;
+        coordinate_length = 48; hash_kind = SPRIG_HASH_SHA384;
         break;
     default:
         return SPRIG_VERIFY_UNSUPPORTED;
@@ -178,30 +202,28 @@ static inline int sprig_ecdsa_verify(int curve,
     point[0] = 0x04;
     memcpy(point + 1, key, key_length);
 
-    mbedtls_ecp_group group;
+    mbedtls_ecp_group *group = sprig_ecdsa_group(curve);
     mbedtls_ecp_point public_point;
     mbedtls_mpi r, s;
-    mbedtls_ecp_group_init(&group);
     mbedtls_ecp_point_init(&public_point);
     mbedtls_mpi_init(&r);
     mbedtls_mpi_init(&s);
     int result;
-    if (hash_length == 0 || mbedtls_ecp_group_load(&group, group_id) != 0) {
+    if (hash_length == 0 || group == NULL) {
         result = SPRIG_VERIFY_UNSUPPORTED;
-    } else if (mbedtls_ecp_point_read_binary(&group, &public_point, point, 1 + key_length) != 0
-               || mbedtls_ecp_check_pubkey(&group, &public_point) != 0) {
+    } else if (mbedtls_ecp_point_read_binary(group, &public_point, point, 1 + key_length) != 0
+               || mbedtls_ecp_check_pubkey(group, &public_point) != 0) {
         result = SPRIG_VERIFY_MALFORMED_KEY;
     } else if (mbedtls_mpi_read_binary(&r, signature, coordinate_length) != 0
                || mbedtls_mpi_read_binary(&s, signature + coordinate_length, coordinate_length) != 0) {
         result = SPRIG_VERIFY_MALFORMED_SIGNATURE;
     } else {
-        int rc = mbedtls_ecdsa_verify(&group, hash, hash_length, &public_point, &r, &s);
+        int rc = mbedtls_ecdsa_verify(group, hash, hash_length, &public_point, &r, &s);
         result = rc == 0 ? SPRIG_VERIFY_VALID : SPRIG_VERIFY_INVALID;
     }
     mbedtls_mpi_free(&s);
     mbedtls_mpi_free(&r);
     mbedtls_ecp_point_free(&public_point);
-    mbedtls_ecp_group_free(&group);
     return result;
 }
 

@@ -30,6 +30,7 @@ public enum Signature {
     /// `.unsupportedAlgorithm`).
     @discardableResult
     public static func startUp() -> Bool {
+        sprig_ecdsa_preload()   // the curve groups, once, off the query path
         let ready = sprig_sodium_start() >= 0
         sodiumState = ready ? .ready : .failed
         return ready
