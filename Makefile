@@ -76,7 +76,7 @@ DEMO_USES_SPRIGD := $(filter sprigd%,$(DEMO_RESOLVER))
 .PHONY: demo
 demo: deps $(if $(DEMO_USES_SPRIGD),build)
 	@Tests/Integration/netns.sh python3 Tests/Integration/demo.py --resolver $(DEMO_RESOLVER) \
-		$(if $(DEMO_USES_SPRIGD),--sprigd .build/release/sprigd)
+		$(if $(DEMO_USES_SPRIGD),--sprigd $(CURDIR)/.build/release/sprigd)
 
 # --- bench (Tests/Bench/README.md) --------------------------------------------
 # Cache-hit load (dnsperf), RSS and allocations per query, binary sizes: a C

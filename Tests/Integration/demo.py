@@ -84,8 +84,6 @@ def main():
         resolver = start_resolver(session, args.resolver)
         print("\nResolver: %s on %s#%d (root hints %s, trust anchor %s)" % (
             resolver.name, resolver.addr, resolver.port, h.root_hints_path, h.trust_anchor))
-        if args.resolver.startswith("sprigd"):
-            print("NOTE: sprigd does not validate DNSSEC yet, so its answers carry no AD bit.")
         for name, rrtype, options, note in QUERIES:
             show(resolver, name, rrtype, options, note)
     except (harness.Skip, RuntimeError) as e:
