@@ -13,10 +13,10 @@ import Validator
 extension QueryEngine {
     /// Registers `owner` as a trust point (configured anchors; start-up).
     mutating func addTrustPoint(_ owner: Name, dnskeys: [[UInt8]]) {
-        do throws(AnchorStateError) { try validation.anchorState.addTrustPoint(owner: owner) } catch {}
+        do throws(AnchorStateError) { try validation.anchorState.pointee.addTrustPoint(owner: owner) } catch {}
         for key in dnskeys {
             key.withUnsafeBytes { bytes in
-                _ = try? validation.anchorState.seedTrustedKey(owner: owner, rdata: bytes, nowSeconds: 0)
+                _ = try? validation.anchorState.pointee.seedTrustedKey(owner: owner, rdata: bytes, nowSeconds: 0)
             }
         }
         validation.anchorRefreshDueMs = min(validation.anchorRefreshDueMs, 0)
@@ -28,7 +28,7 @@ extension QueryEngine {
     public mutating func loadAnchorState(_ bytes: [UInt8]) -> Bool {
         let decoded = bytes.withUnsafeBytes { b -> AnchorState? in try? AnchorState.decode(bytes: b) }
         guard let state = decoded else { return false }
-        validation.anchorState = state
+        validation.anchorState.pointee = state
         return true
     }
 
@@ -36,14 +36,14 @@ extension QueryEngine {
     /// (server start-up, monotonic `nowMs`).
     public mutating func startAnchorMaintenance(nowMs: Int64) {
         validation.anchorWrites = AnchorStateWritePolicy(startSeconds: nowMs / 1000)
-        if validation.anchorState.trustPointCount > 0 { validation.anchorRefreshDueMs = nowMs }
+        if validation.anchorState.pointee.trustPointCount > 0 { validation.anchorRefreshDueMs = nowMs }
     }
 
     /// DNSKEY anchors from the RFC 5011 state for `zone`, if it trusts any.
     func maintainedAnchorKeys(_ zone: Name) -> RDataList? {
-        guard validation.anchorState.keyCount(of: zone) > 0,
-              case .active = validation.anchorState.status(of: zone),
-              let list = try? validation.anchorState.trustedKeys(for: zone, into: validation.anchorKeysBuffer),
+        guard validation.anchorState.pointee.keyCount(of: zone) > 0,
+              case .active = validation.anchorState.pointee.status(of: zone),
+              let list = try? validation.anchorState.pointee.trustedKeys(for: zone, into: validation.anchorKeysBuffer),
               list.count > 0 else { return nil }
         return list
     }
@@ -53,8 +53,8 @@ extension QueryEngine {
                                     nowMs: Int64) {
         let clock = validationClock(nowMs: nowMs)
         guard case .trusted(let nowSeconds) = clock else { return }
-        if validation.anchorState.keyCount(of: zone) == 0, let ds = dsSet {
-            _ = try? validation.anchorState.seedKeysMatchingDS(owner: zone, dnskeys: rrset.rdatas, dsSet: ds,
+        if validation.anchorState.pointee.keyCount(of: zone) == 0, let ds = dsSet {
+            _ = try? validation.anchorState.pointee.seedKeysMatchingDS(owner: zone, dnskeys: rrset.rdatas, dsSet: ds,
                                                                 nowSeconds: nowSeconds, scratch: validation.scratch)
         }
         var budget = ValidationBudget()
@@ -67,7 +67,7 @@ extension QueryEngine {
             originalTTL = view.originalTTLSeconds
             expiration = min(expiration, view.expiration)
         }
-        let outcome = validation.anchorState.observe(owner: zone, dnskeys: rrset.rdatas, revokedSelfSigners: revoked,
+        let outcome = validation.anchorState.pointee.observe(owner: zone, dnskeys: rrset.rdatas, revokedSelfSigners: revoked,
                                                      originalTTLSeconds: originalTTL, signatureExpiration: expiration,
                                                      clock: clock)
         stats.anchorObservations += 1
@@ -83,8 +83,8 @@ extension QueryEngine {
               validation.clock.mayAdvanceRFC5011Timers else { return }
         // Until an observation sets the real timer, retry hourly (RFC 5011 §2.3 floor).
         validation.anchorRefreshDueMs = nowMs + QueryEngine.anchorRetryMsMin
-        for i in 0..<validation.anchorState.trustPointCount {
-            guard let owner = validation.anchorState.owner(at: i), let index = outgoing.acquire() else { continue }
+        for i in 0..<validation.anchorState.pointee.trustPointCount {
+            guard let owner = validation.anchorState.pointee.owner(at: i), let index = outgoing.acquire() else { continue }
             var o = OutgoingQuery()
             o.question = Question(name: owner, type: .dnskey, rrClass: .in)
             outgoing[index] = o
@@ -99,24 +99,24 @@ extension QueryEngine {
     /// The encoded state to write to flash now, or nil (policy: when dirty,
     /// at most daily on the monotonic clock, and at clean shutdown).
     public mutating func anchorStateToPersist(nowMs: Int64, isShutdown: Bool) -> [UInt8]? {
-        guard validation.anchorWrites.shouldWrite(isDirty: validation.anchorState.isDirty, nowSeconds: nowMs / 1000,
+        guard validation.anchorWrites.shouldWrite(isDirty: validation.anchorState.pointee.isDirty, nowSeconds: nowMs / 1000,
                                                   isShutdown: isShutdown) else { return nil }
         validation.anchorWrites.didAttemptWrite(nowSeconds: nowMs / 1000)
         var bytes = [UInt8](repeating: 0, count: AnchorStateFile.encodedByteCountMax)
-        let n = bytes.withUnsafeMutableBytes { b in (try? validation.anchorState.encode(into: b)) ?? 0 }
+        let n = bytes.withUnsafeMutableBytes { b in (try? validation.anchorState.pointee.encode(into: b)) ?? 0 }
         guard n > 0 else { return nil }
         bytes.removeLast(bytes.count - n)
         return bytes
     }
 
-    public mutating func didPersistAnchorState() { validation.anchorState.markPersisted() }
+    public mutating func didPersistAnchorState() { validation.anchorState.pointee.markPersisted() }
 
     /// The trust points' key states, for logs and `sprig stats`.
     public var anchorTrustedKeyCount: Int {
         var total = 0
-        for i in 0..<validation.anchorState.trustPointCount {
-            guard let owner = validation.anchorState.owner(at: i) else { continue }
-            if case .active(let n) = validation.anchorState.status(of: owner) { total += n }
+        for i in 0..<validation.anchorState.pointee.trustPointCount {
+            guard let owner = validation.anchorState.pointee.owner(at: i) else { continue }
+            if case .active(let n) = validation.anchorState.pointee.status(of: owner) { total += n }
         }
         return total
     }
