@@ -1,8 +1,9 @@
 import Platform
 
-/// Which client addresses get answers. An open resolver on the WAN is a bug,
-/// so the default admits only loopback, RFC 1918, CGNAT, ULA and link-local
-/// sources; everyone else gets REFUSED.
+/// Which client addresses get answers (config `list allow`; its default,
+/// `IPPrefix.householdDefaults` in Config, admits only loopback, RFC 1918,
+/// CGNAT, ULA and link-local sources: an open resolver on the WAN is a bug).
+/// Everyone else gets REFUSED. Filled at start-up from parsed prefixes.
 public struct AccessList {
     /// Most prefixes the list holds (config `list allow`); checked per query.
     public static let prefixCountMax = 64
@@ -17,44 +18,13 @@ public struct AccessList {
 
     public init() {}
 
-    /// The default household list.
-    public static var household: AccessList {
-        var list = AccessList()
-        for text in ["127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
-                     "100.64.0.0/10", "169.254.0.0/16", "::1/128", "fc00::/7", "fe80::/10"] {
-            _ = list.add(cidr: text)
-        }
-        return list
-    }
-
     public var count: Int { prefixes.count }
 
-    /// Adds `address/length` in numeric form; false when malformed or full.
-    /// Works on UTF-8 bytes: Embedded builds for MIPS have no Unicode tables.
-    public mutating func add(cidr: String) -> Bool {
-        let bytes = Array(cidr.utf8)
-        var cut = bytes.count
-        for (i, b) in bytes.enumerated() where b == UInt8(ascii: "/") { cut = i; break }
-        var length = -1
-        if cut < bytes.count {
-            length = 0
-            let digits = bytes[(cut + 1)...]
-            guard !digits.isEmpty, digits.count <= 3 else { return false }
-            for d in digits {
-                guard d >= UInt8(ascii: "0") && d <= UInt8(ascii: "9") else { return false }
-                length = length * 10 + Int(d - UInt8(ascii: "0"))
-            }
-        }
-        guard let text = String(validating: bytes[0..<cut], as: UTF8.self),
-              let address = Address(numeric: text) else { return false }
-        let bits = address.isIPv6 ? 128 : 32
-        if length < 0 { length = bits }
-        guard length <= bits else { return false }
-        return add(address: address, length: length)
-    }
-
+    /// Adds `address/length`; false when the list is full or the length
+    /// does not fit the family.
     public mutating func add(address: Address, length: Int) -> Bool {
-        guard prefixes.count < AccessList.prefixCountMax else { return false }
+        guard prefixes.count < AccessList.prefixCountMax,
+              length >= 0, length <= (address.isIPv6 ? 128 : 32) else { return false }
         prefixes.append(Prefix(ipv6: address.isIPv6, bytes: AccessList.words(address), length: length))
         return true
     }
