@@ -79,7 +79,7 @@ extension QueryEngine {
     /// Starts the RFC 5011 active refresh of the trust points' key sets when
     /// due (the server calls this from its once-a-second housekeeping).
     public mutating func refreshTrustAnchorsIfDue<IO: ResolverIO>(nowMs: Int64, io: inout IO) {
-        guard settings.recursive, isValidating, nowMs >= validation.anchorRefreshDueMs,
+        guard isValidating, nowMs >= validation.anchorRefreshDueMs,
               validation.clock.mayAdvanceRFC5011Timers else { return }
         // Until an observation sets the real timer, retry hourly (RFC 5011 §2.3 floor).
         validation.anchorRefreshDueMs = nowMs + QueryEngine.anchorRetryMsMin

@@ -74,9 +74,10 @@ extension QueryEngine {
         let it = o.iteration
         let (name, type) = nextQuestion(it, full: o.question)
         guard name == it.target, type == o.question.type else { return nil }   // not the final question yet
-        if type == .dnskey && it.target == it.zone {
+        if type == .dnskey && (it.target == it.zone || validatesForwarding) {
             // A zone's own keys are vouched for by its DS set, not by themselves.
-            if case .unknown = dsStatus(it.zone, nowMs: nowMs) { return (it.zone, .ds) }
+            // (Forwarding: the target is taken for a zone, as key fetches are.)
+            if case .unknown = dsStatus(it.target, nowMs: nowMs) { return (it.target, .ds) }
             return nil
         }
         if case .unknown = keyStatus(it.zone, nowMs: nowMs) { return (it.zone, .dnskey) }
@@ -106,6 +107,9 @@ extension QueryEngine {
         task.pointee.iteration.hasFetchedKeys = true
         task.pointee.iteration.fetchedKeyName = name
         task.pointee.iteration.fetchedKeyType = type
+        // Forwarding: asking again once the keys are in is no retry.
+        task.pointee.attempts = 0
+        task.pointee.triedMask = 0
         var o = OutgoingQuery()
         o.question = Question(name: name.lowercased(), type: type, rrClass: .in)
         outgoing[child] = o

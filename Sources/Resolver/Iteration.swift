@@ -21,7 +21,7 @@ extension QueryEngine {
         let o = outgoing.pointer(index)
         var it = Iteration()
         it.target = o.pointee.question.name
-        it.minimise = settings.qnameMinimisation
+        it.minimise = settings.qnameMinimisation && settings.recursive
         it.parent = parent
         if parent >= 0 {
             let root = outgoing[Int(parent)].iteration.root
@@ -39,6 +39,7 @@ extension QueryEngine {
     /// The deepest cached NS set at or above the target (the parent side
     /// for DS, RFC 4035 §4.2), or the root hints.
     mutating func findZoneCut(_ index: Int, nowMs: Int64) {
+        if !settings.recursive { return startForwarding(index) }
         let o = outgoing.pointer(index)
         var candidate = o.pointee.iteration.target
         if o.pointee.question.type == .ds, let up = candidate.parent, o.pointee.iteration.target == o.pointee.question.name {
@@ -123,7 +124,7 @@ extension QueryEngine {
             // Keys first, so the answer can be validated when it arrives.
             if let (name, type) = missingKeys(index, nowMs: nowMs),
                startKeyFetch(index, name: name, type: type, nowMs: nowMs, io: &io) { return }
-            if let server = chooseServer(index) {
+            if let server = settings.recursive ? chooseServer(index) : chooseUpstream(index, nowMs: nowMs) {
                 outgoing.pointer(root).pointee.iteration.queriesLeft -= 1
                 if sendIterative(index, to: server, nowMs: nowMs, io: &io) { return }
                 outgoing.pointer(index).pointee.iteration.servers.markTried(server)
@@ -149,6 +150,7 @@ extension QueryEngine {
     /// Starts a sub-task resolving the address of the zone's next NS name
     /// that has none. False when there is nothing (left) to look up.
     mutating func startAddressLookup<IO: ResolverIO>(_ index: Int, nowMs: Int64, io: inout IO) -> Bool {
+        guard settings.recursive else { return false }   // upstreams need no address look-ups
         let it = outgoing[index].iteration
         let root = Int(it.root)
         let names = nsNames(it.zone, nowMs: nowMs)
@@ -200,10 +202,10 @@ extension QueryEngine {
             o.pointee.iteration.minimisedQueries += 1
             o.pointee.iteration.askedLabelCount = name.labelCount
         }
-        o.pointee.iteration.sentName = settings.use0x20 ? randomiseCase(name, io: &io) : name
+        o.pointee.iteration.sentName = settings.use0x20 && settings.recursive ? randomiseCase(name, io: &io) : name
         o.pointee.iteration.sentType = type
         o.pointee.iteration.sentServer = server
-        o.pointee.iteration.sentEDNS = infra.usesEDNS(server)
+        o.pointee.iteration.sentEDNS = !settings.recursive || infra.usesEDNS(server)
         o.pointee.queryID = UInt16(truncatingIfNeeded: io.random())
         o.pointee.sentMs = nowMs
         guard let n = buildIterativeQuery(o.pointee) else { return false }
@@ -211,15 +213,15 @@ extension QueryEngine {
         let ok = io.send(outgoing: index, to: server, overTCP: o.pointee.overTCP,
                          UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
         if ok {
-            timers.arm(settings.requestCount + index,
-                       atMs: nowMs + infra.timeoutMs(server) * (o.pointee.overTCP ? 2 : 1))
+            let timeoutMs = settings.recursive ? infra.timeoutMs(server) : upstreams.timeoutMs(o.pointee.upstream)
+            timers.arm(settings.requestCount + index, atMs: nowMs + timeoutMs * (o.pointee.overTCP ? 2 : 1))
         }
         return ok
     }
 
     func buildIterativeQuery(_ o: OutgoingQuery) -> Int? {
         var header = Header(id: o.queryID)
-        header.rd = false
+        header.rd = !settings.recursive   // an upstream resolves; an authority must not
         header.cd = true    // we validate ourselves
         do throws(BuildError) {
             var b = try MessageBuilder(buffer: scratch, header: header)

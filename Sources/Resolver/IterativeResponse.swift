@@ -25,7 +25,12 @@ extension QueryEngine {
                                                     nowMs: Int64, io: inout IO) {
         let it = outgoing[index].iteration
         let server = it.sentServer
-        infra.recordAnswer(server, rttMs: nowMs - outgoing[index].sentMs, nowMs: nowMs)
+        let rttMs = nowMs - outgoing[index].sentMs
+        if settings.recursive {
+            infra.recordAnswer(server, rttMs: rttMs, nowMs: nowMs)
+        } else {
+            upstreams.recordAnswer(outgoing[index].upstream, rttMs: rttMs)
+        }
         timers.cancel(settings.requestCount + index)
         guard let header = try? Header(from: message) else { return retryElsewhere(index, nowMs: nowMs, io: &io) }
         if header.tc && !outgoing[index].overTCP {
@@ -36,7 +41,7 @@ extension QueryEngine {
         }
         outgoing.pointer(index).pointee.overTCP = false
         let rcode = header.rcode
-        if (rcode == .formErr || rcode == .notImp) && it.sentEDNS {
+        if (rcode == .formErr || rcode == .notImp) && it.sentEDNS && settings.recursive {
             infra.recordNoEDNS(server, nowMs: nowMs)   // RFC 6891 §7: retry without EDNS
             if !sendIterative(index, to: server, nowMs: nowMs, io: &io) { retryElsewhere(index, nowMs: nowMs, io: &io) }
             return
@@ -85,9 +90,9 @@ extension QueryEngine {
             guard let verdict = settle(index, message, kind: kind, nowMs: nowMs, io: &io) else { return }
             storeAnswer(message, index: index, verdict: verdict, nowMs: nowMs)
             followCNAME(index, to: target, nowMs: nowMs, io: &io)
-        case .referral(let child):
+        case .referral(let child) where settings.recursive:
             followReferral(index, to: child, message, nowMs: nowMs, io: &io)
-        case .lame:
+        case .referral, .lame:   // (an upstream resolver never refers: useless)
             stats.lameResponses += 1
             retryElsewhere(index, nowMs: nowMs, io: &io)
         }
@@ -164,7 +169,7 @@ extension QueryEngine {
         }
         // Cached already? Then the chain can be answered from the cache.
         o.pointee.iteration.target = target.lowercased()
-        o.pointee.iteration.minimise = settings.qnameMinimisation
+        o.pointee.iteration.minimise = settings.qnameMinimisation && settings.recursive
         o.pointee.iteration.minimisedQueries = 0
         if cacheAnswers(target, o.pointee.question.type, nowMs: nowMs) {
             return finishIteration(index, success: true, nowMs: nowMs, io: &io)

@@ -108,7 +108,7 @@ public struct QueryEngine: ~Copyable {
             attach(slot, to: existing)
         } else if let fresh = outgoing.acquire() {
             startOutgoing(fresh, for: request, nowMs: nowMs)
-            if settings.recursive { beginIteration(fresh, parent: -1, nowMs: nowMs) }
+            if runsTasks { beginIteration(fresh, parent: -1, nowMs: nowMs) }
             attach(slot, to: fresh)
             transmit(fresh, nowMs: nowMs, io: &io)
         } else {
@@ -229,7 +229,7 @@ public struct QueryEngine: ~Copyable {
 
     /// Sends (or re-sends) outgoing query `index` to the best untried upstream.
     mutating func transmit<IO: ResolverIO>(_ index: Int, nowMs: Int64, io: inout IO) {
-        if settings.recursive { return iterate(index, nowMs: nowMs, io: &io) }
+        if runsTasks { return iterate(index, nowMs: nowMs, io: &io) }
         let o = outgoing.pointer(index)
         while o.pointee.attempts < settings.attemptsMax {
             let upstream = upstreams.choose(triedMask: o.pointee.triedMask, nowMs: nowMs)
@@ -283,7 +283,7 @@ public struct QueryEngine: ~Copyable {
             stats.mismatchedResponses += 1   // keep waiting for the real answer
             return
         }
-        if settings.recursive { return iterativeResponse(index, message, nowMs: nowMs, io: &io) }
+        if runsTasks { return iterativeResponse(index, message, nowMs: nowMs, io: &io) }
         upstreams.recordAnswer(o.upstream, rttMs: nowMs - o.sentMs)
         let header = (try? Header(from: message)) ?? Header()
         if header.tc && !o.overTCP {
@@ -313,9 +313,9 @@ public struct QueryEngine: ~Copyable {
         let h = reader.header
         guard h.id == o.queryID, h.qr, h.opcode == .query, h.questionCount == 1 else { return false }
         guard let question = try? reader.nextQuestion() else { return false }
-        if settings.recursive {
+        if runsTasks {
             // With 0x20 the spelling must come back exactly as sent.
-            let sameName = settings.use0x20 ? sameSpelling(question.name, o.iteration.sentName)
+            let sameName = settings.use0x20 && settings.recursive ? sameSpelling(question.name, o.iteration.sentName)
                                             : question.name == o.iteration.sentName
             return sameName && question.type == o.iteration.sentType && question.rrClass == .in
         }
@@ -328,7 +328,7 @@ public struct QueryEngine: ~Copyable {
         guard outgoing.isInUse(index) else { return }
         stats.upstreamErrors += 1
         timers.cancel(settings.requestCount + index)
-        if settings.recursive { return retryElsewhere(index, nowMs: nowMs, io: &io) }
+        if runsTasks { return retryElsewhere(index, nowMs: nowMs, io: &io) }
         transmit(index, nowMs: nowMs, io: &io)
     }
 
@@ -342,8 +342,12 @@ public struct QueryEngine: ~Copyable {
                 let index = timer - settings.requestCount
                 guard outgoing.isInUse(index) else { continue }
                 stats.upstreamTimeouts += 1
-                if settings.recursive {
-                    infra.recordTimeout(outgoing[index].iteration.sentServer, nowMs: nowMs)
+                if runsTasks {
+                    if settings.recursive {
+                        infra.recordTimeout(outgoing[index].iteration.sentServer, nowMs: nowMs)
+                    } else {
+                        upstreams.recordTimeout(outgoing[index].upstream)
+                    }
                     retryElsewhere(index, nowMs: nowMs, io: &io)
                     continue
                 }

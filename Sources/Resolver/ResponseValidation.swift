@@ -27,8 +27,9 @@ extension QueryEngine {
         if it.sentType == .rrsig || it.sentType.rawValue == ValidationContext.anyTypeValue {
             return .done(.insecure, ttlCapSeconds: .max)
         }
-        if it.sentType == .dnskey && qname == it.zone {
-            return checkDNSKEYs(index, message, kind: kind, nowMs: nowMs)
+        // Forwarding knows no cuts: a DNSKEY RRset at the name marks an apex.
+        if it.sentType == .dnskey && (qname == it.zone || (validatesForwarding && kind == .answer)) {
+            return checkDNSKEYs(index, message, zone: qname, kind: kind, nowMs: nowMs)
         }
         let (signer, signed) = signerZone(message, kind: kind, it)
         // (A DS response comes from the parent: its own owner is no cut to look for.)
@@ -102,8 +103,10 @@ extension QueryEngine {
             case .unknown: return .needKeys(cut, .ds)
             case .insecure: return .done(.insecure, ttlCapSeconds: .max)
             case .bogus(let code): return .done(.bogus(code), ttlCapSeconds: .max)
-            case .absent: labelCount += 1   // no cut at this name: look deeper
-            case .secure, .anchor: return nil   // a signed child: its data must be signed
+            // No cut at this name, or a signed zone starts here: an unsigned
+            // grandchild below it (same servers, or any name through an
+            // upstream) is still possible, so look deeper.
+            case .absent, .secure, .anchor: labelCount += 1
             }
         }
         return nil
@@ -132,9 +135,8 @@ extension QueryEngine {
 
     /// A zone's DNSKEY RRset (the answer to `<zone> DNSKEY`) against its
     /// parent's DS set or its trust anchor (RFC 4035 §5.2).
-    mutating func checkDNSKEYs(_ index: Int, _ message: UnsafeRawBufferPointer, kind: ResponseKind,
+    mutating func checkDNSKEYs(_ index: Int, _ message: UnsafeRawBufferPointer, zone: Name, kind: ResponseKind,
                                nowMs: Int64) -> FinalCheck {
-        let zone = outgoing[index].iteration.zone
         let vouchers: RDataList
         var anchorKeys = false
         var fromAnchor = false

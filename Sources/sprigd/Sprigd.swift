@@ -73,11 +73,12 @@ enum Daemon {
         if config.mode == .recursive {
             guard let roots = rootServers(config) else { return 1 }
             plan.rootServers = roots
-            if config.dnssec {
-                guard let anchors = trustAnchors(config) else { return 1 }
-                plan.trustAnchors = anchors
-                plan.insecureDomains = insecureDomains(config)
-            }
+        }
+        // Both modes validate: forwarding fetches DS/DNSKEY through the upstreams.
+        if config.dnssec {
+            guard let anchors = trustAnchors(config) else { return 1 }
+            plan.trustAnchors = anchors
+            plan.insecureDomains = insecureDomains(config)
         }
         if args.printFootprint {
             printFootprint(plan)

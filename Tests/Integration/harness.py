@@ -179,6 +179,20 @@ def unbound(session):
 
 
 @fixture
+def unbound_iterator(session):
+    """Non-validating recursive Unbound (iterator only): it passes DNSSEC
+    records on but vouches for nothing, so a validating forwarder behind it
+    must do all the work itself."""
+    h = session.get("hierarchy")
+    if hiermod.AUTH_PORT != 53:
+        raise Skip("iterative resolution needs the authoritative servers on port 53")
+    addr = h.resolver_addr("unbound_iterator")
+    p = servers.start_unbound(session.rundir("unbound-iterator"), "unbound-iterator", addr,
+                              RESOLVER_PORT, root_hints=h.root_hints_path, validate=False)
+    return Resolver("unbound_iterator", addr, RESOLVER_PORT, p)
+
+
+@fixture
 def unbound_forwarder(session):
     """Non-validating Unbound forwarding everything to `unbound`."""
     up = session.get("unbound")
@@ -244,9 +258,15 @@ def sprigd_recursive_config(h, listen_addr, port, rundir, log_level="debug"):
         "\toption dnssec '1'\n") % (h.root_hints_path, h.trust_anchor, rundir)
 
 
-def sprigd_forward_config(listen_addr, port, upstreams, rundir, log_level="debug"):
-    """UCI text for sprigd forwarding to [(addr, port)] over UDP."""
+def sprigd_forward_config(listen_addr, port, upstreams, rundir, log_level="debug",
+                          trust_anchor=None):
+    """UCI text for sprigd forwarding to [(addr, port)] over UDP; validating
+    from `trust_anchor` (a DS line) when given, else with DNSSEC off."""
     text = _sprigd_main_section(listen_addr, port, rundir, "forward", log_level)
+    if trust_anchor:
+        text += "\toption dnssec '1'\n\tlist trust_anchor '%s'\n" % trust_anchor
+    else:
+        text += "\toption dnssec '0'\n"
     for a, p in upstreams:
         text += "\nconfig upstream\n\toption address '%s'\n\toption port '%d'\n" % (a, p)
     return text

@@ -73,7 +73,8 @@ SERVERS = [
 ]
 
 # Resolvers (last octet of <net>.1.X); sprigd gets <net>.1.10 and up.
-RESOLVER_OCTETS = {"unbound": 1, "unbound_forwarder": 2, "dnsmasq": 3, "sprigd": 10}
+RESOLVER_OCTETS = {"unbound": 1, "unbound_forwarder": 2, "dnsmasq": 3, "unbound_iterator": 4,
+                   "sprigd": 10}
 
 
 def big_txt_rdata():

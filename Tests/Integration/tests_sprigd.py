@@ -8,13 +8,14 @@ import os
 import signal
 import subprocess
 
-from harness import (Resolver, Skip, expect, expect_answer, expect_rcode, fixture,
+from harness import (Resolver, Skip, expect, expect_answer, expect_flag, expect_rcode, fixture,
                      sprigd_forward_config, sprigd_recursive_config, test)
 from tests_hierarchy import Case, register_cases
 import servers
 
 LIFECYCLE_ADDR_OCTET = 11   # <net>.1.11: apart from the session's sprigd (.10)
 FORWARDER_ADDR_OCTET = 12
+FORWARDER_VALIDATING_OCTET = 13
 
 
 def ready(mode):
@@ -38,8 +39,10 @@ def validating(session):
 
 
 register_cases("sprigd", overrides=SPRIG_OVERRIDES, gate=ready("recursive"), validating=validating)
-# Forwarding to the validating Unbound: the same answers, flags included.
-register_cases("sprigd_forwarder", gate=ready("forward"))
+# Forward mode validates on its own: its upstream is a NON-validating Unbound
+# that passes bogus data on, so every AD bit and SERVFAIL here is Sprig's.
+register_cases("sprigd_forwarder", overrides=SPRIG_OVERRIDES, gate=ready("forward"),
+               validating=validating)
 
 
 def lifecycle_config(zones, addr, port, rundir):
@@ -69,17 +72,23 @@ def sigint_also_stops_cleanly(session, sprigd_binary, zones):
     expect(status == 0, "exit status %s after SIGINT; log:\n%s" % (status, proc.log_tail()))
 
 
-@fixture
-def sprigd_forwarder(session):
-    """sprigd in forward mode, upstream = the validating Unbound."""
-    up = session.get("unbound")
+def start_forwarder(session, name, octet, upstream):
+    """sprigd in forward mode to `upstream`, validating from the hierarchy's anchor."""
     h = session.get("zones")
-    addr = "%s.1.%d" % (h.net, FORWARDER_ADDR_OCTET)
-    rundir = session.rundir("sprigd-forwarder")
-    text = sprigd_forward_config(addr, up.port, [(up.addr, up.port)], rundir)
+    addr = "%s.1.%d" % (h.net, octet)
+    rundir = session.rundir(name)
+    text = sprigd_forward_config(addr, upstream.port, [(upstream.addr, upstream.port)], rundir,
+                                 trust_anchor=h.trust_anchor)
     p = servers.start_sprigd(session.get("sprigd_binary"), text, rundir)
     servers.wait_until_answers(p, qname="example.", rd=True)
-    return Resolver("sprigd_forwarder", addr, up.port, p)
+    return Resolver(name, addr, upstream.port, p)
+
+
+@fixture
+def sprigd_forwarder(session):
+    """sprigd in forward mode, upstream = the non-validating Unbound."""
+    return start_forwarder(session, "sprigd_forwarder", FORWARDER_ADDR_OCTET,
+                           session.get("unbound_iterator"))
 
 
 @test
@@ -89,6 +98,23 @@ def forwards_to_unbound(session):
     r = fwd.query("cname.a.example.", "A")
     expect_rcode(r, "NOERROR")
     expect_answer(r, "A", ["192.0.2.13"])
+
+
+@test
+def forward_validates_through_a_validating_upstream_too(session):
+    """Behind a validating Unbound: CD set upstream, so bogus data still comes
+    back and Sprig gives its own SERVFAIL with a reason; secure data gets AD."""
+    ready("forward")(session)
+    fwd = start_forwarder(session, "sprigd_forwarder_validating", FORWARDER_VALIDATING_OCTET,
+                          session.get("unbound"))
+    r = fwd.query("www.ecdsa.example.", "A")
+    expect_rcode(r, "NOERROR")
+    expect_flag(r, "ad", True)
+    r = fwd.query("www.bogus-ds.example.", "A")
+    expect_rcode(r, "SERVFAIL")
+    expect(r.ede, "no EDE on Sprig's SERVFAIL: %s" % r.text)
+    r = fwd.query("www.bogus-ds.example.", "A", cd=True)
+    expect_answer(r, "A", ["192.0.2.41"])
 
 
 @test

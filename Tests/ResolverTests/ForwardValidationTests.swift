@@ -1,0 +1,213 @@
+import XCTest
+import Cache
+import DNSWire
+@testable import Resolver
+
+extension FakeAuthorities {
+    /// A recursive upstream over these zones: each question is answered by
+    /// the zone holding the data (the parent for a DS at a cut), AA clear,
+    /// RA set, the way a non-validating resolver passes DNSSEC records on.
+    /// `forgeAD` sets AD on every answer; `stripRRSIGs` drops signatures.
+    mutating func resolveAsUpstream(_ query: [UInt8], forgeAD: Bool = false, stripRRSIGs: Bool = false) -> [UInt8]? {
+        let (qname, qtype) = query.withUnsafeBytes { q -> (String, RRType) in
+            var r = try! MessageReader(q)
+            let question = try! r.nextQuestion()!
+            return (question.name.text, question.type)
+        }
+        let holders = zones.filter { isUnder(qname, $0.apex)
+            && !(qtype == .ds && norm(qname) == norm($0.apex) && norm($0.apex) != ".") }
+        guard let zone = holders.max(by: { norm($0.apex).count < norm($1.apex).count }),
+              var reply = respond(to: query, at: zone.servers[0]) else { return nil }
+        if stripRRSIGs {
+            let stripped = zones.map { z -> FakeZone in
+                var z = z
+                z.records.removeAll { $0.type == .rrsig }
+                z.answerAuthority = [:]
+                return z
+            }
+            var copy = self
+            copy.zones = stripped
+            reply = copy.respond(to: query, at: zone.servers[0]) ?? reply
+        }
+        reply[2] &= ~0x04            // AA: an upstream is no authority
+        reply[3] |= 0x80             // RA
+        if forgeAD { reply[3] |= 0x20 }
+        return reply
+    }
+}
+
+/// Forward mode validates (issue 5): the same signed fake hierarchy as
+/// ChainOfTrustTests, reached only through an upstream resolver. DS and
+/// DNSKEY sets come through the upstream; its AD bit is never believed.
+final class ForwardValidationTests: XCTestCase {
+    struct Upstream {
+        var forgeAD = false
+        var stripRRSIGs = false
+        var silent = false
+    }
+
+    func harness(upstreams: [ServerAddress] = [Harness.upstreamA]) -> Harness {
+        var s = EngineSettings()
+        s.recursive = false
+        var h = Harness(settings: s, upstreams: upstreams.map { Resolver.Upstream(address: $0) })
+        XCTAssertTrue(h.forwarder.addTrustAnchor(owner: Wire.name("example."), type: .dnskey,
+                                                 rdatas: [ChainOfTrustTests.exampleKey.dnskeyRData]))
+        h.forwarder.setWallClock(realtimeSeconds: ChainOfTrustTests.now2026, nowMs: h.nowMs)
+        return h
+    }
+
+    /// Hands every query sent so far to the upstream model (bounded);
+    /// checks each one asks for recursion, DNSSEC records and no checking.
+    func pump(_ h: inout Harness, _ auth: inout FakeAuthorities, _ upstream: Upstream = Upstream()) {
+        for _ in 0..<400 {
+            guard h.delivered < h.net.sent.count else { return }
+            let s = h.net.sent[h.delivered]
+            h.delivered += 1
+            s.bytes.withUnsafeBytes { q in
+                var reader = try! MessageReader(q)
+                _ = try! reader.nextQuestion()
+                try! reader.skipToEnd()
+                XCTAssertTrue(reader.header.rd, "an upstream is asked to recurse")
+                XCTAssertTrue(reader.header.cd, "bogus data must reach the validator")
+                XCTAssertEqual(reader.opt.flatMap { try? EDNS($0, in: q) }?.dnssecOK, true, "DO set")
+            }
+            if upstream.silent && s.server == Harness.upstreamA { continue }
+            if let reply = auth.resolveAsUpstream(s.bytes, forgeAD: upstream.forgeAD, stripRRSIGs: upstream.stripRRSIGs) {
+                h.reply(s.outgoing, reply)
+            }
+        }
+    }
+
+    func resolve(_ h: inout Harness, _ auth: inout FakeAuthorities, _ name: String, _ type: RRType = .a,
+                 cd: Bool = false, upstream: Upstream = Upstream()) -> Wire.Parsed {
+        let before = h.net.answers.count
+        _ = h.ask(before + 1, Wire.query(name, type, id: 7, dnssecOK: true, cd: cd))
+        pump(&h, &auth, upstream)
+        if upstream.silent {
+            for _ in 0..<40 where h.net.answers.count == before {
+                h.advance(100)
+                pump(&h, &auth, upstream)
+            }
+        }
+        XCTAssertEqual(h.net.answers.count, before + 1, "one answer per query")
+        XCTAssertEqual(h.forwarder.outgoing.usedCount, 0, "every task ended")
+        return Wire.parse(h.net.answers.last?.bytes ?? [])
+    }
+
+    func addresses(_ p: Wire.Parsed) -> [[UInt8]] { p.answers.filter { $0.type == .a }.map { $0.rdata } }
+
+    func testSecureChildThroughTheUpstreamGetsAD() {
+        var h = harness()
+        var auth = ChainOfTrustTests.hierarchy()
+        let p = resolve(&h, &auth, "www.signed.example")
+        XCTAssertEqual(p.rcode, .noError)
+        XCTAssertEqual(addresses(p), [[192, 0, 2, 3]])
+        XCTAssertTrue(p.ad)
+        XCTAssertTrue(h.net.sent.allSatisfy { $0.server == Harness.upstreamA }, "only the upstream is asked")
+        let askedDS = h.net.sent.contains { s in s.bytes.withUnsafeBytes { q in
+            var r = try! MessageReader(q)
+            let question = try! r.nextQuestion()!
+            return question.type == .ds && question.name.text == "signed.example."
+        } }
+        XCTAssertTrue(askedDS, "the DS came through the upstream")
+        // Keys are cached: the parent's data needs no new fetch.
+        let fetches = h.forwarder.stats.keyFetches
+        XCTAssertTrue(resolve(&h, &auth, "www.example").ad)
+        XCTAssertEqual(h.forwarder.stats.keyFetches, fetches)
+    }
+
+    func testWrongDSIsBogusAndCDGetsTheData() {
+        var h = harness()
+        var auth = ChainOfTrustTests.hierarchy()
+        let p = resolve(&h, &auth, "www.bogus.example")
+        XCTAssertEqual(p.rcode, .servFail)
+        XCTAssertTrue(p.answers.isEmpty)
+        XCTAssertFalse(p.ede.isEmpty, "SERVFAIL says why (RFC 8914)")
+        let cd = resolve(&h, &auth, "www.bogus.example", cd: true)
+        XCTAssertEqual(cd.rcode, .noError)
+        XCTAssertEqual(addresses(cd), [[192, 0, 2, 6]])
+        XCTAssertFalse(cd.ad)
+    }
+
+    func testUpstreamADIsNotBelievedForStrippedSignatures() {
+        var h = harness()
+        var auth = ChainOfTrustTests.hierarchy()
+        let p = resolve(&h, &auth, "www.signed.example", upstream: Upstream(forgeAD: true, stripRRSIGs: true))
+        XCTAssertEqual(p.rcode, .servFail, "an upstream that strips signatures cannot vouch with AD")
+        XCTAssertFalse(p.ad)
+    }
+
+    func testForgedAnswerIsBogus() {
+        var h = harness()
+        var auth = ChainOfTrustTests.hierarchy(stripSignedChild: true)
+        let p = resolve(&h, &auth, "www.signed.example", upstream: Upstream(forgeAD: true))
+        XCTAssertEqual(p.rcode, .servFail)
+    }
+
+    func testInsecureDelegationAndUnsignedChildAreInsecure() {
+        var h = harness()
+        var auth = ChainOfTrustTests.hierarchy()
+        let insecure = resolve(&h, &auth, "www.insecure.example")
+        XCTAssertEqual(addresses(insecure), [[192, 0, 2, 4]])
+        XCTAssertFalse(insecure.ad)
+        let unsigned = resolve(&h, &auth, "www.unsigned.example")
+        XCTAssertEqual(unsigned.rcode, .noError, "an unsigned child is not a stripped signature")
+        XCTAssertEqual(addresses(unsigned), [[192, 0, 2, 5]])
+        XCTAssertFalse(unsigned.ad)
+    }
+
+    func testSecureDenialAndWildcard() {
+        var h = harness()
+        var auth = ChainOfTrustTests.hierarchy()
+        let nodata = resolve(&h, &auth, "www.signed.example", .aaaa)
+        XCTAssertEqual(nodata.rcode, .noError)
+        XCTAssertTrue(nodata.answers.isEmpty)
+        XCTAssertTrue(nodata.ad)
+        let wildcard = resolve(&h, &auth, "x.w.signed.example")
+        XCTAssertEqual(addresses(wildcard), [[192, 0, 2, 7]])
+        XCTAssertTrue(wildcard.ad)
+    }
+
+    func testDNSKEYQueryFromAClientIsValidated() {
+        var h = harness()
+        var auth = ChainOfTrustTests.hierarchy()
+        let keys = resolve(&h, &auth, "signed.example", .dnskey)
+        XCTAssertEqual(keys.rcode, .noError)
+        XCTAssertFalse(keys.answers.filter { $0.type == .dnskey }.isEmpty)
+        XCTAssertTrue(keys.ad)
+    }
+
+    func testNamesOutsideTheAnchorAreInsecure() {
+        var h = harness()
+        var auth = ChainOfTrustTests.hierarchy()
+        auth.zones.append(FakeZone(apex: "other.", servers: [FakeAuthorities.address(9)],
+                                   records: [Wire.a("www.other", [192, 0, 2, 99])]))
+        let p = resolve(&h, &auth, "www.other")
+        XCTAssertEqual(addresses(p), [[192, 0, 2, 99]])
+        XCTAssertFalse(p.ad)
+        XCTAssertEqual(h.forwarder.stats.keyFetches, 0, "no chain to build outside the anchors")
+    }
+
+    func testSilentUpstreamFailsOverAndStillValidates() {
+        var h = harness(upstreams: [Harness.upstreamA, Harness.upstreamB])
+        var auth = ChainOfTrustTests.hierarchy()
+        let p = resolve(&h, &auth, "www.signed.example", upstream: Upstream(silent: true))
+        XCTAssertEqual(addresses(p), [[192, 0, 2, 3]])
+        XCTAssertTrue(p.ad)
+        XCTAssertTrue(h.net.sent.contains { $0.server == Harness.upstreamB })
+    }
+
+    func testNoAnchorsKeepsThePlainForwarder() {
+        var s = EngineSettings()
+        s.recursive = false
+        var h = Harness(settings: s, upstreams: [Resolver.Upstream(address: Harness.upstreamA)])
+        var auth = ChainOfTrustTests.hierarchy()
+        _ = h.ask(1, Wire.query("www.signed.example", .a, id: 7, dnssecOK: true))
+        XCTAssertEqual(h.net.sent.count, 1)
+        let cd = h.net.sent[0].bytes.withUnsafeBytes { try! MessageReader($0).header.cd }
+        XCTAssertFalse(cd, "without anchors the client's own CD is passed on")
+        h.delivered = 1
+        if let reply = auth.resolveAsUpstream(h.net.sent[0].bytes) { h.reply(h.net.sent[0].outgoing, reply) }
+        XCTAssertEqual(addresses(Wire.parse(h.net.answers.last?.bytes ?? [])), [[192, 0, 2, 3]])
+    }
+}
