@@ -131,6 +131,7 @@ extension QueryEngine {
                 continue
             }
             if startAddressLookup(index, nowMs: nowMs, io: &io) { return }
+            noteFailure(index, .noReachableAuthority)   // every server tried, none answered usefully
             return finishIteration(index, success: false, nowMs: nowMs, io: &io)
         }
         finishIteration(index, success: false, nowMs: nowMs, io: &io)

@@ -305,6 +305,7 @@ extension QueryEngine {
             io.release(outgoing: index)   // before the sub-task: it may re-send on this slot at once
             if !startKeyFetch(index, name: name, type: type, nowMs: nowMs, io: &io) {
                 stats.keysUnavailable += 1
+                noteFailure(index, type == .dnskey ? .dnskeyMissing : .noReachableAuthority)
                 finishIteration(index, success: false, nowMs: nowMs, io: &io)
             }
             return nil
@@ -339,6 +340,12 @@ extension QueryEngine {
 
     // MARK: ending
 
+    /// Records why task `index` fails, unless a more precise reason (from
+    /// a sub-task, or an earlier step) is known already.
+    mutating func noteFailure(_ index: Int, _ code: EDECode) {
+        if outgoing[index].iteration.failureEDE == nil { outgoing.pointer(index).pointee.iteration.failureEDE = code }
+    }
+
     /// Ends task `index`: a sub-task hands its result to its parent; a top
     /// task answers its clients from the cache (or fails them).
     mutating func finishIteration<IO: ResolverIO>(_ index: Int, success: Bool, nowMs: Int64, io: inout IO,
@@ -351,6 +358,9 @@ extension QueryEngine {
         let parent = Int(it.parent)
         let question = outgoing[index].question
         if parent >= 0 && outgoing.isInUse(parent) && outgoing[parent].iteration.child == Int32(index) {
+            // A key set that never came is the client's reason, whatever stopped it.
+            if !success, it.purpose == .keys && question.type == .dnskey { noteFailure(parent, .dnskeyMissing) }
+            if !success, let code = it.failureEDE { noteFailure(parent, code) }
             finishOutgoing(index, io: &io)
             outgoing.pointer(parent).pointee.iteration.child = -1
             if success && it.purpose == .address {

@@ -239,6 +239,7 @@ public struct QueryEngine: ~Copyable {
             o.pointee.overTCP = upstreams.prefersTCP(upstream)
             if send(index, nowMs: nowMs, io: &io) { return }
         }
+        noteFailure(index, .noReachableAuthority)
         finishWithFailure(index, nowMs: nowMs, io: &io)
     }
 
@@ -390,7 +391,7 @@ public struct QueryEngine: ~Copyable {
             let next = r.nextWaiter
             if !r.answeredStale {
                 if !(settings.serveStale && answerFromCache(r, allowStale: true, nowMs: nowMs, io: &io)) {
-                    answerFailure(r, io: &io)
+                    answerFailure(r, ede: o.iteration.failureEDE, io: &io)
                 }
             }
             timers.cancel(Int(waiter))
@@ -447,9 +448,9 @@ public struct QueryEngine: ~Copyable {
         }
     }
 
-    mutating func answerFailure<IO: ResolverIO>(_ request: Request, io: inout IO) {
+    mutating func answerFailure<IO: ResolverIO>(_ request: Request, ede: EDECode? = nil, io: inout IO) {
         stats.servfailAnswers += 1
-        if let n = buildError(for: request, rcode: .servFail, ede: nil) {
+        if let n = buildError(for: request, rcode: .servFail, ede: ede) {
             io.answer(client: Int(request.client), UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
         }
     }

@@ -80,6 +80,9 @@ struct Iteration {
     /// shared by every validation done for this client query.
     var keyFetchesLeft = 0
     var budget = ValidationBudget()
+    /// Why the task failed, for the client's SERVFAIL (RFC 8914): set where
+    /// it gives up, passed up from a failed sub-task; nil says nothing.
+    var failureEDE: EDECode? = nil
 }
 
 /// Why an iterative task exists.

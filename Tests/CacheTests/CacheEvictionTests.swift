@@ -160,7 +160,8 @@ final class CacheEvictionTests: XCTestCase {
         let before = bytesInUse()
         run(100_000, base: 1000)
         let after = bytesInUse()
-        XCTAssertEqual(after, before, "bytes in use changed by \(Int(after) - Int(before))")
+        // Growth is the defect; a small drop is the test runner freeing its own memory meanwhile.
+        XCTAssertLessThanOrEqual(after, before, "bytes in use grew by \(Int(after) - Int(before))")
         XCTAssertGreaterThan(hits, 0)
         XCTAssertNil(cache.audit())
         #endif

@@ -76,7 +76,7 @@ def start_forwarder(session, name, octet, upstream):
     """sprigd in forward mode to `upstream`, validating from the hierarchy's anchor."""
     h = session.get("zones")
     addr = "%s.1.%d" % (h.net, octet)
-    rundir = session.rundir(name)
+    rundir = session.rundir(name.replace("_", "-"))   # tests_forwarder reads sprigd-forwarder/
     text = sprigd_forward_config(addr, upstream.port, [(upstream.addr, upstream.port)], rundir,
                                  trust_anchor=h.trust_anchor)
     p = servers.start_sprigd(session.get("sprigd_binary"), text, rundir)

@@ -111,6 +111,8 @@ final class ForwardingTests: XCTestCase {
         h.reply(h.net.sent[1].outgoing, Wire.response(to: h.net.sent[1].bytes, rcode: .refused, records: []))
         XCTAssertEqual(h.net.answers.count, 1)
         XCTAssertEqual(Wire.parse(h.net.answers[0].bytes).rcode, .servFail)
+        XCTAssertEqual(Wire.parse(h.net.answers[0].bytes).ede, [EDECode.noReachableAuthority.rawValue],
+                       "the SERVFAIL says no upstream answered usefully (RFC 8914)")
     }
 
     func testNegativeAnswersAreCachedPerRFC2308() {

@@ -147,6 +147,7 @@ final class RecursionTests: XCTestCase {
         h.run(&auth, forMs: 6_000)
         XCTAssertEqual(h.net.answers.count, 1)
         XCTAssertEqual(Wire.parse(h.net.answers[0].bytes).rcode, .servFail)
+        XCTAssertEqual(Wire.parse(h.net.answers[0].bytes).ede, [EDECode.noReachableAuthority.rawValue])
         XCTAssertEqual(h.forwarder.outgoing.usedCount, 0)
         XCTAssertNil(h.forwarder.nextDeadlineMs)
     }

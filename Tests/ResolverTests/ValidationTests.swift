@@ -153,6 +153,7 @@ final class ValidationTests: XCTestCase {
         h.run(&auth, forMs: 6_000)
         let failed = Wire.parse(h.net.answers.last!.bytes)
         XCTAssertEqual(failed.rcode, .servFail)
+        XCTAssertEqual(failed.ede, [EDECode.dnskeyMissing.rawValue], "why: the keys never came")
         XCTAssertEqual(h.forwarder.stats.keysUnavailable, 1)
         XCTAssertEqual(h.forwarder.stats.bogusResponses, 0, "a network failure is no verdict")
         XCTAssertEqual(h.forwarder.outgoing.usedCount, 0)
