@@ -40,4 +40,34 @@ extension QueryEngine {
         o.pointee.overTCP = upstreams.prefersTCP(upstream)
         return upstreams.address(upstream)
     }
+
+    /// An upstream answers with the whole CNAME chain: each next link (and
+    /// the final data or denial) is validated and cached from the message
+    /// at hand, as if it had been asked; only a chain the message does not
+    /// finish is asked for again.
+    mutating func followCNAMEInResponse<IO: ResolverIO>(_ index: Int, to target: Name,
+                                                        _ message: UnsafeRawBufferPointer, nowMs: Int64,
+                                                        io: inout IO) {
+        let o = outgoing.pointer(index)
+        o.pointee.iteration.cnameCount += 1
+        if o.pointee.iteration.cnameCount > settings.cnameMax {
+            stats.cnameChainTooLong += 1
+            return finishIteration(index, success: false, nowMs: nowMs, io: &io)
+        }
+        o.pointee.iteration.target = target.lowercased()
+        if cacheAnswers(target, o.pointee.question.type, nowMs: nowMs) {
+            return finishIteration(index, success: true, nowMs: nowMs, io: &io)
+        }
+        startForwarding(index)
+        o.pointee.iteration.sentName = o.pointee.iteration.target
+        o.pointee.iteration.sentType = o.pointee.question.type
+        let kind = classify(message, o.pointee.iteration)
+        switch kind {
+        case .answer, .cname, .noData, .nxDomain:
+            act(on: kind, index, message, nowMs: nowMs, io: &io)
+        case .referral, .lame:   // the chain stops short in this message: ask for the rest
+            io.release(outgoing: index)
+            iterate(index, nowMs: nowMs, io: &io)
+        }
+    }
 }

@@ -50,8 +50,14 @@ extension QueryEngine {
             stats.upstreamErrors += 1
             return retryElsewhere(index, nowMs: nowMs, io: &io)
         }
+        act(on: classify(message, it), index, message, nowMs: nowMs, io: &io)
+    }
+
+    /// What task `index` does with a response of `kind` to the question it sent.
+    mutating func act<IO: ResolverIO>(on kind: ResponseKind, _ index: Int, _ message: UnsafeRawBufferPointer,
+                                      nowMs: Int64, io: inout IO) {
+        let it = outgoing[index].iteration
         let full = it.sentName == it.target && it.sentType == outgoing[index].question.type
-        let kind = classify(message, it)
         switch kind {
         case .answer:
             if full {
@@ -89,6 +95,7 @@ extension QueryEngine {
             }
             guard let verdict = settle(index, message, kind: kind, nowMs: nowMs, io: &io) else { return }
             storeAnswer(message, index: index, verdict: verdict, nowMs: nowMs)
+            if validatesForwarding { return followCNAMEInResponse(index, to: target, message, nowMs: nowMs, io: &io) }
             followCNAME(index, to: target, nowMs: nowMs, io: &io)
         case .referral(let child) where settings.recursive:
             followReferral(index, to: child, message, nowMs: nowMs, io: &io)

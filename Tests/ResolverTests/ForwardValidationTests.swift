@@ -29,10 +29,59 @@ extension FakeAuthorities {
             copy.zones = stripped
             reply = copy.respond(to: query, at: zone.servers[0]) ?? reply
         }
+        reply = chaseCNAMEs(query, reply, qtype: qtype, forgeAD: forgeAD, stripRRSIGs: stripRRSIGs)
         reply[2] &= ~0x04            // AA: an upstream is no authority
         reply[3] |= 0x80             // RA
         if forgeAD { reply[3] |= 0x20 }
         return reply
+    }
+}
+
+extension FakeAuthorities {
+    /// Like a real resolver, the upstream follows a CNAME at the name and
+    /// returns the whole chain with the last name's rcode and authority.
+    mutating func chaseCNAMEs(_ query: [UInt8], _ first: [UInt8], qtype: RRType, forgeAD: Bool,
+                              stripRRSIGs: Bool) -> [UInt8] {
+        var (rcode, records) = FakeAuthorities.records(first)
+        var answers = records.filter { $0.section == .answer }
+        var tail = records.filter { $0.section != .answer }
+        for _ in 0..<8 {
+            guard !answers.contains(where: { $0.type == qtype }),
+                  let link = answers.last(where: { $0.type == .cname }) else { break }
+            let target = link.rdata.withUnsafeBytes { try! Name.read(from: $0, at: 0).name.text }
+            guard !answers.contains(where: { norm($0.owner) == norm(target) }),
+                  let next = resolveAsUpstream(Wire.query(target, qtype, dnssecOK: true), forgeAD: forgeAD,
+                                               stripRRSIGs: stripRRSIGs) else { break }
+            let (nextRcode, nextRecords) = FakeAuthorities.records(next)
+            rcode = nextRcode
+            answers += nextRecords.filter { $0.section == .answer }
+            tail = nextRecords.filter { $0.section != .answer }
+        }
+        if answers.count == records.filter({ $0.section == .answer }).count { return first }
+        return Wire.response(to: query, rcode: rcode, records: answers + tail)
+    }
+
+    static func records(_ message: [UInt8]) -> (RCode, [Wire.RR]) {
+        message.withUnsafeBytes { m in
+            var reader = try! MessageReader(m)
+            _ = try! reader.nextQuestion()
+            var out: [Wire.RR] = []
+            while let r = try! reader.nextRecord() {
+                guard r.type != .opt else { continue }
+                var rdata = Array(r.rdata(in: m))
+                // Names in these RDATAs may be compressed: spell them out.
+                if r.type == .cname || r.type == .ns {
+                    rdata = try! Name.read(from: m, at: r.rdataOffset).name.wireBytes
+                } else if r.type == .soa {
+                    let (mname, afterM) = try! Name.read(from: m, at: r.rdataOffset)
+                    let (rname, afterR) = try! Name.read(from: m, at: afterM)
+                    rdata = mname.wireBytes + rname.wireBytes + Array(m[afterR..<(r.rdataOffset + Int(r.rdataLength))])
+                }
+                out.append(Wire.RR(owner: try! r.owner(in: m).text, type: r.type, ttl: r.ttlSeconds,
+                                   rdata: rdata, section: r.section))
+            }
+            return (reader.header.rcode, out)
+        }
     }
 }
 
@@ -195,6 +244,26 @@ final class ForwardValidationTests: XCTestCase {
         XCTAssertEqual(addresses(p), [[192, 0, 2, 3]])
         XCTAssertTrue(p.ad)
         XCTAssertTrue(h.net.sent.contains { $0.server == Harness.upstreamB })
+    }
+
+    func testCNAMEChainIsValidatedFromOneUpstreamAnswer() {
+        var h = harness()
+        var auth = ChainOfTrustTests.hierarchy()
+        auth.zones[1].records += ChainOfTrustTests.exampleKey.signAll([Wire.cname("alias.example", "ns.signed.example")])
+        XCTAssertTrue(resolve(&h, &auth, "www.signed.example").ad, "keys warm, the alias target not cached")
+        let sentBefore = h.net.sent.count
+        let p = resolve(&h, &auth, "alias.example")
+        XCTAssertEqual(p.rcode, .noError)
+        XCTAssertEqual(p.answers.map { $0.type }.filter { $0 != .rrsig }, [.cname, .a])
+        XCTAssertTrue(p.ad, "both links verified")
+        XCTAssertEqual(h.net.sent.count - sentBefore, 1, "the chain came in one answer and was not asked again")
+
+        // A forged second link (signed by nobody) makes the chain bogus.
+        var h2 = harness()
+        var forged = ChainOfTrustTests.hierarchy(stripSignedChild: true)
+        forged.zones[1].records += ChainOfTrustTests.exampleKey.signAll([Wire.cname("alias.example", "www.signed.example")])
+        // (stripSignedChild removes the RRSIG over www.signed.example A.)
+        XCTAssertEqual(resolve(&h2, &forged, "alias.example").rcode, .servFail)
     }
 
     func testNoAnchorsKeepsThePlainForwarder() {
