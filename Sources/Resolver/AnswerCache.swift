@@ -196,6 +196,7 @@ public struct AnswerCache: ~Copyable {
             offset = 1 + soaOwner.byteCount
             guard append(record, message, at: &offset), offset >= 6 else { return false }
             let minimum = AnswerCache.loadU32(blobScratch, offset - 4)   // SOA MINIMUM is the last field
+            appendDenialProof(message, zone: soaOwner, at: &offset)
             let ttl = min(record.ttlSeconds, minimum, verdictTTLCapSeconds)
             let key = name.lowercased()
             guard appendVerdict(at: &offset), makeRoom(key, type: type, rank: rank, nowSeconds: nowSeconds) else {
@@ -209,6 +210,51 @@ public struct AnswerCache: ~Copyable {
             return result == .stored || result == .replaced
         }
         return false
+    }
+
+    /// Records of a negative answer's proof kept for DO clients: the SOA's
+    /// RRSIG, and NSEC/NSEC3 with theirs (RFC 4035 §3.1.3). A denial uses at
+    /// most a few; 16 covers NSEC3 NXDOMAIN (3 records + 3 RRSIGs) twice.
+    static let denialProofRecordsMax = 16
+
+    /// Appends `u16 count` then, per record, `u8 owner length, owner, u16
+    /// type, u16 rdlength, RDATA`: the authority section's DNSSEC records at
+    /// or under `zone`. All or none: a partial proof would not verify.
+    func appendDenialProof(_ message: UnsafeRawBufferPointer, zone: Name, at offset: inout Int) {
+        let countOffset = offset
+        guard offset + 2 <= blobScratch.count else { return }
+        storeU16(blobScratch, countOffset, 0)
+        offset += 2
+        guard var reader = try? MessageReader(message) else { return }
+        var count = 0
+        var seen = 0
+        while let record = try? reader.nextRecord(), seen < AnswerCache.recordsPerResponseMax {
+            seen += 1
+            guard record.section == .authority,
+                  record.type == .rrsig || record.type == .nsec || record.type == .nsec3,
+                  let owner = try? record.owner(in: message), owner.isSubdomain(of: zone) else { continue }
+            guard count < AnswerCache.denialProofRecordsMax,
+                  offset + 1 + owner.byteCount + 2 <= blobScratch.count else {
+                offset = countOffset + 2   // does not fit: keep none
+                return
+            }
+            blobScratch[offset] = UInt8(owner.byteCount)
+            owner.withUnsafeBytes { bytes in
+                UnsafeMutableRawBufferPointer(rebasing: blobScratch[(offset + 1)..<(offset + 1 + bytes.count)])
+                    .copyMemory(from: bytes)
+            }
+            var end = offset + 1 + owner.byteCount
+            storeU16(blobScratch, end, record.type.rawValue)
+            end += 2
+            guard append(record, message, at: &end) else {
+                offset = countOffset + 2
+                storeU16(blobScratch, countOffset, 0)
+                return
+            }
+            offset = end
+            count += 1
+            storeU16(blobScratch, countOffset, UInt16(count))
+        }
     }
 
     // MARK: validation verdicts

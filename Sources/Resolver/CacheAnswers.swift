@@ -100,7 +100,7 @@ extension QueryEngine {
             case .noData, .nxDomain:
                 nxDomain = use.hit.kind == .nxDomain
                 guard let ok = cache.withBlob(use.hit, { blob in
-                    writeNegative(&b, blob, ttl: use.ttlSeconds)
+                    writeNegative(&b, blob, ttl: use.ttlSeconds, dnssecOK: request.dnssecOK)
                 }) else { return nil }
                 if ok == .failed { return nil }
                 if ok == .noSpace { truncated = true }
@@ -147,8 +147,10 @@ extension QueryEngine {
         return .written
     }
 
-    /// Writes the SOA of a negative blob into the authority section.
-    func writeNegative(_ b: inout MessageBuilder, _ blob: UnsafeRawBufferPointer, ttl: UInt32) -> WriteResult {
+    /// Writes the SOA of a negative blob into the authority section, and for
+    /// DO clients the proof kept with it (see `appendDenialProof`).
+    func writeNegative(_ b: inout MessageBuilder, _ blob: UnsafeRawBufferPointer, ttl: UInt32,
+                       dnssecOK: Bool) -> WriteResult {
         guard blob.count >= 1 else { return .failed }
         let ownerLength = Int(blob[0])
         guard 1 + ownerLength + 2 <= blob.count,
@@ -163,6 +165,37 @@ extension QueryEngine {
                             rdata: UnsafeRawBufferPointer(rebasing: blob[start..<(start + length)]))
         } catch {
             return error == .noSpace ? .noSpace : .failed
+        }
+        guard dnssecOK else { return .written }
+        return writeDenialProof(&b, blob, from: start + length, ttl: ttl)
+    }
+
+    /// The proof records after a negative blob's SOA (an older blob without
+    /// them, or a bogus trailer too short to be a count, writes nothing).
+    func writeDenialProof(_ b: inout MessageBuilder, _ blob: UnsafeRawBufferPointer, from start: Int,
+                          ttl: UInt32) -> WriteResult {
+        guard start + 2 <= blob.count else { return .written }
+        let count = Int(AnswerCache.loadU16(blob, start))
+        var offset = start + 2
+        for _ in 0..<min(count, AnswerCache.denialProofRecordsMax) {
+            guard offset < blob.count else { return .failed }
+            let ownerLength = Int(blob[offset])
+            let ownerEnd = offset + 1 + ownerLength
+            guard ownerEnd + 4 <= blob.count,
+                  let owner = try? Name(wire: UnsafeRawBufferPointer(rebasing: blob[(offset + 1)..<ownerEnd])) else {
+                return .failed
+            }
+            let type = RRType(AnswerCache.loadU16(blob, ownerEnd))
+            let length = Int(AnswerCache.loadU16(blob, ownerEnd + 2))
+            let rdataStart = ownerEnd + 4
+            guard rdataStart + length <= blob.count else { return .failed }
+            do throws(BuildError) {
+                try b.addRecord(.authority, owner: owner, type: type, rrClass: .in, ttlSeconds: ttl,
+                                rdata: UnsafeRawBufferPointer(rebasing: blob[rdataStart..<(rdataStart + length)]))
+            } catch {
+                return error == .noSpace ? .noSpace : .failed
+            }
+            offset = rdataStart + length
         }
         return .written
     }

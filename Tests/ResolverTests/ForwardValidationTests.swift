@@ -212,6 +212,15 @@ final class ForwardValidationTests: XCTestCase {
         XCTAssertEqual(nodata.rcode, .noError)
         XCTAssertTrue(nodata.answers.isEmpty)
         XCTAssertTrue(nodata.ad)
+        // From the cache a DO client gets the proof too (a validating stub can check it); others do not.
+        let sent = h.net.sent.count
+        let cached = resolve(&h, &auth, "www.signed.example", .aaaa)
+        XCTAssertEqual(h.net.sent.count, sent, "answered from the cache")
+        XCTAssertTrue(cached.authority.contains { $0.type == .nsec && $0.owner == "www.signed.example." })
+        XCTAssertTrue(cached.authority.contains { $0.type == .rrsig && $0.owner == "www.signed.example." })
+        _ = h.ask(90, Wire.query("www.signed.example", .aaaa, id: 8, dnssecOK: false))
+        let plain = Wire.parse(h.net.answers.last!.bytes)
+        XCTAssertEqual(plain.authority.map { $0.type }, [.soa], "no DNSSEC records without DO")
         let wildcard = resolve(&h, &auth, "x.w.signed.example")
         XCTAssertEqual(addresses(wildcard), [[192, 0, 2, 7]])
         XCTAssertTrue(wildcard.ad)
