@@ -58,6 +58,10 @@ public struct EngineSettings {
     /// DNSKEY/DS sub-resolutions per client query: 2 per zone on the path,
     /// for paths up to 8 zone cuts deep plus a CNAME into another tree.
     public var keyFetchesPerRequestMax = 20
+    /// RFC 8198: answer NXDOMAIN/NODATA from validated NSEC records already
+    /// seen, without asking the authorities (`aggressive_nsec`). NSEC only;
+    /// takes effect only when validating.
+    public var aggressiveNSEC = true
 
     public init() {}
 }

@@ -38,8 +38,9 @@ public struct QueryEngine: ~Copyable {
         self.rootServers = rootServers
         infra = InfraCache()
         validation = ValidationContext()
+        validation.nsecTable = NSECTable(entryCount: NSECTable.entryCount(for: settings))
         // libsodium's one-time set-up, here rather than on the first Ed25519 check.
-        if settings.recursive && settings.validate { _ = Signature.startUp() }
+        if settings.validate { _ = Signature.startUp() }
         self.upstreams = UpstreamTable(upstreams)
         self.cache = cache
         requests = SlotPool(capacity: settings.requestCount, initial: Request())
@@ -60,6 +61,7 @@ public struct QueryEngine: ~Copyable {
             + RefreshFailures.byteCount + Limits.messageByteCountMax
             + (settings.recursive ? InfraCache.byteCount : 0)
             + ValidationContext.byteCount
+            + NSECTable.byteCount(entryCount: NSECTable.entryCount(for: settings))
     }
 
     public var nextDeadlineMs: Int64? { timers.nextDeadlineMs }
@@ -96,6 +98,7 @@ public struct QueryEngine: ~Copyable {
             stats.cacheHits += 1
             return .answered
         }
+        if answerFromNSECTable(request, nowMs: nowMs, io: &io) { return .answered }   // RFC 8198
         stats.cacheMisses += 1
         guard let slot = requests.acquire() else {
             stats.noRequestSlot += 1
@@ -470,7 +473,8 @@ public struct QueryEngine: ~Copyable {
                ("dnssec.anchor_observations", stats.anchorObservations), ("dnssec.anchor_trusted_keys", anchorTrustedKeyCount), ("resolver.lame", stats.lameResponses),
                ("resolver.budget_exhausted", stats.budgetExhausted), ("resolver.cname_too_long", stats.cnameChainTooLong),
                ("dnssec.key_fetches", stats.keyFetches), ("dnssec.bogus", stats.bogusResponses),
-               ("dnssec.keys_unavailable", stats.keysUnavailable)]
+               ("dnssec.keys_unavailable", stats.keysUnavailable),
+               ("dnssec.aggressive_answers", stats.aggressiveAnswers)]
             + upstreamStatsLines() + cache.statsLines()
     }
 

@@ -172,4 +172,6 @@ public struct EngineStats {
     public var bogusResponses = 0
     /// Final responses left unvalidated because keys could not be fetched.
     public var keysUnavailable = 0
+    /// NXDOMAIN/NODATA answers synthesised from validated NSECs (RFC 8198).
+    public var aggressiveAnswers = 0
 }

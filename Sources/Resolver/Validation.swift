@@ -38,6 +38,9 @@ struct ValidationContext: ~Copyable {
     /// RDATAs of the verified NSEC/NSEC3 records of one response.
     let denialBuffer: UnsafeMutableRawBufferPointer
     let denialRecords: UnsafeMutableBufferPointer<DenialRecord>
+    /// Validated NSECs for aggressive negative answers (RFC 8198): empty
+    /// here; QueryEngine.init reserves it when the settings want it.
+    var nsecTable = NSECTable(entryCount: 0)
 
     /// Bytes for RRSIGs, keys and denial records: a DNSKEY RRset of four
     /// RSA-4096 keys is ~2 KiB, eight NSEC3 records ~2.5 KiB; 16 KiB is room

@@ -140,6 +140,7 @@ enum Daemon {
             settings.useIPv6 = config.doIPv6
             settings.requestDNSSEC = config.dnssec
             settings.validate = config.dnssec
+            settings.aggressiveNSEC = config.aggressiveNSEC
             cache = CacheConfiguration(arenaByteCount: config.cacheByteCount,
                                        minTTLSeconds: UInt32(config.cacheMinTTLSeconds),
                                        maxTTLSeconds: UInt32(config.cacheMaxTTLSeconds),
