@@ -38,11 +38,12 @@ extension QueryEngine {
 
     /// The deepest cached NS set at or above the target (the parent side
     /// for DS, RFC 4035 §4.2), or the root hints.
-    mutating func findZoneCut(_ index: Int, nowMs: Int64) {
+    mutating func findZoneCut(_ index: Int, nowMs: Int64, startingAt start: Name? = nil) {
         if !settings.recursive { return startForwarding(index) }
         let o = outgoing.pointer(index)
-        var candidate = o.pointee.iteration.target
-        if o.pointee.question.type == .ds, let up = candidate.parent, o.pointee.iteration.target == o.pointee.question.name {
+        var candidate = start ?? o.pointee.iteration.target
+        if start == nil, o.pointee.question.type == .ds, let up = candidate.parent,
+           o.pointee.iteration.target == o.pointee.question.name {
             candidate = up
         }
         o.pointee.iteration.servers.removeAll()
@@ -131,10 +132,29 @@ extension QueryEngine {
                 continue
             }
             if startAddressLookup(index, nowMs: nowMs, io: &io) { return }
+            if climbToParentCut(index, nowMs: nowMs) { continue }
             noteFailure(index, .noReachableAuthority)   // every server tried, none answered usefully
             return finishIteration(index, success: false, nowMs: nowMs, io: &io)
         }
         finishIteration(index, success: false, nowMs: nowMs, io: &io)
+    }
+
+    /// Parent cuts a task may go back to: one for an expired glue, one more
+    /// when the parent's own servers are known by expired glue too.
+    static let parentClimbsMax = 2
+
+    /// A zone whose servers have no address left (its NS set outlived the
+    /// glue of its in-zone names, which only the parent gives) is asked for
+    /// again from the closest cut above it: the referral brings fresh glue.
+    /// False when the zone had addresses (they failed: a dead zone is not
+    /// asked twice) or the climbs are spent.
+    mutating func climbToParentCut(_ index: Int, nowMs: Int64) -> Bool {
+        let it = outgoing[index].iteration
+        guard settings.recursive, it.servers.count == 0, it.parentClimbs < QueryEngine.parentClimbsMax,
+              let up = it.zone.parent else { return false }
+        findZoneCut(index, nowMs: nowMs, startingAt: up)
+        outgoing.pointer(index).pointee.iteration.parentClimbs = it.parentClimbs + 1
+        return true
     }
 
     /// The untried server with the lowest smoothed RTT.

@@ -83,6 +83,8 @@ struct Iteration {
     /// Why the task failed, for the client's SERVFAIL (RFC 8914): set where
     /// it gives up, passed up from a failed sub-task; nil says nothing.
     var failureEDE: EDECode? = nil
+    /// Times this task went back to the parent's cut (`climbToParentCut`).
+    var parentClimbs = 0
 }
 
 /// Why an iterative task exists.

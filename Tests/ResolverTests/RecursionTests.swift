@@ -139,6 +139,22 @@ final class RecursionTests: XCTestCase {
         XCTAssertEqual(Wire.parse(h.net.answers[0].bytes).answers.first?.rdata, [192, 0, 2, 1])
     }
 
+    func testExpiredGlueIsFetchedAgainFromTheParent() {
+        var h = harness()
+        var auth = RecursionTests.hierarchy()
+        _ = h.ask(1, Wire.query("www.a.test", .a, id: 5))
+        h.pump(&auth)
+        XCTAssertEqual(Wire.parse(h.net.answers[0].bytes).rcode, .noError)
+        // The NS set of a.test (3600 s) outlives the glue of ns.a.test (300 s).
+        h.advance(301_000)
+        _ = h.ask(2, Wire.query("x.y.z.a.test", .a, id: 6))
+        h.pump(&auth)
+        let p = Wire.parse(h.net.answers.last!.bytes)
+        XCTAssertEqual(p.rcode, .noError, "the parent's referral brings the glue back")
+        XCTAssertEqual(p.answers.first?.rdata, [192, 0, 2, 7])
+        XCTAssertEqual(h.forwarder.outgoing.usedCount, 0)
+    }
+
     func testBrokenServerGivesServfailNotHang() {
         var h = harness()
         var auth = RecursionTests.hierarchy()
