@@ -37,7 +37,7 @@ public struct QueryEngine: ~Copyable {
         self.settings = settings
         self.rootServers = rootServers
         infra = InfraCache()
-        validation = ValidationContext()
+        validation = ValidationContext(reserving: settings.validate)
         validation.nsecTable = NSECTable(entryCount: NSECTable.entryCount(for: settings))
         // libsodium's one-time set-up, here rather than on the first Ed25519 check.
         if settings.validate { _ = Signature.startUp() }
@@ -60,7 +60,7 @@ public struct QueryEngine: ~Copyable {
             + TimerHeap.byteCount(capacity: settings.requestCount + settings.outgoingCount)
             + RefreshFailures.byteCount + Limits.messageByteCountMax
             + (settings.recursive ? InfraCache.byteCount : 0)
-            + ValidationContext.byteCount
+            + ValidationContext.byteCount(reserving: settings.validate)
             + NSECTable.byteCount(entryCount: NSECTable.entryCount(for: settings))
     }
 

@@ -25,7 +25,7 @@ struct ValidationContext: ~Copyable {
     let anchorKeysBuffer: UnsafeMutableRawBufferPointer
     let revokedBuffer: UnsafeMutableRawBufferPointer
     var negativeAnchors = NegativeTrustAnchors()
-    let scratch = ValidatorScratch()
+    let scratch: ValidatorScratch
     /// The RRset being verified, in canonical RDATA form (one message's worth).
     let rrsetBuffer: UnsafeMutableRawBufferPointer
     /// RRSIGs over it: at most `ValidatorLimits.rrsigsPerRRsetMax` are tried,
@@ -51,17 +51,21 @@ struct ValidationContext: ~Copyable {
     /// A DS RRset: ~40–60 bytes per DS; 4 KiB holds more than any zone publishes.
     static let dsBufferByteCount = 4_096
 
-    init() {
-        rrsetBuffer = ValidationContext.reserve(Limits.messageByteCountMax)
-        signatureBuffer = ValidationContext.reserve(ValidationContext.smallBufferByteCount)
-        keysBuffer = ValidationContext.reserve(ValidationContext.smallBufferByteCount)
-        dsBuffer = ValidationContext.reserve(ValidationContext.dsBufferByteCount)
-        denialBuffer = ValidationContext.reserve(ValidationContext.smallBufferByteCount)
+    /// `reserving: false` (DNSSEC off): only the small anchor bookkeeping;
+    /// the buffers that validation packs into are not reserved.
+    init(reserving: Bool = true) {
+        let small = reserving ? ValidationContext.smallBufferByteCount : 0
+        scratch = ValidatorScratch(reserving: reserving)
+        rrsetBuffer = ValidationContext.reserve(reserving ? Limits.messageByteCountMax : 0)
+        signatureBuffer = ValidationContext.reserve(small)
+        keysBuffer = ValidationContext.reserve(small)
+        dsBuffer = ValidationContext.reserve(reserving ? ValidationContext.dsBufferByteCount : 0)
+        denialBuffer = ValidationContext.reserve(small)
         anchorState = .allocate(capacity: 1)
         anchorState.initialize(to: AnchorState())
-        anchorKeysBuffer = ValidationContext.reserve(ValidationContext.smallBufferByteCount)
-        revokedBuffer = ValidationContext.reserve(ValidationContext.smallBufferByteCount)
-        denialRecords = .allocate(capacity: ValidatorLimits.denialRecordsMax)
+        anchorKeysBuffer = ValidationContext.reserve(small)
+        revokedBuffer = ValidationContext.reserve(small)
+        denialRecords = .allocate(capacity: reserving ? ValidatorLimits.denialRecordsMax : 0)
         denialRecords.initialize(repeating: DenialRecord(owner: .root, rdata: UnsafeRawBufferPointer(start: nil, count: 0)))
     }
 
@@ -84,10 +88,11 @@ struct ValidationContext: ~Copyable {
         return buffer
     }
 
-    static var byteCount: Int {
-        ValidatorScratch.footprintByteCount + Limits.messageByteCountMax + 3 * smallBufferByteCount
-            + 2 * smallBufferByteCount + MemoryLayout<AnchorState>.stride
-            + dsBufferByteCount + ValidatorLimits.denialRecordsMax * MemoryLayout<DenialRecord>.stride
+    static func byteCount(reserving: Bool) -> Int {
+        let buffers = ValidatorScratch.footprintByteCount + Limits.messageByteCountMax + 3 * smallBufferByteCount
+            + 2 * smallBufferByteCount + dsBufferByteCount
+            + ValidatorLimits.denialRecordsMax * MemoryLayout<DenialRecord>.stride
+        return (reserving ? buffers : 0) + MemoryLayout<AnchorState>.stride
             + TrustAnchorStore.rdataByteCountMax + TrustAnchorStore.ownerCountMax * 288
             + NegativeTrustAnchors.countMax * MemoryLayout<Name>.stride
     }

@@ -10,11 +10,13 @@ public struct ValidatorScratch: ~Copyable {
     /// Entry offsets of an RRset's RDATAs, sorted into canonical order.
     let order: UnsafeMutableBufferPointer<Int32>
 
-    public init() {
+    /// `reserving: false` (DNSSEC off) reserves nothing; the Validator must
+    /// then never be called with it.
+    public init(reserving: Bool = true) {
         signedData = UnsafeMutableRawBufferPointer.allocate(
-            byteCount: ValidatorLimits.signedDataByteCountMax, alignment: 8)
+            byteCount: reserving ? ValidatorLimits.signedDataByteCountMax : 0, alignment: 8)
         signedData.initializeMemory(as: UInt8.self, repeating: 0)
-        order = UnsafeMutableBufferPointer<Int32>.allocate(capacity: ValidatorLimits.rrsetRecordCountMax)
+        order = UnsafeMutableBufferPointer<Int32>.allocate(capacity: reserving ? ValidatorLimits.rrsetRecordCountMax : 0)
         order.initialize(repeating: 0)
     }
 

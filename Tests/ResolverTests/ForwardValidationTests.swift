@@ -275,6 +275,16 @@ final class ForwardValidationTests: XCTestCase {
         XCTAssertEqual(resolve(&h2, &forged, "alias.example").rcode, .servFail)
     }
 
+    func testDNSSECOffReservesNoValidationBuffers() {
+        var on = EngineSettings()
+        on.validate = true
+        var off = on
+        off.validate = false
+        let saved = QueryEngine.byteCount(settings: on) - QueryEngine.byteCount(settings: off)
+        XCTAssertGreaterThanOrEqual(saved, Limits.messageByteCountMax + 128 * 1024,
+                                    "the Validator's scratch and packing buffers are reserved only when validating")
+    }
+
     func testNoAnchorsKeepsThePlainForwarder() {
         var s = EngineSettings()
         s.recursive = false
