@@ -83,6 +83,15 @@ extension QueryEngine {
             allSecure = allSecure && use.hit.rank == .secure
             switch use.hit.kind {
             case .rrset:
+                // A synthesised link follows its DNAME (RFC 6672 §3.1).
+                if type == .cname, let (owner, dname) = synthesisingDNAME(of: name, link: use, allowStale: allowStale,
+                                                                           nowSeconds: nowSeconds) {
+                    let ok = cache.withBlob(dname.hit) { blob in
+                        writeRRset(&b, blob, owner: owner, type: .dname, ttl: dname.ttlSeconds, request: request)
+                    }
+                    if ok == .noSpace { truncated = true } else if ok != .written { return nil }
+                    anyStale = anyStale || dname.stale
+                }
                 guard let ok = cache.withBlob(use.hit, { blob in
                     writeRRset(&b, blob, owner: name, type: type, ttl: use.ttlSeconds, request: request)
                 }) else { return nil }

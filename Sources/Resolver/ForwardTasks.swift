@@ -1,4 +1,6 @@
 import DNSWire
+import Fixed
+import Validator
 
 /// Validating forward mode (`option mode 'forward'` with DNSSEC): the
 /// iterative task machinery runs with the upstream resolvers in place of

@@ -282,6 +282,7 @@ extension QueryEngine {
                             nowSeconds: seconds) == nil, it.sentType != .cname {
             _ = cache.storeRRset(message, owner: name, type: .cname, section: .answer, rank: rank,
                                  nowSeconds: seconds)
+            storeDNAME(message, above: name, zone: it.zone, rank: rank, nowSeconds: seconds)
         }
         cache.endVerdict()   // glue keeps its own rules
         if it.sentType == .ns { storeGlue(message, zone: it.zone, nowSeconds: seconds) }

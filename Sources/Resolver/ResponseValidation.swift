@@ -32,9 +32,12 @@ extension QueryEngine {
             return checkDNSKEYs(index, message, zone: qname, kind: kind, nowMs: nowMs)
         }
         let (signer, signed) = signerZone(message, kind: kind, it)
+        // A DNAME's owner has no descendants (RFC 6672 §2.4): no cut below it.
+        var dname: Name? = nil
+        if case .cname = kind { dname = dnameOwner(message, qname: qname, zone: it.zone) }
         // (A DS response comes from the parent: its own owner is no cut to look for.)
-        if !signed, let outcome = unsignedCut(below: it.zone, toward: it.sentType == .ds ? qname.parent : qname,
-                                              nowMs: nowMs) {
+        let dataOwner = it.sentType == .ds ? qname.parent : dname ?? qname
+        if !signed, let outcome = unsignedCut(below: it.zone, toward: dataOwner, nowMs: nowMs) {
             return outcome
         }
         let keys: RDataList
@@ -49,11 +52,17 @@ extension QueryEngine {
         case .answer:
             return checkRRset(index, message, owner: qname, type: it.sentType, zone: signer, keys: keys, nowMs: nowMs)
         case .cname:
+            if let dname {
+                return checkDNAME(index, message, qname: qname, owner: dname, zone: signer, keys: keys, nowMs: nowMs)
+            }
             return checkRRset(index, message, owner: qname, type: .cname, zone: signer, keys: keys, nowMs: nowMs)
         case .noData, .nxDomain:
+            // The SOA sets the negative TTL (RFC 2308 §5): it must be signed too.
+            let soa = checkSOA(index, message, zone: signer, keys: keys, nowMs: nowMs)
+            if case .bogus = soa.0 { return .done(soa.0, ttlCapSeconds: .max) }
             let security = checkDenial(index, message, kind: kind, qname: qname, qtype: it.sentType, zone: signer,
                                        keys: keys, nowMs: nowMs)
-            return .done(security, ttlCapSeconds: .max)
+            return .done(security, ttlCapSeconds: soa.1)
         case .referral, .lame:
             return .done(.bogus(.dnssecBogus), ttlCapSeconds: .max)
         }
@@ -73,8 +82,10 @@ extension QueryEngine {
             switch kind {
             case .answer, .cname:
                 let wanted: RRType = kind == .answer ? it.sentType : .cname
-                guard record.section == .answer, covered == wanted,
-                      (try? record.owner(in: message)) == qname else { continue }
+                guard record.section == .answer, let owner = try? record.owner(in: message) else { continue }
+                // A synthesised CNAME is unsigned: the DNAME above it is (RFC 6672 §5.3.1).
+                let dname = kind != .answer && covered == .dname && qname.isSubdomain(of: owner) && owner != qname
+                guard (covered == wanted && owner == qname) || dname else { continue }
             default:
                 guard record.section == .authority, covered == .soa || covered == .nsec || covered == .nsec3
                 else { continue }
@@ -112,11 +123,11 @@ extension QueryEngine {
         return nil
     }
 
-    /// RRSIG verification of the (owner, type) RRset of the answer section,
+    /// RRSIG verification of the (owner, type) RRset of `section` (the answer),
     /// with the wildcard proof when the signature shows an expansion.
     mutating func checkRRset(_ index: Int, _ message: UnsafeRawBufferPointer, owner: Name, type: RRType,
-                             zone: Name, keys: RDataList, nowMs: Int64) -> FinalCheck {
-        guard let (rrset, signatures) = pack(message, owner: owner, type: type, section: .answer) else {
+                             zone: Name, keys: RDataList, nowMs: Int64, section: Section = .answer) -> FinalCheck {
+        guard let (rrset, signatures) = pack(message, owner: owner, type: type, section: section) else {
             return .done(.bogus(.dnssecBogus), ttlCapSeconds: .max)
         }
         let root = Int(outgoing[index].iteration.root)
@@ -202,6 +213,29 @@ extension QueryEngine {
         case .notProven(let code): return .bogus(code)
         case .wildcardAnswerProven, .budgetExceeded: return .bogus(.dnssecBogus)
         }
+    }
+
+    /// The SOA of a negative answer, whose TTL and MINIMUM set the negative
+    /// cache TTL: owned by the signing zone and signed with its keys. With
+    /// the verdict, the TTL cap it allows. No SOA at all: nothing to cache
+    /// a TTL from, and nothing to judge (`.secure`, no cap).
+    mutating func checkSOA(_ index: Int, _ message: UnsafeRawBufferPointer, zone: Name, keys: RDataList,
+                           nowMs: Int64) -> (Security, UInt32) {
+        guard var reader = try? MessageReader(message) else { return (.bogus(.dnssecBogus), .max) }
+        var found = false
+        var seen = 0
+        while let record = try? reader.nextRecord(), seen < AnswerCache.recordsPerResponseMax {
+            seen += 1
+            guard record.section == .authority, record.type == .soa else { continue }
+            // Another owner's SOA could be the one cached: none may be unsigned.
+            guard (try? record.owner(in: message)) == zone else { return (.bogus(.dnssecBogus), .max) }
+            found = true
+        }
+        guard found else { return (.secure, .max) }
+        let verdict = checkRRset(index, message, owner: zone, type: .soa, zone: zone, keys: keys, nowMs: nowMs,
+                                 section: .authority)
+        guard case .done(let security, let ttlCap) = verdict else { return (.bogus(.dnssecBogus), .max) }
+        return (security, ttlCap)
     }
 
     /// A wildcard expansion is legitimate only if the query name itself

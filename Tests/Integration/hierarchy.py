@@ -101,7 +101,8 @@ def zone_plan():
             "deepcname CNAME host.x.y.z.a.example.",
             "loop1 CNAME loop2.a.example.",
             "loop2 CNAME loop1.a.example.",
-        ], purpose="in-bailiwick delegation with glue; wildcard, NODATA, big TXT, CNAMEs"),
+            "dname DNAME b.example.",
+        ], purpose="in-bailiwick delegation with glue; wildcard, NODATA, big TXT, CNAMEs, DNAME"),
         Zone("b.example.", "leaf", ns_names=["ns.a.example."], records=[
             "www A 192.0.2.20",
             "c1 CNAME www.ecdsa.example.",

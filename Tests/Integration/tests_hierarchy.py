@@ -15,10 +15,11 @@ EDNS_PAYLOAD_DEFAULT = 1232
 class Case:
     """One name to resolve and what a validating resolver must answer.
     security: secure (AD set) | insecure (no AD) | bogus (SERVFAIL; with +cd
-    the data comes back). cnames: the CNAME owners expected in the answer."""
+    the data comes back). cnames: the CNAME owners expected in the answer;
+    dnames: the DNAME owners (RFC 6672: the DNAME goes before its CNAME)."""
 
     def __init__(self, label, qname, qtype, rcode, answers, security, cnames=(),
-                 note=""):
+                 note="", dnames=()):
         self.label = label
         self.qname = qname
         self.qtype = qtype
@@ -27,6 +28,7 @@ class Case:
         self.security = security
         self.cnames = list(cnames)
         self.note = note
+        self.dnames = list(dnames)
 
 
 CASES = [
@@ -46,6 +48,9 @@ CASES = [
          "secure", cnames=["cname.a.example.", "c1.b.example."]),
     Case("cname_into_deep_zone", "deepcname.a.example.", "A", "NOERROR", ["192.0.2.6"],
          "secure", cnames=["deepcname.a.example."]),
+    # The synthesised CNAME is unsigned: the signed DNAME vouches for it.
+    Case("dname_secure", "www.dname.a.example.", "A", "NOERROR", ["192.0.2.20"], "secure",
+         cnames=["www.dname.a.example."], dnames=["dname.a.example."]),
     Case("alg13_ecdsa", "www.ecdsa.example.", "A", "NOERROR", ["192.0.2.13"], "secure"),
     Case("alg13_wildcard", "x.wild.ecdsa.example.", "A", "NOERROR", ["192.0.2.113"], "secure"),
     Case("alg8_rsa", "www.rsa.example.", "A", "NOERROR", ["192.0.2.8"], "secure"),
@@ -95,10 +100,16 @@ def check_case(resolver, case, validating=True):
     got_cnames = sorted(rr.name for rr in r.rrs("CNAME"))
     expect(got_cnames == sorted(case.cnames), "CNAME owners %s, expected %s" % (
         got_cnames, sorted(case.cnames)))
+    got_dnames = sorted(rr.name for rr in r.rrs("DNAME"))
+    expect(got_dnames == sorted(case.dnames), "DNAME owners %s, expected %s" % (
+        got_dnames, sorted(case.dnames)))
     expect_flag(r, "ad", case.security == "secure")
     if case.security == "secure":
         covered = {rr.rdata.split()[0] for rr in r.rrs("RRSIG")}
-        for rrtype in {rr.type for rr in r.answer if rr.type != "RRSIG"}:
+        signed_types = {rr.type for rr in r.answer if rr.type != "RRSIG"}
+        if "DNAME" in signed_types:   # its CNAME is synthesised, unsigned (RFC 6672 5.3.1)
+            signed_types.discard("CNAME")
+        for rrtype in signed_types:
             expect(rrtype in covered, "no RRSIG over %s in answer (DO set)" % rrtype)
 
 

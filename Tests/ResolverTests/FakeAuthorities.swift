@@ -1,10 +1,12 @@
 import Cache
+import Foundation
 import DNSWire
 @testable import Resolver
 
 /// Authoritative servers in memory: each zone has an apex, records and
 /// servers; a query to a server is answered the way NSD would (answer,
-/// referral with in-bailiwick glue, CNAME, NODATA or NXDOMAIN with SOA).
+/// referral with in-bailiwick glue, CNAME, DNAME with its synthesised
+/// CNAME, NODATA or NXDOMAIN with SOA — signed in signed zones).
 struct FakeZone {
     var apex: String
     var servers: [ServerAddress]
@@ -24,6 +26,14 @@ struct FakeAuthorities {
     /// Query types no server answers (a middlebox eating DNSKEY queries).
     var droppedTypes: Set<UInt16> = []
     var queries: [(server: ServerAddress, name: String, type: RRType)] = []
+    /// How a signed zone's SOA goes out in negative answers (DNAME tests).
+    var soaSigning = SOASigning.signed
+    /// Synthesise CNAMEs below a DNAME pointing elsewhere (a forgery).
+    var forgeDNAMESynthesis = false
+    /// A TTL for synthesised CNAMEs other than the DNAME's (RFC 6672 §3.1).
+    var synthesisTTL: UInt32? = nil
+
+    enum SOASigning { case signed, unsigned, corrupt }
 
     static func key(_ a: ServerAddress) -> UInt64 { a.high ^ a.low ^ UInt64(a.port) }
 
@@ -73,6 +83,9 @@ struct FakeAuthorities {
             }
             return Wire.response(to: query, aa: false, records: rrs)
         }
+        if let dname = dnameAbove(qname, in: zone) {
+            return Wire.response(to: query, aa: true, records: synthesis(qname, dname, in: zone))
+        }
         let here = zone.records.filter { norm($0.owner) == norm(qname) }
         let exact = here.filter { $0.type == qtype }
         if !exact.isEmpty {
@@ -83,13 +96,71 @@ struct FakeAuthorities {
         if let cname = here.first(where: { $0.type == .cname }) {
             return Wire.response(to: query, aa: true, records: [cname] + signatures(here, .cname))
         }
-        let soa = Wire.soa(zone.apex.hasSuffix(".") ? String(zone.apex.dropLast()) : zone.apex, ttl: 300, minimum: 300)
+        let soa = signedSOA(zone)
         let exists = zone.records.contains { isUnder($0.owner, qname) } || norm(qname) == norm(zone.apex)
         // Signed zones: the NSEC at the name and its RRSIG prove the NODATA.
         var denial = here.filter { $0.type == .nsec } + signatures(here, .nsec)
         for i in denial.indices { denial[i].section = .authority }
-        return Wire.response(to: query, rcode: exists ? .noError : .nxDomain, aa: true, records: [soa] + denial)
+        return Wire.response(to: query, rcode: exists ? .noError : .nxDomain, aa: true, records: soa + denial)
     }
+
+    // MARK: DNAME (RFC 6672) and signed SOAs
+
+    /// The DNAME of `zone` strictly above `qname`, nearest first.
+    func dnameAbove(_ qname: String, in zone: FakeZone) -> Wire.RR? {
+        zone.records.filter { $0.type == .dname && norm($0.owner) != norm(qname) && isUnder(qname, $0.owner) }
+            .max { norm($0.owner).count < norm($1.owner).count }
+    }
+
+    /// The DNAME, its RRSIGs and the unsigned CNAME synthesised from it
+    /// (TTL of the DNAME), as NSD sends them.
+    func synthesis(_ qname: String, _ dname: Wire.RR, in zone: FakeZone) -> [Wire.RR] {
+        let target = dname.rdata.withUnsafeBytes { try! Name.read(from: $0, at: 0).name.text }
+        let kept = norm(qname).dropLast(norm(dname.owner).count)   // "www." of www.<owner>
+        let synthesised = forgeDNAMESynthesis ? "evil.example." : String(kept) + (target == "." ? "" : target)
+        let sigs = zone.records.filter { norm($0.owner) == norm(dname.owner) }
+        return [dname] + signatures(sigs, .dname)
+            + [Wire.RR(owner: qname, type: .cname, ttl: synthesisTTL ?? dname.ttl, rdata: Wire.name(synthesised).wireBytes)]
+    }
+
+    /// The zone's SOA for a negative answer; in a signed zone (one holding
+    /// RRSIGs) with its RRSIG, made with the key of the zone's DNSKEY set
+    /// (see `signer(of:)`).
+    func signedSOA(_ zone: FakeZone) -> [Wire.RR] {
+        let soa = Wire.soa(zone.apex.hasSuffix(".") ? String(zone.apex.dropLast()) : zone.apex, ttl: 300, minimum: 300)
+        guard soaSigning != .unsigned, zone.records.contains(where: { $0.type == .rrsig }),
+              let signer = signer(of: zone) else { return [soa] }
+        var signature = signer.sign([soa])
+        if soaSigning == .corrupt { signature.rdata[signature.rdata.count - 1] ^= 0xFF }
+        return [soa, signature]
+    }
+
+    /// Test keys are `TestSigner(zone:seedByte:)`: the zone's key is the
+    /// seed whose DNSKEY the zone publishes at its apex (searched once per
+    /// key, then remembered). nil for keys made elsewhere (ldns fixtures).
+    func signer(of zone: FakeZone) -> TestSigner? {
+        for key in zone.records where key.type == .dnskey && norm(key.owner) == norm(zone.apex) {
+            if let known = SignerCache.shared.lookup(key.rdata) {
+                if let signer = known { return signer }
+                continue
+            }
+            let found = (0...255).lazy.map { TestSigner(zone: zone.apex, seedByte: UInt8($0)) }
+                .first { $0.dnskeyRData == key.rdata }
+            SignerCache.shared.remember(key.rdata, found)
+            if let found { return found }
+        }
+        return nil
+    }
+}
+
+/// Seed searches already done (DNSKEY RDATA → signer, nil: not a test key).
+final class SignerCache: @unchecked Sendable {
+    static let shared = SignerCache()
+    private var known: [[UInt8]: TestSigner?] = [:]
+    private let lock = NSLock()
+
+    func lookup(_ rdata: [UInt8]) -> TestSigner?? { lock.withLock { known[rdata] } }
+    func remember(_ rdata: [UInt8], _ signer: TestSigner?) { lock.withLock { known[rdata] = .some(signer) } }
 }
 
 extension Harness {
