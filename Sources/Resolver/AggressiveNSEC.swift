@@ -2,12 +2,15 @@ import DNSWire
 import Fixed
 import Validator
 
-/// Aggressive use of DNSSEC-validated NSEC (RFC 8198): NSECs verified while
-/// validating NODATA/NXDOMAIN responses are kept in `NSECTable`, and a
-/// later query that misses the cache is answered NXDOMAIN or NODATA from
-/// them when they prove it — with the Validator's own NSEC proofs, so the
-/// rules (delegation points, DNAME, wildcards, empty non-terminals) are the
-/// ones online validation uses. NSEC only: NSEC3 spans are not kept.
+/// Aggressive use of DNSSEC-validated NSEC and NSEC3 (RFC 8198): records
+/// verified while validating NODATA/NXDOMAIN responses are kept in
+/// `NSECTable`, and a later query that misses the cache is answered
+/// NXDOMAIN or NODATA from them when they prove it — with the Validator's
+/// own NSEC and NSEC3 proofs, so the rules (delegation points, DNAME,
+/// wildcards, empty non-terminals, RFC 9276's iteration cap) are the ones
+/// online validation uses. One kind per proof: a zone's NSECs are tried
+/// first (no hashing), then its NSEC3s (AggressiveNSEC3.swift); an NSEC3
+/// opt-out span is never used (it cannot rule out an unsigned delegation).
 ///
 /// Example: `nx1.a.example A` gets NXDOMAIN proven by `a.example NSEC
 /// b.a.example` and `*`'s cover; the table keeps both. `nx2.a.example AAAA`
@@ -16,8 +19,10 @@ import Validator
 extension QueryEngine {
     // MARK: recording
 
-    /// Keeps the NSEC `collectDenial` just verified (owner, decompressed
-    /// RDATA, RRset TTL, verdict) with the zone's SOA from `message`.
+    /// Keeps the NSEC or NSEC3 (`type`) `collectDenial` just verified
+    /// (owner, decompressed RDATA, RRset TTL, verdict) with the zone's SOA
+    /// from `message`. NSEC3s only when a proof could use them securely
+    /// (`NSEC3Fields`: SHA-1, iterations within RFC 9276's cap).
     ///
     /// Any verified NSEC is kept, not only those of responses finally judged
     /// secure: an NSEC whose RRSIG verified with its zone's secure keys is a
@@ -27,12 +32,20 @@ extension QueryEngine {
     /// only with a secure DNSKEY set, and only valid, non-wildcard verdicts
     /// reach this call. Without the zone's SOA (wildcard answers) there is
     /// no negative TTL and nothing to answer with: not kept.
-    mutating func rememberNSEC(_ message: UnsafeRawBufferPointer, zone: Name, owner: Name,
+    mutating func rememberNSEC(_ message: UnsafeRawBufferPointer, type: RRType, zone: Name, owner: Name,
                                rdata: UnsafeRawBufferPointer, ttlSeconds: UInt32, result: RRsetValidation,
                                nowMs: Int64) {
-        guard settings.aggressiveNSEC, validation.nsecTable.capacity > 0,
-              let soa = findAuthorityRecord(message, owner: zone, type: .soa),
-              let index = validation.nsecTable.slotFor(zone: zone, owner: owner, nowMs: nowMs) else { return }
+        guard settings.aggressiveNSEC, validation.nsecTable.capacity > 0 else { return }
+        let kind: NSECTable.Kind = type == .nsec3 ? .nsec3 : .nsec
+        var ownerHash = NSEC3Digest()
+        if kind == .nsec3 {
+            guard owner.labelCount == zone.labelCount + 1, NSEC3Fields(rdata) != nil,
+                  let decoded = NSEC3Digest(ownerLabelOf: owner) else { return }
+            ownerHash = decoded
+        }
+        guard let soa = findAuthorityRecord(message, owner: zone, type: .soa),
+              let index = validation.nsecTable.slotFor(kind: kind, zone: zone, owner: owner, nowMs: nowMs)
+        else { return }
         validation.nsecTable.free(index)
         var w = NSECEntryWriter(slot: validation.nsecTable.slot(index))
         var entry = NSECTable.Entry()
@@ -42,7 +55,7 @@ extension QueryEngine {
         entry.nsecOffset = w.offset16
         guard w.append(rdata) else { return }
         entry.nsecSignaturesOffset = w.offset16
-        guard appendSignatures(&w, message, owner: owner, covered: .nsec) else { return }
+        guard appendSignatures(&w, message, owner: owner, covered: kind.type) else { return }
         entry.soaOffset = w.offset16
         guard w.append(soa, from: message), w.offset - Int(entry.soaOffset) >= QueryEngine.soaFixedByteCount
         else { return }
@@ -52,6 +65,7 @@ extension QueryEngine {
         entry.soaSignaturesOffset = w.offset16
         guard appendSignatures(&w, message, owner: zone, covered: .soa) else { return }
         entry.endOffset = w.offset16
+        guard kind == .nsec || ownerHash.withUnsafeBytes({ w.append($0) }) else { return }
         // RFC 8198 §5.4, RFC 9077 §3: min(NSEC TTL, SOA TTL, SOA MINIMUM),
         // within the RRSIG validity (and the untrusted-clock cap).
         // (Two-argument min: the variadic one builds an array.)
@@ -60,6 +74,7 @@ extension QueryEngine {
         entry.expiresMs = nowMs + Int64(ttl) * 1000
         entry.zoneHash = zone.hash32
         entry.zoneLabelCount = UInt8(truncatingIfNeeded: zone.labelCount)
+        entry.kind = kind
         if case .validIgnoringTime = result.verdict { entry.untrustedClock = true }
         validation.nsecTable.entries[index] = entry
     }
@@ -102,8 +117,9 @@ extension QueryEngine {
     // MARK: answering
 
     /// RFC 8198 §5.1/§5.2: answers a query that missed the cache with
-    /// NXDOMAIN or NODATA when fresh NSECs of the deepest zone holding
-    /// any prove it. False (the query goes on to the network) otherwise.
+    /// NXDOMAIN or NODATA when fresh NSECs, or else NSEC3s, of the deepest
+    /// zone holding any prove it. False (the query goes on to the network)
+    /// otherwise.
     mutating func answerFromNSECTable<IO: ResolverIO>(_ request: Request, nowMs: Int64, io: inout IO) -> Bool {
         guard isValidating, settings.aggressiveNSEC, validation.nsecTable.capacity > 0 else { return false }
         let qname = request.question.name.lowercased()
@@ -116,10 +132,15 @@ extension QueryEngine {
         var candidates = validation.nsecTable.collectCandidates(qname, zone: zone, nowMs: nowMs,
                                                                 clockTrusted: clockTrusted,
                                                                 into: validation.denialRecords)
-        guard candidates.count > 0, let rcode = prove(qname, qtype, zone: zone, &candidates) else { return false }
-        guard let n = buildNSECAnswer(request, rcode: rcode, zone: zone, candidates, nowMs: nowMs) else {
-            return false
+        var kind = NSECTable.Kind.nsec
+        var proven: RCode? = candidates.count > 0 ? prove(qname, qtype, zone: zone, &candidates) : nil
+        if proven == nil, let (selected, rcode) = proveWithNSEC3(qname, qtype, zone: zone, nowMs: nowMs,
+                                                                  clockTrusted: clockTrusted) {
+            (kind, candidates, proven) = (.nsec3, selected, rcode)
         }
+        guard let rcode = proven,
+              let n = buildNSECAnswer(request, rcode: rcode, kind: kind, zone: zone, candidates, nowMs: nowMs)
+        else { return false }
         stats.aggressiveAnswers += 1
         io.answer(client: Int(request.client), UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
         return true
@@ -147,10 +168,10 @@ extension QueryEngine {
     static func isMetaType(_ type: RRType) -> Bool { type.rawValue >= 128 && type.rawValue <= 255 }
 
     /// The answer: SOA in authority with the entries' remaining TTL, and for
-    /// DO clients its RRSIGs, the NSECs and theirs. AD as for any secure
-    /// answer (RFC 6840 §5.7); TC when it does not fit.
-    func buildNSECAnswer(_ request: Request, rcode: RCode, zone: Name, _ candidates: NSECCandidates,
-                         nowMs: Int64) -> Int? {
+    /// DO clients its RRSIGs, the NSECs (or NSEC3s) and theirs. AD as for
+    /// any secure answer (RFC 6840 §5.7); TC when it does not fit.
+    func buildNSECAnswer(_ request: Request, rcode: RCode, kind: NSECTable.Kind, zone: Name,
+                         _ candidates: NSECCandidates, nowMs: Int64) -> Int? {
         var header = answerHeader(for: request, rcode: rcode)
         header.ad = request.dnssecOK || request.authenticatedData
         guard var b = try? MessageBuilder(buffer: scratch, header: header) else { return nil }
@@ -172,7 +193,7 @@ extension QueryEngine {
                 for i in 0..<candidates.count {
                     let index = Int(candidates.indices[i])
                     let owner = validation.denialRecords[i].owner
-                    try b.addRecord(.authority, owner: owner, type: .nsec, rrClass: .in, ttlSeconds: ttl,
+                    try b.addRecord(.authority, owner: owner, type: kind.type, rrClass: .in, ttlSeconds: ttl,
                                     rdata: validation.nsecTable.nsecRData(index))
                     try addSignatureList(&b, owner: owner, validation.nsecTable.nsecSignatures(index), ttl: ttl)
                 }
@@ -222,5 +243,15 @@ struct NSECCandidates {
             count = 1
             return
         }
+    }
+
+    /// Adds table entry `index` (record `record`) unless already there; false when full.
+    mutating func add(_ index: Int, _ record: DenialRecord, _ records: UnsafeMutableBufferPointer<DenialRecord>) -> Bool {
+        for i in 0..<count where indices[i] == Int32(index) { return true }
+        guard count < NSECCandidates.countMax, count < records.count else { return false }
+        records[count] = record
+        indices[count] = Int32(index)
+        count += 1
+        return true
     }
 }

@@ -58,9 +58,10 @@ public struct EngineSettings {
     /// DNSKEY/DS sub-resolutions per client query: 2 per zone on the path,
     /// for paths up to 8 zone cuts deep plus a CNAME into another tree.
     public var keyFetchesPerRequestMax = 20
-    /// RFC 8198: answer NXDOMAIN/NODATA from validated NSEC records already
-    /// seen, without asking the authorities (`aggressive_nsec`). NSEC only;
-    /// takes effect only when validating.
+    /// RFC 8198: answer NXDOMAIN/NODATA from validated NSEC and NSEC3
+    /// records already seen, without asking the authorities
+    /// (`aggressive_nsec`); never from NSEC3 opt-out spans. Takes effect only
+    /// when validating.
     public var aggressiveNSEC = true
 
     public init() {}

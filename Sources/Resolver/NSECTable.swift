@@ -1,15 +1,16 @@
 import DNSWire
 import Validator
 
-/// Validated NSEC records kept for aggressive negative answers (RFC 8198):
-/// a fixed table of `entryCount` entries reserved once at start-up (zero
-/// when aggressive NSEC or validation is off), never grown. Each entry is
-/// one NSEC whose RRSIG verified with its zone's secure keys, with what an
-/// answer built from it needs: the zone's SOA and, for DO clients, the
-/// RRSIGs over both.
+/// Validated NSEC and NSEC3 records kept for aggressive negative answers
+/// (RFC 8198): a fixed table of `entryCount` entries reserved once at
+/// start-up (zero when aggressive NSEC or validation is off), never grown.
+/// Each entry is one NSEC or NSEC3 (`Entry.kind`) whose RRSIG verified with
+/// its zone's secure keys, with what an answer built from it needs: the
+/// zone's SOA and, for DO clients, the RRSIGs over both.
 ///
 /// Entry bytes (a slot of `entryByteCount`), offsets in `Entry`:
-///   zone name | owner name | NSEC RDATA | NSEC RRSIGs | SOA RDATA | SOA RRSIGs
+///   zone name | owner name | NSEC/NSEC3 RDATA | its RRSIGs | SOA RDATA | SOA RRSIGs
+///   [| owner hash: NSEC3 only, the owner's first label decoded, 20 bytes]
 /// where names are uncompressed lowercase wire names, RDATAs are
 /// decompressed, and an RRSIG list is (2-byte length, RDATA) pairs.
 ///
@@ -32,12 +33,22 @@ struct NSECTable: ~Copyable {
     /// RRSIGs kept per RRset for DO clients: two cover a key rollover.
     static let signaturesPerRRsetMax = 2
 
+    /// Which denial record an entry holds. A proof uses one kind only,
+    /// even for a zone that served both (while moving from NSEC to NSEC3).
+    enum Kind: UInt8 {
+        case nsec
+        case nsec3
+
+        var type: RRType { self == .nsec ? .nsec : .nsec3 }
+    }
+
     /// Where the parts of one entry lie in its slot, and when it expires.
     struct Entry {
         /// Monotonic ms after which the entry is unusable; `.min`: free.
         var expiresMs: Int64 = .min
         var zoneHash: UInt32 = 0
         var zoneLabelCount: UInt8 = 0
+        var kind = Kind.nsec
         /// Validated while the wall clock was untrusted (dates not checked):
         /// dropped once the clock becomes trusted, so it is validated again.
         var untrustedClock = false
@@ -92,17 +103,24 @@ struct NSECTable: ~Copyable {
         return entry.expiresMs > nowMs && !(entry.untrustedClock && clockTrusted)
     }
 
+    /// A usable entry of `kind` whose zone is `zone` (hash first: cheap).
+    func isUsable(_ index: Int, kind: Kind, zone: Name, zoneHash: UInt32, nowMs: Int64, clockTrusted: Bool) -> Bool {
+        entries[index].kind == kind && entries[index].zoneHash == zoneHash
+            && isUsable(index, nowMs: nowMs, clockTrusted: clockTrusted) && self.zone(index) == zone
+    }
+
     func zone(_ index: Int) -> Name? { try? Name(wire: part(index, from: 0, to: entries[index].ownerOffset)) }
 
     func owner(_ index: Int) -> Name? {
         try? Name(wire: part(index, from: entries[index].ownerOffset, to: entries[index].nsecOffset))
     }
 
+    /// The NSEC or NSEC3 RDATA (whichever `entries[index].kind` says).
     func nsecRData(_ index: Int) -> UnsafeRawBufferPointer {
         part(index, from: entries[index].nsecOffset, to: entries[index].nsecSignaturesOffset)
     }
 
-    /// The NSEC's next owner name.
+    /// An NSEC's next owner name.
     func next(_ index: Int) -> Name? {
         try? Name.read(from: nsecRData(index), at: 0, allowCompression: false).name
     }
@@ -117,6 +135,12 @@ struct NSECTable: ~Copyable {
 
     func soaSignatures(_ index: Int) -> UnsafeRawBufferPointer {
         part(index, from: entries[index].soaSignaturesOffset, to: entries[index].endOffset)
+    }
+
+    /// An NSEC3 entry's owner hash (raw, `NSEC3Digest.byteCount` bytes).
+    func ownerHash(_ index: Int) -> UnsafeRawBufferPointer {
+        let start = Int(entries[index].endOffset)
+        return UnsafeRawBufferPointer(rebasing: slot(index)[start..<(start + NSEC3Digest.byteCount)])
     }
 
     /// Whole seconds of life left (0 when expired).
@@ -141,7 +165,7 @@ struct NSECTable: ~Copyable {
         return best
     }
 
-    /// Puts the usable entries of `zone` that match or cover `qname` or a
+    /// Puts the usable NSEC entries of `zone` that match or cover `qname` or a
     /// wildcard `*.<ancestor>` between it and the zone into
     /// `records` (the proofs read only those).
     func collectCandidates(_ qname: Name, zone: Name, nowMs: Int64, clockTrusted: Bool,
@@ -149,9 +173,9 @@ struct NSECTable: ~Copyable {
         let zoneHash = zone.hash32
         var candidates = NSECCandidates()
         let countMax = min(NSECCandidates.countMax, records.count)
-        for index in 0..<capacity where isUsable(index, nowMs: nowMs, clockTrusted: clockTrusted) {
+        for index in 0..<capacity {
             guard candidates.count < countMax else { break }
-            guard entries[index].zoneHash == zoneHash, self.zone(index) == zone,
+            guard isUsable(index, kind: .nsec, zone: zone, zoneHash: zoneHash, nowMs: nowMs, clockTrusted: clockTrusted),
                   let owner = self.owner(index), let next = self.next(index),
                   NSECTable.isRelevant(owner: owner, next: next, to: qname, zone: zone) else { continue }
             records[candidates.count] = DenialRecord(owner: owner, rdata: nsecRData(index))
@@ -185,15 +209,15 @@ struct NSECTable: ~Copyable {
 
     // MARK: choosing where to write
 
-    /// The entry to (over)write for (zone, owner): see the replacement
-    /// policy above. nil only for an empty table.
-    func slotFor(zone: Name, owner: Name, nowMs: Int64) -> Int? {
+    /// The entry to (over)write for (kind, zone, owner): see the
+    /// replacement policy above. nil only for an empty table.
+    func slotFor(kind: Kind, zone: Name, owner: Name, nowMs: Int64) -> Int? {
         guard capacity > 0 else { return nil }
         let zoneHash = zone.hash32
         var victim = 0
         for index in 0..<capacity {
             let entry = entries[index]
-            if entry.expiresMs > nowMs, entry.zoneHash == zoneHash, self.owner(index) == owner,
+            if entry.expiresMs > nowMs, entry.kind == kind, entry.zoneHash == zoneHash, self.owner(index) == owner,
                self.zone(index) == zone {
                 return index
             }

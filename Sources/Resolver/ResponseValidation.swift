@@ -289,10 +289,9 @@ extension QueryEngine {
             guard result.verdict.isValid, result.wildcardEncloser == nil else { continue }
             var items = rrset.rdatas.makeIterator()
             guard let first = items.next() else { continue }
-            if record.type == .nsec {   // RFC 8198: kept for aggressive answers
-                rememberNSEC(message, zone: zone, owner: owner, rdata: first.rdata, ttlSeconds: rrset.ttlSeconds,
-                             result: result, nowMs: nowMs)
-            }
+            // RFC 8198: NSECs and NSEC3s kept for aggressive answers.
+            rememberNSEC(message, type: record.type, zone: zone, owner: owner, rdata: first.rdata,
+                         ttlSeconds: rrset.ttlSeconds, result: result, nowMs: nowMs)
             let byteCount = first.rdata.count
             guard usedByteCount + byteCount <= validation.denialBuffer.count else { break }
             let room = UnsafeMutableRawBufferPointer(

@@ -3,16 +3,23 @@ recursive mode, against the NSD-served signed hierarchy: after one
 NXDOMAIN in the NSEC-signed zone a.example., another nonexistent name in
 the same NSEC span is answered NXDOMAIN with AD without any upstream query
 (checked with `sprig stats`); with `aggressive_nsec '0'` it is asked again.
+NSEC3 (nsec3.example., every span opt-out): a NODATA at an existing name
+is answered from the kept NSEC3 match, an NXDOMAIN resting on an opt-out
+span never is.
 
 Gate: sprigd recursive mode and DNSSEC declared ready
 (--sprigd-ready recursive,dnssec).
 """
+import base64
+import hashlib
 import os
 import shutil
 import subprocess
 
 from harness import (RESOLVER_PORT, Resolver, Skip, expect, expect_flag, expect_rcode, fixture,
                      sprigd_recursive_config, test)
+import dig
+from hierarchy import AUTH_PORT
 import servers
 
 # Names absent from a.example. that sort together: both lie in the NSEC
@@ -125,3 +132,94 @@ def aggressive_nsec_answer_validates_downstream(session):
     expect("negative response, fully validated" in output, "delv did not validate:\n%s" % output)
     expect(after["dnssec.aggressive_answers"] > before["dnssec.aggressive_answers"],
            "delv's query was not answered aggressively")
+
+
+# nsec3.example. (hierarchy.py): NSEC3 with salt 5eed, 0 extra iterations,
+# opt-out on every record; www.nsec3.example. has A only.
+NSEC3_ZONE = "nsec3.example."
+NSEC3_NODATA_NAME = "www.nsec3.example."
+NSEC3_SALT = "5eed"
+# Names tried when looking for nonexistent names with the hashes we need.
+NSEC3_NX_TRIES = 500
+
+
+def nsec3_hash(name, salt_hex, iterations):
+    """RFC 5155 §5 hash of `name`, base32hex lowercase (as in owner labels)."""
+    wire = b"".join(bytes([len(label)]) + label.lower().encode()
+                    for label in name.rstrip(".").split(".")) + b"\0"
+    salt = b"" if salt_hex == "-" else bytes.fromhex(salt_hex)
+    digest = hashlib.sha1(wire + salt).digest()
+    for _ in range(iterations):
+        digest = hashlib.sha1(digest + salt).digest()
+    return base64.b32hexencode(digest).decode().lower()
+
+
+def nsec3_covers(rr, hashed):
+    """Does NSEC3 `rr` (dig RR) cover the hash `hashed` (wrapping at the end)?"""
+    owner = rr.name.split(".")[0]
+    following = rr.rdata.split()[4].lower()
+    if owner < following:
+        return owner < hashed < following
+    return hashed > owner or hashed < following
+
+
+@test
+def aggressive_nsec3_nodata_is_answered_opt_out_nxdomain_is_asked(session):
+    """NODATA at an existing name needs only the NSEC3 matching it (opt-out
+    or not): www.nsec3.example. MX is answered from the one TXT's NODATA
+    brought. An NXDOMAIN there rests on an opt-out span (insecure, RFC 5155
+    §9.2): another name in a span sprigd has seen is still asked."""
+    ready_for_dnssec(session)
+    sprigd = session.get("sprigd")
+    rundir = session.rundir("sprigd")
+    h = session.get("hierarchy")
+
+    first = sprigd.query(NSEC3_NODATA_NAME, "TXT")
+    expect_rcode(first, "NOERROR")
+    expect_flag(first, "ad", True)
+    expect(not first.rrs("TXT"), "TXT at %s: %s" % (NSEC3_NODATA_NAME, first.text))
+    before = stats(session, rundir)
+    second = sprigd.query(NSEC3_NODATA_NAME, "MX")
+    after = stats(session, rundir)
+    expect_rcode(second, "NOERROR")
+    expect_flag(second, "ad", True)
+    expect(not second.rrs("MX"), "MX at %s: %s" % (NSEC3_NODATA_NAME, second.text))
+    expect(second.rrs("SOA", "authority"), "no SOA in the authority section: %s" % second.text)
+    expect(second.rrs("NSEC3", "authority"), "DO client got no NSEC3: %s" % second.text)
+    expect(not second.rrs("NSEC", "authority"), "NSEC in an NSEC3 answer: %s" % second.text)
+    expect(after["upstream.queries"] == before["upstream.queries"],
+           "upstream.queries went %d -> %d: the NSEC3 NODATA was asked upstream"
+           % (before["upstream.queries"], after["upstream.queries"]))
+    expect(after["dnssec.aggressive_answers"] == before["dnssec.aggressive_answers"] + 1,
+           "dnssec.aggressive_answers went %d -> %d"
+           % (before["dnssec.aggressive_answers"], after["dnssec.aggressive_answers"]))
+
+    # Names whose hash sorts below the zone's first NSEC3 owner (covered by
+    # the wrap-around span) are avoided: sprigd's Validator does not count
+    # them as covered yet and answers SERVFAIL. The apex and www exist, so
+    # the first owner is at most the smaller of their hashes.
+    lowest = min(nsec3_hash(NSEC3_ZONE, NSEC3_SALT, 0), nsec3_hash(NSEC3_NODATA_NAME, NSEC3_SALT, 0))
+    expect(nsec3_hash("*." + NSEC3_ZONE, NSEC3_SALT, 0) > lowest, "the wildcard hashes below the first owner")
+    names = [n for n in ("aggr-nx%d.%s" % (i, NSEC3_ZONE) for i in range(NSEC3_NX_TRIES))
+             if nsec3_hash(n, NSEC3_SALT, 0) > lowest]
+    nx = sprigd.query(names[0], "A")
+    expect_rcode(nx, "NXDOMAIN")
+    expect_flag(nx, "ad", False)
+    # The spans the authority gave for it, and a second name inside one of
+    # them: sprigd has seen (and kept) every record a proof would need.
+    spans = dig.dig(h.servers["dnssec"].addr, names[0], "A", AUTH_PORT, rd=False).rrs("NSEC3", "authority")
+    expect(spans and all(rr.rdata.split()[1] == "1" for rr in spans), "not opt-out NSEC3s: %s" % spans)
+    expect(all(rr.rdata.split()[2:4] == ["0", NSEC3_SALT.upper()] for rr in spans),
+           "NSEC3 parameters are not 0 iterations, salt %s: %s" % (NSEC3_SALT, spans))
+    covered = [n for n in names[1:] if any(nsec3_covers(rr, nsec3_hash(n, NSEC3_SALT, 0)) for rr in spans)]
+    expect(covered, "no name found in the spans %s" % spans)
+    before = stats(session, rundir)
+    again = sprigd.query(covered[0], "A")
+    after = stats(session, rundir)
+    expect_rcode(again, "NXDOMAIN")
+    expect_flag(again, "ad", False)
+    expect(after["upstream.queries"] > before["upstream.queries"],
+           "%s was not asked upstream: an opt-out span was used" % covered[0])
+    expect(after["dnssec.aggressive_answers"] == before["dnssec.aggressive_answers"],
+           "dnssec.aggressive_answers went %d -> %d for an opt-out NXDOMAIN"
+           % (before["dnssec.aggressive_answers"], after["dnssec.aggressive_answers"]))
