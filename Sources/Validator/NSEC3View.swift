@@ -95,10 +95,12 @@ struct NSEC3View {
         types = TypeFacts(bytes: rdata, start: bitmapOffset)
     }
 
-    /// ownerHash < hash < nextHash, the last NSEC3 wrapping around.
+    /// ownerHash < hash < nextHash; the last NSEC3 of the zone wraps
+    /// around the ring: it covers hashes above its owner and below the first.
     func covers(_ hash: HashValue) -> Bool {
-        guard HashValue.compare(ownerHash, hash) < 0 else { return false }
-        return HashValue.compare(hash, nextHash) < 0 || HashValue.compare(nextHash, ownerHash) <= 0
+        let aboveOwner = HashValue.compare(ownerHash, hash) < 0
+        let belowNext = HashValue.compare(hash, nextHash) < 0
+        return HashValue.compare(ownerHash, nextHash) < 0 ? aboveOwner && belowNext : aboveOwner || belowNext
     }
 
     func sameParameters(as other: NSEC3View) -> Bool {

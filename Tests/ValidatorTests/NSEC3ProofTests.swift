@@ -31,6 +31,21 @@ final class NSEC3ProofTests: XCTestCase {
     let apex = ExampleNSEC3.record("dd2if2", optOut: false)     // example.: covers nope (dsieb4)
     let ns1 = ExampleNSEC3.record("fkh14u", optOut: false)      // covers *.example (ljrdka) and x.w (iufv5b)
 
+    func testLastNSEC3WrapsAroundTheHashRing() {
+        func hash(_ text: String) -> HashValue {
+            Array(text.utf8).withUnsafeBytes { HashValue.base32hex($0, start: 0, length: $0.count)! }
+        }
+        let high = String(repeating: "t", count: 1) + String(repeating: "0", count: 31)
+        let low = "2" + String(repeating: "0", count: 31)
+        let records = fixture.denial(["\(high).example. 300 IN NSEC3 1 0 0 - \(low) A RRSIG"])
+        let last = NSEC3View(records[0])!
+        XCTAssertTrue(last.covers(hash("1" + String(repeating: "0", count: 31))), "below the first owner: wraps")
+        XCTAssertTrue(last.covers(hash(String(repeating: "v", count: 32))), "above the last owner")
+        XCTAssertFalse(last.covers(hash("5" + String(repeating: "0", count: 31))), "between: another span's")
+        XCTAssertFalse(last.covers(hash(high)), "the owner itself matches, it is not covered")
+        XCTAssertFalse(last.covers(hash(low)), "the next owner is not covered")
+    }
+
     func testHashesMatchLDNS() {
         var budget = ValidationBudget()
         let records = fixture.denial([apex])
