@@ -367,7 +367,10 @@ extension QueryEngine {
         let question = outgoing[index].question
         if parent >= 0 && outgoing.isInUse(parent) && outgoing[parent].iteration.child == Int32(index) {
             // A key set that never came is the client's reason, whatever stopped it.
-            if !success, it.purpose == .keys && question.type == .dnskey { noteFailure(parent, .dnskeyMissing) }
+            if !success, it.purpose == .keys && question.type == .dnskey {
+                noteFailure(parent, .dnskeyMissing)
+                if validation.anchors.anchors(at: question.name) != nil { stats.anchorKeysUnusable += 1 }
+            }
             if !success, let code = it.failureEDE { noteFailure(parent, code) }
             finishOutgoing(index, io: &io)
             outgoing.pointer(parent).pointee.iteration.child = -1

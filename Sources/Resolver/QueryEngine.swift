@@ -474,7 +474,8 @@ public struct QueryEngine: ~Copyable {
                ("resolver.budget_exhausted", stats.budgetExhausted), ("resolver.cname_too_long", stats.cnameChainTooLong),
                ("dnssec.key_fetches", stats.keyFetches), ("dnssec.bogus", stats.bogusResponses),
                ("dnssec.keys_unavailable", stats.keysUnavailable),
-               ("dnssec.aggressive_answers", stats.aggressiveAnswers)]
+               ("dnssec.aggressive_answers", stats.aggressiveAnswers),
+               ("dnssec.anchor_keys_unusable", stats.anchorKeysUnusable)]
             + upstreamStatsLines() + cache.statsLines()
     }
 

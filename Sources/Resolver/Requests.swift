@@ -176,4 +176,8 @@ public struct EngineStats {
     public var keysUnavailable = 0
     /// NXDOMAIN/NODATA answers synthesised from validated NSECs (RFC 8198).
     public var aggressiveAnswers = 0
+    /// A trust anchor's DNSKEY set could not be fetched, or did not match
+    /// the anchor: nothing under it can validate (an upstream that strips
+    /// DNSSEC records, a middlebox, a stale anchor). The server logs it.
+    public var anchorKeysUnusable = 0
 }

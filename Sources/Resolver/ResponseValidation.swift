@@ -178,6 +178,7 @@ extension QueryEngine {
         if fromAnchor && result.verdict == .secure {
             observeTrustPoint(zone, rrset, signatures: signatures, dsSet: anchorKeys ? nil : vouchers, nowMs: nowMs)
         }
+        if fromAnchor && !result.verdict.isValid { stats.anchorKeysUnusable += 1 }
         // The cap is computed only for a good signature (0 otherwise).
         return .done(Security(result.verdict), ttlCapSeconds: cacheTTLCap(result))
     }

@@ -31,6 +31,12 @@ public final class EventLoop {
     /// RFC 5011 trust-anchor state in flash (`state_dir`/anchors.state).
     public var anchorStatePath: String?
     var lastHousekeepingMs: Int64 = 0
+    /// `dnssec.anchor_keys_unusable` when last logged, and when.
+    var anchorKeysUnusableLogged = 0
+    var lastAnchorWarningMs: Int64 = .min / 2
+    /// An unusable trust anchor is logged at most this often (it is usually
+    /// a standing condition: an upstream that strips DNSSEC records).
+    static let anchorWarningIntervalMs: Int64 = 3_600_000
     /// Housekeeping (marker file, floor write-back) runs at most this often.
     static let housekeepingIntervalMs: Int64 = 1_000
 
@@ -279,6 +285,7 @@ public final class EventLoop {
             var io = ServerIO(sockets: sockets)
             resolver.primeIfExpired(nowMs: nowMs, io: &io)
             resolver.refreshTrustAnchorsIfDue(nowMs: nowMs, io: &io)
+            warnIfAnchorKeysUnusable(nowMs: nowMs)
         }
         if let path = anchorStatePath, let bytes = resolver.anchorStateToPersist(nowMs: nowMs, isShutdown: isShutdown) {
             let ok = bytes.withUnsafeBytes { b in (try? File.replace(path, with: b)) != nil }
@@ -295,6 +302,19 @@ public final class EventLoop {
         }
         if !ok { Log.warning("clock: cannot write \(path)") }
         resolver.didPersistClockFloor(floor)   // a failing flash is retried daily, not every second
+    }
+
+    /// Says once an hour, in the log, why everything signed fails when the
+    /// anchor's keys cannot be had: the household sees only SERVFAIL.
+    func warnIfAnchorKeysUnusable(nowMs: Int64) {
+        let unusable = resolver.stats.anchorKeysUnusable
+        guard unusable > anchorKeysUnusableLogged,
+              nowMs - lastAnchorWarningMs >= EventLoop.anchorWarningIntervalMs else { return }
+        anchorKeysUnusableLogged = unusable
+        lastAnchorWarningMs = nowMs
+        Log.warning("dnssec: a trust anchor's DNSKEY set could not be fetched or does not match the anchor "
+                    + "(\(unusable) times): signed names fail with SERVFAIL. In forward mode the upstream must pass "
+                    + "DNSSEC records on; if it strips them, use another upstream or set option dnssec '0'")
     }
 
     func expireTimers(nowMs: Int64) {

@@ -52,20 +52,21 @@ class Upstream:
         self.proc.stop()
 
 
-def start(session, octet, upstream, extra="", name="sprigd"):
+def start(session, octet, upstream, extra="", name="sprigd", dnssec=False):
     h = session.get("zones")
     addr = "%s.2.%d" % (h.net, octet)
     rundir = session.rundir("%s-%d" % (name, octet))
-    text = config_text(addr, rundir, upstream, extra)
+    text = config_text(addr, rundir, upstream, extra, dnssec)
     proc = servers.start_sprigd(session.get("sprigd_binary"), text, rundir, name=name)
     return addr, rundir, proc
 
 
-def config_text(addr, rundir, upstream, extra=""):
+def config_text(addr, rundir, upstream, extra="", dnssec=False):
+    # dnsmasq's local names are unsigned: validation is tested in tests_sprigd.py.
     return ("config sprig 'main'\n"
             "\tlist listen '%s:%d'\n"
             "\toption mode 'forward'\n"
-            "\toption dnssec '0'\n"   # dnsmasq's local names are unsigned; validation: tests_sprigd.py
+            "\toption dnssec '" + ("1" if dnssec else "0") + "'\n"
             "\toption user ''\n"
             "\toption log_level 'debug'\n"
             "\toption state_dir '%s'\n"
@@ -93,6 +94,23 @@ def ask(addr, name, rrtype="A", **options):
 def forward_ready(session):
     if "forward" not in session.args.sprigd_ready:
         raise Skip("sprigd forward mode not declared ready (--sprigd-ready forward)")
+
+
+@test
+def forward_validation_behind_a_dnssec_stripping_upstream_says_why(session):
+    """dnssec '1' (the compiled-in root anchors) behind a dnsmasq that knows no
+    DNSSEC: the root keys never come, so a name under the root cannot be
+    validated. SERVFAIL with EDE 9 (DNSKEY Missing), a counter, and one log
+    line that tells the household what to change."""
+    forward_ready(session)
+    up = Upstream(session, 26, 300, ["--address=/strip.test/192.0.2.36"])
+    addr, rundir, proc = start(session, 27, up, dnssec=True)
+    r = ask(addr, "www.strip.test")
+    expect_rcode(r, "SERVFAIL")
+    expect(9 in {code for code, _, _ in r.ede}, "EDE %s, expected 9 (DNSKEY Missing)" % r.ede)
+    expect(stats(session, rundir).get("dnssec.anchor_keys_unusable", 0) >= 1, "anchor_keys_unusable not counted")
+    servers.wait_for_log_line(proc, "upstream must pass DNSSEC records on")
+    proc.stop()
 
 
 @test

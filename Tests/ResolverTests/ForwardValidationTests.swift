@@ -184,6 +184,7 @@ final class ForwardValidationTests: XCTestCase {
         let p = resolve(&h, &auth, "www.signed.example", upstream: Upstream(forgeAD: true, stripRRSIGs: true))
         XCTAssertEqual(p.rcode, .servFail, "an upstream that strips signatures cannot vouch with AD")
         XCTAssertFalse(p.ad)
+        XCTAssertGreaterThan(h.forwarder.stats.anchorKeysUnusable, 0, "the anchor's keys could not be validated: said")
     }
 
     func testForgedAnswerIsBogus() {
