@@ -195,9 +195,9 @@ def aggressive_nsec3_nodata_is_answered_opt_out_nxdomain_is_asked(session):
            % (before["dnssec.aggressive_answers"], after["dnssec.aggressive_answers"]))
 
     # Names whose hash sorts below the zone's first NSEC3 owner (covered by
-    # the wrap-around span) are avoided: sprigd's Validator does not count
-    # them as covered yet and answers SERVFAIL. The apex and www exist, so
-    # the first owner is at most the smaller of their hashes.
+    # the wrap-around span) are left to the test below: here the proof's
+    # spans must be ordinary ones. The apex and www exist, so the first
+    # owner is at most the smaller of their hashes.
     lowest = min(nsec3_hash(NSEC3_ZONE, NSEC3_SALT, 0), nsec3_hash(NSEC3_NODATA_NAME, NSEC3_SALT, 0))
     expect(nsec3_hash("*." + NSEC3_ZONE, NSEC3_SALT, 0) > lowest, "the wildcard hashes below the first owner")
     names = [n for n in ("aggr-nx%d.%s" % (i, NSEC3_ZONE) for i in range(NSEC3_NX_TRIES))
@@ -223,3 +223,19 @@ def aggressive_nsec3_nodata_is_answered_opt_out_nxdomain_is_asked(session):
     expect(after["dnssec.aggressive_answers"] == before["dnssec.aggressive_answers"],
            "dnssec.aggressive_answers went %d -> %d for an opt-out NXDOMAIN"
            % (before["dnssec.aggressive_answers"], after["dnssec.aggressive_answers"]))
+
+
+@test
+def nsec3_nxdomain_in_the_wrap_around_span_resolves(session):
+    """A name whose hash sorts below the zone's first NSEC3 owner is covered
+    by the last NSEC3, which wraps around the hash ring (RFC 5155 §7.2.1):
+    NXDOMAIN (insecure: opt-out), never SERVFAIL — recursive and forwarding."""
+    ready_for_dnssec(session)
+    lowest = min(nsec3_hash(NSEC3_ZONE, NSEC3_SALT, 0), nsec3_hash(NSEC3_NODATA_NAME, NSEC3_SALT, 0))
+    names = [n for n in ("wrap-nx%d.%s" % (i, NSEC3_ZONE) for i in range(NSEC3_NX_TRIES))
+             if nsec3_hash(n, NSEC3_SALT, 0) < lowest]
+    expect(names, "no name hashes below %s in %d tries" % (lowest, NSEC3_NX_TRIES))
+    for fixture in ("sprigd", "sprigd_forwarder"):
+        r = session.get(fixture).query(names[0], "A")
+        expect_rcode(r, "NXDOMAIN")
+        expect_flag(r, "ad", False)
