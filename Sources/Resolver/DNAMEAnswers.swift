@@ -87,8 +87,10 @@ extension QueryEngine {
     mutating func storeDNAME(_ message: UnsafeRawBufferPointer, above name: Name, zone: Name, rank: TrustRank,
                              nowSeconds: Int64) {
         guard rank != .bogus, let owner = dnameOwner(message, qname: name, zone: zone) else { return }
-        _ = cache.storeRRset(message, owner: owner, type: .dname, section: .answer, rank: rank,
-                             nowSeconds: nowSeconds)
+        if cache.storeRRset(message, owner: owner, type: .dname, section: .answer, rank: rank,
+                            nowSeconds: nowSeconds) == true {
+            hasCachedDNAME = true
+        }
     }
 
     /// The cached DNAME the CNAME link `link` at `name` was synthesised
@@ -96,7 +98,7 @@ extension QueryEngine {
     /// DNAME of the same rank at an ancestor synthesises exactly its target.
     mutating func synthesisingDNAME(of name: Name, link: UsableHit, allowStale: Bool,
                                     nowSeconds: Int64) -> (owner: Name, hit: UsableHit)? {
-        guard cache.withBlob(link.hit, { QueryEngine.signatureCount($0) }) == 0,
+        guard hasCachedDNAME, cache.withBlob(link.hit, { QueryEngine.signatureCount($0) }) == 0,
               let linkTarget = cache.withBlob(link.hit, { QueryEngine.firstCNAMETarget($0) }),
               let cnameTarget = linkTarget else { return nil }
         var owner = name.parent

@@ -26,6 +26,9 @@ public struct QueryEngine: ~Copyable {
     var lastPrimingMs: Int64 = .min / 2
     /// Iterative mode: trust anchors, Validator scratch and packing buffers.
     var validation: ValidationContext
+    /// Whether a DNAME was ever cached: until then a CNAME answered from the
+    /// cache needs no search for the DNAME it may come from.
+    var hasCachedDNAME = false
     /// Wall-clock seconds minus monotonic seconds (`setWallClock`).
     public internal(set) var wallClockOffsetSeconds: Int64 = 0
     /// Where answers and queries are built (one at a time: single thread).
