@@ -307,7 +307,10 @@ extension QueryEngine {
                                          nowMs: Int64, io: inout IO) -> (Security, UInt32)? {
         switch checkFinal(index, message, kind: kind, nowMs: nowMs) {
         case .done(let security, let ttlCap):
-            if case .bogus = security { stats.bogusResponses += 1 }
+            if case .bogus = security {
+                stats.bogusResponses += 1
+                if retryAfterBogus(index, nowMs: nowMs, io: &io) { return nil }
+            }
             return (security, ttlCap)
         case .needKeys(let name, let type):
             io.release(outgoing: index)   // before the sub-task: it may re-send on this slot at once
@@ -318,6 +321,30 @@ extension QueryEngine {
             }
             return nil
         }
+    }
+
+    /// Bogus answers a task re-asks elsewhere before believing them.
+    static let bogusRetriesMax = 2
+
+    /// RFC 4035 §5.5: a bogus answer may be one server's fault (stale
+    /// signatures on one secondary, an upstream or middlebox that strips or
+    /// mangles records): ask another server of the zone, or another
+    /// upstream, before caching the verdict. False when none is left untried
+    /// or the retries are spent; the verdict then stands.
+    mutating func retryAfterBogus<IO: ResolverIO>(_ index: Int, nowMs: Int64, io: inout IO) -> Bool {
+        let o = outgoing.pointer(index)
+        guard o.pointee.iteration.bogusRetries < QueryEngine.bogusRetriesMax else { return false }
+        if settings.recursive {
+            o.pointee.iteration.servers.markTried(o.pointee.iteration.sentServer)
+            guard o.pointee.iteration.servers.hasUntried else { return false }
+        } else {
+            let allTried = o.pointee.triedMask == (UInt32(1) << UInt32(upstreams.count)) - 1
+            guard upstreams.count > 1, !allTried, o.pointee.attempts < settings.attemptsMax else { return false }
+        }
+        o.pointee.iteration.bogusRetries += 1
+        stats.bogusRetries += 1
+        retryElsewhere(index, nowMs: nowMs, io: &io)
+        return true
     }
 
     /// NS set of the delegation and its in-bailiwick glue, at a rank below

@@ -478,7 +478,8 @@ public struct QueryEngine: ~Copyable {
                ("dnssec.key_fetches", stats.keyFetches), ("dnssec.bogus", stats.bogusResponses),
                ("dnssec.keys_unavailable", stats.keysUnavailable),
                ("dnssec.aggressive_answers", stats.aggressiveAnswers),
-               ("dnssec.anchor_keys_unusable", stats.anchorKeysUnusable)]
+               ("dnssec.anchor_keys_unusable", stats.anchorKeysUnusable),
+               ("dnssec.bogus_retries", stats.bogusRetries)]
             + upstreamStatsLines() + cache.statsLines()
     }
 

@@ -85,6 +85,8 @@ struct Iteration {
     var failureEDE: EDECode? = nil
     /// Times this task went back to the parent's cut (`climbToParentCut`).
     var parentClimbs = 0
+    /// Bogus answers re-asked elsewhere (`retryAfterBogus`).
+    var bogusRetries = 0
 }
 
 /// Why an iterative task exists.
@@ -180,4 +182,6 @@ public struct EngineStats {
     /// the anchor: nothing under it can validate (an upstream that strips
     /// DNSSEC records, a middlebox, a stale anchor). The server logs it.
     public var anchorKeysUnusable = 0
+    /// Bogus answers asked again of another server or upstream.
+    public var bogusRetries = 0
 }

@@ -93,6 +93,8 @@ final class ForwardValidationTests: XCTestCase {
         var forgeAD = false
         var stripRRSIGs = false
         var silent = false
+        /// Only upstream A strips signatures (B is sound).
+        var stripOnlyA = false
     }
 
     func harness(upstreams: [ServerAddress] = [Harness.upstreamA]) -> Harness {
@@ -121,7 +123,8 @@ final class ForwardValidationTests: XCTestCase {
                 XCTAssertEqual(reader.opt.flatMap { try? EDNS($0, in: q) }?.dnssecOK, true, "DO set")
             }
             if upstream.silent && s.server == Harness.upstreamA { continue }
-            if let reply = auth.resolveAsUpstream(s.bytes, forgeAD: upstream.forgeAD, stripRRSIGs: upstream.stripRRSIGs) {
+            let strip = upstream.stripRRSIGs || (upstream.stripOnlyA && s.server == Harness.upstreamA)
+            if let reply = auth.resolveAsUpstream(s.bytes, forgeAD: upstream.forgeAD, stripRRSIGs: strip) {
                 h.reply(s.outgoing, reply)
             }
         }
@@ -274,6 +277,24 @@ final class ForwardValidationTests: XCTestCase {
         forged.zones[1].records += ChainOfTrustTests.exampleKey.signAll([Wire.cname("alias.example", "www.signed.example")])
         // (stripSignedChild removes the RRSIG over www.signed.example A.)
         XCTAssertEqual(resolve(&h2, &forged, "alias.example").rcode, .servFail)
+    }
+
+    func testBogusFromOneUpstreamIsAskedOfAnother() {
+        var h = harness(upstreams: [Harness.upstreamA, Harness.upstreamB])
+        var auth = ChainOfTrustTests.hierarchy()
+        let p = resolve(&h, &auth, "www.signed.example", upstream: Upstream(stripOnlyA: true))
+        XCTAssertEqual(p.rcode, .noError, "the sound upstream's answer validates")
+        XCTAssertEqual(addresses(p), [[192, 0, 2, 3]])
+        XCTAssertTrue(p.ad)
+        XCTAssertGreaterThan(h.forwarder.stats.bogusRetries, 0)
+        XCTAssertTrue(h.net.sent.contains { $0.server == Harness.upstreamA }, "the stripping upstream was asked")
+
+        // With one upstream there is nobody else to ask: the verdict stands.
+        var single = harness()
+        var auth2 = ChainOfTrustTests.hierarchy()
+        XCTAssertEqual(resolve(&single, &auth2, "www.signed.example", upstream: Upstream(stripRRSIGs: true)).rcode,
+                       .servFail)
+        XCTAssertEqual(single.forwarder.stats.bogusRetries, 0)
     }
 
     func testDNSSECOffReservesNoValidationBuffers() {

@@ -130,6 +130,26 @@ final class ValidationTests: XCTestCase {
         XCTAssertTrue(late.answers.isEmpty)
     }
 
+    func testBogusFromOneServerIsAskedOfTheZonesOtherServer() {
+        var h = harness()
+        var lines = ValidationTests.www
+        lines[2] = "www.example. 3600 IN A 192.0.2.99"   // not what was signed
+        let stale = FakeAuthorities.address(12)
+        var auth = ValidationTests.hierarchy()
+        // example. has two servers; ns0 (listed first, asked first) serves tampered data.
+        auth.zones[0].records.append(Wire.a("ns0.example", [127, 9, 0, 12]))
+        auth.zones[0].delegations["example."] = ["ns0.example.", "ns1.example."]
+        var bad = ValidationTests.hierarchy(wwwLines: lines).zones[1]
+        bad.servers = [stale]
+        auth.zones.append(bad)
+        let p = resolve(&h, &auth, "www.example", .a)
+        XCTAssertEqual(p.rcode, .noError, "the sound server's answer validates")
+        XCTAssertTrue(p.ad)
+        XCTAssertTrue(auth.queries.contains { $0.server == stale && $0.name == "www.example." },
+                      "the tampering server was asked first")
+        XCTAssertEqual(h.forwarder.stats.bogusRetries, 1)
+    }
+
     func testMissingSignaturesAreBogus() {
         var h = harness()
         var auth = ValidationTests.hierarchy()
