@@ -263,8 +263,19 @@ public struct AnswerCache: ~Copyable {
     mutating func beginVerdict(_ security: Security, ttlCapSeconds: UInt32) {
         verdictReplaces = security != .unvalidated
         verdictTTLCapSeconds = ttlCapSeconds
-        if case .bogus(let code) = security { verdictEDE = code } else { verdictEDE = nil }
+        if case .bogus(let code) = security {
+            verdictEDE = code
+            verdictTTLCapSeconds = min(ttlCapSeconds, AnswerCache.bogusTTLMaxSeconds)
+        } else {
+            verdictEDE = nil
+        }
     }
+
+    /// A bogus verdict is remembered this long at most (RFC 9520 §3.2: a
+    /// failure is cached briefly; Unbound's val-bogus-ttl is 60 s too): a
+    /// zone fixed upstream, or a negative trust anchor added, takes effect
+    /// within a minute, while a flood of queries for it still costs nothing.
+    static let bogusTTLMaxSeconds: UInt32 = 60
 
     mutating func endVerdict() {
         rank = .authoritativeUnvalidated

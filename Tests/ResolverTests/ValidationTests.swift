@@ -113,6 +113,14 @@ final class ValidationTests: XCTestCase {
         XCTAssertTrue(p.answers.isEmpty)
         XCTAssertEqual(p.ede, [EDECode.dnssecBogus.rawValue])
         XCTAssertEqual(h.forwarder.stats.bogusResponses, 1)
+        // The verdict is cached a minute at most (the records say an hour).
+        let sent = h.net.sent.count
+        h.advance(59_000)
+        XCTAssertEqual(resolve(&h, &auth, "www.example", .a).rcode, .servFail)
+        XCTAssertEqual(h.net.sent.count, sent, "within the minute: from the cache")
+        h.advance(2_000)
+        _ = resolve(&h, &auth, "www.example", .a)
+        XCTAssertGreaterThan(h.net.sent.count, sent, "after it: asked again")
 
         // RFC 4035 §3.2.2: CD asks for the data whatever validation said.
         let cd = resolve(&h, &auth, "www.example", .a, cd: true)
