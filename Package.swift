@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "Hints", dependencies: ["DNSWire"]),
         .target(name: "Cache", swiftSettings: releaseSettings),
         .target(name: "Resolver", dependencies: ["Fixed", "DNSWire", "Cache", "Validator", "Crypto"], swiftSettings: releaseSettings),
-        .target(name: "Server", dependencies: ["Platform", "Fixed", "Resolver", "Validator"], swiftSettings: releaseSettings),
+        .target(name: "Server", dependencies: ["Platform", "DNSWire", "Fixed", "Resolver", "Validator"], swiftSettings: releaseSettings),
         .executableTarget(
             name: "sprigd",
             dependencies: ["Platform", "DNSWire", "Config", "Cache", "Resolver", "Server", "Hints", "Validator"]),

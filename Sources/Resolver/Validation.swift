@@ -164,6 +164,16 @@ extension QueryEngine {
         return true
     }
 
+    /// Replaces every negative trust anchor (SIGHUP: `list insecure_domain`
+    /// edited). Cached bogus verdicts expire within `bogusTTLMaxSeconds`.
+    /// Returns how many were taken (the store holds `countMax`).
+    public mutating func setNegativeTrustAnchors(_ names: [Name]) -> Int {
+        validation.negativeAnchors.removeAll()
+        var taken = 0
+        for name in names where addNegativeTrustAnchor(name) { taken += 1 }
+        return taken
+    }
+
     /// Trust anchors loaded (owners); 0 means iterative answers are not validated.
     public var trustAnchorCount: Int { validation.anchors.ownerCount }
 

@@ -4,6 +4,7 @@
 // carries out what it asks through `ServerIO`.
 // Never: parses or builds DNS beyond handing bytes to the resolver, or
 // allocates on a query path.
+import DNSWire
 import Fixed
 import Platform
 import Resolver
@@ -71,6 +72,9 @@ public final class EventLoop {
 
     /// Replaces the forwarding upstreams (SIGHUP reload).
     public func setUpstreams(_ list: [Upstream]) { resolver.setUpstreams(list) }
+
+    /// Replaces the negative trust anchors (SIGHUP reload); how many were taken.
+    public func setNegativeTrustAnchors(_ names: [Name]) -> Int { resolver.setNegativeTrustAnchors(names) }
 
     /// Replaces the client ACL (SIGHUP reload).
     public func setAccessList(_ acl: AccessList) { sockets.acl = acl }

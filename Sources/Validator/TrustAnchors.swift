@@ -100,6 +100,12 @@ public struct NegativeTrustAnchors: ~Copyable {
         count += 1
     }
 
+    /// Forgets every name (a reload replaces the list).
+    public mutating func removeAll() {
+        if count > 0 { (names.baseAddress!).deinitialize(count: count) }
+        count = 0
+    }
+
     /// True if `name` is at or under a negative trust anchor.
     public func covers(_ name: Name) -> Bool {
         for i in 0..<count where name.isSubdomain(of: names[i]) { return true }

@@ -142,6 +142,14 @@ extension Daemon {
         }
         loop.setAccessList(accessList(fresh))
         loop.setUpstreams(upstreams(fresh))
+        if fresh.dnssec {
+            let wanted = insecureDomains(fresh)
+            let taken = loop.setNegativeTrustAnchors(wanted)
+            if taken < wanted.count { Log.warning("reload: only \(taken) of \(wanted.count) insecure domains kept (store full)") }
+        }
+        if fresh.dnssec != current.dnssec || fresh.trustAnchors != current.trustAnchors {
+            Log.warning("reload: dnssec and trust anchors change after restart")
+        }
         // The wall clock may have stepped (NTP) since start: re-anchor it.
         Log.threshold = LogLevel(rawValue: fresh.logLevel.rawValue) ?? .info
         if fresh.cacheByteCount != current.cacheByteCount || fresh.maxClients != current.maxClients

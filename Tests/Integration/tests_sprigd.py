@@ -7,6 +7,7 @@ or SPRIG_IT_SPRIGD_READY=forward (today's sprigd cannot resolve yet).
 import os
 import signal
 import subprocess
+import time
 
 from harness import (Resolver, Skip, expect, expect_answer, expect_flag, expect_rcode, fixture,
                      sprigd_forward_config, sprigd_recursive_config, test)
@@ -158,7 +159,6 @@ def untrusted_clock_checks_signatures_not_dates_until_synced(session, sprigd_bin
     ready("recursive")(session)
     if "dnssec" not in session.args.sprigd_ready:
         raise Skip("sprigd dnssec not declared ready")
-    import time
     h = session.get("hierarchy")
     addr = "%s.1.%d" % (h.net, 13)
     rundir = session.rundir("sprigd-clock")
@@ -231,3 +231,34 @@ def rfc5011_state_survives_restart_and_corruption(session, sprigd_binary, zones)
     third, log = run_once()
     expect("corrupt" in log, "a corrupt state file was not reported")
     expect("ad" in third.flags, "validation lost after a corrupt state file: %s" % third.summary())
+
+
+@test
+def sighup_applies_a_new_insecure_domain(session, sprigd_binary, zones):
+    """A household whose bank's zone went bogus adds `list insecure_domain`
+    and reloads (OpenWrt's `reload` sends SIGHUP): names under it resolve
+    without AD at once; the bogus verdict already cached lasts a minute at
+    most. Before the reload the zone is bogus."""
+    ready("recursive")(session)
+    if "dnssec" not in session.args.sprigd_ready:
+        raise Skip("sprigd dnssec not declared ready")
+    h = session.get("hierarchy")
+    addr = "%s.1.%d" % (h.net, 16)
+    rundir = session.rundir("sprigd-nta")
+    text = sprigd_recursive_config(h, addr, 5304, rundir)
+    p = servers.start_sprigd(sprigd_binary, text, rundir, name="sprigd-nta")
+    r = Resolver("sprigd-nta", addr, 5304, p)
+    expect_rcode(r.query("www.bogus-ds.example.", "A"), "SERVFAIL")
+    with open(os.path.join(rundir, "sprig.conf"), "a") as f:
+        f.write("\tlist insecure_domain 'bogus-ds.example'\n")
+    before = p.log_tail(200).count("reloaded")
+    os.kill(p.pid, signal.SIGHUP)
+    for _ in range(50):   # bounded: 5 s
+        if p.log_tail(200).count("reloaded") > before:
+            break
+        time.sleep(0.1)
+    expect(p.log_tail(200).count("reloaded") > before, "no reload logged:\n%s" % p.log_tail())
+    fresh = r.query("bogus-ds.example.", "SOA")   # not asked before: no cached verdict
+    expect_rcode(fresh, "NOERROR")
+    expect_flag(fresh, "ad", False)
+    p.stop()
