@@ -48,6 +48,6 @@ let package = Package(
         .testTarget(name: "HintsTests", dependencies: ["Hints", "DNSWire"]),
         .testTarget(name: "CacheTests", dependencies: ["Cache"]),
         .testTarget(name: "ResolverTests", dependencies: ["Resolver", "DNSWire", "Cache", "CSodium"]),
-        .testTarget(name: "ServerTests", dependencies: ["Server", "Platform", "Config"]),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "Platform", "Config", "Resolver", "Validator"]),
     ]
 )

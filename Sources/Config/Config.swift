@@ -36,8 +36,13 @@ public enum ConfigLimits {
     public static let maxListEntryCount = 256
     /// Diagnostics kept: binary junk must not produce megabytes of output.
     public static let maxDiagnosticCount = 100
-    /// Forwarding targets; more never helps a household.
-    public static let maxUpstreamCount = 16
+    /// Forwarding targets; more never helps a household. The resolver's
+    /// upstream table holds this many (one bit each in a query's tried mask;
+    /// Resolver's UpstreamTable.countMax, checked by a test).
+    public static let maxUpstreamCount = 8
+    /// `list insecure_domain` entries: the Validator's negative trust anchor
+    /// store (NegativeTrustAnchors.countMax, checked by a test).
+    public static let maxInsecureDomainCount = 64
     /// In-tree hint domains (each costs a table entry in the Hints module).
     public static let maxHintCount = 64
     /// Nameservers listed in one hint (RFC 1035 referrals rarely exceed 13).

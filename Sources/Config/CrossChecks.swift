@@ -22,6 +22,10 @@ enum CrossChecks {
                 sink.warning(line(o), "\(Bytes.string(o.key)) has no effect while dnssec is 0")
             }
         }
+        if c.insecureDomains.count > ConfigLimits.maxInsecureDomainCount {
+            sink.error(line(.insecureDomain),
+                       "too many insecure_domain entries (limit \(ConfigLimits.maxInsecureDomainCount))")
+        }
         for (i, d) in c.insecureDomains.enumerated() where c.insecureDomains[..<i].contains(d) {
             sink.warning(line(.insecureDomain), "insecure_domain \(d.text) is listed twice")
         }

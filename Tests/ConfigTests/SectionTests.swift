@@ -47,7 +47,7 @@ final class SectionTests: XCTestCase {
         XCTAssertHas(loadWarnings("config upstream\n option address 1.1.1.1\n"), "t.conf:1: warning: upstreams are only used when mode is 'forward'")
         var many = forward
         for i in 0...ConfigLimits.maxUpstreamCount { many += "config upstream\n option address 10.0.0.\(i + 1)\n" }
-        XCTAssertHas(loadErrors(many), "too many 'upstream' sections (limit 16)")
+        XCTAssertHas(loadErrors(many), "too many 'upstream' sections (limit 8)")
     }
 
     func testHints() {
