@@ -63,6 +63,15 @@ public struct EngineSettings {
     /// (`aggressive_nsec`); never from NSEC3 opt-out spans. Takes effect only
     /// when validating.
     public var aggressiveNSEC = true
+    /// Validated NSEC/NSEC3 records kept for it (1 KiB each, at most 256).
+    /// The daemon scales it with the cache (`aggressiveNSECEntryCount(cacheByteCount:)`).
+    public var aggressiveNSECEntryCount = 256
+
+    /// One entry per 16 KiB of cache (the table stays ~6% of it), 32 to
+    /// 256: 64 for a 16 MB router's 1 MB cache, 256 from the default 4 MB up.
+    public static func aggressiveNSECEntryCount(cacheByteCount: Int) -> Int {
+        min(max(cacheByteCount / 16_384, 32), 256)
+    }
 
     public init() {}
 }

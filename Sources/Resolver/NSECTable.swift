@@ -80,8 +80,10 @@ struct NSECTable: ~Copyable {
     /// Entries reserved for these settings: none unless validation and
     /// aggressive NSEC are both on.
     static func entryCount(for settings: EngineSettings) -> Int {
-        settings.validate && settings.aggressiveNSEC ? entryCountDefault : 0
+        guard settings.validate && settings.aggressiveNSEC else { return 0 }
+        return min(max(settings.aggressiveNSECEntryCount, 0), entryCountDefault)
     }
+
 
     static func byteCount(entryCount: Int) -> Int {
         entryCount * (MemoryLayout<Entry>.stride + entryByteCount)

@@ -141,6 +141,7 @@ enum Daemon {
             settings.requestDNSSEC = config.dnssec
             settings.validate = config.dnssec
             settings.aggressiveNSEC = config.aggressiveNSEC
+            settings.aggressiveNSECEntryCount = EngineSettings.aggressiveNSECEntryCount(cacheByteCount: config.cacheByteCount)
             cache = CacheConfiguration(arenaByteCount: config.cacheByteCount,
                                        minTTLSeconds: UInt32(config.cacheMinTTLSeconds),
                                        maxTTLSeconds: UInt32(config.cacheMaxTTLSeconds),

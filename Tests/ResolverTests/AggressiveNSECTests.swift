@@ -219,6 +219,20 @@ final class AggressiveNSECTests: XCTestCase {
                        QueryEngine.byteCount(settings: on), "the table is in the footprint")
     }
 
+    func testTableScalesWithTheCache() {
+        XCTAssertEqual(EngineSettings.aggressiveNSECEntryCount(cacheByteCount: 1 << 20), 64, "16 MB router, 1 MB cache")
+        XCTAssertEqual(EngineSettings.aggressiveNSECEntryCount(cacheByteCount: 4 << 20), 256, "the default cache")
+        XCTAssertEqual(EngineSettings.aggressiveNSECEntryCount(cacheByteCount: 64 << 10), 32, "never below 32")
+        XCTAssertEqual(EngineSettings.aggressiveNSECEntryCount(cacheByteCount: 1 << 30), 256, "never above 256")
+        var small = EngineSettings()
+        small.aggressiveNSECEntryCount = 64
+        let cache = try! AnswerCache(configuration: CacheConfiguration(arenaByteCount: 1 << 20), hashSeed: 1)
+        let engine = QueryEngine(settings: small, upstreams: [], cache: cache)
+        XCTAssertEqual(engine.validation.nsecTable.capacity, 64)
+        XCTAssertEqual(QueryEngine.byteCount(settings: EngineSettings()) - QueryEngine.byteCount(settings: small),
+                       NSECTable.byteCount(entryCount: 256 - 64), "the footprint counts what is reserved")
+    }
+
     func testNegativeTrustAnchorIsHonoured() {
         var h = harness()
         XCTAssertTrue(h.forwarder.addNegativeTrustAnchor(Wire.name("example.")))
