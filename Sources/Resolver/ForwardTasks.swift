@@ -50,16 +50,8 @@ extension QueryEngine {
     mutating func followCNAMEInResponse<IO: ResolverIO>(_ index: Int, to target: Name,
                                                         _ message: UnsafeRawBufferPointer, nowMs: Int64,
                                                         io: inout IO) {
+        guard takeCNAMELink(index, to: target, nowMs: nowMs, io: &io) else { return }
         let o = outgoing.pointer(index)
-        o.pointee.iteration.cnameCount += 1
-        if o.pointee.iteration.cnameCount > settings.cnameMax {
-            stats.cnameChainTooLong += 1
-            return finishIteration(index, success: false, nowMs: nowMs, io: &io)
-        }
-        o.pointee.iteration.target = target.lowercased()
-        if cacheAnswers(target, o.pointee.question.type, nowMs: nowMs) {
-            return finishIteration(index, success: true, nowMs: nowMs, io: &io)
-        }
         startForwarding(index)
         o.pointee.iteration.sentName = o.pointee.iteration.target
         o.pointee.iteration.sentType = o.pointee.question.type

@@ -168,22 +168,32 @@ extension QueryEngine {
     }
 
     mutating func followCNAME<IO: ResolverIO>(_ index: Int, to target: Name, nowMs: Int64, io: inout IO) {
+        guard takeCNAMELink(index, to: target, nowMs: nowMs, io: &io) else { return }
+        let o = outgoing.pointer(index)
+        o.pointee.iteration.minimise = settings.qnameMinimisation && settings.recursive
+        o.pointee.iteration.minimisedQueries = 0
+        findZoneCut(index, nowMs: nowMs)
+        io.release(outgoing: index)
+        iterate(index, nowMs: nowMs, io: &io)
+    }
+
+    /// Task `index` now resolves `target`, the next link of its chain.
+    /// False when that ended it: too long a chain (failure), or the rest
+    /// is cached (answered from the cache).
+    mutating func takeCNAMELink<IO: ResolverIO>(_ index: Int, to target: Name, nowMs: Int64, io: inout IO) -> Bool {
         let o = outgoing.pointer(index)
         o.pointee.iteration.cnameCount += 1
         if o.pointee.iteration.cnameCount > settings.cnameMax {
             stats.cnameChainTooLong += 1
-            return finishIteration(index, success: false, nowMs: nowMs, io: &io)
+            finishIteration(index, success: false, nowMs: nowMs, io: &io)
+            return false
         }
-        // Cached already? Then the chain can be answered from the cache.
         o.pointee.iteration.target = target.lowercased()
-        o.pointee.iteration.minimise = settings.qnameMinimisation && settings.recursive
-        o.pointee.iteration.minimisedQueries = 0
         if cacheAnswers(target, o.pointee.question.type, nowMs: nowMs) {
-            return finishIteration(index, success: true, nowMs: nowMs, io: &io)
+            finishIteration(index, success: true, nowMs: nowMs, io: &io)
+            return false
         }
-        findZoneCut(index, nowMs: nowMs)
-        io.release(outgoing: index)
-        iterate(index, nowMs: nowMs, io: &io)
+        return true
     }
 
     mutating func cacheAnswers(_ name: Name, _ type: RRType, nowMs: Int64) -> Bool {
