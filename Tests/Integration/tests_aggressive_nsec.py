@@ -239,3 +239,22 @@ def nsec3_nxdomain_in_the_wrap_around_span_resolves(session):
         r = session.get(fixture).query(names[0], "A")
         expect_rcode(r, "NXDOMAIN")
         expect_flag(r, "ad", False)
+
+
+@test
+def aggressive_nsec_works_when_forwarding(session):
+    """Forward mode validates, so it keeps NSECs too: after one NXDOMAIN in
+    a.example, another covered name is answered without asking the upstream."""
+    if "forward" not in session.args.sprigd_ready:
+        raise Skip("sprigd forward mode not declared ready")
+    fwd = session.get("sprigd_forwarder")
+    rundir = session.rundir("sprigd-forwarder")
+    expect_secure_nxdomain(fwd.query("fwd-nx1.a.example.", "A"))
+    before = stats(session, rundir)
+    expect_secure_nxdomain(fwd.query("fwd-nx2.a.example.", "A"))
+    after = stats(session, rundir)
+    expect(after["upstream.queries"] == before["upstream.queries"],
+           "upstream.queries went %d -> %d" % (before["upstream.queries"], after["upstream.queries"]))
+    expect(after["dnssec.aggressive_answers"] == before["dnssec.aggressive_answers"] + 1,
+           "dnssec.aggressive_answers went %d -> %d"
+           % (before["dnssec.aggressive_answers"], after["dnssec.aggressive_answers"]))
