@@ -1,6 +1,7 @@
 import Cache
 import DNSWire
 import Fixed
+import Validator
 
 /// The response that ended a resolution and its DNSSEC verdict (for answers
 /// the cache could not keep).
