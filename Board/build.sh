@@ -109,13 +109,22 @@ compile_module() {
     [ ${#srcs[@]} -gt 0 ] || die "module $m has no Swift sources"
     local modflags=(-module-name "$m")
     is_executable "$m" || modflags+=(-emit-module -emit-module-path "$MODS/$m.swiftmodule")
+    # Diagnostics kept: a warning that Swift 6 mode makes an error (a member
+    # used from a module the file does not import) fails the build now.
+    local diag="$OBJ/$m.diagnostics"
     if [ -z "$IR_RETARGET" ]; then
-        swiftc "${SWIFTFLAGS[@]}" "${modflags[@]}" -c "${srcs[@]}" -o "$OBJ/$m.o"
+        swiftc "${SWIFTFLAGS[@]}" "${modflags[@]}" -c "${srcs[@]}" -o "$OBJ/$m.o" 2> "$diag" \
+            || { cat "$diag" >&2; die "module $m does not compile"; }
     else
-        swiftc "${SWIFTFLAGS[@]}" "${modflags[@]}" -emit-ir "${srcs[@]}" -o "$OBJ/$m.ll"
+        swiftc "${SWIFTFLAGS[@]}" "${modflags[@]}" -emit-ir "${srcs[@]}" -o "$OBJ/$m.ll" 2> "$diag" \
+            || { cat "$diag" >&2; die "module $m does not compile"; }
         retarget_ir "$OBJ/$m.ll" "$OBJ/$m.retargeted.ll"
         clang $IR_CLANG_FLAGS "$CLANG_OPT" -ffunction-sections -fdata-sections \
             -Wno-override-module -c "$OBJ/$m.retargeted.ll" -o "$OBJ/$m.o"
+    fi
+    cat "$diag" >&2
+    if grep -q "error in the Swift 6 language mode" "$diag"; then
+        die "module $m: Embedded-mode warnings that are errors in Swift 6 (see above)"
     fi
 }
 
