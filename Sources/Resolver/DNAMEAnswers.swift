@@ -30,6 +30,11 @@ extension QueryEngine {
                              zone: Name, keys: RDataList, nowMs: Int64) -> FinalCheck {
         let verdict = checkRRset(index, message, owner: owner, type: .dname, zone: zone, keys: keys, nowMs: nowMs)
         guard case .done(.secure, _) = verdict else { return verdict }
+        if (try? Header(from: message))?.rcode == .yxDomain {
+            // No CNAME then (RFC 6672 §2.2): the DNAME must explain the rcode.
+            return synthesisTooLong(message, qname: qname, dname: owner) ? verdict
+                : .done(.bogus(.dnssecBogus), ttlCapSeconds: .max)
+        }
         guard cnameIsSynthesis(message, qname: qname, dname: owner) else {
             return .done(.bogus(.dnssecBogus), ttlCapSeconds: .max)
         }
@@ -62,6 +67,30 @@ extension QueryEngine {
             matched += 1
         }
         return matched > 0
+    }
+
+    /// True when substituting the DNAME at `dname` into `qname` would give a
+    /// name over 255 bytes: the one case a server answers YXDOMAIN.
+    func synthesisTooLong(_ message: UnsafeRawBufferPointer, qname: Name, dname: Name) -> Bool {
+        guard var reader = try? MessageReader(message) else { return false }
+        var seen = 0
+        while let record = try? reader.nextRecord(), seen < AnswerCache.recordsPerResponseMax {
+            seen += 1
+            guard record.section == .answer, record.type == .dname, (try? record.owner(in: message)) == dname,
+                  let target = try? Name.read(from: message, at: record.rdataOffset).name else { continue }
+            return qname.byteCount - dname.byteCount + target.byteCount > Limits.nameByteCountMax
+        }
+        return false
+    }
+
+    /// RFC 6672 §2.2: a YXDOMAIN with the DNAME above the name is a final
+    /// answer ("the synthesis would be too long"), as secure as the DNAME
+    /// when the DNAME explains it. Answered from the message, not cached.
+    mutating func finishDNAMETooLong<IO: ResolverIO>(_ index: Int, _ message: UnsafeRawBufferPointer,
+                                                    owner: Name, nowMs: Int64, io: inout IO) {
+        guard let verdict = settle(index, message, kind: .cname(owner), nowMs: nowMs, io: &io) else { return }
+        finishIteration(index, success: true, nowMs: nowMs, io: &io,
+                        final: FinalResponse(message: message, security: verdict.0))
     }
 
     /// `cname` == `qname` with its `owner` suffix replaced by `target`

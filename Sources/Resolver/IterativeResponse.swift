@@ -47,6 +47,10 @@ extension QueryEngine {
             if !sendIterative(index, to: server, nowMs: nowMs, io: &io) { retryElsewhere(index, nowMs: nowMs, io: &io) }
             return
         }
+        if rcode == .yxDomain, it.sentName == it.target, it.sentType == outgoing[index].question.type,
+           let owner = dnameOwner(message, qname: it.target, zone: it.zone) {
+            return finishDNAMETooLong(index, message, owner: owner, nowMs: nowMs, io: &io)
+        }
         if rcode != .noError && rcode != .nxDomain {
             stats.upstreamErrors += 1
             return retryElsewhere(index, nowMs: nowMs, io: &io)

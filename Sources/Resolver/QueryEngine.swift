@@ -300,7 +300,8 @@ public struct QueryEngine: ~Copyable {
             return
         }
         let rcode = header.rcode
-        if rcode != .noError && rcode != .nxDomain {
+        // (YXDOMAIN: a DNAME's synthesis too long, RFC 6672 §2.2 — an answer.)
+        if rcode != .noError && rcode != .nxDomain && rcode != .yxDomain {
             stats.upstreamErrors += 1
             timers.cancel(settings.requestCount + index)
             transmit(index, nowMs: nowMs, io: &io)   // next upstream, or failure

@@ -167,6 +167,61 @@ final class DNAMEValidationTests: XCTestCase {
         }
     }
 
+    /// RFC 6672 §2.2: a name whose synthesis would exceed 255 bytes gets
+    /// YXDOMAIN with the signed DNAME: secure, answered as such; a YXDOMAIN
+    /// the DNAME does not explain is a forgery.
+    func testSynthesisTooLongIsASecureYXDOMAIN() {
+        let long = String(repeating: "a", count: 63) + "." + String(repeating: "b", count: 63) + "."
+            + String(repeating: "c", count: 63) + ".signed.example."
+        let child = String(repeating: "x", count: 50) + ".long.example"
+        for mode in Mode.allCases {
+            var h = harness(mode)
+            var auth = DNAMEValidationTests.hierarchy()
+            auth.zones[1].records += ChainOfTrustTests.exampleKey.signAll([DNAMEValidationTests.dname("long.example.", long)])
+            let p = resolve(mode, &h, &auth, child)
+            XCTAssertEqual(p.rcode, .yxDomain, "\(mode)")
+            XCTAssertTrue(p.ad, "\(mode): the DNAME is signed and explains the rcode")
+            XCTAssertEqual(p.answers.filter { $0.type == .dname }.count, 1, "\(mode)")
+            // A short name under the same DNAME is no YXDOMAIN: a forged one is bogus.
+            XCTAssertEqual(DNAMEValidationTests.forgedYXDOMAIN(mode, auth: auth), .servFail, "\(mode)")
+        }
+    }
+
+    /// A resolver answering `y.long.example` (synthesis fits) with YXDOMAIN and the real signed DNAME.
+    static func forgedYXDOMAIN(_ mode: Mode, auth: FakeAuthorities) -> RCode {
+        var s = EngineSettings()
+        s.recursive = mode == .recursive
+        s.useIPv6 = false
+        var h = mode == .recursive
+            ? Harness(settings: s, rootServers: [ChainOfTrustTests.root])
+            : Harness(settings: s, upstreams: [Resolver.Upstream(address: Harness.upstreamA)])
+        _ = h.forwarder.addTrustAnchor(owner: Wire.name("example."), type: .dnskey,
+                                       rdatas: [ChainOfTrustTests.exampleKey.dnskeyRData])
+        h.forwarder.setWallClock(realtimeSeconds: ChainOfTrustTests.now2026, nowMs: h.nowMs)
+        var auth = auth
+        _ = h.ask(1, Wire.query("y.long.example", .a, id: 9, dnssecOK: true))
+        for _ in 0..<400 {
+            guard h.delivered < h.net.sent.count else { break }
+            let sent = h.net.sent[h.delivered]
+            h.delivered += 1
+            let honest = mode == .recursive ? auth.respond(to: sent.bytes, at: sent.server)
+                                            : auth.resolveAsUpstream(sent.bytes)
+            guard var reply = honest else { continue }
+            let asksY = sent.bytes.withUnsafeBytes { q -> Bool in
+                var r = try! MessageReader(q)
+                return (try! r.nextQuestion()!).name.text.hasPrefix("y.")
+            }
+            if asksY {   // keep the signed DNAME, drop the CNAME, claim YXDOMAIN
+                let (_, records) = FakeAuthorities.records(reply)
+                reply = Wire.response(to: sent.bytes, rcode: .yxDomain, aa: true,
+                                      records: records.filter { $0.type != .cname })
+            }
+            h.reply(sent.outgoing, reply)
+        }
+        for _ in 0..<60 where h.net.answers.isEmpty { h.advance(100) }
+        return Wire.parse(h.net.answers.last?.bytes ?? []).rcode
+    }
+
     func testSynthesisRule() {
         let q = Wire.name("A.b.Owner.example."), owner = Wire.name("owner.example."), to = Wire.name("t.test.")
         XCTAssertTrue(QueryEngine.isSynthesis(Wire.name("a.B.t.test."), qname: q, owner: owner, target: to))

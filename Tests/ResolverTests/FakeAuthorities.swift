@@ -84,6 +84,10 @@ struct FakeAuthorities {
             return Wire.response(to: query, aa: false, records: rrs)
         }
         if let dname = dnameAbove(qname, in: zone) {
+            if synthesisTooLong(qname, dname) {   // RFC 6672 §2.2: the DNAME, rcode YXDOMAIN
+                let sigs = zone.records.filter { norm($0.owner) == norm(dname.owner) }
+                return Wire.response(to: query, rcode: .yxDomain, aa: true, records: [dname] + signatures(sigs, .dname))
+            }
             return Wire.response(to: query, aa: true, records: synthesis(qname, dname, in: zone))
         }
         let here = zone.records.filter { norm($0.owner) == norm(qname) }
@@ -110,6 +114,12 @@ struct FakeAuthorities {
     func dnameAbove(_ qname: String, in zone: FakeZone) -> Wire.RR? {
         zone.records.filter { $0.type == .dname && norm($0.owner) != norm(qname) && isUnder(qname, $0.owner) }
             .max { norm($0.owner).count < norm($1.owner).count }
+    }
+
+    /// Whether `qname` under `dname` would become a name over 255 bytes.
+    func synthesisTooLong(_ qname: String, _ dname: Wire.RR) -> Bool {
+        let target = dname.rdata.withUnsafeBytes { try! Name.read(from: $0, at: 0).name }
+        return Wire.name(qname).byteCount - Wire.name(dname.owner).byteCount + target.byteCount > 255
     }
 
     /// The DNAME, its RRSIGs and the unsigned CNAME synthesised from it
