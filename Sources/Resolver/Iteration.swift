@@ -53,6 +53,10 @@ extension QueryEngine {
             if hasNS(candidate, nowMs: nowMs) {
                 o.pointee.iteration.zone = candidate
                 addCachedAddresses(index, zone: candidate, nowMs: nowMs)
+                // The root's addresses are known without asking: a cached
+                // root NS set whose addresses expired (or never came with
+                // the priming answer) must not leave the root unreachable.
+                if candidate.isRoot { addRootServers(index) }
                 return
             }
             guard let up = candidate.parent else { break }
@@ -60,8 +64,13 @@ extension QueryEngine {
         }
         o.pointee.iteration.zone = .root
         addCachedAddresses(index, zone: .root, nowMs: nowMs)
+        addRootServers(index)
+    }
+
+    /// The configured (or compiled-in) root server addresses.
+    mutating func addRootServers(_ index: Int) {
         for server in rootServers where settings.useIPv6 || !server.isIPv6 {
-            o.pointee.iteration.servers.add(server)
+            outgoing.pointer(index).pointee.iteration.servers.add(server)
         }
     }
 

@@ -155,6 +155,22 @@ final class RecursionTests: XCTestCase {
         XCTAssertEqual(h.forwarder.outgoing.usedCount, 0)
     }
 
+    func testRootNSCachedWithoutAddressesStillReachesTheRoot() {
+        var h = harness()
+        var auth = RecursionTests.hierarchy()
+        // The root's own NS set, answered (as FakeAuthorities does) without glue.
+        auth.zones[0].records += [Wire.RR(owner: ".", type: .ns, ttl: 518_400, rdata: Wire.name("a.root.").wireBytes),
+                                  Wire.a("a.root", [127, 9, 0, 1])]
+        h.forwarder.prime(nowMs: h.nowMs, io: &h.net)
+        h.pump(&auth)
+        XCTAssertTrue(h.forwarder.hasNS(.root, nowMs: h.nowMs), "primed: the root NS set is cached")
+        _ = h.ask(1, Wire.query("www.a.test", .a, id: 5))
+        h.pump(&auth)
+        let p = Wire.parse(h.net.answers.last!.bytes)
+        XCTAssertEqual(p.rcode, .noError, "the root hints stand in for the addresses the priming answer lacked")
+        XCTAssertEqual(p.answers.first?.rdata, [192, 0, 2, 1])
+    }
+
     func testBrokenServerGivesServfailNotHang() {
         var h = harness()
         var auth = RecursionTests.hierarchy()
