@@ -27,6 +27,11 @@ public struct TrustedClock: Equatable, Sendable {
     /// Persist a new floor at most once a day (flash wear, DESIGN.md §2.7);
     /// a day-old floor still excludes every earlier replay window.
     public static let floorWriteIntervalSecondsMin: Int64 = 86_400
+    /// At clean shutdown the floor is saved only if it moved this much since
+    /// the last write: a service restarted on every WAN flap must not write
+    /// flash each time, and an hour-old floor loses nothing that matters
+    /// (signature validity is counted in days).
+    public static let shutdownFloorAdvanceSecondsMin: Int64 = 3_600
 
     public let buildFloorSeconds: Int64
     /// The floor last persisted (or loaded at start-up); nil if none.
@@ -81,12 +86,13 @@ public struct TrustedClock: Equatable, Sendable {
 
     /// The floor to persist now, or nil: only while trusted, only when the
     /// clock has moved at least `floorWriteIntervalSecondsMin` past the last
-    /// persisted floor, or at clean shutdown when it moved at all. After a
-    /// write attempt call `didPersistFloor(_:)`.
+    /// persisted floor, or at clean shutdown when it moved at least
+    /// `shutdownFloorAdvanceSecondsMin`. After a write attempt call
+    /// `didPersistFloor(_:)`.
     public func floorToPersist(wallSeconds: Int64, isShutdown: Bool) -> Int64? {
         guard isTrusted, wallSeconds >= buildFloorSeconds else { return nil }
         guard let last = persistedFloorSeconds else { return wallSeconds }
-        let interval = isShutdown ? 1 : TrustedClock.floorWriteIntervalSecondsMin
+        let interval = isShutdown ? TrustedClock.shutdownFloorAdvanceSecondsMin : TrustedClock.floorWriteIntervalSecondsMin
         return wallSeconds - last >= interval ? wallSeconds : nil
     }
 

@@ -101,7 +101,11 @@ final class TrustedClockTests: XCTestCase {
         XCTAssertEqual(writes.first, realNow, "the first trusted reading is saved at once")
         XCTAssertLessThanOrEqual(writes.count, 366)
         for (a, b) in zip(writes, writes.dropFirst()) { XCTAssertGreaterThanOrEqual(b - a, day) }
-        XCTAssertEqual(clock.floorToPersist(wallSeconds: wall, isShutdown: true), wall)
+        let last = writes.last!
+        XCTAssertNil(clock.floorToPersist(wallSeconds: last + 600, isShutdown: true),
+                     "a restart 10 minutes after a write writes nothing (WAN-flap restarts)")
+        wall = last + 2 * 3_600
+        XCTAssertEqual(clock.floorToPersist(wallSeconds: wall, isShutdown: true), wall, "2 hours on: saved at shutdown")
         clock.didPersistFloor(wall)
         XCTAssertNil(clock.floorToPersist(wallSeconds: wall, isShutdown: true), "nothing new to save")
         clock.didPersistFloor(wall - 5 * day)
