@@ -64,7 +64,7 @@ SERVER_CORE = os.environ.get("BENCH_SERVER_CORE", "0")  # taskset core of the se
 CLIENT_CORE = os.environ.get("BENCH_CLIENT_CORE", "1")  # dnsperf and NSD
 SCENARIO_NAMES = os.environ.get("BENCH_SCENARIOS", "cache_hit,footprint,cold_recursive,recursive_cache_hit,"
                                                   "recursive_footprint,cold_validating,validating_cache_hit,"
-                                                  "cold_forward_validating,sizes")
+                                                  "cold_forward_validating,sizes,flash_days")
 SPRIGD = os.environ.get("BENCH_SPRIGD", os.path.join(ROOT, ".build", "release", "sprigd"))
 # The router build (Embedded Swift, static, no Swift runtime): `Board/build.sh x86_64`.
 SPRIGD_EMBEDDED = os.environ.get("BENCH_SPRIGD_EMBEDDED", os.path.join(OUT_ROOT, "x86_64", "sprigd"))
@@ -75,6 +75,9 @@ SPRIG_CACHE_SIZE = os.environ.get("BENCH_SPRIG_CACHE_SIZE", "8M")   # every spri
 REC_SECONDS = env_int("BENCH_REC_SECONDS", 5)          # recursive cache-hit run per resolver and round
 REC_RANDOM_QUERIES = env_int("BENCH_REC_RANDOM_QUERIES", 200000)  # random wildcard names per recursive resolver
 REC_RANDOM_SECONDS = env_int("BENCH_REC_RANDOM_SECONDS", 20)      # time cap of each recursive random load
+# flash_days: the XCTest simulation, built in this scratch path (the default, `make unit`'s, is usually built already).
+FLASH_SCRATCH = os.environ.get("BENCH_FLASH_SCRATCH") or os.path.join(ROOT, ".build")
+FLASH_TIMEOUT_SECONDS = env_int("BENCH_FLASH_TIMEOUT", 1200)  # test build (from nothing ~10 min on 2 cores) + run
 
 NET = "127.77.0."
 ADDRESS = {"nsd": NET + "2", "floor": NET + "10", "unbound": NET + "11",
@@ -1451,11 +1454,99 @@ def scenario_cold_forward_validating(lab, results):
             ratios[key] = sprig[key] / theirs[key]
 
 
+# ---------------------------------------------------------------- flash writes per simulated day
+
+FLASH_TEST = "FlashWriteSimulationTests"   # Tests/ResolverTests/FlashWriteSimulationTests.swift
+
+
+def run_bounded(argv, timeout_seconds):
+    """(exit code or None on timeout, stdout+stderr text, seconds) of `argv` run in the repo;
+    on timeout its whole process group (swift-build, the compilers) is killed."""
+    began = time.monotonic()
+    popen = subprocess.Popen(argv, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, universal_newlines=True, start_new_session=True)
+    try:
+        text, _ = popen.communicate(timeout=max(1, timeout_seconds))
+        code = popen.returncode
+    except subprocess.TimeoutExpired:
+        kill_session(popen.pid)
+        text, _ = popen.communicate()
+        code = None
+    return code, text or "", time.monotonic() - began
+
+
+def kill_session(session_id, rounds=5):
+    """SIGKILLs every process of the session `session_id` (started with start_new_session):
+    swift-build puts each compiler in a process group of its own, so killpg is not enough."""
+    for _ in range(rounds):
+        members = []
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open("/proc/%s/stat" % entry) as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            if len(fields) > 4 and int(fields[3]) == session_id:   # state ppid pgrp session
+                members.append(int(entry))
+        if not members:
+            return
+        for pid in members:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        time.sleep(0.2)
+
+
+def error_lines(text, count=5):
+    lines = [line.strip() for line in text.splitlines() if "error:" in line]
+    return lines[:count] or [line.strip() for line in text.splitlines() if line.strip()][-count:]
+
+
+def scenario_flash_days(lab, results):
+    """Runs the XCTest that drives the engine through simulated days (virtual time: a KSK
+    rollover, an NTP sync on day 0, a clean shutdown, persistence called as
+    EventLoop.housekeeping calls it) and keeps its per-day flash-write counts. Builds the
+    tests first when needed (timed). A failing build or test is reported, never fatal."""
+    entry = results["flash_days"] = {"test": FLASH_TEST, "scratch": os.path.relpath(FLASH_SCRATCH, ROOT)}
+    swift = os.environ.get("SWIFT") or "swift"
+    deadline = time.monotonic() + FLASH_TIMEOUT_SECONDS
+    print("flash_days: building the tests (%s) ..." % entry["scratch"], flush=True)
+    code, text, seconds = run_bounded([swift, "build", "--build-tests", "--scratch-path", FLASH_SCRATCH],
+                                      deadline - time.monotonic())
+    entry["build_seconds"] = round(seconds, 1)
+    if code != 0:
+        entry["error"] = "swift build --build-tests %s after %.0f s: %s" % (
+            "timed out (BENCH_FLASH_TIMEOUT)" if code is None else "failed (exit %d)" % code, seconds, " | ".join(error_lines(text)))
+        print("flash_days: " + entry["error"], flush=True)
+        return
+    code, text, seconds = run_bounded([swift, "test", "--skip-build", "--scratch-path", FLASH_SCRATCH,
+                                       "--filter", FLASH_TEST], deadline - time.monotonic())
+    entry["test_seconds"] = round(seconds, 1)
+    entry["passed"] = code == 0
+    for line in text.splitlines():
+        if line.startswith("FLASH_SIM "):
+            try:
+                entry["simulation"] = json.loads(line[len("FLASH_SIM "):])
+            except ValueError as error:
+                entry["error"] = "unreadable FLASH_SIM line: %s" % error
+        elif line.startswith("flash writes per simulated day:"):
+            entry["summary"] = line.strip()
+    if code != 0:
+        entry["error"] = "swift test %s after %.0f s: %s" % (
+            "timed out (BENCH_FLASH_TIMEOUT)" if code is None else "failed (exit %d)" % code, seconds, " | ".join(error_lines(text)))
+    print("flash_days: build %.0f s, test %.0f s: %s" % (
+        entry["build_seconds"], entry["test_seconds"], entry.get("error") or entry.get("summary", "no summary line")),
+        flush=True)
+
+
 SCENARIOS = {"cache_hit": scenario_cache_hit, "footprint": scenario_footprint,
              "cold_recursive": scenario_cold_recursive, "recursive_cache_hit": scenario_recursive_cache_hit,
              "recursive_footprint": scenario_recursive_footprint, "sizes": scenario_sizes,
              "cold_validating": scenario_cold_validating, "validating_cache_hit": scenario_validating_cache_hit,
-             "cold_forward_validating": scenario_cold_forward_validating}
+             "cold_forward_validating": scenario_cold_forward_validating, "flash_days": scenario_flash_days}
 NEEDS_SERVERS = {"cache_hit", "footprint"}
 
 
@@ -1739,10 +1830,18 @@ def render_validating_cache_hit(results, out):
 
 
 def render_flash_writes(results, out):
-    """Files each sprigd process wrote into its state_dir (flash on a router), counted by inotify."""
+    """Files each sprigd process wrote into its state_dir (flash on a router), counted by inotify,
+    then the per-day figures of the simulated days (scenario flash_days)."""
     flash = results.get("flash_writes")
-    if not flash:
+    if not flash and not results.get("flash_days"):
         return
+    if flash:
+        render_flash_process_writes(flash, out)
+    render_flash_days(results.get("flash_days"), out)
+    out.append("")
+
+
+def render_flash_process_writes(flash, out):
     out.append("Flash writes (files written and closed in each sprigd's state_dir, inotify, from before start to after "
                "stop; a clock.floor replace = clock.floor.tmp written + renamed; policy: <= 1 per day + 1 at shutdown):")
     by_instance = {}
@@ -1767,7 +1866,38 @@ def render_flash_writes(results, out):
             if worst is not None and worst > 2 else ""))
     out.append("flash writes: %d during the run, %d sprigd processes (policy: <= 1 per day + 1 at shutdown, per file)" % (
         total, len(flash)))
-    out.append("")
+
+
+def render_flash_days(entry, out):
+    """Per-day writes of each file over the simulated days (Tests/ResolverTests/FlashWriteSimulationTests.swift)."""
+    if not entry:
+        return
+    timing = "build %s s, test %s s" % (fmt(entry.get("build_seconds"), "{:.0f}"), fmt(entry.get("test_seconds"), "{:.0f}"))
+    sim = entry.get("simulation")
+    out.append("Flash writes per simulated day (flash_days: XCTest %s, the engine in virtual time with persistence "
+               "called as EventLoop.housekeeping calls it; %s):" % (entry["test"], timing))
+    if entry.get("error"):
+        out.append("  " + entry["error"])
+    if not sim:
+        return
+    days = sim["days"]
+    for label, key in (("clock.floor", "clock_floor"), ("anchors.state", "anchors_state")):
+        per_day = sim[key + "_per_day"]
+        shutdown = sim[key + "_shutdown"]
+        worst = max(per_day, default=0)
+        out.append("  %-14s %.2f/day (%d writes in %d days, at most %d on a day) + %d at shutdown; per day %s+%d%s" % (
+            label, sum(per_day) / float(days), sum(per_day), days, worst, shutdown,
+            ("," if worst > 9 else "").join(str(n) for n in per_day), shutdown,
+            "  <-- OVER POLICY: day %s" % ", ".join(str(d) for d, n in enumerate(per_day) if n > 1)
+            if worst > 1 or shutdown > 1 else ""))
+    out.append("  scenario: boot at 1970 (untrusted), NTP sync on day 0, KSK rollover (new key published day %d, "
+               "old key withdrawn day %d), 1 clean shutdown; trusted KSKs per day %s" % (
+                   sim["key_published_day"], sim["old_key_withdrawn_day"],
+                   "".join(str(n) for n in sim.get("trusted_keys_per_day", []))))
+    if sim.get("anchors_state_writes"):
+        out.append("  anchors.state writes (day+time since boot: key states, V valid A add-pending M missing R revoked): "
+                   + ", ".join(sim["anchors_state_writes"]))
+    out.append("  " + (entry.get("summary") or "-") + ("" if entry.get("passed") else "  <-- TEST FAILED"))
 
 
 def render_recursive_footprint(results, out):
