@@ -178,10 +178,8 @@ struct NSEC3Fields {
     let salt: UnsafeRawBufferPointer
     let nextHash: UnsafeRawBufferPointer
 
-    /// RFC 5155 §4.1.1: SHA-1.
-    static let sha1HashAlgorithm: UInt8 = 1
-    /// RFC 5155 §3.1.2.1: the only flag defined.
-    static let optOutFlag: UInt8 = 0x01
+    static let sha1HashAlgorithm = NSEC3Codes.sha1HashAlgorithm
+    static let optOutFlag = NSEC3Codes.optOutFlag
 
     init?(_ rdata: UnsafeRawBufferPointer) {
         guard rdata.count >= 6, rdata[0] == NSEC3Fields.sha1HashAlgorithm,

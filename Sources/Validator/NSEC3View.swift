@@ -53,6 +53,14 @@ struct HashValue: Equatable {
     init() {}
 }
 
+/// The NSEC3 code points (RFC 5155), for anyone reading NSEC3 RDATA.
+public enum NSEC3Codes {
+    /// RFC 5155 §3.1.2.1: bit 7 of flags, the only flag defined.
+    public static let optOutFlag: UInt8 = 0x01
+    /// RFC 5155 §4.1.1: SHA-1, the only hash algorithm defined (§11).
+    public static let sha1HashAlgorithm: UInt8 = 1
+}
+
 /// NSEC3 RDATA (RFC 5155 §3.2): hash algorithm, flags, iterations, salt,
 /// next hashed owner, type bitmap; and the owner's hash from its first label.
 struct NSEC3View {
@@ -64,10 +72,8 @@ struct NSEC3View {
     let salt: UnsafeRawBufferPointer
     let types: TypeFacts
 
-    /// RFC 5155 §3.1.2.1: bit 7 of flags.
-    static let optOutFlag: UInt8 = 0x01
-    /// RFC 5155 §4.1.1: SHA-1, the only hash algorithm defined.
-    static let sha1HashAlgorithm: UInt8 = 1
+    static let optOutFlag = NSEC3Codes.optOutFlag
+    static let sha1HashAlgorithm = NSEC3Codes.sha1HashAlgorithm
 
     var isOptOut: Bool { flags & NSEC3View.optOutFlag != 0 }
 
