@@ -83,7 +83,7 @@ public enum RRSIGCheck {
                                                         scratch: scratch)
         else { return .done(RRsetValidation(verdict: .budgetExceeded)) }
         let signedData = UnsafeRawBufferPointer(rebasing: scratch.signedData[0..<byteCount])
-        switch tryKeys(rrsig, signedData: signedData, keys: keys, budget: &budget) {
+        switch tryKeys(rrsig, signedData: signedData, keys: keys, budget: &budget, scratch: scratch) {
         case .verified:
             let ttlCap = min(rrset.ttlSeconds, rrsig.originalTTLSeconds, secondsLeft)
             let verdict: RRsetVerdict = clock == .untrusted ? .validIgnoringTime : .secure
@@ -98,18 +98,28 @@ public enum RRSIGCheck {
     enum KeyOutcome { case verified, noKey, badSignature, budgetExceeded }
 
     /// Tries the DNSKEYs that match the RRSIG's algorithm and key tag.
+    /// A signature verified before (`VerifiedSignatures`) is not verified
+    /// again, nor counted against the budget: it costs a SHA-256.
     static func tryKeys(_ rrsig: RRSIGView, signedData: UnsafeRawBufferPointer, keys: RDataList,
-                        budget: inout ValidationBudget) -> KeyOutcome {
+                        budget: inout ValidationBudget, scratch: borrowing ValidatorScratch) -> KeyOutcome {
         var candidates = 0
         for item in keys {
             guard let key = DNSKEYView(rdata: item.rdata), key.canSign,
                   key.algorithm == rrsig.algorithm, key.keyTag == rrsig.keyTag else { continue }
             candidates += 1
-            guard candidates <= ValidatorLimits.keyTagCollisionsMax,
-                  budget.takeSignatureVerification() else { return .budgetExceeded }
+            guard candidates <= ValidatorLimits.keyTagCollisionsMax else { return .budgetExceeded }
+            let memo = scratch.verified.isReserved
+                && VerifiedSignatures.key(signedDataByteCount: signedData.count, algorithm: rrsig.algorithm,
+                                          publicKey: key.publicKey, signature: rrsig.signature,
+                                          work: scratch.signedData, into: scratch.memoKey)
+            if memo && scratch.verified.contains(UnsafeRawBufferPointer(scratch.memoKey)) { return .verified }
+            guard budget.takeSignatureVerification() else { return .budgetExceeded }
             let result = Signature.verify(algorithm: rrsig.algorithm, publicKey: key.publicKey,
                                           signedData: signedData, signature: rrsig.signature)
-            if result == .valid { return .verified }
+            if result == .valid {
+                if memo { scratch.verified.insert(UnsafeRawBufferPointer(scratch.memoKey)) }
+                return .verified
+            }
         }
         return candidates == 0 ? .noKey : .badSignature
     }

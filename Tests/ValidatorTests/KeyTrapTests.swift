@@ -81,6 +81,8 @@ final class KeyTrapTests: XCTestCase {
     }
 
     func testPerQueryVerificationBudget() {
+        // Real verifications each time (no memory of earlier ones).
+        let scratch = ValidatorScratch(rememberingSignatures: false)
         var budget = ValidationBudget()
         let rrset = fixture.rrset(ExampleZone.www)
         let rrsigs = fixture.rdatas([ExampleZone.wwwRRSIG])
@@ -88,13 +90,22 @@ final class KeyTrapTests: XCTestCase {
         for _ in 0..<ValidatorLimits.signatureVerificationsPerQueryMax {
             let result = RRSIGCheck.verify(rrset, signatures: rrsigs, zone: zone, keys: keys,
                                            clock: .trusted(nowSeconds: Clock.now2026), budget: &budget,
-                                           scratch: fixture.scratch)
+                                           scratch: scratch)
             XCTAssertEqual(result.verdict, .secure)
         }
         let over = RRSIGCheck.verify(rrset, signatures: rrsigs, zone: zone, keys: keys,
                                      clock: .trusted(nowSeconds: Clock.now2026), budget: &budget,
-                                     scratch: fixture.scratch)
+                                     scratch: scratch)
         XCTAssertEqual(over.verdict, .budgetExceeded)
+        // A signature verified before costs a hash, not a verification: the
+        // budget bounds CPU, and a remembered one is free.
+        var fresh = ValidationBudget()
+        _ = RRSIGCheck.verify(rrset, signatures: rrsigs, zone: zone, keys: keys,
+                              clock: .trusted(nowSeconds: Clock.now2026), budget: &fresh, scratch: fixture.scratch)
+        var spent = budget
+        XCTAssertEqual(RRSIGCheck.verify(rrset, signatures: rrsigs, zone: zone, keys: keys,
+                                         clock: .trusted(nowSeconds: Clock.now2026), budget: &spent,
+                                         scratch: fixture.scratch).verdict, .secure)
     }
 
     func testTooManyRecordsAreRefusedWhenPacking() {

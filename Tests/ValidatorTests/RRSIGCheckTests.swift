@@ -22,6 +22,27 @@ final class RRSIGCheckTests: XCTestCase {
         XCTAssertEqual(result.ttlSecondsCap, 3600)
     }
 
+    func testASignatureVerifiedOnceIsNotVerifiedAgain() {
+        let rrset = fixture.rrset(ExampleZone.www)
+        var first = ValidationBudget()
+        XCTAssertEqual(RRSIGCheck.verify(rrset, signatures: fixture.rdatas([ExampleZone.wwwRRSIG]), zone: zone,
+                                         keys: keys, clock: .trusted(nowSeconds: Clock.now2026), budget: &first,
+                                         scratch: fixture.scratch).verdict, .secure)
+        XCTAssertEqual(first.signatureVerifications, 1)
+        var again = ValidationBudget()
+        XCTAssertEqual(RRSIGCheck.verify(rrset, signatures: fixture.rdatas([ExampleZone.wwwRRSIG]), zone: zone,
+                                         keys: keys, clock: .trusted(nowSeconds: Clock.now2026), budget: &again,
+                                         scratch: fixture.scratch).verdict, .secure)
+        XCTAssertEqual(again.signatureVerifications, 0, "remembered: no second ECDSA verification")
+        // The memory vouches for exactly what was verified: other data with
+        // the same signature is checked, and fails; dates are still checked.
+        let altered = ["www.example. 3600 IN A 192.0.2.1", "www.example. 3600 IN A 192.0.2.2",
+                       "www.example. 3600 IN A 192.0.2.11"]
+        XCTAssertEqual(verify(fixture.rrset(altered), [ExampleZone.wwwRRSIG]).verdict, .bogus(.dnssecBogus))
+        XCTAssertEqual(verify(rrset, [ExampleZone.wwwRRSIG], clock: .trusted(nowSeconds: 2_082_758_400)).verdict,
+                       .bogus(.signatureExpired))
+    }
+
     func testRecordOrderAndDuplicatesDoNotMatter() {
         let shuffled = [ExampleZone.www[2], ExampleZone.www[0], ExampleZone.www[1], ExampleZone.www[0]]
         XCTAssertEqual(verify(fixture.rrset(shuffled), [ExampleZone.wwwRRSIG]).verdict, .secure)
