@@ -178,12 +178,9 @@ struct NSEC3Fields {
     let salt: UnsafeRawBufferPointer
     let nextHash: UnsafeRawBufferPointer
 
-    static let sha1HashAlgorithm = NSEC3Codes.sha1HashAlgorithm
-    static let optOutFlag = NSEC3Codes.optOutFlag
-
     init?(_ rdata: UnsafeRawBufferPointer) {
-        guard rdata.count >= 6, rdata[0] == NSEC3Fields.sha1HashAlgorithm,
-              rdata[1] & ~NSEC3Fields.optOutFlag == 0 else { return nil }
+        guard rdata.count >= 6, rdata[0] == NSEC3Codes.sha1HashAlgorithm,
+              rdata[1] & ~NSEC3Codes.optOutFlag == 0 else { return nil }
         let iterations = Int(rdata[2]) << 8 | Int(rdata[3])
         let saltEnd = 5 + Int(rdata[4])
         guard iterations <= ValidatorLimits.nsec3IterationsMax, saltEnd < rdata.count,
@@ -195,7 +192,7 @@ struct NSEC3Fields {
         nextHash = UnsafeRawBufferPointer(rebasing: rdata[(saltEnd + 1)..<(saltEnd + 1 + NSEC3Digest.byteCount)])
     }
 
-    var isOptOut: Bool { rdata[1] & NSEC3Fields.optOutFlag != 0 }
+    var isOptOut: Bool { rdata[1] & NSEC3Codes.optOutFlag != 0 }
 
     /// Same hash algorithm, iterations and salt (flags may differ).
     func sameParameters(as other: NSEC3Fields) -> Bool {

@@ -98,11 +98,10 @@ extension QueryEngine {
             stats.budgetExhausted += 1
             return false
         }
-        guard let child = outgoing.acquire() else {
+        guard outgoing.usedCount < outgoing.capacity else {   // (before the task is marked below)
             stats.noOutgoingSlot += 1
             return false
         }
-        outgoing.pointer(root).pointee.iteration.keyFetchesLeft -= 1
         let task = outgoing.pointer(index)
         task.pointee.iteration.hasFetchedKeys = true
         task.pointee.iteration.fetchedKeyName = name
@@ -110,13 +109,33 @@ extension QueryEngine {
         // Forwarding: asking again once the keys are in is no retry.
         task.pointee.attempts = 0
         task.pointee.triedMask = 0
+        return startSubTask(index, name: name, type: type, purpose: .keys, nowMs: nowMs, io: &io)
+    }
+
+    /// Starts a sub-task asking (`name`, `type`) for task `index`, which
+    /// waits for it: a nameserver address or a key set. Spends one of the
+    /// root task's look-ups or key fetches (the caller checked one is left).
+    /// False when no outgoing slot is free.
+    mutating func startSubTask<IO: ResolverIO>(_ index: Int, name: Name, type: RRType, purpose: TaskPurpose,
+                                               nowMs: Int64, io: inout IO) -> Bool {
+        guard let child = outgoing.acquire() else {
+            stats.noOutgoingSlot += 1
+            return false
+        }
+        let root = outgoing.pointer(Int(outgoing[index].iteration.root))
+        if purpose == .keys {
+            root.pointee.iteration.keyFetchesLeft -= 1
+            stats.keyFetches += 1
+        } else {
+            root.pointee.iteration.lookupsLeft -= 1
+            stats.nsLookups += 1
+        }
         var o = OutgoingQuery()
         o.question = Question(name: name.lowercased(), type: type, rrClass: .in)
         outgoing[child] = o
         beginIteration(child, parent: Int32(index), nowMs: nowMs)
-        outgoing.pointer(child).pointee.iteration.purpose = .keys
-        task.pointee.iteration.child = Int32(child)
-        stats.keyFetches += 1
+        outgoing.pointer(child).pointee.iteration.purpose = purpose
+        outgoing.pointer(index).pointee.iteration.child = Int32(child)
         iterate(child, nowMs: nowMs, io: &io)
         return true
     }

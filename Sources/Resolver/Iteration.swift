@@ -195,20 +195,7 @@ extension QueryEngine {
                 stats.budgetExhausted += 1
                 return false
             }
-            guard let child = outgoing.acquire() else {
-                stats.noOutgoingSlot += 1
-                return false
-            }
-            outgoing.pointer(root).pointee.iteration.lookupsLeft -= 1
-            var o = OutgoingQuery()
-            o.question = Question(name: name.lowercased(), type: .a, rrClass: .in)
-            outgoing[child] = o
-            beginIteration(child, parent: Int32(index), nowMs: nowMs)
-            outgoing.pointer(child).pointee.iteration.purpose = .address
-            outgoing.pointer(index).pointee.iteration.child = Int32(child)
-            stats.nsLookups += 1
-            iterate(child, nowMs: nowMs, io: &io)
-            return true
+            return startSubTask(index, name: name, type: .a, purpose: .address, nowMs: nowMs, io: &io)
         }
         return false
     }

@@ -91,7 +91,7 @@ struct NSEC3Set {
         var sawUnknownAlgorithm = false
         for index in 0..<min(records.count, ValidatorLimits.denialRecordsMax) {
             guard let view = parse(records[index], zone: zone) else { continue }
-            guard view.hashAlgorithm == NSEC3View.sha1HashAlgorithm else { sawUnknownAlgorithm = true; continue }
+            guard view.hashAlgorithm == NSEC3Codes.sha1HashAlgorithm else { sawUnknownAlgorithm = true; continue }
             guard view.iterations <= ValidatorLimits.nsec3IterationsMax else {
                 return .failure(Failure(result: .insecure(.unsupportedNSEC3IterationsValue)))
             }
@@ -104,7 +104,7 @@ struct NSEC3Set {
     /// A record directly below the zone, well-formed, with known flags.
     static func parse(_ record: DenialRecord, zone: Name) -> NSEC3View? {
         guard record.owner.labelCount == zone.labelCount + 1, record.owner.parent == zone,
-              let view = NSEC3View(record), view.flags & ~NSEC3View.optOutFlag == 0 else { return nil }
+              let view = NSEC3View(record), view.flags & ~NSEC3Codes.optOutFlag == 0 else { return nil }
         return view
     }
 

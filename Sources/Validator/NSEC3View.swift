@@ -72,10 +72,7 @@ struct NSEC3View {
     let salt: UnsafeRawBufferPointer
     let types: TypeFacts
 
-    static let optOutFlag = NSEC3Codes.optOutFlag
-    static let sha1HashAlgorithm = NSEC3Codes.sha1HashAlgorithm
-
-    var isOptOut: Bool { flags & NSEC3View.optOutFlag != 0 }
+    var isOptOut: Bool { flags & NSEC3Codes.optOutFlag != 0 }
 
     init?(_ record: DenialRecord) {
         let rdata = record.rdata
