@@ -327,6 +327,18 @@ final class ForwardValidationTests: XCTestCase {
         let saved = QueryEngine.byteCount(settings: on) - QueryEngine.byteCount(settings: off)
         XCTAssertGreaterThanOrEqual(saved, Limits.messageByteCountMax + 128 * 1024,
                                     "the Validator's scratch and packing buffers are reserved only when validating")
+        // What is reserved, not only what the footprint says.
+        func engine(_ s: EngineSettings) -> QueryEngine {
+            QueryEngine(settings: s, upstreams: [],
+                        cache: try! AnswerCache(configuration: CacheConfiguration(arenaByteCount: 1 << 20), hashSeed: 1))
+        }
+        let quiet = engine(off)
+        XCTAssertEqual(quiet.validation.rrsetBuffer.count, 0)
+        XCTAssertEqual(quiet.validation.keysBuffer.count, 0)
+        XCTAssertEqual(quiet.validation.nsecTable.capacity, 0)
+        let busy = engine(on)
+        XCTAssertEqual(busy.validation.rrsetBuffer.count, Limits.messageByteCountMax)
+        XCTAssertEqual(busy.validation.keysBuffer.count, ValidationContext.smallBufferByteCount)
     }
 
     func testNoAnchorsKeepsThePlainForwarder() {
