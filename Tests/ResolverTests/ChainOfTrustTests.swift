@@ -7,6 +7,16 @@ import DNSWire
 /// (TestSigner, Ed25519): a DNSKEY trust anchor for `example.`, a signed
 /// child with a DS, an unsigned child proven by NSEC, an unsigned child on
 /// the parent's own servers (no referral), and a child whose DS is wrong.
+extension Harness {
+    /// The hierarchy's trust anchor (`example.` DNSKEY) and a wall clock
+    /// inside its signatures' validity: what every validating test starts with.
+    mutating func anchorAtExample(file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertTrue(forwarder.addTrustAnchor(owner: Wire.name("example."), type: .dnskey,
+                                               rdatas: [ChainOfTrustTests.exampleKey.dnskeyRData]), file: file, line: line)
+        forwarder.setWallClock(realtimeSeconds: ChainOfTrustTests.now2026, nowMs: nowMs)
+    }
+}
+
 final class ChainOfTrustTests: XCTestCase {
     static let root = FakeAuthorities.address(1)
     static let example = FakeAuthorities.address(2)
@@ -65,9 +75,7 @@ final class ChainOfTrustTests: XCTestCase {
         s.useIPv6 = false
         s.use0x20 = use0x20
         var h = Harness(settings: s, rootServers: [ChainOfTrustTests.root])
-        XCTAssertTrue(h.forwarder.addTrustAnchor(owner: Wire.name("example."), type: .dnskey,
-                                                 rdatas: [ChainOfTrustTests.exampleKey.dnskeyRData]))
-        h.forwarder.setWallClock(realtimeSeconds: ChainOfTrustTests.now2026, nowMs: h.nowMs)
+        h.anchorAtExample()
         return h
     }
 
@@ -171,9 +179,7 @@ final class ChainOfTrustTests: XCTestCase {
         s.requestCount = 16
         s.outgoingCount = 24
         var h = Harness(settings: s, rootServers: [ChainOfTrustTests.root])
-        XCTAssertTrue(h.forwarder.addTrustAnchor(owner: Wire.name("example."), type: .dnskey,
-                                                 rdatas: [ChainOfTrustTests.exampleKey.dnskeyRData]))
-        h.forwarder.setWallClock(realtimeSeconds: ChainOfTrustTests.now2026, nowMs: h.nowMs)
+        h.anchorAtExample()
         var auth = ChainOfTrustTests.hierarchy()
         h.runHostile(seed: seed, clients: 300,
                      names: ["www.signed.example", "www.insecure.example", "www.bogus.example", "x.w.signed.example",

@@ -47,9 +47,7 @@ final class DNAMEValidationTests: XCTestCase {
         var h = mode == .recursive
             ? Harness(settings: s, rootServers: [ChainOfTrustTests.root])
             : Harness(settings: s, upstreams: [Resolver.Upstream(address: Harness.upstreamA)])
-        XCTAssertTrue(h.forwarder.addTrustAnchor(owner: Wire.name("example."), type: .dnskey,
-                                                 rdatas: [ChainOfTrustTests.exampleKey.dnskeyRData]))
-        h.forwarder.setWallClock(realtimeSeconds: ChainOfTrustTests.now2026, nowMs: h.nowMs)
+        h.anchorAtExample()
         return h
     }
 
@@ -195,9 +193,7 @@ final class DNAMEValidationTests: XCTestCase {
         var h = mode == .recursive
             ? Harness(settings: s, rootServers: [ChainOfTrustTests.root])
             : Harness(settings: s, upstreams: [Resolver.Upstream(address: Harness.upstreamA)])
-        _ = h.forwarder.addTrustAnchor(owner: Wire.name("example."), type: .dnskey,
-                                       rdatas: [ChainOfTrustTests.exampleKey.dnskeyRData])
-        h.forwarder.setWallClock(realtimeSeconds: ChainOfTrustTests.now2026, nowMs: h.nowMs)
+        h.anchorAtExample()
         var auth = auth
         _ = h.ask(1, Wire.query("y.long.example", .a, id: 9, dnssecOK: true))
         for _ in 0..<400 {

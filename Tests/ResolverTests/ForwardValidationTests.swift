@@ -101,9 +101,7 @@ final class ForwardValidationTests: XCTestCase {
         var s = EngineSettings()
         s.recursive = false
         var h = Harness(settings: s, upstreams: upstreams.map { Resolver.Upstream(address: $0) })
-        XCTAssertTrue(h.forwarder.addTrustAnchor(owner: Wire.name("example."), type: .dnskey,
-                                                 rdatas: [ChainOfTrustTests.exampleKey.dnskeyRData]))
-        h.forwarder.setWallClock(realtimeSeconds: ChainOfTrustTests.now2026, nowMs: h.nowMs)
+        h.anchorAtExample()
         return h
     }
 
@@ -309,9 +307,7 @@ final class ForwardValidationTests: XCTestCase {
         s.outgoingCount = 24
         var h = Harness(settings: s, upstreams: [Resolver.Upstream(address: Harness.upstreamA),
                                                  Resolver.Upstream(address: Harness.upstreamB)])
-        XCTAssertTrue(h.forwarder.addTrustAnchor(owner: Wire.name("example."), type: .dnskey,
-                                                 rdatas: [ChainOfTrustTests.exampleKey.dnskeyRData]))
-        h.forwarder.setWallClock(realtimeSeconds: ChainOfTrustTests.now2026, nowMs: h.nowMs)
+        h.anchorAtExample()
         var auth = ChainOfTrustTests.hierarchy()
         h.runHostile(seed: seed, clients: 300,
                      names: ["www.signed.example", "www.insecure.example", "www.bogus.example", "x.w.signed.example",
