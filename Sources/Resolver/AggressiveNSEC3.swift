@@ -234,29 +234,17 @@ struct NSEC3Digest {
         let label = owner.label(0)
         guard label.byteCount == NSEC3Digest.labelByteCount else { return nil }
         var out = InlineArray<20, UInt8>(repeating: 0)
-        var buffer: UInt32 = 0
-        var bits = 0
-        var count = 0
-        for i in 0..<label.byteCount {
-            guard let value = NSEC3Digest.base32hexValue(owner[byte: label.offset + i]) else { return nil }
-            buffer = (buffer << 5) | UInt32(value)
-            bits += 5
-            if bits >= 8 {
-                bits -= 8
-                out[count] = UInt8(truncatingIfNeeded: buffer >> UInt32(bits))
-                count += 1
+        let decoded = withUnsafeTemporaryAllocation(byteCount: NSEC3Digest.byteCount, alignment: 1) { raw -> Bool in
+            let count = owner.withUnsafeBytes { name in
+                NSEC3Codes.decodeBase32Hex(
+                    UnsafeRawBufferPointer(rebasing: name[label.offset..<(label.offset + label.byteCount)]), into: raw)
             }
+            guard count == NSEC3Digest.byteCount else { return false }
+            for i in 0..<NSEC3Digest.byteCount { out[i] = raw[i] }
+            return true
         }
+        guard decoded else { return nil }
         bytes = out
-    }
-
-    static func base32hexValue(_ c: UInt8) -> UInt8? {
-        switch c {
-        case 0x30...0x39: return c - 0x30          // 0-9
-        case 0x41...0x56: return c - 0x41 + 10     // A-V
-        case 0x61...0x76: return c - 0x61 + 10     // a-v
-        default: return nil
-        }
     }
 
     func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {

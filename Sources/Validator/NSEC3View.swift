@@ -18,29 +18,10 @@ struct HashValue: Equatable {
     /// Decodes base32hex (RFC 4648 §7, case-insensitive, no padding) from
     /// `bytes[start..<start+length]`; nil on a bad character or overflow.
     static func base32hex(_ bytes: UnsafeRawBufferPointer, start: Int, length: Int) -> HashValue? {
-        var out = HashValue()
-        var buffer: UInt32 = 0
-        var bits = 0
-        for i in start..<(start + length) {
-            guard let value = base32hexValue(bytes[i]) else { return nil }
-            buffer = (buffer << 5) | UInt32(value)
-            bits += 5
-            if bits >= 8 {
-                bits -= 8
-                guard out.count < ValidatorLimits.nsec3HashByteCountMax else { return nil }
-                out.bytes[out.count] = UInt8(truncatingIfNeeded: buffer >> UInt32(bits))
-                out.count += 1
-            }
-        }
-        return out
-    }
-
-    static func base32hexValue(_ c: UInt8) -> UInt8? {
-        switch c {
-        case 0x30...0x39: return c - 0x30          // 0-9
-        case 0x41...0x56: return c - 0x41 + 10     // A-V
-        case 0x61...0x76: return c - 0x61 + 10     // a-v
-        default: return nil
+        withUnsafeTemporaryAllocation(byteCount: ValidatorLimits.nsec3HashByteCountMax, alignment: 1) { raw in
+            guard let count = NSEC3Codes.decodeBase32Hex(UnsafeRawBufferPointer(rebasing: bytes[start..<(start + length)]),
+                                                         into: raw) else { return nil }
+            return HashValue(copying: UnsafeRawBufferPointer(rebasing: raw[0..<count]))
         }
     }
 
@@ -59,6 +40,36 @@ public enum NSEC3Codes {
     public static let optOutFlag: UInt8 = 0x01
     /// RFC 5155 §4.1.1: SHA-1, the only hash algorithm defined (§11).
     public static let sha1HashAlgorithm: UInt8 = 1
+
+    /// Decodes base32hex (RFC 4648 §7, either case, no padding: NSEC3 owner
+    /// labels) into `out`; the byte count, or nil on a bad character or
+    /// when `out` is too small.
+    public static func decodeBase32Hex(_ text: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer) -> Int? {
+        var buffer: UInt32 = 0
+        var bits = 0
+        var count = 0
+        for c in text {
+            guard let value = base32hexValue(c) else { return nil }
+            buffer = (buffer << 5) | UInt32(value)
+            bits += 5
+            if bits >= 8 {
+                bits -= 8
+                guard count < out.count else { return nil }
+                out[count] = UInt8(truncatingIfNeeded: buffer >> UInt32(bits))
+                count += 1
+            }
+        }
+        return count
+    }
+
+    static func base32hexValue(_ c: UInt8) -> UInt8? {
+        switch c {
+        case 0x30...0x39: return c - 0x30          // 0-9
+        case 0x41...0x56: return c - 0x41 + 10     // A-V
+        case 0x61...0x76: return c - 0x61 + 10     // a-v
+        default: return nil
+        }
+    }
 }
 
 /// NSEC3 RDATA (RFC 5155 §3.2): hash algorithm, flags, iterations, salt,
