@@ -29,12 +29,9 @@ MODULES=(
     sprig
 )
 
-# Static libraries from /usr/lib/<multiarch>/ linked into every executable
-# (unreferenced members are not pulled in).
-STATIC_LIBS=(libmbedtls.a libmbedx509.a libmbedcrypto.a libsodium.a)
-# Architecture-independent headers of those libraries, made visible to the
-# cross builds one by one (never the host's whole /usr/include).
-SHARED_HEADERS=(mbedtls sodium sodium.h)
+# STATIC_LIBS and SHARED_HEADERS: the C libraries every executable links.
+# shellcheck source=Board/libraries.sh
+. "$(dirname "$0")/libraries.sh"
 
 die() { echo "board: $*" >&2; exit 1; }
 
@@ -57,7 +54,9 @@ SWIFT_OPT=${SWIFT_OPT:--Osize}
 case "$SWIFT_OPT" in -Osize) CLANG_OPT=-Os ;; -Onone) CLANG_OPT=-O0 ;; *) CLANG_OPT=-O2 ;; esac
 TOOLBIN=$(dirname "$(readlink -f "$(command -v swiftc)")")
 CC="${CROSS}gcc"
-command -v "$CC" >/dev/null || die "$CC not found (run Tests/tools/deps.sh --all)"
+# The toolchain and libraries first: a missing package is named in a second,
+# not found as a compiler error after minutes of Swift.
+bash "$ROOT/Board/preflight.sh" "$BOARD" || die "the $BOARD toolchain is incomplete (see above)"
 
 cd "$ROOT"
 rm -rf "$OBJ" "$MODS"

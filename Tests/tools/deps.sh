@@ -3,8 +3,16 @@
 # Idempotent: does nothing when every package is already there.
 set -euo pipefail
 
+# Every package a stage of `make run`, `make test`, `make bench` or
+# `make demo` uses. apt runs with --no-install-recommends, so a package that
+# another one only *recommends* must be named here: the cross compilers
+# recommend, and do not depend on, their C library (libc6-dev-*-cross).
+# Board/preflight.sh names the package when a board's toolchain lacks one.
 HOST_PKGS="libmbedtls-dev libsodium-dev"
-TEST_PKGS="qemu-user-static gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf gcc-mipsel-linux-gnu
+CROSS_TOOLCHAIN_PKGS="gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+  gcc-arm-linux-gnueabihf libc6-dev-armhf-cross
+  gcc-mipsel-linux-gnu libc6-dev-mipsel-cross"
+TEST_PKGS="qemu-user-static $CROSS_TOOLCHAIN_PKGS
   dnsutils knot-dnsutils nsd unbound dnsmasq-base dnsperf ldnsutils bind9-utils iproute2 valgrind
   python3 gcc binutils util-linux libc6-dev perl"
 CROSS_ARCHS="arm64 armhf mipsel"

@@ -65,6 +65,10 @@ stage release-build "$SWIFT" build -c release --product sprigd
 if stage embedded-check bash Board/build.sh x86_64; then
     stage embedded-smoke env SMOKE_QUERY=1 bash Board/qemu-smoke.sh x86_64   # native, no qemu
 fi
+# Every test board's C toolchain and libraries, named package by package
+# when one is missing, before any board stage spends minutes on Swift.
+# shellcheck disable=SC2086
+stage board-toolchains bash Board/preflight.sh $TEST_BOARDS
 for b in $TEST_BOARDS; do
     if stage "board-$b" bash Board/build.sh "$b"; then
         stage "qemu-smoke-$b" env SMOKE_QUERY=1 bash Board/qemu-smoke.sh "$b"

@@ -1,0 +1,18 @@
+# The C libraries every router binary links, shared by Board/build.sh and
+# Board/preflight.sh. Shell-sourced; defines variables and one function.
+
+# Static libraries from /usr/lib/<multiarch>/ linked into every executable
+# (unreferenced members are not pulled in).
+STATIC_LIBS=(libmbedtls.a libmbedx509.a libmbedcrypto.a libsodium.a)
+# Architecture-independent headers of those libraries, made visible to the
+# cross builds one by one (never the host's whole /usr/include).
+SHARED_HEADERS=(mbedtls sodium sodium.h)
+
+# The Debian package (without :arch) that ships static library or header $1.
+library_package() {
+    case $1 in
+        libmbedtls.a|libmbedx509.a|libmbedcrypto.a|mbedtls) echo libmbedtls-dev ;;
+        libsodium.a|sodium|sodium.h) echo libsodium-dev ;;
+        *) echo "the -dev package that ships $1" ;;
+    esac
+}
