@@ -68,6 +68,10 @@ extension SchemaValidator {
         case .user:
             if let v = one(o, &sink, { $0.isEmpty ? .success(nil) : ValueParser.userName($0).map { Optional($0) } }) {
                 c.user = v
+                if let v, Bytes.equals(v.bytes, "root") {
+                    sink.warning(o.line, "user 'root': sprigd keeps root privileges after binding, "
+                        + "the same as option user '' (name an unprivileged user to drop them)")
+                }
             }
         case .logLevel:
             let levels: [LogLevelSetting] = [.error, .warning, .notice, .info, .debug]

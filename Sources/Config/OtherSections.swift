@@ -16,6 +16,7 @@ extension SchemaValidator {
         var pin: [UInt8]? = nil
         var ok = true
         var tlsOptionLine = 0
+        var transportLine = section.line
         for o in section.options {
             let before = sink.errorCount
             if Bytes.equals(o.name, "address") {
@@ -26,6 +27,7 @@ extension SchemaValidator {
                 if let i = one(o, &sink, { ValueParser.choice($0, ["udp", "tcp", "tls"]) }) {
                     transport = [UpstreamTransport.udp, .tcp, .tls][i]
                 }
+                transportLine = o.line
             } else if Bytes.equals(o.name, "tls_name") {
                 tlsName = one(o, &sink, DomainName.parse)
                 tlsOptionLine = o.line
@@ -49,6 +51,7 @@ extension SchemaValidator {
         if transport == .tls && tlsName == nil && pin == nil {
             sink.warning(section.line, "upstream \(address.text) uses tls without tls_name or tls_pin: the server is not authenticated")
         }
+        if transport == .tls { NotCarriedOut.tlsUpstream(transportLine, address, &sink) }
         return Upstream(name: sectionName(section), address: address, port: port,
                         transport: transport, tlsName: tlsName, tlsPinSHA256: pin)
     }
@@ -88,6 +91,7 @@ extension SchemaValidator {
         guard ok, let nameservers = checkedNameservers(nameservers, nameserverOption, domain, section, &sink) else {
             return nil
         }
+        NotCarriedOut.hint(section.line, domain, &sink)
         return Hint(name: sectionName(section), domain: domain, nameservers: nameservers, trustAnchors: anchors)
     }
 
@@ -162,6 +166,9 @@ extension SchemaValidator {
             if ok { sink.error(section.line, "config auth_transport: option 'domain' is required") }
             return nil
         }
-        return ok ? AuthTransport(name: sectionName(section), domain: domain, policy: policy) : nil
+        guard ok else { return nil }
+        let transport = AuthTransport(name: sectionName(section), domain: domain, policy: policy)
+        NotCarriedOut.authTransport(section.line, transport, &sink)
+        return transport
     }
 }

@@ -112,8 +112,10 @@ public enum Process {
 
     /// Switches to `user` for good (setgroups, setgid, setuid) and checks
     /// that root cannot be regained.
-    public static func dropPrivileges(to user: String) throws(Errno) {
-        _ = try Errno.check(user.withCString { sp_drop_privileges($0) })
+    /// Switches to `user` for good. False when `user` has uid 0 (`root`):
+    /// there is nothing to drop, and the process stays root.
+    public static func dropPrivileges(to user: String) throws(Errno) -> Bool {
+        try Errno.check(user.withCString { sp_drop_privileges($0) }) == 0
     }
 
     public static func daemonize() throws(Errno) {

@@ -50,7 +50,11 @@ extension Daemon {
             Log.warning("control socket \(controlPath): \(error.message); `sprig stats` will not work")
         }
         if let user = config.user, !user.bytes.isEmpty, Process.isRoot {
-            do throws(Errno) { try Process.dropPrivileges(to: user.string) } catch {
+            do throws(Errno) {
+                if !(try Process.dropPrivileges(to: user.string)) {
+                    Log.warning("user '\(user.string)' has uid 0: sprigd keeps root privileges (as with option user '')")
+                }
+            } catch {
                 Output.err("sprigd: cannot switch to user '\(user.string)': \(error.message)\n")
                 return 1
             }

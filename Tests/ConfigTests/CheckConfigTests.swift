@@ -42,9 +42,9 @@ final class CheckConfigTests: XCTestCase {
         throw XCTSkip("sprig binary not built next to \(bundle.path)")
     }
 
-    func run(_ arguments: [String]) throws -> (Int32, String, String) {
+    func run(_ arguments: [String], binary: String = "sprig") throws -> (Int32, String, String) {
         let process = Process()
-        process.executableURL = try sprigBinary()
+        process.executableURL = try sprigBinary().deletingLastPathComponent().appendingPathComponent(binary)
         process.arguments = arguments
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
@@ -83,6 +83,25 @@ final class CheckConfigTests: XCTestCase {
     func examples() throws -> [String] {
         let dir = URL(fileURLWithPath: repoFile("Config/examples"))
         return try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted().map { "Config/examples/" + $0 }
+    }
+
+    /// sprigd itself refuses, with file:line, what this build does not
+    /// carry out (Sources/Config/NotCarriedOut.swift), and never starts
+    /// with plain DNS where the config asks for TLS.
+    func testDaemonRefusesWhatItDoesNotCarryOut() throws {
+        let cases = [("31-tls-upstream-not-carried-out.conf", 5), ("32-hint-not-carried-out.conf", 3),
+                     ("33-auth-transport-not-carried-out.conf", 2)]
+        for (name, line) in cases {
+            let path = repoFile("Tests/ConfigTests/broken/" + name)
+            for binary in ["sprigd", "sprig"] {
+                let arguments = binary == "sprigd" ? ["-c", path, "--print-footprint"] : ["check-config", path]
+                let (status, out, err) = try run(arguments, binary: binary)
+                XCTAssertEqual(status, 1, "\(binary) \(name)")
+                XCTAssertEqual(out, "", "\(binary) \(name)")
+                XCTAssertTrue(err.contains("\(path):\(line): "), "\(binary) \(name): \(err)")
+                XCTAssertTrue(err.contains("not carried out by this build yet"), "\(binary) \(name): \(err)")
+            }
+        }
     }
 
     func testBinaryReportsErrorsAndExitsOne() throws {

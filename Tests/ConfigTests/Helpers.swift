@@ -53,3 +53,14 @@ func tokenErrors(_ line: String) -> [String] {
     _ = UCITokenizer.statements(in: Array(line.utf8), sink: &sink)
     return sink.sorted().map { $0.text }
 }
+
+/// Runs every check on config text and returns what was parsed with every
+/// error, accepted or not: for sections this build refuses (NotCarriedOut),
+/// whose values are still parsed and checked.
+func parseAll(_ text: String) -> (SprigConfig, [String]) {
+    var sink = DiagnosticSink(fileName: "t.conf")
+    let statements = UCITokenizer.statements(in: Array(text.utf8), sink: &sink)
+    let sections = UCIDocument.sections(from: statements, sink: &sink)
+    let config = SchemaValidator.config(from: sections, sink: &sink)
+    return (config, sink.sorted().filter { $0.severity == .error }.map { $0.text })
+}

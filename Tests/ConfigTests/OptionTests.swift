@@ -126,6 +126,11 @@ final class OptionTests: XCTestCase {
 
     func testUser() {
         XCTAssertEqual(loadOK(main("option user 'dnsmasq'")).user, "dnsmasq")
+        // 'root' is accepted and means what '' means (no privilege drop), said at check time.
+        XCTAssertEqual(loadOK(main("option user 'root'")).user, "root")
+        XCTAssertHas(loadWarnings(main("option user 'root'")),
+                     "t.conf:2: warning: user 'root': sprigd keeps root privileges after binding, the same as option user ''")
+        XCTAssertEqual(loadWarnings(main("option user 'nobody'")), [])
         XCTAssertNil(loadOK(main("option user ''")).user)
         XCTAssertEqual(loadOK("").user, "nobody")
         XCTAssertHas(loadErrors(main("option user '-x'")), "is not a user name")

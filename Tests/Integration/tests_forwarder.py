@@ -224,6 +224,39 @@ def forward_acl_refuses_and_sighup_reloads(session):
 
 
 @test
+def forward_refuses_a_tls_upstream_at_start_and_on_reload(session):
+    """Never accept what sprigd does not do: an upstream with transport 'tls'
+    would get plain DNS from this build, so sprigd will not start with it
+    (FILE:LINE on stderr, exit 1), and a SIGHUP to such a config is rejected
+    with the running configuration kept."""
+    forward_ready(session)
+    up = Upstream(session, 30, 300, ["--address=/tls.test/192.0.2.83"])
+    addr = "%s.2.%d" % (session.get("zones").net, 31)
+    rundir = session.rundir("sprigd-tls")
+    tls = config_text(addr, rundir, up) + "\toption transport 'tls'\n"
+    transport_line = tls.count("\n")
+    conf = os.path.join(rundir, "refused.conf")
+    with open(conf, "w") as f:
+        f.write(tls)
+    run = subprocess.run([session.get("sprigd_binary"), "-c", conf], capture_output=True, text=True, timeout=10)
+    expect(run.returncode == 1, "sprigd started (exit %s) with a tls upstream:\n%s" % (run.returncode, run.stderr))
+    expect("%s:%d: upstream %s: transport 'tls' is not carried out" % (conf, transport_line, up.addr) in run.stderr,
+           "no FILE:LINE refusal:\n" + run.stderr)
+    proc = servers.start_sprigd(session.get("sprigd_binary"), config_text(addr, rundir, up), rundir, name="sprigd-tls")
+    expect_answer(ask(addr, "www.tls.test"), "A", ["192.0.2.83"])
+    with open(os.path.join(rundir, "sprig.conf"), "w") as f:
+        f.write(tls)
+    os.kill(proc.pid, signal.SIGHUP)
+    servers.wait_for_log_line(proc, "keeping the running configuration")
+    with open(proc.log_path) as f:
+        log = f.read()
+    expect("sprig.conf:%d: upstream %s: transport 'tls' is not carried out" % (transport_line, up.addr) in log,
+           "no FILE:LINE refusal in the log:\n" + log[-800:])
+    expect_answer(ask(addr, "www2.tls.test"), "A", ["192.0.2.83"])
+    proc.stop()
+
+
+@test
 def forward_survives_garbage_and_answers_formerr(session):
     forward_ready(session)
     up = Upstream(session, 18, 300, ["--address=/junk.test/192.0.2.61"])
@@ -354,6 +387,29 @@ def forward_binds_as_root_then_runs_as_user(session):
     expect(all(int(g) == nobody.pw_gid for g in ids["Gid"]), "still running as gid %s" % ids["Gid"])
     expect_answer(ask(addr, "www.priv.test"), "A", ["192.0.2.81"])
     proc.stop()
+
+
+@test
+def forward_user_root_keeps_root_and_serves(session):
+    """`option user 'root'` means no privilege drop (as ''): sprigd starts,
+    stays root, says so once in its log, and answers. It used to stop with
+    "cannot switch to user 'root': Operation not permitted"."""
+    forward_ready(session)
+    if os.geteuid() != 0:
+        raise Skip("needs root to start with option user 'root'")
+    up = Upstream(session, 28, 300, ["--address=/root.test/192.0.2.82"])
+    addr = "%s.2.%d" % (session.get("zones").net, 29)
+    rundir = session.rundir("sprigd-root")
+    text = config_text(addr, rundir, up).replace("\toption user ''\n", "\toption user 'root'\n")
+    proc = servers.start_sprigd(session.get("sprigd_binary"), text, rundir, name="sprigd-root")
+    with open("/proc/%d/status" % proc.pid) as f:
+        uids = [l.split()[1:] for l in f if l.startswith("Uid:")][0]
+    expect(all(int(u) == 0 for u in uids), "not root any more: uid %s" % uids)
+    expect_answer(ask(addr, "www.root.test"), "A", ["192.0.2.82"])
+    proc.stop()
+    with open(os.path.join(rundir, "sprigd.log")) as f:
+        log = f.read()
+    expect(log.count("has uid 0: sprigd keeps root privileges") == 1, "the log does not say once that root is kept:\n" + log)
 
 
 @test

@@ -130,7 +130,7 @@ void sp_log(int level, const uint8_t *msg, size_t len);
 void sp_write_out(int fd, const uint8_t *msg, size_t len);  /* fd 1 or 2, whole */
 
 /* Process */
-int sp_drop_privileges(const char *user);   /* 0, -ENOENT no such user, -errno */
+int sp_drop_privileges(const char *user);   /* 0 dropped, 1 user has uid 0 (kept), -ENOENT no such user, -errno */
 int sp_is_root(void);
 int sp_getpid(void);
 int sp_daemonize(void);
