@@ -235,9 +235,10 @@ enum Daemon {
         var list: [Resolver.Upstream] = []
         for u in config.upstreams.prefix(UpstreamTable.countMax) {
             guard let address = ServerAddress(bytes: u.address.bytes, port: u.port) else { continue }
-            // DoT upstreams arrive with the Transport issue; until then a
-            // tls upstream is used over TCP to the configured port.
-            list.append(Resolver.Upstream(address: address, overTCP: u.transport != .udp))
+            // The config refuses transport 'tls' until DoT is carried out
+            // (NotCarriedOut): never plain DNS where TLS was asked for.
+            precondition(u.transport != .tls, "config accepted a tls upstream")
+            list.append(Resolver.Upstream(address: address, overTCP: u.transport == .tcp))
         }
         return list
     }
