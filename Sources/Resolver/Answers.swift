@@ -20,7 +20,7 @@ extension QueryEngine {
         }
     }
 
-    static func shortAnswer(to query: UnsafeRawBufferPointer, rcode: RCode,
+    static func shortAnswer(to query: UnsafeRawBufferPointer, rcode: RCode, ede: EDECode? = nil,
                             into buffer: UnsafeMutableRawBufferPointer) -> Int? {
         guard var reader = try? MessageReader(query), !reader.header.qr else { return nil }
         var header = Header(id: reader.header.id)
@@ -38,6 +38,7 @@ extension QueryEngine {
             // Echo EDNS when the query had a readable OPT (needed for BADVERS).
             if (try? reader.skipToEnd()) != nil, reader.opt != nil {
                 try b.addOPT(udpPayloadSize: 1_232)
+                if let ede { try b.addExtendedError(ede) }
             }
             b.setRCode(rcode)
             return b.byteCount

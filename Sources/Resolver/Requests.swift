@@ -184,4 +184,6 @@ public struct EngineStats {
     public var anchorKeysUnusable = 0
     /// Bogus answers asked again of another server or upstream.
     public var bogusRetries = 0
+    /// Client questions answered locally by QTYPE (meta-types, RFC 6895 §3.1).
+    public var localQueryTypeAnswers = 0
 }
