@@ -400,7 +400,7 @@ public struct QueryEngine: ~Copyable {
             let next = r.nextWaiter
             if !r.answeredStale {
                 if !(settings.serveStale && answerFromCache(r, allowStale: true, nowMs: nowMs, io: &io)) {
-                    answerFailure(r, ede: o.iteration.failureEDE, io: &io)
+                    answerFailure(r, ede: o.iteration.failureEDE, detail: o.iteration.failureDetail, io: &io)
                 }
             }
             timers.cancel(Int(waiter))
@@ -457,9 +457,10 @@ public struct QueryEngine: ~Copyable {
         }
     }
 
-    mutating func answerFailure<IO: ResolverIO>(_ request: Request, ede: EDECode? = nil, io: inout IO) {
+    mutating func answerFailure<IO: ResolverIO>(_ request: Request, ede: EDECode? = nil, detail: FailureDetail? = nil,
+                                                io: inout IO) {
         stats.servfailAnswers += 1
-        if let n = buildError(for: request, rcode: .servFail, ede: ede) {
+        if let n = buildError(for: request, rcode: .servFail, ede: ede, detail: detail) {
             io.answer(client: Int(request.client), UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
         }
     }
@@ -483,6 +484,8 @@ public struct QueryEngine: ~Copyable {
                ("dnssec.aggressive_answers", stats.aggressiveAnswers),
                ("dnssec.anchor_keys_unusable", stats.anchorKeysUnusable),
                ("dnssec.bogus_retries", stats.bogusRetries),
+               ("upstream.edns_fallbacks", stats.ednsFallbacks),
+               ("upstream.edns_refused_signed", stats.ednsRefusedInSignedZones),
                ("answers.local_qtype", stats.localQueryTypeAnswers)]
             + upstreamStatsLines() + cache.statsLines()
     }
