@@ -233,7 +233,7 @@ extension QueryEngine {
                          UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
         if ok {
             let timeoutMs = settings.recursive ? infra.timeoutMs(server, nowMs: nowMs)
-                                               : upstreams.timeoutMs(o.pointee.upstream)
+                                               : upstreams.timeoutMs(o.pointee.upstream, nowMs: nowMs)
             timers.arm(settings.requestCount + index, atMs: nowMs + timeoutMs * (o.pointee.overTCP ? 2 : 1))
         }
         return ok

@@ -30,7 +30,7 @@ extension QueryEngine {
         if settings.recursive {
             infra.recordAnswer(server, rttMs: rttMs, nowMs: nowMs)
         } else {
-            upstreams.recordAnswer(outgoing[index].upstream, rttMs: rttMs)
+            upstreams.recordAnswer(outgoing[index].upstream, rttMs: rttMs, nowMs: nowMs)
         }
         timers.cancel(settings.requestCount + index)
         guard let header = try? Header(from: message) else { return retryElsewhere(index, nowMs: nowMs, io: &io) }

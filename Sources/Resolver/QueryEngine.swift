@@ -261,8 +261,8 @@ public struct QueryEngine: ~Copyable {
         let ok = io.send(outgoing: index, to: upstreams.address(o.pointee.upstream), overTCP: o.pointee.overTCP,
                          UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
         if ok {
-            timers.arm(settings.requestCount + index, atMs: nowMs + upstreams.timeoutMs(o.pointee.upstream)
-                       * (o.pointee.overTCP ? 2 : 1))
+            let timeoutMs = upstreams.timeoutMs(o.pointee.upstream, nowMs: nowMs)
+            timers.arm(settings.requestCount + index, atMs: nowMs + timeoutMs * (o.pointee.overTCP ? 2 : 1))
         }
         return ok
     }
@@ -293,7 +293,7 @@ public struct QueryEngine: ~Copyable {
             return
         }
         if runsTasks { return iterativeResponse(index, message, nowMs: nowMs, io: &io) }
-        upstreams.recordAnswer(o.upstream, rttMs: nowMs - o.sentMs)
+        upstreams.recordAnswer(o.upstream, rttMs: nowMs - o.sentMs, nowMs: nowMs)
         let header = (try? Header(from: message)) ?? Header()
         if header.tc && !o.overTCP {
             stats.upstreamTCPRetries += 1
@@ -356,12 +356,12 @@ public struct QueryEngine: ~Copyable {
                     if settings.recursive {
                         infra.recordTimeout(outgoing[index].iteration.sentServer, nowMs: nowMs)
                     } else {
-                        upstreams.recordTimeout(outgoing[index].upstream)
+                        upstreams.recordTimeout(outgoing[index].upstream, nowMs: nowMs)
                     }
                     retryElsewhere(index, nowMs: nowMs, io: &io)
                     continue
                 }
-                upstreams.recordTimeout(outgoing[index].upstream)
+                upstreams.recordTimeout(outgoing[index].upstream, nowMs: nowMs)
                 io.release(outgoing: index)
                 transmit(index, nowMs: nowMs, io: &io)
             }

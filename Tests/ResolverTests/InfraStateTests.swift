@@ -4,8 +4,8 @@ import DNSWire
 
 /// Every piece of per-server state has a bound and a window (issue 19):
 /// an attacker-chosen question, or one bad answer, cannot hold it longer.
-/// InfraCache (authoritative servers), in virtual time. EDNS marks:
-/// EDNSFallbackTests.
+/// InfraCache (authoritative servers) and UpstreamTable (forwarding), in
+/// virtual time. EDNS marks: EDNSFallbackTests.
 final class InfraStateTests: XCTestCase {
     static let server = ServerAddress(bytes: [192, 0, 2, 53], port: 53)!
 
@@ -94,6 +94,46 @@ final class InfraStateTests: XCTestCase {
         XCTAssertGreaterThan(known, InfraCache.entryCount / 2, "the table is used")
         XCTAssertEqual(InfraCache.byteCount, bytes)
         XCTAssertEqual(InfraCache.byteCount, InfraCache.entryCount * MemoryLayout<InfraCache.Entry>.stride)
+    }
+
+    // MARK: forwarding
+
+    /// A question whose resolution never ends upstream makes the upstream
+    /// time out (the client chose it): its SRTT doubles, bounded, and the
+    /// estimate is learned afresh after `stateLifetimeMs`.
+    func testUpstreamTimeoutsFromOneQuestionFade() {
+        var h = Harness(upstreams: [Upstream(address: Harness.upstreamA)])
+        h.nowMs = 0
+        for i in 0..<8 {
+            _ = h.ask(i, Wire.query("slow\(i).example.net", .a))
+            for _ in 0..<30 { h.advance(500) }   // unanswered: every attempt times out
+            XCTAssertEqual(h.forwarder.outgoing.usedCount, 0)
+            XCTAssertLessThanOrEqual(h.forwarder.upstreams.srttMs(0), UpstreamTable.timeoutMaxMs)
+            XCTAssertLessThanOrEqual(h.forwarder.upstreams.timeoutMs(0, nowMs: h.nowMs), UpstreamTable.timeoutMaxMs)
+        }
+        XCTAssertEqual(h.forwarder.upstreams.srttMs(0), UpstreamTable.timeoutMaxMs)
+        let learnedAt = h.forwarder.upstreams.entries[0].learnedAtMs
+        let end = learnedAt + UpstreamTable.stateLifetimeMs
+        XCTAssertEqual(h.forwarder.upstreams.timeoutMs(0, nowMs: end - 1), UpstreamTable.timeoutMaxMs)
+        let initial = UpstreamTable.initialRTTMs + 4 * (UpstreamTable.initialRTTMs / 2)
+        XCTAssertEqual(h.forwarder.upstreams.timeoutMs(0, nowMs: end), initial)
+        // The next query is timed from the fresh estimate, and its answer
+        // is a sample of the fresh one.
+        h.nowMs = end
+        _ = h.ask(99, Wire.query("fast.example.net", .a))
+        let sent = h.net.sent.last!
+        h.advance(20)
+        h.reply(sent.outgoing, Wire.response(to: sent.bytes, records: [Wire.a("fast.example.net", [192, 0, 2, 9])]))
+        XCTAssertEqual(h.forwarder.upstreams.entries[0].learnedAtMs, end)
+        XCTAssertLessThan(h.forwarder.upstreams.srttMs(0), UpstreamTable.initialRTTMs)
+    }
+
+    func testUpstreamLateAnswerIsABoundedSample() {
+        var table = UpstreamTable([Upstream(address: Harness.upstreamA)])
+        table.recordAnswer(0, rttMs: 3_600_000, nowMs: 0)
+        XCTAssertLessThanOrEqual(table.srttMs(0), UpstreamTable.timeoutMaxMs)
+        XCTAssertLessThanOrEqual(table.entries[0].rttVarMs, UpstreamTable.timeoutMaxMs)
+        XCTAssertLessThanOrEqual(table.timeoutMs(0, nowMs: 0), UpstreamTable.timeoutMaxMs)
     }
 }
 
