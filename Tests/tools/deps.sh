@@ -5,7 +5,7 @@ set -euo pipefail
 
 HOST_PKGS="libmbedtls-dev libsodium-dev"
 TEST_PKGS="qemu-user-static gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf gcc-mipsel-linux-gnu
-  dnsutils knot-dnsutils nsd unbound dnsmasq-base dnsperf ldnsutils bind9-utils iproute2 valgrind
+  dnsutils knot-dnsutils nsd unbound dnsmasq-base dnsperf ldnsutils bind9 bind9-utils iproute2 valgrind
   python3 gcc binutils util-linux libc6-dev perl"
 CROSS_ARCHS="arm64 armhf mipsel"
 CROSS_PKGS=""
