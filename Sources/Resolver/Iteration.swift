@@ -134,7 +134,8 @@ extension QueryEngine {
             // Keys first, so the answer can be validated when it arrives.
             if let (name, type) = missingKeys(index, nowMs: nowMs),
                startKeyFetch(index, name: name, type: type, nowMs: nowMs, io: &io) { return }
-            if let server = settings.recursive ? chooseServer(index) : chooseUpstream(index, nowMs: nowMs) {
+            let next = settings.recursive ? chooseServer(index, nowMs: nowMs) : chooseUpstream(index, nowMs: nowMs)
+            if let server = next {
                 outgoing.pointer(root).pointee.iteration.queriesLeft -= 1
                 if sendIterative(index, to: server, nowMs: nowMs, io: &io) { return }
                 outgoing.pointer(index).pointee.iteration.servers.markTried(server)
@@ -167,12 +168,13 @@ extension QueryEngine {
     }
 
     /// The untried server with the lowest smoothed RTT.
-    func chooseServer(_ index: Int) -> ServerAddress? {
+    func chooseServer(_ index: Int, nowMs: Int64) -> ServerAddress? {
         let set = outgoing[index].iteration.servers
         var best = -1
         for i in 0..<set.count where !set.isTried(i) {
             if !settings.useIPv6 && set.addresses[i].isIPv6 { continue }
-            if best < 0 || infra.srttMs(set.addresses[i]) < infra.srttMs(set.addresses[best]) { best = i }
+            let srttMs = infra.srttMs(set.addresses[i], nowMs: nowMs)
+            if best < 0 || srttMs < infra.srttMs(set.addresses[best], nowMs: nowMs) { best = i }
         }
         return best >= 0 ? set.addresses[best] : nil
     }
@@ -222,7 +224,7 @@ extension QueryEngine {
         o.pointee.iteration.sentName = settings.use0x20 && settings.recursive ? randomiseCase(name, io: &io) : name
         o.pointee.iteration.sentType = type
         o.pointee.iteration.sentServer = server
-        o.pointee.iteration.sentEDNS = !settings.recursive || infra.usesEDNS(server)
+        o.pointee.iteration.sentEDNS = asksWithEDNS(index, server, nowMs: nowMs)
         o.pointee.queryID = UInt16(truncatingIfNeeded: io.random())
         o.pointee.sentMs = nowMs
         guard let n = buildIterativeQuery(o.pointee) else { return false }
@@ -230,7 +232,8 @@ extension QueryEngine {
         let ok = io.send(outgoing: index, to: server, overTCP: o.pointee.overTCP,
                          UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
         if ok {
-            let timeoutMs = settings.recursive ? infra.timeoutMs(server) : upstreams.timeoutMs(o.pointee.upstream)
+            let timeoutMs = settings.recursive ? infra.timeoutMs(server, nowMs: nowMs)
+                                               : upstreams.timeoutMs(o.pointee.upstream, nowMs: nowMs)
             timers.arm(settings.requestCount + index, atMs: nowMs + timeoutMs * (o.pointee.overTCP ? 2 : 1))
         }
         return ok

@@ -30,7 +30,7 @@ extension QueryEngine {
         if settings.recursive {
             infra.recordAnswer(server, rttMs: rttMs, nowMs: nowMs)
         } else {
-            upstreams.recordAnswer(outgoing[index].upstream, rttMs: rttMs)
+            upstreams.recordAnswer(outgoing[index].upstream, rttMs: rttMs, nowMs: nowMs)
         }
         timers.cancel(settings.requestCount + index)
         guard let header = try? Header(from: message) else { return retryElsewhere(index, nowMs: nowMs, io: &io) }
@@ -42,11 +42,7 @@ extension QueryEngine {
         }
         outgoing.pointer(index).pointee.overTCP = false
         let rcode = header.rcode
-        if (rcode == .formErr || rcode == .notImp) && it.sentEDNS && settings.recursive {
-            infra.recordNoEDNS(server, nowMs: nowMs)   // RFC 6891 §7: retry without EDNS
-            if !sendIterative(index, to: server, nowMs: nowMs, io: &io) { retryElsewhere(index, nowMs: nowMs, io: &io) }
-            return
-        }
+        if checkEDNS(index, message, rcode: rcode, nowMs: nowMs, io: &io) { return }   // EDNSFallback.swift
         if rcode == .yxDomain, it.sentName == it.target, it.sentType == outgoing[index].question.type,
            let owner = dnameOwner(message, qname: it.target, zone: it.zone) {
             return finishDNAMETooLong(index, message, owner: owner, nowMs: nowMs, io: &io)
@@ -392,8 +388,10 @@ extension QueryEngine {
 
     /// Records why task `index` fails, unless a more precise reason (from
     /// a sub-task, or an earlier step) is known already.
-    mutating func noteFailure(_ index: Int, _ code: EDECode) {
-        if outgoing[index].iteration.failureEDE == nil { outgoing.pointer(index).pointee.iteration.failureEDE = code }
+    mutating func noteFailure(_ index: Int, _ code: EDECode, detail: FailureDetail? = nil) {
+        guard outgoing[index].iteration.failureEDE == nil else { return }
+        outgoing.pointer(index).pointee.iteration.failureEDE = code
+        outgoing.pointer(index).pointee.iteration.failureDetail = detail
     }
 
     /// Ends task `index`: a sub-task hands its result to its parent; a top
@@ -408,12 +406,16 @@ extension QueryEngine {
         let parent = Int(it.parent)
         let question = outgoing[index].question
         if parent >= 0 && outgoing.isInUse(parent) && outgoing[parent].iteration.child == Int32(index) {
-            // A key set that never came is the client's reason, whatever stopped it.
+            // A failure that names its server is the most precise reason;
+            // else a key set that never came is, whatever stopped it.
+            if !success, let code = it.failureEDE, let detail = it.failureDetail {
+                noteFailure(parent, code, detail: detail)
+            }
             if !success, it.purpose == .keys && question.type == .dnskey {
                 noteFailure(parent, .dnskeyMissing)
                 if validation.anchors.anchors(at: question.name) != nil { stats.anchorKeysUnusable += 1 }
             }
-            if !success, let code = it.failureEDE { noteFailure(parent, code) }
+            if !success, let code = it.failureEDE { noteFailure(parent, code, detail: it.failureDetail) }
             finishOutgoing(index, io: &io)
             outgoing.pointer(parent).pointee.iteration.child = -1
             if success && it.purpose == .address {

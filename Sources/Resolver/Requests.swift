@@ -83,10 +83,23 @@ struct Iteration {
     /// Why the task failed, for the client's SERVFAIL (RFC 8914): set where
     /// it gives up, passed up from a failed sub-task; nil says nothing.
     var failureEDE: EDECode? = nil
+    /// What the EDE text adds to `failureEDE`.
+    var failureDetail: FailureDetail? = nil
+    /// The server this task asks without EDNS: it answered FORMERR/NOTIMP
+    /// without an OPT in a zone known to be unsigned (RFC 6891 §7; this
+    /// task only, EDNSFallback.swift).
+    var withoutEDNS: ServerAddress? = nil
     /// Times this task went back to the parent's cut (`climbToParentCut`).
     var parentClimbs = 0
     /// Bogus answers re-asked elsewhere (`retryAfterBogus`).
     var bogusRetries = 0
+}
+
+/// What a failure's EDE text says beyond its code (RFC 8914 §2 EXTRA-TEXT).
+enum FailureDetail: Equatable {
+    /// This server of a signed zone answered FORMERR/NOTIMP without an OPT:
+    /// it was not asked without EDNS (EDNSFallback.swift).
+    case noEDNS(ServerAddress)
 }
 
 /// Why an iterative task exists.
@@ -184,4 +197,11 @@ public struct EngineStats {
     public var anchorKeysUnusable = 0
     /// Bogus answers asked again of another server or upstream.
     public var bogusRetries = 0
+    /// Queries asked again without EDNS after a FORMERR/NOTIMP without OPT
+    /// (RFC 6891 §7), in zones known to be unsigned.
+    public var ednsFallbacks = 0
+    /// The same in zones known to be signed: the server counts as failed.
+    public var ednsRefusedInSignedZones = 0
+    /// Client questions answered locally by QTYPE (meta-types, RFC 6895 §3.1).
+    public var localQueryTypeAnswers = 0
 }

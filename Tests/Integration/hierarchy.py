@@ -25,13 +25,15 @@ UNKNOWN_DS_ALGORITHM = 253         # PRIVATEDNS: no resolver can validate it
 
 
 class Server:
-    """One NSD instance: a loopback address and the zones it serves."""
+    """One authoritative server: a loopback address, the zones it serves, and
+    the software that serves them (NSD, or BIND for what NSD does not show)."""
 
-    def __init__(self, key, last_octet, zones, role):
+    def __init__(self, key, last_octet, zones, role, software="nsd"):
         self.key = key            # short id, e.g. "root"
         self.last_octet = last_octet
         self.zones = zones        # zone names (absolute, trailing dot)
         self.role = role
+        self.software = software  # nsd | bind
         self.addr = None          # filled in by Hierarchy
 
 
@@ -70,6 +72,11 @@ SERVERS = [
                          "bogus-ds.example.", "expired.example.",
                          "unknown-alg.example."], "DNSSEC variants"),
     Server("optout", 8, ["unsigned.nsec3.example."], "insecure child under NSEC3 opt-out"),
+    # BIND answers FORMERR *with an OPT* to meta-type questions (TYPE128...):
+    # the answer that turned EDNS off in issue 19. Started by the `bind`
+    # fixture, for the tests that ask names there.
+    Server("bind", 9, ["bind9.example."], "BIND 9.18: signed zone; FORMERR with OPT to meta-types",
+           software="bind"),
 ]
 
 # Resolvers (last octet of <net>.1.X); sprigd gets <net>.1.10 and up.
@@ -138,6 +145,9 @@ def zone_plan():
         Zone("unknown-alg.example.", "dnssec", algorithm=13, ds="unknown-alg",
              records=["www A 192.0.2.43"],
              purpose="parent DS says algorithm 253 (unsupported everywhere): insecure"),
+        Zone("bind9.example.", "bind", algorithm=13, records=[
+            "www A 192.0.2.90", "new A 192.0.2.91", "later A 192.0.2.92",
+        ], purpose="secure, served by BIND (issue 19: meta-type questions)"),
     ]
 
 
@@ -299,9 +309,10 @@ class Hierarchy:
 
     def describe(self):
         """Human-readable address plan and zones (README and --plan)."""
-        out = ["Authoritative servers (NSD, port %d):" % AUTH_PORT]
+        out = ["Authoritative servers (NSD unless named, port %d):" % AUTH_PORT]
         for s in SERVERS:
-            out.append("  %-12s %-10s %s" % (s.addr, s.key, " ".join(s.zones)))
+            software = "" if s.software == "nsd" else " (%s)" % s.software
+            out.append("  %-12s %-10s %s%s" % (s.addr, s.key, " ".join(s.zones), software))
         out.append("Resolvers:")
         for k in RESOLVER_OCTETS:
             out.append("  %-12s %s" % (self.resolver_addr(k), k))

@@ -180,6 +180,8 @@ register_cases("unbound")
 @test
 def nsd_answers_authoritatively_for_every_zone(hierarchy):
     for name, zone in hierarchy.zones.items():
+        if hierarchy.servers[zone.server].software != "nsd":
+            continue   # BIND's zone: tests_meta_types.py
         addr = hierarchy.server_addr_for(name)
         r = dig.dig(addr, name, "SOA", AUTH_PORT, rd=False)
         expect_rcode(r, "NOERROR")

@@ -25,6 +25,12 @@ struct FakeAuthorities {
     var broken: Set<UInt64> = []
     /// Query types no server answers (a middlebox eating DNSKEY queries).
     var droppedTypes: Set<UInt16> = []
+    /// Servers without EDNS (RFC 6891 §7): an EDNS query gets FORMERR
+    /// without an OPT, a plain one its answer without OPT or DNSSEC records.
+    var noEDNS: Set<UInt64> = []
+    /// Query types every server answers FORMERR to, with an OPT (as BIND
+    /// does for TYPE128, or old servers for types they do not know).
+    var formErrTypes: Set<UInt16> = []
     var queries: [(server: ServerAddress, name: String, type: RRType)] = []
     /// How a signed zone's SOA goes out in negative answers (DNAME tests).
     var soaSigning = SOASigning.signed
@@ -54,6 +60,15 @@ struct FakeAuthorities {
 
     /// The response bytes, or nil for silence.
     mutating func respond(to query: [UInt8], at server: ServerAddress) -> [UInt8]? {
+        guard noEDNS.contains(FakeAuthorities.key(server)) else { return respondWithEDNS(to: query, at: server) }
+        if Wire.hasOPT(query) {
+            _ = respondWithEDNS(to: query, at: server)   // (logged like any other query)
+            return Wire.response(to: query, rcode: .formErr, records: [], opt: false)
+        }
+        return respondWithEDNS(to: query, at: server).map(Wire.withoutEDNS)
+    }
+
+    mutating func respondWithEDNS(to query: [UInt8], at server: ServerAddress) -> [UInt8]? {
         let (qname, qtype) = query.withUnsafeBytes { q -> (String, RRType) in
             var r = try! MessageReader(q)
             let question = try! r.nextQuestion()!
@@ -61,6 +76,7 @@ struct FakeAuthorities {
         }
         queries.append((server, norm(qname), qtype))
         if silent.contains(FakeAuthorities.key(server)) || droppedTypes.contains(qtype.rawValue) { return nil }
+        if formErrTypes.contains(qtype.rawValue) { return Wire.response(to: query, rcode: .formErr, records: []) }
         if broken.contains(FakeAuthorities.key(server)) { return Wire.response(to: query, rcode: .servFail, records: []) }
         // The deepest zone this server serves that contains the name.
         // A DS lives in the parent: a server hosting both sides answers it
