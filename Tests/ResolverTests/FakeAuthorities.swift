@@ -16,6 +16,9 @@ struct FakeZone {
     /// Authority-section records sent with the answer at a name (the NSEC
     /// proving a wildcard expansion), keyed by lowercase absolute name.
     var answerAuthority: [String: [Wire.RR]] = [:]
+    /// Additional-section records added to every referral this zone sends:
+    /// glue a parent has no authority for (a forgery, or a stale copy).
+    var forgedGlue: [Wire.RR] = []
 }
 
 struct FakeAuthorities {
@@ -80,6 +83,10 @@ struct FakeAuthorities {
                     glue.section = .additional
                     rrs.append(glue)
                 }
+            }
+            for var forged in zone.forgedGlue {
+                forged.section = .additional
+                rrs.append(forged)
             }
             return Wire.response(to: query, aa: false, records: rrs)
         }
