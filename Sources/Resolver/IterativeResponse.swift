@@ -55,7 +55,8 @@ extension QueryEngine {
             stats.upstreamErrors += 1
             return retryElsewhere(index, nowMs: nowMs, io: &io)
         }
-        act(on: classify(message, it), index, message, nowMs: nowMs, io: &io)
+        let full = it.sentName == it.target && it.sentType == outgoing[index].question.type
+        act(on: classify(message, it, full: full), index, message, nowMs: nowMs, io: &io)
     }
 
     /// What task `index` does with a response of `kind` to the question it sent.
@@ -110,7 +111,9 @@ extension QueryEngine {
         }
     }
 
-    func classify(_ message: UnsafeRawBufferPointer, _ it: Iteration) -> ResponseKind {
+    /// What a response means for the question `it` sent; `full`: that was
+    /// the task's own question, not a minimised one (RFC 9156).
+    func classify(_ message: UnsafeRawBufferPointer, _ it: Iteration, full: Bool) -> ResponseKind {
         guard var reader = try? MessageReader(message) else { return .lame }
         let header = reader.header
         var sawAnswer = false
@@ -147,7 +150,12 @@ extension QueryEngine {
             }
             return .referral(child)
         }
-        return header.aa || soa ? .noData : .lame
+        // A minimised question's NOERROR that neither refers nor aliases
+        // says "no cut here": ask one label more (RFC 9156 §3), whatever
+        // else it holds (a missing SOA or AA bit, records of other types).
+        // For the task's own question such a reply from a server that does
+        // not claim authority proves nothing: another server is asked.
+        return header.aa || soa || !full ? .noData : .lame
     }
 
     mutating func resetTried(_ index: Int) {
