@@ -248,8 +248,28 @@ extension QueryEngine {
         return (it.target.suffix(labelCount: asked), .a)
     }
 
+    /// RFC 9156 §3 with the cache: a minimised name already known to exist
+    /// without a cut (an answer or NODATA for its A, and no NS) needs no
+    /// query; ask one label more. Every name under a wildcard or an empty
+    /// non-terminal would otherwise cost one more query each.
+    mutating func skipNamesKnownWithoutCut(_ index: Int, nowMs: Int64) {
+        for _ in 0..<Limits.labelCountMax {
+            let o = outgoing[index]
+            let (name, _) = nextQuestion(o.iteration, full: o.question)
+            guard name.labelCount < o.iteration.target.labelCount, knownWithoutCut(name, nowMs: nowMs) else { return }
+            outgoing.pointer(index).pointee.iteration.askedLabelCount = name.labelCount + 1
+        }
+    }
+
+    mutating func knownWithoutCut(_ name: Name, nowMs: Int64) -> Bool {
+        guard case .fresh(let hit, _) = cache.lookup(name, .a, nowSeconds: nowMs / 1000),
+              hit.kind == .rrset || hit.kind == .noData else { return false }
+        return !hasNS(name, nowMs: nowMs)
+    }
+
     mutating func sendIterative<IO: ResolverIO>(_ index: Int, to server: ServerAddress, nowMs: Int64,
                                                 io: inout IO) -> Bool {
+        skipNamesKnownWithoutCut(index, nowMs: nowMs)
         let o = outgoing.pointer(index)
         let (name, type) = nextQuestion(o.pointee.iteration, full: o.pointee.question)
         if name.labelCount < o.pointee.iteration.target.labelCount {

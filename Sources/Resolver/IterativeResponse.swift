@@ -80,6 +80,7 @@ extension QueryEngine {
                 return finishIteration(index, success: true, nowMs: nowMs, io: &io,
                                        final: FinalResponse(message: message, security: verdict.0))
             }
+            rememberNoCut(message, index: index, nowMs: nowMs)
             minimiseFurther(index, nowMs: nowMs, io: &io)
         case .nxDomain:
             if full {
@@ -156,6 +157,18 @@ extension QueryEngine {
         // For the task's own question such a reply from a server that does
         // not claim authority proves nothing: another server is asked.
         return header.aa || soa || !full ? .noData : .lame
+    }
+
+    /// A minimised question's NODATA, cached at a rank that never answers a
+    /// client (it is not validated): it only tells later tasks that the
+    /// name exists without a cut (`skipNamesKnownWithoutCut`).
+    mutating func rememberNoCut(_ message: UnsafeRawBufferPointer, index: Int, nowMs: Int64) {
+        let it = outgoing[index].iteration
+        guard it.sentType == .a else { return }
+        cache.rank = .indeterminate
+        defer { cache.endVerdict() }
+        _ = cache.storeNegative(message, name: it.sentName.lowercased(), type: .a, kind: .noData,
+                                nowSeconds: nowMs / 1000, zone: it.zone)
     }
 
     mutating func resetTried(_ index: Int) {
