@@ -48,7 +48,8 @@ struct Iteration {
     var cnameCount = 0
     var zone = Name.root
     var servers = ServerSet()
-    /// Index of the next NS name of `zone` whose address to look up.
+    /// Position in the (NS name of `zone`, address type) pairs to look up
+    /// next: A then, with IPv6, AAAA for each name (`startAddressLookup`).
     var nsLookupIndex = 0
     /// Labels of `target` asked in the current minimised query.
     var askedLabelCount = 0
@@ -176,6 +177,9 @@ public struct EngineStats {
     public var cacheStored = 0
     public var cacheRefused = 0
     public var nsLookups = 0
+    /// Nameserver look-ups skipped because a task above already does them
+    /// (names that can only be resolved through each other).
+    public var nsLookupCycles = 0
     /// Validated trust-point key sets fed to RFC 5011.
     public var anchorObservations = 0
     /// Answers built from the final response because the cache refused it.

@@ -16,6 +16,9 @@ struct FakeZone {
     /// Authority-section records sent with the answer at a name (the NSEC
     /// proving a wildcard expansion), keyed by lowercase absolute name.
     var answerAuthority: [String: [Wire.RR]] = [:]
+    /// Additional-section records added to every referral this zone sends:
+    /// glue a parent has no authority for (a forgery, or a stale copy).
+    var forgedGlue: [Wire.RR] = []
 }
 
 struct FakeAuthorities {
@@ -23,6 +26,9 @@ struct FakeAuthorities {
     /// Servers that never answer, or answer SERVFAIL / garbage.
     var silent: Set<UInt64> = []
     var broken: Set<UInt64> = []
+    /// Servers whose NODATA and NXDOMAIN answers carry neither an SOA nor
+    /// the AA bit (seen from load balancers and some hosted DNS).
+    var bareNegative: Set<UInt64> = []
     /// Query types no server answers (a middlebox eating DNSKEY queries).
     var droppedTypes: Set<UInt16> = []
     /// Servers without EDNS (RFC 6891 §7): an EDNS query gets FORMERR
@@ -97,6 +103,10 @@ struct FakeAuthorities {
                     rrs.append(glue)
                 }
             }
+            for var forged in zone.forgedGlue {
+                forged.section = .additional
+                rrs.append(forged)
+            }
             return Wire.response(to: query, aa: false, records: rrs)
         }
         if let dname = dnameAbove(qname, in: zone) {
@@ -116,8 +126,11 @@ struct FakeAuthorities {
         if let cname = here.first(where: { $0.type == .cname }) {
             return Wire.response(to: query, aa: true, records: [cname] + signatures(here, .cname))
         }
-        let soa = signedSOA(zone)
         let exists = zone.records.contains { isUnder($0.owner, qname) } || norm(qname) == norm(zone.apex)
+        if bareNegative.contains(FakeAuthorities.key(server)) {
+            return Wire.response(to: query, rcode: exists ? .noError : .nxDomain, records: [])
+        }
+        let soa = signedSOA(zone)
         // Signed zones: the NSEC at the name and its RRSIG prove the NODATA.
         var denial = here.filter { $0.type == .nsec } + signatures(here, .nsec)
         for i in denial.indices { denial[i].section = .authority }
