@@ -141,12 +141,22 @@ extension QueryEngine {
                 outgoing.pointer(index).pointee.iteration.servers.markTried(server)
                 continue
             }
+            if learnCachedAddresses(index, nowMs: nowMs) { continue }
             if startAddressLookup(index, nowMs: nowMs, io: &io) { return }
             if climbToParentCut(index, nowMs: nowMs) { continue }
             noteFailure(index, .noReachableAuthority)   // every server tried, none answered usefully
             return finishIteration(index, success: false, nowMs: nowMs, io: &io)
         }
         finishIteration(index, success: false, nowMs: nowMs, io: &io)
+    }
+
+    /// Adds the zone's server addresses the cache learned since the task
+    /// found its cut (a sub-task's referral refreshed expired glue, or an
+    /// address look-up of another task ended). True when one is new.
+    mutating func learnCachedAddresses(_ index: Int, nowMs: Int64) -> Bool {
+        let before = outgoing[index].iteration.servers.count
+        addCachedAddresses(index, zone: outgoing[index].iteration.zone, nowMs: nowMs)
+        return outgoing[index].iteration.servers.count > before
     }
 
     /// Parent cuts a task may go back to: one for an expired glue, one more
