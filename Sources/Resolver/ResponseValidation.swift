@@ -27,22 +27,26 @@ extension QueryEngine {
         if it.sentType == .rrsig || it.sentType.rawValue == ValidationContext.anyTypeValue {
             return .done(.insecure, ttlCapSeconds: .max)
         }
-        // Forwarding knows no cuts: a DNSKEY RRset at the name marks an apex.
-        if it.sentType == .dnskey && (qname == it.zone || (validatesForwarding && kind == .answer)) {
+        let (signer, signed) = signerZone(message, kind: kind, it)
+        // A zone's apex holds its keys: the zone we asked, a zone whose own
+        // key signs the set (a child on its parent's servers), and, when
+        // forwarding (no cuts known), any DNSKEY RRset at the name.
+        if it.sentType == .dnskey
+            && (qname == it.zone || (kind == .answer && (signer == qname || validatesForwarding))) {
             return checkDNSKEYs(index, message, zone: qname, kind: kind, nowMs: nowMs)
         }
-        let (signer, signed) = signerZone(message, kind: kind, it)
         // A DNAME's owner has no descendants (RFC 6672 §2.4): no cut below it.
         var dname: Name? = nil
         if case .cname = kind { dname = dnameOwner(message, qname: qname, zone: it.zone) }
-        // (A DS response comes from the parent: its own owner is no cut to look for.)
-        let dataOwner = it.sentType == .ds ? qname.parent : dname ?? qname
-        if !signed, let outcome = unsignedCut(below: it.zone, toward: dataOwner, nowMs: nowMs) {
+        let candidate = cutCandidate(message, kind: kind, it, dname: dname)
+        if !signed, let outcome = unsignedCut(below: it.zone, toward: candidate, nowMs: nowMs) {
             return outcome
         }
         let keys: RDataList
         switch keyStatus(signer, nowMs: nowMs) {
-        case .unknown: return .needKeys(signer, .dnskey)
+        case .unknown:
+            let (name, type) = keysNeeded(signer, nowMs: nowMs) ?? (signer, .dnskey)
+            return .needKeys(name, type)
         case .insecure: return .done(.insecure, ttlCapSeconds: .max)
         case .bogus(let code): return .done(.bogus(code), ttlCapSeconds: .max)
         case .anchor, .absent: return .done(.bogus(.dnskeyMissing), ttlCapSeconds: .max)
@@ -99,6 +103,28 @@ extension QueryEngine {
         return (it.zone, false)
     }
 
+    /// The deepest name where an unsigned response could have come from an
+    /// unsigned zone cut: a DS response comes from the parent (its owner is
+    /// no cut to look for); a DNAME's owner has no descendants; a negative
+    /// answer names the zone that sent it by its SOA (RFC 2308 §3), and a
+    /// name below that zone's apex is no cut — the deepest candidate is the
+    /// SOA owner. nil: no candidate.
+    func cutCandidate(_ message: UnsafeRawBufferPointer, kind: ResponseKind, _ it: Iteration, dname: Name?) -> Name? {
+        let qname = it.target
+        let owner = it.sentType == .ds ? qname.parent : dname ?? qname
+        guard kind == .noData || kind == .nxDomain, let owner, var reader = try? MessageReader(message) else {
+            return owner
+        }
+        var seen = 0
+        while let record = try? reader.nextRecord(), seen < AnswerCache.recordsPerResponseMax {
+            seen += 1
+            guard record.section == .authority, record.type == .soa, let soaOwner = try? record.owner(in: message),
+                  owner.isSubdomain(of: soaOwner), soaOwner.isSubdomain(of: it.zone) else { continue }
+            return soaOwner.lowercased()
+        }
+        return owner
+    }
+
     /// An unsigned response from below a zone we know is signed may come
     /// from an unsigned child zone hosted on the same servers (no referral
     /// was seen). Like Unbound, look for that delegation with DS queries to
@@ -114,6 +140,9 @@ extension QueryEngine {
             case .unknown: return .needKeys(cut, .ds)
             case .insecure: return .done(.insecure, ttlCapSeconds: .max)
             case .bogus(let code): return .done(.bogus(code), ttlCapSeconds: .max)
+            // The name does not exist: nothing below it does (RFC 8020),
+            // so no cut is in question any more.
+            case .absent where nameIsAbsent(cut, nowMs: nowMs): return nil
             // No cut at this name, or a signed zone starts here: an unsigned
             // grandchild below it (same servers, or any name through an
             // upstream) is still possible, so look deeper.
@@ -121,6 +150,12 @@ extension QueryEngine {
             }
         }
         return nil
+    }
+
+    /// True when a secure NXDOMAIN for `name` is cached.
+    mutating func nameIsAbsent(_ name: Name, nowMs: Int64) -> Bool {
+        guard case .fresh(let hit, _) = cache.lookup(name, .ds, nowSeconds: nowMs / 1000) else { return false }
+        return hit.kind == .nxDomain && hit.rank == .secure
     }
 
     /// RRSIG verification of the (owner, type) RRset of `section` (the answer),

@@ -11,6 +11,30 @@ import Crypto
 import DNSWire
 
 public enum ChainStep {
+    /// True when some DS of `dsSet` has an algorithm and a digest type we
+    /// support. False: there is no supported authentication path to the
+    /// child, which is then treated as unsigned (RFC 4035 §5.2, RFC 6840
+    /// §5.2) — before its keys are even fetched.
+    public static func hasUsableDS(_ dsSet: RDataList) -> Bool {
+        for item in dsSet {
+            guard let ds = DSView(rdata: item.rdata), DNSSECAlgorithm.isSupported(ds.algorithm),
+                  DSDigest.algorithm(forDigestType: ds.digestType) != nil else { continue }
+            return true
+        }
+        return false
+    }
+
+    /// The same for DNSKEY trust anchors: some key can sign, with an
+    /// algorithm and a size we can verify.
+    public static func hasUsableKey(_ anchorKeys: RDataList) -> Bool {
+        for item in anchorKeys {
+            guard let key = DNSKEYView(rdata: item.rdata), key.canSign, DNSSECAlgorithm.isSupported(key.algorithm),
+                  key.hasVerifiableSize else { continue }
+            return true
+        }
+        return false
+    }
+
     /// Verdict for `dnskeys` (the zone's DNSKEY RRset; its owner is the zone)
     /// given the zone's DS RRDATAs `dsSet` and the RRSIGs over the DNSKEYs.
     public static func verifyDNSKEYs(_ dnskeys: RRsetView, signatures: RDataList, dsSet: RDataList,
