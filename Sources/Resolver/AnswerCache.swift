@@ -16,7 +16,8 @@ import Fixed
 ///   proof:    u16 count, count × (u8 ownerLength, owner, u16 type,
 ///             u16 rdlength, RDATA): NSEC/NSEC3 and RRSIGs (`appendDenialProof`)
 /// Entries of rank bogus end with a u16 EDE code (why validation failed),
-/// and an RRset of rank bogus keeps no proof. RDATA is stored with names
+/// and an RRset of rank bogus keeps no proof. A secure DS NODATA that
+/// proves an unsigned delegation ends with `unsignedDelegationMark`. RDATA is stored with names
 /// decompressed, case as received; a record repeated in a response is kept
 /// once (an RRset is a set, RFC 2181 §5).
 public struct AnswerCache: ~Copyable {
@@ -230,7 +231,8 @@ public struct AnswerCache: ~Copyable {
     /// RFC 2308 §5: a negative answer is cached for min(SOA TTL, SOA
     /// MINIMUM), and only when the authority section carries the SOA.
     mutating func storeNegative(_ message: UnsafeRawBufferPointer, name: Name, type: RRType,
-                                kind: CacheEntryKind, nowSeconds: Int64, zone: Name = .root) -> Bool {
+                                kind: CacheEntryKind, nowSeconds: Int64, zone: Name = .root,
+                                unsignedDelegation: Bool = false) -> Bool {
         guard var reader = try? MessageReader(message) else { return false }
         var seen = 0
         while let record = try? reader.nextRecord(), seen < AnswerCache.recordsPerResponseMax {
@@ -247,6 +249,11 @@ public struct AnswerCache: ~Copyable {
             guard append(record, message, at: &offset), offset >= 6 else { return false }
             let minimum = AnswerCache.loadU32(blobScratch, offset - 4)   // SOA MINIMUM is the last field
             appendDenialProof(message, zone: soaOwner, coveredTypes: .denial, at: &offset)
+            if unsignedDelegation && verdictEDE == nil {
+                guard offset + 2 <= blobScratch.count else { return false }
+                storeU16(blobScratch, offset, AnswerCache.unsignedDelegationMark)
+                offset += 2
+            }
             let ttl = min(record.ttlSeconds, minimum, verdictTTLCapSeconds)
             let key = name.lowercased()
             guard appendVerdict(at: &offset), makeRoom(key, type: type, rank: rank, nowSeconds: nowSeconds) else {
@@ -321,6 +328,29 @@ public struct AnswerCache: ~Copyable {
             count += 1
             storeU16(blobScratch, countOffset, UInt16(count))
         }
+    }
+
+    /// Trailer of a secure DS NODATA proving an unsigned delegation: the
+    /// answer is secure, the child insecure (RFC 4035 §5.2). Readers find
+    /// it by parsing the negative layout, never by value alone.
+    static let unsignedDelegationMark: UInt16 = 0x5344   // "SD"
+
+    /// True when a (non-bogus) negative blob ends with `unsignedDelegationMark`.
+    static func provesUnsignedDelegation(_ blob: UnsafeRawBufferPointer) -> Bool {
+        guard blob.count >= 1 else { return false }
+        var offset = 1 + Int(blob[0])                     // SOA owner
+        guard offset + 2 <= blob.count else { return false }
+        offset += 2 + Int(loadU16(blob, offset))           // SOA RDATA
+        guard offset + 2 <= blob.count else { return false }
+        let count = Int(loadU16(blob, offset))             // proof records
+        offset += 2
+        for _ in 0..<count {
+            guard offset < blob.count else { return false }
+            offset += 1 + Int(blob[offset]) + 2            // owner, type
+            guard offset + 2 <= blob.count else { return false }
+            offset += 2 + Int(loadU16(blob, offset))       // RDATA
+        }
+        return offset + 2 == blob.count && loadU16(blob, offset) == unsignedDelegationMark
     }
 
     // MARK: validation verdicts

@@ -185,8 +185,13 @@ extension QueryEngine {
     }
 
     /// Sets the rcode, AD (RFC 6840 §5.7: for DO or AD clients) and the
-    /// stale EDE, and adds the OPT RR.
+    /// stale EDE, and adds the OPT RR. A Secure answer the root key
+    /// sentinel (RFC 8509 §3.2) refuses becomes SERVFAIL.
     mutating func finishChain(_ b: inout MessageBuilder, request: Request, chain: ChainState) -> (Int, Bool)? {
+        if chain.allSecure && sentinelRefuses(request) {
+            stats.servfailAnswers += 1
+            return buildError(for: request, rcode: .servFail, ede: nil).map { ($0, false) }
+        }
         if chain.rcode != .noError { b.setRCode(chain.rcode) }
         if chain.allSecure && (request.dnssecOK || request.authenticatedData) {
             var header = b.header

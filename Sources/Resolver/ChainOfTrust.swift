@@ -24,10 +24,11 @@ enum KeyStatus {
 /// secure DS set of its parent (or a trust anchor) vouches for it; a DS set
 /// is secure when the parent's secure DNSKEY set signs it. Both are fetched
 /// in sub-tasks — like nameserver addresses — cached with their verdict as
-/// rank, and reused by later queries. A DS NODATA whose NSEC/NSEC3 proves an
-/// unsigned delegation (NS without DS, or opt-out) is cached with rank
-/// `.insecure`: "the child is insecure"; a plain secure DS NODATA means "no
-/// zone cut here".
+/// rank, and reused by later queries. A DS NODATA whose NSEC/NSEC3 at the
+/// name proves an unsigned delegation (NS without DS) is a secure answer
+/// cached with a mark (AnswerCache.unsignedDelegationMark): "the child is
+/// insecure"; one resting on an opt-out span is cached with rank
+/// `.insecure`; a plain secure DS NODATA means "no zone cut here".
 extension QueryEngine {
     /// The status of `zone`'s DNSKEY RRset (the keys its data is signed
     /// with). Not cached: an insecure or bogus DS set (or anchor) answers
@@ -82,7 +83,12 @@ extension QueryEngine {
         case .bogus:
             return .bogus(cache.withBlob(hit) { AnswerCache.bogusCode($0) } ?? .dnssecBogus)
         case .secure:
-            guard hit.kind == .rrset else { return .absent }
+            guard hit.kind == .rrset else {
+                // A secure DS NODATA: an unsigned delegation, or no cut at all.
+                let unsigned = type == .ds && hit.kind == .noData
+                    && cache.withBlob(hit, { AnswerCache.provesUnsignedDelegation($0) }) == true
+                return unsigned ? .insecure : .absent
+            }
             guard let byteCount = cache.withBlob(hit, { AnswerCache.copyRDatas($0, into: buffer) }) ?? nil,
                   let list = try? RDataList(bytes: UnsafeRawBufferPointer(rebasing: buffer[0..<byteCount]))
             else { return .bogus(.dnssecBogus) }

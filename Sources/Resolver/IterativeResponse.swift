@@ -312,7 +312,8 @@ extension QueryEngine {
         cache.beginVerdict(verdict.0, ttlCapSeconds: verdict.1)
         defer { cache.endVerdict() }
         _ = cache.storeNegative(message, name: it.target, type: outgoing[index].question.type, kind: kind,
-                                nowSeconds: nowMs / 1000, zone: it.zone)
+                                nowSeconds: nowMs / 1000, zone: it.zone,
+                                unsignedDelegation: it.provesUnsignedDelegation)
     }
 
     /// Validates a final response (answer, CNAME link, NODATA, NXDOMAIN).
@@ -329,6 +330,9 @@ extension QueryEngine {
                 if retryAfterBogus(index, nowMs: nowMs, io: &io) { return nil }
             }
             return (security, ttlCap)
+        case .unsignedDelegation(let ttlCap):
+            outgoing.pointer(index).pointee.iteration.provesUnsignedDelegation = true
+            return (.secure, ttlCap)
         case .needKeys(let name, let type):
             io.release(outgoing: index)   // before the sub-task: it may re-send on this slot at once
             if !startKeyFetch(index, name: name, type: type, nowMs: nowMs, io: &io) {

@@ -87,6 +87,8 @@ struct Iteration {
     var parentClimbs = 0
     /// Bogus answers re-asked elsewhere (`retryAfterBogus`).
     var bogusRetries = 0
+    /// The final DS NODATA proved an unsigned delegation (cached so).
+    var provesUnsignedDelegation = false
 }
 
 /// Why an iterative task exists.

@@ -7,6 +7,9 @@ import Validator
 enum FinalCheck {
     /// The verdict, and the longest TTL the data may be cached with.
     case done(Security, ttlCapSeconds: UInt32)
+    /// A DS NODATA whose signed NSEC/NSEC3 at the name shows NS without DS:
+    /// the answer is secure (AD), the delegation provably unsigned.
+    case unsignedDelegation(ttlCapSeconds: UInt32)
     /// The signing zone's DNSKEY set (or, for a zone's own DNSKEY set, its
     /// DS set) is not known yet: fetch it, then ask again.
     case needKeys(Name, RRType)
@@ -66,6 +69,7 @@ extension QueryEngine {
             if case .bogus = soa.0 { return .done(soa.0, ttlCapSeconds: .max) }
             let security = checkDenial(index, message, kind: kind, qname: qname, qtype: it.sentType, zone: signer,
                                        keys: keys, nowMs: nowMs)
+            guard let security else { return .unsignedDelegation(ttlCapSeconds: soa.1) }
             return .done(security, ttlCapSeconds: soa.1)
         case .referral, .lame:
             return .done(.bogus(.dnssecBogus), ttlCapSeconds: .max)
@@ -219,8 +223,9 @@ extension QueryEngine {
     }
 
     /// NODATA and NXDOMAIN: the verified NSEC/NSEC3 records must prove it.
+    /// nil: a secure proof that the DS query's name is an unsigned delegation.
     mutating func checkDenial(_ index: Int, _ message: UnsafeRawBufferPointer, kind: ResponseKind, qname: Name,
-                              qtype: RRType, zone: Name, keys: RDataList, nowMs: Int64) -> Security {
+                              qtype: RRType, zone: Name, keys: RDataList, nowMs: Int64) -> Security? {
         let (count, nsec3) = collectDenial(index, message, zone: zone, keys: keys, nowMs: nowMs)
         guard count > 0 else { return .bogus(.nsecMissing) }
         let records = UnsafeBufferPointer(rebasing: validation.denialRecords[0..<count])
@@ -243,9 +248,11 @@ extension QueryEngine {
         switch result {
         case .nxDomain: return kind == .nxDomain ? .secure : .bogus(.dnssecBogus)
         case .noData: return kind == .noData ? .secure : .bogus(.dnssecBogus)
-        // No DS at a delegation: the denial is good and the child is
-        // insecure; the DS entry's rank says so to the chain of trust.
-        case .optOutInsecure, .insecure, .insecureDelegation: return .insecure
+        // No DS at a delegation: the denial is good (secure, RFC 4035
+        // §3.2.3) and the child insecure; the DS entry says so to the chain
+        // of trust. Over an opt-out span, the answer itself is insecure.
+        case .insecureDelegation: return kind == .noData ? nil : .bogus(.dnssecBogus)
+        case .optOutInsecure, .insecure: return .insecure
         case .notProven(let code): return .bogus(code)
         case .wildcardAnswerProven, .budgetExceeded: return .bogus(.dnssecBogus)
         }
