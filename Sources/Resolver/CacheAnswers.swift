@@ -116,12 +116,19 @@ extension QueryEngine {
         var allSecure = true
         var truncated = false
         var rcode = RCode.noError
-        /// DNAMEs written (RFC 6672: a chain crossing one twice shows it once).
-        var dnames = NameList()
+        /// Cache entries of the DNAMEs written (a chain crossing one twice
+        /// shows it once); past `dnames.count` of them, no more are noted.
+        var dnames = InlineArray<8, CacheEntryHandle?>(repeating: nil)
+        var dnameCount = 0
         /// Wildcard proofs of the links, for the authority section (DO only).
         var proofs = InlineArray<4, CacheHit?>(repeating: nil)
         var proofTTLs = InlineArray<4, UInt32>(repeating: 0)
         var proofCount = 0
+
+        func wroteDNAME(_ handle: CacheEntryHandle) -> Bool {
+            for i in 0..<dnameCount where dnames[i] == handle { return true }
+            return false
+        }
     }
 
     /// Writes one RRset link of the chain (its DNAME first when it is a
@@ -131,12 +138,15 @@ extension QueryEngine {
         // A synthesised link follows its DNAME (RFC 6672 §3.1).
         if type == .cname, let (owner, dname) = synthesisingDNAME(of: name, link: use, allowStale: allowStale,
                                                                    nowSeconds: nowSeconds),
-           !chain.dnames.contains(owner) {
+           !chain.wroteDNAME(dname.hit.handle) {
             let ok = cache.withBlob(dname.hit) { blob in
                 writeRRset(&b, blob, owner: owner, type: .dname, ttl: dname.ttlSeconds, request: request)
             }
             if ok == .noSpace { chain.truncated = true } else if ok != .written { return false }
-            chain.dnames.append(owner)
+            if chain.dnameCount < chain.dnames.count {
+                chain.dnames[chain.dnameCount] = dname.hit.handle
+                chain.dnameCount += 1
+            }
             chain.anyStale = chain.anyStale || dname.stale
         }
         guard let ok = cache.withBlob(use.hit, { blob in
@@ -308,12 +318,5 @@ extension QueryEngine {
         let length = Int(AnswerCache.loadU16(blob, 2))
         guard 4 + length <= blob.count else { return nil }
         return try? Name(wire: UnsafeRawBufferPointer(rebasing: blob[4..<(4 + length)]))
-    }
-}
-
-extension NameList {
-    func contains(_ name: Name) -> Bool {
-        for i in 0..<count where names[i] == name { return true }
-        return false
     }
 }

@@ -1,5 +1,6 @@
 import Cache
 import DNSWire
+import Fixed
 import Validator
 
 /// DNAME answers (RFC 6672): a server answering a name below a DNAME sends

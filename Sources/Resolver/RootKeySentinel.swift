@@ -14,8 +14,9 @@ enum RootKeySentinel: Equatable {
     case isTrustAnchor(UInt16)
     case notTrustAnchor(UInt16)
 
-    static let isTAPrefix = Array("root-key-sentinel-is-ta-".utf8)
-    static let notTAPrefix = Array("root-key-sentinel-not-ta-".utf8)
+    /// (StaticString: no array is built, on the query path or anywhere.)
+    static let isTAPrefix: StaticString = "root-key-sentinel-is-ta-"
+    static let notTAPrefix: StaticString = "root-key-sentinel-not-ta-"
     /// RFC 8509 §2: the key tag as exactly five decimal digits.
     static let keyTagDigitCount = 5
 
@@ -26,9 +27,9 @@ enum RootKeySentinel: Equatable {
         let isTA = RootKeySentinel.hasPrefix(qname, length: length, RootKeySentinel.isTAPrefix)
         let prefix = isTA ? RootKeySentinel.isTAPrefix : RootKeySentinel.notTAPrefix
         guard isTA || RootKeySentinel.hasPrefix(qname, length: length, prefix),
-              length == prefix.count + RootKeySentinel.keyTagDigitCount else { return nil }
+              length == prefix.utf8CodeUnitCount + RootKeySentinel.keyTagDigitCount else { return nil }
         var tag = 0
-        for i in (1 + prefix.count)...length {
+        for i in (1 + prefix.utf8CodeUnitCount)...length {
             let digit = Int(qname[byte: i]) - 0x30
             guard digit >= 0 && digit <= 9 else { return nil }
             tag = tag * 10 + digit
@@ -37,14 +38,16 @@ enum RootKeySentinel: Equatable {
         self = isTA ? .isTrustAnchor(UInt16(tag)) : .notTrustAnchor(UInt16(tag))
     }
 
-    static func hasPrefix(_ name: Name, length: Int, _ prefix: [UInt8]) -> Bool {
-        guard length > prefix.count else { return false }
-        for i in 0..<prefix.count {
-            let byte = name[byte: 1 + i]
-            let lower = byte >= 0x41 && byte <= 0x5A ? byte + 0x20 : byte
-            if lower != prefix[i] { return false }
+    static func hasPrefix(_ name: Name, length: Int, _ prefix: StaticString) -> Bool {
+        prefix.withUTF8Buffer { bytes in
+            guard length > bytes.count else { return false }
+            for i in 0..<bytes.count {
+                let byte = name[byte: 1 + i]
+                let lower = byte >= 0x41 && byte <= 0x5A ? byte + 0x20 : byte
+                if lower != bytes[i] { return false }
+            }
+            return true
         }
-        return true
     }
 }
 
