@@ -2,10 +2,15 @@ import Cache
 import DNSWire
 import Fixed
 
-/// Answering from the cache: follows CNAMEs (up to `cnameMax`), ends in an
-/// RRset, a NODATA or an NXDOMAIN. Stale parts (RFC 8767) are used only
-/// when allowed, then every TTL is `staleAnswerTTLSeconds` and the answer
-/// carries EDE 3 (Stale Answer) or 19 (Stale NXDOMAIN Answer).
+/// Answering from the cache: follows CNAMEs (up to `cnameMax`; a DNAME
+/// goes in once however often the chain crosses it), ends in an RRset, a
+/// NODATA or an NXDOMAIN — or in a final response the cache could not keep
+/// (the tail). Minimal: the answer section, the SOA of a negative answer,
+/// and for DO clients the denial or wildcard proofs; never NS or glue.
+/// Stale parts (RFC 8767) are used only when allowed, then every TTL is
+/// `staleAnswerTTLSeconds` and the answer carries EDE 3 (Stale Answer) or
+/// 19 (Stale NXDOMAIN Answer). A Secure answer may end as SERVFAIL: the
+/// root key sentinel (RootKeySentinel.swift).
 extension QueryEngine {
     /// Hard cap on CNAME links when caching a response, whatever the config.
     static let cnameLimitForCaching = 16
