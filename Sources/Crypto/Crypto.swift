@@ -38,9 +38,12 @@
 
 /// Bounds on what the verifiers accept; each one is a cost limit or an RFC rule.
 public enum CryptoLimits {
-    /// Smallest RSA modulus accepted: shorter moduli are factorable today, and
-    /// 1024 bits is the smallest size still deployed in signed zones.
-    public static let rsaModulusBitsMin = 1024
+    /// Smallest RSA modulus accepted: 512 bits, the floor RFC 5702 §2.1 sets
+    /// "as in RFC 3110" (a PKCS#1 v1.5 SHA-256 signature needs ~500 bits
+    /// anyway). Unbound and BIND verify such keys, test beds sign with them,
+    /// and a key a zone really uses must not make its data bogus; small keys
+    /// cost less to verify, so the floor is no cost limit.
+    public static let rsaModulusBitsMin = 512
     /// Largest RSA modulus: RFC 3110 §2 limits the modulus to 4096 bits; also
     /// bounds verification time on a router CPU.
     public static let rsaModulusBitsMax = 4096

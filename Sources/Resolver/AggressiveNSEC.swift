@@ -138,8 +138,12 @@ extension QueryEngine {
                                                                   clockTrusted: clockTrusted) {
             (kind, candidates, proven) = (.nsec3, selected, rcode)
         }
-        guard let rcode = proven,
-              let n = buildNSECAnswer(request, rcode: rcode, kind: kind, zone: zone, candidates, nowMs: nowMs)
+        guard let rcode = proven else { return false }
+        if sentinelRefuses(request) {   // RFC 8509 §3.2: a Secure answer, refused
+            answerFailure(request, io: &io)
+            return true
+        }
+        guard let n = buildNSECAnswer(request, rcode: rcode, kind: kind, zone: zone, candidates, nowMs: nowMs)
         else { return false }
         stats.aggressiveAnswers += 1
         io.answer(client: Int(request.client), UnsafeRawBufferPointer(rebasing: scratch[0..<n]))

@@ -9,10 +9,17 @@ import Fixed
 ///
 /// Blob layouts (big-endian counts and lengths):
 ///   RRset:    u16 rrCount, rrCount × (u16 rdlength, RDATA),
-///             u16 sigCount, sigCount × (u16 rdlength, RRSIG RDATA)
-///   negative: u8 soaOwnerLength, SOA owner (wire), u16 rdlength, SOA RDATA
-/// Entries of rank bogus end with a u16 EDE code (why validation failed).
-/// RDATA is stored with names decompressed, case as received.
+///             u16 sigCount, sigCount × (u16 rdlength, RRSIG RDATA),
+///             [proof]  — an answer RRset expanded from a wildcard
+///   negative: u8 soaOwnerLength, SOA owner (wire), u16 rdlength, SOA RDATA,
+///             proof
+///   proof:    u16 count, count × (u8 ownerLength, owner, u16 type,
+///             u16 rdlength, RDATA): NSEC/NSEC3 and RRSIGs (`appendDenialProof`)
+/// Entries of rank bogus end with a u16 EDE code (why validation failed),
+/// and an RRset of rank bogus keeps no proof. A secure DS NODATA that
+/// proves an unsigned delegation ends with `unsignedDelegationMark`. RDATA is stored with names
+/// decompressed, case as received; a record repeated in a response is kept
+/// once (an RRset is a set, RFC 2181 §5).
 public struct AnswerCache: ~Copyable {
     var store: RRsetCache
     /// Rank given to what the response being stored carries.
@@ -97,6 +104,7 @@ public struct AnswerCache: ~Copyable {
         var ttl = UInt32.max
         var offset = 2
         var rrClass = RRClass.in
+        var wildcardSigner: Name? = nil
         // Pass 0: the RRset's RDATAs. Pass 1: the RRSIGs covering it.
         for pass in 0..<2 {
             guard var reader = try? MessageReader(message) else { return nil }
@@ -114,16 +122,29 @@ public struct AnswerCache: ~Copyable {
                     : record.type == .rrsig && record.rdataLength >= 2
                         && AnswerCache.loadU16(message, record.rdataOffset) == type.rawValue
                 guard wanted, (try? record.owner(in: message)) == owner else { continue }
+                let start = offset
                 guard append(record, message, at: &offset) else { return false }
+                if repeatsEntry(from: countOffset + 2 * pass, before: start, end: offset) {
+                    offset = start   // the same record again (RFC 2181 §5)
+                    continue
+                }
                 if pass == 0 {
                     ttl = min(ttl, record.ttlSeconds)
                     rrClass = record.rrClass
                     count += 1
                 } else {
                     sigCount += 1
+                    if section == .answer, wildcardSigner == nil {
+                        wildcardSigner = AnswerCache.wildcardSigner(record, message, owner: owner)
+                    }
                 }
             }
             if pass == 1 { storeU16(blobScratch, countOffset, UInt16(sigCount)) }
+        }
+        // RFC 4035 §3.1.3.3: a wildcard answer travels with the proof that
+        // the name itself does not exist; DO clients get it from the cache too.
+        if let zone = wildcardSigner, verdictEDE == nil {
+            appendDenialProof(message, zone: zone, coveredTypes: .wildcardProof, at: &offset)
         }
         let key = owner.lowercased()
         let useRank = rank ?? self.rank
@@ -137,6 +158,36 @@ public struct AnswerCache: ~Copyable {
                          blob: UnsafeRawBufferPointer(rebasing: blobScratch[0..<offset]), nowSeconds: nowSeconds)
         }
         return result == .stored || result == .replaced
+    }
+
+    /// True when the entry `u16 rdlength, RDATA` at `start..<end` of the blob
+    /// being built equals one of those from `first` up to `start`.
+    func repeatsEntry(from first: Int, before start: Int, end: Int) -> Bool {
+        let length = end - start
+        var offset = first
+        while offset + 2 <= start {
+            let entryLength = 2 + Int(AnswerCache.loadU16(blobScratch, offset))
+            if entryLength == length {
+                var same = true
+                for i in 0..<length where blobScratch[offset + i] != blobScratch[start + i] {
+                    same = false
+                    break
+                }
+                if same { return true }
+            }
+            offset += entryLength
+        }
+        return false
+    }
+
+    /// The signer of an RRSIG whose labels field shows a wildcard expansion
+    /// of `owner` (RFC 4034 §3.1.3: fewer labels than the owner); else nil.
+    static func wildcardSigner(_ record: Record, _ message: UnsafeRawBufferPointer, owner: Name) -> Name? {
+        // RRSIG RDATA: type covered(2) algorithm(1) labels(1) … signer name at 18.
+        guard record.rdataLength > 18, Int(message[record.rdataOffset + 3]) < owner.labelCount,
+              let signer = try? Name.read(from: message, at: record.rdataOffset + 18).name,
+              owner.isSubdomain(of: signer) else { return nil }
+        return signer
     }
 
     /// Calls `body` with each RDATA of an RRset blob (not its RRSIGs).
@@ -180,7 +231,8 @@ public struct AnswerCache: ~Copyable {
     /// RFC 2308 §5: a negative answer is cached for min(SOA TTL, SOA
     /// MINIMUM), and only when the authority section carries the SOA.
     mutating func storeNegative(_ message: UnsafeRawBufferPointer, name: Name, type: RRType,
-                                kind: CacheEntryKind, nowSeconds: Int64, zone: Name = .root) -> Bool {
+                                kind: CacheEntryKind, nowSeconds: Int64, zone: Name = .root,
+                                unsignedDelegation: Bool = false) -> Bool {
         guard var reader = try? MessageReader(message) else { return false }
         var seen = 0
         while let record = try? reader.nextRecord(), seen < AnswerCache.recordsPerResponseMax {
@@ -196,7 +248,12 @@ public struct AnswerCache: ~Copyable {
             offset = 1 + soaOwner.byteCount
             guard append(record, message, at: &offset), offset >= 6 else { return false }
             let minimum = AnswerCache.loadU32(blobScratch, offset - 4)   // SOA MINIMUM is the last field
-            appendDenialProof(message, zone: soaOwner, at: &offset)
+            appendDenialProof(message, zone: soaOwner, coveredTypes: .denial, at: &offset)
+            if unsignedDelegation && verdictEDE == nil {
+                guard offset + 2 <= blobScratch.count else { return false }
+                storeU16(blobScratch, offset, AnswerCache.unsignedDelegationMark)
+                offset += 2
+            }
             let ttl = min(record.ttlSeconds, minimum, verdictTTLCapSeconds)
             let key = name.lowercased()
             guard appendVerdict(at: &offset), makeRoom(key, type: type, rank: rank, nowSeconds: nowSeconds) else {
@@ -217,10 +274,25 @@ public struct AnswerCache: ~Copyable {
     /// most a few; 16 covers NSEC3 NXDOMAIN (3 records + 3 RRSIGs) twice.
     static let denialProofRecordsMax = 16
 
+    /// Which RRSIGs of the authority section belong to a proof.
+    enum ProofSignatures {
+        /// A negative answer: over the SOA and the NSEC/NSEC3 records.
+        case denial
+        /// A wildcard expansion (RFC 4035 §3.1.3.3): over NSEC/NSEC3 only.
+        case wildcardProof
+
+        func covers(_ type: RRType) -> Bool {
+            type == .nsec || type == .nsec3 || (self == .denial && type == .soa)
+        }
+    }
+
     /// Appends `u16 count` then, per record, `u8 owner length, owner, u16
-    /// type, u16 rdlength, RDATA`: the authority section's DNSSEC records at
-    /// or under `zone`. All or none: a partial proof would not verify.
-    func appendDenialProof(_ message: UnsafeRawBufferPointer, zone: Name, at offset: inout Int) {
+    /// type, u16 rdlength, RDATA`: the authority section's NSEC/NSEC3
+    /// records at or under `zone` and the RRSIGs over them (and over the SOA
+    /// for a denial; never a dangling RRSIG over an NS set). All or none: a
+    /// partial proof would not verify.
+    func appendDenialProof(_ message: UnsafeRawBufferPointer, zone: Name, coveredTypes: ProofSignatures,
+                           at offset: inout Int) {
         let countOffset = offset
         guard offset + 2 <= blobScratch.count else { return }
         storeU16(blobScratch, countOffset, 0)
@@ -230,8 +302,9 @@ public struct AnswerCache: ~Copyable {
         var seen = 0
         while let record = try? reader.nextRecord(), seen < AnswerCache.recordsPerResponseMax {
             seen += 1
-            guard record.section == .authority,
-                  record.type == .rrsig || record.type == .nsec || record.type == .nsec3,
+            let signed = record.type == .rrsig && record.rdataLength >= 2
+                && coveredTypes.covers(RRType(AnswerCache.loadU16(message, record.rdataOffset)))
+            guard record.section == .authority, signed || record.type == .nsec || record.type == .nsec3,
                   let owner = try? record.owner(in: message), owner.isSubdomain(of: zone) else { continue }
             guard count < AnswerCache.denialProofRecordsMax,
                   offset + 1 + owner.byteCount + 2 <= blobScratch.count else {
@@ -255,6 +328,29 @@ public struct AnswerCache: ~Copyable {
             count += 1
             storeU16(blobScratch, countOffset, UInt16(count))
         }
+    }
+
+    /// Trailer of a secure DS NODATA proving an unsigned delegation: the
+    /// answer is secure, the child insecure (RFC 4035 §5.2). Readers find
+    /// it by parsing the negative layout, never by value alone.
+    static let unsignedDelegationMark: UInt16 = 0x5344   // "SD"
+
+    /// True when a (non-bogus) negative blob ends with `unsignedDelegationMark`.
+    static func provesUnsignedDelegation(_ blob: UnsafeRawBufferPointer) -> Bool {
+        guard blob.count >= 1 else { return false }
+        var offset = 1 + Int(blob[0])                     // SOA owner
+        guard offset + 2 <= blob.count else { return false }
+        offset += 2 + Int(loadU16(blob, offset))           // SOA RDATA
+        guard offset + 2 <= blob.count else { return false }
+        let count = Int(loadU16(blob, offset))             // proof records
+        offset += 2
+        for _ in 0..<count {
+            guard offset < blob.count else { return false }
+            offset += 1 + Int(blob[offset]) + 2            // owner, type
+            guard offset + 2 <= blob.count else { return false }
+            offset += 2 + Int(loadU16(blob, offset))       // RDATA
+        }
+        return offset + 2 == blob.count && loadU16(blob, offset) == unsignedDelegationMark
     }
 
     // MARK: validation verdicts

@@ -81,36 +81,73 @@ extension QueryEngine {
     }
 
     /// The client's answer built from an upstream response: the client's
-    /// ID, flags and question spelling, the response's records (DNSSEC
-    /// records only for DO clients, RFC 4035 §3.2.1), our own OPT.
+    /// ID, flags and question spelling, the response's records as minimal
+    /// as a cached answer (`copyMinimal`), our own OPT.
     func buildAnswer(for request: Request, from message: UnsafeRawBufferPointer) -> Int? {
-        guard var reader = try? MessageReader(message) else { return nil }
-        var header = answerHeader(for: request, rcode: reader.header.rcode)
-        header.ad = reader.header.ad && request.dnssecOK
+        guard let upstream = try? Header(from: message) else { return nil }
+        var header = answerHeader(for: request, rcode: upstream.rcode)
+        header.ad = upstream.ad && request.dnssecOK
         guard var b = try? MessageBuilder(buffer: scratch, header: header) else { return nil }
         b.setMaxByteCount(request.answerByteCountMax - (request.hasEDNS ? QueryEngine.optReserveByteCount : 0))
         do throws(BuildError) {
             try b.addQuestion(request.question.name, type: request.question.type, rrClass: request.question.rrClass)
         } catch { return nil }
-        let rdata = cache.rdataScratch
         var truncated = false
+        guard copyMinimal(&b, from: message, request: request, section: .answer, truncated: &truncated),
+              copyMinimal(&b, from: message, request: request, section: .authority, truncated: &truncated)
+        else { return nil }
+        return finishAnswer(&b, request: request, truncated: truncated, ede: nil)
+    }
+
+    /// Copies the records of `section` that a resolver's answer carries
+    /// (minimal responses, as Unbound sends them): every answer record; of
+    /// the authority section the SOA of a negative answer (RFC 2308 §3) and,
+    /// for DO clients, the NSEC/NSEC3 records and the RRSIGs over them and
+    /// the SOA (RFC 4035 §3.1.3). Never a delegation's NS set or its glue,
+    /// nothing of the additional section. DNSSEC records go to DO clients
+    /// only, unless asked for (RFC 4035 §3.2.1). False on a broken record;
+    /// `truncated` when the room ran out (the caller sets TC).
+    func copyMinimal(_ b: inout MessageBuilder, from message: UnsafeRawBufferPointer, request: Request,
+                     section: Section, truncated: inout Bool) -> Bool {
+        if truncated { return true }   // (nothing more fits)
+        guard var reader = try? MessageReader(message) else { return false }
+        let rdata = cache.rdataScratch
         while let record = try? reader.nextRecord() {
-            if record.type == .opt { continue }
-            if !request.dnssecOK && QueryEngine.isDNSSECOnly(record.type) && record.type != request.question.type {
-                continue
-            }
+            guard record.section == section, keeps(record, message, request: request) else { continue }
             guard let owner = try? record.owner(in: message),
                   let n = try? RData.copyCanonical(record, from: message, into: rdata, lowercaseNames: false)
-            else { return nil }
+            else { return false }
             do throws(BuildError) {
-                try b.addRecord(record.section, owner: owner, type: record.type, rrClass: record.rrClass,
+                try b.addRecord(section, owner: owner, type: record.type, rrClass: record.rrClass,
                                 ttlSeconds: record.ttlSeconds, rdata: UnsafeRawBufferPointer(rebasing: rdata[0..<n]))
             } catch {
-                if error == .noSpace && record.section != .additional { truncated = true }
-                break
+                guard error == .noSpace else { return false }
+                truncated = true
+                return true
             }
         }
-        return finishAnswer(&b, request: request, truncated: truncated, ede: nil)
+        return true
+    }
+
+    /// Whether a record of the answer or authority section goes to the client (see `copyMinimal`).
+    func keeps(_ record: Record, _ message: UnsafeRawBufferPointer, request: Request) -> Bool {
+        let asked = record.type == request.question.type
+        switch record.section {
+        case .answer:
+            return record.type != .opt && (request.dnssecOK || asked || !QueryEngine.isDNSSECOnly(record.type))
+        case .authority:
+            switch record.type {
+            case .soa: return true
+            case .nsec, .nsec3: return request.dnssecOK
+            case .rrsig:
+                guard request.dnssecOK, record.rdataLength >= 2 else { return false }
+                let covered = RRType(AnswerCache.loadU16(message, record.rdataOffset))
+                return covered == .soa || covered == .nsec || covered == .nsec3
+            default: return false
+            }
+        default:
+            return false
+        }
     }
 
     /// Adds the OPT RR (and EDE), or on truncation restarts with the

@@ -2,10 +2,15 @@ import Cache
 import DNSWire
 import Fixed
 
-/// Answering from the cache: follows CNAMEs (up to `cnameMax`), ends in an
-/// RRset, a NODATA or an NXDOMAIN. Stale parts (RFC 8767) are used only
-/// when allowed, then every TTL is `staleAnswerTTLSeconds` and the answer
-/// carries EDE 3 (Stale Answer) or 19 (Stale NXDOMAIN Answer).
+/// Answering from the cache: follows CNAMEs (up to `cnameMax`; a DNAME
+/// goes in once however often the chain crosses it), ends in an RRset, a
+/// NODATA or an NXDOMAIN — or in a final response the cache could not keep
+/// (the tail). Minimal: the answer section, the SOA of a negative answer,
+/// and for DO clients the denial or wildcard proofs; never NS or glue.
+/// Stale parts (RFC 8767) are used only when allowed, then every TTL is
+/// `staleAnswerTTLSeconds` and the answer carries EDE 3 (Stale Answer) or
+/// 19 (Stale NXDOMAIN Answer). A Secure answer may end as SERVFAIL: the
+/// root key sentinel (RootKeySentinel.swift).
 extension QueryEngine {
     /// Hard cap on CNAME links when caching a response, whatever the config.
     static let cnameLimitForCaching = 16
@@ -51,7 +56,12 @@ extension QueryEngine {
         return rank >= .insecure
     }
 
-    mutating func buildFromCache(_ request: Request, allowStale: Bool, nowSeconds: Int64) -> (Int, Bool)? {
+    /// The answer to `request` from the cache, following the CNAME chain;
+    /// nil on any miss. `tail` is a final response the cache could not keep
+    /// (a negative answer without SOA, an RRset too large): when the chain
+    /// reaches its name (`tail.name`), the rest of the answer comes from it.
+    mutating func buildFromCache(_ request: Request, allowStale: Bool, nowSeconds: Int64,
+                                 tail: FinalResponse? = nil) -> (Int, Bool)? {
         let qtype = request.question.type
         guard var b = try? MessageBuilder(buffer: scratch, header: answerHeader(for: request, rcode: .noError))
         else { return nil }
@@ -59,11 +69,8 @@ extension QueryEngine {
         do throws(BuildError) {
             try b.addQuestion(request.question.name, type: qtype, rrClass: request.question.rrClass)
         } catch { return nil }
+        var chain = ChainState()
         var name = request.question.name
-        var anyStale = false
-        var allSecure = true
-        var truncated = false
-        var nxDomain = false
         for _ in 0...settings.cnameMax {
             var type = qtype
             var found = usable(cache.lookup(name, qtype, nowSeconds: nowSeconds), allowStale: allowStale)
@@ -71,7 +78,10 @@ extension QueryEngine {
                 type = .cname
                 found = usable(cache.lookup(name, .cname, nowSeconds: nowSeconds), allowStale: allowStale)
             }
-            guard let use = found else { return nil }
+            guard let use = found else {
+                guard let tail, tail.name == name else { return nil }
+                return finishFromTail(&b, tail, request: request, chain: &chain)
+            }
             if use.hit.rank == .bogus && !request.checkingDisabled {
                 // RFC 4035 §5.5: bogus data gets SERVFAIL, with why (RFC 8914).
                 let code = cache.withBlob(use.hit) { AnswerCache.bogusCode($0) } ?? .dnssecBogus
@@ -79,52 +89,134 @@ extension QueryEngine {
                 guard let n = buildError(for: request, rcode: .servFail, ede: code) else { return nil }
                 return (n, false)
             }
-            anyStale = anyStale || use.stale
-            allSecure = allSecure && use.hit.rank == .secure
+            chain.anyStale = chain.anyStale || use.stale
+            chain.allSecure = chain.allSecure && use.hit.rank == .secure
             switch use.hit.kind {
             case .rrset:
-                // A synthesised link follows its DNAME (RFC 6672 §3.1).
-                if type == .cname, let (owner, dname) = synthesisingDNAME(of: name, link: use, allowStale: allowStale,
-                                                                           nowSeconds: nowSeconds) {
-                    let ok = cache.withBlob(dname.hit) { blob in
-                        writeRRset(&b, blob, owner: owner, type: .dname, ttl: dname.ttlSeconds, request: request)
-                    }
-                    if ok == .noSpace { truncated = true } else if ok != .written { return nil }
-                    anyStale = anyStale || dname.stale
-                }
-                guard let ok = cache.withBlob(use.hit, { blob in
-                    writeRRset(&b, blob, owner: name, type: type, ttl: use.ttlSeconds, request: request)
-                }) else { return nil }
-                switch ok {
-                case .failed: return nil
-                case .noSpace: truncated = true
-                case .written: break
-                }
-                if type == .cname && qtype != .cname && !truncated {
+                guard writeLink(&b, name: name, type: type, use: use, request: request, chain: &chain,
+                                allowStale: allowStale, nowSeconds: nowSeconds) else { return nil }
+                if type == .cname && qtype != .cname && !chain.truncated {
                     guard let target = cache.withBlob(use.hit, { QueryEngine.firstCNAMETarget($0) }),
                           let next = target else { return nil }
                     name = next
                     continue
                 }
+                guard writeProofs(&b, chain: &chain) else { return nil }
             case .noData, .nxDomain:
-                nxDomain = use.hit.kind == .nxDomain
-                guard let ok = cache.withBlob(use.hit, { blob in
+                chain.rcode = use.hit.kind == .nxDomain ? .nxDomain : .noError
+                guard writeProofs(&b, chain: &chain), let ok = cache.withBlob(use.hit, { blob in
                     writeNegative(&b, blob, ttl: use.ttlSeconds, dnssecOK: request.dnssecOK)
                 }) else { return nil }
                 if ok == .failed { return nil }
-                if ok == .noSpace { truncated = true }
+                if ok == .noSpace { chain.truncated = true }
             }
-            if nxDomain { b.setRCode(.nxDomain) }
-            if allSecure && (request.dnssecOK || request.authenticatedData) {   // RFC 6840 §5.7
-                var header = b.header
-                header.ad = true
-                b.setFlags(id: header.id, flags: header.flags)
-            }
-            let ede: EDECode? = anyStale ? (nxDomain ? .staleNXDomainAnswer : .staleAnswer) : nil
-            guard let n = finishAnswer(&b, request: request, truncated: truncated, ede: ede) else { return nil }
-            return (n, anyStale)
+            return finishChain(&b, request: request, chain: chain)
         }
         return nil   // chain longer than cnameMax: let the upstream answer
+    }
+
+    /// What the answer built so far says.
+    struct ChainState {
+        var anyStale = false
+        var allSecure = true
+        var truncated = false
+        var rcode = RCode.noError
+        /// Cache entries of the DNAMEs written (a chain crossing one twice
+        /// shows it once); past `dnames.count` of them, no more are noted.
+        var dnames = InlineArray<8, CacheEntryHandle?>(repeating: nil)
+        var dnameCount = 0
+        /// Wildcard proofs of the links, for the authority section (DO only).
+        var proofs = InlineArray<4, CacheHit?>(repeating: nil)
+        var proofTTLs = InlineArray<4, UInt32>(repeating: 0)
+        var proofCount = 0
+
+        func wroteDNAME(_ handle: CacheEntryHandle) -> Bool {
+            for i in 0..<dnameCount where dnames[i] == handle { return true }
+            return false
+        }
+    }
+
+    /// Writes one RRset link of the chain (its DNAME first when it is a
+    /// synthesised CNAME) and notes its wildcard proof. False on failure.
+    mutating func writeLink(_ b: inout MessageBuilder, name: Name, type: RRType, use: UsableHit, request: Request,
+                            chain: inout ChainState, allowStale: Bool, nowSeconds: Int64) -> Bool {
+        // A synthesised link follows its DNAME (RFC 6672 §3.1).
+        if type == .cname, let (owner, dname) = synthesisingDNAME(of: name, link: use, allowStale: allowStale,
+                                                                   nowSeconds: nowSeconds),
+           !chain.wroteDNAME(dname.hit.handle) {
+            let ok = cache.withBlob(dname.hit) { blob in
+                writeRRset(&b, blob, owner: owner, type: .dname, ttl: dname.ttlSeconds, request: request)
+            }
+            if ok == .noSpace { chain.truncated = true } else if ok != .written { return false }
+            if chain.dnameCount < chain.dnames.count {
+                chain.dnames[chain.dnameCount] = dname.hit.handle
+                chain.dnameCount += 1
+            }
+            chain.anyStale = chain.anyStale || dname.stale
+        }
+        guard let ok = cache.withBlob(use.hit, { blob in
+            writeRRset(&b, blob, owner: name, type: type, ttl: use.ttlSeconds, request: request)
+        }) else { return false }
+        switch ok {
+        case .failed: return false
+        case .noSpace: chain.truncated = true
+        case .written: break
+        }
+        if request.dnssecOK, use.hit.rank != .bogus, chain.proofCount < chain.proofs.count,
+           (cache.withBlob(use.hit, { QueryEngine.proofOffset($0) }) ?? nil) != nil {
+            chain.proofs[chain.proofCount] = use.hit
+            chain.proofTTLs[chain.proofCount] = use.ttlSeconds
+            chain.proofCount += 1
+        }
+        return true
+    }
+
+    /// The wildcard proofs noted so far, into the authority section.
+    func writeProofs(_ b: inout MessageBuilder, chain: inout ChainState) -> Bool {
+        for i in 0..<chain.proofCount {
+            guard let hit = chain.proofs[i], let offset = cache.withBlob(hit, { QueryEngine.proofOffset($0) }) ?? nil,
+                  let ok = cache.withBlob(hit, { writeDenialProof(&b, $0, from: offset, ttl: chain.proofTTLs[i]) })
+            else { return false }
+            if ok == .failed { return false }
+            if ok == .noSpace { chain.truncated = true }
+        }
+        chain.proofCount = 0
+        return true
+    }
+
+    /// Ends a chain at a final response the cache did not keep: its answer
+    /// records and proofs, as minimal as a cached answer, and its rcode
+    /// (RFC 6604 §3: the last link's). AD only if every part is secure.
+    mutating func finishFromTail(_ b: inout MessageBuilder, _ tail: FinalResponse, request: Request,
+                                 chain: inout ChainState) -> (Int, Bool)? {
+        chain.allSecure = chain.allSecure && tail.security == .secure
+        guard let header = try? Header(from: tail.message),
+              copyMinimal(&b, from: tail.message, request: request, section: .answer, truncated: &chain.truncated),
+              writeProofs(&b, chain: &chain),
+              copyMinimal(&b, from: tail.message, request: request, section: .authority, truncated: &chain.truncated)
+        else { return nil }
+        chain.rcode = header.rcode
+        return finishChain(&b, request: request, chain: chain)
+    }
+
+    /// Sets the rcode, AD (RFC 6840 §5.7: for DO or AD clients) and the
+    /// stale EDE, and adds the OPT RR. A Secure answer the root key
+    /// sentinel (RFC 8509 §3.2) refuses becomes SERVFAIL.
+    mutating func finishChain(_ b: inout MessageBuilder, request: Request, chain: ChainState) -> (Int, Bool)? {
+        if chain.allSecure && sentinelRefuses(request) {
+            stats.servfailAnswers += 1
+            return buildError(for: request, rcode: .servFail, ede: nil).map { ($0, false) }
+        }
+        if chain.rcode != .noError { b.setRCode(chain.rcode) }
+        if chain.allSecure && (request.dnssecOK || request.authenticatedData) {
+            var header = b.header
+            header.ad = true
+            b.setFlags(id: header.id, flags: header.flags)
+        }
+        let nxDomain = chain.rcode == .nxDomain
+        let ede: EDECode? = chain.anyStale ? (nxDomain ? .staleNXDomainAnswer : .staleAnswer) : nil
+        guard let n = finishAnswer(&b, request: request, truncated: chain.truncated, ede: ede) else { return nil }
+        return (n, chain.anyStale)
     }
 
     enum WriteResult { case written, noSpace, failed }
@@ -207,6 +299,23 @@ extension QueryEngine {
             offset = rdataStart + length
         }
         return .written
+    }
+
+    /// Where the wildcard proof of a non-bogus RRset blob starts (after
+    /// its RRSIGs), when it has one with records; else nil.
+    static func proofOffset(_ blob: UnsafeRawBufferPointer) -> Int? {
+        var offset = 0
+        for _ in 0..<2 {
+            guard offset + 2 <= blob.count else { return nil }
+            let count = Int(AnswerCache.loadU16(blob, offset))
+            offset += 2
+            for _ in 0..<count {
+                guard offset + 2 <= blob.count else { return nil }
+                offset += 2 + Int(AnswerCache.loadU16(blob, offset))
+            }
+        }
+        guard offset + 2 <= blob.count, AnswerCache.loadU16(blob, offset) > 0 else { return nil }
+        return offset
     }
 
     static func firstCNAMETarget(_ blob: UnsafeRawBufferPointer) -> Name? {

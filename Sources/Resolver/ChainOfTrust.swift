@@ -24,27 +24,54 @@ enum KeyStatus {
 /// secure DS set of its parent (or a trust anchor) vouches for it; a DS set
 /// is secure when the parent's secure DNSKEY set signs it. Both are fetched
 /// in sub-tasks — like nameserver addresses — cached with their verdict as
-/// rank, and reused by later queries. A DS NODATA whose NSEC/NSEC3 proves an
-/// unsigned delegation (NS without DS, or opt-out) is cached with rank
-/// `.insecure`: "the child is insecure"; a plain secure DS NODATA means "no
-/// zone cut here".
+/// rank, and reused by later queries. A DS NODATA whose NSEC/NSEC3 at the
+/// name proves an unsigned delegation (NS without DS) is a secure answer
+/// cached with a mark (AnswerCache.unsignedDelegationMark): "the child is
+/// insecure"; one resting on an opt-out span is cached with rank
+/// `.insecure`; a plain secure DS NODATA means "no zone cut here".
 extension QueryEngine {
-    /// The status of `zone`'s DNSKEY RRset (the keys its data is signed with).
+    /// The status of `zone`'s DNSKEY RRset (the keys its data is signed
+    /// with). Not cached: an insecure or bogus DS set (or anchor) answers
+    /// for the keys, which then need no fetching.
     mutating func keyStatus(_ zone: Name, nowMs: Int64) -> KeyStatus {
         guard validation.isCovered(zone) else { return .insecure }
-        return cachedStatus(zone, .dnskey, into: validation.keysBuffer, nowMs: nowMs)
+        let cached = cachedStatus(zone, .dnskey, into: validation.keysBuffer, nowMs: nowMs)
+        guard case .unknown = cached else { return cached }
+        switch dsStatus(zone, nowMs: nowMs) {
+        case .insecure: return .insecure
+        case .bogus(let code): return .bogus(code)
+        default: return .unknown
+        }
     }
 
-    /// The status of `zone`'s DS RRset (in its parent), or its anchor.
+    /// The status of `zone`'s DS RRset (in its parent), or its anchor. A
+    /// secure DS set (or anchor) of which we can use nothing — unknown
+    /// algorithms, unknown digest types — is no authentication path: the
+    /// child is insecure (RFC 4035 §5.2, RFC 6840 §5.2; RFC 8624 §3 lists
+    /// what is supported).
     mutating func dsStatus(_ zone: Name, nowMs: Int64) -> KeyStatus {
         guard validation.isCovered(zone) else { return .insecure }
         if let anchor = validation.anchors.anchors(at: zone) {
             // RFC 5011: once the state trusts keys, they are the anchor.
             if let keys = maintainedAnchorKeys(zone) { return .anchor(.dnskey, keys) }
-            return .anchor(anchor.kind, anchor.rdatas)
+            let usable = anchor.kind == .ds ? ChainStep.hasUsableDS(anchor.rdatas)
+                                            : ChainStep.hasUsableKey(anchor.rdatas)
+            return usable ? .anchor(anchor.kind, anchor.rdatas) : .insecure
         }
         if zone == .root { return .insecure }   // a root without an anchor has no parent to vouch for it
-        return cachedStatus(zone, .ds, into: validation.dsBuffer, nowMs: nowMs)
+        let status = cachedStatus(zone, .ds, into: validation.dsBuffer, nowMs: nowMs)
+        if case .secure(let list) = status, !ChainStep.hasUsableDS(list) { return .insecure }
+        return status
+    }
+
+    /// What to fetch before data signed by `zone` can be judged: nothing
+    /// when its keys' status is known; else its DS set first (the parent
+    /// vouches for the keys, and an unsigned delegation or an unusable DS
+    /// set makes them unnecessary), then the DNSKEY set.
+    mutating func keysNeeded(_ zone: Name, nowMs: Int64) -> (Name, RRType)? {
+        guard case .unknown = keyStatus(zone, nowMs: nowMs) else { return nil }
+        if case .unknown = dsStatus(zone, nowMs: nowMs) { return (zone, .ds) }
+        return (zone, .dnskey)
     }
 
     mutating func cachedStatus(_ name: Name, _ type: RRType, into buffer: UnsafeMutableRawBufferPointer,
@@ -56,7 +83,12 @@ extension QueryEngine {
         case .bogus:
             return .bogus(cache.withBlob(hit) { AnswerCache.bogusCode($0) } ?? .dnssecBogus)
         case .secure:
-            guard hit.kind == .rrset else { return .absent }
+            guard hit.kind == .rrset else {
+                // A secure DS NODATA: an unsigned delegation, or no cut at all.
+                let unsigned = type == .ds && hit.kind == .noData
+                    && cache.withBlob(hit, { AnswerCache.provesUnsignedDelegation($0) }) == true
+                return unsigned ? .insecure : .absent
+            }
             guard let byteCount = cache.withBlob(hit, { AnswerCache.copyRDatas($0, into: buffer) }) ?? nil,
                   let list = try? RDataList(bytes: UnsafeRawBufferPointer(rebasing: buffer[0..<byteCount]))
             else { return .bogus(.dnssecBogus) }
@@ -74,14 +106,15 @@ extension QueryEngine {
         let it = o.iteration
         let (name, type) = nextQuestion(it, full: o.question)
         guard name == it.target, type == o.question.type else { return nil }   // not the final question yet
-        if type == .dnskey && (it.target == it.zone || validatesForwarding) {
+        if type == .dnskey && (it.target == it.zone || it.purpose == .keys) {
             // A zone's own keys are vouched for by its DS set, not by themselves.
-            // (Forwarding: the target is taken for a zone, as key fetches are.)
+            // (A key fetch asks for a zone a signature named, maybe served by
+            // its parent's servers. A client's DNSKEY question is no zone cut
+            // until a self-signed answer shows one: checkFinal asks then.)
             if case .unknown = dsStatus(it.target, nowMs: nowMs) { return (it.target, .ds) }
             return nil
         }
-        if case .unknown = keyStatus(it.zone, nowMs: nowMs) { return (it.zone, .dnskey) }
-        return nil
+        return keysNeeded(it.zone, nowMs: nowMs)
     }
 
     /// Starts a sub-task fetching (`name`, `type`) for task `index`, which

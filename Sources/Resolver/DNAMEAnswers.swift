@@ -1,5 +1,6 @@
 import Cache
 import DNSWire
+import Fixed
 import Validator
 
 /// DNAME answers (RFC 6672): a server answering a name below a DNAME sends
@@ -90,7 +91,8 @@ extension QueryEngine {
                                                     owner: Name, nowMs: Int64, io: inout IO) {
         guard let verdict = settle(index, message, kind: .cname(owner), nowMs: nowMs, io: &io) else { return }
         finishIteration(index, success: true, nowMs: nowMs, io: &io,
-                        final: FinalResponse(message: message, security: verdict.0))
+                        final: FinalResponse(message: message, name: outgoing[index].iteration.target,
+                                             security: verdict.0))
     }
 
     /// `cname` == `qname` with its `owner` suffix replaced by `target`

@@ -250,10 +250,12 @@ extension QueryEngine {
     }
 
     /// The name and type to ask next: with QNAME minimisation one label
-    /// below the zone cut, type A (RFC 9156 §3), until the full name.
+    /// below the zone cut, type A (RFC 9156 §3), until the full name. The
+    /// full name is asked with the question's type, also at the end of a
+    /// CNAME chain (the target is the name resolved now).
     func nextQuestion(_ it: Iteration, full: Question) -> (Name, RRType) {
         let targetLabels = it.target.labelCount
-        let type = it.target == full.name ? full.type : RRType.a
+        let type = full.type
         guard it.minimise, it.minimisedQueries < settings.minimisedQueriesMax else { return (it.target, type) }
         let asked = max(it.askedLabelCount, it.zone.labelCount + 1)
         if asked >= targetLabels { return (it.target, type) }

@@ -3,10 +3,12 @@ import DNSWire
 import Fixed
 import Validator
 
-/// The response that ended a resolution and its DNSSEC verdict (for answers
-/// the cache could not keep).
+/// The response that ended a resolution, the name it answers (the end of
+/// the CNAME chain) and its DNSSEC verdict (for answers the cache could
+/// not keep).
 struct FinalResponse {
     var message: UnsafeRawBufferPointer
+    var name: Name
     var security: Security
 }
 
@@ -66,7 +68,7 @@ extension QueryEngine {
                 guard let verdict = settle(index, message, kind: kind, nowMs: nowMs, io: &io) else { return }
                 storeAnswer(message, index: index, verdict: verdict, nowMs: nowMs)
                 return finishIteration(index, success: true, nowMs: nowMs, io: &io,
-                                       final: FinalResponse(message: message, security: verdict.0))
+                                       final: FinalResponse(message: message, name: it.target, security: verdict.0))
             }
             minimiseFurther(index, nowMs: nowMs, io: &io)   // the name exists, no cut here
         case .noData:
@@ -74,7 +76,7 @@ extension QueryEngine {
                 guard let verdict = settle(index, message, kind: kind, nowMs: nowMs, io: &io) else { return }
                 storeNegative(message, index: index, kind: .noData, verdict: verdict, nowMs: nowMs)
                 return finishIteration(index, success: true, nowMs: nowMs, io: &io,
-                                       final: FinalResponse(message: message, security: verdict.0))
+                                       final: FinalResponse(message: message, name: it.target, security: verdict.0))
             }
             rememberNoCut(message, index: index, nowMs: nowMs)
             minimiseFurther(index, nowMs: nowMs, io: &io)
@@ -83,7 +85,7 @@ extension QueryEngine {
                 guard let verdict = settle(index, message, kind: kind, nowMs: nowMs, io: &io) else { return }
                 storeNegative(message, index: index, kind: .nxDomain, verdict: verdict, nowMs: nowMs)
                 return finishIteration(index, success: true, nowMs: nowMs, io: &io,
-                                       final: FinalResponse(message: message, security: verdict.0))
+                                       final: FinalResponse(message: message, name: it.target, security: verdict.0))
             }
             // RFC 9156 §2.3: some servers deny empty non-terminals; ask the
             // full name before believing NXDOMAIN (RFC 8020).
@@ -135,18 +137,18 @@ extension QueryEngine {
                 continue
             }
         }
-        if sawAnswer { return .answer }
+        // A delegation must lead strictly down, towards the asked name; a
+        // DS lives in the parent, so a referral to its owner is lame.
+        let downward = referral.map { child in
+            child.isSubdomain(of: it.zone) && child != it.zone && it.sentName.isSubdomain(of: child)
+                && !(it.sentType == .ds && child == it.sentName)
+        } ?? false
+        // Not authoritative, beside such a delegation: a referral whatever
+        // the answer section holds (RFC 1034 §4.3.2; Unbound types it so).
+        if sawAnswer && (header.aa || !downward) { return .answer }
         if let target = cnameTarget { return .cname(target) }
         if header.rcode == .nxDomain { return header.aa || soa ? .nxDomain : .lame }
-        if let child = referral {
-            // A delegation must lead strictly down, towards the asked name;
-            // a DS lives in the parent, so a referral to its owner is lame.
-            guard child.isSubdomain(of: it.zone), child != it.zone, it.sentName.isSubdomain(of: child),
-                  !(it.sentType == .ds && child == it.sentName) else {
-                return .lame
-            }
-            return .referral(child)
-        }
+        if let child = referral { return downward ? .referral(child) : .lame }
         // A minimised question's NOERROR that neither refers nor aliases
         // says "no cut here": ask one label more (RFC 9156 §3), whatever
         // else it holds (a missing SOA or AA bit, records of other types).
@@ -295,23 +297,23 @@ extension QueryEngine {
         return false
     }
 
-    /// When the cache could not keep the answer (full, or an RRset larger
-    /// than it stores), a direct answer is built from the final response
-    /// itself, with the same security rules as a cached one.
-    mutating func answerFromFinal<IO: ResolverIO>(_ r: Request, _ final: FinalResponse?, direct: Bool,
+    /// When the cache could not keep the final response (full, an RRset
+    /// larger than it stores, a negative answer without SOA), the answer is
+    /// built from the cache up to the final name and from the response
+    /// itself after it (`buildFromCache`'s tail), with the same security
+    /// rules and the same minimal sections as a cached one.
+    mutating func answerFromFinal<IO: ResolverIO>(_ r: Request, _ final: FinalResponse?, nowMs: Int64,
                                                   io: inout IO) -> Bool {
-        guard let final = final, direct else { return false }
+        guard let final else { return false }
         stats.answersFromResponse += 1
         if case .bogus(let ede) = final.security, !r.checkingDisabled {
             guard let n = buildError(for: r, rcode: .servFail, ede: ede) else { return false }
             io.answer(client: Int(r.client), UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
             return true
         }
-        guard let n = buildAnswer(for: r, from: final.message) else { return false }
-        var header = (try? Header(from: UnsafeRawBufferPointer(rebasing: scratch[0..<n]))) ?? Header()
-        header.ad = final.security == .secure && r.dnssecOK
-        header.aa = false
-        storeU16(scratch, 2, header.flags)
+        guard let (n, _) = buildFromCache(r, allowStale: false, nowSeconds: nowMs / 1000, tail: final) else {
+            return false
+        }
         io.answer(client: Int(r.client), UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
         return true
     }
@@ -346,7 +348,8 @@ extension QueryEngine {
         cache.beginVerdict(verdict.0, ttlCapSeconds: verdict.1)
         defer { cache.endVerdict() }
         _ = cache.storeNegative(message, name: it.target, type: outgoing[index].question.type, kind: kind,
-                                nowSeconds: nowMs / 1000, zone: it.zone)
+                                nowSeconds: nowMs / 1000, zone: it.zone,
+                                unsignedDelegation: it.provesUnsignedDelegation)
     }
 
     /// Validates a final response (answer, CNAME link, NODATA, NXDOMAIN).
@@ -363,6 +366,9 @@ extension QueryEngine {
                 if retryAfterBogus(index, nowMs: nowMs, io: &io) { return nil }
             }
             return (security, ttlCap)
+        case .unsignedDelegation(let ttlCap):
+            outgoing.pointer(index).pointee.iteration.provesUnsignedDelegation = true
+            return (.secure, ttlCap)
         case .needKeys(let name, let type):
             io.release(outgoing: index)   // before the sub-task: it may re-send on this slot at once
             if !startKeyFetch(index, name: name, type: type, nowMs: nowMs, io: &io) {
@@ -467,7 +473,7 @@ extension QueryEngine {
             let r = requests[Int(waiter)]
             let next = r.nextWaiter
             if !r.answeredStale && !answerFromCache(r, allowStale: false, nowMs: nowMs, io: &io)
-                && !answerFromFinal(r, final, direct: it.target == question.name, io: &io) {
+                && !answerFromFinal(r, final, nowMs: nowMs, io: &io) {
                 answerFailure(r, io: &io)
             }
             timers.cancel(Int(waiter))

@@ -309,11 +309,35 @@ public struct QueryEngine: ~Copyable {
             transmit(index, nowMs: nowMs, io: &io)   // next upstream, or failure
             return
         }
+        // An upstream resolver never refers: a referral (an authoritative
+        // server, or one that would not recurse) is no answer to pass on.
+        if QueryEngine.isReferral(message) {
+            stats.lameResponses += 1
+            timers.cancel(settings.requestCount + index)
+            transmit(index, nowMs: nowMs, io: &io)
+            return
+        }
         let stored = cache.store(response: message, question: o.question, nowMs: nowMs)
         if stored { stats.cacheStored += 1 } else { stats.cacheRefused += 1 }
         refreshFailures.clear(o.question)
         answerWaiters(index, from: message, nowMs: nowMs, io: &io)
         finishOutgoing(index, io: &io)
+    }
+
+    /// NOERROR, not authoritative, nothing in the answer section, no SOA,
+    /// and an NS set in the authority section: a delegation.
+    static func isReferral(_ message: UnsafeRawBufferPointer) -> Bool {
+        guard var reader = try? MessageReader(message), reader.header.rcode == .noError, !reader.header.aa,
+              reader.header.answerCount == 0 else { return false }
+        var sawNS = false
+        var seen = 0
+        while let record = try? reader.nextRecord(), record.section == .authority,
+              seen < AnswerCache.recordsPerResponseMax {
+            seen += 1
+            if record.type == .soa { return false }
+            if record.type == .ns { sawNS = true }
+        }
+        return sawNS
     }
 
     /// The response must carry our ID, be a response, and ask our question

@@ -94,6 +94,8 @@ struct Iteration {
     var parentClimbs = 0
     /// Bogus answers re-asked elsewhere (`retryAfterBogus`).
     var bogusRetries = 0
+    /// The final DS NODATA proved an unsigned delegation (cached so).
+    var provesUnsignedDelegation = false
 }
 
 /// What a failure's EDE text says beyond its code (RFC 8914 §2 EXTRA-TEXT).

@@ -7,6 +7,9 @@ import Validator
 enum FinalCheck {
     /// The verdict, and the longest TTL the data may be cached with.
     case done(Security, ttlCapSeconds: UInt32)
+    /// A DS NODATA whose signed NSEC/NSEC3 at the name shows NS without DS:
+    /// the answer is secure (AD), the delegation provably unsigned.
+    case unsignedDelegation(ttlCapSeconds: UInt32)
     /// The signing zone's DNSKEY set (or, for a zone's own DNSKEY set, its
     /// DS set) is not known yet: fetch it, then ask again.
     case needKeys(Name, RRType)
@@ -27,22 +30,26 @@ extension QueryEngine {
         if it.sentType == .rrsig || it.sentType.rawValue == ValidationContext.anyTypeValue {
             return .done(.insecure, ttlCapSeconds: .max)
         }
-        // Forwarding knows no cuts: a DNSKEY RRset at the name marks an apex.
-        if it.sentType == .dnskey && (qname == it.zone || (validatesForwarding && kind == .answer)) {
+        let (signer, signed) = signerZone(message, kind: kind, it)
+        // A zone's apex holds its keys: the zone we asked, a zone whose own
+        // key signs the set (a child on its parent's servers), and, when
+        // forwarding (no cuts known), any DNSKEY RRset at the name.
+        if it.sentType == .dnskey
+            && (qname == it.zone || (kind == .answer && (signer == qname || validatesForwarding))) {
             return checkDNSKEYs(index, message, zone: qname, kind: kind, nowMs: nowMs)
         }
-        let (signer, signed) = signerZone(message, kind: kind, it)
         // A DNAME's owner has no descendants (RFC 6672 §2.4): no cut below it.
         var dname: Name? = nil
         if case .cname = kind { dname = dnameOwner(message, qname: qname, zone: it.zone) }
-        // (A DS response comes from the parent: its own owner is no cut to look for.)
-        let dataOwner = it.sentType == .ds ? qname.parent : dname ?? qname
-        if !signed, let outcome = unsignedCut(below: it.zone, toward: dataOwner, nowMs: nowMs) {
+        let candidate = cutCandidate(message, kind: kind, it, dname: dname)
+        if !signed, let outcome = unsignedCut(below: it.zone, toward: candidate, nowMs: nowMs) {
             return outcome
         }
         let keys: RDataList
         switch keyStatus(signer, nowMs: nowMs) {
-        case .unknown: return .needKeys(signer, .dnskey)
+        case .unknown:
+            let (name, type) = keysNeeded(signer, nowMs: nowMs) ?? (signer, .dnskey)
+            return .needKeys(name, type)
         case .insecure: return .done(.insecure, ttlCapSeconds: .max)
         case .bogus(let code): return .done(.bogus(code), ttlCapSeconds: .max)
         case .anchor, .absent: return .done(.bogus(.dnskeyMissing), ttlCapSeconds: .max)
@@ -62,6 +69,7 @@ extension QueryEngine {
             if case .bogus = soa.0 { return .done(soa.0, ttlCapSeconds: .max) }
             let security = checkDenial(index, message, kind: kind, qname: qname, qtype: it.sentType, zone: signer,
                                        keys: keys, nowMs: nowMs)
+            guard let security else { return .unsignedDelegation(ttlCapSeconds: soa.1) }
             return .done(security, ttlCapSeconds: soa.1)
         case .referral, .lame:
             return .done(.bogus(.dnssecBogus), ttlCapSeconds: .max)
@@ -99,6 +107,28 @@ extension QueryEngine {
         return (it.zone, false)
     }
 
+    /// The deepest name where an unsigned response could have come from an
+    /// unsigned zone cut: a DS response comes from the parent (its owner is
+    /// no cut to look for); a DNAME's owner has no descendants; a negative
+    /// answer names the zone that sent it by its SOA (RFC 2308 §3), and a
+    /// name below that zone's apex is no cut — the deepest candidate is the
+    /// SOA owner. nil: no candidate.
+    func cutCandidate(_ message: UnsafeRawBufferPointer, kind: ResponseKind, _ it: Iteration, dname: Name?) -> Name? {
+        let qname = it.target
+        let owner = it.sentType == .ds ? qname.parent : dname ?? qname
+        guard kind == .noData || kind == .nxDomain, let owner, var reader = try? MessageReader(message) else {
+            return owner
+        }
+        var seen = 0
+        while let record = try? reader.nextRecord(), seen < AnswerCache.recordsPerResponseMax {
+            seen += 1
+            guard record.section == .authority, record.type == .soa, let soaOwner = try? record.owner(in: message),
+                  owner.isSubdomain(of: soaOwner), soaOwner.isSubdomain(of: it.zone) else { continue }
+            return soaOwner.lowercased()
+        }
+        return owner
+    }
+
     /// An unsigned response from below a zone we know is signed may come
     /// from an unsigned child zone hosted on the same servers (no referral
     /// was seen). Like Unbound, look for that delegation with DS queries to
@@ -114,6 +144,9 @@ extension QueryEngine {
             case .unknown: return .needKeys(cut, .ds)
             case .insecure: return .done(.insecure, ttlCapSeconds: .max)
             case .bogus(let code): return .done(.bogus(code), ttlCapSeconds: .max)
+            // The name does not exist: nothing below it does (RFC 8020),
+            // so no cut is in question any more.
+            case .absent where nameIsAbsent(cut, nowMs: nowMs): return nil
             // No cut at this name, or a signed zone starts here: an unsigned
             // grandchild below it (same servers, or any name through an
             // upstream) is still possible, so look deeper.
@@ -121,6 +154,12 @@ extension QueryEngine {
             }
         }
         return nil
+    }
+
+    /// True when a secure NXDOMAIN for `name` is cached.
+    mutating func nameIsAbsent(_ name: Name, nowMs: Int64) -> Bool {
+        guard case .fresh(let hit, _) = cache.lookup(name, .ds, nowSeconds: nowMs / 1000) else { return false }
+        return hit.kind == .nxDomain && hit.rank == .secure
     }
 
     /// RRSIG verification of the (owner, type) RRset of `section` (the answer),
@@ -184,8 +223,9 @@ extension QueryEngine {
     }
 
     /// NODATA and NXDOMAIN: the verified NSEC/NSEC3 records must prove it.
+    /// nil: a secure proof that the DS query's name is an unsigned delegation.
     mutating func checkDenial(_ index: Int, _ message: UnsafeRawBufferPointer, kind: ResponseKind, qname: Name,
-                              qtype: RRType, zone: Name, keys: RDataList, nowMs: Int64) -> Security {
+                              qtype: RRType, zone: Name, keys: RDataList, nowMs: Int64) -> Security? {
         let (count, nsec3) = collectDenial(index, message, zone: zone, keys: keys, nowMs: nowMs)
         guard count > 0 else { return .bogus(.nsecMissing) }
         let records = UnsafeBufferPointer(rebasing: validation.denialRecords[0..<count])
@@ -208,9 +248,11 @@ extension QueryEngine {
         switch result {
         case .nxDomain: return kind == .nxDomain ? .secure : .bogus(.dnssecBogus)
         case .noData: return kind == .noData ? .secure : .bogus(.dnssecBogus)
-        // No DS at a delegation: the denial is good and the child is
-        // insecure; the DS entry's rank says so to the chain of trust.
-        case .optOutInsecure, .insecure, .insecureDelegation: return .insecure
+        // No DS at a delegation: the denial is good (secure, RFC 4035
+        // §3.2.3) and the child insecure; the DS entry says so to the chain
+        // of trust. Over an opt-out span, the answer itself is insecure.
+        case .insecureDelegation: return kind == .noData ? nil : .bogus(.dnssecBogus)
+        case .optOutInsecure, .insecure: return .insecure
         case .notProven(let code): return .bogus(code)
         case .wildcardAnswerProven, .budgetExceeded: return .bogus(.dnssecBogus)
         }

@@ -23,11 +23,12 @@ public enum DenialResult: Equatable, Sendable {
     /// For a wildcard-expanded answer: the query name itself does not exist,
     /// so the expansion was legitimate (RFC 4035 §5.3.4, RFC 5155 §8.8).
     case wildcardAnswerProven
-    /// The delegation at the name is unsigned: NSEC with NS but no DS and no
-    /// SOA, or an NSEC3 opt-out span (RFC 5155 §8.6). The child is insecure.
+    /// The delegation at the name is unsigned: an NSEC or NSEC3 at the name
+    /// with NS but no DS and no SOA. The proof is secure, the child insecure.
     case insecureDelegation
-    /// The name's non-existence rests on an opt-out span, which cannot rule
-    /// out an unsigned delegation (RFC 5155 §9.2): answer, but insecure.
+    /// The name's non-existence (or, for DS, its delegation's lack of a DS:
+    /// RFC 5155 §8.6) rests on an opt-out span, which cannot rule out an
+    /// unsigned delegation (RFC 5155 §9.2): answer without AD; insecure.
     case optOutInsecure
     /// The proof uses parameters we refuse to evaluate (NSEC3 iterations
     /// above the cap, RFC 9276 §3.2, EDE 27; unknown hash algorithm): insecure.

@@ -44,7 +44,8 @@ public enum NSEC3Proof {
             guard match.types.deniesType(qtype) else { return .notProven(.dnssecBogus) }
             return qtype == .ds && match.types.has(.ns) ? .insecureDelegation : .noData
         case .proven(let encloser, let optOut):
-            if qtype == .ds { return optOut ? .insecureDelegation : .notProven(.nsecMissing) }
+            // RFC 5155 §9.2: no AD over an opt-out span; the child is insecure.
+            if qtype == .ds { return optOut ? .optOutInsecure : .notProven(.nsecMissing) }
             return wildcardNoData(encloser: encloser, qtype: qtype, set: set, budget: &budget, scratch: scratch)
         }
     }

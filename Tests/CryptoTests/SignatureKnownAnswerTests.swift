@@ -58,7 +58,7 @@ final class SignatureKnownAnswerTests: XCTestCase {
                 """),
     ]
 
-    // RFC 5702 §6.1 (512-bit key, below Sprig's minimum) and §6.2 (1024-bit):
+    // RFC 5702 §6.1 (512-bit key, Sprig's minimum) and §6.2 (1024-bit):
     // www.example.net. A 192.0.2.91.
     static let rfc5702SHA256 = Fixture.aRecordCase(
         "RFC 5702 RSA/SHA-256 512-bit", algorithm: 8, keyTag: 9033, address: [192, 0, 2, 91],
@@ -172,17 +172,17 @@ final class SignatureKnownAnswerTests: XCTestCase {
         }
     }
 
-    func testRFC5702SHA256KeyIsBelowMinimumButItsSignatureIsRight() {
+    func testRFC5702SHA256KeyOf512BitsIsAccepted() {
         let testCase = Self.rfc5702SHA256
-        XCTAssertEqual(verify(testCase), .malformedKey, "512-bit RSA is below CryptoLimits.rsaModulusBitsMin")
+        XCTAssertEqual(verify(testCase), .valid, "RFC 5702 §2.1: 512 bits is CryptoLimits.rsaModulusBitsMin")
         let result = testCase.key.withUnsafeBytes { k in
             testCase.signedData.withUnsafeBytes { d in
                 testCase.signature.withUnsafeBytes { s in
-                    Signature.verifyRSA(hashKind: 2, k, d, s, modulusBitsMin: 512)
+                    Signature.verifyRSA(hashKind: 2, k, d, s, modulusBitsMin: 1024)
                 }
             }
         }
-        XCTAssertEqual(result, .valid)
+        XCTAssertEqual(result, .malformedKey, "below a floor of 1024 bits it would be refused")
     }
 
     func testFlippedSignatureBitIsInvalid() {

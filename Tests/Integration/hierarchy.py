@@ -23,6 +23,7 @@ SIGNATURE_VALIDITY_SECONDS = 14 * 86400
 CLOCK_SKEW_MARGIN_SECONDS = 3600   # inception in the past: tolerate skew
 UNKNOWN_DS_ALGORITHM = 253         # PRIVATEDNS: no resolver can validate it
 DEAD_ADDR_OCTET = 99               # <net>.0.99: a nameserver address where nothing listens
+UNKNOWN_DS_DIGEST_TYPE = 200       # unassigned (IANA DS digest types): no resolver has it
 
 
 class Server:
@@ -44,7 +45,7 @@ class Zone:
 
     def __init__(self, name, server, algorithm=13, records=(), nsec3=False,
                  opt_out=False, expired=False, ds="valid", ns_names=None,
-                 ns_addrs=None, purpose=""):
+                 ns_addrs=None, purpose="", key_bits=None, signed=True):
         self.name = name
         self.server = server        # Server.key
         self.algorithm = algorithm  # None = unsigned
@@ -52,7 +53,9 @@ class Zone:
         self.nsec3 = nsec3
         self.opt_out = opt_out
         self.expired = expired
-        self.ds = ds                # valid | none | mismatch | unknown-alg
+        self.ds = ds                # valid | none | mismatch | unknown-alg | unknown-digest
+        self.key_bits = key_bits    # RSA modulus size (None: 2048)
+        self.signed = signed        # False: a key (and DS) exists, the zone is served unsigned
         self.ns_names = ns_names    # None = ["ns.<zone>"] with glue
         # NS name -> address where it is not the zone's server (DEAD_ADDR_OCTET:
         # nothing listens there). An NS name outside the zone but inside the
@@ -75,7 +78,9 @@ SERVERS = [
     Server("dnssec", 7, ["ecdsa.example.", "rsa.example.", "ed25519.example.",
                          "ed448.example.", "nsec3.example.", "insecure.example.",
                          "bogus-ds.example.", "expired.example.",
-                         "unknown-alg.example.", "deadlive.example."], "DNSSEC variants; the live half of deadlive."),
+                         "unknown-alg.example.", "unknown-digest.example.",
+                         "unsigned-alg.example.", "rsa512.example.", "deadlive.example."],
+           "DNSSEC variants; the live half of deadlive."),
     Server("optout", 8, ["unsigned.nsec3.example."], "insecure child under NSEC3 opt-out"),
     # BIND answers FORMERR *with an OPT* to meta-type questions (TYPE128...):
     # the answer that turned EDNS off in issue 19. Started by the `bind`
@@ -114,6 +119,7 @@ def zone_plan():
             "loop1 CNAME loop2.a.example.",
             "loop2 CNAME loop1.a.example.",
             "dname DNAME b.example.",
+            "gone CNAME nothere.b.example.",
         ], purpose="in-bailiwick delegation with glue; wildcard, NODATA, big TXT, CNAMEs, DNAME"),
         Zone("b.example.", "leaf", ns_names=["ns.a.example."], records=[
             "www A 192.0.2.20",
@@ -159,6 +165,14 @@ def zone_plan():
         Zone("bind9.example.", "bind", algorithm=13, records=[
             "www A 192.0.2.90", "new A 192.0.2.91", "later A 192.0.2.92",
         ], purpose="secure, served by BIND (issue 19: meta-type questions)"),
+        Zone("unknown-digest.example.", "dnssec", algorithm=13, ds="unknown-digest",
+             records=["www A 192.0.2.44"],
+             purpose="parent DS says digest type 200 (unassigned): insecure (RFC 6840 5.2)"),
+        Zone("unsigned-alg.example.", "dnssec", algorithm=13, ds="unknown-alg", signed=False,
+             records=["www A 192.0.2.45"],
+             purpose="DS of algorithm 253 for a zone served unsigned (no DNSKEY): insecure"),
+        Zone("rsa512.example.", "dnssec", algorithm=8, key_bits=512, records=["www A 192.0.2.9"],
+             purpose="secure, RSA/SHA-256 with a 512-bit key (RFC 5702 2.1's floor)"),
     ]
 
 
@@ -239,7 +253,7 @@ class Hierarchy:
     def make_key(self, zone):
         cmd = ["ldns-keygen", "-a", ALGORITHM_NAMES[zone.algorithm], "-k"]
         if zone.algorithm == 8:
-            cmd += ["-b", "2048"]
+            cmd += ["-b", str(zone.key_bits or 2048)]
         base = run(cmd + [zone.name], cwd=self.key_dir).strip()
         zone.key_base = os.path.join(self.key_dir, base)
         ds = run(["ldns-key2ds", "-n", "-2", zone.key_base + ".key"]).strip()
@@ -255,6 +269,8 @@ class Hierarchy:
             f[7] = ("0" if digest[0] != "0" else "1") + digest[1:]
         elif zone.ds == "unknown-alg":
             f[5] = str(UNKNOWN_DS_ALGORITHM)
+        elif zone.ds == "unknown-digest":
+            f[6] = str(UNKNOWN_DS_DIGEST_TYPE)
         return " ".join(f)
 
     def zone_text(self, zone):
@@ -297,7 +313,7 @@ class Hierarchy:
         plain = os.path.join(self.zone_dir, self.file_stem(zone) + ".zone")
         with open(plain, "w") as f:
             f.write(self.zone_text(zone))
-        if not zone.algorithm:
+        if not zone.algorithm or not zone.signed:
             zone.zonefile = plain
             return
         now = int(time.time())

@@ -18,10 +18,11 @@ class Case:
     the data comes back). cnames: the CNAME owners expected in the answer;
     dnames: the DNAME owners (RFC 6672: the DNAME goes before its CNAME);
     ede: for bogus rows, the RFC 8914 codes a SERVFAIL may carry (one of them
-    must be there)."""
+    must be there). wildcard: the answer is a wildcard expansion, which travels
+    with the proof that the name itself does not exist (RFC 4035 3.1.3.3)."""
 
     def __init__(self, label, qname, qtype, rcode, answers, security, cnames=(),
-                 note="", dnames=(), ede=()):
+                 note="", dnames=(), ede=(), wildcard=False):
         self.label = label
         self.qname = qname
         self.qtype = qtype
@@ -32,6 +33,7 @@ class Case:
         self.note = note
         self.dnames = list(dnames)
         self.ede = set(ede)
+        self.wildcard = wildcard
 
 
 CASES = [
@@ -41,8 +43,10 @@ CASES = [
     Case("nodata_type", "www.a.example.", "MX", "NOERROR", [], "secure"),
     Case("nxdomain", "nonexistent.a.example.", "A", "NXDOMAIN", [], "secure"),
     Case("mx", "mx.a.example.", "MX", "NOERROR", ["10 www.a.example."], "secure"),
-    Case("wildcard", "anything.wild.a.example.", "A", "NOERROR", ["192.0.2.3"], "secure"),
-    Case("wildcard_deeper", "b.c.wild.a.example.", "TXT", "NOERROR", ['"wildcard"'], "secure"),
+    Case("wildcard", "anything.wild.a.example.", "A", "NOERROR", ["192.0.2.3"], "secure",
+         wildcard=True),
+    Case("wildcard_deeper", "b.c.wild.a.example.", "TXT", "NOERROR", ['"wildcard"'], "secure",
+         wildcard=True),
     Case("out_of_bailiwick_ns", "www.b.example.", "A", "NOERROR", ["192.0.2.20"], "secure"),
     # RFC 9471: sib.'s server ns-sib.example. is known only by the root's glue.
     Case("sibling_glue_tld", "www.sib.", "A", "NOERROR", ["192.0.2.50"], "secure"),
@@ -54,12 +58,22 @@ CASES = [
          "secure", cnames=["cname.a.example.", "c1.b.example."]),
     Case("cname_into_deep_zone", "deepcname.a.example.", "A", "NOERROR", ["192.0.2.6"],
          "secure", cnames=["deepcname.a.example."]),
+    # The chain's end is asked for the question's type (AAAA), not A.
+    Case("cname_chain_aaaa", "cname.a.example.", "AAAA", "NOERROR", ["2001:db8::13"],
+         "secure", cnames=["cname.a.example.", "c1.b.example."]),
+    # RFC 6604: NXDOMAIN, the rcode of the chain's last name, with the chain.
+    Case("cname_to_nxdomain", "gone.a.example.", "A", "NXDOMAIN", [], "secure",
+         cnames=["gone.a.example."]),
     # The synthesised CNAME is unsigned: the signed DNAME vouches for it.
     Case("dname_secure", "www.dname.a.example.", "A", "NOERROR", ["192.0.2.20"], "secure",
          cnames=["www.dname.a.example."], dnames=["dname.a.example."]),
+    Case("dname_nodata", "www.dname.a.example.", "AAAA", "NOERROR", [], "secure",
+         cnames=["www.dname.a.example."], dnames=["dname.a.example."]),
     Case("alg13_ecdsa", "www.ecdsa.example.", "A", "NOERROR", ["192.0.2.13"], "secure"),
-    Case("alg13_wildcard", "x.wild.ecdsa.example.", "A", "NOERROR", ["192.0.2.113"], "secure"),
+    Case("alg13_wildcard", "x.wild.ecdsa.example.", "A", "NOERROR", ["192.0.2.113"], "secure",
+         wildcard=True),
     Case("alg8_rsa", "www.rsa.example.", "A", "NOERROR", ["192.0.2.8"], "secure"),
+    Case("alg8_rsa512", "www.rsa512.example.", "A", "NOERROR", ["192.0.2.9"], "secure"),
     Case("alg15_ed25519", "www.ed25519.example.", "A", "NOERROR", ["192.0.2.15"], "secure"),
     # Unbound (OpenSSL 3) validates Ed448; Sprig treats it as unsupported:
     # tests_sprigd.py overrides this row to "insecure".
@@ -75,6 +89,15 @@ CASES = [
          "insecure"),
     Case("unknown_ds_algorithm", "www.unknown-alg.example.", "A", "NOERROR", ["192.0.2.43"],
          "insecure"),
+    Case("unknown_ds_digest", "www.unknown-digest.example.", "A", "NOERROR", ["192.0.2.44"],
+         "insecure"),
+    # RFC 4035 5.2: no usable DS is an unsigned delegation; the child's keys are not needed.
+    Case("unknown_ds_algorithm_unsigned_child", "www.unsigned-alg.example.", "A", "NOERROR",
+         ["192.0.2.45"], "insecure"),
+    Case("unknown_ds_algorithm_nxdomain", "nothere.unsigned-alg.example.", "A", "NXDOMAIN", [],
+         "insecure"),
+    # The parent's signed NSEC proves there is no DS: a secure answer (AD).
+    Case("ds_nodata_unsigned_delegation", "insecure.example.", "DS", "NOERROR", [], "secure"),
     # EDE 6 DNSSEC Bogus / 9 DNSKEY Missing: no key matches the DS (resolvers differ).
     Case("bogus_ds_mismatch", "www.bogus-ds.example.", "A", "SERVFAIL", ["192.0.2.41"], "bogus",
          ede=(6, 9)),
@@ -122,12 +145,14 @@ def check_case(resolver, case, validating=True):
             signed_types.discard("CNAME")
         for rrtype in signed_types:
             expect(rrtype in covered, "no RRSIG over %s in answer (DO set)" % rrtype)
-        if not case.answers:
-            # A secure denial carries its proof to a DO client, first and from the cache.
+        if not case.answers or case.wildcard:
+            # A secure denial or wildcard expansion carries its proof to a DO
+            # client, first and from the cache.
             for reply in (r, resolver.query(case.qname, case.qtype)):
                 proof = reply.rrs("NSEC", "authority") + reply.rrs("NSEC3", "authority")
                 signed = {rr.rdata.split()[0] for rr in reply.rrs("RRSIG", "authority")}
-                expect(proof and {"SOA", proof[0].type} <= signed,
+                needed = set() if case.wildcard else {"SOA"}   # a positive answer has no SOA
+                expect(proof and needed | {proof[0].type} <= signed,
                        "denial without its signed proof (DO set): %s" % reply.text)
 
 
@@ -191,8 +216,8 @@ def nsd_answers_authoritatively_for_every_zone(hierarchy):
         expect_flag(r, "aa")
         expect(len(r.rrs("SOA")) == 1, "%s@%s: no SOA (%s)" % (name, addr, r.summary()))
         signed = bool(r.rrs("RRSIG"))
-        expect(signed == bool(zone.algorithm), "%s: RRSIG present=%s, signed=%s" % (
-            name, signed, bool(zone.algorithm)))
+        expect(signed == bool(zone.algorithm and zone.signed), "%s: RRSIG present=%s, signed=%s" % (
+            name, signed, bool(zone.algorithm and zone.signed)))
 
 
 @test
@@ -306,3 +331,20 @@ def cname_loop_served_by_nsd_and_servfail_from_unbound(hierarchy, unbound):
     expect(sorted(r.name for r in auth.rrs("CNAME")) == ["loop1.a.example.", "loop2.a.example."],
            "NSD should return both CNAMEs of the loop: %s" % auth.summary())
     expect_rcode(unbound.query("loop1.a.example.", "A"), "SERVFAIL")
+
+
+def check_root_key_sentinel(resolver, zones):
+    """RFC 8509 3.2 through the wildcard *.wild.a.example. (a Secure A answer):
+    is-ta of the root anchor's key tag and not-ta of another keep the answer;
+    the other two are SERVFAIL."""
+    tag = int(zones.trust_anchor.split()[3])    # ". IN DS <tag> <alg> <digest type> <digest>"
+    other = (tag + 1) % 65536
+    for kind, key_tag, rcode in (("is-ta", tag, "NOERROR"), ("not-ta", other, "NOERROR"),
+                                 ("not-ta", tag, "SERVFAIL"), ("is-ta", other, "SERVFAIL")):
+        name = "root-key-sentinel-%s-%05d.wild.a.example." % (kind, key_tag)
+        expect_rcode(resolver.query(name, "A"), rcode)
+
+
+@test
+def unbound_answers_the_root_key_sentinel(unbound, zones):
+    check_root_key_sentinel(unbound, zones)

@@ -11,7 +11,7 @@ import time
 
 from harness import (Resolver, Skip, expect, expect_answer, expect_flag, expect_rcode, fixture,
                      sprigd_forward_config, sprigd_recursive_config, test)
-from tests_hierarchy import Case, register_cases
+from tests_hierarchy import Case, check_root_key_sentinel, register_cases
 import servers
 
 LIFECYCLE_ADDR_OCTET = 11   # <net>.1.11: apart from the session's sprigd (.10)
@@ -44,6 +44,15 @@ register_cases("sprigd", overrides=SPRIG_OVERRIDES, gate=ready("recursive"), val
 # that passes bogus data on, so every AD bit and SERVFAIL here is Sprig's.
 register_cases("sprigd_forwarder", overrides=SPRIG_OVERRIDES, gate=ready("forward"),
                validating=validating)
+
+
+@test
+def sprigd_answers_the_root_key_sentinel(session):
+    for fixture_name, mode in (("sprigd", "recursive"), ("sprigd_forwarder", "forward")):
+        ready(mode)(session)
+        if not validating(session):
+            raise Skip("sprigd dnssec not declared ready (--sprigd-ready dnssec)")
+        check_root_key_sentinel(session.get(fixture_name), session.get("zones"))
 
 
 def lifecycle_config(zones, addr, port, rundir):

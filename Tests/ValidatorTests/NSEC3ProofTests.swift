@@ -106,7 +106,8 @@ final class NSEC3ProofTests: XCTestCase {
         XCTAssertEqual(noData("unsigned.example.", .ds, [ExampleNSEC3.record("7dfpto")]), .insecureDelegation)
         XCTAssertEqual(noData("unsigned.example.", .a, [ExampleNSEC3.record("7dfpto")]), .notProven(.dnssecBogus))
         // nope.example. has no NSEC3: an opt-out span covering it proves an unsigned delegation may exist.
-        XCTAssertEqual(noData("nope.example.", .ds, [ExampleNSEC3.record("dd2if2")]), .insecureDelegation)
+        XCTAssertEqual(noData("nope.example.", .ds, [ExampleNSEC3.record("dd2if2")]), .optOutInsecure,
+                       "RFC 5155 §9.2: an opt-out proof gets no AD")
         XCTAssertEqual(noData("nope.example.", .ds, [apex]), .notProven(.nsecMissing))
     }
 

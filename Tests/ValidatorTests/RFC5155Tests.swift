@@ -85,7 +85,7 @@ final class RFC5155Tests: XCTestCase {
             NSEC3Proof.noData(qname: fixture.name("c.example."), qtype: .ds, zone: zone, records: $0,
                               budget: &budget, scratch: fixture.scratch)
         }
-        XCTAssertEqual(result, .insecureDelegation)
+        XCTAssertEqual(result, .optOutInsecure, "RFC 5155 §9.2: no AD over an opt-out span")
     }
 
     func testB4WildcardExpansion() {
