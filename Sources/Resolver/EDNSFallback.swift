@@ -103,20 +103,28 @@ extension QueryEngine {
     mutating func signing(of zone: Name, nowMs: Int64) -> ZoneSigning {
         guard isValidating, settings.requestDNSSEC, validation.isCovered(zone) else { return .unsigned }
         let ds = rank(zone, .ds, nowMs: nowMs)
-        if ds == .insecure || rank(zone, .dnskey, nowMs: nowMs) == .insecure { return .unsigned }
+        if provenUnsigned(zone, nowMs: nowMs) { return .unsigned }
         var name = zone
         for _ in 0...Limits.labelCountMax {
             if validation.anchors.anchors(at: name) != nil { break }
             guard let up = name.parent else { break }
             name = up
-            if rank(name, .ds, nowMs: nowMs) == .insecure || rank(name, .dnskey, nowMs: nowMs) == .insecure {
-                return .unsigned
-            }
+            if provenUnsigned(name, nowMs: nowMs) { return .unsigned }
         }
         // Anchored with no insecure proof: signed once the DS set (or the
         // proof that `zone` is no cut of its own) is known, or at the anchor.
         if validation.anchors.anchors(at: zone) != nil || ds != nil { return .signed }
         return .unknown
+    }
+
+    /// Whether the cache proves `zone` unsigned: its DNSKEY or DS set is
+    /// insecure, or its DS NODATA is a secure proof of an unsigned
+    /// delegation (ChainOfTrust: `cachedStatus`).
+    mutating func provenUnsigned(_ zone: Name, nowMs: Int64) -> Bool {
+        if rank(zone, .ds, nowMs: nowMs) == .insecure || rank(zone, .dnskey, nowMs: nowMs) == .insecure { return true }
+        guard case .fresh(let hit, _) = cache.lookup(zone, .ds, nowSeconds: nowMs / 1000),
+              hit.rank == .secure, hit.kind == .noData else { return false }
+        return cache.withBlob(hit, { AnswerCache.provesUnsignedDelegation($0) }) == true
     }
 
     /// The trust rank of a fresh cached (`name`, `type`) entry, nil if none.
