@@ -241,7 +241,7 @@ extension QueryEngine {
                   isNSName(owner, of: zone, in: message),
                   let address = ServerAddress(rdata: record.rdata(in: message), port: QueryEngine.authoritativePort)
             else { continue }
-            outgoing.pointer(index).pointee.iteration.servers.add(address)
+            addServer(index, address)
         }
     }
 

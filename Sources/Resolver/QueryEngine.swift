@@ -480,7 +480,7 @@ public struct QueryEngine: ~Copyable {
                ("dnssec.keys_unavailable", stats.keysUnavailable),
                ("dnssec.aggressive_answers", stats.aggressiveAnswers),
                ("dnssec.anchor_keys_unusable", stats.anchorKeysUnusable),
-               ("dnssec.bogus_retries", stats.bogusRetries)]
+               ("dnssec.bogus_retries", stats.bogusRetries), ("resolver.loopback_refused", stats.loopbackRefused)]
             + upstreamStatsLines() + cache.statsLines()
     }
 

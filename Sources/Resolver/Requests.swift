@@ -111,6 +111,7 @@ struct ServerSet {
         triedMask = 0
     }
 
+    /// Only through `QueryEngine.addServer`, which applies the loopback rule.
     mutating func add(_ a: ServerAddress) {
         for i in 0..<count where addresses[i] == a { return }
         guard count < ServerSet.capacity else { return }
@@ -184,4 +185,7 @@ public struct EngineStats {
     public var anchorKeysUnusable = 0
     /// Bogus answers asked again of another server or upstream.
     public var bogusRetries = 0
+    /// Authoritative server addresses not queried because they are loopback
+    /// or unspecified (glue, cached addresses, root hints; `query_loopback`).
+    public var loopbackRefused = 0
 }

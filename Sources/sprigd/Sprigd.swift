@@ -73,6 +73,7 @@ enum Daemon {
         if config.mode == .recursive {
             guard let roots = rootServers(config) else { return 1 }
             plan.rootServers = roots
+            warnIfRootHintsRefused(roots, config)
         }
         // Both modes validate: forwarding fetches DS/DNSKEY through the upstreams.
         if config.dnssec {
@@ -138,6 +139,7 @@ enum Daemon {
             settings.qnameMinimisation = config.qnameMinimisation
             settings.use0x20 = config.use0x20
             settings.useIPv6 = config.doIPv6
+            settings.queryLoopback = config.queryLoopback
             settings.requestDNSSEC = config.dnssec
             settings.validate = config.dnssec
             settings.aggressiveNSEC = config.aggressiveNSEC
@@ -184,6 +186,17 @@ enum Daemon {
             }
         }
         return list
+    }
+
+    /// Root hints on loopback (a test bed's hints file) are never queried
+    /// without `query_loopback '1'`: say so once, at start, rather than
+    /// leave every resolution failing without a word.
+    static func warnIfRootHintsRefused(_ roots: [ServerAddress], _ config: SprigConfig) {
+        guard !config.queryLoopback else { return }
+        let refused = roots.filter { $0.isLoopbackOrUnspecified }.count
+        guard refused > 0 else { return }
+        Log.warning("root_hints: \(refused) of \(roots.count) root server addresses are loopback or unspecified "
+            + "and are not queried (option query_loopback '1' allows them, for test beds)")
     }
 
     /// DNSSEC trust anchors: `list trust_anchor` lines if any, else the
