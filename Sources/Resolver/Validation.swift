@@ -137,7 +137,10 @@ extension QueryEngine {
     /// Adds trust anchors for `owner` (all records of one owner at once):
     /// `type` is `.ds` or `.dnskey`, each element one RDATA in wire form.
     /// Start-up only. False when the anchor store is full or the RDATA bad.
-    public mutating func addTrustAnchor(owner: Name, type: RRType, rdatas: [[UInt8]]) -> Bool {
+    /// The first `operatorAddedCount` came from `list trust_anchor`
+    /// (`addTrustAnchors(owner:_:)` sorts them so).
+    public mutating func addTrustAnchor(owner: Name, type: RRType, rdatas: [[UInt8]],
+                                        operatorAddedCount: Int = 0) -> Bool {
         guard type == .ds || type == .dnskey, !rdatas.isEmpty else { return false }
         var packed: [UInt8] = []
         for rdata in rdatas {
@@ -149,7 +152,8 @@ extension QueryEngine {
         let added = packed.withUnsafeBytes { bytes -> Bool in
             guard let list = try? RDataList(bytes: bytes) else { return false }
             do throws(ValidatorError) {
-                try validation.anchors.add(owner: owner, kind: type == .ds ? .ds : .dnskey, rdatas: list)
+                try validation.anchors.add(owner: owner, kind: type == .ds ? .ds : .dnskey, rdatas: list,
+                                           operatorAddedCount: operatorAddedCount)
             } catch { return false }
             return true
         }
