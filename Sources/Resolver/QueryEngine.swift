@@ -40,7 +40,7 @@ public struct QueryEngine: ~Copyable {
         self.settings = settings
         self.rootServers = rootServers
         infra = InfraCache()
-        validation = ValidationContext(reserving: settings.validate)
+        validation = ValidationContext(reserving: settings.validate, clockVouchedFor: settings.clockTrusted)
         validation.nsecTable = NSECTable(entryCount: NSECTable.entryCount(for: settings))
         // libsodium's one-time set-up, here rather than on the first Ed25519 check.
         if settings.validate { _ = Signature.startUp() }

@@ -53,7 +53,9 @@ struct ValidationContext: ~Copyable {
 
     /// `reserving: false` (DNSSEC off): only the small anchor bookkeeping;
     /// the buffers that validation packs into are not reserved.
-    init(reserving: Bool = true) {
+    /// `clockVouchedFor`: `clock_trusted '1'` (TrustedClock).
+    init(reserving: Bool = true, clockVouchedFor: Bool = false) {
+        clock = TrustedClock(persistedFloorSeconds: TrustedClock.buildFloorSeconds, vouchedFor: clockVouchedFor)
         let small = reserving ? ValidationContext.smallBufferByteCount : 0
         scratch = ValidatorScratch(reserving: reserving)
         rrsetBuffer = ValidationContext.reserve(reserving ? Limits.messageByteCountMax : 0)
@@ -214,7 +216,8 @@ extension QueryEngine {
 
     /// The last known-good wall time saved in flash (start-up).
     public mutating func setClockFloor(_ floorSeconds: Int64?) {
-        validation.clock = TrustedClock(persistedFloorSeconds: max(floorSeconds ?? 0, TrustedClock.buildFloorSeconds))
+        validation.clock = TrustedClock(persistedFloorSeconds: max(floorSeconds ?? 0, TrustedClock.buildFloorSeconds),
+                                        vouchedFor: settings.clockTrusted)
     }
 
     /// NTP has synced (`sprig clock-synced`, a marker file, a hotplug hook).
@@ -223,6 +226,9 @@ extension QueryEngine {
     }
 
     public var isClockTrusted: Bool { validation.clock.isTrusted }
+
+    /// The operator vouches for the wall clock (`clock_trusted '1'`).
+    public var isClockVouchedFor: Bool { validation.clock.isVouchedFor }
 
     /// A new floor to write to flash now (at most daily, and at shutdown).
     public func clockFloorToPersist(realtimeSeconds: Int64, isShutdown: Bool) -> Int64? {

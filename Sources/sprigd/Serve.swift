@@ -27,10 +27,8 @@ extension Daemon {
             guard loadTrustAnchors(plan, into: &resolver) else { return 1 }
             resolver.setClockFloor(readClockFloor(clockFloorPath(config)))
             resolver.setWallClock(realtimeSeconds: Clock.realtimeSeconds(), nowMs: Clock.monotonicMs())
-            if !resolver.isClockTrusted {
-                Log.notice("clock: not trusted yet; DNSSEC signature dates are not checked until NTP sync")
-            }
             loop = try EventLoop(limits: plan.limits, acl: plan.acl, resolver: resolver)
+            loop.logClockDecision()
             loop.clockFloorPath = clockFloorPath(config)
             loop.anchorStatePath = anchorStatePath(config)
             loop.clockMarkerPath = config.clockMarkerFilePath?.string

@@ -140,6 +140,7 @@ enum Daemon {
             settings.use0x20 = config.use0x20
             settings.useIPv6 = config.doIPv6
             settings.queryLoopback = config.queryLoopback
+            settings.clockTrusted = config.clockTrusted
             settings.requestDNSSEC = config.dnssec
             settings.validate = config.dnssec
             settings.aggressiveNSEC = config.aggressiveNSEC

@@ -5,6 +5,7 @@ the router clock (item 9, clock_trusted and logging each decision once).
 
 Gate: sprigd recursive mode (and dnssec for the anchor and clock tests).
 """
+import glob
 import os
 import subprocess
 import time
@@ -16,6 +17,7 @@ import servers
 # <net>.1.31… and ports 5331…: apart from the other sprigd tests.
 LOOPBACK_OCTET, LOOPBACK_PORT = 31, 5331
 ANCHOR_OCTET, ANCHOR_PORT = 32, 5332
+CLOCK_OCTET, CLOCK_PORT = 33, 5333
 
 
 def main_section(h, addr, port, rundir, lines):
@@ -110,4 +112,55 @@ def private_root_anchor_adds_to_the_compiled_in_ones(session, sprigd_binary, zon
             expect(counters.get("dnssec.anchor_keys_unusable") == "0",
                    "%s: the unused anchor set counted as unusable: %s" % (
                        name, counters.get("dnssec.anchor_keys_unusable")))
+        p.stop()
+
+
+def faketime_env(when):
+    """sprigd's wall clock starting at `when` (libfaketime, Debian package
+    faketime); the monotonic clock stays real so timers and epoll behave.
+    (Under it the Swift runtime loses argv: sprigd's main reads
+    /proc/self/cmdline then.)"""
+    libs = glob.glob("/usr/lib/*/faketime/libfaketime.so.1")
+    if not libs:
+        raise Skip("no libfaketime (Debian package faketime, Tests/tools/deps.sh)")
+    return {"LD_PRELOAD": libs[0], "FAKETIME": "@" + when, "FAKETIME_DONT_FAKE_MONOTONIC": "1"}
+
+
+@test
+def clock_before_the_build_date_is_logged_once_and_clock_trusted_believes_it(session, sprigd_binary, zones):
+    """A router that boots in 2010 (before this build's date) with its NTP
+    hook's marker file already present: sprigd says once that the clock is
+    not believed (it used to log "clock: synced" every second) and checks
+    no signature dates, so the hierarchy (signed now) resolves. With
+    clock_trusted '1' the 2010 clock is the current time: the same
+    signatures are not yet valid, and the names are bogus (as a test bed
+    replaying 2010 signatures sees expired ones expired)."""
+    needs(session, "dnssec")
+    h = session.get("hierarchy")
+    addr = "%s.1.%d" % (h.net, CLOCK_OCTET)
+    for vouched in (False, True):
+        name = "sprigd-clock-%s" % ("trusted" if vouched else "untrusted")
+        rundir = session.rundir(name)
+        marker = os.path.join(rundir, "ntp-synced")
+        open(marker, "w").close()
+        lines = ["option query_loopback '1'", "option dnssec '1'", "list trust_anchor '%s'" % h.trust_anchor]
+        lines.append("option clock_trusted '1'" if vouched else "option clock_marker_file '%s'" % marker)
+        p = servers.start_sprigd(sprigd_binary, main_section(h, addr, CLOCK_PORT, rundir, lines), rundir,
+                                 name=name, env=faketime_env("2010-06-01 00:00:00"))
+        r = Resolver(name, addr, CLOCK_PORT, p)
+        answer = r.query("www.ecdsa.example.", "A")
+        time.sleep(3.5)   # three housekeeping ticks, each seeing the marker file
+        log = p.log_tail(400)
+        clock_lines = [l for l in log.splitlines() if "clock:" in l]
+        if vouched:
+            expect_rcode(answer, "SERVFAIL")
+            expect(answer.ede, "no EDE on the not-yet-valid signatures: %s" % answer.summary())
+            expect(len(clock_lines) == 1 and "trusted as configured" in clock_lines[0]
+                   and "2010-06-01" in clock_lines[0], "clock lines:\n%s" % "\n".join(clock_lines))
+            expect(stats(sprigd_binary, rundir).get("clock.trusted") == "1", "clock.trusted is not 1")
+        else:
+            expect_rcode(answer, "NOERROR")
+            expect(len(clock_lines) == 1 and "before this build's date" in clock_lines[0],
+                   "the clock decision was not logged exactly once:\n%s" % "\n".join(clock_lines))
+            expect(stats(sprigd_binary, rundir).get("clock.trusted") == "0", "clock.trusted is not 0")
         p.stop()
