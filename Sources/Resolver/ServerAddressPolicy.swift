@@ -1,3 +1,5 @@
+import Fixed
+
 /// Which authoritative server addresses iterative resolution may query.
 /// Owns the loopback rule (Unbound's `do-not-query-localhost`, DESIGN.md §6):
 /// no public zone is served from the router itself, so a referral, a cached
