@@ -930,9 +930,9 @@ def recursive_sprig_config(rec, validate=False):
     """sprigd iterating from the hierarchy's root hints: `dnssec 0` (sprigd-recursive), or
     validating (sprigd-val-recursive) with the hierarchy's root DS as its only trust anchor
     (builtin_root_anchors '0': the compiled-in root KSKs are left out, as Unbound is given only
-    the hierarchy's anchor). The anchor file is named inside state_dir so anything sprigd would
-    persist about anchors lands in the watched directory. The hierarchy is served on loopback,
-    which sprigd queries only with query_loopback '1'."""
+    the hierarchy's anchor); what sprigd persists about anchors (anchors.state) lands in its
+    watched state_dir. The hierarchy is served on loopback, which sprigd queries only with
+    query_loopback '1'."""
     if not validate:
         return sprig_config("sprigd-recursive", REC_ADDRESS["sprigd"], """\toption mode 'recursive'
 \toption query_loopback '1'
@@ -945,11 +945,9 @@ def recursive_sprig_config(rec, validate=False):
 \toption root_hints '{hints}'
 \tlist trust_anchor '{anchor}'
 \toption builtin_root_anchors '0'
-\toption trust_anchor_file '{rundir}/root.key'
 \toption dnssec '1'
 \toption do_ip6 '0'
-""".format(hints=rec.hierarchy.root_hints_path, anchor=rec.hierarchy.trust_anchor,
-           rundir=os.path.join(WORK, "sprigd-val-recursive")))
+""".format(hints=rec.hierarchy.root_hints_path, anchor=rec.hierarchy.trust_anchor))
 
 
 UNBOUND_CONTROL_OFF = "remote-control:\n  control-enable: no\n"

@@ -258,8 +258,7 @@ def sprigd_recursive_config(h, listen_addr, port, rundir, log_level="debug"):
         "\toption query_loopback '1'\n"
         "\toption root_hints '%s'\n"
         "\tlist trust_anchor '%s'\n"
-        "\toption trust_anchor_file '%s/root.key'\n"
-        "\toption dnssec '1'\n") % (h.root_hints_path, h.trust_anchor, rundir)
+        "\toption dnssec '1'\n") % (h.root_hints_path, h.trust_anchor)
 
 
 def sprigd_forward_config(listen_addr, port, upstreams, rundir, log_level="debug",
