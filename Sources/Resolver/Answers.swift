@@ -20,7 +20,7 @@ extension QueryEngine {
         }
     }
 
-    static func shortAnswer(to query: UnsafeRawBufferPointer, rcode: RCode,
+    static func shortAnswer(to query: UnsafeRawBufferPointer, rcode: RCode, ede: EDECode? = nil,
                             into buffer: UnsafeMutableRawBufferPointer) -> Int? {
         guard var reader = try? MessageReader(query), !reader.header.qr else { return nil }
         var header = Header(id: reader.header.id)
@@ -38,6 +38,7 @@ extension QueryEngine {
             // Echo EDNS when the query had a readable OPT (needed for BADVERS).
             if (try? reader.skipToEnd()) != nil, reader.opt != nil {
                 try b.addOPT(udpPayloadSize: 1_232)
+                if let ede { try b.addExtendedError(ede) }
             }
             b.setRCode(rcode)
             return b.byteCount
@@ -57,15 +58,20 @@ extension QueryEngine {
         return header
     }
 
-    /// SERVFAIL (or another error) with an optional EDE for `request`.
-    func buildError(for request: Request, rcode: RCode, ede: EDECode?) -> Int? {
+    /// SERVFAIL (or another error) with an optional EDE for `request`, and
+    /// the EDE text `detail` gives.
+    func buildError(for request: Request, rcode: RCode, ede: EDECode?, detail: FailureDetail? = nil) -> Int? {
         do throws(BuildError) {
             var b = try MessageBuilder(buffer: scratch, header: answerHeader(for: request, rcode: rcode))
             b.setMaxByteCount(request.answerByteCountMax)
             try b.addQuestion(request.question.name, type: request.question.type, rrClass: request.question.rrClass)
             if request.hasEDNS {
                 try b.addOPT(udpPayloadSize: settings.clientPayloadSizeMax, dnssecOK: request.dnssecOK)
-                if let code = ede { try b.addExtendedError(code) }
+                if let code = ede, let detail {
+                    try addExtendedError(&b, code, detail)
+                } else if let code = ede {
+                    try b.addExtendedError(code)
+                }
             }
             b.setRCode(rcode)
             return b.byteCount
@@ -133,5 +139,20 @@ extension QueryEngine {
     /// them (RFC 4035 §3.2.1).
     static func isDNSSECOnly(_ type: RRType) -> Bool {
         type == .rrsig || type == .nsec || type == .nsec3
+    }
+
+    /// EDE `code` with the text of `detail` (ASCII, under 100 bytes).
+    func addExtendedError(_ b: inout MessageBuilder, _ code: EDECode, _ detail: FailureDetail) throws(BuildError) {
+        let server: ServerAddress
+        let suffix: StaticString
+        switch detail {
+        case .noEDNS(let s):
+            server = s
+            suffix = " answers without EDNS; the zone is signed"
+        }
+        let n = server.writeText(into: UnsafeMutableRawBufferPointer(rebasing: cache.rdataScratch[0..<64]))
+        let tail = UnsafeRawBufferPointer(start: suffix.utf8Start, count: suffix.utf8CodeUnitCount)
+        UnsafeMutableRawBufferPointer(rebasing: cache.rdataScratch[n..<(n + tail.count)]).copyMemory(from: tail)
+        try b.addExtendedError(code, text: UnsafeRawBufferPointer(rebasing: cache.rdataScratch[0..<(n + tail.count)]))
     }
 }

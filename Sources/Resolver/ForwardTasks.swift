@@ -55,7 +55,7 @@ extension QueryEngine {
         startForwarding(index)
         o.pointee.iteration.sentName = o.pointee.iteration.target
         o.pointee.iteration.sentType = o.pointee.question.type
-        let kind = classify(message, o.pointee.iteration)
+        let kind = classify(message, o.pointee.iteration, full: true)
         switch kind {
         case .answer, .cname, .noData, .nxDomain:
             act(on: kind, index, message, nowMs: nowMs, io: &io)

@@ -1,27 +1,66 @@
-/// What the resolver knows about each authoritative server address:
-/// smoothed RTT, recent timeouts, whether it handles EDNS. A fixed
+/// What the resolver knows about each authoritative server address: its
+/// smoothed RTT and variance, and whether it answered without EDNS. A fixed
 /// set-associative table: a new server replaces the least recently used
 /// entry of its 4-entry set, so the table never grows (Unbound's infra
 /// cache, reduced to what iteration uses).
+///
+/// Never: holds per-question state (which servers a query tried, TCP after
+/// TC, lameness: those live and die with the task), or anything learned
+/// for longer than its window. Every field is a guess drawn from a few
+/// answers, and any client can choose the questions that produce them
+/// (issue 19: one TYPE128 query turned EDNS off for good). So:
+///
+/// - `srttMs`, `rttVarMs`: 0 … `timeoutMaxMs`; the whole entry is learned
+///   afresh `entryLifetimeMs` after it was first written.
+/// - `edns`: `.absent` only after a FORMERR/NOTIMP *without* OPT and a good
+///   answer to the same question without EDNS (EDNSFallback.swift); for
+///   `noEDNSWindowMs`, or until an answer carrying an OPT.
+/// - `lastUsedMs`: LRU order within a 4-way set; eviction.
+///
+/// Example: a timeout doubles a server's SRTT (at most 3 s); 15 minutes
+/// after the server was first seen its entry starts again from
+/// `unknownRTTMs`, whatever happened in between.
 struct InfraCache: ~Copyable {
-    /// Servers remembered (4-way sets). 1024 × 48 bytes = 48 KiB.
+    /// Servers remembered (4-way sets): 1024 × 80 bytes = 80 KiB.
     static let entryCount = 1024
     static let ways = 4
     /// RTT assumed for a server never tried: low enough that unknown
     /// servers get explored, high enough that a known fast one wins.
     static let unknownRTTMs: Int64 = 376
-    /// Retransmission timeout bounds for authoritative servers (ms).
+    /// Retransmission timeout bounds for authoritative servers (ms); SRTT
+    /// and its variance never exceed the upper one.
     static let timeoutMinMs: Int64 = 200
     static let timeoutMaxMs: Int64 = 3_000
+    /// How long anything learned about a server holds before it is learned
+    /// afresh (Unbound's infra-host-ttl, 900 s): no answer, timeout or
+    /// question steers the choice of servers for longer.
+    static let entryLifetimeMs: Int64 = 900_000
+    /// How long a server that answered without EDNS is asked without it
+    /// (outside signed zones) before EDNS is tried again (RFC 6891 §7 allows
+    /// the fallback; the 2019 DNS flag day wants it short-lived).
+    static let noEDNSWindowMs: Int64 = 300_000
+
+    /// Whether a server is asked with EDNS.
+    enum EDNSSupport: Equatable {
+        /// RFC 6891 §7, DNS flag day 2019: every server is, by default.
+        case assumed
+        /// It answered an EDNS query with FORMERR/NOTIMP without an OPT and
+        /// the same question without EDNS: asked without it, outside signed
+        /// zones, until `untilMs`.
+        case absent(untilMs: Int64)
+    }
 
     struct Entry {
         var server = ServerAddress(isIPv6: false, high: 0, low: 0, port: 0)
         var used = false
+        /// When this entry's knowledge started (see `entryLifetimeMs`).
+        var learnedAtMs: Int64 = 0
         var srttMs: Int64 = InfraCache.unknownRTTMs
         var rttVarMs: Int64 = InfraCache.unknownRTTMs / 2
-        var timeouts = 0
-        var noEDNS = false
+        var edns = EDNSSupport.assumed
         var lastUsedMs: Int64 = 0
+
+        func isExpired(nowMs: Int64) -> Bool { nowMs - learnedAtMs >= InfraCache.entryLifetimeMs }
     }
 
     private let entries: UnsafeMutablePointer<Entry>
@@ -38,49 +77,68 @@ struct InfraCache: ~Copyable {
 
     static var byteCount: Int { entryCount * MemoryLayout<Entry>.stride }
 
+    /// The first entry of `server`'s set: SplitMix64's finaliser over the
+    /// whole address, so IPv4 addresses (all in `high`) spread over every
+    /// set, not a few.
     private func setStart(_ server: ServerAddress) -> Int {
-        var h = server.high &* 0x9E37_79B9_7F4A_7C15 ^ server.low &* 0xC2B2_AE3D_27D4_EB4F ^ UInt64(server.port)
-        h ^= h >> 29
+        var h = server.high ^ (server.low &* 0x9E37_79B9_7F4A_7C15) ^ (UInt64(server.port) << 16)
+        h = (h ^ (h >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        h = (h ^ (h >> 27)) &* 0x94D0_49BB_1331_11EB
+        h ^= h >> 31
         return Int(h % UInt64(InfraCache.entryCount / InfraCache.ways)) * InfraCache.ways
     }
 
-    /// The entry for `server`, creating it (evicting the set's LRU) if needed.
+    /// The entry for `server`, created (evicting the set's LRU) or started
+    /// afresh (its lifetime is over) when needed.
     private func entry(_ server: ServerAddress, nowMs: Int64) -> UnsafeMutablePointer<Entry> {
         let start = setStart(server)
         var victim = start
         for i in start..<(start + InfraCache.ways) {
-            if entries[i].used && entries[i].server == server { return entries + i }
+            if entries[i].used && entries[i].server == server {
+                if entries[i].isExpired(nowMs: nowMs) { victim = i; break }
+                return entries + i
+            }
             if !entries[i].used || entries[i].lastUsedMs < entries[victim].lastUsedMs { victim = i }
         }
         entries[victim] = Entry()
         entries[victim].used = true
         entries[victim].server = server
+        entries[victim].learnedAtMs = nowMs
         entries[victim].lastUsedMs = nowMs
         return entries + victim
     }
 
-    private func find(_ server: ServerAddress) -> Entry? {
+    /// What is known about `server` now: nil when nothing is, or it expired.
+    func state(_ server: ServerAddress, nowMs: Int64) -> Entry? {
         let start = setStart(server)
         for i in start..<(start + InfraCache.ways) where entries[i].used && entries[i].server == server {
-            return entries[i]
+            return entries[i].isExpired(nowMs: nowMs) ? nil : entries[i]
         }
         return nil
     }
 
-    func srttMs(_ server: ServerAddress) -> Int64 { find(server)?.srttMs ?? InfraCache.unknownRTTMs }
-    func usesEDNS(_ server: ServerAddress) -> Bool { !(find(server)?.noEDNS ?? false) }
+    func srttMs(_ server: ServerAddress, nowMs: Int64) -> Int64 {
+        state(server, nowMs: nowMs)?.srttMs ?? InfraCache.unknownRTTMs
+    }
 
-    func timeoutMs(_ server: ServerAddress) -> Int64 {
-        guard let e = find(server) else { return InfraCache.unknownRTTMs * 2 }
+    /// True while `server` is marked as answering without EDNS.
+    func lacksEDNS(_ server: ServerAddress, nowMs: Int64) -> Bool {
+        guard case .absent(let untilMs) = state(server, nowMs: nowMs)?.edns else { return false }
+        return nowMs < untilMs
+    }
+
+    func timeoutMs(_ server: ServerAddress, nowMs: Int64) -> Int64 {
+        guard let e = state(server, nowMs: nowMs) else { return InfraCache.unknownRTTMs * 2 }
         return min(max(e.srttMs + 4 * e.rttVarMs, InfraCache.timeoutMinMs), InfraCache.timeoutMaxMs)
     }
 
+    /// RFC 6298 §2: one RTT sample, bounded (a late answer is no evidence
+    /// of a slower server than a timeout is).
     func recordAnswer(_ server: ServerAddress, rttMs: Int64, nowMs: Int64) {
         let e = entry(server, nowMs: nowMs)
-        let sample = max(rttMs, 0)
-        e.pointee.rttVarMs = (3 * e.pointee.rttVarMs + abs(e.pointee.srttMs - sample)) / 4
+        let sample = min(max(rttMs, 0), InfraCache.timeoutMaxMs)
+        e.pointee.rttVarMs = min((3 * e.pointee.rttVarMs + abs(e.pointee.srttMs - sample)) / 4, InfraCache.timeoutMaxMs)
         e.pointee.srttMs = (7 * e.pointee.srttMs + sample) / 8
-        e.pointee.timeouts = 0
         e.pointee.lastUsedMs = nowMs
     }
 
@@ -88,12 +146,19 @@ struct InfraCache: ~Copyable {
     func recordTimeout(_ server: ServerAddress, nowMs: Int64) {
         let e = entry(server, nowMs: nowMs)
         e.pointee.srttMs = min(e.pointee.srttMs * 2, InfraCache.timeoutMaxMs)
-        e.pointee.timeouts += 1
         e.pointee.lastUsedMs = nowMs
     }
 
-    /// The server answered FORMERR/NOTIMP to EDNS: ask it without (RFC 6891 §7).
+    /// The server answered an EDNS query without an OPT, then the same
+    /// question without EDNS (RFC 6891 §7): ask it without EDNS, outside
+    /// signed zones, for `noEDNSWindowMs`.
     func recordNoEDNS(_ server: ServerAddress, nowMs: Int64) {
-        entry(server, nowMs: nowMs).pointee.noEDNS = true
+        entry(server, nowMs: nowMs).pointee.edns = .absent(untilMs: nowMs + InfraCache.noEDNSWindowMs)
+    }
+
+    /// An answer carrying an OPT record: the server speaks EDNS.
+    func recordEDNS(_ server: ServerAddress, nowMs: Int64) {
+        guard let e = state(server, nowMs: nowMs), e.edns != .assumed else { return }
+        entry(server, nowMs: nowMs).pointee.edns = .assumed
     }
 }

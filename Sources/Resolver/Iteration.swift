@@ -138,12 +138,14 @@ extension QueryEngine {
             // Keys first, so the answer can be validated when it arrives.
             if let (name, type) = missingKeys(index, nowMs: nowMs),
                startKeyFetch(index, name: name, type: type, nowMs: nowMs, io: &io) { return }
-            if let server = settings.recursive ? chooseServer(index) : chooseUpstream(index, nowMs: nowMs) {
+            let next = settings.recursive ? chooseServer(index, nowMs: nowMs) : chooseUpstream(index, nowMs: nowMs)
+            if let server = next {
                 outgoing.pointer(root).pointee.iteration.queriesLeft -= 1
                 if sendIterative(index, to: server, nowMs: nowMs, io: &io) { return }
                 outgoing.pointer(index).pointee.iteration.servers.markTried(server)
                 continue
             }
+            if learnCachedAddresses(index, nowMs: nowMs) { continue }
             if startAddressLookup(index, nowMs: nowMs, io: &io) { return }
             if climbToParentCut(index, nowMs: nowMs) { continue }
             noteFailure(index, .noReachableAuthority)   // every server tried, none answered usefully
@@ -152,54 +154,101 @@ extension QueryEngine {
         finishIteration(index, success: false, nowMs: nowMs, io: &io)
     }
 
+    /// Adds the zone's server addresses the cache learned since the task
+    /// found its cut (a sub-task's referral refreshed expired glue, or an
+    /// address look-up of another task ended). True when one is new.
+    mutating func learnCachedAddresses(_ index: Int, nowMs: Int64) -> Bool {
+        let before = outgoing[index].iteration.servers.count
+        addCachedAddresses(index, zone: outgoing[index].iteration.zone, nowMs: nowMs)
+        return outgoing[index].iteration.servers.count > before
+    }
+
     /// Parent cuts a task may go back to: one for an expired glue, one more
     /// when the parent's own servers are known by expired glue too.
     static let parentClimbsMax = 2
 
-    /// A zone whose servers have no address left (its NS set outlived the
-    /// glue of its in-zone names, which only the parent gives) is asked for
+    /// A zone with an in-zone nameserver that has no address left (the NS
+    /// set outlived its glue, which only the parent gives) is asked for
     /// again from the closest cut above it: the referral brings fresh glue.
-    /// False when the zone had addresses (they failed: a dead zone is not
-    /// asked twice) or the climbs are spent.
+    /// That holds whether or not the zone's other servers were tried and
+    /// failed: one lame server must not hide a live one whose glue expired.
+    /// False when every in-zone NS name has an address (they failed: a dead
+    /// zone is not asked twice; out-of-zone names are looked up in their
+    /// own zones, not at the parent) or the climbs are spent.
     mutating func climbToParentCut(_ index: Int, nowMs: Int64) -> Bool {
         let it = outgoing[index].iteration
-        guard settings.recursive, it.servers.count == 0, it.parentClimbs < QueryEngine.parentClimbsMax,
-              let up = it.zone.parent else { return false }
+        guard settings.recursive, it.parentClimbs < QueryEngine.parentClimbsMax, let up = it.zone.parent,
+              hasInZoneNameserverWithoutAddress(it.zone, nowMs: nowMs) else { return false }
         findZoneCut(index, nowMs: nowMs, startingAt: up)
         outgoing.pointer(index).pointee.iteration.parentClimbs = it.parentClimbs + 1
         return true
     }
 
+    /// True when an NS name of `zone` lies inside it and has no fresh
+    /// address in the cache: only the parent's glue can give one.
+    mutating func hasInZoneNameserverWithoutAddress(_ zone: Name, nowMs: Int64) -> Bool {
+        let names = nsNames(zone, nowMs: nowMs)
+        for i in 0..<names.count where names[i].isSubdomain(of: zone) {
+            if !hasAddress(names[i], nowMs: nowMs) { return true }
+        }
+        return false
+    }
+
+    /// Whether the cache has a fresh RRset of one of `types` (default: A,
+    /// and AAAA with IPv6) for `name`.
+    mutating func hasAddress(_ name: Name, types: [RRType]? = nil, nowMs: Int64) -> Bool {
+        for type in types ?? (settings.useIPv6 ? [RRType.a, .aaaa] : [.a]) {
+            if case .fresh(let hit, _) = cache.lookup(name, type, nowSeconds: nowMs / 1000), hit.kind == .rrset {
+                return true
+            }
+        }
+        return false
+    }
+
     /// The untried server with the lowest smoothed RTT.
-    func chooseServer(_ index: Int) -> ServerAddress? {
+    func chooseServer(_ index: Int, nowMs: Int64) -> ServerAddress? {
         let set = outgoing[index].iteration.servers
         var best = -1
         for i in 0..<set.count where !set.isTried(i) {
             if !settings.useIPv6 && set.addresses[i].isIPv6 { continue }
-            if best < 0 || infra.srttMs(set.addresses[i]) < infra.srttMs(set.addresses[best]) { best = i }
+            let srttMs = infra.srttMs(set.addresses[i], nowMs: nowMs)
+            if best < 0 || srttMs < infra.srttMs(set.addresses[best], nowMs: nowMs) { best = i }
         }
         return best >= 0 ? set.addresses[best] : nil
     }
 
-    /// Starts a sub-task resolving the address of the zone's next NS name
-    /// that has none. False when there is nothing (left) to look up.
+    /// Starts a sub-task resolving an address of the zone's next NS name
+    /// that has none: its A, then (with IPv6) its AAAA, name after name.
+    /// False when there is nothing (left) to look up. A name whose look-up
+    /// a task above this one is already doing is skipped: names that can
+    /// only be resolved through each other (a.example NS ns.b.example, and
+    /// b.example NS ns.a.example) would otherwise chase each other until the
+    /// budget runs out, before the zone's other names were even tried.
     mutating func startAddressLookup<IO: ResolverIO>(_ index: Int, nowMs: Int64, io: inout IO) -> Bool {
         guard settings.recursive else { return false }   // upstreams need no address look-ups
         let it = outgoing[index].iteration
         let root = Int(it.root)
         let names = nsNames(it.zone, nowMs: nowMs)
+        let typesPerName = settings.useIPv6 ? 2 : 1
         var position = it.nsLookupIndex
-        while position < names.count {
-            let name = names[position]
+        while position < names.count * typesPerName {
+            let name = names[position / typesPerName]
+            let type: RRType = position % typesPerName == 0 ? .a : .aaaa
             position += 1
             outgoing.pointer(index).pointee.iteration.nsLookupIndex = position
             // An in-zone name without glue cannot be reached through this zone.
             if name.isSubdomain(of: it.zone) { continue }
+            // A cached AAAA set joined the servers with the zone (and failed).
+            if type == .aaaa && hasAddress(name, types: [.aaaa], nowMs: nowMs) { continue }
+            if ancestorAsks(index, name: name, type: type) {
+                stats.nsLookupCycles += 1
+                continue
+            }
             guard outgoing[root].iteration.lookupsLeft > 0 else {
                 stats.budgetExhausted += 1
                 return false
             }
-            return startSubTask(index, name: name, type: .a, purpose: .address, nowMs: nowMs, io: &io)
+            return startSubTask(index, name: name, type: type, purpose: .address, nowMs: nowMs, io: &io)
         }
         return false
     }
@@ -215,8 +264,28 @@ extension QueryEngine {
         return (it.target.suffix(labelCount: asked), .a)
     }
 
+    /// RFC 9156 §3 with the cache: a minimised name already known to exist
+    /// without a cut (an answer or NODATA for its A, and no NS) needs no
+    /// query; ask one label more. Every name under a wildcard or an empty
+    /// non-terminal would otherwise cost one more query each.
+    mutating func skipNamesKnownWithoutCut(_ index: Int, nowMs: Int64) {
+        for _ in 0..<Limits.labelCountMax {
+            let o = outgoing[index]
+            let (name, _) = nextQuestion(o.iteration, full: o.question)
+            guard name.labelCount < o.iteration.target.labelCount, knownWithoutCut(name, nowMs: nowMs) else { return }
+            outgoing.pointer(index).pointee.iteration.askedLabelCount = name.labelCount + 1
+        }
+    }
+
+    mutating func knownWithoutCut(_ name: Name, nowMs: Int64) -> Bool {
+        guard case .fresh(let hit, _) = cache.lookup(name, .a, nowSeconds: nowMs / 1000),
+              hit.kind == .rrset || hit.kind == .noData else { return false }
+        return !hasNS(name, nowMs: nowMs)
+    }
+
     mutating func sendIterative<IO: ResolverIO>(_ index: Int, to server: ServerAddress, nowMs: Int64,
                                                 io: inout IO) -> Bool {
+        skipNamesKnownWithoutCut(index, nowMs: nowMs)
         let o = outgoing.pointer(index)
         let (name, type) = nextQuestion(o.pointee.iteration, full: o.pointee.question)
         if name.labelCount < o.pointee.iteration.target.labelCount {
@@ -226,7 +295,7 @@ extension QueryEngine {
         o.pointee.iteration.sentName = settings.use0x20 && settings.recursive ? randomiseCase(name, io: &io) : name
         o.pointee.iteration.sentType = type
         o.pointee.iteration.sentServer = server
-        o.pointee.iteration.sentEDNS = !settings.recursive || infra.usesEDNS(server)
+        o.pointee.iteration.sentEDNS = asksWithEDNS(index, server, nowMs: nowMs)
         o.pointee.queryID = UInt16(truncatingIfNeeded: io.random())
         o.pointee.sentMs = nowMs
         guard let n = buildIterativeQuery(o.pointee) else { return false }
@@ -234,7 +303,8 @@ extension QueryEngine {
         let ok = io.send(outgoing: index, to: server, overTCP: o.pointee.overTCP,
                          UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
         if ok {
-            let timeoutMs = settings.recursive ? infra.timeoutMs(server) : upstreams.timeoutMs(o.pointee.upstream)
+            let timeoutMs = settings.recursive ? infra.timeoutMs(server, nowMs: nowMs)
+                                               : upstreams.timeoutMs(o.pointee.upstream, nowMs: nowMs)
             timers.arm(settings.requestCount + index, atMs: nowMs + timeoutMs * (o.pointee.overTCP ? 2 : 1))
         }
         return ok

@@ -30,7 +30,7 @@ extension QueryEngine {
         if settings.recursive {
             infra.recordAnswer(server, rttMs: rttMs, nowMs: nowMs)
         } else {
-            upstreams.recordAnswer(outgoing[index].upstream, rttMs: rttMs)
+            upstreams.recordAnswer(outgoing[index].upstream, rttMs: rttMs, nowMs: nowMs)
         }
         timers.cancel(settings.requestCount + index)
         guard let header = try? Header(from: message) else { return retryElsewhere(index, nowMs: nowMs, io: &io) }
@@ -42,11 +42,7 @@ extension QueryEngine {
         }
         outgoing.pointer(index).pointee.overTCP = false
         let rcode = header.rcode
-        if (rcode == .formErr || rcode == .notImp) && it.sentEDNS && settings.recursive {
-            infra.recordNoEDNS(server, nowMs: nowMs)   // RFC 6891 §7: retry without EDNS
-            if !sendIterative(index, to: server, nowMs: nowMs, io: &io) { retryElsewhere(index, nowMs: nowMs, io: &io) }
-            return
-        }
+        if checkEDNS(index, message, rcode: rcode, nowMs: nowMs, io: &io) { return }   // EDNSFallback.swift
         if rcode == .yxDomain, it.sentName == it.target, it.sentType == outgoing[index].question.type,
            let owner = dnameOwner(message, qname: it.target, zone: it.zone) {
             return finishDNAMETooLong(index, message, owner: owner, nowMs: nowMs, io: &io)
@@ -55,7 +51,8 @@ extension QueryEngine {
             stats.upstreamErrors += 1
             return retryElsewhere(index, nowMs: nowMs, io: &io)
         }
-        act(on: classify(message, it), index, message, nowMs: nowMs, io: &io)
+        let full = it.sentName == it.target && it.sentType == outgoing[index].question.type
+        act(on: classify(message, it, full: full), index, message, nowMs: nowMs, io: &io)
     }
 
     /// What task `index` does with a response of `kind` to the question it sent.
@@ -79,6 +76,7 @@ extension QueryEngine {
                 return finishIteration(index, success: true, nowMs: nowMs, io: &io,
                                        final: FinalResponse(message: message, security: verdict.0))
             }
+            rememberNoCut(message, index: index, nowMs: nowMs)
             minimiseFurther(index, nowMs: nowMs, io: &io)
         case .nxDomain:
             if full {
@@ -110,7 +108,9 @@ extension QueryEngine {
         }
     }
 
-    func classify(_ message: UnsafeRawBufferPointer, _ it: Iteration) -> ResponseKind {
+    /// What a response means for the question `it` sent; `full`: that was
+    /// the task's own question, not a minimised one (RFC 9156).
+    func classify(_ message: UnsafeRawBufferPointer, _ it: Iteration, full: Bool) -> ResponseKind {
         guard var reader = try? MessageReader(message) else { return .lame }
         let header = reader.header
         var sawAnswer = false
@@ -147,7 +147,24 @@ extension QueryEngine {
             }
             return .referral(child)
         }
-        return header.aa || soa ? .noData : .lame
+        // A minimised question's NOERROR that neither refers nor aliases
+        // says "no cut here": ask one label more (RFC 9156 §3), whatever
+        // else it holds (a missing SOA or AA bit, records of other types).
+        // For the task's own question such a reply from a server that does
+        // not claim authority proves nothing: another server is asked.
+        return header.aa || soa || !full ? .noData : .lame
+    }
+
+    /// A minimised question's NODATA, cached at a rank that never answers a
+    /// client (it is not validated): it only tells later tasks that the
+    /// name exists without a cut (`skipNamesKnownWithoutCut`).
+    mutating func rememberNoCut(_ message: UnsafeRawBufferPointer, index: Int, nowMs: Int64) {
+        let it = outgoing[index].iteration
+        guard it.sentType == .a else { return }
+        cache.rank = .indeterminate
+        defer { cache.endVerdict() }
+        _ = cache.storeNegative(message, name: it.sentName.lowercased(), type: .a, kind: .noData,
+                                nowSeconds: nowMs / 1000, zone: it.zone)
     }
 
     mutating func resetTried(_ index: Int) {
@@ -216,7 +233,8 @@ extension QueryEngine {
             stats.budgetExhausted += 1
             return finishIteration(index, success: false, nowMs: nowMs, io: &io)
         }
-        storeReferral(message, child: child, nowMs: nowMs)
+        let bailiwick = o.pointee.iteration.zone   // the zone of the server that referred
+        storeReferral(message, child: child, bailiwick: bailiwick, nowMs: nowMs)
         o.pointee.iteration.zone = child
         o.pointee.iteration.servers.removeAll()
         o.pointee.iteration.nsLookupIndex = 0
@@ -224,34 +242,52 @@ extension QueryEngine {
         addCachedAddresses(index, zone: child, nowMs: nowMs)
         // The glue straight from the message too: a full cache may have
         // refused to store it, and the delegation must still be followed.
-        addGlueAddresses(index, message, zone: child)
+        addGlueAddresses(index, message, child: child, bailiwick: bailiwick)
         io.release(outgoing: index)
         iterate(index, nowMs: nowMs, io: &io)
     }
 
-    /// In-bailiwick A/AAAA of the additional section whose owner is one of
-    /// the referral's NS names.
-    mutating func addGlueAddresses(_ index: Int, _ message: UnsafeRawBufferPointer, zone: Name) {
-        guard var reader = try? MessageReader(message) else { return }
-        var count = 0
-        while let record = try? reader.nextRecord(), count < AnswerCache.recordsPerResponseMax {
-            count += 1
-            guard record.section == .additional, record.type == .a || (record.type == .aaaa && settings.useIPv6),
-                  let owner = try? record.owner(in: message), owner.isSubdomain(of: zone),
-                  isNSName(owner, of: zone, in: message),
+    /// The glue of the referral to `child` (see `forEachGlue`) as servers of
+    /// the task's new zone cut.
+    mutating func addGlueAddresses(_ index: Int, _ message: UnsafeRawBufferPointer, child: Name, bailiwick: Name) {
+        QueryEngine.forEachGlue(message, of: child, bailiwick: bailiwick) { record, _ in
+            guard record.type == .a || settings.useIPv6,
                   let address = ServerAddress(rdata: record.rdata(in: message), port: QueryEngine.authoritativePort)
-            else { continue }
+            else { return }
             addServer(index, address)
         }
     }
 
-    /// True when the authority section lists `name` as an NS of `zone`.
-    func isNSName(_ name: Name, of zone: Name, in message: UnsafeRawBufferPointer) -> Bool {
+    /// Calls `body` for each glue record of `zone`'s NS set in `message`: an
+    /// A or AAAA of the additional section whose owner is one of the NS
+    /// names of `zone` in the message and lies inside `bailiwick`, the zone
+    /// the sending server is authoritative for. That takes in-domain glue
+    /// (under `zone`) and sibling glue (elsewhere under the parent: the
+    /// root's referral for `com.` carries the address of
+    /// `a.gtld-servers.net.`, and the root is authoritative for that name
+    /// too; RFC 9471 §2). An address outside the sender's zone is never
+    /// believed (RFC 2181 §5.4.1), nor one for a name that is no NS target.
+    static func forEachGlue(_ message: UnsafeRawBufferPointer, of zone: Name, bailiwick: Name,
+                     _ body: (Record, Name) -> Void) {
+        guard var reader = try? MessageReader(message) else { return }
+        var count = 0
+        while let record = try? reader.nextRecord(), count < AnswerCache.recordsPerResponseMax {
+            count += 1
+            guard record.section == .additional, record.type == .a || record.type == .aaaa,
+                  let owner = try? record.owner(in: message), owner.isSubdomain(of: bailiwick),
+                  isNSName(owner, of: zone, in: message) else { continue }
+            body(record, owner)
+        }
+    }
+
+    /// True when the answer or authority section lists `name` as an NS of
+    /// `zone` (a referral's NS set, or the answer to an NS query).
+    static func isNSName(_ name: Name, of zone: Name, in message: UnsafeRawBufferPointer) -> Bool {
         guard var reader = try? MessageReader(message) else { return false }
         var count = 0
         while let record = try? reader.nextRecord(), count < AnswerCache.recordsPerResponseMax {
             count += 1
-            guard record.section == .authority, record.type == .ns,
+            guard record.section == .authority || record.section == .answer, record.type == .ns,
                   (try? record.owner(in: message)) == zone,
                   let target = try? Name.read(from: message, at: record.rdataOffset).name else { continue }
             if target == name { return true }
@@ -300,7 +336,7 @@ extension QueryEngine {
             storeDNAME(message, above: name, zone: it.zone, rank: rank, nowSeconds: seconds)
         }
         cache.endVerdict()   // glue keeps its own rules
-        if it.sentType == .ns { storeGlue(message, zone: it.zone, nowSeconds: seconds) }
+        if it.sentType == .ns { storeGlue(message, of: name, bailiwick: it.zone, nowSeconds: seconds) }
     }
 
     mutating func storeNegative(_ message: UnsafeRawBufferPointer, index: Int, kind: CacheEntryKind,
@@ -362,27 +398,24 @@ extension QueryEngine {
         return true
     }
 
-    /// NS set of the delegation and its in-bailiwick glue, at a rank below
-    /// authoritative data: the child's own NS set replaces it once learned.
-    mutating func storeReferral(_ message: UnsafeRawBufferPointer, child: Name, nowMs: Int64) {
+    /// NS set of the delegation and its glue, at a rank below authoritative
+    /// data: the child's own NS set replaces it once learned. `bailiwick`:
+    /// the zone of the server that sent the referral.
+    mutating func storeReferral(_ message: UnsafeRawBufferPointer, child: Name, bailiwick: Name, nowMs: Int64) {
         let seconds = nowMs / 1000
         _ = cache.storeRRset(message, owner: child, type: .ns, section: .authority, rank: .indeterminate,
                              nowSeconds: seconds)
         _ = cache.storeRRset(message, owner: child, type: .ds, section: .authority, rank: .indeterminate,
                              nowSeconds: seconds)
-        storeGlue(message, zone: child, nowSeconds: seconds)
+        storeGlue(message, of: child, bailiwick: bailiwick, nowSeconds: seconds)
     }
 
-    /// A/AAAA records of the additional section whose owner is inside `zone`.
-    mutating func storeGlue(_ message: UnsafeRawBufferPointer, zone: Name, nowSeconds: Int64) {
-        guard var reader = try? MessageReader(message) else { return }
-        var count = 0
-        while let record = try? reader.nextRecord(), count < AnswerCache.recordsPerResponseMax {
-            count += 1
-            guard record.section == .additional, record.type == .a || record.type == .aaaa,
-                  let owner = try? record.owner(in: message), owner.isSubdomain(of: zone) else { continue }
+    /// Caches the glue of `zone`'s NS set (see `forEachGlue`) below
+    /// authoritative rank: the address's own zone replaces it once asked.
+    mutating func storeGlue(_ message: UnsafeRawBufferPointer, of zone: Name, bailiwick: Name, nowSeconds: Int64) {
+        QueryEngine.forEachGlue(message, of: zone, bailiwick: bailiwick) { record, owner in
             if case .fresh(let hit, _) = cache.lookup(owner, record.type, nowSeconds: nowSeconds),
-               hit.rank >= .indeterminate { continue }   // stored already (one RRset, many records)
+               hit.rank >= .indeterminate { return }   // stored already (one RRset, many records)
             _ = cache.storeRRset(message, owner: owner.lowercased(), type: record.type, section: .additional,
                                  rank: .indeterminate, nowSeconds: nowSeconds)
         }
@@ -392,8 +425,10 @@ extension QueryEngine {
 
     /// Records why task `index` fails, unless a more precise reason (from
     /// a sub-task, or an earlier step) is known already.
-    mutating func noteFailure(_ index: Int, _ code: EDECode) {
-        if outgoing[index].iteration.failureEDE == nil { outgoing.pointer(index).pointee.iteration.failureEDE = code }
+    mutating func noteFailure(_ index: Int, _ code: EDECode, detail: FailureDetail? = nil) {
+        guard outgoing[index].iteration.failureEDE == nil else { return }
+        outgoing.pointer(index).pointee.iteration.failureEDE = code
+        outgoing.pointer(index).pointee.iteration.failureDetail = detail
     }
 
     /// Ends task `index`: a sub-task hands its result to its parent; a top
@@ -408,12 +443,16 @@ extension QueryEngine {
         let parent = Int(it.parent)
         let question = outgoing[index].question
         if parent >= 0 && outgoing.isInUse(parent) && outgoing[parent].iteration.child == Int32(index) {
-            // A key set that never came is the client's reason, whatever stopped it.
+            // A failure that names its server is the most precise reason;
+            // else a key set that never came is, whatever stopped it.
+            if !success, let code = it.failureEDE, let detail = it.failureDetail {
+                noteFailure(parent, code, detail: detail)
+            }
             if !success, it.purpose == .keys && question.type == .dnskey {
                 noteFailure(parent, .dnskeyMissing)
                 if validation.anchors.anchors(at: question.name) != nil { stats.anchorKeysUnusable += 1 }
             }
-            if !success, let code = it.failureEDE { noteFailure(parent, code) }
+            if !success, let code = it.failureEDE { noteFailure(parent, code, detail: it.failureDetail) }
             finishOutgoing(index, io: &io)
             outgoing.pointer(parent).pointee.iteration.child = -1
             if success && it.purpose == .address {

@@ -89,9 +89,12 @@ public struct QueryEngine: ~Copyable {
         case .drop:
             stats.droppedNotQuery += 1
             return .dropped
-        case .answer(let rcode):
+        case .answer(let rcode, let ede):
             if rcode == .formErr { stats.formerrAnswers += 1 }
-            guard let n = QueryEngine.shortAnswer(to: message, rcode: rcode, into: scratch) else { return .dropped }
+            if ede == LocalQueryType.invalidTypeEDE { stats.localQueryTypeAnswers += 1 }
+            guard let n = QueryEngine.shortAnswer(to: message, rcode: rcode, ede: ede, into: scratch) else {
+                return .dropped
+            }
             io.answer(client: client, UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
             return .answered
         }
@@ -137,21 +140,22 @@ public struct QueryEngine: ~Copyable {
     enum ParseResult {
         case ok
         case drop
-        case answer(RCode)
+        case answer(RCode, EDECode?)
     }
 
     /// Checks a client query and fills `request`. Malformed queries whose
-    /// header is readable get FORMERR; responses and runts are dropped.
+    /// header is readable get FORMERR; responses and runts are dropped;
+    /// QTYPEs no server is asked for are answered here (`LocalQueryType`).
     func parseQuery(_ message: UnsafeRawBufferPointer, transport: ClientTransport,
                     into request: inout Request) -> ParseResult {
         guard let reader0 = try? MessageReader(message) else { return .drop }
         var reader = reader0
         let header = reader.header
         if header.qr { return .drop }                         // never answer a response
-        if header.opcode != .query { return .answer(.notImp) }
-        if header.questionCount != 1 { return .answer(.formErr) }
-        guard let question = try? reader.nextQuestion() else { return .answer(.formErr) }
-        do throws(WireError) { try reader.skipToEnd() } catch { return .answer(.formErr) }
+        if header.opcode != .query { return .answer(.notImp, nil) }
+        if header.questionCount != 1 { return .answer(.formErr, nil) }
+        guard let question = try? reader.nextQuestion() else { return .answer(.formErr, nil) }
+        do throws(WireError) { try reader.skipToEnd() } catch { return .answer(.formErr, nil) }
         request.id = header.id
         request.recursionDesired = header.rd
         request.checkingDisabled = header.cd
@@ -159,19 +163,17 @@ public struct QueryEngine: ~Copyable {
         request.question = question
         request.answerByteCountMax = transport == .tcp ? Limits.messageByteCountMax : 512
         if let opt = reader.opt {
-            guard let edns = try? EDNS(opt, in: message) else { return .answer(.formErr) }
+            guard let edns = try? EDNS(opt, in: message) else { return .answer(.formErr, nil) }
             request.hasEDNS = true
-            if edns.version != 0 { return .answer(.badVers) }   // RFC 6891 §6.1.3
+            if edns.version != 0 { return .answer(.badVers, nil) }   // RFC 6891 §6.1.3
             request.dnssecOK = edns.dnssecOK
             if transport == .udp {
                 let size = min(max(Int(edns.udpPayloadSize), 512), Int(settings.clientPayloadSizeMax))
                 request.answerByteCountMax = size
             }
         }
-        if question.rrClass != .in { return .answer(.refused) }
-        if question.type == .axfr || question.type == .ixfr || question.type == .opt {
-            return .answer(.notImp)
-        }
+        if question.rrClass != .in { return .answer(.refused, nil) }
+        if let (rcode, ede) = LocalQueryType.answer(for: question.type) { return .answer(rcode, ede) }
         return .ok
     }
 
@@ -277,8 +279,8 @@ public struct QueryEngine: ~Copyable {
         let ok = io.send(outgoing: index, to: upstreams.address(o.pointee.upstream), overTCP: o.pointee.overTCP,
                          UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
         if ok {
-            timers.arm(settings.requestCount + index, atMs: nowMs + upstreams.timeoutMs(o.pointee.upstream)
-                       * (o.pointee.overTCP ? 2 : 1))
+            let timeoutMs = upstreams.timeoutMs(o.pointee.upstream, nowMs: nowMs)
+            timers.arm(settings.requestCount + index, atMs: nowMs + timeoutMs * (o.pointee.overTCP ? 2 : 1))
         }
         return ok
     }
@@ -309,7 +311,7 @@ public struct QueryEngine: ~Copyable {
             return
         }
         if runsTasks { return iterativeResponse(index, message, nowMs: nowMs, io: &io) }
-        upstreams.recordAnswer(o.upstream, rttMs: nowMs - o.sentMs)
+        upstreams.recordAnswer(o.upstream, rttMs: nowMs - o.sentMs, nowMs: nowMs)
         let header = (try? Header(from: message)) ?? Header()
         if header.tc && !o.overTCP {
             stats.upstreamTCPRetries += 1
@@ -372,12 +374,12 @@ public struct QueryEngine: ~Copyable {
                     if settings.recursive {
                         infra.recordTimeout(outgoing[index].iteration.sentServer, nowMs: nowMs)
                     } else {
-                        upstreams.recordTimeout(outgoing[index].upstream)
+                        upstreams.recordTimeout(outgoing[index].upstream, nowMs: nowMs)
                     }
                     retryElsewhere(index, nowMs: nowMs, io: &io)
                     continue
                 }
-                upstreams.recordTimeout(outgoing[index].upstream)
+                upstreams.recordTimeout(outgoing[index].upstream, nowMs: nowMs)
                 io.release(outgoing: index)
                 transmit(index, nowMs: nowMs, io: &io)
             }
@@ -416,7 +418,7 @@ public struct QueryEngine: ~Copyable {
             let next = r.nextWaiter
             if !r.answeredStale {
                 if !(settings.serveStale && answerFromCache(r, allowStale: true, nowMs: nowMs, io: &io)) {
-                    answerFailure(r, ede: o.iteration.failureEDE, io: &io)
+                    answerFailure(r, ede: o.iteration.failureEDE, detail: o.iteration.failureDetail, io: &io)
                 }
             }
             timers.cancel(Int(waiter))
@@ -473,9 +475,10 @@ public struct QueryEngine: ~Copyable {
         }
     }
 
-    mutating func answerFailure<IO: ResolverIO>(_ request: Request, ede: EDECode? = nil, io: inout IO) {
+    mutating func answerFailure<IO: ResolverIO>(_ request: Request, ede: EDECode? = nil, detail: FailureDetail? = nil,
+                                                io: inout IO) {
         stats.servfailAnswers += 1
-        if let n = buildError(for: request, rcode: .servFail, ede: ede) {
+        if let n = buildError(for: request, rcode: .servFail, ede: ede, detail: detail) {
             io.answer(client: Int(request.client), UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
         }
     }
@@ -491,14 +494,18 @@ public struct QueryEngine: ~Copyable {
          ("answers.truncated", stats.answersTruncated), ("drop.not_query", stats.droppedNotQuery),
          ("drop.no_request_slot", stats.noRequestSlot), ("drop.no_outgoing_slot", stats.noOutgoingSlot),
          ("pool.requests.high_water", requests.highWater), ("pool.outgoing.high_water", outgoing.highWater)]
-            + [("resolver.ns_lookups", stats.nsLookups), ("resolver.answers_from_response", stats.answersFromResponse),
+            + [("resolver.ns_lookups", stats.nsLookups), ("resolver.ns_lookup_cycles", stats.nsLookupCycles), ("resolver.answers_from_response", stats.answersFromResponse),
                ("dnssec.anchor_observations", stats.anchorObservations), ("dnssec.anchor_trusted_keys", anchorTrustedKeyCount), ("resolver.lame", stats.lameResponses),
                ("resolver.budget_exhausted", stats.budgetExhausted), ("resolver.cname_too_long", stats.cnameChainTooLong),
                ("dnssec.key_fetches", stats.keyFetches), ("dnssec.bogus", stats.bogusResponses),
                ("dnssec.keys_unavailable", stats.keysUnavailable),
                ("dnssec.aggressive_answers", stats.aggressiveAnswers),
                ("dnssec.anchor_keys_unusable", stats.anchorKeysUnusable),
-               ("dnssec.bogus_retries", stats.bogusRetries), ("resolver.loopback_refused", stats.loopbackRefused)]
+               ("dnssec.bogus_retries", stats.bogusRetries),
+               ("upstream.edns_fallbacks", stats.ednsFallbacks),
+               ("upstream.edns_refused_signed", stats.ednsRefusedInSignedZones),
+               ("answers.local_qtype", stats.localQueryTypeAnswers),
+               ("resolver.loopback_refused", stats.loopbackRefused)]
             + upstreamStatsLines() + cache.statsLines()
     }
 

@@ -48,7 +48,8 @@ struct Iteration {
     var cnameCount = 0
     var zone = Name.root
     var servers = ServerSet()
-    /// Index of the next NS name of `zone` whose address to look up.
+    /// Position in the (NS name of `zone`, address type) pairs to look up
+    /// next: A then, with IPv6, AAAA for each name (`startAddressLookup`).
     var nsLookupIndex = 0
     /// Labels of `target` asked in the current minimised query.
     var askedLabelCount = 0
@@ -83,10 +84,23 @@ struct Iteration {
     /// Why the task failed, for the client's SERVFAIL (RFC 8914): set where
     /// it gives up, passed up from a failed sub-task; nil says nothing.
     var failureEDE: EDECode? = nil
+    /// What the EDE text adds to `failureEDE`.
+    var failureDetail: FailureDetail? = nil
+    /// The server this task asks without EDNS: it answered FORMERR/NOTIMP
+    /// without an OPT in a zone known to be unsigned (RFC 6891 §7; this
+    /// task only, EDNSFallback.swift).
+    var withoutEDNS: ServerAddress? = nil
     /// Times this task went back to the parent's cut (`climbToParentCut`).
     var parentClimbs = 0
     /// Bogus answers re-asked elsewhere (`retryAfterBogus`).
     var bogusRetries = 0
+}
+
+/// What a failure's EDE text says beyond its code (RFC 8914 §2 EXTRA-TEXT).
+enum FailureDetail: Equatable {
+    /// This server of a signed zone answered FORMERR/NOTIMP without an OPT:
+    /// it was not asked without EDNS (EDNSFallback.swift).
+    case noEDNS(ServerAddress)
 }
 
 /// Why an iterative task exists.
@@ -164,6 +178,9 @@ public struct EngineStats {
     public var cacheStored = 0
     public var cacheRefused = 0
     public var nsLookups = 0
+    /// Nameserver look-ups skipped because a task above already does them
+    /// (names that can only be resolved through each other).
+    public var nsLookupCycles = 0
     /// Validated trust-point key sets fed to RFC 5011.
     public var anchorObservations = 0
     /// Answers built from the final response because the cache refused it.
@@ -185,6 +202,13 @@ public struct EngineStats {
     public var anchorKeysUnusable = 0
     /// Bogus answers asked again of another server or upstream.
     public var bogusRetries = 0
+    /// Queries asked again without EDNS after a FORMERR/NOTIMP without OPT
+    /// (RFC 6891 §7), in zones known to be unsigned.
+    public var ednsFallbacks = 0
+    /// The same in zones known to be signed: the server counts as failed.
+    public var ednsRefusedInSignedZones = 0
+    /// Client questions answered locally by QTYPE (meta-types, RFC 6895 §3.1).
+    public var localQueryTypeAnswers = 0
     /// Authoritative server addresses not queried because they are loopback
     /// or unspecified (glue, cached addresses, root hints; `query_loopback`).
     public var loopbackRefused = 0

@@ -54,6 +54,55 @@ public struct ServerAddress: Equatable, Sendable {
         index < 8 ? UInt8(truncatingIfNeeded: high >> UInt64(56 - 8 * index))
                   : UInt8(truncatingIfNeeded: low >> UInt64(56 - 8 * (index - 8)))
     }
+
+    /// Bytes `writeText` may need: an IPv6 address in full (8 × 4 hex + 7 ':').
+    public static let textByteCountMax = 39
+
+    /// The address in text (dotted quad; IPv6 as RFC 5952 §4 says:
+    /// lowercase, no leading zeros, the longest run of two or more zero
+    /// groups as "::"), into `buffer` (at least `textByteCountMax` bytes).
+    /// Returns the byte count. No allocation.
+    public func writeText(into buffer: UnsafeMutableRawBufferPointer) -> Int {
+        var n = 0
+        func put(_ c: UInt8) { buffer[n] = c; n += 1 }
+        func putNumber(_ v: Int, radix: Int) {
+            var divisor = 1
+            while divisor * radix <= v { divisor *= radix }
+            while divisor > 0 {
+                let digit = UInt8(v / divisor % radix)
+                put(digit < 10 ? 0x30 + digit : 0x57 + digit)
+                divisor /= radix
+            }
+        }
+        if !isIPv6 {
+            for i in 0..<4 {
+                if i > 0 { put(0x2E) }
+                putNumber(Int(byte(i)), radix: 10)
+            }
+            return n
+        }
+        func group(_ i: Int) -> Int { Int(byte(2 * i)) << 8 | Int(byte(2 * i + 1)) }
+        var runStart = -1, runLength = 0, i = 0
+        while i < 8 {   // the first longest run of zero groups (§4.2.3)
+            var j = i
+            while j < 8 && group(j) == 0 { j += 1 }
+            if j - i > runLength { runStart = i; runLength = j - i }
+            i = max(j, i + 1)
+        }
+        if runLength < 2 { runStart = -1 }   // §4.2.2: one zero group stays "0"
+        i = 0
+        while i < 8 {
+            if i == runStart {
+                put(0x3A); put(0x3A)
+                i += runLength
+                continue
+            }
+            if i > 0 && i != runStart + runLength { put(0x3A) }
+            putNumber(group(i), radix: 16)
+            i += 1
+        }
+        return n
+    }
 }
 
 /// How a client's query arrived: it bounds the answer's size.

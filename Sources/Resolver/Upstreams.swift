@@ -4,6 +4,13 @@
 /// tried for this query, except that one query in `explorationPeriod` goes
 /// to the least recently used one, so a recovered or faster server is
 /// noticed (Unbound's infra-cache idea, kept to a fixed array).
+///
+/// Never: keeps what it learned longer than its window. A client chooses
+/// the questions, so it can make an upstream time out (a name in a zone
+/// that never answers): SRTT and variance stay within `timeoutMaxMs`, and
+/// `stateLifetimeMs` after they started they are learned afresh (as
+/// `InfraCache` entries are). No other per-upstream state exists: TCP is
+/// configuration, EDNS is always on towards upstreams.
 public struct Upstream: Equatable, Sendable {
     public var address: ServerAddress
     public var overTCP: Bool
@@ -15,12 +22,18 @@ public struct Upstream: Equatable, Sendable {
 
 struct UpstreamState {
     var upstream: Upstream
-    /// Smoothed RTT and variance in ms (RFC 6298 §2, alpha 1/8, beta 1/4).
+    /// Smoothed RTT and variance in ms (RFC 6298 §2, alpha 1/8, beta 1/4),
+    /// at most `timeoutMaxMs`; learned afresh `stateLifetimeMs` after
+    /// `learnedAtMs`.
     var srttMs: Int64 = UpstreamTable.initialRTTMs
     var rttVarMs: Int64 = UpstreamTable.initialRTTMs / 2
+    var learnedAtMs: Int64 = 0
     var lastUsedMs: Int64 = 0
+    /// Statistics only (`upstream.N.timeouts`, `.answers`): they steer nothing.
     var timeouts = 0
     var answers = 0
+
+    func isExpired(nowMs: Int64) -> Bool { nowMs - learnedAtMs >= UpstreamTable.stateLifetimeMs }
 }
 
 public struct UpstreamTable {
@@ -34,6 +47,9 @@ public struct UpstreamTable {
     static let timeoutMaxMs: Int64 = 3_000
     /// One choice in this many explores the least recently used upstream.
     static let explorationPeriod = 32
+    /// How long an upstream's RTT estimate holds before it is learned
+    /// afresh (as `InfraCache.entryLifetimeMs`, Unbound's infra-host-ttl).
+    static let stateLifetimeMs: Int64 = 900_000
 
     var entries: [UpstreamState] = []   // fixed after init
     var choices = 0
@@ -50,6 +66,7 @@ public struct UpstreamTable {
     mutating func choose(triedMask: UInt32, nowMs: Int64) -> Int {
         precondition(!entries.isEmpty)
         choices &+= 1
+        for i in 0..<entries.count { expire(i, nowMs: nowMs) }
         var mask = triedMask
         if mask & ((1 << UInt32(entries.count)) - 1) == (1 << UInt32(entries.count)) - 1 { mask = 0 }
         var best = -1
@@ -67,24 +84,36 @@ public struct UpstreamTable {
     }
 
     /// Retransmission timeout for upstream `index`: SRTT + 4·RTTVAR, bounded.
-    func timeoutMs(_ index: Int) -> Int64 {
-        let e = entries[index]
+    func timeoutMs(_ index: Int, nowMs: Int64) -> Int64 {
+        var e = entries[index]
+        if e.isExpired(nowMs: nowMs) { e = UpstreamState(upstream: e.upstream) }
         return min(max(e.srttMs + 4 * e.rttVarMs, UpstreamTable.timeoutMinMs), UpstreamTable.timeoutMaxMs)
     }
 
-    mutating func recordAnswer(_ index: Int, rttMs: Int64) {
+    /// RFC 6298 §2: one RTT sample, bounded like a timeout.
+    mutating func recordAnswer(_ index: Int, rttMs: Int64, nowMs: Int64) {
+        expire(index, nowMs: nowMs)
         var e = entries[index]
-        let sample = max(rttMs, 0)
-        e.rttVarMs = (3 * e.rttVarMs + abs(e.srttMs - sample)) / 4
+        let sample = min(max(rttMs, 0), UpstreamTable.timeoutMaxMs)
+        e.rttVarMs = min((3 * e.rttVarMs + abs(e.srttMs - sample)) / 4, UpstreamTable.timeoutMaxMs)
         e.srttMs = (7 * e.srttMs + sample) / 8
         e.answers += 1
         entries[index] = e
     }
 
     /// A timeout doubles the estimate (RFC 6298 §5.5 back-off), bounded.
-    mutating func recordTimeout(_ index: Int) {
+    mutating func recordTimeout(_ index: Int, nowMs: Int64) {
+        expire(index, nowMs: nowMs)
         entries[index].srttMs = min(entries[index].srttMs * 2, UpstreamTable.timeoutMaxMs)
         entries[index].timeouts += 1
+    }
+
+    /// Starts upstream `index`'s estimate afresh once its lifetime is over.
+    mutating func expire(_ index: Int, nowMs: Int64) {
+        guard entries[index].isExpired(nowMs: nowMs) else { return }
+        entries[index].srttMs = UpstreamTable.initialRTTMs
+        entries[index].rttVarMs = UpstreamTable.initialRTTMs / 2
+        entries[index].learnedAtMs = nowMs
     }
 
     func address(_ index: Int) -> ServerAddress { entries[index].upstream.address }

@@ -62,7 +62,7 @@ SEED = env_int("BENCH_SEED", 1)                        # random names are reprod
 PORT = env_int("BENCH_PORT", 5300)                     # every server's UDP port
 SERVER_CORE = os.environ.get("BENCH_SERVER_CORE", "0")  # taskset core of the server under test
 CLIENT_CORE = os.environ.get("BENCH_CLIENT_CORE", "1")  # dnsperf and NSD
-SCENARIO_NAMES = os.environ.get("BENCH_SCENARIOS", "cache_hit,footprint,cold_recursive,recursive_cache_hit,"
+SCENARIO_NAMES = os.environ.get("BENCH_SCENARIOS", "cache_hit,footprint,cold_recursive,cold_sibling_glue,recursive_cache_hit,"
                                                   "recursive_footprint,cold_validating,validating_cache_hit,"
                                                   "cold_forward_validating,sizes,flash_days")
 SPRIGD = os.environ.get("BENCH_SPRIGD", os.path.join(ROOT, ".build", "release", "sprigd"))
@@ -798,12 +798,12 @@ def cold_name_plan(count, kinds=COLD_KINDS):
     names = [(pattern.format(i=i), kind, rcode) for i in range(per_kind)
              for kind, pattern, rcode in kinds][:count]
     records = {"a.example.": [], "b.example.": [], "x.y.z.a.example.": [], "ecdsa.example.": [],
-               "rsa.example.": [], "ed25519.example.": [], "nsec3.example.": []}
+               "rsa.example.": [], "ed25519.example.": [], "nsec3.example.": [], "sib.": []}
     for i in range(max(-(-count // len(COLD_KINDS)), -(-count // len(VALIDATING_KINDS)))):
         address = "198.51.100.%d" % (1 + i % 250)
         records["a.example."] += ["h%d A %s" % (i, address), "ch%d.chain CNAME ch%d.b.example." % (i, i)]
         records["b.example."] += ["h%d A %s" % (i, address), "ch%d CNAME w%d.wild.ecdsa.example." % (i, i)]
-        for zone in ("x.y.z.a.example.", "ecdsa.example.", "rsa.example.", "ed25519.example.", "nsec3.example."):
+        for zone in ("x.y.z.a.example.", "ecdsa.example.", "rsa.example.", "ed25519.example.", "nsec3.example.", "sib."):
             records[zone] += ["h%d A %s" % (i, address)]
     return names, records
 
@@ -850,9 +850,11 @@ def recursive_lab(lab, results):
         conf = os.path.join(rundir, "nsd.conf")
         with open(conf, "w") as f:
             # Response rate limiting off: the loads below send thousands of queries a second.
+            # The control socket counts the queries each NSD got (cold_sibling_glue).
             f.write(servers.nsd_config(rundir, server.addr, AUTH_PORT,
                                        [(z, h.zones[z].zonefile) for z in server.zones]).replace(
-                "server:\n", "server:\n  rrl-ratelimit: 0\n  rrl-whitelist-ratelimit: 0\n", 1))
+                "server:\n", "server:\n  rrl-ratelimit: 0\n  rrl-whitelist-ratelimit: 0\n", 1).replace(
+                "  control-enable: no", "  control-enable: yes\n  control-interface: %s/nsd.ctl" % rundir))
         nsd.append(lab.start("nsd-" + key, ["nsd", "-d", "-c", conf], server.addr, CLIENT_CORE))
     for proc, server in zip(nsd, h.servers.values()):
         if not wait_answers(proc.address, AUTH_PORT, lambda: proc.alive(), server.zones[0]):
@@ -862,6 +864,7 @@ def recursive_lab(lab, results):
     print("hierarchy: %d zones signed, %d NSD on 127.53.0.x:53 (%.0f s); %d cold names, %d validating names" % (
         len(h.zones), len(nsd), time.monotonic() - began, len(names), len(val_names)))
     lab.recursive = Recursive(h, nsd, names, val_names)
+    lab.recursive.nsd_configs = [os.path.join(h.workdir, "run", "nsd-" + key, "nsd.conf") for key in h.servers]
     return lab.recursive
 
 
@@ -1167,15 +1170,20 @@ def scenario_cold_recursive(lab, results):
     runs = {}
     for _ in range(COLD_ROUNDS):
         for name in REC_RESOLVERS:
+            before = authoritative_queries(rec)
             server = start_recursive_resolver(lab, rec, name)
             if not server:
                 continue
-            runs.setdefault(name, []).append(measure_cold(server, rec.names))
+            row = measure_cold(server, rec.names)
+            # Queries the NSDs got, priming included, per name resolved.
+            row["queries_per_name"] = (authoritative_queries(rec) - before) / len(rec.names)
+            runs.setdefault(name, []).append(row)
             rec.warm.add((name, "cold"))
             rec.footprint[name]["warm"] = memory_kb(server.pid)
     rows = results.setdefault("cold_recursive", {})
     for name, server_runs in runs.items():
-        rows[name] = best_cold_round(server_runs, ("median_ms", "p90_ms", "max_ms", "lost", "wrong_count"))
+        rows[name] = best_cold_round(server_runs, ("median_ms", "p90_ms", "max_ms", "lost", "wrong_count",
+                                                   "queries_per_name"))
     results["cold_ratios"] = ratios = {}
     sprig = rows.get("sprigd", {})
     for other in ("unbound-noval", "unbound-val"):
@@ -1183,6 +1191,81 @@ def scenario_cold_recursive(lab, results):
         for key in ("median_ms", "p90_ms"):
             if sprig.get(key) and theirs.get(key):
                 ratios["%s_vs_%s" % (key, other)] = sprig[key] / theirs[key]
+
+
+SIBLING_ROUNDS = env_int("BENCH_SIBLING_ROUNDS", 5)   # cold starts per resolver (cold_sibling_glue)
+SIBLING_RESOLVERS = ("sprigd", "unbound-noval", "sprigd-val", "unbound-val")
+
+
+def authoritative_queries(rec):
+    """Queries every NSD of the hierarchy has received so far (`nsd-control stats_noreset`)."""
+    total = 0
+    for conf in rec.nsd_configs:
+        text = subprocess.run(["nsd-control", "-c", conf, "stats_noreset"], capture_output=True,
+                              text=True, timeout=10).stdout
+        match = re.search(r"^num\.queries=(\d+)$", text, re.M)
+        if not match:
+            raise RuntimeError("nsd-control %s: no num.queries in %r" % (conf, text[:200]))
+        total += int(match.group(1))
+    return total
+
+
+def scenario_cold_sibling_glue(lab, results):
+    """Queries sent per cold resolution where the servers are known by sibling glue (RFC 9471):
+    the TLD sib.'s only NS, ns-sib.example., is named under another TLD and its address comes only
+    as glue in the root's referral. Each round restarts the resolver (cold cache, priming
+    included), asks h<round>.sib. A once, and counts the queries every NSD received from it."""
+    rec = recursive_lab(lab, results)
+    if not rec:
+        return
+    rows = results.setdefault("cold_sibling_glue", {})
+    for name in SIBLING_RESOLVERS:
+        counts, latencies, wrong = [], [], 0
+        for i in range(SIBLING_ROUNDS):
+            old = rec.resolvers.pop(name, None)
+            if old:
+                old.stop()
+            before = authoritative_queries(rec)
+            server = start_recursive_resolver(lab, rec, name)
+            if not server:
+                break
+            seconds, rcode, answer_count, _ = timed_queries(server.address, [("h%d.sib." % i, "sibling", "NOERROR")])[0]
+            time.sleep(0.5)   # background look-ups the answer set off count too
+            counts.append(authoritative_queries(rec) - before)
+            if seconds is None or rcode != "NOERROR" or answer_count == 0:
+                wrong += 1
+            else:
+                latencies.append(seconds)
+        if counts:
+            rows[name] = dict(latency_summary(latencies), queries_per_resolution=sum(counts) / len(counts),
+                              queries=counts, wrong=wrong)
+            print("sibling   %-14s queries %s  median %s ms  wrong %d" % (
+                name, counts, fmt(rows[name]["median_ms"], "{:.2f}"), wrong))
+    rec.warm -= {entry for entry in rec.warm if entry[0] in SIBLING_RESOLVERS}
+
+
+def render_cold_sibling_glue(results, out):
+    rows = results.get("cold_sibling_glue")
+    if not rows:
+        return
+    out.append("Cold resolution through sibling glue (RFC 9471): h<i>.sib., whose TLD's only NS is named under "
+               "example.; %d cold starts per resolver, priming included" % SIBLING_ROUNDS)
+    out.append("%-14s %12s %9s %8s %6s   %s" % ("resolver", "queries/res", "median", "p90", "wrong", "queries per round"))
+    for name in SIBLING_RESOLVERS:
+        row = rows.get(name)
+        if row is None:
+            out.append("%-14s %s" % (name, "not run"))
+            continue
+        out.append("%-14s %12s %9s %8s %6s   %s" % (
+            name, fmt(row.get("queries_per_resolution"), "{:.1f}"), fmt(row.get("median_ms"), "{:.3f}"),
+            fmt(row.get("p90_ms"), "{:.3f}"), fmt(row.get("wrong")), " ".join(str(q) for q in row["queries"])))
+    for mine, theirs in (("sprigd", "unbound-noval"), ("sprigd-val", "unbound-val")):
+        a, b = rows.get(mine, {}), rows.get(theirs, {})
+        if a.get("queries_per_resolution") and b.get("queries_per_resolution"):
+            out.append("%s/%s: queries x%s, median latency x%s" % (
+                mine, theirs, fmt(a["queries_per_resolution"] / b["queries_per_resolution"], "{:.2f}"),
+                fmt(a["median_ms"] / b["median_ms"] if a.get("median_ms") and b.get("median_ms") else None, "{:.2f}")))
+    out.append("")
 
 
 def scenario_recursive_cache_hit(lab, results):
@@ -1548,7 +1631,7 @@ def scenario_flash_days(lab, results):
 
 
 SCENARIOS = {"cache_hit": scenario_cache_hit, "footprint": scenario_footprint,
-             "cold_recursive": scenario_cold_recursive, "recursive_cache_hit": scenario_recursive_cache_hit,
+             "cold_recursive": scenario_cold_recursive, "cold_sibling_glue": scenario_cold_sibling_glue, "recursive_cache_hit": scenario_recursive_cache_hit,
              "recursive_footprint": scenario_recursive_footprint, "sizes": scenario_sizes,
              "cold_validating": scenario_cold_validating, "validating_cache_hit": scenario_validating_cache_hit,
              "cold_forward_validating": scenario_cold_forward_validating, "flash_days": scenario_flash_days}
@@ -1703,6 +1786,9 @@ def render_cold_recursive(results, out):
                    "vs unbound-val median x%s, p90 x%s" % tuple(
                        fmt(ratios.get("%s_vs_%s" % (k, o)), "{:.2f}")
                        for o in ("unbound-noval", "unbound-val") for k in ("median_ms", "p90_ms")))
+    out.append("Queries to authoritative servers per cold name (each round; priming included): " + ", ".join(
+        "%s %s" % (name, " ".join(fmt(r.get("queries_per_name"), "{:.2f}") for r in row.get("rounds", [])))
+        for name, row in rows.items()))
     out.append("Every round (median/p90 ms): " + ", ".join(
         "%s %s" % (name, " ".join("%s/%s" % (fmt(r.get("median_ms"), "{:.2f}"), fmt(r.get("p90_ms"), "{:.2f}"))
                                   for r in row.get("rounds", [])))
@@ -1748,6 +1834,9 @@ def render_cold_validating(results, out):
     ratios = results.get("cold_validating_ratios") or {}
     out.append("Sprig/Unbound validating latency (lower is better): median x%s, p90 x%s, max x%s" % tuple(
         fmt(ratios.get(k), "{:.2f}") for k in ("median_ms", "p90_ms", "max_ms")))
+    out.append("Queries to authoritative servers per cold name (each round; priming included): " + ", ".join(
+        "%s %s" % (name, " ".join(fmt(r.get("queries_per_name"), "{:.2f}") for r in row.get("rounds", [])))
+        for name, row in rows.items()))
     out.append("Every round (median/p90 ms): " + ", ".join(
         "%s %s" % (name, " ".join("%s/%s" % (fmt(r.get("median_ms"), "{:.2f}"), fmt(r.get("p90_ms"), "{:.2f}"))
                                   for r in row.get("rounds", [])))
@@ -1938,6 +2027,7 @@ def render_report(results):
     render_cache_hit(results, out)
     render_footprint(results, out)
     render_cold_recursive(results, out)
+    render_cold_sibling_glue(results, out)
     render_recursive_cache_hit(results, out)
     render_recursive_footprint(results, out)
     render_cold_validating(results, out)

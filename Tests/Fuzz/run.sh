@@ -15,7 +15,13 @@
 # the scratch corpus out/fuzz/<Name>/corpus/. A crash, leak or timeout fails
 # the run and prints the reproducer path.
 #
-# Environment: FUZZ_SECONDS (default 30) per target; OUT (default out).
+# After the libFuzzer targets (when none are named), the daemon stream:
+# Tests/Integration/tests_hostile.py sends seeded hostile queries at a
+# running sprigd for FUZZ_SECONDS (needs root, NSD, BIND, ldns; the seed is
+# printed, SPRIG_HOSTILE_SEED repeats a run).
+#
+# Environment: FUZZ_SECONDS (default 30) per target; OUT (default out);
+# SPRIGD (default .build/debug/sprigd, built if missing).
 set -euo pipefail
 
 FUZZ_SECONDS=${FUZZ_SECONDS:-30}
@@ -148,6 +154,35 @@ run_target() {
     echo "  $name: ok (${runs} runs in ${FUZZ_SECONDS}s, corpus $(ls "$dir/corpus" | wc -l) new inputs)"
 }
 
+# Hostile queries at the running daemon for FUZZ_SECONDS (at most 2,000 a
+# second). Returns non-zero when the daemon died or a name changed.
+run_daemon_stream() {
+    local missing="" tool sprigd=${SPRIGD:-$ROOT/.build/debug/sprigd}
+    local seed=${SPRIG_HOSTILE_SEED:-$(( $(date +%s) % 100000 ))}
+    for tool in nsd named ldns-signzone dig unshare; do
+        command -v "$tool" >/dev/null || missing="$missing $tool"
+    done
+    if [ "$(id -u)" -ne 0 ] || [ -n "$missing" ]; then
+        echo "  daemon stream: SKIPPED (needs root and:${missing:- nothing}; Tests/tools/deps.sh --all)"
+        return 0
+    fi
+    if [ ! -x "$sprigd" ]; then
+        ${SWIFT:-swift} build --product sprigd >/dev/null
+        sprigd="$ROOT/.build/debug/sprigd"
+    fi
+    local log="$FUZZ_OUT/daemon-stream.log" rc=0
+    mkdir -p "$FUZZ_OUT"
+    SPRIG_HOSTILE_SECONDS="$FUZZ_SECONDS" SPRIG_HOSTILE_QUERIES=$(( FUZZ_SECONDS * 2000 )) \
+        SPRIG_HOSTILE_SEED="$seed" bash Tests/Integration/run.sh --sprigd "$sprigd" \
+        --sprigd-ready forward,recursive,dnssec --filter hostile. > "$log" 2>&1 || rc=$?
+    grep -E '^hostile:|^(PASS|FAIL) ' "$log" | sed 's/^/  /' || true
+    if [ "$rc" -ne 0 ]; then
+        echo "  daemon stream: FAILED (seed $seed); log: $log"
+        return 1
+    fi
+    echo "  daemon stream: ok (seed $seed, ${FUZZ_SECONDS}s)"
+}
+
 failed=0
 for t in "${TARGETS[@]}"; do
     echo "fuzz: building $t"
@@ -157,5 +192,11 @@ for t in "${TARGETS[@]}"; do
     echo "fuzz: running $t for ${FUZZ_SECONDS}s"
     run_target "$t" || failed=$((failed + 1))
 done
-[ "$failed" -eq 0 ] || die "$failed of ${#TARGETS[@]} fuzz targets found a bug"
-echo "fuzz: ${#TARGETS[@]} targets passed"
+stages=${#TARGETS[@]}
+if [ $# -eq 0 ]; then
+    echo "fuzz: hostile queries at the running sprigd for ${FUZZ_SECONDS}s"
+    stages=$((stages + 1))
+    run_daemon_stream || failed=$((failed + 1))
+fi
+[ "$failed" -eq 0 ] || die "$failed of $stages fuzz stages found a bug"
+echo "fuzz: $stages stages passed"

@@ -166,6 +166,25 @@ def hierarchy(session):
 
 
 @fixture
+def bind(session):
+    """BIND 9 for the hierarchy's BIND servers (bind9.example.), started on
+    first use. {server key: Process}."""
+    h = session.get("hierarchy")
+    if not shutil.which("named"):
+        raise Skip("no named (Debian package bind9; Tests/tools/deps.sh --all)")
+    procs = {}
+    for key, server in h.servers.items():
+        if server.software == "bind":
+            if not servers.ensure_loopback_address(server.addr):
+                raise Skip("BIND listens only on interface addresses and %s is on none "
+                           "(run.sh's private namespace adds it)" % server.addr)
+            zones = [(z, h.zones[z].zonefile) for z in server.zones]
+            procs[key] = servers.start_bind(session.rundir("bind-" + key), "bind-" + key,
+                                            server.addr, zones)
+    return procs
+
+
+@fixture
 def unbound(session):
     """Validating recursive Unbound from the generated root hints and anchor."""
     h = session.get("hierarchy")

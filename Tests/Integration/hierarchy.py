@@ -22,16 +22,19 @@ BIG_TXT_STRING_BYTES = 200
 SIGNATURE_VALIDITY_SECONDS = 14 * 86400
 CLOCK_SKEW_MARGIN_SECONDS = 3600   # inception in the past: tolerate skew
 UNKNOWN_DS_ALGORITHM = 253         # PRIVATEDNS: no resolver can validate it
+DEAD_ADDR_OCTET = 99               # <net>.0.99: a nameserver address where nothing listens
 
 
 class Server:
-    """One NSD instance: a loopback address and the zones it serves."""
+    """One authoritative server: a loopback address, the zones it serves, and
+    the software that serves them (NSD, or BIND for what NSD does not show)."""
 
-    def __init__(self, key, last_octet, zones, role):
+    def __init__(self, key, last_octet, zones, role, software="nsd"):
         self.key = key            # short id, e.g. "root"
         self.last_octet = last_octet
         self.zones = zones        # zone names (absolute, trailing dot)
         self.role = role
+        self.software = software  # nsd | bind
         self.addr = None          # filled in by Hierarchy
 
 
@@ -41,7 +44,7 @@ class Zone:
 
     def __init__(self, name, server, algorithm=13, records=(), nsec3=False,
                  opt_out=False, expired=False, ds="valid", ns_names=None,
-                 purpose=""):
+                 ns_addrs=None, purpose=""):
         self.name = name
         self.server = server        # Server.key
         self.algorithm = algorithm  # None = unsigned
@@ -51,6 +54,10 @@ class Zone:
         self.expired = expired
         self.ds = ds                # valid | none | mismatch | unknown-alg
         self.ns_names = ns_names    # None = ["ns.<zone>"] with glue
+        # NS name -> address where it is not the zone's server (DEAD_ADDR_OCTET:
+        # nothing listens there). An NS name outside the zone but inside the
+        # parent gets its address as sibling glue in the parent (RFC 9471).
+        self.ns_addrs = dict(ns_addrs or {})
         self.purpose = purpose
         self.key_base = None        # path of the key without extension
         self.ds_records = []        # DS lines for the parent, as published
@@ -60,7 +67,7 @@ class Zone:
 # Address plan, last octet of <net>.0.X (resolvers live on <net>.1.X).
 SERVERS = [
     Server("root", 1, ["."], "root zone"),
-    Server("tld", 2, ["example."], "TLD example."),
+    Server("tld", 2, ["example.", "sib."], "TLDs example. and sib. (sib.'s server is named under example.)"),
     Server("leaf", 3, ["a.example.", "b.example."], "leaf zones; b.example. has an out-of-zone NS"),
     Server("deep1", 4, ["z.a.example."], "deep delegation, level 1"),
     Server("deep2", 5, ["y.z.a.example."], "deep delegation, level 2"),
@@ -68,8 +75,13 @@ SERVERS = [
     Server("dnssec", 7, ["ecdsa.example.", "rsa.example.", "ed25519.example.",
                          "ed448.example.", "nsec3.example.", "insecure.example.",
                          "bogus-ds.example.", "expired.example.",
-                         "unknown-alg.example."], "DNSSEC variants"),
+                         "unknown-alg.example.", "deadlive.example."], "DNSSEC variants; the live half of deadlive."),
     Server("optout", 8, ["unsigned.nsec3.example."], "insecure child under NSEC3 opt-out"),
+    # BIND answers FORMERR *with an OPT* to meta-type questions (TYPE128...):
+    # the answer that turned EDNS off in issue 19. Started by the `bind`
+    # fixture, for the tests that ask names there.
+    Server("bind", 9, ["bind9.example."], "BIND 9.18: signed zone; FORMERR with OPT to meta-types",
+           software="bind"),
 ]
 
 # Resolvers (last octet of <net>.1.X); sprigd gets <net>.1.10 and up.
@@ -107,6 +119,12 @@ def zone_plan():
             "www A 192.0.2.20",
             "c1 CNAME www.ecdsa.example.",
         ], purpose="delegation whose NS (ns.a.example.) is outside the zone: no glue"),
+        Zone("sib.", "tld", ns_names=["ns-sib.example."], records=["www A 192.0.2.50"],
+             purpose="TLD whose only NS is named under another TLD (example.), which does not publish "
+                     "its address: only the root's sibling glue (RFC 9471) reaches it"),
+        Zone("deadlive.example.", "dnssec", ns_names=["ns1.deadlive.example.", "ns2.deadlive.example."],
+             ns_addrs={"ns1.deadlive.example.": DEAD_ADDR_OCTET}, records=["www A 192.0.2.51"],
+             purpose="two servers, the first dead (nothing listens at <net>.0.99): the live one answers"),
         Zone("z.a.example.", "deep1", records=["www A 192.0.2.4"],
              purpose="deep chain level 1"),
         Zone("y.z.a.example.", "deep2", records=["www A 192.0.2.5"],
@@ -138,6 +156,9 @@ def zone_plan():
         Zone("unknown-alg.example.", "dnssec", algorithm=13, ds="unknown-alg",
              records=["www A 192.0.2.43"],
              purpose="parent DS says algorithm 253 (unsupported everywhere): insecure"),
+        Zone("bind9.example.", "bind", algorithm=13, records=[
+            "www A 192.0.2.90", "new A 192.0.2.91", "later A 192.0.2.92",
+        ], purpose="secure, served by BIND (issue 19: meta-type questions)"),
     ]
 
 
@@ -186,6 +207,12 @@ class Hierarchy:
 
     def server_addr_for(self, zone_name):
         return self.servers[self.zones[zone_name].server].addr
+
+    def ns_addr(self, zone, ns):
+        """The address of NS name `ns` of `zone`: its server's, or an override."""
+        if ns in zone.ns_addrs:
+            return "%s.0.%d" % (self.net, zone.ns_addrs[ns])
+        return self.server_addr_for(zone.name)
 
     def ns_names(self, zone):
         if zone.ns_names:
@@ -240,7 +267,7 @@ class Hierarchy:
             lines.append("@ IN NS %s" % ns)
         for ns in self.ns_names(zone):
             if self.in_zone(ns, zone.name):   # own NS host (glue at the root)
-                lines.append("%s IN A %s" % (ns, self.server_addr_for(zone.name)))
+                lines.append("%s IN A %s" % (ns, self.ns_addr(zone, ns)))
         for r in zone.records:
             lines.append(r.format(root=self.servers["root"].addr))
         for child in self.zones.values():
@@ -248,11 +275,16 @@ class Hierarchy:
                 continue
             for ns in self.ns_names(child):
                 lines.append("%s IN NS %s" % (child.name, ns))
-                if self.in_zone(ns, child.name):   # glue needed
-                    lines.append("%s IN A %s" % (ns, self.server_addr_for(child.name)))
+                if self.in_zone(ns, child.name):   # in-domain glue: needed
+                    lines.append("%s IN A %s" % (ns, self.ns_addr(child, ns)))
+                elif self.in_zone(ns, zone.name) and parent_of(ns, names) != zone.name:
+                    # Sibling glue: the name lies under another delegation
+                    # of this zone (occluded here; served as glue only).
+                    lines.append("%s IN A %s" % (ns, self.ns_addr(child, ns)))
             if child.algorithm and child.ds != "none":
                 lines.extend(child.ds_records)
-        return "\n".join(lines) + "\n"
+        unique = list(dict.fromkeys(lines))   # one glue line where two delegations share a name
+        return "\n".join(unique) + "\n"
 
     @staticmethod
     def in_zone(name, zone_name):
@@ -299,9 +331,10 @@ class Hierarchy:
 
     def describe(self):
         """Human-readable address plan and zones (README and --plan)."""
-        out = ["Authoritative servers (NSD, port %d):" % AUTH_PORT]
+        out = ["Authoritative servers (NSD unless named, port %d):" % AUTH_PORT]
         for s in SERVERS:
-            out.append("  %-12s %-10s %s" % (s.addr, s.key, " ".join(s.zones)))
+            software = "" if s.software == "nsd" else " (%s)" % s.software
+            out.append("  %-12s %-10s %s%s" % (s.addr, s.key, " ".join(s.zones), software))
         out.append("Resolvers:")
         for k in RESOLVER_OCTETS:
             out.append("  %-12s %s" % (self.resolver_addr(k), k))

@@ -282,17 +282,78 @@ def _tail(path, line_count=15):
 
 
 def start_hierarchy_servers(hierarchy):
-    """One NSD per server in the address plan, started in parallel.
-    Returns {server key: Process}, every one answering."""
+    """One NSD per NSD server in the address plan, started in parallel
+    (BIND's: start_bind). Returns {server key: Process}, every one answering."""
     check_port_free({s.addr for s in hierarchy.servers.values()}, AUTH_PORT)
     procs = {}
     for key, server in hierarchy.servers.items():
+        if server.software != "nsd":
+            continue
         zones = [(z, hierarchy.zones[z].zonefile) for z in server.zones]
         rundir = os.path.join(hierarchy.workdir, "run", "nsd-" + key)
         procs[key] = launch_nsd(rundir, "nsd-" + key, server.addr, zones)
     for proc in procs.values():
         wait_nsd(proc)
     return procs
+
+
+# -- BIND ----------------------------------------------------------------------
+
+def bind_config(rundir, addr, port, zones):
+    """named.conf: authoritative only, every file in rundir, queries logged
+    (to stderr with -g, so to the Process log)."""
+    lines = [
+        "options {",
+        "  directory \"%s\";" % rundir,
+        "  listen-on port %d { %s; };" % (port, addr),
+        "  listen-on-v6 { none; };",
+        "  pid-file \"%s/named.pid\";" % rundir,
+        "  session-keyfile \"%s/session.key\";" % rundir,
+        "  managed-keys-directory \"%s\";" % rundir,
+        "  recursion no;",
+        "  dnssec-validation no;",
+        "  notify no;",
+        "  allow-transfer { none; };",
+        "  querylog yes;",
+        "};",
+    ]
+    for name, path in zones:
+        lines.append("zone \"%s\" { type primary; file \"%s\"; };" % (name, path))
+    return "\n".join(lines) + "\n"
+
+
+def has_interface_address(addr):
+    """Whether `addr` is configured on an interface (`ip -4 addr`)."""
+    out = subprocess.run(["ip", "-4", "-o", "addr", "show"], capture_output=True, text=True).stdout
+    return any(f.split("/")[0] == addr for line in out.splitlines() for f in line.split()[3:4])
+
+
+def ensure_loopback_address(addr):
+    """BIND listens only on addresses an interface has (NSD and the resolvers
+    bind any 127/8 address). In the private namespace (netns.sh) the address
+    is added to lo; on the host network nothing is changed: False."""
+    if has_interface_address(addr):
+        return True
+    if not os.environ.get("SPRIG_IT_IN_NETNS"):
+        return False
+    subprocess.run(["ip", "addr", "add", addr + "/32", "dev", "lo"], check=True)
+    return True
+
+
+def start_bind(rundir, name, addr, zones, port=AUTH_PORT):
+    """BIND 9 (named -g, foreground) serving zones [(name, file)] on
+    addr#port (ensure_loopback_address first); a ready Process whose log
+    holds the query log."""
+    os.makedirs(rundir, exist_ok=True)
+    conf = os.path.join(rundir, "named.conf")
+    with open(conf, "w") as f:
+        f.write(bind_config(rundir, addr, port, zones))
+    check = subprocess.run(["named-checkconf", conf], capture_output=True, text=True)
+    if check.returncode != 0:
+        raise RuntimeError("named-checkconf %s: %s" % (conf, check.stdout + check.stderr))
+    proc = Process(name, ["named", "-g", "-4", "-c", conf], os.path.join(rundir, "named.log"),
+                   addr=addr, port=port, cwd=rundir)
+    return wait_until_answers(proc, qname=zones[0][0])
 
 
 # -- Unbound -------------------------------------------------------------------

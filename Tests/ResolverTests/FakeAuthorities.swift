@@ -16,6 +16,9 @@ struct FakeZone {
     /// Authority-section records sent with the answer at a name (the NSEC
     /// proving a wildcard expansion), keyed by lowercase absolute name.
     var answerAuthority: [String: [Wire.RR]] = [:]
+    /// Additional-section records added to every referral this zone sends:
+    /// glue a parent has no authority for (a forgery, or a stale copy).
+    var forgedGlue: [Wire.RR] = []
 }
 
 struct FakeAuthorities {
@@ -23,8 +26,17 @@ struct FakeAuthorities {
     /// Servers that never answer, or answer SERVFAIL / garbage.
     var silent: Set<UInt64> = []
     var broken: Set<UInt64> = []
+    /// Servers whose NODATA and NXDOMAIN answers carry neither an SOA nor
+    /// the AA bit (seen from load balancers and some hosted DNS).
+    var bareNegative: Set<UInt64> = []
     /// Query types no server answers (a middlebox eating DNSKEY queries).
     var droppedTypes: Set<UInt16> = []
+    /// Servers without EDNS (RFC 6891 §7): an EDNS query gets FORMERR
+    /// without an OPT, a plain one its answer without OPT or DNSSEC records.
+    var noEDNS: Set<UInt64> = []
+    /// Query types every server answers FORMERR to, with an OPT (as BIND
+    /// does for TYPE128, or old servers for types they do not know).
+    var formErrTypes: Set<UInt16> = []
     var queries: [(server: ServerAddress, name: String, type: RRType)] = []
     /// How a signed zone's SOA goes out in negative answers (DNAME tests).
     var soaSigning = SOASigning.signed
@@ -54,6 +66,15 @@ struct FakeAuthorities {
 
     /// The response bytes, or nil for silence.
     mutating func respond(to query: [UInt8], at server: ServerAddress) -> [UInt8]? {
+        guard noEDNS.contains(FakeAuthorities.key(server)) else { return respondWithEDNS(to: query, at: server) }
+        if Wire.hasOPT(query) {
+            _ = respondWithEDNS(to: query, at: server)   // (logged like any other query)
+            return Wire.response(to: query, rcode: .formErr, records: [], opt: false)
+        }
+        return respondWithEDNS(to: query, at: server).map(Wire.withoutEDNS)
+    }
+
+    mutating func respondWithEDNS(to query: [UInt8], at server: ServerAddress) -> [UInt8]? {
         let (qname, qtype) = query.withUnsafeBytes { q -> (String, RRType) in
             var r = try! MessageReader(q)
             let question = try! r.nextQuestion()!
@@ -61,6 +82,7 @@ struct FakeAuthorities {
         }
         queries.append((server, norm(qname), qtype))
         if silent.contains(FakeAuthorities.key(server)) || droppedTypes.contains(qtype.rawValue) { return nil }
+        if formErrTypes.contains(qtype.rawValue) { return Wire.response(to: query, rcode: .formErr, records: []) }
         if broken.contains(FakeAuthorities.key(server)) { return Wire.response(to: query, rcode: .servFail, records: []) }
         // The deepest zone this server serves that contains the name.
         // A DS lives in the parent: a server hosting both sides answers it
@@ -81,6 +103,10 @@ struct FakeAuthorities {
                     rrs.append(glue)
                 }
             }
+            for var forged in zone.forgedGlue {
+                forged.section = .additional
+                rrs.append(forged)
+            }
             return Wire.response(to: query, aa: false, records: rrs)
         }
         if let dname = dnameAbove(qname, in: zone) {
@@ -100,8 +126,11 @@ struct FakeAuthorities {
         if let cname = here.first(where: { $0.type == .cname }) {
             return Wire.response(to: query, aa: true, records: [cname] + signatures(here, .cname))
         }
-        let soa = signedSOA(zone)
         let exists = zone.records.contains { isUnder($0.owner, qname) } || norm(qname) == norm(zone.apex)
+        if bareNegative.contains(FakeAuthorities.key(server)) {
+            return Wire.response(to: query, rcode: exists ? .noError : .nxDomain, records: [])
+        }
+        let soa = signedSOA(zone)
         // Signed zones: the NSEC at the name and its RRSIG prove the NODATA.
         var denial = here.filter { $0.type == .nsec } + signatures(here, .nsec)
         for i in denial.indices { denial[i].section = .authority }

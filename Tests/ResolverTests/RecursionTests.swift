@@ -72,14 +72,17 @@ final class RecursionTests: XCTestCase {
         XCTAssertTrue(auth.queries.allSatisfy { $0.name == "www.a.test." })
     }
 
-    func testOutOfBailiwickNameserverIsResolvedSeparately() {
+    /// b.test's server ns.a.test is named in a sibling zone: test.'s
+    /// referral carries its address as sibling glue (RFC 9471), so it is
+    /// not looked up (GlueTests has the out-of-bailiwick case).
+    func testSiblingNamedNameserverComesWithTheReferral() {
         var h = harness()
         var auth = RecursionTests.hierarchy()
         _ = h.ask(1, Wire.query("www.b.test", .a))
         h.pump(&auth)
         XCTAssertEqual(Wire.parse(h.net.answers[0].bytes).answers.first?.rdata, [192, 0, 2, 2])
-        XCTAssertGreaterThanOrEqual(h.forwarder.stats.nsLookups, 1, "ns.a.test had to be looked up")
-        XCTAssertTrue(auth.queries.contains { $0.name == "ns.a.test." && $0.type == .a })
+        XCTAssertEqual(h.forwarder.stats.nsLookups, 0, "ns.a.test came as sibling glue")
+        XCTAssertFalse(auth.queries.contains { $0.name == "ns.a.test." && $0.type == .a })
     }
 
     func testCNAMEAcrossZonesAndDeepNames() {
@@ -94,6 +97,32 @@ final class RecursionTests: XCTestCase {
         h.pump(&auth)
         XCTAssertEqual(Wire.parse(h.net.answers[1].bytes).answers.first?.rdata, [192, 0, 2, 7],
                        "empty non-terminals y.z.a.test and z.a.test answer NODATA, not NXDOMAIN")
+    }
+
+    /// RFC 9156 §3: a name a minimised question found to exist without a
+    /// cut is not asked again for the next name under it; the NODATA that
+    /// told us so steers iteration only and never answers a client.
+    func testMinimisedNODATAIsRememberedForIterationOnly() {
+        var h = harness()
+        var auth = RecursionTests.hierarchy()
+        _ = h.ask(1, Wire.query("x.y.z.a.test", .a))
+        h.pump(&auth)
+        XCTAssertEqual(Wire.parse(h.net.answers[0].bytes).answers.first?.rdata, [192, 0, 2, 7])
+        XCTAssertTrue(auth.queries.contains { $0.name == "y.z.a.test." })
+        let before = auth.queries.count
+        _ = h.ask(2, Wire.query("w.y.z.a.test", .a))
+        h.pump(&auth)
+        XCTAssertEqual(Wire.parse(h.net.answers[1].bytes).rcode, .nxDomain)
+        XCTAssertEqual(auth.queries[before...].map { $0.name }, ["w.y.z.a.test."],
+                       "z.a.test and y.z.a.test are known to exist without a cut")
+        // A client asking the empty non-terminal itself is resolved, not answered from that entry.
+        let asked = auth.queries.count
+        _ = h.ask(3, Wire.query("y.z.a.test", .a))
+        h.pump(&auth)
+        XCTAssertEqual(auth.queries.count, asked + 1)
+        let p = Wire.parse(h.net.answers[2].bytes)
+        XCTAssertEqual(p.rcode, .noError)
+        XCTAssertTrue(p.answers.isEmpty)
     }
 
     func testNXDOMAINAndNODATAAreCached() {

@@ -78,7 +78,7 @@ enum Wire {
 
     /// An upstream response to the query `to` (same ID and question).
     static func response(to query: [UInt8], rcode: RCode = .noError, tc: Bool = false, ad: Bool = false, aa: Bool = false, records: [RR],
-                         idDelta: UInt16 = 0, questionOverride: String? = nil) -> [UInt8] {
+                         idDelta: UInt16 = 0, questionOverride: String? = nil, opt: Bool = true) -> [UInt8] {
         var buffer = [UInt8](repeating: 0, count: 65535)
         let n = query.withUnsafeBytes { q -> Int in
             var reader = try! MessageReader(q)
@@ -101,11 +101,42 @@ enum Wire {
                                          ttlSeconds: r.ttl, rdata: r.rdata)
                     }
                 }
-                try! b.addOPT(udpPayloadSize: 1232)
+                if opt { try! b.addOPT(udpPayloadSize: 1232) }
                 return b.byteCount
             }
         }
         return Array(buffer[0..<n])
+    }
+
+    /// Whether a message carries an OPT record (RFC 6891 §6.1.1).
+    static func hasOPT(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBytes { m in
+            guard var reader = try? MessageReader(m), (try? reader.skipToEnd()) != nil else { return false }
+            return reader.opt != nil
+        }
+    }
+
+    /// A response as a server without EDNS sends it (RFC 6891 §7): no OPT,
+    /// and no DNSSEC records, since no query could carry the DO bit.
+    static func withoutEDNS(_ message: [UInt8]) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: 65535)
+        var rdata = [UInt8](repeating: 0, count: 65535)
+        let n = message.withUnsafeBytes { m -> Int in
+            var reader = try! MessageReader(m)
+            let question = try! reader.nextQuestion()!
+            return out.withUnsafeMutableBytes { raw -> Int in
+                var b = try! MessageBuilder(buffer: raw, header: reader.header)
+                try! b.addQuestion(question.name, type: question.type, rrClass: question.rrClass)
+                while let r = try! reader.nextRecord() {
+                    if [RRType.opt, .rrsig, .nsec, .nsec3].contains(r.type) { continue }
+                    let count = rdata.withUnsafeMutableBytes { try! RData.copyCanonical(r, from: m, into: $0, lowercaseNames: false) }
+                    try! b.addRecord(r.section, owner: try! r.owner(in: m), type: r.type, rrClass: r.rrClass,
+                                     ttlSeconds: r.ttlSeconds, rdata: Array(rdata[0..<count]))
+                }
+                return b.byteCount
+            }
+        }
+        return Array(out[0..<n])
     }
 
     /// What a client sees: rcode, flags and answer records.
@@ -116,6 +147,7 @@ enum Wire {
         var answers: [(owner: String, type: RRType, ttl: UInt32, rdata: [UInt8])] = []
         var authority: [(owner: String, type: RRType, ttl: UInt32)] = []
         var ede: [UInt16] = []
+        var edeTexts: [String] = []
         var hasOPT = false
         var ad = false
     }
@@ -138,6 +170,7 @@ enum Wire {
                         while let o = try! it.next() {
                             if o.code == .extendedError {
                                 p.ede.append(UInt16(m[o.valueOffset]) << 8 | UInt16(m[o.valueOffset + 1]))
+                                p.edeTexts.append(String(decoding: m[(o.valueOffset + 2)..<(o.valueOffset + o.valueLength)], as: UTF8.self))
                             }
                         }
                     }

@@ -1,0 +1,133 @@
+import Cache
+import DNSWire
+import Fixed
+import Validator
+
+/// Whether a zone's data must come signed, as far as the resolver knows.
+enum ZoneSigning: Equatable {
+    /// A trust anchor covers it and no unsigned delegation on the way down
+    /// is proven (or its DS RRset is known): answers without RRSIGs would
+    /// be bogus, so it is never asked without EDNS.
+    case signed
+    /// No anchor covers it, a negative anchor does, DNSSEC is off, or an
+    /// unsigned delegation at or above it is proven (RFC 4035 §5.2).
+    case unsigned
+    /// Covered by an anchor, but its DS RRset has not been asked for yet.
+    case unknown
+}
+
+/// EDNS towards authoritative servers (RFC 6891 §7, the 2019 DNS flag day):
+/// every query carries an OPT with DO. Only a FORMERR or NOTIMP *without*
+/// an OPT may mean the server does not implement EDNS; then, in a zone known
+/// to be unsigned, that one query is asked again without EDNS, and if that
+/// works the server is asked without EDNS for `InfraCache.noEDNSWindowMs`.
+/// An error that carries an OPT proves EDNS: it is about the question, and
+/// the server is only tried as failed for that question. A signed zone is
+/// never asked without EDNS (no DO, no RRSIGs): the client gets SERVFAIL
+/// with an EDE naming the server.
+///
+/// Never: changes a server's state from a response that carries an OPT
+/// (other than clearing a mark), or lets a mark outlive its window.
+extension QueryEngine {
+    /// Whether task `index` asks `server` with EDNS now.
+    mutating func asksWithEDNS(_ index: Int, _ server: ServerAddress, nowMs: Int64) -> Bool {
+        guard settings.recursive else { return true }
+        let it = outgoing[index].iteration
+        guard it.withoutEDNS == server || infra.lacksEDNS(server, nowMs: nowMs) else { return true }
+        return signing(of: it.zone, nowMs: nowMs) != .unsigned
+    }
+
+    /// What an authoritative response says about `server`'s EDNS, before
+    /// its rcode is looked at. True when it was handled here: a FORMERR or
+    /// NOTIMP without an OPT to an EDNS query.
+    mutating func checkEDNS<IO: ResolverIO>(_ index: Int, _ message: UnsafeRawBufferPointer, rcode: RCode,
+                                            nowMs: Int64, io: inout IO) -> Bool {
+        guard settings.recursive else { return false }
+        let it = outgoing[index].iteration
+        let server = it.sentServer
+        let refused = rcode == .formErr || rcode == .notImp
+        if it.sentEDNS {
+            // A response with an OPT proves EDNS (a mark from before is void).
+            if refused || infra.lacksEDNS(server, nowMs: nowMs) {
+                if QueryEngine.carriesOPT(message) {
+                    infra.recordEDNS(server, nowMs: nowMs)
+                    return false
+                }
+                if refused {
+                    fallBackFromEDNS(index, nowMs: nowMs, io: &io)
+                    return true
+                }
+            }
+            return false
+        }
+        // The same question without EDNS worked: remember it, for a while.
+        if it.withoutEDNS == server && (rcode == .noError || rcode == .nxDomain) {
+            infra.recordNoEDNS(server, nowMs: nowMs)
+        }
+        return false
+    }
+
+    /// FORMERR/NOTIMP without an OPT to an EDNS query of task `index`.
+    mutating func fallBackFromEDNS<IO: ResolverIO>(_ index: Int, nowMs: Int64, io: inout IO) {
+        let it = outgoing[index].iteration
+        switch signing(of: it.zone, nowMs: nowMs) {
+        case .unsigned:
+            stats.ednsFallbacks += 1
+            outgoing.pointer(index).pointee.iteration.withoutEDNS = it.sentServer
+            if !sendIterative(index, to: it.sentServer, nowMs: nowMs, io: &io) {
+                retryElsewhere(index, nowMs: nowMs, io: &io)
+            }
+        case .unknown:
+            // Learn whether the zone is signed (its DS set), then ask again:
+            // the server answers the same way, and the answer is known then.
+            io.release(outgoing: index)
+            if startKeyFetch(index, name: it.zone, type: .ds, nowMs: nowMs, io: &io) { return }
+            refuseWithoutEDNS(index, nowMs: nowMs, io: &io)
+        case .signed:
+            refuseWithoutEDNS(index, nowMs: nowMs, io: &io)
+        }
+    }
+
+    /// A server of a signed zone that will not speak EDNS is a failed
+    /// server; the task goes on with the others, and if it fails, the EDE
+    /// says which server it was.
+    mutating func refuseWithoutEDNS<IO: ResolverIO>(_ index: Int, nowMs: Int64, io: inout IO) {
+        stats.ednsRefusedInSignedZones += 1
+        noteFailure(index, .noReachableAuthority, detail: .noEDNS(outgoing[index].iteration.sentServer))
+        retryElsewhere(index, nowMs: nowMs, io: &io)
+    }
+
+    /// Whether `zone` is known to be signed (RFC 4035 §5): an anchor at or
+    /// above it, its DS RRset in the parent, and no proof of an unsigned
+    /// delegation between the anchor and it.
+    mutating func signing(of zone: Name, nowMs: Int64) -> ZoneSigning {
+        guard isValidating, settings.requestDNSSEC, validation.isCovered(zone) else { return .unsigned }
+        let ds = rank(zone, .ds, nowMs: nowMs)
+        if ds == .insecure || rank(zone, .dnskey, nowMs: nowMs) == .insecure { return .unsigned }
+        var name = zone
+        for _ in 0...Limits.labelCountMax {
+            if validation.anchors.anchors(at: name) != nil { break }
+            guard let up = name.parent else { break }
+            name = up
+            if rank(name, .ds, nowMs: nowMs) == .insecure || rank(name, .dnskey, nowMs: nowMs) == .insecure {
+                return .unsigned
+            }
+        }
+        // Anchored with no insecure proof: signed once the DS set (or the
+        // proof that `zone` is no cut of its own) is known, or at the anchor.
+        if validation.anchors.anchors(at: zone) != nil || ds != nil { return .signed }
+        return .unknown
+    }
+
+    /// The trust rank of a fresh cached (`name`, `type`) entry, nil if none.
+    mutating func rank(_ name: Name, _ type: RRType, nowMs: Int64) -> TrustRank? {
+        if case .fresh(let hit, _) = cache.lookup(name, type, nowSeconds: nowMs / 1000) { return hit.rank }
+        return nil
+    }
+
+    /// Whether a response has an OPT record (RFC 6891 §6.1.1).
+    static func carriesOPT(_ message: UnsafeRawBufferPointer) -> Bool {
+        guard var reader = try? MessageReader(message), (try? reader.skipToEnd()) != nil else { return false }
+        return reader.opt != nil
+    }
+}
