@@ -75,7 +75,9 @@ fi
 
 cat > "$TMP/sprig.cfg" <<EOF
 # qemu-smoke config: loopback only, no privilege drop (runs as the caller);
-# the upstream is the dnsmasq above (or a silent loopback port).
+# the upstream is the dnsmasq above (or a silent loopback port). Forward
+# mode queries an upstream on loopback whatever query_loopback says (that
+# option only guards recursive mode's authoritative servers), so it is unset.
 config sprig 'main'
 	list listen '127.0.0.1:$PORT'
 	option user ''

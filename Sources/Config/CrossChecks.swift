@@ -18,10 +18,14 @@ enum CrossChecks {
         checkListen(c.listen, line(.listen), &sink)
         checkModes(c, line(.mode), sectionLines, &sink)
         if !c.dnssec {
-            for o in [MainOption.trustAnchor, .trustAnchorFile, .insecureDomain] where line(o) != 0 {
+            for o in [MainOption.trustAnchor, .trustAnchorFile, .builtinRootAnchors, .insecureDomain] where line(o) != 0 {
                 sink.warning(line(o), "\(Bytes.string(o.key)) has no effect while dnssec is 0")
             }
+        } else if !c.builtinRootAnchors && c.trustAnchors.isEmpty && c.trustAnchorFilePath == nil {
+            sink.error(line(.builtinRootAnchors), "builtin_root_anchors is 0 and no trust_anchor or trust_anchor_file "
+                + "is given: nothing could be validated (set dnssec '0' to say so)")
         }
+        checkRecursiveOnly(c, line, &sink)
         if c.insecureDomains.count > ConfigLimits.maxInsecureDomainCount {
             sink.error(line(.insecureDomain),
                        "too many insecure_domain entries (limit \(ConfigLimits.maxInsecureDomainCount))")
@@ -34,6 +38,17 @@ enum CrossChecks {
         for (i, u) in c.upstreams.enumerated()
         where c.upstreams[..<i].contains(where: { $0.address == u.address && $0.port == u.port && $0.transport == u.transport }) {
             sink.error(sectionLines.upstreams[i], "upstream \(u.address.text) port \(u.port) is configured twice")
+        }
+    }
+
+    /// Options that only steer iterative resolution or its clock.
+    static func checkRecursiveOnly(_ c: SprigConfig, _ line: (MainOption) -> Int, _ sink: inout DiagnosticSink) {
+        if c.mode == .forward && line(.queryLoopback) != 0 {
+            sink.warning(line(.queryLoopback), "query_loopback only applies to authoritative servers in recursive "
+                + "mode; upstreams on loopback are always queried")
+        }
+        if c.clockTrusted && line(.clockMarkerFile) != 0 {
+            sink.warning(line(.clockMarkerFile), "clock_marker_file has no effect while clock_trusted is 1")
         }
     }
 

@@ -60,11 +60,13 @@ extension SchemaValidator {
         case .qnameMinimisation: if let v = bool() { c.qnameMinimisation = v }
         case .use0x20: if let v = bool() { c.use0x20 = v }
         case .doIP6: if let v = bool() { c.doIPv6 = v }
+        case .queryLoopback: if let v = bool() { c.queryLoopback = v }
         case .cnameMax: if let v = int(B.cnameMax) { c.cnameMax = v }
         case .rootHints: if let v = path() { c.rootHintsPath = v }
         case .dnssec: if let v = bool() { c.dnssec = v }
         case .aggressiveNSEC: if let v = bool() { c.aggressiveNSEC = v }
         case .trustAnchorFile: if let v = path() { c.trustAnchorFilePath = v }
+        case .builtinRootAnchors: if let v = bool() { c.builtinRootAnchors = v }
         case .user:
             if let v = one(o, &sink, { $0.isEmpty ? .success(nil) : ValueParser.userName($0).map { Optional($0) } }) {
                 c.user = v
@@ -84,6 +86,7 @@ extension SchemaValidator {
                 c.controlSocketPath = v
             }
         case .clockMarkerFile: if let v = path() { c.clockMarkerFilePath = v }
+        case .clockTrusted: if let v = bool() { c.clockTrusted = v }
         case .stateDir: if let v = one(o, &sink, { ValueParser.path($0) }) { c.stateDirectory = v }
         case .listen, .trustAnchor, .insecureDomain, .allow:
             break

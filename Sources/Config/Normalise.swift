@@ -39,12 +39,14 @@ extension SprigConfig {
         case .qnameMinimisation: return flag(qnameMinimisation)
         case .use0x20: return flag(use0x20)
         case .doIP6: return flag(doIPv6)
+        case .queryLoopback: return flag(queryLoopback)
         case .cnameMax: return ["\(cnameMax)"]
         case .rootHints: return [rootHintsPath?.string ?? ""]
         case .dnssec: return flag(dnssec)
         case .aggressiveNSEC: return flag(aggressiveNSEC)
         case .trustAnchorFile: return [trustAnchorFilePath?.string ?? ""]
         case .trustAnchor: return trustAnchors.map { $0.text }
+        case .builtinRootAnchors: return flag(builtinRootAnchors)
         case .insecureDomain: return insecureDomains.map { $0.text }
         case .allow: return allow.map { $0.text }
         case .user: return [user?.string ?? ""]
@@ -59,6 +61,7 @@ extension SprigConfig {
         case .logSyslog: return flag(logSyslog)
         case .controlSocket: return [controlSocketPath.string]
         case .clockMarkerFile: return [clockMarkerFilePath?.string ?? ""]
+        case .clockTrusted: return flag(clockTrusted)
         case .stateDir: return [stateDirectory.string]
         }
     }

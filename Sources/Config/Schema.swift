@@ -4,9 +4,9 @@ enum MainOption: Int, CaseIterable {
     case listen, mode, cacheSize, cacheMinTTL, cacheMaxTTL
     case maxClients, maxTCPClients, tcpIdleTimeoutMs, maxOutgoing
     case serveStale, staleMax, staleAnswerTTL, clientTimeoutMs, staleRefreshBackoff
-    case qnameMinimisation, use0x20, doIP6, cnameMax, rootHints
-    case dnssec, aggressiveNSEC, trustAnchorFile, trustAnchor, insecureDomain
-    case allow, user, logLevel, logSyslog, controlSocket, clockMarkerFile, stateDir
+    case qnameMinimisation, use0x20, doIP6, queryLoopback, cnameMax, rootHints
+    case dnssec, aggressiveNSEC, trustAnchorFile, trustAnchor, builtinRootAnchors, insecureDomain
+    case allow, user, logLevel, logSyslog, controlSocket, clockMarkerFile, clockTrusted, stateDir
 
     var key: StaticString {
         switch self {
@@ -27,12 +27,14 @@ enum MainOption: Int, CaseIterable {
         case .qnameMinimisation: return "qname_minimisation"
         case .use0x20: return "use_0x20"
         case .doIP6: return "do_ip6"
+        case .queryLoopback: return "query_loopback"
         case .cnameMax: return "cname_max"
         case .rootHints: return "root_hints"
         case .dnssec: return "dnssec"
         case .aggressiveNSEC: return "aggressive_nsec"
         case .trustAnchorFile: return "trust_anchor_file"
         case .trustAnchor: return "trust_anchor"
+        case .builtinRootAnchors: return "builtin_root_anchors"
         case .insecureDomain: return "insecure_domain"
         case .allow: return "allow"
         case .user: return "user"
@@ -40,6 +42,7 @@ enum MainOption: Int, CaseIterable {
         case .logSyslog: return "log_syslog"
         case .controlSocket: return "control_socket"
         case .clockMarkerFile: return "clock_marker_file"
+        case .clockTrusted: return "clock_trusted"
         case .stateDir: return "state_dir"
         }
     }

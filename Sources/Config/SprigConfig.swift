@@ -97,6 +97,11 @@ public struct SprigConfig: Equatable, Sendable {
     public var qnameMinimisation = true
     public var use0x20 = false
     public var doIPv6 = true
+    /// Query authoritative servers at loopback or unspecified addresses
+    /// (127.0.0.0/8, ::1, 0.0.0.0/8, ::, and their IPv4-mapped forms):
+    /// off, as Unbound's do-not-query-localhost; test beds turn it on.
+    /// Forwarding upstreams are never refused for being on loopback.
+    public var queryLoopback = false
     public var cnameMax = 12
     public var rootHintsPath: ConfigText? = nil
 
@@ -104,7 +109,12 @@ public struct SprigConfig: Equatable, Sendable {
     public var dnssec = true
     public var aggressiveNSEC = true
     public var trustAnchorFilePath: ConfigText? = nil
+    /// Added to the root anchors (compiled-in or `trustAnchorFilePath`).
     public var trustAnchors: [TrustAnchor] = []
+    /// Load the root KSKs compiled in from Config/root.key (when no
+    /// `trustAnchorFilePath` stands in for them). Off: only the configured
+    /// anchors count — how a test bed or private root replaces them.
+    public var builtinRootAnchors = true
     public var insecureDomains: [DomainName] = []
 
     // access and process
@@ -115,6 +125,9 @@ public struct SprigConfig: Equatable, Sendable {
     public var logSyslog = true
     public var controlSocketPath: ConfigText = "/var/run/sprig.sock"
     public var clockMarkerFilePath: ConfigText? = nil
+    /// The operator vouches for the wall clock (an RTC, a test bed): it is
+    /// trusted from the start as it reads, even before the build date.
+    public var clockTrusted = false
     /// Flash: persisted trust-anchor state and learned hints.
     public var stateDirectory: ConfigText = "/etc/sprig"
 

@@ -48,6 +48,71 @@ extension QueryEngine {
         return list
     }
 
+    /// Whether trust point `zone` validates with the keys its RFC 5011 state
+    /// trusts rather than with its configured anchors (`dsStatus`).
+    func usesMaintainedKeys(_ zone: Name) -> Bool {
+        guard validation.anchorState.pointee.keyCount(of: zone) > 0,
+              case .active = validation.anchorState.pointee.status(of: zone) else { return false }
+        return true
+    }
+
+    /// The state's keys did not validate `zone`'s DNSKEY set: tries the
+    /// anchors the operator added (`list trust_anchor`) whose key the state
+    /// never held — an anchor added after the state was saved, such as a
+    /// test bed's private root next to a state that learned the real root's
+    /// keys (issue 12 item 8). On success, with a trusted clock, the keys
+    /// they designate become Valid in the state (as a configured anchor
+    /// does). Never the compiled-in or file anchors (RFC 5011 decides what
+    /// became of their keys; a key it removed after revocation must not come
+    /// back through them), nor an anchor whose key the state knows revoked
+    /// (RFC 5011 §2.1). nil: nothing to try, or it failed too.
+    mutating func validateWithAddedAnchors(_ zone: Name, _ rrset: RRsetView, signatures: RDataList,
+                                           clock: ValidationClock, budget: inout ValidationBudget) -> RRsetValidation? {
+        guard usesMaintainedKeys(zone), let (kind, anchors) = addedAnchorsUnknownToState(zone) else { return nil }
+        let result = kind == .dnskey
+            ? ChainStep.verifyDNSKEYs(rrset, signatures: signatures, anchorKeys: anchors, clock: clock,
+                                      budget: &budget, scratch: validation.scratch)
+            : ChainStep.verifyDNSKEYs(rrset, signatures: signatures, dsSet: anchors, clock: clock,
+                                      budget: &budget, scratch: validation.scratch)
+        guard result.verdict.isValid else { return nil }
+        guard case .trusted(let nowSeconds) = clock else { return result }
+        if kind == .ds {
+            _ = try? validation.anchorState.pointee.seedKeysMatchingDS(owner: zone, dnskeys: rrset.rdatas, dsSet: anchors,
+                                                                nowSeconds: nowSeconds, scratch: validation.scratch)
+        } else {
+            for anchor in anchors {
+                for key in rrset.rdatas where key.rdata.elementsEqual(anchor.rdata) {
+                    try? validation.anchorState.pointee.seedTrustedKey(owner: zone, rdata: anchor.rdata, nowSeconds: nowSeconds)
+                }
+            }
+        }
+        return result
+    }
+
+    /// `zone`'s operator-added anchors whose key the RFC 5011 state never
+    /// held (in any state), packed into `validation.dsBuffer` (free while a
+    /// trust point's key set is checked: its vouchers are anchors, not a
+    /// cached DS set). nil when there are none.
+    mutating func addedAnchorsUnknownToState(_ zone: Name) -> (TrustAnchorKind, RDataList)? {
+        guard let (kind, added) = validation.anchors.operatorAddedAnchors(at: zone) else { return nil }
+        let buffer = validation.dsBuffer
+        var offset = 0
+        var count = 0
+        for anchor in added where !validation.anchorState.pointee.holdsKey(owner: zone, designatedBy: kind,
+                                                                          anchor: anchor.rdata, scratch: validation.scratch) {
+            guard offset + 2 + anchor.rdata.count <= buffer.count else { break }
+            buffer[offset] = UInt8(truncatingIfNeeded: anchor.rdata.count >> 8)
+            buffer[offset + 1] = UInt8(truncatingIfNeeded: anchor.rdata.count)
+            UnsafeMutableRawBufferPointer(rebasing: buffer[(offset + 2)..<(offset + 2 + anchor.rdata.count)])
+                .copyMemory(from: anchor.rdata)
+            offset += 2 + anchor.rdata.count
+            count += 1
+        }
+        guard count > 0, let list = try? RDataList(bytes: UnsafeRawBufferPointer(rebasing: buffer[0..<offset]))
+        else { return nil }
+        return (kind, list)
+    }
+
     /// Feeds a validated trust-point DNSKEY RRset to RFC 5011.
     mutating func observeTrustPoint(_ zone: Name, _ rrset: RRsetView, signatures: RDataList, dsSet: RDataList?,
                                     nowMs: Int64) {

@@ -34,6 +34,14 @@ public struct EngineSettings {
     public var use0x20 = false
     /// Query authoritative servers over IPv6 too (`do_ip6`).
     public var useIPv6 = true
+    /// The operator vouches for the wall clock (`clock_trusted`): DNSSEC
+    /// signature dates are checked against it from the start, as it reads,
+    /// even before the build floor (TrustedClock).
+    public var clockTrusted = false
+    /// Query authoritative servers at loopback or unspecified addresses
+    /// (`query_loopback`; ServerAddressPolicy.swift). Off on a router; test
+    /// beds serving their zones on 127.0.0.0/8 turn it on.
+    public var queryLoopback = false
     /// Referrals followed per resolution: the DNS is at most 127 labels
     /// deep, real delegation chains are under 10 (Unbound: 130 with
     /// restarts); 30 stops referral loops early.

@@ -70,7 +70,7 @@ extension QueryEngine {
     /// The configured (or compiled-in) root server addresses.
     mutating func addRootServers(_ index: Int) {
         for server in rootServers where settings.useIPv6 || !server.isIPv6 {
-            outgoing.pointer(index).pointee.iteration.servers.add(server)
+            addServer(index, server)
         }
     }
 
@@ -90,18 +90,22 @@ extension QueryEngine {
     }
 
     mutating func addAddresses(_ index: Int, of name: Name, nowMs: Int64) {
+        let allowsLoopback = settings.queryLoopback
+        var refused = 0
         for pass in 0..<(settings.useIPv6 ? 2 : 1) {
             let type: RRType = pass == 0 ? .a : .aaaa
             guard case .fresh(let hit, _) = cache.lookup(name, type, nowSeconds: nowMs / 1000),
                   hit.kind == .rrset else { continue }
             _ = cache.withBlob(hit) { blob in
                 AnswerCache.forEachRData(blob) { rdata in
-                    if let a = ServerAddress(rdata: rdata, port: QueryEngine.authoritativePort) {
-                        outgoing.pointer(index).pointee.iteration.servers.add(a)
+                    if let a = ServerAddress(rdata: rdata, port: QueryEngine.authoritativePort),
+                       !outgoing.pointer(index).pointee.iteration.servers.add(a, allowingLoopback: allowsLoopback) {
+                        refused += 1
                     }
                 }
             }
         }
+        stats.loopbackRefused += refused   // (the loopback rule: ServerAddressPolicy.swift)
     }
 
     /// The NS names of `zone` from the cache (at most `ServerSet.capacity`).

@@ -256,7 +256,7 @@ extension QueryEngine {
             guard record.type == .a || settings.useIPv6,
                   let address = ServerAddress(rdata: record.rdata(in: message), port: QueryEngine.authoritativePort)
             else { return }
-            outgoing.pointer(index).pointee.iteration.servers.add(address)
+            addServer(index, address)
         }
     }
 

@@ -24,6 +24,10 @@ public struct QueryEngine: ~Copyable {
     /// The outgoing slot of the last priming query, and when it was sent.
     var primingTask: Int32 = -1
     var lastPrimingMs: Int64 = .min / 2
+    /// Wait before the next priming attempt while the root is unreachable:
+    /// doubles per failed attempt up to `primingIntervalMsMax`, back to
+    /// `primingRetryMsMin` once the root NS set is in the cache.
+    var primingRetryMs: Int64 = QueryEngine.primingRetryMsMin
     /// Iterative mode: trust anchors, Validator scratch and packing buffers.
     var validation: ValidationContext
     /// Whether a DNAME was ever cached: until then a CNAME answered from the
@@ -40,7 +44,7 @@ public struct QueryEngine: ~Copyable {
         self.settings = settings
         self.rootServers = rootServers
         infra = InfraCache()
-        validation = ValidationContext(reserving: settings.validate)
+        validation = ValidationContext(reserving: settings.validate, clockVouchedFor: settings.clockTrusted)
         validation.nsecTable = NSECTable(entryCount: NSECTable.entryCount(for: settings))
         // libsodium's one-time set-up, here rather than on the first Ed25519 check.
         if settings.validate { _ = Signature.startUp() }
@@ -187,20 +191,34 @@ public struct QueryEngine: ~Copyable {
         iterate(index, nowMs: nowMs, io: &io)
     }
 
-    /// Least time between two priming queries: a root that does not answer
-    /// `. NS` must not be asked every second.
-    static let primingIntervalMsMin: Int64 = 60_000
+    /// First wait before priming again after a failed attempt: a router
+    /// starts its DNS before the WAN is up, and the first answer should
+    /// come within a second or two of the link (RFC 8109 §3: a priming
+    /// query without a response is retried).
+    static let primingRetryMsMin: Int64 = 1_000
+    /// Longest wait between attempts while the root stays unreachable: a
+    /// root that does not answer `. NS` is not asked more than once a minute.
+    static let primingIntervalMsMax: Int64 = 60_000
 
     /// Primes again once the root NS set is no longer fresh in the cache
-    /// (RFC 8109 §3: re-prime when it expires). The server calls this from
-    /// its once-a-second housekeeping.
+    /// (RFC 8109 §3: re-prime when it expires), or after a failed attempt,
+    /// with exponential back-off: attempts start 1, 2, 4 … 60 s apart, never
+    /// while one is in flight, and the back-off starts over once the root NS
+    /// set is cached. Client queries meanwhile iterate from the root hints.
+    /// The server calls this from its once-a-second housekeeping.
     public mutating func primeIfExpired<IO: ResolverIO>(nowMs: Int64, io: inout IO) {
-        guard settings.recursive, nowMs - lastPrimingMs >= QueryEngine.primingIntervalMsMin else { return }
+        guard settings.recursive else { return }
         let index = Int(primingTask)
         if index >= 0 && outgoing.isInUse(index) && outgoing[index].question.name.isRoot
             && outgoing[index].question.type == .ns { return }   // still in flight
-        if hasNS(.root, nowMs: nowMs) { return }
+        if hasNS(.root, nowMs: nowMs) {
+            primingRetryMs = QueryEngine.primingRetryMsMin
+            return
+        }
+        guard nowMs - lastPrimingMs >= primingRetryMs else { return }
+        let waited = primingRetryMs
         prime(nowMs: nowMs, io: &io)
+        primingRetryMs = min(waited * 2, QueryEngine.primingIntervalMsMax)
     }
 
     // MARK: outgoing queries
@@ -510,7 +528,8 @@ public struct QueryEngine: ~Copyable {
                ("dnssec.bogus_retries", stats.bogusRetries),
                ("upstream.edns_fallbacks", stats.ednsFallbacks),
                ("upstream.edns_refused_signed", stats.ednsRefusedInSignedZones),
-               ("answers.local_qtype", stats.localQueryTypeAnswers)]
+               ("answers.local_qtype", stats.localQueryTypeAnswers),
+               ("resolver.loopback_refused", stats.loopbackRefused)]
             + upstreamStatsLines() + cache.statsLines()
     }
 

@@ -127,6 +127,7 @@ struct ServerSet {
         triedMask = 0
     }
 
+    /// Only through `QueryEngine.addServer`, which applies the loopback rule.
     mutating func add(_ a: ServerAddress) {
         for i in 0..<count where addresses[i] == a { return }
         guard count < ServerSet.capacity else { return }
@@ -210,4 +211,7 @@ public struct EngineStats {
     public var ednsRefusedInSignedZones = 0
     /// Client questions answered locally by QTYPE (meta-types, RFC 6895 §3.1).
     public var localQueryTypeAnswers = 0
+    /// Authoritative server addresses not queried because they are loopback
+    /// or unspecified (glue, cached addresses, root hints; `query_loopback`).
+    public var loopbackRefused = 0
 }

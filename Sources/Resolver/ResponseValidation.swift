@@ -206,11 +206,15 @@ extension QueryEngine {
         let root = Int(outgoing[index].iteration.root)
         var budget = outgoing[root].iteration.budget
         let clock = validationClock(nowMs: nowMs)
-        let result = anchorKeys
+        var result = anchorKeys
             ? ChainStep.verifyDNSKEYs(rrset, signatures: signatures, anchorKeys: vouchers, clock: clock,
                                       budget: &budget, scratch: validation.scratch)
             : ChainStep.verifyDNSKEYs(rrset, signatures: signatures, dsSet: vouchers, clock: clock,
                                       budget: &budget, scratch: validation.scratch)
+        if fromAnchor, !result.verdict.isValid, result.verdict != .budgetExceeded,
+           let retried = validateWithAddedAnchors(zone, rrset, signatures: signatures, clock: clock, budget: &budget) {
+            result = retried   // an anchor the operator added after the RFC 5011 state was saved
+        }
         outgoing.pointer(root).pointee.iteration.budget = budget
         // A trust point's own key set, validated with a trusted clock, feeds
         // RFC 5011 (never an untrusted clock: it could be a replay).

@@ -53,7 +53,9 @@ struct ValidationContext: ~Copyable {
 
     /// `reserving: false` (DNSSEC off): only the small anchor bookkeeping;
     /// the buffers that validation packs into are not reserved.
-    init(reserving: Bool = true) {
+    /// `clockVouchedFor`: `clock_trusted '1'` (TrustedClock).
+    init(reserving: Bool = true, clockVouchedFor: Bool = false) {
+        clock = TrustedClock(persistedFloorSeconds: TrustedClock.buildFloorSeconds, vouchedFor: clockVouchedFor)
         let small = reserving ? ValidationContext.smallBufferByteCount : 0
         scratch = ValidatorScratch(reserving: reserving)
         rrsetBuffer = ValidationContext.reserve(reserving ? Limits.messageByteCountMax : 0)
@@ -137,7 +139,10 @@ extension QueryEngine {
     /// Adds trust anchors for `owner` (all records of one owner at once):
     /// `type` is `.ds` or `.dnskey`, each element one RDATA in wire form.
     /// Start-up only. False when the anchor store is full or the RDATA bad.
-    public mutating func addTrustAnchor(owner: Name, type: RRType, rdatas: [[UInt8]]) -> Bool {
+    /// The first `operatorAddedCount` came from `list trust_anchor`
+    /// (`addTrustAnchors(owner:_:)` sorts them so).
+    public mutating func addTrustAnchor(owner: Name, type: RRType, rdatas: [[UInt8]],
+                                        operatorAddedCount: Int = 0) -> Bool {
         guard type == .ds || type == .dnskey, !rdatas.isEmpty else { return false }
         var packed: [UInt8] = []
         for rdata in rdatas {
@@ -149,7 +154,8 @@ extension QueryEngine {
         let added = packed.withUnsafeBytes { bytes -> Bool in
             guard let list = try? RDataList(bytes: bytes) else { return false }
             do throws(ValidatorError) {
-                try validation.anchors.add(owner: owner, kind: type == .ds ? .ds : .dnskey, rdatas: list)
+                try validation.anchors.add(owner: owner, kind: type == .ds ? .ds : .dnskey, rdatas: list,
+                                           operatorAddedCount: operatorAddedCount)
             } catch { return false }
             return true
         }
@@ -210,7 +216,8 @@ extension QueryEngine {
 
     /// The last known-good wall time saved in flash (start-up).
     public mutating func setClockFloor(_ floorSeconds: Int64?) {
-        validation.clock = TrustedClock(persistedFloorSeconds: max(floorSeconds ?? 0, TrustedClock.buildFloorSeconds))
+        validation.clock = TrustedClock(persistedFloorSeconds: max(floorSeconds ?? 0, TrustedClock.buildFloorSeconds),
+                                        vouchedFor: settings.clockTrusted)
     }
 
     /// NTP has synced (`sprig clock-synced`, a marker file, a hotplug hook).
@@ -219,6 +226,9 @@ extension QueryEngine {
     }
 
     public var isClockTrusted: Bool { validation.clock.isTrusted }
+
+    /// The operator vouches for the wall clock (`clock_trusted '1'`).
+    public var isClockVouchedFor: Bool { validation.clock.isVouchedFor }
 
     /// A new floor to write to flash now (at most daily, and at shutdown).
     public func clockFloorToPersist(realtimeSeconds: Int64, isShutdown: Bool) -> Int64? {

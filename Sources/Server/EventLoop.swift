@@ -32,6 +32,8 @@ public final class EventLoop {
     /// RFC 5011 trust-anchor state in flash (`state_dir`/anchors.state).
     public var anchorStatePath: String?
     var lastHousekeepingMs: Int64 = 0
+    /// The clock decision last logged (each is logged once, when it changes).
+    var clockLog = ClockDecisionLog()
     /// `dnssec.anchor_keys_unusable` when last logged, and when.
     var anchorKeysUnusableLogged = 0
     var lastAnchorWarningMs: Int64 = .min / 2
@@ -138,7 +140,7 @@ public final class EventLoop {
             control?.readable(epoll: sockets.epoll, text: statsLines)
             if control?.clockSyncRequested == true {
                 control?.clockSyncRequested = false
-                noteClockSynced()
+                noteClockSynced(byCommand: true)
             }
         }
         return nil
@@ -273,10 +275,29 @@ public final class EventLoop {
 
     // MARK: router clock
 
-    public func noteClockSynced() {
+    /// NTP says it synced (`sprig clock-synced`, or the marker file, seen
+    /// once a second). The resolver judges it; the log tells what it
+    /// decided, once. A command that changed nothing gets its own line.
+    public func noteClockSynced(byCommand: Bool = false) {
         guard !resolver.isClockTrusted else { return }
         resolver.noteClockSynced(realtimeSeconds: Clock.realtimeSeconds())
-        Log.notice("clock: synced; DNSSEC signature dates are checked from now on")
+        if !logClockDecision() && byCommand && !resolver.isClockTrusted {
+            Log.notice("clock: sync reported, but the wall clock reads "
+                + "\(CalendarDate.text(unixSeconds: Clock.realtimeSeconds())), before this build's date: not believed")
+        }
+    }
+
+    /// Logs the router clock's decision if it changed since last logged;
+    /// true when it logged. At start-up, after syncs, and every housekeeping tick.
+    @discardableResult
+    public func logClockDecision() -> Bool {
+        let wall = Clock.realtimeSeconds()
+        let decision = ClockDecision.current(isTrusted: resolver.isClockTrusted, isVouchedFor: resolver.isClockVouchedFor,
+                                             wallSeconds: wall, buildFloorSeconds: TrustedClock.buildFloorSeconds)
+        guard let line = clockLog.lineToLog(decision, wallSeconds: wall, buildFloorSeconds: TrustedClock.buildFloorSeconds)
+        else { return false }
+        if line.isWarning { Log.warning(line.text) } else { Log.notice(line.text) }
+        return true
     }
 
     /// Once a second: the NTP marker file, and the clock floor written back
@@ -296,6 +317,7 @@ public final class EventLoop {
             if ok { resolver.didPersistAnchorState() } else { Log.warning("dnssec: cannot write \(path)") }
         }
         if let marker = clockMarkerPath, !resolver.isClockTrusted, File.exists(marker) { noteClockSynced() }
+        if !isShutdown { logClockDecision() }   // a step past the saved floor, or back before the build date
         guard let path = clockFloorPath else { return }
         let wall = Clock.realtimeSeconds()
         guard let floor = resolver.clockFloorToPersist(realtimeSeconds: wall, isShutdown: isShutdown) else { return }

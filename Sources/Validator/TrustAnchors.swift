@@ -22,6 +22,10 @@ public struct TrustAnchorStore: ~Copyable {
         var start: Int
         var byteCount: Int
         var count: Int
+        /// The first `operatorAddedCount` RDATAs were added by the operator
+        /// (`list trust_anchor`); the rest are the RFC 5011 seeds (compiled
+        /// in, or `trust_anchor_file`).
+        var operatorAddedCount: Int
     }
 
     let bytes: UnsafeMutableRawBufferPointer
@@ -41,14 +45,18 @@ public struct TrustAnchorStore: ~Copyable {
     }
 
     /// Adds every anchor RDATA of one owner and kind at once (config load).
-    /// The RDATAs are kept contiguous so `anchors(at:)` can return them as a list.
-    public mutating func add(owner: Name, kind: TrustAnchorKind, rdatas: RDataList) throws(ValidatorError) {
+    /// The RDATAs are kept contiguous so `anchors(at:)` can return them as a
+    /// list; the first `operatorAddedCount` of them came from the operator's
+    /// `list trust_anchor` (see `operatorAddedAnchors(at:)`).
+    public mutating func add(owner: Name, kind: TrustAnchorKind, rdatas: RDataList,
+                             operatorAddedCount: Int = 0) throws(ValidatorError) {
         guard ownerCount < TrustAnchorStore.ownerCountMax, index(of: owner) == nil,
               usedByteCount + rdatas.bytes.count <= bytes.count else { throw .noSpace }
         for i in 0..<rdatas.bytes.count { bytes[usedByteCount + i] = rdatas.bytes[i] }
         (entries.baseAddress! + ownerCount).initialize(to: Entry(
             owner: owner.lowercased(), kind: kind, start: usedByteCount,
-            byteCount: rdatas.bytes.count, count: rdatas.count))
+            byteCount: rdatas.bytes.count, count: rdatas.count,
+            operatorAddedCount: min(max(operatorAddedCount, 0), rdatas.count)))
         usedByteCount += rdatas.bytes.count
         ownerCount += 1
     }
@@ -59,6 +67,17 @@ public struct TrustAnchorStore: ~Copyable {
         let entry = entries[i]
         let slice = UnsafeRawBufferPointer(rebasing: bytes[entry.start..<(entry.start + entry.byteCount)])
         return (entry.kind, RDataList(checked: slice, count: entry.count))
+    }
+
+    /// The anchors at `owner` the operator added (`list trust_anchor`), as
+    /// opposed to the compiled-in or file anchors that seeded RFC 5011; nil
+    /// when there are none.
+    public func operatorAddedAnchors(at owner: Name) -> (kind: TrustAnchorKind, rdatas: RDataList)? {
+        guard let i = index(of: owner), entries[i].operatorAddedCount > 0, let all = anchors(at: owner) else { return nil }
+        var end = 0
+        for _ in 0..<entries[i].operatorAddedCount { end += 2 + Int(readU16(all.rdatas.bytes, end)) }
+        return (all.kind, RDataList(checked: UnsafeRawBufferPointer(rebasing: all.rdatas.bytes[0..<end]),
+                                    count: entries[i].operatorAddedCount))
     }
 
     /// The deepest anchor owner at or above `name`: where its chain starts.

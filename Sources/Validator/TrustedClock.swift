@@ -14,6 +14,12 @@
 // and never while the wall clock reads earlier than `buildFloorSeconds`
 // (2026-01-01): such a reading is absurd whatever anyone signals.
 //
+// Unless the operator vouches for the clock (`option clock_trusted '1'`: a
+// router with a battery-backed RTC, a test bed replaying old signatures
+// under a fake time): then it is trusted from the start, as it reads, even
+// before the build floor — signature dates, expired or not yet valid, are
+// judged against it, and RFC 5011 timers run on it.
+//
 // Each untrusted → trusted transition increments `syncGeneration`: the
 // resolver re-validates answers cached while untrusted (the cache's
 // `isAwaitingClockSync` entries with an older generation).
@@ -41,14 +47,20 @@ public struct TrustedClock: Equatable, Sendable {
     public private(set) var syncGeneration: UInt32
     /// An NTP sync was reported and not yet contradicted by an absurd reading.
     public private(set) var isSyncSignalled: Bool
+    /// The operator vouches for the wall clock (`clock_trusted`): it is
+    /// trusted as it reads, floors and sync signals notwithstanding.
+    public let isVouchedFor: Bool
 
     /// Start-up: `persistedFloorSeconds` from the floor file (nil when absent
-    /// or corrupt). The clock starts untrusted; call `observe(wallSeconds:)`.
-    public init(persistedFloorSeconds: Int64?, buildFloorSeconds: Int64 = TrustedClock.buildFloorSeconds) {
+    /// or corrupt). The clock starts untrusted — unless `vouchedFor` — until
+    /// `observe(wallSeconds:)` judges a reading.
+    public init(persistedFloorSeconds: Int64?, buildFloorSeconds: Int64 = TrustedClock.buildFloorSeconds,
+                vouchedFor: Bool = false) {
         self.buildFloorSeconds = buildFloorSeconds
         self.persistedFloorSeconds = persistedFloorSeconds
-        isTrusted = false
-        syncGeneration = 0
+        isVouchedFor = vouchedFor
+        isTrusted = vouchedFor
+        syncGeneration = vouchedFor ? 1 : 0
         isSyncSignalled = false
     }
 
@@ -63,6 +75,7 @@ public struct TrustedClock: Equatable, Sendable {
     /// backwards; only a reading below the build floor revokes trust (and the
     /// sync signal, which evidently did not hold).
     public mutating func observe(wallSeconds: Int64) {
+        if isVouchedFor { return }   // trusted from the start, whatever it reads
         if wallSeconds < buildFloorSeconds {
             isTrusted = false
             isSyncSignalled = false
@@ -78,7 +91,7 @@ public struct TrustedClock: Equatable, Sendable {
 
     /// What the validator may assume about `wallSeconds`.
     public func validationClock(wallSeconds: Int64) -> ValidationClock {
-        isTrusted && wallSeconds >= buildFloorSeconds ? .trusted(nowSeconds: wallSeconds) : .untrusted
+        isTrusted && (isVouchedFor || wallSeconds >= buildFloorSeconds) ? .trusted(nowSeconds: wallSeconds) : .untrusted
     }
 
     /// RFC 5011 hold-downs and removals may only advance on a trusted clock.

@@ -27,10 +27,8 @@ extension Daemon {
             guard loadTrustAnchors(plan, into: &resolver) else { return 1 }
             resolver.setClockFloor(readClockFloor(clockFloorPath(config)))
             resolver.setWallClock(realtimeSeconds: Clock.realtimeSeconds(), nowMs: Clock.monotonicMs())
-            if !resolver.isClockTrusted {
-                Log.notice("clock: not trusted yet; DNSSEC signature dates are not checked until NTP sync")
-            }
             loop = try EventLoop(limits: plan.limits, acl: plan.acl, resolver: resolver)
+            loop.logClockDecision()
             loop.clockFloorPath = clockFloorPath(config)
             loop.anchorStatePath = anchorStatePath(config)
             loop.clockMarkerPath = config.clockMarkerFilePath?.string
@@ -83,17 +81,19 @@ extension Daemon {
         return 0
     }
 
-    /// Hands the trust anchors (grouped by owner; DS preferred over DNSKEY
-    /// for one owner) and negative trust anchors to the engine.
+    /// Hands the trust anchors (all of one owner at once, whatever their
+    /// form or source: the engine keeps them as one set) and the negative
+    /// trust anchors to the engine.
     static func loadTrustAnchors(_ plan: Plan, into resolver: inout QueryEngine) -> Bool {
         var done: [Name] = []
-        for record in plan.trustAnchors where !done.contains(where: { $0 == record.owner }) {
-            done.append(record.owner)
-            let sameOwner = plan.trustAnchors.filter { $0.owner == record.owner }
-            let type: RRType = sameOwner.contains(where: { $0.type == .ds }) ? .ds : .dnskey
-            let rdatas = sameOwner.filter { $0.type == type }.map { $0.rdata }
-            guard resolver.addTrustAnchor(owner: record.owner, type: type, rdatas: rdatas) else {
-                Output.err("sprigd: too many trust anchors (for \(record.owner.text))\n")
+        for first in plan.trustAnchors where !done.contains(where: { $0 == first.record.owner }) {
+            let owner = first.record.owner
+            done.append(owner)
+            let anchors = plan.trustAnchors.filter { $0.record.owner == owner }.map {
+                ConfiguredAnchor(isDS: $0.record.type == .ds, rdata: $0.record.rdata, addedByOperator: $0.source == .list)
+            }
+            guard resolver.addTrustAnchors(owner: owner, anchors) else {
+                Output.err("sprigd: too many or unusable trust anchors (for \(owner.text))\n")
                 return false
             }
         }
@@ -102,7 +102,10 @@ extension Daemon {
             return false
         }
         if !plan.trustAnchors.isEmpty {
-            Log.info("DNSSEC: \(resolver.trustAnchorCount) trust anchor owners, \(plan.insecureDomains.count) insecure domains")
+            func count(_ source: AnchorSource) -> Int { plan.trustAnchors.filter { $0.source == source }.count }
+            Log.info("DNSSEC: \(plan.trustAnchors.count) trust anchors for \(resolver.trustAnchorCount) owners "
+                + "(\(count(.compiledIn)) compiled in, \(count(.file)) from trust_anchor_file, "
+                + "\(count(.list)) from list trust_anchor), \(plan.insecureDomains.count) insecure domains")
         }
         return true
     }
@@ -151,7 +154,8 @@ extension Daemon {
             let taken = loop.setNegativeTrustAnchors(wanted)
             if taken < wanted.count { Log.warning("reload: only \(taken) of \(wanted.count) insecure domains kept (store full)") }
         }
-        if fresh.dnssec != current.dnssec || fresh.trustAnchors != current.trustAnchors {
+        if fresh.dnssec != current.dnssec || fresh.trustAnchors != current.trustAnchors
+            || fresh.builtinRootAnchors != current.builtinRootAnchors || fresh.trustAnchorFilePath != current.trustAnchorFilePath {
             Log.warning("reload: dnssec and trust anchors change after restart")
         }
         // The wall clock may have stepped (NTP) since start: re-anchor it.

@@ -73,6 +73,7 @@ enum Daemon {
         if config.mode == .recursive {
             guard let roots = rootServers(config) else { return 1 }
             plan.rootServers = roots
+            warnIfRootHintsRefused(roots, config)
         }
         // Both modes validate: forwarding fetches DS/DNSKEY through the upstreams.
         if config.dnssec {
@@ -118,7 +119,7 @@ enum Daemon {
         var cache: CacheConfiguration
         var upstreams: [Resolver.Upstream] = []
         var rootServers: [ServerAddress] = []
-        var trustAnchors: [TrustAnchorRecord] = []
+        var trustAnchors: [PlannedAnchor] = []
         var insecureDomains: [Name] = []
         var acl = AccessList()
 
@@ -138,6 +139,8 @@ enum Daemon {
             settings.qnameMinimisation = config.qnameMinimisation
             settings.use0x20 = config.use0x20
             settings.useIPv6 = config.doIPv6
+            settings.queryLoopback = config.queryLoopback
+            settings.clockTrusted = config.clockTrusted
             settings.requestDNSSEC = config.dnssec
             settings.validate = config.dnssec
             settings.aggressiveNSEC = config.aggressiveNSEC
@@ -186,34 +189,75 @@ enum Daemon {
         return list
     }
 
-    /// DNSSEC trust anchors: `list trust_anchor` lines if any, else the
-    /// `trust_anchor_file` if it can be read, else the compiled-in root
-    /// anchors (KSK-2017, KSK-2024). nil: a configured anchor is unusable.
-    static func trustAnchors(_ config: SprigConfig) -> [TrustAnchorRecord]? {
-        if !config.trustAnchors.isEmpty {
-            var records: [TrustAnchorRecord] = []
-            for anchor in config.trustAnchors {
-                do throws(HintTextError) { records.append(try TrustAnchorText.parseLine(Array(anchor.text.utf8))) } catch {
-                    Output.err("sprigd: list trust_anchor '\(anchor.text)': \(error.message)\n")
-                    return nil
+    /// Root hints on loopback (a test bed's hints file) are never queried
+    /// without `query_loopback '1'`: say so once, at start, rather than
+    /// leave every resolution failing without a word.
+    static func warnIfRootHintsRefused(_ roots: [ServerAddress], _ config: SprigConfig) {
+        guard !config.queryLoopback else { return }
+        let refused = roots.filter { $0.isLoopbackOrUnspecified }.count
+        guard refused > 0 else { return }
+        Log.warning("root_hints: \(refused) of \(roots.count) root server addresses are loopback or unspecified "
+            + "and are not queried (option query_loopback '1' allows them, for test beds)")
+    }
+
+    /// Where a trust anchor came from (the start-up log; RFC 5011 fallback).
+    enum AnchorSource: Equatable { case compiledIn, file, list }
+
+    struct PlannedAnchor {
+        var record: TrustAnchorRecord
+        var source: AnchorSource
+    }
+
+    /// DNSSEC trust anchors (issue 12 item 8): every `list trust_anchor`
+    /// line, added to the root anchors — the `trust_anchor_file` when set
+    /// and readable, else the compiled-in root KSKs (KSK-2017, KSK-2024)
+    /// unless `builtin_root_anchors '0'`. nil: a listed anchor is unusable,
+    /// or no anchor is left while dnssec is on.
+    static func trustAnchors(_ config: SprigConfig) -> [PlannedAnchor]? {
+        var planned: [PlannedAnchor] = []
+        for anchor in config.trustAnchors {
+            do throws(HintTextError) {
+                planned.append(PlannedAnchor(record: try TrustAnchorText.parseLine(Array(anchor.text.utf8)), source: .list))
+            } catch {
+                Output.err("sprigd: list trust_anchor '\(anchor.text)': \(error.message)\n")
+                return nil
+            }
+        }
+        planned += rootAnchors(config)
+        guard !planned.isEmpty else {
+            Output.err("sprigd: no trust anchor is left (trust_anchor_file unreadable, builtin_root_anchors '0', "
+                + "no list trust_anchor): nothing could be validated; set dnssec '0' to say so\n")
+            return nil
+        }
+        return planned
+    }
+
+    /// The root anchors that `list trust_anchor` adds to: `trust_anchor_file`
+    /// stands in for the compiled-in ones; unreadable, it is logged and the
+    /// compiled-in ones serve unless `builtin_root_anchors '0'`.
+    static func rootAnchors(_ config: SprigConfig) -> [PlannedAnchor] {
+        if let path = config.trustAnchorFilePath?.string {
+            let fallback = config.builtinRootAnchors ? "using the compiled-in root anchors"
+                                                     : "builtin_root_anchors is 0: only list trust_anchor is used"
+            if let text = try? File.readAll(path, limit: HintLimits.tableByteCountMax * 4) {
+                do throws(HintTextError) {
+                    return try TrustAnchorText.parseFile(text).map { PlannedAnchor(record: $0, source: .file) }
+                } catch {
+                    Log.warning("trust_anchor_file \(path): \(error.message); \(fallback)")
                 }
-            }
-            return records
-        }
-        if let path = config.trustAnchorFilePath?.string,
-           let text = try? File.readAll(path, limit: HintLimits.tableByteCountMax * 4) {
-            do throws(HintTextError) { return try TrustAnchorText.parseFile(text) } catch {
-                Log.warning("trust_anchor_file \(path): \(error.message); using the compiled-in root anchors")
+            } else {
+                Log.warning("trust_anchor_file \(path) cannot be read; \(fallback)")
             }
         }
-        guard let table = try? RootHints.compiled(), table.domainCount > 0 else { return [] }
+        guard config.builtinRootAnchors, let table = try? RootHints.compiled(), table.domainCount > 0 else { return [] }
         let root = table.domain(0)
-        var records: [TrustAnchorRecord] = []
+        var planned: [PlannedAnchor] = []
         for i in 0..<root.anchorCount {
             let anchor = root.anchor(i)
-            records.append(TrustAnchorRecord(owner: .root, type: anchor.type, rdata: anchor.rdata))
+            planned.append(PlannedAnchor(record: TrustAnchorRecord(owner: .root, type: anchor.type, rdata: anchor.rdata),
+                                         source: .compiledIn))
         }
-        return records
+        return planned
     }
 
     /// `list insecure_domain` names in wire form (negative trust anchors).

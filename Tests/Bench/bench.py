@@ -931,23 +931,26 @@ def recursive_unbound_config(name, validate, rec):
 
 def recursive_sprig_config(rec, validate=False):
     """sprigd iterating from the hierarchy's root hints: `dnssec 0` (sprigd-recursive), or
-    validating (sprigd-val-recursive) with the hierarchy's root DS as its only trust anchor, as
-    Tests/Integration/harness.py configures it. The anchor file is named inside state_dir so
-    anything sprigd would persist about anchors lands in the watched directory."""
+    validating (sprigd-val-recursive) with the hierarchy's root DS as its only trust anchor
+    (builtin_root_anchors '0': the compiled-in root KSKs are left out, as Unbound is given only
+    the hierarchy's anchor); what sprigd persists about anchors (anchors.state) lands in its
+    watched state_dir. The hierarchy is served on loopback, which sprigd queries only with
+    query_loopback '1'."""
     if not validate:
         return sprig_config("sprigd-recursive", REC_ADDRESS["sprigd"], """\toption mode 'recursive'
+\toption query_loopback '1'
 \toption root_hints '{hints}'
 \toption dnssec '0'
 \toption do_ip6 '0'
 """.format(hints=rec.hierarchy.root_hints_path))
     return sprig_config("sprigd-val-recursive", REC_ADDRESS["sprigd-val"], """\toption mode 'recursive'
+\toption query_loopback '1'
 \toption root_hints '{hints}'
 \tlist trust_anchor '{anchor}'
-\toption trust_anchor_file '{rundir}/root.key'
+\toption builtin_root_anchors '0'
 \toption dnssec '1'
 \toption do_ip6 '0'
-""".format(hints=rec.hierarchy.root_hints_path, anchor=rec.hierarchy.trust_anchor,
-           rundir=os.path.join(WORK, "sprigd-val-recursive")))
+""".format(hints=rec.hierarchy.root_hints_path, anchor=rec.hierarchy.trust_anchor))
 
 
 UNBOUND_CONTROL_OFF = "remote-control:\n  control-enable: no\n"
@@ -982,9 +985,11 @@ def forward_validating_unbound_config(rec):
 def forward_validating_sprig_config(rec):
     """sprigd-fwd-val: forward mode, dnssec 1 (RD+CD+DO to the upstream, DS/DNSKEY fetched through
     it, its AD ignored), the hierarchy's root DS as its only trust anchor (`list trust_anchor`
-    replaces the compiled-in root keys), one UDP upstream: unbound-upstream."""
+    adds to the compiled-in root keys; builtin_root_anchors '0' leaves them out), one UDP
+    upstream: unbound-upstream (on loopback: forward mode needs no query_loopback)."""
     return sprig_config("sprigd-fwd-val", REC_ADDRESS["sprigd-fwd-val"], """\toption mode 'forward'
 \tlist trust_anchor '{anchor}'
+\toption builtin_root_anchors '0'
 \toption dnssec '1'
 
 config upstream

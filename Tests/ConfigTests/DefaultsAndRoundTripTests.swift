@@ -25,6 +25,9 @@ final class DefaultsAndRoundTripTests: XCTestCase {
         XCTAssertTrue(c.qnameMinimisation)
         XCTAssertFalse(c.use0x20)
         XCTAssertTrue(c.doIPv6)
+        XCTAssertFalse(c.queryLoopback)
+        XCTAssertTrue(c.builtinRootAnchors)
+        XCTAssertFalse(c.clockTrusted)
         XCTAssertTrue(c.dnssec)
         XCTAssertTrue(c.aggressiveNSEC)
         XCTAssertEqual(c.cnameMax, 12)
@@ -65,12 +68,14 @@ final class DefaultsAndRoundTripTests: XCTestCase {
         \toption qname_minimisation 'off'
         \toption use_0x20 'on'
         \toption do_ip6 '0'
+        \toption query_loopback 'yes'
         \toption cname_max '8'
         \toption root_hints "/etc/sprig/it's.hints"
         \toption dnssec '1'
         \toption aggressive_nsec '0'
         \toption trust_anchor_file '/etc/sprig/root.key'
         \tlist trust_anchor '. IN DS 20326 8 2 e06d44b80b8f1d39a95c0b0d7c65d08458e880409bbc683457104237c7f8ec8d'
+        \toption builtin_root_anchors 'off'
         \tlist insecure_domain 'Corp.Example'
         \tlist insecure_domain 'weird\\.label.example'
         \tlist allow '192.168.0.0/16'
@@ -80,6 +85,7 @@ final class DefaultsAndRoundTripTests: XCTestCase {
         \toption log_syslog '0'
         \toption control_socket '/tmp/sprig.sock'
         \toption clock_marker_file '/tmp/ntp.ok'
+        \toption clock_trusted '1'
         \toption state_dir '/overlay/sprig'
 
         config upstream 'a'
@@ -147,6 +153,12 @@ final class DefaultsAndRoundTripTests: XCTestCase {
         XCTAssertEqual(full.rootHintsPath, "/etc/sprig/it's.hints")
         XCTAssertTrue(full.normalised.contains(#"option root_hints '/etc/sprig/it'\''s.hints'"#))
         XCTAssertTrue(full.normalised.contains("option address '2001:db8::53'"))
+        for line in ["option query_loopback '1'", "option builtin_root_anchors '0'", "option clock_trusted '1'"] {
+            XCTAssertTrue(full.normalised.contains(line), line)
+        }
+        for line in ["option query_loopback '0'", "option builtin_root_anchors '1'", "option clock_trusted '0'"] {
+            XCTAssertTrue(normal.contains(line), line)
+        }
         XCTAssertTrue(full.normalised.contains("list insecure_domain 'weird\\.label.example'"), full.normalised)
         XCTAssertEqual(full.insecureDomains[1].labels[0], Array("weird.label".utf8))
     }

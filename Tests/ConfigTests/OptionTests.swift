@@ -88,6 +88,7 @@ final class OptionTests: XCTestCase {
             ("serve_stale", { $0.serveStale }), ("qname_minimisation", { $0.qnameMinimisation }),
             ("use_0x20", { $0.use0x20 }), ("do_ip6", { $0.doIPv6 }), ("dnssec", { $0.dnssec }),
             ("aggressive_nsec", { $0.aggressiveNSEC }), ("log_syslog", { $0.logSyslog }),
+            ("query_loopback", { $0.queryLoopback }), ("clock_trusted", { $0.clockTrusted }),
         ]
         for (name, get) in cases {
             for yes in ["1", "yes", "on", "true", "enabled", "TRUE"] {
@@ -244,5 +245,27 @@ final class OptionTests: XCTestCase {
         XCTAssertHas(loadWarnings(main("option stale_max 0")), "nothing will be served stale")
         XCTAssertHas(loadWarnings(main("option dnssec 0\nlist trust_anchor '. IN DS 1 8 1 \(String(repeating: "00", count: 20))'")),
                      "t.conf:3: warning: trust_anchor has no effect while dnssec is 0")
+    }
+
+    /// Issue 12 items 7–9: the options that keep a test bed's loopback
+    /// servers, private root and replayed clock apart from a router's.
+    func testLoopbackAnchorAndClockCrossChecks() {
+        let anchor = "list trust_anchor '. IN DS 1 8 2 \(String(repeating: "00", count: 32))'"
+        // Replacing the root anchors needs some other anchor to validate with.
+        XCTAssertHas(loadErrors(main("option builtin_root_anchors 0")),
+                     "t.conf:2: builtin_root_anchors is 0 and no trust_anchor or trust_anchor_file is given")
+        XCTAssertFalse(loadOK(main("option builtin_root_anchors 0\n" + anchor)).builtinRootAnchors)
+        XCTAssertTrue(loadOK(main("option builtin_root_anchors yes\n" + anchor)).builtinRootAnchors)
+        XCTAssertHas(loadErrors(main("option builtin_root_anchors 2")), "'2' is not a boolean")
+        XCTAssertFalse(loadOK(main("option builtin_root_anchors 0\noption trust_anchor_file '/etc/sprig/root.key'"))
+            .builtinRootAnchors)
+        XCTAssertHas(loadWarnings(main("option dnssec 0\noption builtin_root_anchors 0")),
+                     "builtin_root_anchors has no effect while dnssec is 0")
+        // Forward mode queries its upstreams wherever they are.
+        let forward = main("option mode forward\noption query_loopback 1") + "config upstream\n option address '127.0.0.1'\n"
+        XCTAssertHas(loadWarnings(forward), "t.conf:3: warning: query_loopback only applies to authoritative servers")
+        XCTAssertEqual(loadWarnings(main("option query_loopback 1")), [])
+        XCTAssertHas(loadWarnings(main("option clock_trusted 1\noption clock_marker_file '/tmp/ntp.ok'")),
+                     "t.conf:3: warning: clock_marker_file has no effect while clock_trusted is 1")
     }
 }

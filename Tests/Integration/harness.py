@@ -269,12 +269,15 @@ def _sprigd_main_section(listen_addr, port, rundir, mode, log_level):
 
 
 def sprigd_recursive_config(h, listen_addr, port, rundir, log_level="debug"):
-    """UCI text for sprigd resolving iteratively from the generated root."""
+    """UCI text for sprigd resolving iteratively from the generated root.
+    The hierarchy's servers listen on loopback, which sprigd refuses to
+    query unless told (query_loopback, issue 12 item 7). The test root's DS
+    is added to the compiled-in root anchors, as on a router."""
     return _sprigd_main_section(listen_addr, port, rundir, "recursive", log_level) + (
+        "\toption query_loopback '1'\n"
         "\toption root_hints '%s'\n"
         "\tlist trust_anchor '%s'\n"
-        "\toption trust_anchor_file '%s/root.key'\n"
-        "\toption dnssec '1'\n") % (h.root_hints_path, h.trust_anchor, rundir)
+        "\toption dnssec '1'\n") % (h.root_hints_path, h.trust_anchor)
 
 
 def sprigd_forward_config(listen_addr, port, upstreams, rundir, log_level="debug",

@@ -191,9 +191,15 @@ struct Harness: ~Copyable {
     static let upstreamA = ServerAddress(bytes: [127, 0, 0, 10], port: 53)!
     static let upstreamB = ServerAddress(bytes: [127, 0, 0, 11], port: 53)!
 
+    /// The fake authorities live on loopback (`FakeAuthorities.address`,
+    /// 127.9.0.x), so the engine is told to query loopback, as a test bed's
+    /// config does (`option query_loopback '1'`); tests of the loopback rule
+    /// itself pass `queryLoopback: false`.
     init(settings: EngineSettings = EngineSettings(), upstreams: [Upstream]? = nil, rootServers: [ServerAddress] = [],
-         cacheBytes: Int = 1 << 20) {
+         cacheBytes: Int = 1 << 20, queryLoopback: Bool = true) {
         let cache = try! AnswerCache(configuration: CacheConfiguration(arenaByteCount: cacheBytes), hashSeed: 99)
+        var settings = settings
+        settings.queryLoopback = queryLoopback
         forwarder = QueryEngine(settings: settings,
                               upstreams: upstreams ?? [Upstream(address: Harness.upstreamA), Upstream(address: Harness.upstreamB)],
                               rootServers: rootServers, cache: cache)

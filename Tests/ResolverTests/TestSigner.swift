@@ -12,6 +12,10 @@ struct TestSigner {
     static let algorithm: UInt8 = 15
 
     let zone: String
+    /// The RRSIG validity window (RFC 4034 §3.1.5); old-era signatures for
+    /// clock tests set their own.
+    var inception = TestSigner.inception
+    var expiration = TestSigner.expiration
     var publicKey = [UInt8](repeating: 0, count: 32)
     var secretKey = [UInt8](repeating: 0, count: 64)
 
@@ -52,7 +56,7 @@ struct TestSigner {
         // RFC 4034 §3.1.3: a leading "*" label is not counted.
         let labels = UInt8(Wire.name(first.owner).labelCount - (first.owner.hasPrefix("*.") ? 1 : 0))
         var rdata = be16(first.type.rawValue) + [TestSigner.algorithm, labels] + be32(first.ttl)
-            + be32(TestSigner.expiration) + be32(TestSigner.inception) + be16(keyTag) + Wire.name(zone).wireBytes
+            + be32(expiration) + be32(inception) + be16(keyTag) + Wire.name(zone).wireBytes
         var signed = rdata
         for r in records.map(\.rdata).sorted(by: { $0.lexicographicallyPrecedes($1) }) {
             signed += owner + be16(first.type.rawValue) + be16(1) + be32(first.ttl) + be16(UInt16(r.count)) + r

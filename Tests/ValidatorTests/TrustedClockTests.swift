@@ -169,3 +169,32 @@ final class TrustedClockTests: XCTestCase {
         }
     }
 }
+
+/// Issue 12 item 9: `clock_trusted '1'` — the operator vouches for the clock.
+final class VouchedForClockTests: XCTestCase {
+    let build = TrustedClock.buildFloorSeconds
+    let year2010: Int64 = 1_275_350_400
+
+    func testTrustedFromTheStartAsItReadsEvenBeforeTheBuildDate() {
+        var clock = TrustedClock(persistedFloorSeconds: build + 400 * 86_400, vouchedFor: true)
+        XCTAssertTrue(clock.isTrusted)
+        XCTAssertEqual(clock.syncGeneration, 1, "answers cached before start-up are none: one generation")
+        clock.observe(wallSeconds: year2010)
+        XCTAssertTrue(clock.isTrusted, "no reading revokes it")
+        XCTAssertEqual(clock.validationClock(wallSeconds: year2010), .trusted(nowSeconds: year2010))
+        XCTAssertEqual(clock.validationClock(wallSeconds: 12), .trusted(nowSeconds: 12))
+        XCTAssertTrue(clock.mayAdvanceRFC5011Timers)
+        clock.noteSynced(wallSeconds: year2010)
+        XCTAssertEqual(clock.syncGeneration, 1)
+        // The floor file is for clocks nobody vouches for: never below the build date.
+        XCTAssertNil(clock.floorToPersist(wallSeconds: year2010, isShutdown: true))
+    }
+
+    func testNotVouchedForIsUnchanged() {
+        var clock = TrustedClock(persistedFloorSeconds: nil)
+        XCTAssertFalse(clock.isVouchedFor)
+        clock.noteSynced(wallSeconds: year2010)
+        XCTAssertFalse(clock.isTrusted, "a 2010 reading is absurd whatever is signalled")
+        XCTAssertEqual(clock.validationClock(wallSeconds: year2010), .untrusted)
+    }
+}

@@ -14,7 +14,7 @@ CROSS_TOOLCHAIN_PKGS="gcc-aarch64-linux-gnu libc6-dev-arm64-cross
   gcc-mipsel-linux-gnu libc6-dev-mipsel-cross"
 TEST_PKGS="qemu-user-static $CROSS_TOOLCHAIN_PKGS
   dnsutils knot-dnsutils nsd unbound dnsmasq-base dnsperf ldnsutils bind9 bind9-utils iproute2 valgrind
-  python3 gcc binutils util-linux libc6-dev perl"
+  python3 gcc binutils util-linux libc6-dev perl faketime libfaketime"
 CROSS_ARCHS="arm64 armhf mipsel"
 CROSS_PKGS=""
 for a in $CROSS_ARCHS; do CROSS_PKGS="$CROSS_PKGS libmbedtls-dev:$a libsodium-dev:$a"; done
