@@ -42,8 +42,12 @@ public struct UpstreamTable {
     /// RTT assumed before the first answer (RFC 6298 §2.1 uses 1 s; DNS
     /// answers on a LAN or ISP link are far faster).
     static let initialRTTMs: Int64 = 200
-    /// Retransmission timeout bounds (ms).
-    static let timeoutMinMs: Int64 = 150
+    /// Retransmission timeout bounds (ms). An upstream is a recursive
+    /// resolver: it answers from its cache in a millisecond, so the RTT
+    /// estimate falls towards that, but it needs hundreds of milliseconds
+    /// for a name it must resolve (a dead authoritative server costs it
+    /// ~400 ms). A retransmission sooner than this only duplicates its work.
+    static let timeoutMinMs: Int64 = 300
     static let timeoutMaxMs: Int64 = 3_000
     /// One choice in this many explores the least recently used upstream.
     static let explorationPeriod = 32
@@ -83,7 +87,8 @@ public struct UpstreamTable {
         return best
     }
 
-    /// Retransmission timeout for upstream `index`: SRTT + 4·RTTVAR, bounded.
+    /// Retransmission timeout for upstream `index`: SRTT + 4·RTTVAR, bounded
+    /// (each timeout doubles the SRTT: the back-off of RFC 6298 §5.5).
     func timeoutMs(_ index: Int, nowMs: Int64) -> Int64 {
         var e = entries[index]
         if e.isExpired(nowMs: nowMs) { e = UpstreamState(upstream: e.upstream) }

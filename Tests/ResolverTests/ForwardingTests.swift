@@ -195,6 +195,26 @@ final class ForwardingTests: XCTestCase {
         XCTAssertEqual(p.ede, [EDECode.staleNXDomainAnswer.rawValue])
     }
 
+    /// An upstream answering from its cache in no time pulls the RTT
+    /// estimate to zero, but it needs hundreds of milliseconds for a name it
+    /// must resolve: the first retransmission waits `timeoutMinMs` (300 ms),
+    /// not 150 ms (a dead authoritative server behind it costs ~400 ms).
+    func testFastUpstreamStillGetsTimeToResolveAColdName() {
+        var h = Harness(upstreams: [Upstream(address: Harness.upstreamA)])
+        for i in 0..<40 {
+            _ = h.ask(i, Wire.query("h\(i).example.test", .a))
+            let q = h.net.sent.last!
+            h.reply(q.outgoing, Wire.response(to: q.bytes, records: [Wire.a("h\(i).example.test", [192, 0, 2, 1])]))
+        }
+        let sent = h.net.sent.count
+        _ = h.ask(99, Wire.query("cold.example.test", .a))
+        XCTAssertEqual(h.net.sent.count, sent + 1)
+        h.advance(UpstreamTable.timeoutMinMs - 1)
+        XCTAssertEqual(h.net.sent.count, sent + 1, "retransmitted before the floor")
+        h.advance(1)
+        XCTAssertEqual(h.net.sent.count, sent + 2, "retransmitted at the floor")
+    }
+
     func testNoDataAnywhereEndsInServfailAtDeadline() {
         var h = Harness()
         _ = h.ask(1, Wire.query("dark.example.test", .a))
