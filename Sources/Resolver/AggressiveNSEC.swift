@@ -120,7 +120,7 @@ extension QueryEngine {
     /// NXDOMAIN or NODATA when fresh NSECs, or else NSEC3s, of the deepest
     /// zone holding any prove it. False (the query goes on to the network)
     /// otherwise.
-    mutating func answerFromNSECTable<IO: ResolverIO>(_ request: Request, nowMs: Int64, io: inout IO) -> Bool {
+    mutating func answerFromNSECTable(_ request: Request, nowMs: Int64) -> Bool {
         guard isValidating, settings.aggressiveNSEC, validation.nsecTable.capacity > 0 else { return false }
         let qname = request.question.name.lowercased()
         let qtype = request.question.type
@@ -140,13 +140,13 @@ extension QueryEngine {
         }
         guard let rcode = proven else { return false }
         if sentinelRefuses(request) {   // RFC 8509 §3.2: a Secure answer, refused
-            answerFailure(request, io: &io)
+            answerFailure(request)
             return true
         }
         guard let n = buildNSECAnswer(request, rcode: rcode, kind: kind, zone: zone, candidates, nowMs: nowMs)
         else { return false }
         stats.aggressiveAnswers += 1
-        io.answer(client: Int(request.client), UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
+        emitAnswer(client: Int(request.client), UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
         return true
     }
 

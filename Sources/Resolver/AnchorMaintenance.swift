@@ -143,7 +143,7 @@ extension QueryEngine {
 
     /// Starts the RFC 5011 active refresh of the trust points' key sets when
     /// due (the server calls this from its once-a-second housekeeping).
-    public mutating func refreshTrustAnchorsIfDue<IO: ResolverIO>(nowMs: Int64, io: inout IO) {
+    public mutating func refreshTrustAnchorsIfDue(nowMs: Int64) {
         guard isValidating, nowMs >= validation.anchorRefreshDueMs,
               validation.clock.mayAdvanceRFC5011Timers else { return }
         // Until an observation sets the real timer, retry hourly (RFC 5011 §2.3 floor).
@@ -154,7 +154,7 @@ extension QueryEngine {
             o.question = Question(name: owner, type: .dnskey, rrClass: .in)
             outgoing[index] = o
             beginIteration(index, parent: -1, nowMs: nowMs)
-            iterate(index, nowMs: nowMs, io: &io)
+            iterate(index, nowMs: nowMs)
         }
     }
 

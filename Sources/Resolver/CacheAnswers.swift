@@ -16,13 +16,12 @@ extension QueryEngine {
     static let cnameLimitForCaching = 16
 
     /// Answers `request` from the cache if it can; false on any miss.
-    mutating func answerFromCache<IO: ResolverIO>(_ request: Request, allowStale: Bool, nowMs: Int64,
-                                                  io: inout IO) -> Bool {
+    mutating func answerFromCache(_ request: Request, allowStale: Bool, nowMs: Int64) -> Bool {
         guard let (n, stale) = buildFromCache(request, allowStale: allowStale, nowSeconds: nowMs / 1000) else {
             return false
         }
         if stale { stats.staleAnswers += 1 }
-        io.answer(client: Int(request.client), UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
+        emitAnswer(client: Int(request.client), UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
         return true
     }
 

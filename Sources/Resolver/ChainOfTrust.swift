@@ -121,8 +121,7 @@ extension QueryEngine {
     /// waits and then asks its question again. False when it must not: the
     /// same set was fetched already, an ancestor task is fetching it (a
     /// loop), or the budgets or slots are spent.
-    mutating func startKeyFetch<IO: ResolverIO>(_ index: Int, name: Name, type: RRType, nowMs: Int64,
-                                                io: inout IO) -> Bool {
+    mutating func startKeyFetch(_ index: Int, name: Name, type: RRType, nowMs: Int64) -> Bool {
         let it = outgoing[index].iteration
         if it.hasFetchedKeys && it.fetchedKeyType == type && it.fetchedKeyName == name { return false }
         if ancestorAsks(index, name: name, type: type) { return false }
@@ -142,15 +141,15 @@ extension QueryEngine {
         // Forwarding: asking again once the keys are in is no retry.
         task.pointee.attempts = 0
         task.pointee.triedMask = 0
-        return startSubTask(index, name: name, type: type, purpose: .keys, nowMs: nowMs, io: &io)
+        return startSubTask(index, name: name, type: type, purpose: .keys, nowMs: nowMs)
     }
 
     /// Starts a sub-task asking (`name`, `type`) for task `index`, which
     /// waits for it: a nameserver address or a key set. Spends one of the
     /// root task's look-ups or key fetches (the caller checked one is left).
     /// False when no outgoing slot is free.
-    mutating func startSubTask<IO: ResolverIO>(_ index: Int, name: Name, type: RRType, purpose: TaskPurpose,
-                                               nowMs: Int64, io: inout IO) -> Bool {
+    mutating func startSubTask(_ index: Int, name: Name, type: RRType, purpose: TaskPurpose,
+                                               nowMs: Int64) -> Bool {
         guard let child = outgoing.acquire() else {
             stats.noOutgoingSlot += 1
             return false
@@ -169,7 +168,7 @@ extension QueryEngine {
         beginIteration(child, parent: Int32(index), nowMs: nowMs)
         outgoing.pointer(child).pointee.iteration.purpose = purpose
         outgoing.pointer(index).pointee.iteration.child = Int32(child)
-        iterate(child, nowMs: nowMs, io: &io)
+        iterate(child, nowMs: nowMs)
         return true
     }
 

@@ -87,10 +87,10 @@ extension QueryEngine {
     /// RFC 6672 §2.2: a YXDOMAIN with the DNAME above the name is a final
     /// answer ("the synthesis would be too long"), as secure as the DNAME
     /// when the DNAME explains it. Answered from the message, not cached.
-    mutating func finishDNAMETooLong<IO: ResolverIO>(_ index: Int, _ message: UnsafeRawBufferPointer,
-                                                    owner: Name, nowMs: Int64, io: inout IO) {
-        guard let verdict = settle(index, message, kind: .cname(owner), nowMs: nowMs, io: &io) else { return }
-        finishIteration(index, success: true, nowMs: nowMs, io: &io,
+    mutating func finishDNAMETooLong(_ index: Int, _ message: UnsafeRawBufferPointer,
+                                                    owner: Name, nowMs: Int64) {
+        guard let verdict = settle(index, message, kind: .cname(owner), nowMs: nowMs) else { return }
+        finishIteration(index, success: true, nowMs: nowMs,
                         final: FinalResponse(message: message, name: outgoing[index].iteration.target,
                                              security: verdict.0))
     }

@@ -40,8 +40,8 @@ extension QueryEngine {
     /// What an authoritative response says about `server`'s EDNS, before
     /// its rcode is looked at. True when it was handled here: a FORMERR or
     /// NOTIMP without an OPT to an EDNS query.
-    mutating func checkEDNS<IO: ResolverIO>(_ index: Int, _ message: UnsafeRawBufferPointer, rcode: RCode,
-                                            nowMs: Int64, io: inout IO) -> Bool {
+    mutating func checkEDNS(_ index: Int, _ message: UnsafeRawBufferPointer, rcode: RCode,
+                                            nowMs: Int64) -> Bool {
         guard settings.recursive else { return false }
         let it = outgoing[index].iteration
         let server = it.sentServer
@@ -54,7 +54,7 @@ extension QueryEngine {
                     return false
                 }
                 if refused {
-                    fallBackFromEDNS(index, nowMs: nowMs, io: &io)
+                    fallBackFromEDNS(index, nowMs: nowMs)
                     return true
                 }
             }
@@ -68,33 +68,33 @@ extension QueryEngine {
     }
 
     /// FORMERR/NOTIMP without an OPT to an EDNS query of task `index`.
-    mutating func fallBackFromEDNS<IO: ResolverIO>(_ index: Int, nowMs: Int64, io: inout IO) {
+    mutating func fallBackFromEDNS(_ index: Int, nowMs: Int64) {
         let it = outgoing[index].iteration
         switch signing(of: it.zone, nowMs: nowMs) {
         case .unsigned:
             stats.ednsFallbacks += 1
             outgoing.pointer(index).pointee.iteration.withoutEDNS = it.sentServer
-            if !sendIterative(index, to: it.sentServer, nowMs: nowMs, io: &io) {
-                retryElsewhere(index, nowMs: nowMs, io: &io)
+            if !sendIterative(index, to: it.sentServer, nowMs: nowMs) {
+                retryElsewhere(index, nowMs: nowMs)
             }
         case .unknown:
             // Learn whether the zone is signed (its DS set), then ask again:
             // the server answers the same way, and the answer is known then.
-            io.release(outgoing: index)
-            if startKeyFetch(index, name: it.zone, type: .ds, nowMs: nowMs, io: &io) { return }
-            refuseWithoutEDNS(index, nowMs: nowMs, io: &io)
+            emitCancel(index)
+            if startKeyFetch(index, name: it.zone, type: .ds, nowMs: nowMs) { return }
+            refuseWithoutEDNS(index, nowMs: nowMs)
         case .signed:
-            refuseWithoutEDNS(index, nowMs: nowMs, io: &io)
+            refuseWithoutEDNS(index, nowMs: nowMs)
         }
     }
 
     /// A server of a signed zone that will not speak EDNS is a failed
     /// server; the task goes on with the others, and if it fails, the EDE
     /// says which server it was.
-    mutating func refuseWithoutEDNS<IO: ResolverIO>(_ index: Int, nowMs: Int64, io: inout IO) {
+    mutating func refuseWithoutEDNS(_ index: Int, nowMs: Int64) {
         stats.ednsRefusedInSignedZones += 1
         noteFailure(index, .noReachableAuthority, detail: .noEDNS(outgoing[index].iteration.sentServer))
-        retryElsewhere(index, nowMs: nowMs, io: &io)
+        retryElsewhere(index, nowMs: nowMs)
     }
 
     /// Whether `zone` is known to be signed (RFC 4035 §5): an anchor at or

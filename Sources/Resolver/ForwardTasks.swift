@@ -47,10 +47,9 @@ extension QueryEngine {
     /// the final data or denial) is validated and cached from the message
     /// at hand, as if it had been asked; only a chain the message does not
     /// finish is asked for again.
-    mutating func followCNAMEInResponse<IO: ResolverIO>(_ index: Int, to target: Name,
-                                                        _ message: UnsafeRawBufferPointer, nowMs: Int64,
-                                                        io: inout IO) {
-        guard takeCNAMELink(index, to: target, nowMs: nowMs, io: &io) else { return }
+    mutating func followCNAMEInResponse(_ index: Int, to target: Name,
+                                                        _ message: UnsafeRawBufferPointer, nowMs: Int64) {
+        guard takeCNAMELink(index, to: target, nowMs: nowMs) else { return }
         let o = outgoing.pointer(index)
         startForwarding(index)
         o.pointee.iteration.sentName = o.pointee.iteration.target
@@ -58,10 +57,10 @@ extension QueryEngine {
         let kind = classify(message, o.pointee.iteration, full: true)
         switch kind {
         case .answer, .cname, .noData, .nxDomain:
-            act(on: kind, index, message, nowMs: nowMs, io: &io)
+            act(on: kind, index, message, nowMs: nowMs)
         case .referral, .lame:   // the chain stops short in this message: ask for the rest
-            io.release(outgoing: index)
-            iterate(index, nowMs: nowMs, io: &io)
+            emitCancel(index)
+            iterate(index, nowMs: nowMs)
         }
     }
 }

@@ -126,32 +126,32 @@ extension QueryEngine {
 
     /// Sends the next query of task `index`, or starts a nameserver
     /// look-up, or gives up.
-    mutating func iterate<IO: ResolverIO>(_ index: Int, nowMs: Int64, io: inout IO) {
+    mutating func iterate(_ index: Int, nowMs: Int64) {
         for _ in 0..<QueryEngine.iterateStepsMax {
             let it = outgoing[index].iteration
             if it.child >= 0 { return }   // waiting for a nameserver address
             let root = Int(it.root)
             guard outgoing[root].iteration.queriesLeft > 0 else {
                 stats.budgetExhausted += 1
-                return finishIteration(index, success: false, nowMs: nowMs, io: &io)
+                return finishIteration(index, success: false, nowMs: nowMs)
             }
             // Keys first, so the answer can be validated when it arrives.
             if let (name, type) = missingKeys(index, nowMs: nowMs),
-               startKeyFetch(index, name: name, type: type, nowMs: nowMs, io: &io) { return }
+               startKeyFetch(index, name: name, type: type, nowMs: nowMs) { return }
             let next = settings.recursive ? chooseServer(index, nowMs: nowMs) : chooseUpstream(index, nowMs: nowMs)
             if let server = next {
                 outgoing.pointer(root).pointee.iteration.queriesLeft -= 1
-                if sendIterative(index, to: server, nowMs: nowMs, io: &io) { return }
+                if sendIterative(index, to: server, nowMs: nowMs) { return }
                 outgoing.pointer(index).pointee.iteration.servers.markTried(server)
                 continue
             }
             if learnCachedAddresses(index, nowMs: nowMs) { continue }
-            if startAddressLookup(index, nowMs: nowMs, io: &io) { return }
+            if startAddressLookup(index, nowMs: nowMs) { return }
             if climbToParentCut(index, nowMs: nowMs) { continue }
             noteFailure(index, .noReachableAuthority)   // every server tried, none answered usefully
-            return finishIteration(index, success: false, nowMs: nowMs, io: &io)
+            return finishIteration(index, success: false, nowMs: nowMs)
         }
-        finishIteration(index, success: false, nowMs: nowMs, io: &io)
+        finishIteration(index, success: false, nowMs: nowMs)
     }
 
     /// Adds the zone's server addresses the cache learned since the task
@@ -224,7 +224,7 @@ extension QueryEngine {
     /// only be resolved through each other (a.example NS ns.b.example, and
     /// b.example NS ns.a.example) would otherwise chase each other until the
     /// budget runs out, before the zone's other names were even tried.
-    mutating func startAddressLookup<IO: ResolverIO>(_ index: Int, nowMs: Int64, io: inout IO) -> Bool {
+    mutating func startAddressLookup(_ index: Int, nowMs: Int64) -> Bool {
         guard settings.recursive else { return false }   // upstreams need no address look-ups
         let it = outgoing[index].iteration
         let root = Int(it.root)
@@ -248,7 +248,7 @@ extension QueryEngine {
                 stats.budgetExhausted += 1
                 return false
             }
-            return startSubTask(index, name: name, type: type, purpose: .address, nowMs: nowMs, io: &io)
+            return startSubTask(index, name: name, type: type, purpose: .address, nowMs: nowMs)
         }
         return false
     }
@@ -285,8 +285,7 @@ extension QueryEngine {
         return !hasNS(name, nowMs: nowMs)
     }
 
-    mutating func sendIterative<IO: ResolverIO>(_ index: Int, to server: ServerAddress, nowMs: Int64,
-                                                io: inout IO) -> Bool {
+    mutating func sendIterative(_ index: Int, to server: ServerAddress, nowMs: Int64) -> Bool {
         skipNamesKnownWithoutCut(index, nowMs: nowMs)
         let o = outgoing.pointer(index)
         let (name, type) = nextQuestion(o.pointee.iteration, full: o.pointee.question)
@@ -294,15 +293,15 @@ extension QueryEngine {
             o.pointee.iteration.minimisedQueries += 1
             o.pointee.iteration.askedLabelCount = name.labelCount
         }
-        o.pointee.iteration.sentName = settings.use0x20 && settings.recursive ? randomiseCase(name, io: &io) : name
+        o.pointee.iteration.sentName = settings.use0x20 && settings.recursive ? randomiseCase(name) : name
         o.pointee.iteration.sentType = type
         o.pointee.iteration.sentServer = server
         o.pointee.iteration.sentEDNS = asksWithEDNS(index, server, nowMs: nowMs)
-        o.pointee.queryID = UInt16(truncatingIfNeeded: io.random())
+        o.pointee.queryID = UInt16(truncatingIfNeeded: entropy.next())
         o.pointee.sentMs = nowMs
         guard let n = buildIterativeQuery(o.pointee) else { return false }
         stats.upstreamQueries += 1
-        let ok = io.send(outgoing: index, to: server, overTCP: o.pointee.overTCP,
+        let ok = emitSend(index, to: server, overTCP: o.pointee.overTCP,
                          UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
         if ok {
             let timeoutMs = settings.recursive ? infra.timeoutMs(server, nowMs: nowMs)
@@ -329,10 +328,10 @@ extension QueryEngine {
     }
 
     /// 0x20: each letter's case from a random bit; the answer must echo it.
-    func randomiseCase<IO: ResolverIO>(_ name: Name, io: inout IO) -> Name {
+    mutating func randomiseCase(_ name: Name) -> Name {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Limits.nameByteCountMax) { bytes in
             for i in 0..<name.byteCount { bytes[i] = name[byte: i] }
-            var bits = io.random()
+            var bits = entropy.next()
             var used = 0
             var i = 0
             while i < name.byteCount {
@@ -341,7 +340,7 @@ extension QueryEngine {
                 for j in (i + 1)...(i + length) {
                     let lower = bytes[j] | 0x20
                     guard lower >= 0x61 && lower <= 0x7A else { continue }
-                    if used == 64 { bits = io.random(); used = 0 }
+                    if used == 64 { bits = entropy.next(); used = 0 }
                     bytes[j] = bits & 1 == 1 ? lower & ~0x20 : lower
                     bits >>= 1
                     used += 1

@@ -38,6 +38,14 @@ public struct QueryEngine: ~Copyable {
     /// Where answers and queries are built (one at a time: single thread).
     let scratch: UnsafeMutableRawBufferPointer
     public internal(set) var stats = EngineStats()
+    /// What the last event asked of the server (Actions.swift).
+    var ring = ActionRing()
+    /// Answers waiting for room in the ring, and request timers that came
+    /// due while it was full (DeferredAnswers.swift).
+    var deferred: DeferredAnswers
+    var timersDeferred = false
+    /// Kernel randomness the server puts in before each event.
+    public var entropy = EntropyPool()
 
     public init(settings: EngineSettings, upstreams: [Upstream], rootServers: [ServerAddress] = [],
                 cache: consuming AnswerCache) {
@@ -53,6 +61,7 @@ public struct QueryEngine: ~Copyable {
         requests = SlotPool(capacity: settings.requestCount, initial: Request())
         outgoing = SlotPool(capacity: settings.outgoingCount, initial: OutgoingQuery())
         timers = TimerHeap(capacity: settings.requestCount + settings.outgoingCount)
+        deferred = DeferredAnswers(requestCount: settings.requestCount)
         refreshFailures = RefreshFailures()
         scratch = .allocate(byteCount: Limits.messageByteCountMax, alignment: 8)
         scratch.initializeMemory(as: UInt8.self, repeating: 0)
@@ -65,7 +74,8 @@ public struct QueryEngine: ~Copyable {
         SlotPool<Request>.byteCount(capacity: settings.requestCount)
             + SlotPool<OutgoingQuery>.byteCount(capacity: settings.outgoingCount)
             + TimerHeap.byteCount(capacity: settings.requestCount + settings.outgoingCount)
-            + RefreshFailures.byteCount + Limits.messageByteCountMax
+            + RefreshFailures.byteCount + Limits.messageByteCountMax + ActionRing.footprintByteCount
+            + DeferredAnswers.byteCount(requestCount: settings.requestCount)
             + (settings.recursive ? InfraCache.byteCount : 0)
             + ValidationContext.byteCount(reserving: settings.validate)
             + NSECTable.byteCount(entryCount: NSECTable.entryCount(for: settings))
@@ -79,9 +89,9 @@ public struct QueryEngine: ~Copyable {
 
     // MARK: client queries
 
-    public mutating func query<IO: ResolverIO>(client: Int, transport: ClientTransport,
+    mutating func query(client: Int, transport: ClientTransport,
                                                _ message: UnsafeRawBufferPointer,
-                                               nowMs: Int64, io: inout IO) -> QueryOutcome {
+                                               nowMs: Int64) -> QueryOutcome {
         stats.queries += 1
         var request = Request()
         switch parseQuery(message, transport: transport, into: &request) {
@@ -95,24 +105,24 @@ public struct QueryEngine: ~Copyable {
             guard let n = QueryEngine.shortAnswer(to: message, rcode: rcode, ede: ede, into: scratch) else {
                 return .dropped
             }
-            io.answer(client: client, UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
+            emitAnswer(client: client, UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
             return .answered
         }
         request.client = Int32(client)
         request.startMs = nowMs
         // Fresh data; else stale data while refreshes of it are backing off.
-        if answerFromCache(request, allowStale: false, nowMs: nowMs, io: &io)
+        if answerFromCache(request, allowStale: false, nowMs: nowMs)
             || (settings.serveStale
                 && refreshFailures.recentlyFailed(request.question, nowMs: nowMs, backoffMs: settings.staleRefreshBackoffMs)
-                && answerFromCache(request, allowStale: true, nowMs: nowMs, io: &io)) {
+                && answerFromCache(request, allowStale: true, nowMs: nowMs)) {
             stats.cacheHits += 1
             return .answered
         }
-        if answerFromNSECTable(request, nowMs: nowMs, io: &io) { return .answered }   // RFC 8198
+        if answerFromNSECTable(request, nowMs: nowMs) { return .answered }   // RFC 8198
         stats.cacheMisses += 1
         guard let slot = requests.acquire() else {
             stats.noRequestSlot += 1
-            answerFailure(request, io: &io)
+            answerFailure(request)
             return .answered
         }
         requests[slot] = request
@@ -123,11 +133,11 @@ public struct QueryEngine: ~Copyable {
             startOutgoing(fresh, for: request, nowMs: nowMs)
             if runsTasks { beginIteration(fresh, parent: -1, nowMs: nowMs) }
             attach(slot, to: fresh)
-            transmit(fresh, nowMs: nowMs, io: &io)
+            transmit(fresh, nowMs: nowMs)
         } else {
             stats.noOutgoingSlot += 1
             requests.release(slot)
-            answerFailure(request, io: &io)
+            answerFailure(request)
             return .answered
         }
         if requests.isInUse(slot) {
@@ -180,7 +190,7 @@ public struct QueryEngine: ~Copyable {
     /// Root priming (RFC 8109): asks a root server for `. NS` so the root
     /// NS set and addresses come from the root itself, not only the hints.
     /// No client waits on it; its answer just fills the cache.
-    public mutating func prime<IO: ResolverIO>(nowMs: Int64, io: inout IO) {
+    public mutating func prime(nowMs: Int64) {
         guard settings.recursive, let index = outgoing.acquire() else { return }
         var o = OutgoingQuery()
         o.question = Question(name: .root, type: .ns, rrClass: .in)
@@ -188,7 +198,7 @@ public struct QueryEngine: ~Copyable {
         lastPrimingMs = nowMs
         primingTask = Int32(index)
         beginIteration(index, parent: -1, nowMs: nowMs)
-        iterate(index, nowMs: nowMs, io: &io)
+        iterate(index, nowMs: nowMs)
     }
 
     /// First wait before priming again after a failed attempt: a router
@@ -206,7 +216,7 @@ public struct QueryEngine: ~Copyable {
     /// while one is in flight, and the back-off starts over once the root NS
     /// set is cached. Client queries meanwhile iterate from the root hints.
     /// The server calls this from its once-a-second housekeeping.
-    public mutating func primeIfExpired<IO: ResolverIO>(nowMs: Int64, io: inout IO) {
+    public mutating func primeIfExpired(nowMs: Int64) {
         guard settings.recursive else { return }
         let index = Int(primingTask)
         if index >= 0 && outgoing.isInUse(index) && outgoing[index].question.name.isRoot
@@ -217,7 +227,7 @@ public struct QueryEngine: ~Copyable {
         }
         guard nowMs - lastPrimingMs >= primingRetryMs else { return }
         let waited = primingRetryMs
-        prime(nowMs: nowMs, io: &io)
+        prime(nowMs: nowMs)
         primingRetryMs = min(waited * 2, QueryEngine.primingIntervalMsMax)
     }
 
@@ -246,16 +256,24 @@ public struct QueryEngine: ~Copyable {
         outgoing[index] = o
     }
 
+    /// Adds request `slot` at the end of task `index`'s waiters: they are
+    /// answered in the order they asked (DeferredAnswers: first come, first
+    /// answered when the ring is full).
     mutating func attach(_ slot: Int, to index: Int) {
         let o = outgoing.pointer(index)
         requests.pointer(slot).pointee.outgoing = Int32(index)
-        requests.pointer(slot).pointee.nextWaiter = o.pointee.firstWaiter
-        o.pointee.firstWaiter = Int32(slot)
+        requests.pointer(slot).pointee.nextWaiter = -1
+        if o.pointee.firstWaiter < 0 {
+            o.pointee.firstWaiter = Int32(slot)
+        } else {
+            requests.pointer(Int(o.pointee.lastWaiter)).pointee.nextWaiter = Int32(slot)
+        }
+        o.pointee.lastWaiter = Int32(slot)
     }
 
     /// Sends (or re-sends) outgoing query `index` to the best untried upstream.
-    mutating func transmit<IO: ResolverIO>(_ index: Int, nowMs: Int64, io: inout IO) {
-        if runsTasks { return iterate(index, nowMs: nowMs, io: &io) }
+    mutating func transmit(_ index: Int, nowMs: Int64) {
+        if runsTasks { return iterate(index, nowMs: nowMs) }
         let o = outgoing.pointer(index)
         while o.pointee.attempts < settings.attemptsMax {
             let upstream = upstreams.choose(triedMask: o.pointee.triedMask, nowMs: nowMs)
@@ -263,20 +281,20 @@ public struct QueryEngine: ~Copyable {
             o.pointee.triedMask |= 1 << UInt32(upstream)
             o.pointee.attempts += 1
             o.pointee.overTCP = upstreams.prefersTCP(upstream)
-            if send(index, nowMs: nowMs, io: &io) { return }
+            if send(index, nowMs: nowMs) { return }
         }
         noteFailure(index, .noReachableAuthority)
-        finishWithFailure(index, nowMs: nowMs, io: &io)
+        finishWithFailure(index, nowMs: nowMs)
     }
 
     /// Builds the query for outgoing `index` with a fresh random ID and sends it.
-    mutating func send<IO: ResolverIO>(_ index: Int, nowMs: Int64, io: inout IO) -> Bool {
+    mutating func send(_ index: Int, nowMs: Int64) -> Bool {
         let o = outgoing.pointer(index)
-        o.pointee.queryID = UInt16(truncatingIfNeeded: io.random())
+        o.pointee.queryID = UInt16(truncatingIfNeeded: entropy.next())
         o.pointee.sentMs = nowMs
         guard let n = buildUpstreamQuery(o.pointee) else { return false }
         stats.upstreamQueries += 1
-        let ok = io.send(outgoing: index, to: upstreams.address(o.pointee.upstream), overTCP: o.pointee.overTCP,
+        let ok = emitSend(index, to: upstreams.address(o.pointee.upstream), overTCP: o.pointee.overTCP,
                          UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
         if ok {
             let timeoutMs = upstreams.timeoutMs(o.pointee.upstream, nowMs: nowMs)
@@ -302,21 +320,21 @@ public struct QueryEngine: ~Copyable {
 
     // MARK: responses
 
-    public mutating func response<IO: ResolverIO>(outgoing index: Int, _ message: UnsafeRawBufferPointer,
-                                                  nowMs: Int64, io: inout IO) {
-        guard outgoing.isInUse(index) else { io.release(outgoing: index); return }
+    mutating func response(outgoing index: Int, _ message: UnsafeRawBufferPointer,
+                                                  nowMs: Int64) {
+        guard outgoing.isInUse(index) else { emitCancel(index); return }
         let o = outgoing[index]
         guard matches(message, o) else {
             stats.mismatchedResponses += 1   // keep waiting for the real answer
             return
         }
-        if runsTasks { return iterativeResponse(index, message, nowMs: nowMs, io: &io) }
+        if runsTasks { return iterativeResponse(index, message, nowMs: nowMs) }
         upstreams.recordAnswer(o.upstream, rttMs: nowMs - o.sentMs, nowMs: nowMs)
         let header = (try? Header(from: message)) ?? Header()
         if header.tc && !o.overTCP {
             stats.upstreamTCPRetries += 1
             outgoing.pointer(index).pointee.overTCP = true
-            if !send(index, nowMs: nowMs, io: &io) { transmit(index, nowMs: nowMs, io: &io) }
+            if !send(index, nowMs: nowMs) { transmit(index, nowMs: nowMs) }
             return
         }
         let rcode = header.rcode
@@ -324,7 +342,7 @@ public struct QueryEngine: ~Copyable {
         if rcode != .noError && rcode != .nxDomain && rcode != .yxDomain {
             stats.upstreamErrors += 1
             timers.cancel(settings.requestCount + index)
-            transmit(index, nowMs: nowMs, io: &io)   // next upstream, or failure
+            transmit(index, nowMs: nowMs)   // next upstream, or failure
             return
         }
         // An upstream resolver never refers: a referral (an authoritative
@@ -332,14 +350,14 @@ public struct QueryEngine: ~Copyable {
         if QueryEngine.isReferral(message) {
             stats.lameResponses += 1
             timers.cancel(settings.requestCount + index)
-            transmit(index, nowMs: nowMs, io: &io)
+            transmit(index, nowMs: nowMs)
             return
         }
         let stored = cache.store(response: message, question: o.question, nowMs: nowMs)
         if stored { stats.cacheStored += 1 } else { stats.cacheRefused += 1 }
         refreshFailures.clear(o.question)
-        answerWaiters(index, from: message, nowMs: nowMs, io: &io)
-        finishOutgoing(index, io: &io)
+        answerWaiters(index, from: message, nowMs: nowMs)
+        finishOutgoing(index)
     }
 
     /// NOERROR, not authoritative, nothing in the answer section, no SOA,
@@ -376,20 +394,29 @@ public struct QueryEngine: ~Copyable {
     }
 
     /// A socket error or refused connection for outgoing `index`.
-    public mutating func failure<IO: ResolverIO>(outgoing index: Int, nowMs: Int64, io: inout IO) {
+    mutating func failure(outgoing index: Int, nowMs: Int64) {
         guard outgoing.isInUse(index) else { return }
         stats.upstreamErrors += 1
         timers.cancel(settings.requestCount + index)
-        if runsTasks { return retryElsewhere(index, nowMs: nowMs, io: &io) }
-        transmit(index, nowMs: nowMs, io: &io)
+        if runsTasks { return retryElsewhere(index, nowMs: nowMs) }
+        transmit(index, nowMs: nowMs)
     }
 
     // MARK: timers
 
-    public mutating func expireTimers<IO: ResolverIO>(nowMs: Int64, io: inout IO) {
+    mutating func expireTimers(nowMs: Int64) {
+        timersDeferred = false
         while let timer = timers.popExpired(nowMs: nowMs) {
             if timer < settings.requestCount {
-                requestTimer(timer, nowMs: nowMs, io: &io)
+                // A request timer may answer (stale data, SERVFAIL): it
+                // waits for room like any answer (DeferredAnswers.swift).
+                if requests.isInUse(timer),
+                   !(ring.hasRoom(forAnswerOf: requests[timer].answerByteCountMax) || ring.isEmpty) {
+                    timers.arm(timer, atMs: nowMs)
+                    timersDeferred = true
+                    return
+                }
+                requestTimer(timer, nowMs: nowMs)
             } else {
                 let index = timer - settings.requestCount
                 guard outgoing.isInUse(index) else { continue }
@@ -400,30 +427,30 @@ public struct QueryEngine: ~Copyable {
                     } else {
                         upstreams.recordTimeout(outgoing[index].upstream, nowMs: nowMs)
                     }
-                    retryElsewhere(index, nowMs: nowMs, io: &io)
+                    retryElsewhere(index, nowMs: nowMs)
                     continue
                 }
                 upstreams.recordTimeout(outgoing[index].upstream, nowMs: nowMs)
-                io.release(outgoing: index)
-                transmit(index, nowMs: nowMs, io: &io)
+                emitCancel(index)
+                transmit(index, nowMs: nowMs)
             }
         }
     }
 
     /// RFC 8767 §5: when the client response timer fires, answer from stale
     /// data if there is any, and let the refresh go on.
-    mutating func requestTimer<IO: ResolverIO>(_ slot: Int, nowMs: Int64, io: inout IO) {
+    mutating func requestTimer(_ slot: Int, nowMs: Int64) {
         guard requests.isInUse(slot) else { return }
         let r = requests[slot]
         if r.answeredStale { return }
         let deadline = r.startMs + settings.requestDeadlineMs
-        if settings.serveStale && answerFromCache(r, allowStale: true, nowMs: nowMs, io: &io) {
+        if settings.serveStale && answerFromCache(r, allowStale: true, nowMs: nowMs) {
             requests.pointer(slot).pointee.answeredStale = true
             return
         }
         if nowMs >= deadline {
             detach(slot)
-            answerFailure(r, io: &io)
+            answerFailure(r)
             requests.release(slot)
         } else {
             timers.arm(slot, atMs: deadline)
@@ -433,49 +460,36 @@ public struct QueryEngine: ~Copyable {
     // MARK: finishing
 
     /// Every attempt failed: stale data if allowed, else SERVFAIL.
-    mutating func finishWithFailure<IO: ResolverIO>(_ index: Int, nowMs: Int64, io: inout IO) {
+    mutating func finishWithFailure(_ index: Int, nowMs: Int64) {
         let o = outgoing[index]
         refreshFailures.note(o.question, nowMs: nowMs)
         var waiter = o.firstWaiter
         while waiter >= 0 {
-            let r = requests[Int(waiter)]
-            let next = r.nextWaiter
-            if !r.answeredStale {
-                if !(settings.serveStale && answerFromCache(r, allowStale: true, nowMs: nowMs, io: &io)) {
-                    answerFailure(r, ede: o.iteration.failureEDE, detail: o.iteration.failureDetail, io: &io)
-                }
-            }
-            timers.cancel(Int(waiter))
-            requests.release(Int(waiter))
+            let next = requests[Int(waiter)].nextWaiter
+            answerWaiter(Int(waiter), .failed(o.iteration.failureEDE, o.iteration.failureDetail), final: nil, nowMs: nowMs)
             waiter = next
         }
         outgoing.pointer(index).pointee.firstWaiter = -1
-        finishOutgoing(index, io: &io)
+        outgoing.pointer(index).pointee.lastWaiter = -1
+        finishOutgoing(index)
     }
 
-    mutating func answerWaiters<IO: ResolverIO>(_ index: Int, from message: UnsafeRawBufferPointer,
-                                                nowMs: Int64, io: inout IO) {
+    mutating func answerWaiters(_ index: Int, from message: UnsafeRawBufferPointer,
+                                                nowMs: Int64) {
+        let final = FinalResponse(message: message, name: outgoing[index].question.name, security: .unvalidated)
         var waiter = outgoing[index].firstWaiter
         while waiter >= 0 {
-            let r = requests[Int(waiter)]
-            let next = r.nextWaiter
-            if !r.answeredStale {
-                if let n = buildAnswer(for: r, from: message) {
-                    io.answer(client: Int(r.client), UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
-                } else {
-                    answerFailure(r, io: &io)
-                }
-            }
-            timers.cancel(Int(waiter))
-            requests.release(Int(waiter))
+            let next = requests[Int(waiter)].nextWaiter
+            answerWaiter(Int(waiter), .forwarded, final: final, nowMs: nowMs)
             waiter = next
         }
         outgoing.pointer(index).pointee.firstWaiter = -1
+        outgoing.pointer(index).pointee.lastWaiter = -1
     }
 
-    mutating func finishOutgoing<IO: ResolverIO>(_ index: Int, io: inout IO) {
+    mutating func finishOutgoing(_ index: Int) {
         timers.cancel(settings.requestCount + index)
-        io.release(outgoing: index)
+        emitCancel(index)
         outgoing.release(index)
     }
 
@@ -486,6 +500,7 @@ public struct QueryEngine: ~Copyable {
         let o = outgoing.pointer(index)
         if o.pointee.firstWaiter == Int32(slot) {
             o.pointee.firstWaiter = requests[slot].nextWaiter
+            if o.pointee.lastWaiter == Int32(slot) { o.pointee.lastWaiter = -1 }
             return
         }
         var w = o.pointee.firstWaiter
@@ -493,17 +508,17 @@ public struct QueryEngine: ~Copyable {
             let next = requests[Int(w)].nextWaiter
             if next == Int32(slot) {
                 requests.pointer(Int(w)).pointee.nextWaiter = requests[slot].nextWaiter
+                if o.pointee.lastWaiter == Int32(slot) { o.pointee.lastWaiter = w }
                 return
             }
             w = next
         }
     }
 
-    mutating func answerFailure<IO: ResolverIO>(_ request: Request, ede: EDECode? = nil, detail: FailureDetail? = nil,
-                                                io: inout IO) {
+    mutating func answerFailure(_ request: Request, ede: EDECode? = nil, detail: FailureDetail? = nil) {
         stats.servfailAnswers += 1
         if let n = buildError(for: request, rcode: .servFail, ede: ede, detail: detail) {
-            io.answer(client: Int(request.client), UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
+            emitAnswer(client: Int(request.client), UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
         }
     }
 
@@ -514,6 +529,7 @@ public struct QueryEngine: ~Copyable {
          ("resolver.aggregated", stats.aggregated), ("upstream.queries", stats.upstreamQueries),
          ("upstream.timeouts", stats.upstreamTimeouts), ("upstream.tcp_retries", stats.upstreamTCPRetries),
          ("upstream.errors", stats.upstreamErrors), ("upstream.mismatched", stats.mismatchedResponses),
+         ("upstream.stale", stats.staleResponses), ("answers.deferred", stats.deferredAnswers),
          ("answers.servfail", stats.servfailAnswers), ("answers.formerr", stats.formerrAnswers),
          ("answers.truncated", stats.answersTruncated), ("drop.not_query", stats.droppedNotQuery),
          ("drop.no_request_slot", stats.noRequestSlot), ("drop.no_outgoing_slot", stats.noOutgoingSlot),

@@ -21,6 +21,8 @@ struct Request {
     var startMs: Int64 = 0
     /// Already answered with stale data; still waits so the refresh fills the cache.
     var answeredStale = false
+    /// Its answer waits for room in the action ring (DeferredAnswers.swift).
+    var pending: PendingAnswer? = nil
 }
 
 /// An outgoing query to an upstream (shared by every request asking the
@@ -30,12 +32,15 @@ struct OutgoingQuery {
     var dnssecOK = false
     var checkingDisabled = false
     var queryID: UInt16 = 0
+    /// Serial of this slot's sends: the `QueryRef` of the query in flight.
+    var sendSerial: UInt32 = 0
     var upstream = 0
     var triedMask: UInt32 = 0
     var attempts = 0
     var overTCP = false
     var sentMs: Int64 = 0
     var firstWaiter: Int32 = -1
+    var lastWaiter: Int32 = -1
     /// Iterative mode only (unused when forwarding).
     var iteration = Iteration()
 }
@@ -149,7 +154,7 @@ struct ServerSet {
 public enum QueryOutcome: Equatable {
     /// Answered already (cache, error, refusal): the client slot is done.
     case answered
-    /// Waiting for an upstream; the answer comes later through `ResolverIO`.
+    /// Waiting for the network; the answer comes later as an action.
     case pending
     /// Not answerable (not a DNS query, or a response): dropped, counted.
     case dropped
@@ -171,6 +176,10 @@ public struct EngineStats {
     public var upstreamTCPRetries = 0
     public var upstreamErrors = 0
     public var mismatchedResponses = 0
+    /// Responses for a query already given up on (its QueryRef is old).
+    public var staleResponses = 0
+    /// Answers that waited for room in the action ring (DeferredAnswers).
+    public var deferredAnswers = 0
     public var servfailAnswers = 0
     public var formerrAnswers = 0
     public var droppedNotQuery = 0

@@ -1,7 +1,7 @@
 // Server: the event loop's glue. One thread, one epoll, non-blocking
 // sockets, fixed pools (DESIGN.md §2.2). Reads client queries from UDP and
 // TCP listeners, applies the client ACL, hands queries to the resolver and
-// carries out what it asks through `ServerIO`.
+// carries out the actions it appends to its ring (`ResolverActions.swift`).
 // Never: parses or builds DNS beyond handing bytes to the resolver, or
 // allocates on a query path.
 import DNSWire
@@ -22,6 +22,8 @@ public final class EventLoop {
     /// accessor coroutine (which may allocate in Embedded builds) exists.
     var resolver: QueryEngine
     let signals: SignalQueue
+    /// Sends that failed while the ring was carried out (ResolverActions.swift).
+    var failedSends: FailedSendQueue
     let events: UnsafeMutableBufferPointer<EpollEvent>
     var control: ControlChannel?
     /// Router clock (DESIGN.md §2.8): a file whose appearance means NTP has
@@ -50,6 +52,7 @@ public final class EventLoop {
         sockets = try ServerSockets(limits: limits, acl: acl)
         self.resolver = resolver
         signals = try SignalQueue()
+        failedSends = FailedSendQueue(capacity: limits.outgoingCount)
         events = .allocate(capacity: Epoll.batchCapacity)
         try sockets.epoll.add(signals.fd, .readable, token: Token(.signal, 0).raw)
     }
@@ -83,8 +86,9 @@ public final class EventLoop {
 
     /// Starts root priming (iterative mode; a no-op when forwarding).
     public func prime() {
-        var io = ServerIO(sockets: sockets)
-        resolver.prime(nowMs: Clock.monotonicMs(), io: &io)
+        refillEntropy()
+        resolver.prime(nowMs: Clock.monotonicMs())
+        carryOutActions()
         resolver.startAnchorMaintenance(nowMs: Clock.monotonicMs())
     }
 
@@ -207,8 +211,7 @@ public final class EventLoop {
     }
 
     func handOver(client: Int, transport: ClientTransport, _ query: UnsafeRawBufferPointer) {
-        var io = ServerIO(sockets: sockets)
-        let outcome = resolver.query(client: client, transport: transport, query, nowMs: Clock.monotonicMs(), io: &io)
+        let outcome = feed(.query(client: client, transport: transport, message: query), nowMs: Clock.monotonicMs())
         if outcome == .dropped { sockets.clients.release(client) }
     }
 
@@ -262,14 +265,14 @@ public final class EventLoop {
     // MARK: outgoing and timers
 
     func outgoingReady(_ index: Int, _ ready: Readiness) {
-        var io = ServerIO(sockets: sockets)
         switch sockets.outgoingReady(index, ready) {
         case .nothing: break
         case .failed:
+            let ref = sockets.outgoingRef(index)
             sockets.closeOutgoing(index)
-            resolver.failure(outgoing: index, nowMs: Clock.monotonicMs(), io: &io)
+            feed(.failed(ref), nowMs: Clock.monotonicMs())
         case .response(let bytes):
-            resolver.response(outgoing: index, bytes, nowMs: Clock.monotonicMs(), io: &io)
+            feed(.response(sockets.outgoingRef(index), message: bytes), nowMs: Clock.monotonicMs())
         }
     }
 
@@ -307,9 +310,10 @@ public final class EventLoop {
         lastHousekeepingMs = nowMs
         control?.expire(epoll: sockets.epoll, nowMs: nowMs)
         if !isShutdown {
-            var io = ServerIO(sockets: sockets)
-            resolver.primeIfExpired(nowMs: nowMs, io: &io)
-            resolver.refreshTrustAnchorsIfDue(nowMs: nowMs, io: &io)
+            refillEntropy()
+            resolver.primeIfExpired(nowMs: nowMs)
+            resolver.refreshTrustAnchorsIfDue(nowMs: nowMs)
+            carryOutActions()
             warnIfAnchorKeysUnusable(nowMs: nowMs)
         }
         if let path = anchorStatePath, let bytes = resolver.anchorStateToPersist(nowMs: nowMs, isShutdown: isShutdown) {
@@ -344,8 +348,7 @@ public final class EventLoop {
     }
 
     func expireTimers(nowMs: Int64) {
-        var io = ServerIO(sockets: sockets)
-        resolver.expireTimers(nowMs: nowMs, io: &io)
+        feed(.timers, nowMs: nowMs)
         while let index = sockets.tcpTimers.popExpired(nowMs: nowMs) {
             let conn = sockets.tcpClients[index]
             if conn.pendingQueries > 0 || conn.writeEnd > conn.writeStart {

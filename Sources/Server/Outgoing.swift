@@ -17,10 +17,12 @@ extension ServerSockets {
         return a
     }
 
-    func openOutgoing(_ index: Int, to server: ServerAddress, overTCP: Bool,
+    func openOutgoing(_ ref: QueryRef, to server: ServerAddress, overTCP: Bool,
                       _ message: UnsafeRawBufferPointer) -> Bool {
+        let index = Int(ref.slot)
         closeOutgoing(index)
         let slot = outgoing + index
+        slot.pointee.ref = ref
         let target = address(server)
         var fd: Int32 = -1
         do throws(Errno) {
@@ -63,6 +65,9 @@ extension ServerSockets {
         slot.pointee.server = server
         return true
     }
+
+    /// The resolver's query carried by outgoing socket `index`.
+    func outgoingRef(_ index: Int) -> QueryRef { outgoing[index].ref }
 
     func closeOutgoing(_ index: Int) {
         let slot = outgoing + index
@@ -146,24 +151,4 @@ extension ServerSockets {
         }
         return .response(UnsafeRawBufferPointer(rebasing: bytes[2..<slot.pointee.tcpTotal]))
     }
-}
-
-/// The resolver's view of the sockets.
-struct ServerIO: ResolverIO {
-    let sockets: ServerSockets
-
-    mutating func answer(client: Int, _ message: UnsafeRawBufferPointer) {
-        sockets.deliver(client: client, message)
-    }
-
-    mutating func send(outgoing: Int, to server: ServerAddress, overTCP: Bool,
-                       _ message: UnsafeRawBufferPointer) -> Bool {
-        sockets.openOutgoing(outgoing, to: server, overTCP: overTCP, message)
-    }
-
-    mutating func release(outgoing: Int) {
-        sockets.closeOutgoing(outgoing)
-    }
-
-    mutating func random() -> UInt64 { sockets.nextRandom() }
 }

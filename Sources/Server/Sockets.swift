@@ -29,14 +29,15 @@ struct OutgoingSocket {
     var generation: UInt32 = 0
     var state = State.idle
     var server = ServerAddress(isIPv6: false, high: 0, low: 0, port: 0)
+    var ref = QueryRef(slot: -1, serial: 0)   // the resolver's query it carries
     var tcpBuffer = -1                // index into the outgoing TCP buffer pool
     var tcpDone = 0                   // bytes written (writing) or read (reading)
     var tcpTotal = 0                  // bytes to write, or response length + 2
 }
 
 /// Every socket and buffer of the daemon, reserved at start-up. Carries out
-/// the resolver's actions (`ResolverIO`) and owns all system calls on the
-/// query path.
+/// the resolver's actions (`ResolverActions.swift`) and owns all system
+/// calls on the query path.
 final class ServerSockets {
     let limits: ServerLimits
     let epoll: Epoll

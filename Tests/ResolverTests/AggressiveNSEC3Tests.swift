@@ -285,13 +285,13 @@ final class AggressiveNSEC3Tests: XCTestCase {
                        Wire.query("b.example", .mx, id: 9, dnssecOK: true)]
         for i in 0..<100 {
             queries[i % queries.count].withUnsafeBytes { q in
-                _ = h.forwarder.query(client: 1, transport: .udp, q, nowMs: h.nowMs, io: &io)
+                io.query(&h, q)
             }
         }
         let before = bytesInUse()
         for i in 0..<1_500 {
             queries[i % queries.count].withUnsafeBytes { q in
-                _ = h.forwarder.query(client: 1, transport: .udp, q, nowMs: h.nowMs, io: &io)
+                io.query(&h, q)
             }
         }
         XCTAssertEqual(bytesInUse(), before, "bytes in use moved")

@@ -129,8 +129,8 @@ final class FlashWriteSimulationTests: XCTestCase {
     func housekeeping(_ h: inout Harness, clock: RouterClock, isShutdown: Bool) -> FlashWrites {
         var writes = FlashWrites()
         if !isShutdown {
-            h.forwarder.primeIfExpired(nowMs: h.nowMs, io: &h.net)
-            h.forwarder.refreshTrustAnchorsIfDue(nowMs: h.nowMs, io: &h.net)
+            h.forwarder.primeIfExpired(nowMs: h.nowMs); h.drain()
+            h.forwarder.refreshTrustAnchorsIfDue(nowMs: h.nowMs); h.drain()
         }
         if let bytes = h.forwarder.anchorStateToPersist(nowMs: h.nowMs, isShutdown: isShutdown) {
             writes.anchorState = bytes
@@ -282,7 +282,7 @@ final class FlashWriteSimulationTests: XCTestCase {
         h.forwarder.setWallClock(realtimeSeconds: clock.wallSeconds(nowMs: h.nowMs), nowMs: h.nowMs)
         XCTAssertFalse(h.forwarder.isClockTrusted, "booted at 1970")
         var auth = me.zone(onDay: 0)
-        h.forwarder.prime(nowMs: h.nowMs, io: &h.net)          // EventLoop.prime
+        h.forwarder.prime(nowMs: h.nowMs); h.drain()          // EventLoop.prime
         h.forwarder.startAnchorMaintenance(nowMs: h.nowMs)
         pump(&h, &auth)
         var tally = Tally()
@@ -296,7 +296,7 @@ final class FlashWriteSimulationTests: XCTestCase {
             // EventLoop.run: wall clock first, then events, timers, housekeeping.
             h.forwarder.setWallClock(realtimeSeconds: clock.wallSeconds(nowMs: h.nowMs), nowMs: h.nowMs)
             serveClients(&h, &auth, step: step, answers: &answers)
-            h.forwarder.expireTimers(nowMs: h.nowMs, io: &h.net)
+            _ = h.feed(.timers); h.drain()
             let writes = housekeeping(&h, clock: clock, isShutdown: false)
             record(writes, &h, clock: clock, tally: &tally, day: day, isShutdown: false)
             pump(&h, &auth)   // the refresh's replies arrive before the next tick

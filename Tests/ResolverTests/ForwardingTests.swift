@@ -325,3 +325,34 @@ struct SplitMix: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+/// The action ring (Actions.swift) holds one event's actions; a task that
+/// ends with more waiting clients than fit is answered over the following
+/// `.drained` events, each client exactly once, in the order they asked.
+final class ActionRingTests: XCTestCase {
+    func testManyWaitersAreAnsweredOverSeveralDrains() {
+        var h = Harness()
+        let name = "big.example.test"
+        var clients: [Int] = []
+        for i in 0..<120 {
+            let tcp = i % 40 == 20   // a TCP client (64 KiB answers) now and then
+            XCTAssertEqual(h.ask(i, Wire.query(name, .txt, id: UInt16(1000 + i)), tcp: tcp), .pending)
+            clients.append(i)
+        }
+        XCTAssertEqual(h.net.sent.count, 1, "one query for every client (aggregation)")
+        // A 1,000-byte TXT: about 60 UDP answers fill the ring.
+        let txt = [UInt8(200)] + [UInt8](repeating: 0x61, count: 200)
+        let rdata = txt + txt + txt + txt + txt
+        let q = h.net.sent[0]
+        h.reply(q.outgoing, Wire.response(to: q.bytes, records: [Wire.RR(owner: name, type: .txt, ttl: 300, rdata: rdata)]))
+        XCTAssertEqual(h.net.answers.map { $0.client }, clients, "every client once, in order")
+        for (i, a) in h.net.answers.enumerated() {
+            let p = Wire.parse(a.bytes)
+            XCTAssertEqual(p.id, UInt16(1000 + i))
+            XCTAssertEqual(p.answers.first?.rdata, rdata)
+        }
+        XCTAssertGreaterThan(h.forwarder.stats.deferredAnswers, 0, "the ring was full at least once")
+        XCTAssertFalse(h.forwarder.hasDeferredWork)
+        XCTAssertEqual(h.forwarder.requests.usedCount, 0, "no request slot left behind")
+    }
+}
