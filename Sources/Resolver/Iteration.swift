@@ -314,12 +314,16 @@ extension QueryEngine {
     func buildIterativeQuery(_ o: OutgoingQuery) -> Int? {
         var header = Header(id: o.queryID)
         header.rd = !settings.recursive   // an upstream resolves; an authority must not
-        header.cd = true    // we validate ourselves
+        // Validating, we judge bogus data ourselves (CD, DO). A forwarder
+        // that does not validate passes its clients' CD and DO on.
+        let passesOn = !settings.recursive && !isValidating
+        header.cd = passesOn ? o.checkingDisabled : true
         do throws(BuildError) {
             var b = try MessageBuilder(buffer: scratch, header: header)
             try b.addQuestion(o.iteration.sentName, type: o.iteration.sentType, rrClass: .in)
             if o.iteration.sentEDNS {
-                try b.addOPT(udpPayloadSize: settings.upstreamPayloadSize, dnssecOK: settings.requestDNSSEC)
+                try b.addOPT(udpPayloadSize: settings.upstreamPayloadSize,
+                             dnssecOK: passesOn ? o.dnssecOK : settings.requestDNSSEC)
             }
             return b.byteCount
         } catch {

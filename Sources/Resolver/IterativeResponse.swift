@@ -100,7 +100,8 @@ extension QueryEngine {
             }
             guard let verdict = settle(index, message, kind: kind, nowMs: nowMs) else { return }
             storeAnswer(message, index: index, verdict: verdict, nowMs: nowMs)
-            if validatesForwarding { return followCNAMEInResponse(index, to: target, message, nowMs: nowMs) }
+            // An upstream resolver sends the whole chain: take it link by link.
+            if !settings.recursive { return followCNAMEInResponse(index, to: target, message, nowMs: nowMs) }
             followCNAME(index, to: target, nowMs: nowMs)
         case .referral(let child) where settings.recursive:
             followReferral(index, to: child, message, nowMs: nowMs)

@@ -131,9 +131,9 @@ public struct QueryEngine: ~Copyable {
             attach(slot, to: existing)
         } else if let fresh = outgoing.acquire() {
             startOutgoing(fresh, for: request, nowMs: nowMs)
-            if runsTasks { beginIteration(fresh, parent: -1, nowMs: nowMs) }
+            beginIteration(fresh, parent: -1, nowMs: nowMs)
             attach(slot, to: fresh)
-            transmit(fresh, nowMs: nowMs)
+            iterate(fresh, nowMs: nowMs)
         } else {
             stats.noOutgoingSlot += 1
             requests.release(slot)
@@ -271,53 +271,6 @@ public struct QueryEngine: ~Copyable {
         o.pointee.lastWaiter = Int32(slot)
     }
 
-    /// Sends (or re-sends) outgoing query `index` to the best untried upstream.
-    mutating func transmit(_ index: Int, nowMs: Int64) {
-        if runsTasks { return iterate(index, nowMs: nowMs) }
-        let o = outgoing.pointer(index)
-        while o.pointee.attempts < settings.attemptsMax {
-            let upstream = upstreams.choose(triedMask: o.pointee.triedMask, nowMs: nowMs)
-            o.pointee.upstream = upstream
-            o.pointee.triedMask |= 1 << UInt32(upstream)
-            o.pointee.attempts += 1
-            o.pointee.overTCP = upstreams.prefersTCP(upstream)
-            if send(index, nowMs: nowMs) { return }
-        }
-        noteFailure(index, .noReachableAuthority)
-        finishWithFailure(index, nowMs: nowMs)
-    }
-
-    /// Builds the query for outgoing `index` with a fresh random ID and sends it.
-    mutating func send(_ index: Int, nowMs: Int64) -> Bool {
-        let o = outgoing.pointer(index)
-        o.pointee.queryID = UInt16(truncatingIfNeeded: entropy.next())
-        o.pointee.sentMs = nowMs
-        guard let n = buildUpstreamQuery(o.pointee) else { return false }
-        stats.upstreamQueries += 1
-        let ok = emitSend(index, to: upstreams.address(o.pointee.upstream), overTCP: o.pointee.overTCP,
-                         UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
-        if ok {
-            let timeoutMs = upstreams.timeoutMs(o.pointee.upstream, nowMs: nowMs)
-            timers.arm(settings.requestCount + index, atMs: nowMs + timeoutMs * (o.pointee.overTCP ? 2 : 1))
-        }
-        return ok
-    }
-
-    func buildUpstreamQuery(_ o: OutgoingQuery) -> Int? {
-        var flags = Header()
-        flags.rd = true
-        flags.cd = o.checkingDisabled
-        flags.id = o.queryID
-        do throws(BuildError) {
-            var b = try MessageBuilder(buffer: scratch, header: flags)
-            try b.addQuestion(o.question.name, type: o.question.type, rrClass: o.question.rrClass)
-            try b.addOPT(udpPayloadSize: settings.upstreamPayloadSize, dnssecOK: o.dnssecOK)
-            return b.byteCount
-        } catch {
-            return nil
-        }
-    }
-
     // MARK: responses
 
     mutating func response(outgoing index: Int, _ message: UnsafeRawBufferPointer,
@@ -328,52 +281,7 @@ public struct QueryEngine: ~Copyable {
             stats.mismatchedResponses += 1   // keep waiting for the real answer
             return
         }
-        if runsTasks { return iterativeResponse(index, message, nowMs: nowMs) }
-        upstreams.recordAnswer(o.upstream, rttMs: nowMs - o.sentMs, nowMs: nowMs)
-        let header = (try? Header(from: message)) ?? Header()
-        if header.tc && !o.overTCP {
-            stats.upstreamTCPRetries += 1
-            outgoing.pointer(index).pointee.overTCP = true
-            if !send(index, nowMs: nowMs) { transmit(index, nowMs: nowMs) }
-            return
-        }
-        let rcode = header.rcode
-        // (YXDOMAIN: a DNAME's synthesis too long, RFC 6672 §2.2 — an answer.)
-        if rcode != .noError && rcode != .nxDomain && rcode != .yxDomain {
-            stats.upstreamErrors += 1
-            timers.cancel(settings.requestCount + index)
-            transmit(index, nowMs: nowMs)   // next upstream, or failure
-            return
-        }
-        // An upstream resolver never refers: a referral (an authoritative
-        // server, or one that would not recurse) is no answer to pass on.
-        if QueryEngine.isReferral(message) {
-            stats.lameResponses += 1
-            timers.cancel(settings.requestCount + index)
-            transmit(index, nowMs: nowMs)
-            return
-        }
-        let stored = cache.store(response: message, question: o.question, nowMs: nowMs)
-        if stored { stats.cacheStored += 1 } else { stats.cacheRefused += 1 }
-        refreshFailures.clear(o.question)
-        answerWaiters(index, from: message, nowMs: nowMs)
-        finishOutgoing(index)
-    }
-
-    /// NOERROR, not authoritative, nothing in the answer section, no SOA,
-    /// and an NS set in the authority section: a delegation.
-    static func isReferral(_ message: UnsafeRawBufferPointer) -> Bool {
-        guard var reader = try? MessageReader(message), reader.header.rcode == .noError, !reader.header.aa,
-              reader.header.answerCount == 0 else { return false }
-        var sawNS = false
-        var seen = 0
-        while let record = try? reader.nextRecord(), record.section == .authority,
-              seen < AnswerCache.recordsPerResponseMax {
-            seen += 1
-            if record.type == .soa { return false }
-            if record.type == .ns { sawNS = true }
-        }
-        return sawNS
+        iterativeResponse(index, message, nowMs: nowMs)
     }
 
     /// The response must carry our ID, be a response, and ask our question
@@ -383,14 +291,10 @@ public struct QueryEngine: ~Copyable {
         let h = reader.header
         guard h.id == o.queryID, h.qr, h.opcode == .query, h.questionCount == 1 else { return false }
         guard let question = try? reader.nextQuestion() else { return false }
-        if runsTasks {
-            // With 0x20 the spelling must come back exactly as sent.
-            let sameName = settings.use0x20 && settings.recursive ? sameSpelling(question.name, o.iteration.sentName)
-                                            : question.name == o.iteration.sentName
-            return sameName && question.type == o.iteration.sentType && question.rrClass == .in
-        }
-        return question.type == o.question.type && question.rrClass == o.question.rrClass
-            && question.name == o.question.name
+        // With 0x20 the spelling must come back exactly as sent.
+        let sameName = settings.use0x20 && settings.recursive ? sameSpelling(question.name, o.iteration.sentName)
+                                        : question.name == o.iteration.sentName
+        return sameName && question.type == o.iteration.sentType && question.rrClass == .in
     }
 
     /// A socket error or refused connection for outgoing `index`.
@@ -398,8 +302,7 @@ public struct QueryEngine: ~Copyable {
         guard outgoing.isInUse(index) else { return }
         stats.upstreamErrors += 1
         timers.cancel(settings.requestCount + index)
-        if runsTasks { return retryElsewhere(index, nowMs: nowMs) }
-        transmit(index, nowMs: nowMs)
+        retryElsewhere(index, nowMs: nowMs)
     }
 
     // MARK: timers
@@ -421,18 +324,12 @@ public struct QueryEngine: ~Copyable {
                 let index = timer - settings.requestCount
                 guard outgoing.isInUse(index) else { continue }
                 stats.upstreamTimeouts += 1
-                if runsTasks {
-                    if settings.recursive {
-                        infra.recordTimeout(outgoing[index].iteration.sentServer, nowMs: nowMs)
-                    } else {
-                        upstreams.recordTimeout(outgoing[index].upstream, nowMs: nowMs)
-                    }
-                    retryElsewhere(index, nowMs: nowMs)
-                    continue
+                if settings.recursive {
+                    infra.recordTimeout(outgoing[index].iteration.sentServer, nowMs: nowMs)
+                } else {
+                    upstreams.recordTimeout(outgoing[index].upstream, nowMs: nowMs)
                 }
-                upstreams.recordTimeout(outgoing[index].upstream, nowMs: nowMs)
-                emitCancel(index)
-                transmit(index, nowMs: nowMs)
+                retryElsewhere(index, nowMs: nowMs)
             }
         }
     }
@@ -472,19 +369,6 @@ public struct QueryEngine: ~Copyable {
         outgoing.pointer(index).pointee.firstWaiter = -1
         outgoing.pointer(index).pointee.lastWaiter = -1
         finishOutgoing(index)
-    }
-
-    mutating func answerWaiters(_ index: Int, from message: UnsafeRawBufferPointer,
-                                                nowMs: Int64) {
-        let final = FinalResponse(message: message, name: outgoing[index].question.name, security: .unvalidated)
-        var waiter = outgoing[index].firstWaiter
-        while waiter >= 0 {
-            let next = requests[Int(waiter)].nextWaiter
-            answerWaiter(Int(waiter), .forwarded, final: final, nowMs: nowMs)
-            waiter = next
-        }
-        outgoing.pointer(index).pointee.firstWaiter = -1
-        outgoing.pointer(index).pointee.lastWaiter = -1
     }
 
     mutating func finishOutgoing(_ index: Int) {

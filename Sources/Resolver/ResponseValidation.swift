@@ -22,7 +22,12 @@ enum FinalCheck {
 extension QueryEngine {
     mutating func checkFinal(_ index: Int, _ message: UnsafeRawBufferPointer, kind: ResponseKind,
                              nowMs: Int64) -> FinalCheck {
-        guard validates(index) else { return .done(.unvalidated, ttlCapSeconds: .max) }
+        guard validates(index) else {
+            // Forwarding without validation (dnssec '0' or no anchor) trusts
+            // the upstream's AD bit: it validated (as dnsmasq's proxy-dnssec).
+            let vouched = !settings.recursive && ((try? Header(from: message))?.ad ?? false)
+            return .done(vouched ? .secure : .unvalidated, ttlCapSeconds: .max)
+        }
         let it = outgoing[index].iteration
         let qname = it.target
         guard validation.isCovered(qname) else { return .done(.insecure, ttlCapSeconds: .max) }

@@ -251,11 +251,6 @@ extension QueryEngine {
         settings.validate && validation.anchors.ownerCount > 0
     }
 
-    /// Whether outgoing queries run as tasks (Iteration.swift): always when
-    /// recursive, and when forwarding with validation — the task machinery
-    /// then fetches DS and DNSKEY sets through the upstreams.
-    var runsTasks: Bool { settings.recursive || isValidating }
-
     /// Forward mode that validates: every task asks the upstreams (RD set,
     /// CD set so bogus data comes back to be judged here) and trusts no AD
     /// bit from them.
