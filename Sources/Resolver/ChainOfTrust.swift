@@ -167,7 +167,7 @@ extension QueryEngine {
         outgoing[child] = o
         beginIteration(child, parent: Int32(index), nowMs: nowMs)
         outgoing.pointer(child).pointee.iteration.purpose = purpose
-        outgoing.pointer(index).pointee.iteration.child = Int32(child)
+        outgoing.pointer(index).pointee.state = .awaitingSubTask(Int32(child))
         iterate(child, nowMs: nowMs)
         return true
     }

@@ -68,6 +68,7 @@ extension QueryEngine {
     mutating func emitCancel(_ index: Int) {
         guard index >= 0, index < outgoing.capacity else { return }
         ring.appendCancel(currentRef(index))
+        if outgoing.isInUse(index), case .asking = outgoing[index].state { outgoing.pointer(index).pointee.state = .ready }
     }
 
     /// Appends the answer for `client`.

@@ -44,9 +44,10 @@ extension QueryEngine {
                                             nowMs: Int64) -> Bool {
         guard settings.recursive else { return false }
         let it = outgoing[index].iteration
-        let server = it.sentServer
+        let asked = outgoing[index].asked
+        let server = asked.server
         let refused = rcode == .formErr || rcode == .notImp
-        if it.sentEDNS {
+        if asked.withEDNS {
             // A response with an OPT proves EDNS (a mark from before is void).
             if refused || infra.lacksEDNS(server, nowMs: nowMs) {
                 if QueryEngine.carriesOPT(message) {
@@ -73,8 +74,9 @@ extension QueryEngine {
         switch signing(of: it.zone, nowMs: nowMs) {
         case .unsigned:
             stats.ednsFallbacks += 1
-            outgoing.pointer(index).pointee.iteration.withoutEDNS = it.sentServer
-            if !sendIterative(index, to: it.sentServer, nowMs: nowMs) {
+            let asked = outgoing[index].asked
+            outgoing.pointer(index).pointee.iteration.withoutEDNS = asked.server
+            if !sendIterative(index, to: Destination(server: asked.server, upstream: asked.upstream), nowMs: nowMs) {
                 retryElsewhere(index, nowMs: nowMs)
             }
         case .unknown:
@@ -93,7 +95,7 @@ extension QueryEngine {
     /// says which server it was.
     mutating func refuseWithoutEDNS(_ index: Int, nowMs: Int64) {
         stats.ednsRefusedInSignedZones += 1
-        noteFailure(index, .noReachableAuthority, detail: .noEDNS(outgoing[index].iteration.sentServer))
+        noteFailure(index, .noReachableAuthority, detail: .noEDNS(outgoing[index].asked.server))
         retryElsewhere(index, nowMs: nowMs)
     }
 

@@ -32,15 +32,13 @@ extension QueryEngine {
     /// The next upstream for task `index`: lowest smoothed RTT among those
     /// not tried yet, then any again (a lost datagram is retried), until
     /// `attemptsMax` sends. nil when they are spent.
-    mutating func chooseUpstream(_ index: Int, nowMs: Int64) -> ServerAddress? {
+    mutating func chooseUpstream(_ index: Int, nowMs: Int64) -> Destination? {
         let o = outgoing.pointer(index)
         guard upstreams.count > 0, o.pointee.attempts < settings.attemptsMax else { return nil }
         let upstream = upstreams.choose(triedMask: o.pointee.triedMask, nowMs: nowMs)
-        o.pointee.upstream = upstream
         o.pointee.triedMask |= 1 << UInt32(upstream)
         o.pointee.attempts += 1
-        o.pointee.overTCP = upstreams.prefersTCP(upstream)
-        return upstreams.address(upstream)
+        return Destination(server: upstreams.address(upstream), upstream: upstream)
     }
 
     /// An upstream answers with the whole CNAME chain: each next link (and

@@ -128,8 +128,8 @@ extension QueryEngine {
     /// look-up, or gives up.
     mutating func iterate(_ index: Int, nowMs: Int64) {
         for _ in 0..<QueryEngine.iterateStepsMax {
+            if case .awaitingSubTask = outgoing[index].state { return }
             let it = outgoing[index].iteration
-            if it.child >= 0 { return }   // waiting for a nameserver address
             let root = Int(it.root)
             guard outgoing[root].iteration.queriesLeft > 0 else {
                 stats.budgetExhausted += 1
@@ -138,11 +138,10 @@ extension QueryEngine {
             // Keys first, so the answer can be validated when it arrives.
             if let (name, type) = missingKeys(index, nowMs: nowMs),
                startKeyFetch(index, name: name, type: type, nowMs: nowMs) { return }
-            let next = settings.recursive ? chooseServer(index, nowMs: nowMs) : chooseUpstream(index, nowMs: nowMs)
-            if let server = next {
+            if let next = settings.recursive ? chooseServer(index, nowMs: nowMs) : chooseUpstream(index, nowMs: nowMs) {
                 outgoing.pointer(root).pointee.iteration.queriesLeft -= 1
-                if sendIterative(index, to: server, nowMs: nowMs) { return }
-                outgoing.pointer(index).pointee.iteration.servers.markTried(server)
+                if sendIterative(index, to: next, nowMs: nowMs) { return }
+                outgoing.pointer(index).pointee.iteration.servers.markTried(next.server)
                 continue
             }
             if learnCachedAddresses(index, nowMs: nowMs) { continue }
@@ -206,7 +205,7 @@ extension QueryEngine {
     }
 
     /// The untried server with the lowest smoothed RTT.
-    func chooseServer(_ index: Int, nowMs: Int64) -> ServerAddress? {
+    func chooseServer(_ index: Int, nowMs: Int64) -> Destination? {
         let set = outgoing[index].iteration.servers
         var best = -1
         for i in 0..<set.count where !set.isTried(i) {
@@ -214,7 +213,7 @@ extension QueryEngine {
             let srttMs = infra.srttMs(set.addresses[i], nowMs: nowMs)
             if best < 0 || srttMs < infra.srttMs(set.addresses[best], nowMs: nowMs) { best = i }
         }
-        return best >= 0 ? set.addresses[best] : nil
+        return best >= 0 ? Destination(server: set.addresses[best], upstream: nil) : nil
     }
 
     /// Starts a sub-task resolving an address of the zone's next NS name
@@ -285,7 +284,12 @@ extension QueryEngine {
         return !hasNS(name, nowMs: nowMs)
     }
 
-    mutating func sendIterative(_ index: Int, to server: ServerAddress, nowMs: Int64) -> Bool {
+    /// Asks the task's next question (minimised while walking down) of
+    /// `destination`, over TCP when `overTCP` (or the upstream wants it):
+    /// the task waits for the answer (`.asking`) until its timer fires.
+    /// False only when the query cannot be built or the ring is full.
+    mutating func sendIterative(_ index: Int, to destination: Destination, overTCP: Bool = false,
+                                nowMs: Int64) -> Bool {
         skipNamesKnownWithoutCut(index, nowMs: nowMs)
         let o = outgoing.pointer(index)
         let (name, type) = nextQuestion(o.pointee.iteration, full: o.pointee.question)
@@ -295,24 +299,24 @@ extension QueryEngine {
         }
         o.pointee.iteration.sentName = settings.use0x20 && settings.recursive ? randomiseCase(name) : name
         o.pointee.iteration.sentType = type
-        o.pointee.iteration.sentServer = server
-        o.pointee.iteration.sentEDNS = asksWithEDNS(index, server, nowMs: nowMs)
-        o.pointee.queryID = UInt16(truncatingIfNeeded: entropy.next())
-        o.pointee.sentMs = nowMs
-        guard let n = buildIterativeQuery(o.pointee) else { return false }
+        let asked = Asked(server: destination.server, upstream: destination.upstream,
+                          queryID: UInt16(truncatingIfNeeded: entropy.next()),
+                          withEDNS: asksWithEDNS(index, destination.server, nowMs: nowMs),
+                          overTCP: overTCP || destination.upstream.map { upstreams.prefersTCP($0) } ?? false,
+                          sentMs: nowMs)
+        guard let n = buildIterativeQuery(o.pointee, asked) else { return false }
         stats.upstreamQueries += 1
-        let ok = emitSend(index, to: server, overTCP: o.pointee.overTCP,
-                         UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
-        if ok {
-            let timeoutMs = settings.recursive ? infra.timeoutMs(server, nowMs: nowMs)
-                                               : upstreams.timeoutMs(o.pointee.upstream, nowMs: nowMs)
-            timers.arm(settings.requestCount + index, atMs: nowMs + timeoutMs * (o.pointee.overTCP ? 2 : 1))
-        }
-        return ok
+        guard emitSend(index, to: destination.server, overTCP: asked.overTCP,
+                       UnsafeRawBufferPointer(rebasing: scratch[0..<n])) else { return false }
+        o.pointee.state = .asking(asked)
+        let timeoutMs = destination.upstream.map { upstreams.timeoutMs($0, nowMs: nowMs) }
+            ?? infra.timeoutMs(destination.server, nowMs: nowMs)
+        timers.arm(settings.requestCount + index, atMs: nowMs + timeoutMs * (asked.overTCP ? 2 : 1))
+        return true
     }
 
-    func buildIterativeQuery(_ o: OutgoingQuery) -> Int? {
-        var header = Header(id: o.queryID)
+    func buildIterativeQuery(_ o: OutgoingQuery, _ asked: Asked) -> Int? {
+        var header = Header(id: asked.queryID)
         header.rd = !settings.recursive   // an upstream resolves; an authority must not
         // Validating, we judge bogus data ourselves (CD, DO). A forwarder
         // that does not validate passes its clients' CD and DO on.
@@ -321,7 +325,7 @@ extension QueryEngine {
         do throws(BuildError) {
             var b = try MessageBuilder(buffer: scratch, header: header)
             try b.addQuestion(o.iteration.sentName, type: o.iteration.sentType, rrClass: .in)
-            if o.iteration.sentEDNS {
+            if asked.withEDNS {
                 try b.addOPT(udpPayloadSize: settings.upstreamPayloadSize,
                              dnssecOK: passesOn ? o.dnssecOK : settings.requestDNSSEC)
             }

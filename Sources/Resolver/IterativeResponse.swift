@@ -27,22 +27,21 @@ extension QueryEngine {
     mutating func iterativeResponse(_ index: Int, _ message: UnsafeRawBufferPointer,
                                                     nowMs: Int64) {
         let it = outgoing[index].iteration
-        let server = it.sentServer
-        let rttMs = nowMs - outgoing[index].sentMs
-        if settings.recursive {
-            infra.recordAnswer(server, rttMs: rttMs, nowMs: nowMs)
+        let asked = outgoing[index].asked
+        let rttMs = nowMs - asked.sentMs
+        if let upstream = asked.upstream {
+            upstreams.recordAnswer(upstream, rttMs: rttMs, nowMs: nowMs)
         } else {
-            upstreams.recordAnswer(outgoing[index].upstream, rttMs: rttMs, nowMs: nowMs)
+            infra.recordAnswer(asked.server, rttMs: rttMs, nowMs: nowMs)
         }
         timers.cancel(settings.requestCount + index)
         guard let header = try? Header(from: message) else { return retryElsewhere(index, nowMs: nowMs) }
-        if header.tc && !outgoing[index].overTCP {
+        if header.tc && !asked.overTCP {   // RFC 7766 §5: the same question again, over TCP
             stats.upstreamTCPRetries += 1
-            outgoing.pointer(index).pointee.overTCP = true
-            if !sendIterative(index, to: server, nowMs: nowMs) { retryElsewhere(index, nowMs: nowMs) }
+            let destination = Destination(server: asked.server, upstream: asked.upstream)
+            if !sendIterative(index, to: destination, overTCP: true, nowMs: nowMs) { retryElsewhere(index, nowMs: nowMs) }
             return
         }
-        outgoing.pointer(index).pointee.overTCP = false
         let rcode = header.rcode
         if checkEDNS(index, message, rcode: rcode, nowMs: nowMs) { return }   // EDNSFallback.swift
         if rcode == .yxDomain, it.sentName == it.target, it.sentType == outgoing[index].question.type,
@@ -185,9 +184,9 @@ extension QueryEngine {
 
     /// Tries another server of the same zone (this one is lame or failed).
     mutating func retryElsewhere(_ index: Int, nowMs: Int64) {
-        let o = outgoing.pointer(index)
-        o.pointee.iteration.servers.markTried(o.pointee.iteration.sentServer)
-        o.pointee.overTCP = false
+        if case .asking(let asked) = outgoing[index].state {
+            outgoing.pointer(index).pointee.iteration.servers.markTried(asked.server)
+        }
         emitCancel(index)
         iterate(index, nowMs: nowMs)
     }
@@ -392,7 +391,7 @@ extension QueryEngine {
         let o = outgoing.pointer(index)
         guard o.pointee.iteration.bogusRetries < QueryEngine.bogusRetriesMax else { return false }
         if settings.recursive {
-            o.pointee.iteration.servers.markTried(o.pointee.iteration.sentServer)
+            o.pointee.iteration.servers.markTried(o.pointee.asked.server)
             guard o.pointee.iteration.servers.hasUntried else { return false }
         } else {
             let allTried = o.pointee.triedMask == (UInt32(1) << UInt32(upstreams.count)) - 1
@@ -442,13 +441,12 @@ extension QueryEngine {
     mutating func finishIteration(_ index: Int, success: Bool, nowMs: Int64,
                                                   final: FinalResponse? = nil) {
         let it = outgoing[index].iteration
-        let child = it.child
-        if child >= 0 && outgoing.isInUse(Int(child)) {
+        if case .awaitingSubTask(let child) = outgoing[index].state, outgoing.isInUse(Int(child)) {
             outgoing.pointer(Int(child)).pointee.iteration.parent = -1   // orphan: it finishes alone
         }
         let parent = Int(it.parent)
         let question = outgoing[index].question
-        if parent >= 0 && outgoing.isInUse(parent) && outgoing[parent].iteration.child == Int32(index) {
+        if parent >= 0 && outgoing.isInUse(parent), case .awaitingSubTask(Int32(index)) = outgoing[parent].state {
             // A failure that names its server is the most precise reason;
             // else a key set that never came is, whatever stopped it.
             if !success, let code = it.failureEDE, let detail = it.failureDetail {
@@ -460,7 +458,7 @@ extension QueryEngine {
             }
             if !success, let code = it.failureEDE { noteFailure(parent, code, detail: it.failureDetail) }
             finishOutgoing(index)
-            outgoing.pointer(parent).pointee.iteration.child = -1
+            outgoing.pointer(parent).pointee.state = .ready
             if success && it.purpose == .address {
                 addAddresses(parent, of: question.name, nowMs: nowMs)
             }

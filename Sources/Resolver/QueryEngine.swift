@@ -289,7 +289,8 @@ public struct QueryEngine: ~Copyable {
     func matches(_ message: UnsafeRawBufferPointer, _ o: OutgoingQuery) -> Bool {
         guard var reader = try? MessageReader(message) else { return false }
         let h = reader.header
-        guard h.id == o.queryID, h.qr, h.opcode == .query, h.questionCount == 1 else { return false }
+        guard case .asking(let asked) = o.state, h.id == asked.queryID, h.qr, h.opcode == .query,
+              h.questionCount == 1 else { return false }
         guard let question = try? reader.nextQuestion() else { return false }
         // With 0x20 the spelling must come back exactly as sent.
         let sameName = settings.use0x20 && settings.recursive ? sameSpelling(question.name, o.iteration.sentName)
@@ -324,10 +325,11 @@ public struct QueryEngine: ~Copyable {
                 let index = timer - settings.requestCount
                 guard outgoing.isInUse(index) else { continue }
                 stats.upstreamTimeouts += 1
-                if settings.recursive {
-                    infra.recordTimeout(outgoing[index].iteration.sentServer, nowMs: nowMs)
+                guard case .asking(let asked) = outgoing[index].state else { continue }
+                if let upstream = asked.upstream {
+                    upstreams.recordTimeout(upstream, nowMs: nowMs)
                 } else {
-                    upstreams.recordTimeout(outgoing[index].upstream, nowMs: nowMs)
+                    infra.recordTimeout(asked.server, nowMs: nowMs)
                 }
                 retryElsewhere(index, nowMs: nowMs)
             }
