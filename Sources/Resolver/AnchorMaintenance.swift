@@ -153,7 +153,7 @@ extension QueryEngine {
             var o = OutgoingQuery()
             o.question = Question(name: owner, type: .dnskey, rrClass: .in)
             outgoing[index] = o
-            beginIteration(index, parent: -1, nowMs: nowMs)
+            beginIteration(index, parent: nil, nowMs: nowMs)
             iterate(index, nowMs: nowMs)
         }
     }

@@ -174,12 +174,12 @@ extension QueryEngine {
 
     /// True when task `index` or a task it works for asks (`name`, `type`).
     func ancestorAsks(_ index: Int, name: Name, type: RRType) -> Bool {
-        var current = index
+        var current: Int32? = Int32(index)
         for _ in 0..<outgoing.capacity {
-            guard current >= 0, outgoing.isInUse(current) else { return false }
-            let o = outgoing[current]
+            guard let task = current, outgoing.isInUse(Int(task)) else { return false }
+            let o = outgoing[Int(task)]
             if o.question.type == type && o.question.name == name { return true }
-            current = Int(o.iteration.parent)
+            current = o.iteration.parent
         }
         return true   // a parent chain longer than the pool: corrupt, refuse
     }

@@ -94,7 +94,7 @@ extension QueryEngine {
         }
         guard deferred.isEmpty, ring.hasRoom(forAnswerOf: r.answerByteCountMax) || ring.isEmpty else {
             requests.pointer(slot).pointee.pending = how
-            requests.pointer(slot).pointee.outgoing = -1
+            requests.pointer(slot).pointee.outgoing = nil
             if let final { deferred.keep(final) }
             deferred.push(slot)
             stats.deferredAnswers += 1

@@ -17,15 +17,14 @@ extension QueryEngine {
     // MARK: starting
 
     /// Sets up task `index` to resolve its question from the closest cut.
-    mutating func beginIteration(_ index: Int, parent: Int32, nowMs: Int64) {
+    mutating func beginIteration(_ index: Int, parent: Int32?, nowMs: Int64) {
         let o = outgoing.pointer(index)
         var it = Iteration()
         it.target = o.pointee.question.name
         it.minimise = settings.qnameMinimisation && settings.recursive
         it.parent = parent
-        if parent >= 0 {
-            let root = outgoing[Int(parent)].iteration.root
-            it.root = root
+        if let parent {
+            it.root = outgoing[Int(parent)].iteration.root
         } else {
             it.root = Int32(index)
             it.queriesLeft = settings.queriesPerRequestMax + (isValidating ? settings.chainQueriesPerRequestMax : 0)

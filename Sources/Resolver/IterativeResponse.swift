@@ -442,11 +442,12 @@ extension QueryEngine {
                                                   final: FinalResponse? = nil) {
         let it = outgoing[index].iteration
         if case .awaitingSubTask(let child) = outgoing[index].state, outgoing.isInUse(Int(child)) {
-            outgoing.pointer(Int(child)).pointee.iteration.parent = -1   // orphan: it finishes alone
+            outgoing.pointer(Int(child)).pointee.iteration.parent = nil   // orphan: it finishes alone
         }
-        let parent = Int(it.parent)
         let question = outgoing[index].question
-        if parent >= 0 && outgoing.isInUse(parent), case .awaitingSubTask(Int32(index)) = outgoing[parent].state {
+        if let parentSlot = it.parent, outgoing.isInUse(Int(parentSlot)),
+           case .awaitingSubTask(Int32(index)) = outgoing[Int(parentSlot)].state {
+            let parent = Int(parentSlot)
             // A failure that names its server is the most precise reason;
             // else a key set that never came is, whatever stopped it.
             if !success, let code = it.failureEDE, let detail = it.failureDetail {
@@ -466,14 +467,11 @@ extension QueryEngine {
         }
         if !success { return finishWithFailure(index, nowMs: nowMs) }
         refreshFailures.clear(question)
-        var waiter = outgoing[index].firstWaiter
-        while waiter >= 0 {
-            let next = requests[Int(waiter)].nextWaiter
-            answerWaiter(Int(waiter), .resolved, final: final, nowMs: nowMs)
-            waiter = next
+        var waiter = takeWaiters(index)
+        while let slot = waiter {
+            waiter = requests[Int(slot)].nextWaiter
+            answerWaiter(Int(slot), .resolved, final: final, nowMs: nowMs)
         }
-        outgoing.pointer(index).pointee.firstWaiter = -1
-        outgoing.pointer(index).pointee.lastWaiter = -1
         finishOutgoing(index)
     }
 }

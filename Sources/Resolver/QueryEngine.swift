@@ -22,7 +22,7 @@ public struct QueryEngine: ~Copyable {
     var infra: InfraCache
     var rootServers: [ServerAddress]
     /// The outgoing slot of the last priming query, and when it was sent.
-    var primingTask: Int32 = -1
+    var primingTask: Int32? = nil
     var lastPrimingMs: Int64 = .min / 2
     /// Wait before the next priming attempt while the root is unreachable:
     /// doubles per failed attempt up to `primingIntervalMsMax`, back to
@@ -131,7 +131,7 @@ public struct QueryEngine: ~Copyable {
             attach(slot, to: existing)
         } else if let fresh = outgoing.acquire() {
             startOutgoing(fresh, for: request, nowMs: nowMs)
-            beginIteration(fresh, parent: -1, nowMs: nowMs)
+            beginIteration(fresh, parent: nil, nowMs: nowMs)
             attach(slot, to: fresh)
             iterate(fresh, nowMs: nowMs)
         } else {
@@ -197,7 +197,7 @@ public struct QueryEngine: ~Copyable {
         outgoing[index] = o
         lastPrimingMs = nowMs
         primingTask = Int32(index)
-        beginIteration(index, parent: -1, nowMs: nowMs)
+        beginIteration(index, parent: nil, nowMs: nowMs)
         iterate(index, nowMs: nowMs)
     }
 
@@ -218,9 +218,8 @@ public struct QueryEngine: ~Copyable {
     /// The server calls this from its once-a-second housekeeping.
     public mutating func primeIfExpired(nowMs: Int64) {
         guard settings.recursive else { return }
-        let index = Int(primingTask)
-        if index >= 0 && outgoing.isInUse(index) && outgoing[index].question.name.isRoot
-            && outgoing[index].question.type == .ns { return }   // still in flight
+        if let index = primingTask.map({ Int($0) }), outgoing.isInUse(index), outgoing[index].question.name.isRoot,
+           outgoing[index].question.type == .ns { return }   // still in flight
         if hasNS(.root, nowMs: nowMs) {
             primingRetryMs = QueryEngine.primingRetryMsMin
             return
@@ -237,7 +236,7 @@ public struct QueryEngine: ~Copyable {
         let wanted = request.question
         for index in 0..<outgoing.capacity where outgoing.isInUse(index) {
             let o = outgoing.pointer(index)
-            if o.pointee.iteration.parent >= 0 { continue }   // a nameserver look-up, not a client's
+            if o.pointee.iteration.parent != nil { continue }   // a nameserver look-up, not a client's
             if o.pointee.question.type == wanted.type && o.pointee.question.rrClass == wanted.rrClass
                 && o.pointee.dnssecOK == request.dnssecOK && o.pointee.checkingDisabled == request.checkingDisabled
                 && o.pointee.question.name == wanted.name {
@@ -262,13 +261,21 @@ public struct QueryEngine: ~Copyable {
     mutating func attach(_ slot: Int, to index: Int) {
         let o = outgoing.pointer(index)
         requests.pointer(slot).pointee.outgoing = Int32(index)
-        requests.pointer(slot).pointee.nextWaiter = -1
-        if o.pointee.firstWaiter < 0 {
-            o.pointee.firstWaiter = Int32(slot)
+        requests.pointer(slot).pointee.nextWaiter = nil
+        if let last = o.pointee.waiters.last {
+            requests.pointer(Int(last)).pointee.nextWaiter = Int32(slot)
         } else {
-            requests.pointer(Int(o.pointee.lastWaiter)).pointee.nextWaiter = Int32(slot)
+            o.pointee.waiters.first = Int32(slot)
         }
-        o.pointee.lastWaiter = Int32(slot)
+        o.pointee.waiters.last = Int32(slot)
+    }
+
+    /// Task `index`'s waiters, taken off it: the first, then follow
+    /// `nextWaiter`.
+    mutating func takeWaiters(_ index: Int) -> Int32? {
+        let first = outgoing[index].waiters.first
+        outgoing.pointer(index).pointee.waiters = WaiterList()
+        return first
     }
 
     // MARK: responses
@@ -362,14 +369,11 @@ public struct QueryEngine: ~Copyable {
     mutating func finishWithFailure(_ index: Int, nowMs: Int64) {
         let o = outgoing[index]
         refreshFailures.note(o.question, nowMs: nowMs)
-        var waiter = o.firstWaiter
-        while waiter >= 0 {
-            let next = requests[Int(waiter)].nextWaiter
-            answerWaiter(Int(waiter), .failed(o.iteration.failureEDE, o.iteration.failureDetail), final: nil, nowMs: nowMs)
-            waiter = next
+        var waiter = takeWaiters(index)
+        while let slot = waiter {
+            waiter = requests[Int(slot)].nextWaiter
+            answerWaiter(Int(slot), .failed(o.iteration.failureEDE, o.iteration.failureDetail), final: nil, nowMs: nowMs)
         }
-        outgoing.pointer(index).pointee.firstWaiter = -1
-        outgoing.pointer(index).pointee.lastWaiter = -1
         finishOutgoing(index)
     }
 
@@ -381,23 +385,21 @@ public struct QueryEngine: ~Copyable {
 
     /// Removes request `slot` from its outgoing query's waiter list.
     mutating func detach(_ slot: Int) {
-        let index = Int(requests[slot].outgoing)
-        guard index >= 0, outgoing.isInUse(index) else { return }
-        let o = outgoing.pointer(index)
-        if o.pointee.firstWaiter == Int32(slot) {
-            o.pointee.firstWaiter = requests[slot].nextWaiter
-            if o.pointee.lastWaiter == Int32(slot) { o.pointee.lastWaiter = -1 }
-            return
-        }
-        var w = o.pointee.firstWaiter
-        while w >= 0 {
+        guard let task = requests[slot].outgoing, outgoing.isInUse(Int(task)) else { return }
+        requests.pointer(slot).pointee.outgoing = nil
+        let o = outgoing.pointer(Int(task))
+        var previous: Int32? = nil
+        var current = o.pointee.waiters.first
+        for _ in 0..<requests.capacity {   // the list is at most the pool
+            guard let w = current else { return }
             let next = requests[Int(w)].nextWaiter
-            if next == Int32(slot) {
-                requests.pointer(Int(w)).pointee.nextWaiter = requests[slot].nextWaiter
-                if o.pointee.lastWaiter == Int32(slot) { o.pointee.lastWaiter = w }
+            if w == Int32(slot) {
+                if let previous { requests.pointer(Int(previous)).pointee.nextWaiter = next } else { o.pointee.waiters.first = next }
+                if o.pointee.waiters.last == w { o.pointee.waiters.last = previous }
                 return
             }
-            w = next
+            previous = w
+            current = next
         }
     }
 

@@ -15,9 +15,9 @@ struct Request {
     /// Largest answer this client can take (512 without EDNS; TCP 65535).
     var answerByteCountMax = 512
     var question = Question(name: .root, type: .a, rrClass: .in)
-    /// The outgoing query it waits on, and the next request waiting on it.
-    var outgoing: Int32 = -1
-    var nextWaiter: Int32 = -1
+    /// The task it waits on, and the next request waiting on that task.
+    var outgoing: Int32? = nil
+    var nextWaiter: Int32? = nil
     var startMs: Int64 = 0
     /// Already answered with stale data; still waits so the refresh fills the cache.
     var answeredStale = false
@@ -39,8 +39,7 @@ struct OutgoingQuery {
     /// Forwarding: upstreams tried for the current question, and sends.
     var triedMask: UInt32 = 0
     var attempts = 0
-    var firstWaiter: Int32 = -1
-    var lastWaiter: Int32 = -1
+    var waiters = WaiterList()
     var iteration = Iteration()
 
     /// The query in flight; only while `state` is `.asking`.
@@ -48,6 +47,14 @@ struct OutgoingQuery {
         guard case .asking(let asked) = state else { preconditionFailure("task has no query in flight") }
         return asked
     }
+}
+
+/// The clients waiting on a task, in the order they asked: a list through
+/// `Request.nextWaiter` in the fixed request pool (`attach`, `detach`,
+/// `takeWaiters`).
+struct WaiterList {
+    var first: Int32? = nil
+    var last: Int32? = nil
 }
 
 /// What a task waits for: exactly one thing, and only that state's data.
@@ -101,8 +108,9 @@ struct Iteration {
     var sentName = Name.root
     var sentType = RRType.a
     var referrals = 0
-    /// The task this one works for (-1: none, a client's task).
-    var parent: Int32 = -1
+    /// The task this one works for; nil for a client's task (or an orphan,
+    /// whose parent ended first).
+    var parent: Int32? = nil
     /// The top task of this tree, which holds the shared budgets.
     var root: Int32 = -1
     var queriesLeft = 0
