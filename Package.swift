@@ -20,12 +20,17 @@ let package = Package(
         // C shim compiled by each board's own C compiler: libc constants,
         // struct layouts and syscalls stay on the C side.
         .target(name: "CPlatform", path: "Sources/CPlatform"),
+        // DNSSEC digests, RSA and ECDSA on nettle + GMP, and the fixed arena GMP
+        // allocates from (Sources/CNettle/include/CNettle.h).
+        .target(name: "CNettle", path: "Sources/CNettle",
+                linkerSettings: [.linkedLibrary("hogweed"), .linkedLibrary("nettle"), .linkedLibrary("gmp")]),
+        // mbedTLS: the TLS client (DESIGN.md); no DNSSEC code uses it.
         .systemLibrary(name: "CMbedTLS", path: "Sources/CMbedTLS"),
         .systemLibrary(name: "CSodium", path: "Sources/CSodium"),
         .target(name: "Platform", dependencies: ["CPlatform"]),
         .target(name: "DNSWire", swiftSettings: releaseSettings),
         .target(name: "Config"),
-        .target(name: "Crypto", dependencies: ["CMbedTLS", "CSodium"]),
+        .target(name: "Crypto", dependencies: ["CNettle", "CSodium"]),
         .target(name: "Validator", dependencies: ["DNSWire", "Crypto"]),
         .target(name: "Fixed", swiftSettings: releaseSettings),
         .target(name: "Hints", dependencies: ["DNSWire"]),
@@ -34,7 +39,7 @@ let package = Package(
         .target(name: "Server", dependencies: ["Platform", "DNSWire", "Fixed", "Resolver", "Validator"], swiftSettings: releaseSettings),
         .executableTarget(
             name: "sprigd",
-            dependencies: ["Platform", "DNSWire", "Config", "Cache", "Resolver", "Server", "Hints", "Validator"]),
+            dependencies: ["Platform", "DNSWire", "Config", "Cache", "Crypto", "Resolver", "Server", "Hints", "Validator"]),
         .executableTarget(
             name: "sprig",
             dependencies: ["Platform", "DNSWire", "Config"]),

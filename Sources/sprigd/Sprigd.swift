@@ -4,6 +4,7 @@
 // Never: parses DNS or makes resolution decisions itself.
 import Cache
 import Config
+import Crypto
 import DNSWire
 import Hints
 import Platform
@@ -300,7 +301,10 @@ enum Daemon {
         let resolverBytes = QueryEngine.byteCount(settings: plan.settings)
         var total = 0
         Output.out("pool                                            count        bytes\n")
-        for (name, count, bytes) in plan.limits.footprint(cacheByteCount: cacheBytes, resolverByteCount: resolverBytes) {
+        var pools = plan.limits.footprint(cacheByteCount: cacheBytes, resolverByteCount: resolverBytes)
+        // Reserved by Signature.startUp() when validating (QueryEngine.init).
+        if plan.settings.validate { pools.append(("crypto (ECDSA scratch, GMP arena)", 1, Signature.startUpByteCount)) }
+        for (name, count, bytes) in pools {
             Output.out(pad(name, 44) + pad(String(count), 10, left: true) + pad(String(bytes), 13, left: true) + "\n")
             total += bytes
         }
