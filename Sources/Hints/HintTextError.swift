@@ -36,7 +36,8 @@ public enum HintTextProblem: Equatable, Sendable {
     case tooManyServers
     case tooManyAddresses(Name)
     case anchorOwnerNotDomain(Name)
-    case badAnchor(TrustAnchorProblem)
+    /// A line of an anchor file is not a usable DS or DNSKEY record.
+    case anchor(TrustAnchorError)
     case noAnchors
     case build(HintBuildError)
 
@@ -55,20 +56,9 @@ public enum HintTextProblem: Equatable, Sendable {
         case .tooManyServers: return "more than \(HintLimits.serversPerDomainMax) nameservers"
         case .tooManyAddresses(let name): return name.text + " has more than \(HintLimits.addressesPerServerMax) addresses"
         case .anchorOwnerNotDomain(let name): return "trust anchor owner " + name.text + " is not the expected domain"
-        case .badAnchor(let problem): return "bad trust anchor: " + HintTextProblem.text(problem)
+        case .anchor(let error): return "trust anchor: " + error.text
         case .noAnchors: return "no DS or DNSKEY records"
         case .build: return "the hints do not fit the table limits"
-        }
-    }
-
-    static func text(_ problem: TrustAnchorProblem) -> String {
-        switch problem {
-        case .notDSOrDNSKEY: return "not a DS or DNSKEY record"
-        case .badLength: return "RDATA too short or too long"
-        case .unsupportedDigestType(let type): return "unsupported DS digest type \(type) (1, 2 or 4)"
-        case .badDigestLength: return "digest length does not match the digest type"
-        case .badProtocol(let value): return "DNSKEY protocol \(value), must be 3"
-        case .notZoneKey: return "DNSKEY without the Zone Key flag (256 or 257)"
         }
     }
 }

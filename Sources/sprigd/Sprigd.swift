@@ -204,7 +204,7 @@ enum Daemon {
     enum AnchorSource: Equatable { case compiledIn, file, list }
 
     struct PlannedAnchor {
-        var record: TrustAnchorRecord
+        var record: AnchorRecord
         var source: AnchorSource
     }
 
@@ -216,10 +216,10 @@ enum Daemon {
     static func trustAnchors(_ config: SprigConfig) -> [PlannedAnchor]? {
         var planned: [PlannedAnchor] = []
         for anchor in config.trustAnchors {
-            do throws(HintTextError) {
-                planned.append(PlannedAnchor(record: try TrustAnchorText.parseLine(Array(anchor.text.utf8)), source: .list))
+            do throws(TrustAnchorError) {
+                planned.append(PlannedAnchor(record: try AnchorRecord(parsing: Array(anchor.text.utf8)), source: .list))
             } catch {
-                Output.err("sprigd: list trust_anchor '\(anchor.text)': \(error.message)\n")
+                Output.err("sprigd: list trust_anchor '\(anchor.text)': \(error.text)\n")
                 return nil
             }
         }
@@ -254,7 +254,7 @@ enum Daemon {
         var planned: [PlannedAnchor] = []
         for i in 0..<root.anchorCount {
             let anchor = root.anchor(i)
-            planned.append(PlannedAnchor(record: TrustAnchorRecord(owner: .root, type: anchor.type, rdata: anchor.rdata),
+            planned.append(PlannedAnchor(record: AnchorRecord(owner: .root, type: anchor.type, rdata: anchor.rdata),
                                          source: .compiledIn))
         }
         return planned
