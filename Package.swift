@@ -24,7 +24,7 @@ let package = Package(
         .systemLibrary(name: "CSodium", path: "Sources/CSodium"),
         .target(name: "Platform", dependencies: ["CPlatform"]),
         .target(name: "DNSWire", swiftSettings: releaseSettings),
-        .target(name: "Config"),
+        .target(name: "Config", dependencies: ["DNSWire"]),
         .target(name: "Crypto", dependencies: ["CMbedTLS", "CSodium"]),
         .target(name: "Validator", dependencies: ["DNSWire", "Crypto"]),
         .target(name: "Fixed", swiftSettings: releaseSettings),

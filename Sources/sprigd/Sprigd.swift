@@ -79,7 +79,7 @@ enum Daemon {
         if config.dnssec {
             guard let anchors = trustAnchors(config) else { return 1 }
             plan.trustAnchors = anchors
-            plan.insecureDomains = insecureDomains(config)
+            plan.insecureDomains = config.insecureDomains
         }
         if args.printFootprint {
             printFootprint(plan)
@@ -204,25 +204,17 @@ enum Daemon {
     enum AnchorSource: Equatable { case compiledIn, file, list }
 
     struct PlannedAnchor {
-        var record: AnchorRecord
+        var anchor: TrustAnchor
         var source: AnchorSource
     }
 
     /// DNSSEC trust anchors (issue 12 item 8): every `list trust_anchor`
-    /// line, added to the root anchors — the `trust_anchor_file` when set
-    /// and readable, else the compiled-in root KSKs (KSK-2017, KSK-2024)
-    /// unless `builtin_root_anchors '0'`. nil: a listed anchor is unusable,
-    /// or no anchor is left while dnssec is on.
+    /// (parsed and checked by the config), added to the root anchors — the
+    /// `trust_anchor_file` when set and readable, else the compiled-in root
+    /// KSKs (KSK-2017, KSK-2024) unless `builtin_root_anchors '0'`. nil: no
+    /// anchor is left while dnssec is on.
     static func trustAnchors(_ config: SprigConfig) -> [PlannedAnchor]? {
-        var planned: [PlannedAnchor] = []
-        for anchor in config.trustAnchors {
-            do throws(TrustAnchorError) {
-                planned.append(PlannedAnchor(record: try AnchorRecord(parsing: Array(anchor.text.utf8)), source: .list))
-            } catch {
-                Output.err("sprigd: list trust_anchor '\(anchor.text)': \(error.text)\n")
-                return nil
-            }
-        }
+        var planned = config.trustAnchors.map { PlannedAnchor(anchor: $0, source: .list) }
         planned += rootAnchors(config)
         guard !planned.isEmpty else {
             Output.err("sprigd: no trust anchor is left (trust_anchor_file unreadable, builtin_root_anchors '0', "
@@ -241,7 +233,7 @@ enum Daemon {
                                                      : "builtin_root_anchors is 0: only list trust_anchor is used"
             if let text = try? File.readAll(path, limit: HintLimits.tableByteCountMax * 4) {
                 do throws(HintTextError) {
-                    return try TrustAnchorText.parseFile(text).map { PlannedAnchor(record: $0, source: .file) }
+                    return try TrustAnchorText.parseFile(text).map { PlannedAnchor(anchor: $0, source: .file) }
                 } catch {
                     Log.warning("trust_anchor_file \(path): \(error.message); \(fallback)")
                 }
@@ -254,25 +246,10 @@ enum Daemon {
         var planned: [PlannedAnchor] = []
         for i in 0..<root.anchorCount {
             let anchor = root.anchor(i)
-            planned.append(PlannedAnchor(record: AnchorRecord(owner: .root, type: anchor.type, rdata: anchor.rdata),
+            planned.append(PlannedAnchor(anchor: TrustAnchor(owner: .root, type: anchor.type, rdata: anchor.rdata),
                                          source: .compiledIn))
         }
         return planned
-    }
-
-    /// `list insecure_domain` names in wire form (negative trust anchors).
-    static func insecureDomains(_ config: SprigConfig) -> [Name] {
-        var names: [Name] = []
-        for domain in config.insecureDomains {
-            var wire: [UInt8] = []
-            for label in domain.labels {
-                wire.append(UInt8(truncatingIfNeeded: label.count))
-                wire += label
-            }
-            wire.append(0)
-            if let name = wire.withUnsafeBytes({ try? Name(wire: $0) }) { names.append(name) }
-        }
-        return names
     }
 
     static func upstreams(_ config: SprigConfig) -> [Resolver.Upstream] {
