@@ -1,3 +1,4 @@
+import Config
 import Fixed
 import Platform
 
@@ -47,6 +48,14 @@ public struct ServerLimits {
     public static let controlBufferByteCount = 8_192
 
     public init() {}
+
+    /// The pool sizes the config sets; the rest are the bounds above.
+    public init(config: SprigConfig) {
+        clientSlotCount = config.maxClients
+        tcpClientCount = config.maxTCPClients
+        tcpIdleTimeoutMs = Int64(config.tcpIdleTimeoutMs)
+        outgoingCount = config.maxOutgoing
+    }
 
     /// One line per pool: name, count and bytes reserved.
     public func footprint(cacheByteCount: Int, resolverByteCount: Int) -> [(String, Int, Int)] {

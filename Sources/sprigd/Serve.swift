@@ -147,8 +147,8 @@ extension Daemon {
         if fresh.mode != current.mode {
             Log.warning("reload: a new mode takes effect after restart")
         }
-        loop.setAccessList(accessList(fresh))
-        loop.setUpstreams(upstreams(fresh))
+        loop.setAccessList(AccessList(allow: fresh.allow))
+        loop.setUpstreams(Resolver.Upstream.list(fresh))
         if fresh.dnssec {
             let wanted = fresh.insecureDomains
             let taken = loop.setNegativeTrustAnchors(wanted)

@@ -69,7 +69,7 @@ enum Daemon {
         guard let config = loadConfig(args.configPath, required: args.configGiven) else { return 1 }
         Log.threshold = LogLevel(rawValue: config.logLevel.rawValue) ?? .info
         Log.open(ident: "sprigd", syslog: args.daemonize && config.logSyslog)
-        guard var plan = Plan(config) else { return 1 }
+        var plan = Plan(config)
         if config.mode == .recursive {
             guard let roots = rootServers(config) else { return 1 }
             plan.rootServers = roots
@@ -112,45 +112,25 @@ enum Daemon {
         }
     }
 
-    /// Sizes of everything reserved at start-up, derived from the config.
+    /// What start-up reserves and hands over. Each part is made from the
+    /// typed config by the type it fills (`ServerLimits(config:)`,
+    /// `EngineSettings(config:)`, ...); sprigd adds what it reads from files.
     struct Plan {
-        var limits = ServerLimits()
-        var settings = EngineSettings()
+        var limits: ServerLimits
+        var settings: EngineSettings
         var cache: CacheConfiguration
-        var upstreams: [Resolver.Upstream] = []
+        var upstreams: [Resolver.Upstream]
+        var acl: AccessList
         var rootServers: [ServerAddress] = []
         var trustAnchors: [PlannedAnchor] = []
         var insecureDomains: [Name] = []
-        var acl = AccessList()
 
-        init?(_ config: SprigConfig) {
-            limits.clientSlotCount = config.maxClients
-            limits.tcpClientCount = config.maxTCPClients
-            limits.tcpIdleTimeoutMs = Int64(config.tcpIdleTimeoutMs)
-            limits.outgoingCount = config.maxOutgoing
-            settings.requestCount = config.maxClients
-            settings.outgoingCount = config.maxOutgoing
-            settings.clientTimeoutMs = Int64(config.clientTimeoutMs)
-            settings.serveStale = config.serveStale
-            settings.staleAnswerTTLSeconds = UInt32(config.staleAnswerTTLSeconds)
-            settings.staleRefreshBackoffMs = Int64(config.staleRefreshBackoffSeconds) * 1000
-            settings.cnameMax = config.cnameMax
-            settings.recursive = config.mode == .recursive
-            settings.qnameMinimisation = config.qnameMinimisation
-            settings.use0x20 = config.use0x20
-            settings.useIPv6 = config.doIPv6
-            settings.queryLoopback = config.queryLoopback
-            settings.clockTrusted = config.clockTrusted
-            settings.requestDNSSEC = config.dnssec
-            settings.validate = config.dnssec
-            settings.aggressiveNSEC = config.aggressiveNSEC
-            settings.aggressiveNSECEntryCount = EngineSettings.aggressiveNSECEntryCount(cacheByteCount: config.cacheByteCount)
-            cache = CacheConfiguration(arenaByteCount: config.cacheByteCount,
-                                       minTTLSeconds: UInt32(config.cacheMinTTLSeconds),
-                                       maxTTLSeconds: UInt32(config.cacheMaxTTLSeconds),
-                                       staleMaxSeconds: config.serveStale ? UInt32(config.staleMaxSeconds) : 0)
-            upstreams = Daemon.upstreams(config)
-            acl = Daemon.accessList(config)
+        init(_ config: SprigConfig) {
+            limits = ServerLimits(config: config)
+            settings = EngineSettings(config: config)
+            cache = CacheConfiguration(config: config)
+            upstreams = Resolver.Upstream.list(config)
+            acl = AccessList(allow: config.allow)
         }
     }
 
@@ -250,26 +230,6 @@ enum Daemon {
                                          source: .compiledIn))
         }
         return planned
-    }
-
-    static func upstreams(_ config: SprigConfig) -> [Resolver.Upstream] {
-        var list: [Resolver.Upstream] = []
-        for u in config.upstreams.prefix(UpstreamTable.countMax) {
-            guard let address = ServerAddress(bytes: u.address.bytes, port: u.port) else { continue }
-            // The config refuses transport 'tls' until DoT is carried out
-            // (NotCarriedOut): never plain DNS where TLS was asked for.
-            precondition(u.transport != .tls, "config accepted a tls upstream")
-            list.append(Resolver.Upstream(address: address, overTCP: u.transport == .tcp))
-        }
-        return list
-    }
-
-    static func accessList(_ config: SprigConfig) -> AccessList {
-        var acl = AccessList()
-        for prefix in config.allow {
-            if let a = Address(bytes: prefix.address.bytes, port: 0) { _ = acl.add(address: a, length: prefix.length) }
-        }
-        return acl
     }
 
     static func printFootprint(_ plan: Plan) {
