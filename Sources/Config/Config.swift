@@ -47,6 +47,9 @@ public enum ConfigLimits {
     /// `list insecure_domain` entries: the Validator's negative trust anchor
     /// store (NegativeTrustAnchors.countMax, checked by a test).
     public static let maxInsecureDomainCount = 64
+    /// `list allow` prefixes: the client ACL, checked per query (Server's
+    /// AccessList.prefixCountMax, checked by a test).
+    public static let maxAllowCount = 64
     /// In-tree hint domains (each costs a table entry in the Hints module).
     public static let maxHintCount = 64
     /// Nameservers listed in one hint (RFC 1035 referrals rarely exceed 13).

@@ -32,6 +32,9 @@ enum CrossChecks {
             sink.error(line(.insecureDomain),
                        "too many insecure_domain entries (limit \(ConfigLimits.maxInsecureDomainCount))")
         }
+        if c.allow.count > ConfigLimits.maxAllowCount {
+            sink.error(line(.allow), "too many allow entries (limit \(ConfigLimits.maxAllowCount))")
+        }
         for (i, d) in c.insecureDomains.enumerated() where c.insecureDomains[..<i].contains(d) {
             sink.warning(line(.insecureDomain), "insecure_domain \(d.uciText) is listed twice")
         }
