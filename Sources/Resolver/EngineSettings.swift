@@ -7,9 +7,9 @@ import DNSWire
 /// engine reads is mapped there, once; the rest are the engine's own bounds.
 public struct EngineSettings {
     /// Client requests the resolver tracks at once (config `max_clients`).
-    public var requestCount = 256
+    public var maxClients = 256
     /// Outgoing queries in flight (config `max_outgoing`).
-    public var outgoingCount = 512
+    public var maxOutgoing = 512
     /// RFC 8767 client response timer: after this a stale answer is sent
     /// if one exists (config `client_timeout_ms`).
     public var clientTimeoutMs: Int64 = 1_800
@@ -94,8 +94,8 @@ public struct EngineSettings {
 extension EngineSettings {
     public init(config: SprigConfig) {
         self.init()
-        requestCount = config.maxClients
-        outgoingCount = config.maxOutgoing
+        maxClients = config.maxClients
+        maxOutgoing = config.maxOutgoing
         clientTimeoutMs = Int64(config.clientTimeoutMs)
         serveStale = config.serveStale
         staleAnswerTTLSeconds = UInt32(config.staleAnswerTTLSeconds)

@@ -50,8 +50,8 @@ final class ConfigMappingTests: XCTestCase {
 
     func testEngineSettings() {
         let s = EngineSettings(config: load(Self.text))
-        XCTAssertEqual(s.requestCount, 100)
-        XCTAssertEqual(s.outgoingCount, 200)
+        XCTAssertEqual(s.maxClients, 100)
+        XCTAssertEqual(s.maxOutgoing, 200)
         XCTAssertEqual(s.clientTimeoutMs, 1_500)
         XCTAssertEqual(s.staleAnswerTTLSeconds, 10)
         XCTAssertEqual(s.staleRefreshBackoffMs, 60_000)
@@ -81,10 +81,10 @@ final class ConfigMappingTests: XCTestCase {
         XCTAssertEqual(CacheConfiguration(config: load("config sprig\n option serve_stale 0\n")).staleMaxSeconds, 0)
 
         let limits = ServerLimits(config: config)
-        XCTAssertEqual(limits.clientSlotCount, 100)
-        XCTAssertEqual(limits.tcpClientCount, 10)
+        XCTAssertEqual(limits.maxClients, 100)
+        XCTAssertEqual(limits.maxTCPClients, 10)
         XCTAssertEqual(limits.tcpIdleTimeoutMs, 5_000)
-        XCTAssertEqual(limits.outgoingCount, 200)
+        XCTAssertEqual(limits.maxOutgoing, 200)
 
         let upstreams = Resolver.Upstream.list(config)
         XCTAssertEqual(upstreams, [Resolver.Upstream(address: ServerAddress(bytes: [192, 0, 2, 53], port: 53)!, overTCP: true),
