@@ -1,7 +1,9 @@
 // swift-tools-version:6.1
 // Sprig: a static-memory validating DNS resolver for home routers.
 // Dependency direction is top to bottom only (see ../shared/DESIGN.md §3):
-//   sprigd, sprig → Config, Crypto, Platform, DNSWire → C modules.
+//   sprigd, sprig → Server → Resolver → Config, Crypto, Platform, DNSWire → C modules.
+// Server and Resolver read the typed config (`ServerLimits(config:)`,
+// `EngineSettings(config:)`); Config itself stands on DNSWire's types.
 import PackageDescription
 
 /// Release builds skip Swift's dynamic exclusivity checks: the engine and
@@ -29,14 +31,14 @@ let package = Package(
         .systemLibrary(name: "CSodium", path: "Sources/CSodium"),
         .target(name: "Platform", dependencies: ["CPlatform"]),
         .target(name: "DNSWire", swiftSettings: releaseSettings),
-        .target(name: "Config"),
+        .target(name: "Config", dependencies: ["DNSWire"]),
         .target(name: "Crypto", dependencies: ["CNettle", "CSodium"]),
         .target(name: "Validator", dependencies: ["DNSWire", "Crypto"]),
         .target(name: "Fixed", swiftSettings: releaseSettings),
         .target(name: "Hints", dependencies: ["DNSWire"]),
         .target(name: "Cache", swiftSettings: releaseSettings),
-        .target(name: "Resolver", dependencies: ["Fixed", "DNSWire", "Cache", "Validator", "Crypto"], swiftSettings: releaseSettings),
-        .target(name: "Server", dependencies: ["Platform", "DNSWire", "Fixed", "Resolver", "Validator"], swiftSettings: releaseSettings),
+        .target(name: "Resolver", dependencies: ["Fixed", "DNSWire", "Cache", "Validator", "Crypto", "Config"], swiftSettings: releaseSettings),
+        .target(name: "Server", dependencies: ["Platform", "DNSWire", "Fixed", "Resolver", "Validator", "Config"], swiftSettings: releaseSettings),
         .executableTarget(
             name: "sprigd",
             dependencies: ["Platform", "DNSWire", "Config", "Cache", "Crypto", "Resolver", "Server", "Hints", "Validator"]),

@@ -307,7 +307,7 @@ extension QueryEngine {
         if ok {
             let timeoutMs = settings.recursive ? infra.timeoutMs(server, nowMs: nowMs)
                                                : upstreams.timeoutMs(o.pointee.upstream, nowMs: nowMs)
-            timers.arm(settings.requestCount + index, atMs: nowMs + timeoutMs * (o.pointee.overTCP ? 2 : 1))
+            timers.arm(settings.maxClients + index, atMs: nowMs + timeoutMs * (o.pointee.overTCP ? 2 : 1))
         }
         return ok
     }

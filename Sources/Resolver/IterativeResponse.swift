@@ -34,7 +34,7 @@ extension QueryEngine {
         } else {
             upstreams.recordAnswer(outgoing[index].upstream, rttMs: rttMs, nowMs: nowMs)
         }
-        timers.cancel(settings.requestCount + index)
+        timers.cancel(settings.maxClients + index)
         guard let header = try? Header(from: message) else { return retryElsewhere(index, nowMs: nowMs, io: &io) }
         if header.tc && !outgoing[index].overTCP {
             stats.upstreamTCPRetries += 1

@@ -8,7 +8,7 @@ import Fixed
 /// serves stale data when they fail (RFC 8767).
 ///
 /// Timers: request `r` owns timer `r` (client response timer, then the
-/// request deadline); outgoing query `o` owns timer `requestCount + o`
+/// request deadline); outgoing query `o` owns timer `maxClients + o`
 /// (retransmission).
 public struct QueryEngine: ~Copyable {
     let settings: EngineSettings
@@ -50,9 +50,9 @@ public struct QueryEngine: ~Copyable {
         if settings.validate { _ = Signature.startUp() }
         self.upstreams = UpstreamTable(upstreams)
         self.cache = cache
-        requests = SlotPool(capacity: settings.requestCount, initial: Request())
-        outgoing = SlotPool(capacity: settings.outgoingCount, initial: OutgoingQuery())
-        timers = TimerHeap(capacity: settings.requestCount + settings.outgoingCount)
+        requests = SlotPool(capacity: settings.maxClients, initial: Request())
+        outgoing = SlotPool(capacity: settings.maxOutgoing, initial: OutgoingQuery())
+        timers = TimerHeap(capacity: settings.maxClients + settings.maxOutgoing)
         refreshFailures = RefreshFailures()
         scratch = .allocate(byteCount: Limits.messageByteCountMax, alignment: 8)
         scratch.initializeMemory(as: UInt8.self, repeating: 0)
@@ -62,9 +62,9 @@ public struct QueryEngine: ~Copyable {
 
     /// Bytes reserved by the resolver outside the cache, for the footprint.
     public static func byteCount(settings: EngineSettings) -> Int {
-        SlotPool<Request>.byteCount(capacity: settings.requestCount)
-            + SlotPool<OutgoingQuery>.byteCount(capacity: settings.outgoingCount)
-            + TimerHeap.byteCount(capacity: settings.requestCount + settings.outgoingCount)
+        SlotPool<Request>.byteCount(capacity: settings.maxClients)
+            + SlotPool<OutgoingQuery>.byteCount(capacity: settings.maxOutgoing)
+            + TimerHeap.byteCount(capacity: settings.maxClients + settings.maxOutgoing)
             + RefreshFailures.byteCount + Limits.messageByteCountMax
             + (settings.recursive ? InfraCache.byteCount : 0)
             + ValidationContext.byteCount(reserving: settings.validate)
@@ -280,7 +280,7 @@ public struct QueryEngine: ~Copyable {
                          UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
         if ok {
             let timeoutMs = upstreams.timeoutMs(o.pointee.upstream, nowMs: nowMs)
-            timers.arm(settings.requestCount + index, atMs: nowMs + timeoutMs * (o.pointee.overTCP ? 2 : 1))
+            timers.arm(settings.maxClients + index, atMs: nowMs + timeoutMs * (o.pointee.overTCP ? 2 : 1))
         }
         return ok
     }
@@ -323,7 +323,7 @@ public struct QueryEngine: ~Copyable {
         // (YXDOMAIN: a DNAME's synthesis too long, RFC 6672 §2.2 — an answer.)
         if rcode != .noError && rcode != .nxDomain && rcode != .yxDomain {
             stats.upstreamErrors += 1
-            timers.cancel(settings.requestCount + index)
+            timers.cancel(settings.maxClients + index)
             transmit(index, nowMs: nowMs, io: &io)   // next upstream, or failure
             return
         }
@@ -331,7 +331,7 @@ public struct QueryEngine: ~Copyable {
         // server, or one that would not recurse) is no answer to pass on.
         if QueryEngine.isReferral(message) {
             stats.lameResponses += 1
-            timers.cancel(settings.requestCount + index)
+            timers.cancel(settings.maxClients + index)
             transmit(index, nowMs: nowMs, io: &io)
             return
         }
@@ -379,7 +379,7 @@ public struct QueryEngine: ~Copyable {
     public mutating func failure<IO: ResolverIO>(outgoing index: Int, nowMs: Int64, io: inout IO) {
         guard outgoing.isInUse(index) else { return }
         stats.upstreamErrors += 1
-        timers.cancel(settings.requestCount + index)
+        timers.cancel(settings.maxClients + index)
         if runsTasks { return retryElsewhere(index, nowMs: nowMs, io: &io) }
         transmit(index, nowMs: nowMs, io: &io)
     }
@@ -388,10 +388,10 @@ public struct QueryEngine: ~Copyable {
 
     public mutating func expireTimers<IO: ResolverIO>(nowMs: Int64, io: inout IO) {
         while let timer = timers.popExpired(nowMs: nowMs) {
-            if timer < settings.requestCount {
+            if timer < settings.maxClients {
                 requestTimer(timer, nowMs: nowMs, io: &io)
             } else {
-                let index = timer - settings.requestCount
+                let index = timer - settings.maxClients
                 guard outgoing.isInUse(index) else { continue }
                 stats.upstreamTimeouts += 1
                 if runsTasks {
@@ -474,7 +474,7 @@ public struct QueryEngine: ~Copyable {
     }
 
     mutating func finishOutgoing<IO: ResolverIO>(_ index: Int, io: inout IO) {
-        timers.cancel(settings.requestCount + index)
+        timers.cancel(settings.maxClients + index)
         io.release(outgoing: index)
         outgoing.release(index)
     }

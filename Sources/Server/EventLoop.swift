@@ -131,7 +131,7 @@ public final class EventLoop {
                 readTCP(token.index)
             }
         case .outgoing:
-            guard token.index < sockets.limits.outgoingCount,
+            guard token.index < sockets.limits.maxOutgoing,
                   sockets.outgoing[token.index].generation & 0xFF_FFFF == token.generation else { return nil }
             outgoingReady(token.index, ready)
         case .controlListener:
