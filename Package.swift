@@ -1,7 +1,9 @@
 // swift-tools-version:6.1
 // Sprig: a static-memory validating DNS resolver for home routers.
 // Dependency direction is top to bottom only (see ../shared/DESIGN.md §3):
-//   sprigd, sprig → Config, Crypto, Platform, DNSWire → C modules.
+//   sprigd, sprig → Server → Resolver → Config, Crypto, Platform, DNSWire → C modules.
+// Server and Resolver read the typed config (`ServerLimits(config:)`,
+// `EngineSettings(config:)`); Config itself stands on DNSWire's types.
 import PackageDescription
 
 /// Release builds skip Swift's dynamic exclusivity checks: the engine and
@@ -20,21 +22,26 @@ let package = Package(
         // C shim compiled by each board's own C compiler: libc constants,
         // struct layouts and syscalls stay on the C side.
         .target(name: "CPlatform", path: "Sources/CPlatform"),
+        // DNSSEC digests, RSA and ECDSA on nettle + GMP, and the fixed arena GMP
+        // allocates from (Sources/CNettle/include/CNettle.h).
+        .target(name: "CNettle", path: "Sources/CNettle",
+                linkerSettings: [.linkedLibrary("hogweed"), .linkedLibrary("nettle"), .linkedLibrary("gmp")]),
+        // mbedTLS: the TLS client (DESIGN.md); no DNSSEC code uses it.
         .systemLibrary(name: "CMbedTLS", path: "Sources/CMbedTLS"),
         .systemLibrary(name: "CSodium", path: "Sources/CSodium"),
         .target(name: "Platform", dependencies: ["CPlatform"]),
         .target(name: "DNSWire", swiftSettings: releaseSettings),
-        .target(name: "Config"),
-        .target(name: "Crypto", dependencies: ["CMbedTLS", "CSodium"]),
+        .target(name: "Config", dependencies: ["DNSWire"]),
+        .target(name: "Crypto", dependencies: ["CNettle", "CSodium"]),
         .target(name: "Validator", dependencies: ["DNSWire", "Crypto"]),
         .target(name: "Fixed", swiftSettings: releaseSettings),
         .target(name: "Hints", dependencies: ["DNSWire"]),
         .target(name: "Cache", swiftSettings: releaseSettings),
-        .target(name: "Resolver", dependencies: ["Fixed", "DNSWire", "Cache", "Validator", "Crypto"], swiftSettings: releaseSettings),
-        .target(name: "Server", dependencies: ["Platform", "DNSWire", "Fixed", "Resolver", "Validator"], swiftSettings: releaseSettings),
+        .target(name: "Resolver", dependencies: ["Fixed", "DNSWire", "Cache", "Validator", "Crypto", "Config"], swiftSettings: releaseSettings),
+        .target(name: "Server", dependencies: ["Platform", "DNSWire", "Fixed", "Resolver", "Validator", "Config"], swiftSettings: releaseSettings),
         .executableTarget(
             name: "sprigd",
-            dependencies: ["Platform", "DNSWire", "Config", "Cache", "Resolver", "Server", "Hints", "Validator"]),
+            dependencies: ["Platform", "DNSWire", "Config", "Cache", "Crypto", "Resolver", "Server", "Hints", "Validator"]),
         .executableTarget(
             name: "sprig",
             dependencies: ["Platform", "DNSWire", "Config"]),

@@ -29,9 +29,11 @@ MODULES=(
     sprig
 )
 
-# STATIC_LIBS and SHARED_HEADERS: the C libraries every executable links.
+# STATIC_LIBS, SHARED_HEADERS, ARCH_HEADERS: the C libraries every executable links.
 # shellcheck source=Board/libraries.sh
 . "$(dirname "$0")/libraries.sh"
+# C targets compiled with the board's gcc (each has an include/ folder).
+C_TARGETS=(CPlatform CNettle)
 
 die() { echo "board: $*" >&2; exit 1; }
 
@@ -65,6 +67,10 @@ for h in "${SHARED_HEADERS[@]}"; do
     [ -e "/usr/include/$h" ] || die "/usr/include/$h missing (run Tests/tools/deps.sh)"
     ln -sfn "/usr/include/$h" "$OUT_DIR/include/$h"
 done
+for h in "${ARCH_HEADERS[@]}"; do
+    [ -e "/usr/include/$MULTIARCH/$h" ] || die "/usr/include/$MULTIARCH/$h missing (run Tests/tools/deps.sh --all)"
+    ln -sfn "/usr/include/$MULTIARCH/$h" "$OUT_DIR/include/$h"
+done
 for d in Sources/*/; do
     m=$(basename "$d")
     case " ${MODULES[*]} " in *" $m "*) continue ;; esac
@@ -92,7 +98,9 @@ if [ -n "$SYSROOT_INCLUDE" ]; then
 fi
 for f in $SWIFT_CC_FLAGS; do SWIFTFLAGS+=(-Xcc "$f"); done
 
-CFLAGS=(-Os -ffunction-sections -fdata-sections -I Sources/CPlatform/include $BOARD_CFLAGS)
+CFLAGS=(-Os -ffunction-sections -fdata-sections $BOARD_CFLAGS)
+for t in "${C_TARGETS[@]}"; do CFLAGS+=(-I "Sources/$t/include"); done
+CFLAGS+=(-isystem "$OUT_DIR/include")
 
 # Sources of a module: every *.swift in its folder, except an executable's
 # host-only main.swift.
@@ -143,8 +151,10 @@ retarget_ir() {
 
 # --- compile ----------------------------------------------------------------
 echo "board $BOARD: $BOARD_DESC"
-for c in Sources/CPlatform/*.c; do
-    "$CC" "${CFLAGS[@]}" -c "$c" -o "$OBJ/c-$(basename "$c" .c).o"
+for t in "${C_TARGETS[@]}"; do
+    for c in "Sources/$t"/*.c; do
+        "$CC" "${CFLAGS[@]}" -c "$c" -o "$OBJ/c-$t-$(basename "$c" .c).o"
+    done
 done
 LIB_OBJS=("$OBJ"/c-*.o)
 EXECUTABLES=()

@@ -17,14 +17,6 @@ enum Bytes {
 
     static func lowercased(_ c: UInt8) -> UInt8 { (c >= 0x41 && c <= 0x5A) ? c + 0x20 : c }
 
-    /// Value of a hex digit, or nil.
-    static func hexValue(_ c: UInt8) -> UInt8? {
-        if isDigit(c) { return c - 0x30 }
-        let l = lowercased(c)
-        if l >= 0x61 && l <= 0x66 { return l - 0x61 + 10 }
-        return nil
-    }
-
     /// Exact comparison with a literal, without allocating.
     static func equals(_ bytes: [UInt8], _ literal: StaticString) -> Bool {
         if bytes.count != literal.utf8CodeUnitCount { return false }

@@ -2,14 +2,18 @@
 //
 // Owns: the UCI tokenizer (OpenWrt `uci` quoting, comments and
 // concatenation rules), the section/option structure, the schema with a
-// default for every option, value parsers (numbers, sizes, booleans, IP
-// addresses and prefixes, domain names, DS/DNSKEY trust anchors), cross-field
-// checks, `FILE:LINE: message` diagnostics (all of them, never just the first)
-// and the normalised rendering of the effective configuration.
+// default for every option, value parsers (numbers, sizes, booleans, paths,
+// prefixes, listen sockets), cross-field checks, `FILE:LINE: message`
+// diagnostics (all of them, never just the first) and the normalised
+// rendering of the effective configuration. Values of DNS kinds are
+// DNSWire's types, parsed and written by DNSWire: names (`Name`), addresses
+// (`IPAddress`), DS/DNSKEY trust anchors (`TrustAnchor`), base64 pins; the
+// config hands them on as they are.
 //
 // Never: reads files, logs or imports Platform (the caller reads the bytes
-// with `File.readAll` and prints the diagnostics), and never traps on input:
-// every byte sequence gives a config or a list of errors.
+// with `File.readAll` and prints the diagnostics), keeps its own copy of a
+// DNS text form, and never traps on input: every byte sequence gives a
+// config or a list of errors.
 //
 // Worked example:
 //   let bytes = try File.readAll(path, limit: ConfigLimits.maxFileByteCount)
@@ -43,6 +47,9 @@ public enum ConfigLimits {
     /// `list insecure_domain` entries: the Validator's negative trust anchor
     /// store (NegativeTrustAnchors.countMax, checked by a test).
     public static let maxInsecureDomainCount = 64
+    /// `list allow` prefixes: the client ACL, checked per query (Server's
+    /// AccessList.prefixCountMax, checked by a test).
+    public static let maxAllowCount = 64
     /// In-tree hint domains (each costs a table entry in the Hints module).
     public static let maxHintCount = 64
     /// Nameservers listed in one hint (RFC 1035 referrals rarely exceed 13).

@@ -1,3 +1,5 @@
+import DNSWire
+
 /// Checks that involve more than one option.
 enum CrossChecks {
     static func run(_ c: SprigConfig, mainLines: [Int], sectionLines: SectionLines, sink: inout DiagnosticSink) {
@@ -30,8 +32,11 @@ enum CrossChecks {
             sink.error(line(.insecureDomain),
                        "too many insecure_domain entries (limit \(ConfigLimits.maxInsecureDomainCount))")
         }
+        if c.allow.count > ConfigLimits.maxAllowCount {
+            sink.error(line(.allow), "too many allow entries (limit \(ConfigLimits.maxAllowCount))")
+        }
         for (i, d) in c.insecureDomains.enumerated() where c.insecureDomains[..<i].contains(d) {
-            sink.warning(line(.insecureDomain), "insecure_domain \(d.text) is listed twice")
+            sink.warning(line(.insecureDomain), "insecure_domain \(d.uciText) is listed twice")
         }
         checkDuplicateDomains(c.hints.map { $0.domain }, sectionLines.hints, "hint", &sink)
         checkDuplicateDomains(c.authTransports.map { $0.domain }, sectionLines.authTransports, "auth_transport", &sink)
@@ -80,11 +85,11 @@ enum CrossChecks {
         }
     }
 
-    static func checkDuplicateDomains(_ domains: [DomainName], _ lines: [Int], _ type: String,
+    static func checkDuplicateDomains(_ domains: [Name], _ lines: [Int], _ type: String,
                                       _ sink: inout DiagnosticSink) {
         for (i, d) in domains.enumerated() {
             if let j = domains[..<i].firstIndex(of: d) {
-                sink.error(lines[i], "\(type) for \(d.text) is already configured on line \(lines[j])")
+                sink.error(lines[i], "\(type) for \(d.uciText) is already configured on line \(lines[j])")
             }
         }
     }

@@ -23,9 +23,9 @@ extension SchemaValidator {
         case .listen:
             if let v = each(option, &sink, ValueParser.listen) { config.listen = v }
         case .trustAnchor:
-            if let v = each(option, &sink, TrustAnchor.parse) { config.trustAnchors = v }
+            if let v = each(option, &sink, ValueParser.trustAnchor) { config.trustAnchors = v }
         case .insecureDomain:
-            if let v = each(option, &sink, DomainName.parse) { config.insecureDomains = v }
+            if let v = each(option, &sink, ValueParser.domainName) { config.insecureDomains = v }
         case .allow:
             if let v = each(option, &sink, ValueParser.prefix) { config.allow = v }
         default:

@@ -1,3 +1,5 @@
+import DNSWire
+
 /// The effective configuration as UCI text: every option with its value,
 /// defaults included. Parsing it again gives an equal `SprigConfig`.
 extension SprigConfig {
@@ -47,7 +49,7 @@ extension SprigConfig {
         case .trustAnchorFile: return [trustAnchorFilePath?.string ?? ""]
         case .trustAnchor: return trustAnchors.map { $0.text }
         case .builtinRootAnchors: return flag(builtinRootAnchors)
-        case .insecureDomain: return insecureDomains.map { $0.text }
+        case .insecureDomain: return insecureDomains.map { $0.uciText }
         case .allow: return allow.map { $0.text }
         case .user: return [user?.string ?? ""]
         case .logLevel:
@@ -98,16 +100,16 @@ enum UCIText {
         case .tls: transport = "tls"
         }
         out += line("option", "transport", transport)
-        if let n = u.tlsName { out += line("option", "tls_name", n.text) }
+        if let n = u.tlsName { out += line("option", "tls_name", n.uciText) }
         if let p = u.tlsPinSHA256 { out += line("option", "tls_pin", "sha256/" + Base64.encode(p)) }
         return out
     }
 
     static func section(_ h: Hint) -> String {
         var out = header("hint", h.name)
-        out += line("option", "domain", h.domain.text)
+        out += line("option", "domain", h.domain.uciText)
         for ns in h.nameservers {
-            var text = ns.name.text
+            var text = ns.name.uciText
             for a in ns.addresses { text += " " + a.text }
             out += line("list", "nameserver", text)
         }
@@ -117,7 +119,7 @@ enum UCIText {
 
     static func section(_ a: AuthTransport) -> String {
         var out = header("auth_transport", a.name)
-        out += line("option", "domain", a.domain.text)
+        out += line("option", "domain", a.domain.uciText)
         let policy: String
         switch a.policy {
         case .off: policy = "off"

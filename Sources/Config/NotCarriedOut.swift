@@ -1,3 +1,5 @@
+import DNSWire
+
 /// What this build parses but does not carry out yet, refused with its line.
 ///
 /// Owns: the list of such options and the errors that name them. A config
@@ -16,9 +18,9 @@ enum NotCarriedOut {
     }
 
     /// A `config hint` section (in-tree hints, draft-kolkman-dns-in-tree-hints).
-    static func hint(_ line: Int, _ domain: DomainName, _ sink: inout DiagnosticSink) {
-        sink.error(line, "config hint for \(domain.text): in-tree hints are not carried out by this build yet "
-            + "(sprigd would resolve \(domain.text) through its parent as if this section were absent); remove it")
+    static func hint(_ line: Int, _ domain: Name, _ sink: inout DiagnosticSink) {
+        sink.error(line, "config hint for \(domain.uciText): in-tree hints are not carried out by this build yet "
+            + "(sprigd would resolve \(domain.uciText) through its parent as if this section were absent); remove it")
     }
 
     /// A `config auth_transport` section asking for encryption to
@@ -26,7 +28,7 @@ enum NotCarriedOut {
     static func authTransport(_ line: Int, _ a: AuthTransport, _ sink: inout DiagnosticSink) {
         guard a.policy != .off else { return }
         let policy = a.policy == .strict ? "strict" : "opportunistic"
-        sink.error(line, "auth_transport for \(a.domain.text): policy '\(policy)' is not carried out by this build yet "
+        sink.error(line, "auth_transport for \(a.domain.uciText): policy '\(policy)' is not carried out by this build yet "
             + "(queries to its servers would go out as plain DNS, unencrypted); use policy 'off' or remove the section")
     }
 }

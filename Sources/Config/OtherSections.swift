@@ -1,3 +1,5 @@
+import DNSWire
+
 /// `config upstream`, `config hint` and `config auth_transport`.
 extension SchemaValidator {
     static let upstreamKeys: [StaticString] = ["address", "port", "transport", "tls_name", "tls_pin"]
@@ -12,7 +14,7 @@ extension SchemaValidator {
         var address: IPAddress? = nil
         var port: UInt16? = nil
         var transport = UpstreamTransport.udp
-        var tlsName: DomainName? = nil
+        var tlsName: Name? = nil
         var pin: [UInt8]? = nil
         var ok = true
         var tlsOptionLine = 0
@@ -29,7 +31,7 @@ extension SchemaValidator {
                 }
                 transportLine = o.line
             } else if Bytes.equals(o.name, "tls_name") {
-                tlsName = one(o, &sink, DomainName.parse)
+                tlsName = one(o, &sink, ValueParser.domainName)
                 tlsOptionLine = o.line
             } else if Bytes.equals(o.name, "tls_pin") {
                 pin = one(o, &sink, ValueParser.tlsPin)
@@ -57,14 +59,14 @@ extension SchemaValidator {
     }
 
     static func hint(_ section: UCISection, sink: inout DiagnosticSink) -> Hint? {
-        var domain: DomainName? = nil
+        var domain: Name? = nil
         var nameserverOption: UCIOption? = nil
         var anchorOption: UCIOption? = nil
         var ok = true
         for o in section.options {
             let before = sink.errorCount
             if Bytes.equals(o.name, "domain") {
-                domain = one(o, &sink, DomainName.parse)
+                domain = one(o, &sink, ValueParser.domainName)
             } else if Bytes.equals(o.name, "nameserver") {
                 nameserverOption = o
             } else if Bytes.equals(o.name, "trust_anchor") {
@@ -81,9 +83,9 @@ extension SchemaValidator {
         let nameservers = nameserverOption.flatMap { each($0, &sink, hintNameserver) }
         var anchors: [TrustAnchor] = []
         if let anchorOption {
-            guard let parsed = each(anchorOption, &sink, TrustAnchor.parse) else { return nil }
+            guard let parsed = each(anchorOption, &sink, ValueParser.trustAnchor) else { return nil }
             for (a, v) in zip(parsed, anchorOption.values) where a.owner != domain {
-                sink.error(v.line, "list 'trust_anchor': owner \(a.owner.text) is not the hint's domain \(domain.text)")
+                sink.error(v.line, "list 'trust_anchor': owner \(a.owner.uciText) is not the hint's domain \(domain.uciText)")
                 ok = false
             }
             anchors = parsed
@@ -97,23 +99,23 @@ extension SchemaValidator {
 
     /// At least one nameserver, one of them in-domain (DESIGN.md §6:
     /// otherwise the hint cannot be reached without the parent), no repeats.
-    static func checkedNameservers(_ list: [HintNameserver]?, _ option: UCIOption?, _ domain: DomainName,
+    static func checkedNameservers(_ list: [HintNameserver]?, _ option: UCIOption?, _ domain: Name,
                                    _ section: UCISection, _ sink: inout DiagnosticSink) -> [HintNameserver]? {
         guard let option else {
-            sink.error(section.line, "hint \(domain.text): at least one 'list nameserver' is required")
+            sink.error(section.line, "hint \(domain.uciText): at least one 'list nameserver' is required")
             return nil
         }
         guard let list else { return nil }
         if list.count > ConfigLimits.maxHintNameserverCount {
-            sink.error(option.line, "hint \(domain.text): too many nameservers (limit \(ConfigLimits.maxHintNameserverCount))")
+            sink.error(option.line, "hint \(domain.uciText): too many nameservers (limit \(ConfigLimits.maxHintNameserverCount))")
             return nil
         }
         for (i, ns) in list.enumerated() where list[..<i].contains(where: { $0.name == ns.name }) {
-            sink.error(option.values[i].line, "hint \(domain.text): nameserver \(ns.name.text) is listed twice")
+            sink.error(option.values[i].line, "hint \(domain.uciText): nameserver \(ns.name.uciText) is listed twice")
             return nil
         }
         if !list.contains(where: { $0.name.isSubdomain(of: domain) }) {
-            sink.error(option.line, "hint \(domain.text) has no in-domain nameserver (a name under \(domain.text) with its addresses)")
+            sink.error(option.line, "hint \(domain.uciText) has no in-domain nameserver (a name under \(domain.uciText) with its addresses)")
             return nil
         }
         return list
@@ -128,8 +130,8 @@ extension SchemaValidator {
         if fields.count - 1 > ConfigLimits.maxAddressCountPerNameserver {
             return .failure(ValueError("more than \(ConfigLimits.maxAddressCountPerNameserver) addresses"))
         }
-        let name: DomainName
-        switch DomainName.parse(fields[0]) {
+        let name: Name
+        switch ValueParser.domainName(fields[0]) {
         case .success(let n): name = n
         case .failure(let e): return .failure(e)
         }
@@ -146,13 +148,13 @@ extension SchemaValidator {
     }
 
     static func authTransport(_ section: UCISection, sink: inout DiagnosticSink) -> AuthTransport? {
-        var domain: DomainName? = nil
+        var domain: Name? = nil
         var policy = AuthTransportPolicy.opportunistic
         var ok = true
         for o in section.options {
             let before = sink.errorCount
             if Bytes.equals(o.name, "domain") {
-                domain = one(o, &sink, DomainName.parse)
+                domain = one(o, &sink, ValueParser.domainName)
             } else if Bytes.equals(o.name, "policy") {
                 if let i = one(o, &sink, { ValueParser.choice($0, ["off", "opportunistic", "strict"]) }) {
                     policy = [AuthTransportPolicy.off, .opportunistic, .strict][i]

@@ -1,3 +1,5 @@
+import DNSWire
+
 /// How queries are answered.
 public enum ResolutionMode: Equatable, Sendable {
     /// Iterate from the root (or in-tree hints), validating DNSSEC.
@@ -26,12 +28,12 @@ public struct Upstream: Equatable, Sendable {
     public var port: UInt16
     public var transport: UpstreamTransport
     /// Name the TLS certificate must match (transport tls).
-    public var tlsName: DomainName?
+    public var tlsName: Name?
     /// SHA-256 of the server's SubjectPublicKeyInfo (transport tls).
     public var tlsPinSHA256: [UInt8]?
 
     public init(name: ConfigText? = nil, address: IPAddress, port: UInt16? = nil,
-                transport: UpstreamTransport = .udp, tlsName: DomainName? = nil, tlsPinSHA256: [UInt8]? = nil) {
+                transport: UpstreamTransport = .udp, tlsName: Name? = nil, tlsPinSHA256: [UInt8]? = nil) {
         self.name = name
         self.address = address
         self.transport = transport
@@ -43,7 +45,7 @@ public struct Upstream: Equatable, Sendable {
 
 /// One `list nameserver 'NAME ADDR [ADDR...]'` of a hint.
 public struct HintNameserver: Equatable, Sendable {
-    public var name: DomainName
+    public var name: Name
     public var addresses: [IPAddress]
 }
 
@@ -51,7 +53,7 @@ public struct HintNameserver: Equatable, Sendable {
 /// its trust anchor) comes from here, never from the parent.
 public struct Hint: Equatable, Sendable {
     public var name: ConfigText?
-    public var domain: DomainName
+    public var domain: Name
     public var nameservers: [HintNameserver]
     public var trustAnchors: [TrustAnchor]
 }
@@ -64,7 +66,7 @@ public enum AuthTransportPolicy: Equatable, Sendable {
 /// `config auth_transport`: per-domain policy (RFC 9539 style).
 public struct AuthTransport: Equatable, Sendable {
     public var name: ConfigText?
-    public var domain: DomainName
+    public var domain: Name
     public var policy: AuthTransportPolicy
 }
 
@@ -115,7 +117,7 @@ public struct SprigConfig: Equatable, Sendable {
     /// `trustAnchorFilePath` stands in for them). Off: only the configured
     /// anchors count — how a test bed or private root replaces them.
     public var builtinRootAnchors = true
-    public var insecureDomains: [DomainName] = []
+    public var insecureDomains: [Name] = []
 
     // access and process
     public var allow: [IPPrefix] = IPPrefix.householdDefaults

@@ -1,3 +1,5 @@
+import DNSWire
+
 /// Why one value was rejected; the message completes
 /// "option 'NAME': ...".
 struct ValueError: Error {
@@ -113,6 +115,25 @@ enum ValueParser {
         return .success(ConfigText(bytes: bytes))
     }
 
+    /// A domain name in presentation form (DNSWire's one parser; escapes as
+    /// in zone files, final dot optional), lowercased.
+    static func domainName(_ bytes: [UInt8]) -> Result<Name, ValueError> {
+        do throws(PresentationError) {
+            return .success(try Name(parsingBytes: bytes).lowercased())
+        } catch {
+            return .failure(ValueError(error.nameMessage(for: bytes)))
+        }
+    }
+
+    /// One DS or DNSKEY record (DNSWire's one trust-anchor parser).
+    static func trustAnchor(_ bytes: [UInt8]) -> Result<TrustAnchor, ValueError> {
+        do throws(TrustAnchorError) {
+            return .success(try TrustAnchor(parsing: bytes))
+        } catch {
+            return .failure(ValueError(error.text))
+        }
+    }
+
     static func address(_ bytes: [UInt8]) -> Result<IPAddress, ValueError> {
         if bytes.contains(0x25) {   // '%'
             return .failure(ValueError("'\(Bytes.display(bytes))': zone indexes (%...) are not supported"))
@@ -137,7 +158,7 @@ enum ValueParser {
         case .success(let a): address = a
         case .failure: return .failure(ValueError("'\(shown)' is not an address prefix (like 192.168.0.0/16 or fc00::/7)"))
         }
-        let maxLength = address.family == .v4 ? 32 : 128
+        let maxLength = address.family == .ipv4 ? 32 : 128
         var length = maxLength
         if let slash {
             guard let l = digits(bytes[(slash + 1)...]), l <= maxLength else {
@@ -177,7 +198,7 @@ enum ValueParser {
         case .success(let a): address = a
         case .failure(let e): return .failure(addressPart.isEmpty ? bad : e)
         }
-        if bytes.first == 0x5B && address.family != .v6 { return .failure(bad) }
+        if bytes.first == 0x5B && address.family != .ipv6 { return .failure(bad) }
         var port = ListenAddress.defaultPort
         if let portPart {
             switch ValueParser.port(portPart) {
@@ -197,5 +218,14 @@ enum ValueParser {
             return .failure(bad)
         }
         return .success(digest)
+    }
+}
+
+extension Name {
+    /// Presentation form without the final dot ("." for the root), as
+    /// UCI files write names: the normalised config and messages use it.
+    var uciText: String {
+        let absolute = text
+        return isRoot ? absolute : String(decoding: absolute.utf8.dropLast(), as: UTF8.self)
     }
 }

@@ -1,11 +1,11 @@
-// Crypto: thin typed wrappers over mbedTLS and libsodium.
+// Crypto: thin typed wrappers over nettle (with GMP) and libsodium.
 // Owns: digests (SHA-1/256/384), DS digest types, the NSEC3 hash, DNSSEC
-// signature verification (RSA PKCS#1 v1.5, ECDSA P-256/P-384, Ed25519) and,
-// later, the TLS client. Never: hand-written cryptography, DNS message
-// parsing or canonical-form assembly (the Validator hands over ready bytes),
-// policy beyond the algorithm table (DNSSECAlgorithm, RFC 8624 §3.1) and the
-// size limits below; what an unsupported algorithm means for a zone is the
-// Validator's business.
+// signature verification (RSA PKCS#1 v1.5, ECDSA P-256/P-384, Ed25519) and
+// the start-up memory those need. Never: hand-written cryptography, DNS
+// message parsing or canonical-form assembly (the Validator hands over ready
+// bytes), policy beyond the algorithm table (DNSSECAlgorithm, RFC 8624 §3.1)
+// and the size limits below; what an unsupported algorithm means for a zone
+// is the Validator's business. TLS (later) is mbedTLS's, not this module's.
 //
 // Worked example: the Validator has a DNSKEY's public key field `key`, an
 // RRSIG's signature field `sig` and `data` = RRSIG RDATA without the signature
@@ -14,27 +14,32 @@
 // returns .valid, .invalid, .malformedKey, .malformedSignature or
 // .unsupportedAlgorithm, and never traps on any input.
 //
-// Memory. libsodium's Ed25519 verification, the digests and the NSEC3 hash use
-// only the stack (0 heap calls, measured). mbedTLS bignum code (RSA, ECDSA)
-// calls calloc/free inside every verification and frees it all before
-// returning; Debian's 2.28 is built without MBEDTLS_PLATFORM_MEMORY, so this
-// cannot be redirected at run time. Measured per verification on x86_64 with
-// Debian's libmbedcrypto 2.28.3 (Tests/CryptoTests/AllocationTests, an
-// LD_PRELOAD counter; peak = live bytes at the worst moment):
-//     RSA-1024/2048/4096   18 calls   peak 2.6 / 5.0 / 9.9 KB
-//     ECDSA P-256       8,014 calls   peak 4.9 KB
-//     ECDSA P-384      11,588 calls   peak 6.2 KB
-//     Ed25519, SHA-x, NSEC3   0 calls
-// Router builds make this static: Sources/CMbedTLS/arena.c is a fixed 64 KiB
-// arena (size classes with free lists) and the link uses a copy of
-// libmbedcrypto.a whose calloc/free are renamed to it (objcopy
-// --redefine-sym calloc=sprig_mbedtls_calloc --redefine-sym free=sprig_mbedtls_free),
-// or mbedtls_platform_set_calloc_free where the library allows it. Checked by
-// Tests/CryptoTests/ArenaLinkTests: 100 rounds of every RSA/ECDSA vector = 2.77
-// million calls served, 0 fallbacks to libc, 32,800 bytes carved. The host
-// build (SwiftPM, shared mbedTLS) keeps the transient libc allocations.
-// Call `Signature.startUp()` once at start-up (libsodium's one-time set-up;
-// otherwise the first Ed25519 verification does it).
+// Which library does what, and why (µs per verification, x86_64 host, C -O2,
+// Debian 12 libraries, RFC 6605/8080 and ldns vectors; Tests/Bench's
+// verify_speed, `make bench`):
+//     algorithm              mbedTLS 2.28   nettle 3.8.1   libsodium 1.0.18
+//     8  RSA-2048/SHA-256           63             28              -
+//     13 ECDSA P-256/SHA-256     1,560            134              -
+//     14 ECDSA P-384/SHA-384     1,730            364              -
+//     15 Ed25519                    -            101             49
+// Under qemu the order is the same (aarch64, armv7hf, mipsel: nettle
+// 1.7-6.2x faster than mbedTLS for ECDSA, 1.1-1.9x for RSA; libsodium
+// 3.4-7x faster than nettle for Ed25519). So RSA, ECDSA and the digests (SHA-256 of 1 KB: 0.7 µs
+// against mbedTLS's 3.9) run on nettle, the library dnsmasq validates with and
+// OpenWrt ships (libnettle); Ed25519 stays on libsodium, twice as fast as
+// nettle's and already allocation-free.
+//
+// Memory: 0 heap calls per verification on every build (the host's shared
+// libraries included; Tests/CryptoTests/AllocationTests counts with an
+// LD_PRELOAD interposer). nettle's ECDSA runs in caller scratch
+// (ecc_ecdsa_verify with ecc_ecdsa_verify_itch limbs). The mpz numbers of its
+// on-curve check and of RSA go through GMP's allocator, which
+// `Signature.startUp()` points at a fixed arena (CNettle's crypto_arena.c;
+// 3 arena calls per ECDSA check, 6 per RSA check; worst case 4,128 bytes live
+// of 32 KiB, Tests/CryptoTests/CryptoArenaTests). libsodium, the digests and
+// the NSEC3 hash use only the stack. `Signature.startUpByteCount` is shown by
+// `sprigd --print-footprint`. Call `Signature.startUp()` once at start-up;
+// otherwise the first verification does it.
 
 /// Bounds on what the verifiers accept; each one is a cost limit or an RFC rule.
 public enum CryptoLimits {

@@ -1,4 +1,4 @@
-import CMbedTLS
+import CNettle
 
 public enum DigestAlgorithm { case sha1, sha256, sha384 }
 

@@ -1,4 +1,4 @@
-import CMbedTLS
+import CNettle
 
 /// NSEC3 hash (RFC 5155 §5): iterated SHA-1 of the canonical owner name with salt.
 ///     IH(salt, x, 0) = H(x || salt);  IH(salt, x, k) = H(IH(salt, x, k-1) || salt)
@@ -26,7 +26,7 @@ public enum NSEC3Hash {
         guard first == 0 else { return false }
         var round = 0
         while round < iterations {
-            // mbedTLS reads the previous digest fully before writing the new one.
+            // nettle reads the previous digest fully before writing the new one.
             guard sprig_sha1_pair(digest, byteCount, saltBytes, salt.count, digest) == 0 else { return false }
             round += 1
         }

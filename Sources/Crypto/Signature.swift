@@ -1,4 +1,4 @@
-import CMbedTLS
+import CNettle
 import CSodium
 
 public enum Signature {
@@ -25,16 +25,29 @@ public enum Signature {
         }
     }
 
-    /// One-time library set-up; call at start-up, before the query path runs.
-    /// Returns false if libsodium could not initialise (Ed25519 then reports
-    /// `.unsupportedAlgorithm`).
+    /// One-time set-up; call at start-up, before the query path runs. Reserves
+    /// `startUpByteCount` bytes (the ECDSA scratch and the fixed arena GMP and
+    /// nettle allocate from, CNettle's crypto_arena.c) and runs libsodium's
+    /// set-up. Idempotent. Returns false if either failed: RSA, ECDSA and
+    /// Ed25519 then report `.unsupportedAlgorithm` (insecure, never bogus).
     @discardableResult
     public static func startUp() -> Bool {
-        sprig_ecdsa_preload()   // the curve groups, once, off the query path
-        let ready = sprig_sodium_start() >= 0
-        sodiumState = ready ? .ready : .failed
-        return ready
+        if state == .notStarted {
+            let memory = UnsafeMutableRawBufferPointer.allocate(byteCount: startUpByteCount,
+                                                               alignment: startUpAlignment)
+            let reserved = sprig_crypto_start(memory.baseAddress, memory.count) == 0
+            let sodiumReady = sprig_sodium_start() >= 0
+            state = reserved && sodiumReady ? .ready : .failed
+            // Kept for the life of the process: GMP's allocator points into it.
+            if !reserved { memory.deallocate() }
+        }
+        return state == .ready
     }
+
+    /// Bytes `startUp()` reserves, for `sprigd --print-footprint`.
+    public static var startUpByteCount: Int { Int(sprig_crypto_memory_byte_count()) }
+    /// What CNettle's start-up memory requires of its address.
+    static let startUpAlignment = 16
 
     // MARK: - Families
 
@@ -45,6 +58,7 @@ public enum Signature {
               key.modulusBitCount >= modulusBitsMin,
               key.modulusBitCount <= CryptoLimits.rsaModulusBitsMax else { return .malformedKey }
         guard !signature.isEmpty else { return .malformedSignature }
+        guard ensureStarted() else { return .unsupportedAlgorithm }
         let code = sprig_rsa_verify(
             hashKind, bytes(key.modulus), key.modulus.count, bytes(key.exponent), key.exponent.count,
             bytes(signedData), signedData.count, bytes(signature), signature.count)
@@ -54,6 +68,7 @@ public enum Signature {
     static func verifyECDSA(curve: Int32, _ publicKey: UnsafeRawBufferPointer,
                             _ signedData: UnsafeRawBufferPointer,
                             _ signature: UnsafeRawBufferPointer) -> SignatureResult {
+        guard ensureStarted() else { return .unsupportedAlgorithm }
         let code = sprig_ecdsa_verify(curve, bytes(publicKey), publicKey.count,
                                       bytes(signedData), signedData.count,
                                       bytes(signature), signature.count)
@@ -66,8 +81,7 @@ public enum Signature {
               let keyBytes = bytes(publicKey) else { return .malformedKey }
         guard signature.count == Int(SPRIG_ED25519_SIGNATURE_BYTES),
               let signatureBytes = bytes(signature) else { return .malformedSignature }
-        if sodiumState == .notStarted { startUp() }
-        guard sodiumState == .ready else { return .unsupportedAlgorithm }
+        guard ensureStarted() else { return .unsupportedAlgorithm }
         let code = sprig_ed25519_verify(signatureBytes, bytes(signedData), signedData.count, keyBytes)
         return code == 0 ? .valid : .invalid
     }
@@ -76,8 +90,13 @@ public enum Signature {
         buffer.baseAddress?.assumingMemoryBound(to: UInt8.self)
     }
 
-    private enum SodiumState { case notStarted, ready, failed }
-    /// Set once (at start-up or on the first Ed25519 verification); Sprig runs
-    /// one thread (DESIGN.md §2), and sodium_init itself is idempotent.
-    nonisolated(unsafe) private static var sodiumState = SodiumState.notStarted
+    /// Starts on first use when the caller skipped `startUp()` (tests, tools):
+    /// that first verification then pays the one-time reservation.
+    private static func ensureStarted() -> Bool {
+        state == .ready || startUp()
+    }
+
+    private enum StartState { case notStarted, ready, failed }
+    /// Set once; Sprig runs one thread (DESIGN.md §2).
+    nonisolated(unsafe) private static var state = StartState.notStarted
 }

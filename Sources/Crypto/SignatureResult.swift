@@ -1,4 +1,4 @@
-import CMbedTLS
+import CNettle
 
 /// Outcome of one signature verification. Only `.valid` proves anything;
 /// `.unsupportedAlgorithm` means "cannot judge" (insecure, never bogus).

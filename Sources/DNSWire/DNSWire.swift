@@ -6,7 +6,10 @@
 // (`EDNS`, `EDNSOptionIterator`), RDATA schemas for the known RR types
 // (`RDataSchema`), canonical RDATA copies for the cache and DNSSEC
 // (`RData.copyCanonical`), and the zone-file presentation form of names and
-// RDATA (`RDataText`, which may allocate: CLI, config and tests only).
+// RDATA (`RDataText`, which may allocate: CLI, config and tests only) with
+// the text values it is made of: addresses (`IPAddress`), `Hex`, `Base64`,
+// and DNSSEC trust anchors (`TrustAnchor`, one DS or DNSKEY record: the one
+// parser of anchor text, and the RDATA rules every anchor meets).
 //
 // Never: allocates while parsing or building wire data, does I/O, or imports
 // anything but the standard library.

@@ -29,6 +29,9 @@ public enum Limits {
     public static let txtStringsMax = 4_096
     /// RFC 7873 §4: server cookie 8..32 bytes; client cookie exactly 8.
     public static let serverCookieByteCountMax = 32
+    /// RDATA of one DNSSEC trust anchor: a 4096-bit RSA DNSKEY is 4 + 516
+    /// bytes; the hint tables store the length in two bytes.
+    public static let trustAnchorRDataByteCountMax = 1_024
     /// RFC 8467 §4.1: responses are padded to blocks of 468 bytes.
     public static let responsePaddingBlockByteCount = 468
 }

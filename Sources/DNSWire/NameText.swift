@@ -1,5 +1,7 @@
 // Presentation form of names (RFC 1035 §5.1): "www.example.com.", with
-// "\." and "\DDD" escapes. Allocates; CLI, config and tests only.
+// "\." and "\DDD" escapes. One parser and one writer, and they agree: a
+// byte the writer escapes must be escaped in the text, so every name has
+// the text the writer gives it. Allocates; CLI, config and tests only.
 
 extension Name {
     /// Parses presentation text. A name without a trailing dot is relative
@@ -8,9 +10,10 @@ extension Name {
         try self.init(parsingBytes: Array(text.utf8), origin: origin)
     }
 
-    init(parsingBytes text: [UInt8], origin: Name?) throws(PresentationError) {
-        if text == [0x40] {  // "@"
-            guard let origin else { throw .badName }
+    /// As `init(parsing:origin:)`, from bytes that need not be UTF-8 (a
+    /// config value): errors then name the byte that was refused.
+    public init(parsingBytes text: [UInt8], origin: Name? = nil) throws(PresentationError) {
+        if text == [0x40], let origin {  // "@"; without an origin '@' is refused below
             self = origin
             return
         }
@@ -30,22 +33,25 @@ extension Name {
             out += label.count + 1
             label.removeAll(keepingCapacity: true)
         }
-        while i < text.count {
+        while i < text.count {   // each pass takes one byte or one escape
             let byte = text[i]
-            if byte == 0x5C {  // backslash
-                let (value, used) = try Name.unescape(text, at: i)
-                label.append(value)
-                i += used
-                continue
-            }
             if byte == 0x2E {
                 try flush(&name, &out, &label)
                 if i == text.count - 1 { absolute = true }
                 i += 1
                 continue
             }
-            label.append(byte)
-            i += 1
+            if byte == 0x5C {  // backslash
+                let (value, used) = try Name.unescape(text, at: i)
+                label.append(value)
+                i += used
+            } else {
+                guard !Name.needsEscape(byte) else { throw .badCharacter(byte) }
+                label.append(byte)
+                i += 1
+            }
+            // Checked as the label grows, so the first problem is the one reported.
+            guard label.count <= Limits.labelByteCountMax else { throw .labelTooLong }
         }
         if !label.isEmpty { try flush(&name, &out, &label) }
         name.storage[out] = 0
@@ -56,10 +62,12 @@ extension Name {
         self = name
     }
 
-    /// Decodes "\DDD" or "\X" at `index`; returns the byte and characters used.
+    /// Decodes "\DDD" or "\X" at `index`; returns the byte and characters
+    /// used. X is printable ASCII: any other byte is written as \DDD.
     static func unescape(_ text: [UInt8], at index: Int) throws(PresentationError) -> (UInt8, Int) {
         guard index + 1 < text.count else { throw .badEscape }
         let next = text[index + 1]
+        guard next >= 0x20 && next <= 0x7E else { throw .badEscape }
         guard next >= 0x30 && next <= 0x39 else { return (next, 2) }
         guard index + 3 < text.count,
               let value = Text.decimal(Array(text[(index + 1)...(index + 3)]), max: 255) else {
@@ -84,17 +92,42 @@ extension Name {
 
     /// Appends one label byte, escaped as zone files require.
     static func appendEscaped(_ byte: UInt8, to out: inout [UInt8]) {
-        switch byte {
-        case 0x2E, 0x5C, 0x22, 0x3B, 0x28, 0x29, 0x40, 0x24:  // . \ " ; ( ) @ $
+        if !needsEscape(byte) {
+            out.append(byte)
+        } else if byte >= 0x21 && byte <= 0x7E {
             out.append(0x5C)
             out.append(byte)
-        case 0x21...0x7E:
-            out.append(byte)
-        default:
+        } else {
             out.append(0x5C)
             out.append(0x30 + byte / 100)
             out.append(0x30 + byte / 10 % 10)
             out.append(0x30 + byte % 10)
+        }
+    }
+
+    /// Label bytes the text form escapes: the zone-file specials
+    /// `. \ " ; ( ) @ $` (RFC 1035 §5.1) and everything but printable,
+    /// non-space ASCII (as `\DDD`).
+    static func needsEscape(_ byte: UInt8) -> Bool {
+        switch byte {
+        case 0x2E, 0x5C, 0x22, 0x3B, 0x28, 0x29, 0x40, 0x24: return true
+        case 0x21...0x7E: return false
+        default: return true
+        }
+    }
+}
+
+extension PresentationError {
+    /// Why `text` is not a name, for a message ("'a..b' has an empty label").
+    public func nameMessage(for text: [UInt8]) -> String {
+        let shown = "'" + Text.display(text) + "'"
+        switch self {
+        case .badName: return text.isEmpty ? "empty domain name" : shown + " has an empty label"
+        case .badCharacter(let byte): return shown + " is not a domain name (character " + Text.display([byte]) + ")"
+        case .badEscape: return shown + " has a bad escape (use \\X or \\DDD)"
+        case .labelTooLong: return shown + " has a label longer than \(Limits.labelByteCountMax) bytes"
+        case .nameTooLong: return shown + " is longer than \(Limits.nameByteCountMax) bytes in wire form"
+        default: return shown + " is not a domain name"
         }
     }
 }

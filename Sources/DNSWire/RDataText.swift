@@ -30,7 +30,7 @@ public enum RDataText {
 
     /// RFC 3597 §5 generic form: "\# 4 C0000201".
     public static func unknownForm(_ rdata: UnsafeRawBufferPointer) -> String {
-        rdata.isEmpty ? "\\# 0" : "\\# " + String(rdata.count) + " " + Text.hex(rdata)
+        rdata.isEmpty ? "\\# 0" : "\\# " + String(rdata.count) + " " + Hex.encode(rdata)
     }
 
     /// Formats one (validated) field; returns its text and the next offset.
@@ -43,8 +43,8 @@ public enum RDataText {
         case .u32: return (String(loadU32(rdata, position)), position + 4)
         case .type: return (RRType(loadU16(rdata, position)).mnemonic, position + 2)
         case .time: return (Text.timeText(loadU32(rdata, position)), position + 4)
-        case .ipv4: return (Text.ipv4Text(slice(position, position + 4)), position + 4)
-        case .ipv6: return (Text.ipv6Text(slice(position, position + 16)), position + 16)
+        case .ipv4: return (IPAddress.text(rdata: slice(position, position + 4)), position + 4)
+        case .ipv6: return (IPAddress.text(rdata: slice(position, position + 16)), position + 16)
         case .compressibleName, .lowercasedName, .caseKeptName, .uncompressedName:
             guard let (name, after) = try? Name.read(from: rdata, at: position) else { return ("", end) }
             return (name.text, after)
@@ -62,12 +62,12 @@ public enum RDataText {
             return (parts.joined(separator: " "), end)
         case .hexSalt:
             let length = Int(rdata[position])
-            return (length == 0 ? "-" : Text.hex(slice(position + 1, position + 1 + length)), position + 1 + length)
+            return (length == 0 ? "-" : Hex.encode(slice(position + 1, position + 1 + length)), position + 1 + length)
         case .base32Hash:
             let length = Int(rdata[position])
             return (Text.base32Hex(slice(position + 1, position + 1 + length)), position + 1 + length)
-        case .hexRest: return (Text.hex(slice(position, end)), end)
-        case .base64Rest: return (Text.base64(slice(position, end)), end)
+        case .hexRest: return (Hex.encode(slice(position, end)), end)
+        case .base64Rest: return (Base64.encode(slice(position, end)), end)
         case .typeBitmap:
             return (TypeBitmap.types(rdata, position, end).map { $0.mnemonic }.joined(separator: " "), end)
         case .svcParams, .delegParams:
@@ -106,7 +106,7 @@ public enum RDataText {
         }
         var hex: [UInt8] = []
         for token in tokens.dropFirst(2) { hex += token.bytes }
-        guard let bytes = Text.unhex(hex), bytes.count == Int(length) else { throw .badUnknownRData }
+        guard let bytes = Hex.decode(hex), bytes.count == Int(length) else { throw .badUnknownRData }
         try check(type: type, bytes)
         return bytes
     }

@@ -45,11 +45,9 @@ enum RDataTextParser {
             guard let value = Text.time(try take(tokens, &next).bytes) else { throw .badTime }
             appendU32(value, &out)
         case .ipv4:
-            guard let bytes = Text.ipv4(try take(tokens, &next).bytes) else { throw .badAddress }
-            out += bytes
+            out += try address(.ipv4, take(tokens, &next).bytes)
         case .ipv6:
-            guard let bytes = Text.ipv6(try take(tokens, &next).bytes) else { throw .badAddress }
-            out += bytes
+            out += try address(.ipv6, take(tokens, &next).bytes)
         case .compressibleName, .lowercasedName, .caseKeptName, .uncompressedName:
             let name = try Name(parsingBytes: try take(tokens, &next).bytes, origin: origin)
             out += name.wireBytes
@@ -61,7 +59,7 @@ enum RDataTextParser {
         case .hexSalt:
             let token = try take(tokens, &next)
             if token.bytes == [0x2D] { out.append(0); return }
-            guard let bytes = Text.unhex(token.bytes), bytes.count <= 255 else { throw .badHex }
+            guard let bytes = Hex.decode(token.bytes), bytes.count <= 255 else { throw .badHex }
             out.append(UInt8(bytes.count))
             out += bytes
         case .base32Hash:
@@ -70,10 +68,10 @@ enum RDataTextParser {
             out.append(UInt8(bytes.count))
             out += bytes
         case .hexRest:
-            guard let bytes = Text.unhex(rest(tokens, &next)) else { throw .badHex }
+            guard let bytes = Hex.decode(rest(tokens, &next)) else { throw .badHex }
             out += bytes
         case .base64Rest:
-            guard let bytes = Text.unbase64(rest(tokens, &next)) else { throw .badBase64 }
+            guard let bytes = Base64.decode(rest(tokens, &next)) else { throw .badBase64 }
             out += bytes
         case .typeBitmap:
             var types: [RRType] = []
@@ -88,6 +86,12 @@ enum RDataTextParser {
             while next < tokens.count { params.append(tokens[next]); next += 1 }
             out += try SVCParamsText.parse(params, deleg: field == .delegParams)
         }
+    }
+
+    /// An A or AAAA address in text; an address of the other family is an error.
+    static func address(_ family: IPAddressFamily, _ text: [UInt8]) throws(PresentationError) -> [UInt8] {
+        guard let address = IPAddress(text: text), address.family == family else { throw .badAddress }
+        return address.bytes
     }
 
     static func appendCharacterString(_ token: Token, _ out: inout [UInt8]) throws(PresentationError) {

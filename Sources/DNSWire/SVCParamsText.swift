@@ -67,9 +67,9 @@ enum SVCParamsText {
         case .empty: return ""
         case .keys: return chunks(2).map { keyName(loadU16($0, 0), deleg: deleg) }.joined(separator: ",")
         case .port: return String(loadU16(value, 0))
-        case .ipv4s: return chunks(4).map(Text.ipv4Text).joined(separator: ",")
-        case .ipv6s: return chunks(16).map(Text.ipv6Text).joined(separator: ",")
-        case .base64: return Text.base64(value)
+        case .ipv4s: return chunks(4).map(IPAddress.text(rdata:)).joined(separator: ",")
+        case .ipv6s: return chunks(16).map(IPAddress.text(rdata:)).joined(separator: ",")
+        case .base64: return Base64.encode(value)
         case .opaque: return value.isEmpty ? "" : CharacterString.quoted(value)
         case .names:
             var names: [String] = []
@@ -142,17 +142,11 @@ enum SVCParamsText {
             guard let port = Text.decimal(value, max: 0xFFFF) else { throw .badSVCParam }
             RDataTextParser.appendU16(UInt16(port), &out)
         case .ipv4s:
-            for item in items {
-                guard let bytes = Text.ipv4(item) else { throw .badAddress }
-                out += bytes
-            }
+            for item in items { out += try RDataTextParser.address(.ipv4, item) }
         case .ipv6s:
-            for item in items {
-                guard let bytes = Text.ipv6(item) else { throw .badAddress }
-                out += bytes
-            }
+            for item in items { out += try RDataTextParser.address(.ipv6, item) }
         case .base64:
-            guard let bytes = Text.unbase64(value) else { throw .badBase64 }
+            guard let bytes = Base64.decode(value) else { throw .badBase64 }
             out = bytes
         case .names:
             for item in items { out += try Name(parsingBytes: item, origin: nil).wireBytes }

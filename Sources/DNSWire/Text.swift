@@ -1,6 +1,7 @@
-// ASCII text helpers for presentation form: numbers, hex, base64, base32hex,
-// addresses, TTLs and RRSIG times. Presentation only (allocates); never on
-// the wire path. Works on UTF-8 bytes, not Characters (no Unicode tables).
+// ASCII text helpers for presentation form: numbers, base32hex, TTLs, RRSIG
+// times and bytes shown in messages (hex and base64 are in Encodings.swift,
+// addresses in IPAddress.swift). Presentation only (allocates); never on the
+// wire path. Works on UTF-8 bytes, not Characters (no Unicode tables).
 
 enum Text {
     static func string(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
@@ -30,98 +31,23 @@ enum Text {
         return value
     }
 
-    // MARK: hex
-
-    static let hexDigits: [UInt8] = Array("0123456789ABCDEF".utf8)
-
-    static func hex(_ bytes: UnsafeRawBufferPointer) -> String {
+    /// Bytes for a message: printable ASCII as is, other bytes and `\` as
+    /// `\xNN`, and at most `limit` bytes, so one bad value cannot flood a log.
+    static func display(_ bytes: [UInt8], limit: Int = 80) -> String {
         var out: [UInt8] = []
-        out.reserveCapacity(bytes.count * 2)
-        for byte in bytes {
-            out.append(hexDigits[Int(byte >> 4)])
-            out.append(hexDigits[Int(byte & 0x0F)])
-        }
-        return string(out)
-    }
-
-    static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case 0x30...0x39: return byte - 0x30
-        case 0x41...0x46: return byte - 0x41 + 10
-        case 0x61...0x66: return byte - 0x61 + 10
-        default: return nil
-        }
-    }
-
-    static func unhex(_ text: [UInt8]) -> [UInt8]? {
-        guard text.count % 2 == 0 else { return nil }
-        var out: [UInt8] = []
-        var i = 0
-        while i < text.count {
-            guard let high = hexValue(text[i]), let low = hexValue(text[i + 1]) else { return nil }
-            out.append(high << 4 | low)
-            i += 2
-        }
-        return out
-    }
-
-    // MARK: base64 (RFC 4648 §4)
-
-    static let base64Alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
-
-    static func base64(_ bytes: UnsafeRawBufferPointer) -> String {
-        var out: [UInt8] = []
-        var i = 0
-        while i < bytes.count {
-            let remaining = bytes.count - i
-            let b0 = UInt32(bytes[i])
-            let b1 = remaining > 1 ? UInt32(bytes[i + 1]) : 0
-            let b2 = remaining > 2 ? UInt32(bytes[i + 2]) : 0
-            let group = b0 << 16 | b1 << 8 | b2
-            out.append(base64Alphabet[Int(group >> 18 & 63)])
-            out.append(base64Alphabet[Int(group >> 12 & 63)])
-            out.append(remaining > 1 ? base64Alphabet[Int(group >> 6 & 63)] : 0x3D)
-            out.append(remaining > 2 ? base64Alphabet[Int(group & 63)] : 0x3D)
-            i += 3
-        }
-        return string(out)
-    }
-
-    static func base64Value(_ byte: UInt8) -> UInt32? {
-        switch byte {
-        case 0x41...0x5A: return UInt32(byte - 0x41)
-        case 0x61...0x7A: return UInt32(byte - 0x61 + 26)
-        case 0x30...0x39: return UInt32(byte - 0x30 + 52)
-        case 0x2B: return 62
-        case 0x2F: return 63
-        default: return nil
-        }
-    }
-
-    static func unbase64(_ text: [UInt8]) -> [UInt8]? {
-        guard text.count % 4 == 0 else { return nil }
-        var out: [UInt8] = []
-        var i = 0
-        while i < text.count {
-            var group: UInt32 = 0
-            var padding = 0
-            for j in 0..<4 {
-                let byte = text[i + j]
-                if byte == 0x3D {
-                    guard j >= 2, i + 4 == text.count else { return nil }
-                    padding += 1
-                    group <<= 6
-                } else {
-                    guard padding == 0, let value = base64Value(byte) else { return nil }
-                    group = group << 6 | value
-                }
+        for (i, byte) in bytes.enumerated() {
+            if i >= limit {
+                out += [0x2E, 0x2E, 0x2E]
+                break
             }
-            out.append(UInt8(group >> 16 & 0xFF))
-            if padding < 2 { out.append(UInt8(group >> 8 & 0xFF)) }
-            if padding < 1 { out.append(UInt8(group & 0xFF)) }
-            i += 4
+            if byte >= 0x20 && byte < 0x7F && byte != 0x5C {
+                out.append(byte)
+            } else {
+                let digits: [UInt8] = Array("0123456789abcdef".utf8)
+                out += [0x5C, 0x78, digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]]
+            }
         }
-        return out
+        return string(out)
     }
 
     // MARK: base32hex without padding (RFC 4648 §7, RFC 5155 §3.3)
@@ -168,89 +94,6 @@ enum Text {
         // Leftover bits must be zero padding shorter than one byte.
         guard bits < 5 || buffer == 0, buffer == 0 else { return nil }
         return out
-    }
-
-    // MARK: addresses
-
-    static func ipv4(_ text: [UInt8]) -> [UInt8]? {
-        var out: [UInt8] = []
-        for part in text.split(separator: 0x2E, omittingEmptySubsequences: false) {
-            guard part.count <= 3, let value = decimal(Array(part), max: 255) else { return nil }
-            out.append(UInt8(value))
-        }
-        return out.count == 4 ? out : nil
-    }
-
-    static func ipv4Text(_ bytes: UnsafeRawBufferPointer) -> String {
-        var parts: [String] = []
-        for byte in bytes { parts.append(String(byte)) }
-        return parts.joined(separator: ".")
-    }
-
-    static func ipv6(_ text: [UInt8]) -> [UInt8]? {
-        // Split on "::" at most once; an embedded IPv4 tail is allowed.
-        var head: [UInt16] = []
-        var tail: [UInt16] = []
-        var seenGap = false
-        var groups = text.split(separator: 0x3A, omittingEmptySubsequences: false).map { Array($0) }
-        guard groups.count >= 3 || !groups.contains([]) else { return nil }
-        if groups.first == [], groups.count > 1, groups[1] == [] { groups.removeFirst() }
-        if groups.last == [], groups.count > 1, groups[groups.count - 2] == [] { groups.removeLast() }
-        for (index, group) in groups.enumerated() {
-            if group.isEmpty {
-                guard !seenGap else { return nil }
-                seenGap = true
-                continue
-            }
-            if index == groups.count - 1, group.contains(0x2E) {
-                guard let v4 = ipv4(group) else { return nil }
-                let words = [UInt16(v4[0]) << 8 | UInt16(v4[1]), UInt16(v4[2]) << 8 | UInt16(v4[3])]
-                if seenGap { tail += words } else { head += words }
-                continue
-            }
-            guard group.count <= 4 else { return nil }
-            var value: UInt16 = 0
-            for byte in group {
-                guard let digit = hexValue(byte) else { return nil }
-                value = value << 4 | UInt16(digit)
-            }
-            if seenGap { tail.append(value) } else { head.append(value) }
-        }
-        let total = head.count + tail.count
-        guard seenGap ? total < 8 : total == 8 else { return nil }
-        let words = head + Array(repeating: 0, count: 8 - total) + tail
-        var out: [UInt8] = []
-        for word in words { out.append(UInt8(word >> 8)); out.append(UInt8(word & 0xFF)) }
-        return out
-    }
-
-    /// RFC 5952 text: lowercase, longest run (≥ 2) of zero groups as "::".
-    static func ipv6Text(_ bytes: UnsafeRawBufferPointer) -> String {
-        var words: [UInt16] = []
-        for i in 0..<8 { words.append(UInt16(bytes[2 * i]) << 8 | UInt16(bytes[2 * i + 1])) }
-        var bestStart = -1
-        var bestLength = 1
-        var i = 0
-        while i < 8 {
-            var j = i
-            while j < 8 && words[j] == 0 { j += 1 }
-            if j - i > bestLength { bestStart = i; bestLength = j - i }
-            i = j == i ? i + 1 : j
-        }
-        func hexWord(_ w: UInt16) -> String {
-            let digits = Array("0123456789abcdef".utf8)
-            var out: [UInt8] = []
-            var started = false
-            for shift in stride(from: 12, through: 0, by: -4) {
-                let d = Int(w >> UInt16(shift) & 0xF)
-                if d != 0 || started || shift == 0 { out.append(digits[d]); started = true }
-            }
-            return string(out)
-        }
-        if bestStart < 0 { return words.map(hexWord).joined(separator: ":") }
-        let head = words[0..<bestStart].map(hexWord).joined(separator: ":")
-        let tail = words[(bestStart + bestLength)...].map(hexWord).joined(separator: ":")
-        return head + "::" + tail
     }
 
     // MARK: TTL ("3600", "1h30m", RFC 1035 master files as extended by BIND)

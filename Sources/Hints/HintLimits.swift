@@ -14,8 +14,6 @@ public enum HintLimits {
     /// Trust anchors per domain: two KSKs during a rollover, each with a DS
     /// and a DNSKEY form, and some slack.
     public static let anchorsPerDomainMax = 8
-    /// RDATA of one anchor: a 4096-bit RSA DNSKEY is 4 + 516 bytes.
-    public static let anchorRDataByteCountMax = 1_024
     /// A whole table, as file or compiled bytes: bounds flash reads.
     public static let tableByteCountMax = 65_536
     /// Lines of a hints or trust-anchor text file: bounds start-up work.

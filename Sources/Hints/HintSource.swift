@@ -6,9 +6,9 @@ import DNSWire
 
 public struct HintServerSource: Equatable, Sendable {
     public var name: Name
-    public var addresses: [HintAddress]
+    public var addresses: [IPAddress]
 
-    public init(name: Name, addresses: [HintAddress]) {
+    public init(name: Name, addresses: [IPAddress]) {
         self.name = name
         self.addresses = addresses
     }
@@ -18,9 +18,9 @@ public struct HintDomainSource: Equatable, Sendable {
     public var domain: Name
     public var servers: [HintServerSource]
     /// Owners must equal `domain`.
-    public var anchors: [TrustAnchorRecord]
+    public var anchors: [TrustAnchor]
 
-    public init(domain: Name, servers: [HintServerSource], anchors: [TrustAnchorRecord] = []) {
+    public init(domain: Name, servers: [HintServerSource], anchors: [TrustAnchor] = []) {
         self.domain = domain
         self.servers = servers
         self.anchors = anchors

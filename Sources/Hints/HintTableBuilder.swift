@@ -62,7 +62,7 @@ public enum HintTableBuilder {
         }
         for anchor in domain.anchors {
             guard anchor.owner == name else { throw .anchorOwnerMismatch(domain: name, owner: anchor.owner) }
-            let problem = anchor.rdata.withUnsafeBytes { TrustAnchorRecord.rdataProblem(type: anchor.type, rdata: $0) }
+            let problem = anchor.rdata.withUnsafeBytes { TrustAnchor.rdataProblem(type: anchor.type, rdata: $0) }
             if let problem { throw .badAnchor(domain: name, problem) }
         }
     }

@@ -19,7 +19,7 @@
 //       4 × IPv4 count bytes, then 16 × IPv6 count bytes
 //     anchor, repeated anchor-count times
 //       2     RR type: 43 (DS) or 48 (DNSKEY)
-//       2     RDATA byte count, 1...HintLimits.anchorRDataByteCountMax
+//       2     RDATA byte count, 1...Limits.trustAnchorRDataByteCountMax (DNSWire)
 //       RDATA (DS: RFC 4034 §5.1; DNSKEY: RFC 4034 §2.1)
 //   nothing after the last domain.
 //

@@ -96,7 +96,7 @@ enum HintTableValidator {
         let rdataOffset = start + HintTableFormat.anchorHeaderByteCount
         try table.require(rdataOffset, rdataByteCount)
         let problem = table.bytes.withUnsafeBytes { raw in
-            TrustAnchorRecord.rdataProblem(
+            TrustAnchor.rdataProblem(
                 type: type, rdata: UnsafeRawBufferPointer(rebasing: raw[rdataOffset..<(rdataOffset + rdataByteCount)]))
         }
         guard problem == nil else { throw .badAnchorRData(offset: start) }

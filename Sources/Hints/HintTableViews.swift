@@ -80,12 +80,12 @@ public struct HintServer: Sendable {
     public var addressCount: Int { ipv4Count + ipv6Count }
 
     /// Address `index` (0..<addressCount): IPv4 ones, then IPv6 ones.
-    public func address(_ index: Int) -> HintAddress {
+    public func address(_ index: Int) -> IPAddress {
         precondition(index >= 0 && index < addressCount, "hint address index out of range")
         let isIPv4 = index < ipv4Count
         let start = isIPv4 ? addressesOffset + 4 * index
             : addressesOffset + 4 * ipv4Count + 16 * (index - ipv4Count)
-        return HintAddress(family: isIPv4 ? .ipv4 : .ipv6) { table[start + $0] }
+        return IPAddress(family: isIPv4 ? .ipv4 : .ipv6) { table[start + $0] }
     }
 
     var endOffset: Int { addressesOffset + 4 * ipv4Count + 16 * ipv6Count }
@@ -117,7 +117,7 @@ public struct HintAnchor: Sendable {
 
     /// Key tag of a DS (its first two bytes); for a DNSKEY, RFC 4034 Appendix B.
     public var keyTag: UInt16 {
-        withRData { TrustAnchorRecord.keyTag(type: type, rdata: $0) }
+        withRData { TrustAnchor.keyTag(type: type, rdata: $0) }
     }
 
     var endOffset: Int { rdataOffset + rdataByteCount }

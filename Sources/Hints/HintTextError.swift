@@ -36,7 +36,8 @@ public enum HintTextProblem: Equatable, Sendable {
     case tooManyServers
     case tooManyAddresses(Name)
     case anchorOwnerNotDomain(Name)
-    case badAnchor(TrustAnchorProblem)
+    /// A line of an anchor file is not a usable DS or DNSKEY record.
+    case anchor(TrustAnchorError)
     case noAnchors
     case build(HintBuildError)
 
@@ -45,7 +46,7 @@ public enum HintTextProblem: Equatable, Sendable {
         case .tooManyLines: return "more than \(HintLimits.textLineCountMax) lines"
         case .unbalancedParentheses: return "'(' without a matching ')'"
         case .unsupportedDirective: return "unsupported directive (only $TTL is accepted, and ignored)"
-        case .record(let error): return "not a resource record: " + HintTextProblem.text(error)
+        case .record(let error): return "not a resource record: " + error.text
         case .notClassIN: return "class must be IN"
         case .unexpectedType(let type): return "unexpected record type " + type.mnemonic
         case .nsOwnerNotDomain(let name): return "NS record owner " + name.text + " is not the hinted domain"
@@ -55,46 +56,9 @@ public enum HintTextProblem: Equatable, Sendable {
         case .tooManyServers: return "more than \(HintLimits.serversPerDomainMax) nameservers"
         case .tooManyAddresses(let name): return name.text + " has more than \(HintLimits.addressesPerServerMax) addresses"
         case .anchorOwnerNotDomain(let name): return "trust anchor owner " + name.text + " is not the expected domain"
-        case .badAnchor(let problem): return "bad trust anchor: " + HintTextProblem.text(problem)
+        case .anchor(let error): return "trust anchor: " + error.text
         case .noAnchors: return "no DS or DNSKEY records"
         case .build: return "the hints do not fit the table limits"
-        }
-    }
-
-    static func text(_ problem: TrustAnchorProblem) -> String {
-        switch problem {
-        case .notDSOrDNSKEY: return "not a DS or DNSKEY record"
-        case .badLength: return "RDATA too short or too long"
-        case .unsupportedDigestType(let type): return "unsupported DS digest type \(type) (1, 2 or 4)"
-        case .badDigestLength: return "digest length does not match the digest type"
-        case .badProtocol(let value): return "DNSKEY protocol \(value), must be 3"
-        case .notZoneKey: return "DNSKEY without the Zone Key flag (256 or 257)"
-        }
-    }
-
-    static func text(_ error: PresentationError) -> String {
-        switch error {
-        case .badName: return "bad name"
-        case .labelTooLong: return "label longer than 63 bytes"
-        case .nameTooLong: return "name longer than 255 bytes"
-        case .badEscape: return "bad escape"
-        case .badNumber: return "bad number"
-        case .badTTL: return "bad TTL"
-        case .badTime: return "bad time"
-        case .badAddress: return "bad address"
-        case .badHex: return "bad hex"
-        case .badBase64: return "bad base64"
-        case .badBase32: return "bad base32"
-        case .badType: return "unknown type or class"
-        case .badClass: return "bad class"
-        case .badCharacterString: return "bad character string"
-        case .badSVCParam: return "bad SvcParam"
-        case .badTypeBitmap: return "bad type bitmap"
-        case .missingField: return "missing field"
-        case .extraField: return "extra field"
-        case .rdataTooLong: return "RDATA too long"
-        case .badUnknownRData: return "bad \\# RDATA"
-        case .badWire: return "bad RDATA"
         }
     }
 }

@@ -12,7 +12,7 @@ public enum RootHintsText {
     public static func parse(_ text: [UInt8], domain: Name = .root) throws(HintTextError) -> HintDomainSource {
         var servers: [HintServerSource] = []
         var serverLines: [Int] = []
-        var glue: [(line: Int, name: Name, address: HintAddress)] = []
+        var glue: [(line: Int, name: Name, address: IPAddress)] = []
         var previousOwner: Name?
         for line in try HintTextLines.lines(text) {
             if try HintTextLines.isDirective(line) { continue }
@@ -20,7 +20,7 @@ public enum RootHintsText {
             previousOwner = record.owner
             if record.type == .ns {
                 try addServer(record, line: line.number, domain: domain, &servers, &serverLines)
-            } else if record.type == .a || record.type == .aaaa, let address = HintAddress(bytes: record.rdata) {
+            } else if record.type == .a || record.type == .aaaa, let address = IPAddress(bytes: record.rdata) {
                 glue.append((line.number, record.owner.lowercased(), address))
             } else {
                 throw HintTextError(line: line.number, .unexpectedType(record.type))
@@ -49,7 +49,7 @@ public enum RootHintsText {
         lines.append(line)
     }
 
-    static func addAddress(_ address: HintAddress, of name: Name, line: Int,
+    static func addAddress(_ address: IPAddress, of name: Name, line: Int,
                            _ servers: inout [HintServerSource]) throws(HintTextError) {
         guard let index = servers.firstIndex(where: { $0.name == name }) else {
             throw HintTextError(line: line, .addressForUnlistedServer(name))

@@ -34,8 +34,8 @@ struct DeferredAnswers: ~Copyable {
     var keptByteCount = 0
     var kept: FinalResponse? = nil
 
-    init(requestCount: Int) {
-        slots = .allocate(capacity: max(requestCount, 1))
+    init(maxClients: Int) {
+        slots = .allocate(capacity: max(maxClients, 1))
         slots.initialize(repeating: -1)
         keptMessage = .allocate(byteCount: Limits.messageByteCountMax, alignment: 8)
         keptMessage.initializeMemory(as: UInt8.self, repeating: 0)
@@ -46,8 +46,8 @@ struct DeferredAnswers: ~Copyable {
         keptMessage.deallocate()
     }
 
-    static func byteCount(requestCount: Int) -> Int {
-        max(requestCount, 1) * MemoryLayout<Int32>.stride + Limits.messageByteCountMax
+    static func byteCount(maxClients: Int) -> Int {
+        max(maxClients, 1) * MemoryLayout<Int32>.stride + Limits.messageByteCountMax
     }
 
     var isEmpty: Bool { count == 0 }

@@ -1,10 +1,15 @@
-/// What the forwarder needs from the config, with defaults that serve a
-/// household (every value comes from `config sprig 'main'`).
+import Cache
+import Config
+import DNSWire
+
+/// What the engine needs from the config, with defaults that serve a
+/// household. `EngineSettings(config:)` below fills it: every option the
+/// engine reads is mapped there, once; the rest are the engine's own bounds.
 public struct EngineSettings {
     /// Client requests the resolver tracks at once (config `max_clients`).
-    public var requestCount = 256
+    public var maxClients = 256
     /// Outgoing queries in flight (config `max_outgoing`).
-    public var outgoingCount = 512
+    public var maxOutgoing = 512
     /// RFC 8767 client response timer: after this a stale answer is sent
     /// if one exists (config `client_timeout_ms`).
     public var clientTimeoutMs: Int64 = 1_800
@@ -82,4 +87,56 @@ public struct EngineSettings {
     }
 
     public init() {}
+}
+
+// MARK: from the config: the one place config options become engine values
+
+extension EngineSettings {
+    public init(config: SprigConfig) {
+        self.init()
+        maxClients = config.maxClients
+        maxOutgoing = config.maxOutgoing
+        clientTimeoutMs = Int64(config.clientTimeoutMs)
+        serveStale = config.serveStale
+        staleAnswerTTLSeconds = UInt32(config.staleAnswerTTLSeconds)
+        staleRefreshBackoffMs = Int64(config.staleRefreshBackoffSeconds) * 1_000
+        cnameMax = config.cnameMax
+        recursive = config.mode == .recursive
+        qnameMinimisation = config.qnameMinimisation
+        use0x20 = config.use0x20
+        useIPv6 = config.doIPv6
+        queryLoopback = config.queryLoopback
+        clockTrusted = config.clockTrusted
+        // Both modes validate: forwarding fetches DS/DNSKEY through the upstreams.
+        requestDNSSEC = config.dnssec
+        validate = config.dnssec
+        aggressiveNSEC = config.aggressiveNSEC
+        aggressiveNSECEntryCount = EngineSettings.aggressiveNSECEntryCount(cacheByteCount: config.cacheByteCount)
+    }
+}
+
+extension CacheConfiguration {
+    /// The answer cache (`AnswerCache`) the engine is given.
+    public init(config: SprigConfig) {
+        self.init(arenaByteCount: config.cacheByteCount,
+                  minTTLSeconds: UInt32(config.cacheMinTTLSeconds),
+                  maxTTLSeconds: UInt32(config.cacheMaxTTLSeconds),
+                  staleMaxSeconds: config.serveStale ? UInt32(config.staleMaxSeconds) : 0)
+    }
+}
+
+extension Upstream {
+    /// The forwarding upstreams of `config`, in its order (the config
+    /// refuses more than UpstreamTable.countMax).
+    public static func list(_ config: SprigConfig) -> [Upstream] {
+        var list: [Upstream] = []
+        for configured in config.upstreams.prefix(UpstreamTable.countMax) {
+            guard let address = ServerAddress(bytes: configured.address.bytes, port: configured.port) else { continue }
+            // The config refuses transport 'tls' until DoT is carried out
+            // (NotCarriedOut): never plain DNS where TLS was asked for.
+            precondition(configured.transport != .tls, "config accepted a tls upstream")
+            list.append(Upstream(address: address, overTCP: configured.transport == .tcp))
+        }
+        return list
+    }
 }

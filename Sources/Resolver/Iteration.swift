@@ -310,7 +310,7 @@ extension QueryEngine {
         o.pointee.state = .asking(asked)
         let timeoutMs = destination.upstream.map { upstreams.timeoutMs($0, nowMs: nowMs) }
             ?? infra.timeoutMs(destination.server, nowMs: nowMs)
-        timers.arm(settings.requestCount + index, atMs: nowMs + timeoutMs * (asked.overTCP ? 2 : 1))
+        timers.arm(settings.maxClients + index, atMs: nowMs + timeoutMs * (asked.overTCP ? 2 : 1))
         return true
     }
 

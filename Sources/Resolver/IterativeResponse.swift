@@ -34,7 +34,7 @@ extension QueryEngine {
         } else {
             infra.recordAnswer(asked.server, rttMs: rttMs, nowMs: nowMs)
         }
-        timers.cancel(settings.requestCount + index)
+        timers.cancel(settings.maxClients + index)
         guard let header = try? Header(from: message) else { return retryElsewhere(index, nowMs: nowMs) }
         if header.tc && !asked.overTCP {   // RFC 7766 §5: the same question again, over TCP
             stats.upstreamTCPRetries += 1

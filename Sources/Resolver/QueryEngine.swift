@@ -8,7 +8,7 @@ import Fixed
 /// serves stale data when they fail (RFC 8767).
 ///
 /// Timers: request `r` owns timer `r` (client response timer, then the
-/// request deadline); outgoing query `o` owns timer `requestCount + o`
+/// request deadline); outgoing query `o` owns timer `maxClients + o`
 /// (retransmission).
 public struct QueryEngine: ~Copyable {
     let settings: EngineSettings
@@ -58,10 +58,10 @@ public struct QueryEngine: ~Copyable {
         if settings.validate { _ = Signature.startUp() }
         self.upstreams = UpstreamTable(upstreams)
         self.cache = cache
-        requests = SlotPool(capacity: settings.requestCount, initial: Request())
-        outgoing = SlotPool(capacity: settings.outgoingCount, initial: OutgoingQuery())
-        timers = TimerHeap(capacity: settings.requestCount + settings.outgoingCount)
-        deferred = DeferredAnswers(requestCount: settings.requestCount)
+        requests = SlotPool(capacity: settings.maxClients, initial: Request())
+        outgoing = SlotPool(capacity: settings.maxOutgoing, initial: OutgoingQuery())
+        timers = TimerHeap(capacity: settings.maxClients + settings.maxOutgoing)
+        deferred = DeferredAnswers(maxClients: settings.maxClients)
         refreshFailures = RefreshFailures()
         scratch = .allocate(byteCount: Limits.messageByteCountMax, alignment: 8)
         scratch.initializeMemory(as: UInt8.self, repeating: 0)
@@ -71,11 +71,11 @@ public struct QueryEngine: ~Copyable {
 
     /// Bytes reserved by the resolver outside the cache, for the footprint.
     public static func byteCount(settings: EngineSettings) -> Int {
-        SlotPool<Request>.byteCount(capacity: settings.requestCount)
-            + SlotPool<OutgoingQuery>.byteCount(capacity: settings.outgoingCount)
-            + TimerHeap.byteCount(capacity: settings.requestCount + settings.outgoingCount)
+        SlotPool<Request>.byteCount(capacity: settings.maxClients)
+            + SlotPool<OutgoingQuery>.byteCount(capacity: settings.maxOutgoing)
+            + TimerHeap.byteCount(capacity: settings.maxClients + settings.maxOutgoing)
             + RefreshFailures.byteCount + Limits.messageByteCountMax + ActionRing.footprintByteCount
-            + DeferredAnswers.byteCount(requestCount: settings.requestCount)
+            + DeferredAnswers.byteCount(maxClients: settings.maxClients)
             + (settings.recursive ? InfraCache.byteCount : 0)
             + ValidationContext.byteCount(reserving: settings.validate)
             + NSECTable.byteCount(entryCount: NSECTable.entryCount(for: settings))
@@ -309,7 +309,7 @@ public struct QueryEngine: ~Copyable {
     mutating func failure(outgoing index: Int, nowMs: Int64) {
         guard outgoing.isInUse(index) else { return }
         stats.upstreamErrors += 1
-        timers.cancel(settings.requestCount + index)
+        timers.cancel(settings.maxClients + index)
         retryElsewhere(index, nowMs: nowMs)
     }
 
@@ -318,7 +318,7 @@ public struct QueryEngine: ~Copyable {
     mutating func expireTimers(nowMs: Int64) {
         timersDeferred = false
         while let timer = timers.popExpired(nowMs: nowMs) {
-            if timer < settings.requestCount {
+            if timer < settings.maxClients {
                 // A request timer may answer (stale data, SERVFAIL): it
                 // waits for room like any answer (DeferredAnswers.swift).
                 if requests.isInUse(timer),
@@ -329,7 +329,7 @@ public struct QueryEngine: ~Copyable {
                 }
                 requestTimer(timer, nowMs: nowMs)
             } else {
-                let index = timer - settings.requestCount
+                let index = timer - settings.maxClients
                 guard outgoing.isInUse(index) else { continue }
                 stats.upstreamTimeouts += 1
                 guard case .asking(let asked) = outgoing[index].state else { continue }
@@ -378,7 +378,7 @@ public struct QueryEngine: ~Copyable {
     }
 
     mutating func finishOutgoing(_ index: Int) {
-        timers.cancel(settings.requestCount + index)
+        timers.cancel(settings.maxClients + index)
         emitCancel(index)
         outgoing.release(index)
     }

@@ -1,3 +1,5 @@
+import Config
+import DNSWire
 import Platform
 
 /// Which client addresses get answers (config `list allow`; its default,
@@ -17,6 +19,16 @@ public struct AccessList {
     private var prefixes: [Prefix] = []   // filled at start-up, read-only after
 
     public init() {}
+
+    /// The config's `list allow` prefixes (the config refuses more than
+    /// `prefixCountMax`).
+    public init(allow prefixes: [IPPrefix]) {
+        for prefix in prefixes {
+            guard let address = Address(bytes: prefix.address.bytes, port: 0) else { continue }
+            let added = add(address: address, length: prefix.length)
+            precondition(added, "config accepted more allow prefixes than AccessList holds")
+        }
+    }
 
     public var count: Int { prefixes.count }
 

@@ -52,7 +52,7 @@ public final class EventLoop {
         sockets = try ServerSockets(limits: limits, acl: acl)
         self.resolver = resolver
         signals = try SignalQueue()
-        failedSends = FailedSendQueue(capacity: limits.outgoingCount)
+        failedSends = FailedSendQueue(capacity: limits.maxOutgoing)
         events = .allocate(capacity: Epoll.batchCapacity)
         try sockets.epoll.add(signals.fd, .readable, token: Token(.signal, 0).raw)
     }
@@ -135,7 +135,7 @@ public final class EventLoop {
                 readTCP(token.index)
             }
         case .outgoing:
-            guard token.index < sockets.limits.outgoingCount,
+            guard token.index < sockets.limits.maxOutgoing,
                   sockets.outgoing[token.index].generation & 0xFF_FFFF == token.generation else { return nil }
             outgoingReady(token.index, ready)
         case .controlListener:

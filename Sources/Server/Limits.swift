@@ -1,3 +1,4 @@
+import Config
 import Fixed
 import Platform
 
@@ -6,13 +7,13 @@ import Platform
 /// allocates: a full pool gives a defined answer and a counter.
 public struct ServerLimits {
     /// Client requests in flight (config `max_clients`).
-    public var clientSlotCount = 256
+    public var maxClients = 256
     /// Concurrent TCP client connections (config `max_tcp_clients`).
-    public var tcpClientCount = 64
+    public var maxTCPClients = 64
     /// Idle TCP client connections close after this (config `tcp_idle_timeout_ms`).
     public var tcpIdleTimeoutMs: Int64 = 10_000
     /// Outgoing queries in flight (config `max_outgoing`).
-    public var outgoingCount = 512
+    public var maxOutgoing = 512
     /// Outgoing TCP connections (TC retries, later DoT): each holds a full
     /// 64 KiB response buffer, so few are kept.
     public var outgoingTCPCount = 8
@@ -48,18 +49,26 @@ public struct ServerLimits {
 
     public init() {}
 
+    /// The pool sizes the config sets; the rest are the bounds above.
+    public init(config: SprigConfig) {
+        maxClients = config.maxClients
+        maxTCPClients = config.maxTCPClients
+        tcpIdleTimeoutMs = Int64(config.tcpIdleTimeoutMs)
+        maxOutgoing = config.maxOutgoing
+    }
+
     /// One line per pool: name, count and bytes reserved.
     public func footprint(cacheByteCount: Int, resolverByteCount: Int) -> [(String, Int, Int)] {
-        let tcpClientBytes = tcpClientCount * (2 + ServerLimits.clientQueryByteCountMax + ServerLimits.tcpWriteBufferByteCount)
+        let tcpClientBytes = maxTCPClients * (2 + ServerLimits.clientQueryByteCountMax + ServerLimits.tcpWriteBufferByteCount)
         let outgoingTCPBytes = outgoingTCPCount * (2 + ServerLimits.messageByteCountMax)
-        let timerCount = tcpClientCount
+        let timerCount = maxTCPClients
         return [
             ("cache", 0, cacheByteCount),
-            ("resolver (requests, outgoing, upstream state)", clientSlotCount + outgoingCount, resolverByteCount),
-            ("client slots", clientSlotCount, SlotPool<ClientSlot>.byteCount(capacity: clientSlotCount)),
-            ("tcp client connections", tcpClientCount,
-             tcpClientBytes + SlotPool<TCPClient>.byteCount(capacity: tcpClientCount)),
-            ("outgoing sockets", outgoingCount, SlotPool<OutgoingSocket>.byteCount(capacity: outgoingCount)),
+            ("resolver (requests, outgoing, upstream state)", maxClients + maxOutgoing, resolverByteCount),
+            ("client slots", maxClients, SlotPool<ClientSlot>.byteCount(capacity: maxClients)),
+            ("tcp client connections", maxTCPClients,
+             tcpClientBytes + SlotPool<TCPClient>.byteCount(capacity: maxTCPClients)),
+            ("outgoing sockets", maxOutgoing, SlotPool<OutgoingSocket>.byteCount(capacity: maxOutgoing)),
             ("outgoing tcp buffers", outgoingTCPCount, outgoingTCPBytes),
             ("timers", timerCount, TimerHeap.byteCount(capacity: timerCount)),
             ("packet buffers (receive, send)", 2, 2 * ServerLimits.messageByteCountMax),

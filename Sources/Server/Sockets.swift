@@ -74,13 +74,13 @@ final class ServerSockets {
         self.limits = limits
         self.acl = acl
         epoll = try Epoll()
-        clients = SlotPool(capacity: limits.clientSlotCount, initial: ClientSlot())
-        tcpClients = SlotPool(capacity: limits.tcpClientCount, initial: TCPClient())
-        tcpRead = .allocate(byteCount: limits.tcpClientCount * (2 + ServerLimits.clientQueryByteCountMax), alignment: 8)
-        tcpWrite = .allocate(byteCount: limits.tcpClientCount * ServerLimits.tcpWriteBufferByteCount, alignment: 8)
-        tcpTimers = TimerHeap(capacity: limits.tcpClientCount)
-        outgoing = .allocate(capacity: limits.outgoingCount)
-        outgoing.initialize(repeating: OutgoingSocket(), count: limits.outgoingCount)
+        clients = SlotPool(capacity: limits.maxClients, initial: ClientSlot())
+        tcpClients = SlotPool(capacity: limits.maxTCPClients, initial: TCPClient())
+        tcpRead = .allocate(byteCount: limits.maxTCPClients * (2 + ServerLimits.clientQueryByteCountMax), alignment: 8)
+        tcpWrite = .allocate(byteCount: limits.maxTCPClients * ServerLimits.tcpWriteBufferByteCount, alignment: 8)
+        tcpTimers = TimerHeap(capacity: limits.maxTCPClients)
+        outgoing = .allocate(capacity: limits.maxOutgoing)
+        outgoing.initialize(repeating: OutgoingSocket(), count: limits.maxOutgoing)
         tcpBuffers = SlotPool(capacity: limits.outgoingTCPCount, initial: 0)
         tcpBufferBytes = .allocate(byteCount: limits.outgoingTCPCount * (2 + ServerLimits.messageByteCountMax), alignment: 8)
         receiveBuffer = .allocate(byteCount: ServerLimits.messageByteCountMax + 2, alignment: 8)
@@ -109,11 +109,11 @@ final class ServerSockets {
     deinit {
         for fd in udpListeners { Socket.close(fd) }
         for fd in tcpListeners { Socket.close(fd) }
-        for i in 0..<limits.outgoingCount where outgoing[i].fd >= 0 { Socket.close(outgoing[i].fd) }
-        for i in 0..<limits.tcpClientCount where tcpClients.isInUse(i) { Socket.close(tcpClients[i].fd) }
+        for i in 0..<limits.maxOutgoing where outgoing[i].fd >= 0 { Socket.close(outgoing[i].fd) }
+        for i in 0..<limits.maxTCPClients where tcpClients.isInUse(i) { Socket.close(tcpClients[i].fd) }
         tcpRead.deallocate()
         tcpWrite.deallocate()
-        outgoing.deinitialize(count: limits.outgoingCount)
+        outgoing.deinitialize(count: limits.maxOutgoing)
         outgoing.deallocate()
         tcpBufferBytes.deallocate()
         receiveBuffer.deallocate()

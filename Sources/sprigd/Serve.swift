@@ -86,11 +86,11 @@ extension Daemon {
     /// trust anchors to the engine.
     static func loadTrustAnchors(_ plan: Plan, into resolver: inout QueryEngine) -> Bool {
         var done: [Name] = []
-        for first in plan.trustAnchors where !done.contains(where: { $0 == first.record.owner }) {
-            let owner = first.record.owner
+        for first in plan.trustAnchors where !done.contains(where: { $0 == first.anchor.owner }) {
+            let owner = first.anchor.owner
             done.append(owner)
-            let anchors = plan.trustAnchors.filter { $0.record.owner == owner }.map {
-                ConfiguredAnchor(isDS: $0.record.type == .ds, rdata: $0.record.rdata, addedByOperator: $0.source == .list)
+            let anchors = plan.trustAnchors.filter { $0.anchor.owner == owner }.map {
+                ConfiguredAnchor(isDS: $0.anchor.type == .ds, rdata: $0.anchor.rdata, addedByOperator: $0.source == .list)
             }
             guard resolver.addTrustAnchors(owner: owner, anchors) else {
                 Output.err("sprigd: too many or unusable trust anchors (for \(owner.text))\n")
@@ -147,10 +147,10 @@ extension Daemon {
         if fresh.mode != current.mode {
             Log.warning("reload: a new mode takes effect after restart")
         }
-        loop.setAccessList(accessList(fresh))
-        loop.setUpstreams(upstreams(fresh))
+        loop.setAccessList(AccessList(allow: fresh.allow))
+        loop.setUpstreams(Resolver.Upstream.list(fresh))
         if fresh.dnssec {
-            let wanted = insecureDomains(fresh)
+            let wanted = fresh.insecureDomains
             let taken = loop.setNegativeTrustAnchors(wanted)
             if taken < wanted.count { Log.warning("reload: only \(taken) of \(wanted.count) insecure domains kept (store full)") }
         }

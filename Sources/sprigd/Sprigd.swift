@@ -4,6 +4,7 @@
 // Never: parses DNS or makes resolution decisions itself.
 import Cache
 import Config
+import Crypto
 import DNSWire
 import Hints
 import Platform
@@ -69,7 +70,7 @@ enum Daemon {
         guard let config = loadConfig(args.configPath, required: args.configGiven) else { return 1 }
         Log.threshold = LogLevel(rawValue: config.logLevel.rawValue) ?? .info
         Log.open(ident: "sprigd", syslog: args.daemonize && config.logSyslog)
-        guard var plan = Plan(config) else { return 1 }
+        var plan = Plan(config)
         if config.mode == .recursive {
             guard let roots = rootServers(config) else { return 1 }
             plan.rootServers = roots
@@ -79,7 +80,7 @@ enum Daemon {
         if config.dnssec {
             guard let anchors = trustAnchors(config) else { return 1 }
             plan.trustAnchors = anchors
-            plan.insecureDomains = insecureDomains(config)
+            plan.insecureDomains = config.insecureDomains
         }
         if args.printFootprint {
             printFootprint(plan)
@@ -112,45 +113,25 @@ enum Daemon {
         }
     }
 
-    /// Sizes of everything reserved at start-up, derived from the config.
+    /// What start-up reserves and hands over. Each part is made from the
+    /// typed config by the type it fills (`ServerLimits(config:)`,
+    /// `EngineSettings(config:)`, ...); sprigd adds what it reads from files.
     struct Plan {
-        var limits = ServerLimits()
-        var settings = EngineSettings()
+        var limits: ServerLimits
+        var settings: EngineSettings
         var cache: CacheConfiguration
-        var upstreams: [Resolver.Upstream] = []
+        var upstreams: [Resolver.Upstream]
+        var acl: AccessList
         var rootServers: [ServerAddress] = []
         var trustAnchors: [PlannedAnchor] = []
         var insecureDomains: [Name] = []
-        var acl = AccessList()
 
-        init?(_ config: SprigConfig) {
-            limits.clientSlotCount = config.maxClients
-            limits.tcpClientCount = config.maxTCPClients
-            limits.tcpIdleTimeoutMs = Int64(config.tcpIdleTimeoutMs)
-            limits.outgoingCount = config.maxOutgoing
-            settings.requestCount = config.maxClients
-            settings.outgoingCount = config.maxOutgoing
-            settings.clientTimeoutMs = Int64(config.clientTimeoutMs)
-            settings.serveStale = config.serveStale
-            settings.staleAnswerTTLSeconds = UInt32(config.staleAnswerTTLSeconds)
-            settings.staleRefreshBackoffMs = Int64(config.staleRefreshBackoffSeconds) * 1000
-            settings.cnameMax = config.cnameMax
-            settings.recursive = config.mode == .recursive
-            settings.qnameMinimisation = config.qnameMinimisation
-            settings.use0x20 = config.use0x20
-            settings.useIPv6 = config.doIPv6
-            settings.queryLoopback = config.queryLoopback
-            settings.clockTrusted = config.clockTrusted
-            settings.requestDNSSEC = config.dnssec
-            settings.validate = config.dnssec
-            settings.aggressiveNSEC = config.aggressiveNSEC
-            settings.aggressiveNSECEntryCount = EngineSettings.aggressiveNSECEntryCount(cacheByteCount: config.cacheByteCount)
-            cache = CacheConfiguration(arenaByteCount: config.cacheByteCount,
-                                       minTTLSeconds: UInt32(config.cacheMinTTLSeconds),
-                                       maxTTLSeconds: UInt32(config.cacheMaxTTLSeconds),
-                                       staleMaxSeconds: config.serveStale ? UInt32(config.staleMaxSeconds) : 0)
-            upstreams = Daemon.upstreams(config)
-            acl = Daemon.accessList(config)
+        init(_ config: SprigConfig) {
+            limits = ServerLimits(config: config)
+            settings = EngineSettings(config: config)
+            cache = CacheConfiguration(config: config)
+            upstreams = Resolver.Upstream.list(config)
+            acl = AccessList(allow: config.allow)
         }
     }
 
@@ -204,25 +185,17 @@ enum Daemon {
     enum AnchorSource: Equatable { case compiledIn, file, list }
 
     struct PlannedAnchor {
-        var record: TrustAnchorRecord
+        var anchor: TrustAnchor
         var source: AnchorSource
     }
 
     /// DNSSEC trust anchors (issue 12 item 8): every `list trust_anchor`
-    /// line, added to the root anchors — the `trust_anchor_file` when set
-    /// and readable, else the compiled-in root KSKs (KSK-2017, KSK-2024)
-    /// unless `builtin_root_anchors '0'`. nil: a listed anchor is unusable,
-    /// or no anchor is left while dnssec is on.
+    /// (parsed and checked by the config), added to the root anchors — the
+    /// `trust_anchor_file` when set and readable, else the compiled-in root
+    /// KSKs (KSK-2017, KSK-2024) unless `builtin_root_anchors '0'`. nil: no
+    /// anchor is left while dnssec is on.
     static func trustAnchors(_ config: SprigConfig) -> [PlannedAnchor]? {
-        var planned: [PlannedAnchor] = []
-        for anchor in config.trustAnchors {
-            do throws(HintTextError) {
-                planned.append(PlannedAnchor(record: try TrustAnchorText.parseLine(Array(anchor.text.utf8)), source: .list))
-            } catch {
-                Output.err("sprigd: list trust_anchor '\(anchor.text)': \(error.message)\n")
-                return nil
-            }
-        }
+        var planned = config.trustAnchors.map { PlannedAnchor(anchor: $0, source: .list) }
         planned += rootAnchors(config)
         guard !planned.isEmpty else {
             Output.err("sprigd: no trust anchor is left (trust_anchor_file unreadable, builtin_root_anchors '0', "
@@ -241,7 +214,7 @@ enum Daemon {
                                                      : "builtin_root_anchors is 0: only list trust_anchor is used"
             if let text = try? File.readAll(path, limit: HintLimits.tableByteCountMax * 4) {
                 do throws(HintTextError) {
-                    return try TrustAnchorText.parseFile(text).map { PlannedAnchor(record: $0, source: .file) }
+                    return try TrustAnchorText.parseFile(text).map { PlannedAnchor(anchor: $0, source: .file) }
                 } catch {
                     Log.warning("trust_anchor_file \(path): \(error.message); \(fallback)")
                 }
@@ -254,45 +227,10 @@ enum Daemon {
         var planned: [PlannedAnchor] = []
         for i in 0..<root.anchorCount {
             let anchor = root.anchor(i)
-            planned.append(PlannedAnchor(record: TrustAnchorRecord(owner: .root, type: anchor.type, rdata: anchor.rdata),
+            planned.append(PlannedAnchor(anchor: TrustAnchor(owner: .root, type: anchor.type, rdata: anchor.rdata),
                                          source: .compiledIn))
         }
         return planned
-    }
-
-    /// `list insecure_domain` names in wire form (negative trust anchors).
-    static func insecureDomains(_ config: SprigConfig) -> [Name] {
-        var names: [Name] = []
-        for domain in config.insecureDomains {
-            var wire: [UInt8] = []
-            for label in domain.labels {
-                wire.append(UInt8(truncatingIfNeeded: label.count))
-                wire += label
-            }
-            wire.append(0)
-            if let name = wire.withUnsafeBytes({ try? Name(wire: $0) }) { names.append(name) }
-        }
-        return names
-    }
-
-    static func upstreams(_ config: SprigConfig) -> [Resolver.Upstream] {
-        var list: [Resolver.Upstream] = []
-        for u in config.upstreams.prefix(UpstreamTable.countMax) {
-            guard let address = ServerAddress(bytes: u.address.bytes, port: u.port) else { continue }
-            // The config refuses transport 'tls' until DoT is carried out
-            // (NotCarriedOut): never plain DNS where TLS was asked for.
-            precondition(u.transport != .tls, "config accepted a tls upstream")
-            list.append(Resolver.Upstream(address: address, overTCP: u.transport == .tcp))
-        }
-        return list
-    }
-
-    static func accessList(_ config: SprigConfig) -> AccessList {
-        var acl = AccessList()
-        for prefix in config.allow {
-            if let a = Address(bytes: prefix.address.bytes, port: 0) { _ = acl.add(address: a, length: prefix.length) }
-        }
-        return acl
     }
 
     static func printFootprint(_ plan: Plan) {
@@ -300,7 +238,10 @@ enum Daemon {
         let resolverBytes = QueryEngine.byteCount(settings: plan.settings)
         var total = 0
         Output.out("pool                                            count        bytes\n")
-        for (name, count, bytes) in plan.limits.footprint(cacheByteCount: cacheBytes, resolverByteCount: resolverBytes) {
+        var pools = plan.limits.footprint(cacheByteCount: cacheBytes, resolverByteCount: resolverBytes)
+        // Reserved by Signature.startUp() when validating (QueryEngine.init).
+        if plan.settings.validate { pools.append(("crypto (ECDSA scratch, GMP arena)", 1, Signature.startUpByteCount)) }
+        for (name, count, bytes) in pools {
             Output.out(pad(name, 44) + pad(String(count), 10, left: true) + pad(String(bytes), 13, left: true) + "\n")
             total += bytes
         }

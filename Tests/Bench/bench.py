@@ -62,7 +62,7 @@ SEED = env_int("BENCH_SEED", 1)                        # random names are reprod
 PORT = env_int("BENCH_PORT", 5300)                     # every server's UDP port
 SERVER_CORE = os.environ.get("BENCH_SERVER_CORE", "0")  # taskset core of the server under test
 CLIENT_CORE = os.environ.get("BENCH_CLIENT_CORE", "1")  # dnsperf and NSD
-SCENARIO_NAMES = os.environ.get("BENCH_SCENARIOS", "cache_hit,footprint,cold_recursive,cold_sibling_glue,recursive_cache_hit,"
+SCENARIO_NAMES = os.environ.get("BENCH_SCENARIOS", "verify_speed,cache_hit,footprint,cold_recursive,cold_sibling_glue,recursive_cache_hit,"
                                                   "recursive_footprint,cold_validating,validating_cache_hit,"
                                                   "cold_forward_validating,sizes,flash_days")
 SPRIGD = os.environ.get("BENCH_SPRIGD", os.path.join(ROOT, ".build", "release", "sprigd"))
@@ -78,6 +78,10 @@ REC_RANDOM_SECONDS = env_int("BENCH_REC_RANDOM_SECONDS", 20)      # time cap of 
 # flash_days: the XCTest simulation, built in this scratch path (the default, `make unit`'s, is usually built already).
 FLASH_SCRATCH = os.environ.get("BENCH_FLASH_SCRATCH") or os.path.join(ROOT, ".build")
 FLASH_TIMEOUT_SECONDS = env_int("BENCH_FLASH_TIMEOUT", 1200)  # test build (from nothing ~10 min on 2 cores) + run
+VERIFY_BUDGET_MS = env_int("BENCH_VERIFY_MS", 300)     # verify_speed: least time per batch and measurement, host
+VERIFY_QEMU_BUDGET_MS = env_int("BENCH_VERIFY_QEMU_MS", 200)  # the same under qemu-user, per board
+VERIFY_BOARDS = os.environ.get("BENCH_VERIFY_BOARDS", "aarch64,armv7hf,mipsel")  # Board/<name>.conf run under qemu
+VERIFY_TIMEOUT_SECONDS = 120      # one verify_speed build or run; it takes ~10 s
 
 NET = "127.77.0."
 ADDRESS = {"nsd": NET + "2", "floor": NET + "10", "unbound": NET + "11",
@@ -722,6 +726,120 @@ def scenario_sizes(lab, results):
     results["sizes"] = sizes
 
 
+# ---------------------------------------------------------------- signature verification speed
+
+VERIFY_ALGORITHMS = (8, 13, 14, 15)
+# The backend before issue 14 and now, per algorithm (Ed25519 was and is libsodium).
+VERIFY_OLD = {8: "mbedtls", 13: "mbedtls", 14: "mbedtls", 15: "libsodium"}
+VERIFY_NEW = {8: "nettle", 13: "nettle", 14: "nettle", 15: "libsodium"}
+VERIFY_LIBRARIES = ("mbedtls", "nettle", "libsodium")
+# Static archives of a board link, in link order (verify_speed.c's header).
+VERIFY_ARCHIVES = ("libhogweed.a", "libnettle.a", "libgmp.a", "libsodium.a", "libmbedcrypto.a")
+
+
+def board_settings(board):
+    """CROSS, MULTIARCH, BOARD_CFLAGS, QEMU of Board/<board>.conf (shell-sourced, as Board/build.sh does)."""
+    conf = os.path.join(ROOT, "Board", board + ".conf")
+    if not os.path.isfile(conf):
+        return None
+    text = subprocess.run(["bash", "-c", '. "$1"; printf "%s\\n" "$CROSS" "$MULTIARCH" "$BOARD_CFLAGS" "$QEMU"',
+                           "conf", conf], stdout=subprocess.PIPE, text=True, check=True).stdout
+    cross, multiarch, cflags, qemu = (text.split("\n") + [""] * 4)[:4]
+    return {"cross": cross, "multiarch": multiarch, "cflags": cflags.split(), "qemu": qemu}
+
+
+def build_verify_speed(board=None):
+    """Compiles verify_speed.c for the host (board None) or statically for a board; (path, None) or
+    (None, why not)."""
+    import verify_vectors  # noqa: E402  (Tests/Bench/verify_vectors.py)
+    verify_vectors.write_header(os.path.join(WORK, "verify_vectors.h"))
+    sources = [os.path.join(BENCH_DIR, "verify_speed.c"), os.path.join(ROOT, "Sources", "CNettle", "verify.c"),
+               os.path.join(ROOT, "Sources", "CNettle", "crypto_arena.c")]
+    includes = ["-I", os.path.join(ROOT, "Sources", "CNettle", "include"), "-I", BENCH_DIR, "-I", WORK]
+    if board is None:
+        out = os.path.join(WORK, "verify_speed")
+        argv = [os.environ.get("CC", "gcc"), "-O2"] + includes + sources + [
+            "-o", out, "-lhogweed", "-lnettle", "-lgmp", "-lsodium", "-lmbedcrypto"]
+    else:
+        settings = board_settings(board)
+        if not settings or not settings["qemu"]:
+            return None, "no qemu board %s" % board
+        cc = settings["cross"] + "gcc"
+        archives = [os.path.join("/usr/lib", settings["multiarch"], a) for a in VERIFY_ARCHIVES]
+        missing = [t for t in (cc, settings["qemu"]) if shutil.which(t) is None] + [
+            a for a in archives if not os.path.exists(a)]
+        if missing:
+            return None, "missing %s (Tests/tools/deps.sh --all)" % " ".join(missing)
+        # Only these libraries' headers, never the host's whole /usr/include (Board/build.sh does the same).
+        headers = os.path.join(WORK, "verify-include-" + board)
+        os.makedirs(headers, exist_ok=True)
+        for name, target in (("nettle", "/usr/include/nettle"), ("sodium", "/usr/include/sodium"),
+                             ("sodium.h", "/usr/include/sodium.h"), ("mbedtls", "/usr/include/mbedtls"),
+                             ("gmp.h", os.path.join("/usr/include", settings["multiarch"], "gmp.h"))):
+            link = os.path.join(headers, name)
+            if not os.path.lexists(link):
+                os.symlink(target, link)
+        out = os.path.join(WORK, "verify_speed-" + board)
+        argv = [cc, "-O2", "-static"] + settings["cflags"] + includes + ["-isystem", headers] + sources + archives + [
+            "-o", out]
+    done = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          timeout=VERIFY_TIMEOUT_SECONDS)
+    if done.returncode != 0:
+        return None, "build failed: " + " | ".join(error_lines(done.stdout))
+    return out, None
+
+
+def run_verify_speed(argv):
+    """{algorithm: {library: µs}} and the arena line of one verify_speed run, or an error string."""
+    done = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          timeout=VERIFY_TIMEOUT_SECONDS)
+    if done.returncode != 0:
+        return None, None, "run failed: " + " | ".join(error_lines(done.stdout))
+    table, arena = {}, None
+    for line in done.stdout.splitlines():
+        fields = line.split()
+        if len(fields) == 5 and fields[0] == "verify":
+            table.setdefault(fields[1], {})[fields[2]] = float(fields[3])
+        elif len(fields) == 4 and fields[0] == "arena":
+            arena = {"calls": int(fields[1]), "fallbacks": int(fields[2]), "peak_bytes": int(fields[3])}
+    return table, arena, None
+
+
+def verify_ratios(table):
+    """{algorithm: old µs / new µs} (above 1: the new backend is faster)."""
+    ratios = {}
+    for algorithm in VERIFY_ALGORITHMS:
+        row = table.get(str(algorithm), {})
+        old, new = row.get(VERIFY_OLD[algorithm]), row.get(VERIFY_NEW[algorithm])
+        ratios[str(algorithm)] = old / new if old and new else None
+    return ratios
+
+
+def scenario_verify_speed(lab, results):
+    """µs per verification of one real RRSIG for algorithms 8, 13, 14, 15 through mbedTLS (the old
+    backend), nettle (the new one, through Sources/CNettle) and libsodium, on the host (server core)
+    and under qemu-user per board (emulated: only the ratios mean something)."""
+    entry = results["verify_speed"] = {"host": None, "boards": {}}
+    path, why = build_verify_speed()
+    if path:
+        table, arena, why = run_verify_speed(["taskset", "-c", SERVER_CORE, path, str(VERIFY_BUDGET_MS)])
+        if table:
+            entry["host"] = {"us": table, "ratios": verify_ratios(table), "arena": arena}
+    if why:
+        entry["host_error"] = why
+        print("verify    host: %s" % why)
+    for board in [b.strip() for b in VERIFY_BOARDS.split(",") if b.strip()]:
+        path, why = build_verify_speed(board)
+        table = arena = None
+        if path:
+            settings = board_settings(board)
+            table, arena, why = run_verify_speed(["taskset", "-c", SERVER_CORE, settings["qemu"], path,
+                                                  str(VERIFY_QEMU_BUDGET_MS)])
+        entry["boards"][board] = {"us": table, "ratios": verify_ratios(table), "arena": arena} if table \
+            else {"error": why}
+        print("verify    %-8s %s" % (board, "done" if table else why))
+
+
 # ---------------------------------------------------------------- recursive mode: the signed hierarchy
 
 INTEGRATION_DIR = os.path.join(ROOT, "Tests", "Integration")
@@ -1044,9 +1162,10 @@ def start_recursive_resolver(lab, rec, name):
 AD_FLAG = 0x0020   # header AD bit: in a query, "tell me whether you validated it" (RFC 6840 5.7), no EDNS needed
 
 
-def timed_queries(address, names, ad=False):
+def timed_queries(address, names, ad=False, after_each=None):
     """Each name alone (RD set; AD too when `ad`), waiting for its answer:
-    [(seconds or None, rcode, answer count, AD set in the reply)]."""
+    [(seconds or None, rcode, answer count, AD set in the reply)]. `after_each()`, if given,
+    runs after each query is done (answered or not), outside the timed part."""
     out = []
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.connect((address, PORT))
@@ -1062,6 +1181,8 @@ def timed_queries(address, names, ad=False):
             else:
                 out.append((time.perf_counter() - began, reply_rcode(reply), struct.unpack(">H", reply[6:8])[0],
                             bool(reply[3] & AD_FLAG)))
+            if after_each:
+                after_each()
     return out
 
 
@@ -1101,13 +1222,14 @@ def latency_summary(latencies_seconds):
     return {"median_ms": percentile(ms, 0.5), "p90_ms": percentile(ms, 0.9), "max_ms": ms[-1] if ms else None}
 
 
-def measure_cold(server, names, kinds=COLD_KINDS, expect_ad=False):
+def measure_cold(server, names, kinds=COLD_KINDS, expect_ad=False, after_each=None):
     """One cold pass over `names` on the client core: latency summary, per kind, and wrong answers
-    (with `expect_ad`, the queries carry AD and an answer without AD is wrong: every name is secure)."""
+    (with `expect_ad`, the queries carry AD and an answer without AD is wrong: every name is secure).
+    `after_each` as in timed_queries."""
     affinity = os.sched_getaffinity(0)
     os.sched_setaffinity(0, {int(CLIENT_CORE)})
     try:
-        replies = timed_queries(server.address, names, ad=expect_ad)
+        replies = timed_queries(server.address, names, ad=expect_ad, after_each=after_each)
     finally:
         os.sched_setaffinity(0, affinity)
     answered = [r[0] for r in replies if r[0] is not None]
@@ -1158,7 +1280,29 @@ def best_cold_round(server_runs, round_keys):
     return best
 
 
-VALIDATING_ROUND_KEYS = ("median_ms", "p90_ms", "max_ms", "lost", "wrong_count", "no_ad", "extra_ad")
+VALIDATING_ROUND_KEYS = ("median_ms", "p90_ms", "max_ms", "lost", "wrong_count", "no_ad", "extra_ad",
+                         "heap_calls_first", "heap_calls_per_lookup")
+
+
+def measure_cold_counting(server, names):
+    """measure_cold over the validating set, plus the resolver's heap calls (malloc_count) read
+    after every lookup: in the first lookup (a host build's Swift runtime instantiates generic
+    type metadata once, lazily, the first time a code path runs), per answered lookup after it
+    (signature checks included: Sprig's goal is 0), and which lookups made any."""
+    counts = [allocations(server)]
+    run = measure_cold(server, names, VALIDATING_KINDS, expect_ad=True,
+                       after_each=lambda: counts.append(allocations(server)))
+    if None in counts or len(counts) != len(names) + 1:
+        run["heap_calls_first"] = run["heap_calls_per_lookup"] = None
+        return run
+    deltas = [later - earlier for earlier, later in zip(counts, counts[1:])]
+    run["heap_calls_first"] = deltas[0]
+    run["heap_calls_after_first"] = sum(deltas[1:])
+    run["heap_calls_per_lookup"] = run["heap_calls_after_first"] / (run["answered"] - 1) \
+        if run["answered"] > 1 else None
+    run["heap_lookups"] = sum(1 for delta in deltas if delta)
+    run["heap_lookup_sample"] = ["%s %d" % (name[0], delta) for name, delta in zip(names, deltas) if delta][:5]
+    return run
 
 
 def scenario_cold_recursive(lab, results):
@@ -1329,7 +1473,7 @@ def scenario_cold_validating(lab, results):
             server = start_recursive_resolver(lab, rec, name)
             if not server:
                 continue
-            runs.setdefault(name, []).append(measure_cold(server, rec.val_names, VALIDATING_KINDS, expect_ad=True))
+            runs.setdefault(name, []).append(measure_cold_counting(server, rec.val_names))
             rec.warm.add((name, "val"))
     rows = results.setdefault("cold_validating", {})
     for name, server_runs in runs.items():
@@ -1520,7 +1664,7 @@ def scenario_cold_forward_validating(lab, results):
             server = start_recursive_resolver(lab, rec, name)
             if not server:
                 continue
-            run = measure_cold(server, rec.val_names, VALIDATING_KINDS, expect_ad=True)
+            run = measure_cold_counting(server, rec.val_names)
             upstream = upstream_counters(rec)
             run["upstream_queries"] = counter(upstream, "total.num.queries")
             run["upstream_cache_misses"] = counter(upstream, "total.num.cachemiss")
@@ -1630,7 +1774,7 @@ def scenario_flash_days(lab, results):
         flush=True)
 
 
-SCENARIOS = {"cache_hit": scenario_cache_hit, "footprint": scenario_footprint,
+SCENARIOS = {"verify_speed": scenario_verify_speed, "cache_hit": scenario_cache_hit, "footprint": scenario_footprint,
              "cold_recursive": scenario_cold_recursive, "cold_sibling_glue": scenario_cold_sibling_glue, "recursive_cache_hit": scenario_recursive_cache_hit,
              "recursive_footprint": scenario_recursive_footprint, "sizes": scenario_sizes,
              "cold_validating": scenario_cold_validating, "validating_cache_hit": scenario_validating_cache_hit,
@@ -1831,6 +1975,10 @@ def render_cold_validating(results, out):
                "restarted before each of %d rounds, lowest-median round shown; ms" % (
                    "/".join(sorted(INSECURE_KINDS)), COLD_ROUNDS))
     validating_table(rows, VAL_RESOLVERS, out)
+    out.append("heap1 = the resolver's heap calls (malloc_count: malloc, calloc, realloc, posix_memalign, ...) in the "
+               "round's first lookup (the host build's Swift runtime instantiates type metadata once,")
+    out.append("lazily, when a code path first runs); heap/q = its heap calls per answered lookup after that one "
+               "(signature checks included; Sprig's goal: 0)")
     ratios = results.get("cold_validating_ratios") or {}
     out.append("Sprig/Unbound validating latency (lower is better): median x%s, p90 x%s, max x%s" % tuple(
         fmt(ratios.get(k), "{:.2f}") for k in ("median_ms", "p90_ms", "max_ms")))
@@ -1847,18 +1995,20 @@ def render_cold_validating(results, out):
 def validating_table(rows, names, out, extra_header="", extra=lambda row: ""):
     """The cold validating table (one line per resolver of `names`, then its kinds, slowest
     names and wrong answers); `extra(row)` adds columns headed `extra_header`."""
-    out.append("%-15s %8s %6s %5s %6s %5s %9s %9s %8s %8s%s" % (
-        "resolver", "answered", "wrong", "noAD", "xtraAD", "lost", "first", "median", "p90", "max", extra_header))
+    out.append("%-15s %8s %6s %5s %6s %5s %9s %9s %8s %8s %6s %9s%s" % (
+        "resolver", "answered", "wrong", "noAD", "xtraAD", "lost", "first", "median", "p90", "max", "heap1",
+        "heap/q", extra_header))
     for name in names:
         row = rows.get(name)
         if row is None:
             out.append("%-15s %s" % (name, "not run (no sprigd, or it did not answer)"))
             continue
-        out.append("%-15s %8s %6s %5s %6s %5s %9s %9s %8s %8s%s" % (
+        out.append("%-15s %8s %6s %5s %6s %5s %9s %9s %8s %8s %6s %9s%s" % (
             name, fmt(row.get("answered")), fmt(row.get("wrong_count")), fmt(row.get("no_ad")),
             fmt(row.get("extra_ad")), fmt(row.get("lost")),
             fmt(row.get("first_ms"), "{:.2f}"), fmt(row.get("median_ms"), "{:.3f}"),
-            fmt(row.get("p90_ms"), "{:.3f}"), fmt(row.get("max_ms"), "{:.2f}"), extra(row)))
+            fmt(row.get("p90_ms"), "{:.3f}"), fmt(row.get("max_ms"), "{:.2f}"),
+            fmt(row.get("heap_calls_first")), fmt(row.get("heap_calls_per_lookup"), "{:,.2f}"), extra(row)))
         if row.get("wrong"):
             out.append("WARNING: %s gave unexpected answers, e.g. %s" % (name, ", ".join(row["wrong"][:4])))
         kinds = row.get("by_kind_median_ms") or {}
@@ -1866,6 +2016,10 @@ def validating_table(rows, names, out, extra_header="", extra=lambda row: ""):
             "%s %s" % (k, fmt(kinds.get(k), "{:.2f}")) for k, _, _ in VALIDATING_KINDS)))
         if row.get("slowest"):
             out.append("%-15s slowest: %s" % ("", ", ".join(row["slowest"])))
+        if row.get("heap_lookups") is not None:
+            out.append("%-15s lookups with heap calls: %s of %s%s" % (
+                "", fmt(row["heap_lookups"]), fmt(row.get("answered")),
+                " (name calls: %s)" % ", ".join(row["heap_lookup_sample"]) if row.get("heap_lookup_sample") else ""))
 
 
 def render_cold_forward_validating(results, out):
@@ -2006,6 +2160,48 @@ def render_recursive_footprint(results, out):
     out.append("")
 
 
+VERIFY_LABELS = {8: "RSA-2048/SHA-256", 13: "ECDSA P-256", 14: "ECDSA P-384", 15: "Ed25519"}
+
+
+def render_verify_speed(results, out):
+    entry = results.get("verify_speed")
+    if not entry:
+        return
+    out.append("Signature verification, µs per verify (Tests/Bench/verify_speed.c, C -O2, one real RRSIG per "
+               "algorithm, fastest of 3 batches of >= %d ms; host, server core)" % VERIFY_BUDGET_MS)
+    out.append("old = Sprig's backend before issue 14 (mbedTLS; libsodium for 15), new = now (nettle through "
+               "Sources/CNettle; libsodium for 15)")
+    host = entry.get("host")
+    out.append("%-22s %10s %10s %10s   %s" % ("algorithm", "mbedtls", "nettle", "libsodium", "old/new"))
+    for algorithm in VERIFY_ALGORITHMS:
+        row = (host or {}).get("us", {}).get(str(algorithm), {})
+        out.append("%-22s %10s %10s %10s   x%s" % (
+            "%d %s" % (algorithm, VERIFY_LABELS[algorithm]),
+            *[fmt(row.get(lib), "{:,.1f}") for lib in VERIFY_LIBRARIES],
+            fmt((host or {}).get("ratios", {}).get(str(algorithm)), "{:.2f}")))
+    if entry.get("host_error"):
+        out.append("host: " + entry["host_error"])
+    if host and host.get("arena"):
+        out.append("new backend's arena over the whole run: %s calls, %s fallbacks to libc, peak %s bytes live" % (
+            fmt(host["arena"]["calls"]), fmt(host["arena"]["fallbacks"]), fmt(host["arena"]["peak_bytes"])))
+    boards = entry.get("boards") or {}
+    if boards:
+        out.append("Under qemu-user (emulated, so ratios only; >= %d ms batches): old/new per algorithm, and "
+                   "nettle/libsodium for Ed25519 (why 15 stays on libsodium)" % VERIFY_QEMU_BUDGET_MS)
+        out.append("%-10s %s %12s" % ("board", " ".join("%9s" % ("alg %d" % a) for a in VERIFY_ALGORITHMS),
+                                      "15 ntl/sod"))
+        for board, row in boards.items():
+            if row.get("error"):
+                out.append("%-10s %s" % (board, row["error"]))
+                continue
+            ed = row["us"].get("15", {})
+            ed_ratio = ed["nettle"] / ed["libsodium"] if ed.get("nettle") and ed.get("libsodium") else None
+            out.append("%-10s %s %12s" % (board, " ".join(
+                "%9s" % ("x" + fmt(row["ratios"].get(str(a)), "{:.2f}")) for a in VERIFY_ALGORITHMS),
+                "x" + fmt(ed_ratio, "{:.2f}")))
+    out.append("")
+
+
 def render_sizes(results, out):
     sizes = results.get("sizes")
     if sizes is None:
@@ -2024,6 +2220,7 @@ def render_report(results):
         results["started"], os.cpu_count(), SEED, results.get("loadavg_start"), results.get("loadavg_end"),
         results.get("network")),
         "(other processes on the machine lower every number a little; compare runs made under similar load)", ""]
+    render_verify_speed(results, out)
     render_cache_hit(results, out)
     render_footprint(results, out)
     render_cold_recursive(results, out)

@@ -1,5 +1,6 @@
 import XCTest
 @testable import Config
+import DNSWire
 
 final class DefaultsAndRoundTripTests: XCTestCase {
     /// An empty file (or only comments) serves a household.
@@ -160,7 +161,7 @@ final class DefaultsAndRoundTripTests: XCTestCase {
             XCTAssertTrue(normal.contains(line), line)
         }
         XCTAssertTrue(full.normalised.contains("list insecure_domain 'weird\\.label.example'"), full.normalised)
-        XCTAssertEqual(full.insecureDomains[1].labels[0], Array("weird.label".utf8))
+        XCTAssertEqual(full.insecureDomains[1].wireBytes, [11] + Array("weird.label".utf8) + [7] + Array("example".utf8) + [0])
     }
 
     func testIPv6TextForms() {

@@ -47,7 +47,7 @@ final class SectionTests: XCTestCase {
         XCTAssertEqual(errors.count, 1)
         XCTAssertEqual(c.upstreams[0].port, 853)
         XCTAssertEqual(c.upstreams[0].transport, .tls)
-        XCTAssertEqual(c.upstreams[0].tlsName?.text, "dns.quad9.net")
+        XCTAssertEqual(c.upstreams[0].tlsName?.uciText, "dns.quad9.net")
         XCTAssertEqual(c.upstreams[0].tlsPinSHA256, [UInt8](repeating: 0, count: 32))
         // Without a name or pin it is still refused, and still warned about.
         let bare = forward + "config upstream\n option address 1.1.1.1\n option transport tls\n"
@@ -91,8 +91,8 @@ final class SectionTests: XCTestCase {
         XCTAssertEqual(c.hints.count, 1)
         let h = c.hints[0]
         XCTAssertEqual(h.name, "example_net")
-        XCTAssertEqual(h.domain.text, "example.net")
-        XCTAssertEqual(h.nameservers.map { $0.name.text }, ["ns1.example.net", "ns.other.org"])
+        XCTAssertEqual(h.domain.uciText, "example.net")
+        XCTAssertEqual(h.nameservers.map { $0.name.uciText }, ["ns1.example.net", "ns.other.org"])
         XCTAssertEqual(h.nameservers[0].addresses.map { $0.text }, ["192.0.2.1", "2001:db8::1"])
         XCTAssertEqual(h.trustAnchors.count, 1)
     }

@@ -3,9 +3,10 @@ import XCTest
 @testable import Crypto
 
 /// Runs Crypto as the router build does: Embedded Swift for a board from
-/// Board/<board>.conf, mbedTLS archives with calloc/free renamed to the arena,
-/// libsodium, a static link, and the known answers under qemu. Slow (a minute
-/// per board), so only with SPRIG_CROSS_TESTS=1.
+/// Board/<board>.conf, CNettle compiled by the board's gcc, the nettle, GMP
+/// and libsodium archives, a static link, and the known answers under qemu,
+/// with no allocation leaving the crypto arena. Slow (a minute per board), so
+/// only with SPRIG_CROSS_TESTS=1.
 final class CrossBoardTests: XCTestCase {
     static let boards = ["aarch64", "armv7hf", "mipsel"]
 
@@ -68,6 +69,11 @@ final class CrossBoardTests: XCTestCase {
             let nsec3 = hashed && out[0] == 0x06 && out[1] == 0x53 && out[18] == 0xF7 && out[19] == 0x16
             print((nsec3 ? "ok   " : "FAIL ") + "NSEC3 RFC 5155 example")
             if !nsec3 { failures += 1 }
+            let arena = CryptoArenaCounters.current
+            let inArena = arena.fallbackCount == 0 && arena.callCount > 0
+            print((inArena ? "ok   " : "FAIL ") + "crypto arena: \\(arena.callCount) calls, \\(arena.fallbackCount) "
+                  + "fallbacks, peak \\(arena.livePeakByteCount) of \\(arena.capacityByteCount) bytes")
+            if !inArena { failures += 1 }
             print(failures == 0 ? "all passed" : "FAILURES")
             return failures == 0 ? 0 : 1
         }
@@ -80,11 +86,12 @@ final class CrossBoardTests: XCTestCase {
         IR_RETARGET="" IR_CLANG_FLAGS="" SWIFT_CC_FLAGS="" BOARD_LDFLAGS=""
         . "$ROOT/Board/$BOARD.conf"
         mkdir -p "$W/include" "$W/mods"
-        for h in mbedtls sodium sodium.h; do ln -sfn "/usr/include/$h" "$W/include/$h"; done
+        for h in nettle sodium sodium.h; do ln -sfn "/usr/include/$h" "$W/include/$h"; done
+        ln -sfn "/usr/include/$MULTIARCH/gmp.h" "$W/include/gmp.h"
         TOOLBIN=$(dirname "$(readlink -f "$(command -v swiftc)")")
         FLAGS=(-enable-experimental-feature Embedded -wmo -Osize -parse-as-library -target "$SWIFT_TARGET"
           -Xfrontend -clang-target -Xfrontend "$LINUX_TRIPLE" -I "$W/mods"
-          -I "$ROOT/Sources/CMbedTLS" -I "$ROOT/Sources/CSodium"
+          -I "$ROOT/Sources/CNettle/include" -I "$ROOT/Sources/CSodium"
           -Xcc -isystem -Xcc "$W/include" -Xcc -nostdlibinc -Xcc -isystem -Xcc "$SYSROOT_INCLUDE")
         for f in $SWIFT_CC_FLAGS; do FLAGS+=(-Xcc "$f"); done
         compile() {  # module, lib|exe, sources...
@@ -106,17 +113,15 @@ final class CrossBoardTests: XCTestCase {
         }
         compile Crypto lib "$ROOT"/Sources/Crypto/*.swift
         compile KAT exe "$2/main.swift" "$2/vectors.swift"
-        "${CROSS}gcc" -Os $BOARD_CFLAGS -I "$W/include" -c "$ROOT/Sources/CMbedTLS/arena.c" -o "$W/arena.o"
-        for a in libmbedtls libmbedx509 libmbedcrypto; do
-          "${CROSS}objcopy" --redefine-sym calloc=sprig_mbedtls_calloc --redefine-sym free=sprig_mbedtls_free \
-            "/usr/lib/$MULTIARCH/$a.a" "$W/$a-sprig.a"
+        for c in verify crypto_arena; do
+          "${CROSS}gcc" -Os $BOARD_CFLAGS -I "$ROOT/Sources/CNettle/include" -isystem "$W/include" \
+            -c "$ROOT/Sources/CNettle/$c.c" -o "$W/$c.o"
         done
+        L=/usr/lib/$MULTIARCH
         "${CROSS}gcc" -fuse-ld=lld -B"$TOOLBIN" -static $BOARD_LDFLAGS -Wl,--gc-sections -o "$W/kat" \
-          "$W/KAT.o" "$W/Crypto.o" "$W/arena.o" \
-          "$W/libmbedtls-sprig.a" "$W/libmbedx509-sprig.a" "$W/libmbedcrypto-sprig.a" \
-          "/usr/lib/$MULTIARCH/libsodium.a" -lm 2> >(grep -v 'statically linked applications' >&2)
-        "${CROSS}nm" "$W/kat" > "$W/kat.nm"
-        grep -q ' T sprig_mbedtls_calloc' "$W/kat.nm" || { echo "arena not linked"; exit 1; }
+          "$W/KAT.o" "$W/Crypto.o" "$W/verify.o" "$W/crypto_arena.o" \
+          "$L/libhogweed.a" "$L/libnettle.a" "$L/libgmp.a" "$L/libsodium.a" -lm \
+          2> >(grep -v 'statically linked applications' >&2)
         "$QEMU" "$W/kat"
         """#
 

@@ -61,6 +61,46 @@ final class SignatureInputTests: XCTestCase {
         XCTAssertEqual(verify(13, key: key, data: p256.signedData, signature: p256.signature), .malformedKey)
     }
 
+    func testECDSAKeysOffTheCurveAreMalformed() {
+        // SEC 1 §3.2.2.1: each coordinate in [0, p-1] and y^2 = x^3 - 3x + b.
+        // p of P-256 (SEC 2 §2.4.2 / FIPS 186-4 D.1.2.3).
+        let p256Prime = Fixture.hex("ffffffff00000001000000000000000000000000ffffffffffffffffffffffff")
+        var p384Key = p384.key
+        p384Key[10] ^= 0x40
+        let cases: [(String, UInt8, [UInt8])] = [
+            ("P-256 point at infinity (all zero)", 13, [UInt8](repeating: 0, count: 64)),
+            ("P-256 x = p", 13, p256Prime + Array(p256.key.suffix(32))),
+            ("P-256 y = p", 13, Array(p256.key.prefix(32)) + p256Prime),
+            ("P-256 all ones", 13, [UInt8](repeating: 0xFF, count: 64)),
+            ("P-384 x changed", 14, p384Key),
+            ("P-384 point at infinity (all zero)", 14, [UInt8](repeating: 0, count: 96)),
+        ]
+        for (label, algorithm, key) in cases {
+            let testCase = algorithm == 13 ? p256 : p384
+            XCTAssertEqual(verify(algorithm, key: key, data: testCase.signedData, signature: testCase.signature),
+                           .malformedKey, label)
+        }
+    }
+
+    func testECDSAScalarsOutsideOneToNMinusOneAreInvalid() {
+        // RFC 6605 §4 signatures are r||s; ECDSA (SEC 1 §4.1.4 step 1) needs 1 <= r, s <= n-1.
+        // n of P-256 and P-384 (FIPS 186-4 D.1.2.3, D.1.2.4).
+        let n256 = Fixture.hex("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551")
+        let n384 = Fixture.hex("""
+            ffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973
+            """)
+        for (testCase, n) in [(p256, n256), (p384, n384)] {
+            let half = n.count
+            let r = Array(testCase.signature.prefix(half))
+            let s = Array(testCase.signature.suffix(half))
+            let zero = [UInt8](repeating: 0, count: half)
+            for (label, signature) in [("r = 0", zero + s), ("s = 0", r + zero), ("r = n", n + s), ("s = n", r + n)] {
+                XCTAssertEqual(verify(testCase.algorithm, key: testCase.key, data: testCase.signedData, signature: signature),
+                               .invalid, "\(testCase.label) \(label)")
+            }
+        }
+    }
+
     func testECDSASignatureOutOfRangeIsInvalid() {
         // r = 0 and s = all-ones (≥ the group order) are outside [1, n-1].
         let zeros = [UInt8](repeating: 0, count: 64)

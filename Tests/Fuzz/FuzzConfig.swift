@@ -1,11 +1,11 @@
-// fuzz-modules: Config
-// libFuzzer target for the config parser, compiled in one module with
-// Sources/Config/*.swift (no SwiftPM, no `import Config`):
-//   swiftc -sanitize=fuzzer,address -parse-as-library -O \
-//     Sources/Config/*.swift Tests/Fuzz/FuzzConfig.swift -o /tmp/fuzz-config
-//   /tmp/fuzz-config -max_total_time=30
+// fuzz-modules: DNSWire Config
+// libFuzzer target for the config parser and the DNSWire text parsers it
+// stands on (names, addresses, trust anchors, base64); Tests/Fuzz/run.sh
+// builds DNSWire and Config as modules (Sources/DNSWire, Sources/Config):
+//   bash Tests/Fuzz/run.sh FuzzConfig
 // Any input must give a config or errors; a config's normalised form must
 // load back to an equal config and render to the same text.
+import Config
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzConfig(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {

@@ -3,10 +3,10 @@ import XCTest
 @testable import Hints
 
 final class InTreeHintsTests: XCTestCase {
-    let ds = TrustAnchorRecord(owner: dn("example.net."), type: .ds,
+    let ds = TrustAnchor(owner: dn("example.net."), type: .ds,
                                rdata: [0x30, 0x39, 13, 2] + [UInt8](repeating: 0xAB, count: 32))
 
-    func hint(_ domain: String, _ servers: [(String, [String])], anchors: [TrustAnchorRecord] = []) -> HintDomainSource {
+    func hint(_ domain: String, _ servers: [(String, [String])], anchors: [TrustAnchor] = []) -> HintDomainSource {
         HintDomainSource(domain: dn(domain),
                          servers: servers.map { HintServerSource(name: dn($0.0), addresses: $0.1.map(address)) },
                          anchors: anchors)
@@ -52,7 +52,7 @@ final class InTreeHintsTests: XCTestCase {
     }
 
     func testBuildLimitsAndAnchorOwner() {
-        let wrongOwner = TrustAnchorRecord(owner: dn("example.org."), type: .ds, rdata: ds.rdata)
+        let wrongOwner = TrustAnchor(owner: dn("example.org."), type: .ds, rdata: ds.rdata)
         let bad = hint("example.net.", [("ns1.example.net.", ["192.0.2.1"])], anchors: [wrongOwner])
         XCTAssertThrowsError(try InTreeHints.validate(bad)) {
             XCTAssertEqual(($0 as? InTreeHintError)?.problem,

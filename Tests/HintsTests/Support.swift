@@ -17,14 +17,14 @@ func dn(_ text: String) -> Name {
     do { return try Name(parsing: text) } catch { fatalError("bad test name \(text)") }
 }
 
-func address(_ text: String) -> HintAddress {
+func address(_ text: String) -> IPAddress {
     var v4 = in_addr()
     if inet_pton(AF_INET, text, &v4) == 1 {
-        return HintAddress(bytes: withUnsafeBytes(of: &v4) { Array($0) })!
+        return IPAddress(bytes: withUnsafeBytes(of: &v4) { Array($0) })!
     }
     var v6 = in6_addr()
     precondition(inet_pton(AF_INET6, text, &v6) == 1, "bad test address \(text)")
-    return HintAddress(bytes: withUnsafeBytes(of: &v6) { Array($0) })!
+    return IPAddress(bytes: withUnsafeBytes(of: &v6) { Array($0) })!
 }
 
 func utf8(_ text: String) -> [UInt8] { Array(text.utf8) }

@@ -176,8 +176,8 @@ final class ChainOfTrustTests: XCTestCase {
         var s = EngineSettings()
         s.recursive = true
         s.useIPv6 = false
-        s.requestCount = 16
-        s.outgoingCount = 24
+        s.maxClients = 16
+        s.maxOutgoing = 24
         var h = Harness(settings: s, rootServers: [ChainOfTrustTests.root])
         h.anchorAtExample()
         var auth = ChainOfTrustTests.hierarchy()

@@ -303,8 +303,8 @@ final class ForwardValidationTests: XCTestCase {
         let seed = UInt64(ProcessInfo.processInfo.environment["SPRIG_SEED"] ?? "") ?? 5
         var s = EngineSettings()
         s.recursive = false
-        s.requestCount = 16
-        s.outgoingCount = 24
+        s.maxClients = 16
+        s.maxOutgoing = 24
         var h = Harness(settings: s, upstreams: [Resolver.Upstream(address: Harness.upstreamA),
                                                  Resolver.Upstream(address: Harness.upstreamB)])
         h.anchorAtExample()

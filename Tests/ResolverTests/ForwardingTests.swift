@@ -259,7 +259,7 @@ final class ForwardingTests: XCTestCase {
 
     func testPoolExhaustionAnswersServfail() {
         var settings = EngineSettings()
-        settings.requestCount = 2
+        settings.maxClients = 2
         var h = Harness(settings: settings)
         _ = h.ask(1, Wire.query("a.example.test", .a))
         _ = h.ask(2, Wire.query("b.example.test", .a))
@@ -275,8 +275,8 @@ final class ForwardingTests: XCTestCase {
         let seed = UInt64(ProcessInfo.processInfo.environment["SPRIG_SEED"] ?? "") ?? 2026
         var rng = SplitMix(seed: seed)
         var settings = EngineSettings()
-        settings.requestCount = 32
-        settings.outgoingCount = 16
+        settings.maxClients = 32
+        settings.maxOutgoing = 16
         var h = Harness(settings: settings, cacheBytes: 64 << 10)
         var nextClient = 0
         var outstanding = Set<Int>()

@@ -339,8 +339,8 @@ final class RecursionTests: XCTestCase {
         let seed = UInt64(ProcessInfo.processInfo.environment["SPRIG_SEED"] ?? "") ?? 9
         var rng = SplitMix(seed: seed)
         var s = RecursionTests.settings()
-        s.requestCount = 16
-        s.outgoingCount = 24
+        s.maxClients = 16
+        s.maxOutgoing = 24
         var h = harness(s)
         var auth = RecursionTests.hierarchy()
         let servers = [RecursionTests.root, RecursionTests.root2, RecursionTests.tld, RecursionTests.leaf]

@@ -1,5 +1,6 @@
 import XCTest
 import Config
+import DNSWire
 import Platform
 @testable import Server
 

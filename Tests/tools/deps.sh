@@ -8,7 +8,7 @@ set -euo pipefail
 # another one only *recommends* must be named here: the cross compilers
 # recommend, and do not depend on, their C library (libc6-dev-*-cross).
 # Board/preflight.sh names the package when a board's toolchain lacks one.
-HOST_PKGS="libmbedtls-dev libsodium-dev"
+HOST_PKGS="libmbedtls-dev libsodium-dev nettle-dev libgmp-dev"
 CROSS_TOOLCHAIN_PKGS="gcc-aarch64-linux-gnu libc6-dev-arm64-cross
   gcc-arm-linux-gnueabihf libc6-dev-armhf-cross
   gcc-mipsel-linux-gnu libc6-dev-mipsel-cross"
@@ -17,7 +17,7 @@ TEST_PKGS="qemu-user-static $CROSS_TOOLCHAIN_PKGS
   python3 gcc binutils util-linux libc6-dev perl faketime libfaketime"
 CROSS_ARCHS="arm64 armhf mipsel"
 CROSS_PKGS=""
-for a in $CROSS_ARCHS; do CROSS_PKGS="$CROSS_PKGS libmbedtls-dev:$a libsodium-dev:$a"; done
+for a in $CROSS_ARCHS; do CROSS_PKGS="$CROSS_PKGS libmbedtls-dev:$a libsodium-dev:$a nettle-dev:$a libgmp-dev:$a"; done
 
 want="$HOST_PKGS"
 [ "${1:-}" = "--all" ] && want="$HOST_PKGS $TEST_PKGS $CROSS_PKGS"
