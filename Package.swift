@@ -2,6 +2,7 @@
 // Sprig: a static-memory validating DNS resolver for home routers.
 // Dependency direction is top to bottom only (see ../shared/DESIGN.md §3):
 //   sprigd, sprig → Config, Crypto, Platform, DNSWire → C modules.
+// Server → Resolver, Transport; Transport never imports Resolver.
 import PackageDescription
 
 /// Release builds skip Swift's dynamic exclusivity checks: the engine and
@@ -31,7 +32,8 @@ let package = Package(
         .target(name: "Hints", dependencies: ["DNSWire"]),
         .target(name: "Cache", swiftSettings: releaseSettings),
         .target(name: "Resolver", dependencies: ["Fixed", "DNSWire", "Cache", "Validator", "Crypto"], swiftSettings: releaseSettings),
-        .target(name: "Server", dependencies: ["Platform", "DNSWire", "Fixed", "Resolver", "Validator"], swiftSettings: releaseSettings),
+        .target(name: "Transport", dependencies: ["Platform", "Fixed"], swiftSettings: releaseSettings),
+        .target(name: "Server", dependencies: ["Platform", "DNSWire", "Fixed", "Resolver", "Validator", "Transport"], swiftSettings: releaseSettings),
         .executableTarget(
             name: "sprigd",
             dependencies: ["Platform", "DNSWire", "Config", "Cache", "Resolver", "Server", "Hints", "Validator"]),
@@ -48,6 +50,7 @@ let package = Package(
         .testTarget(name: "HintsTests", dependencies: ["Hints", "DNSWire"]),
         .testTarget(name: "CacheTests", dependencies: ["Cache"]),
         .testTarget(name: "ResolverTests", dependencies: ["Resolver", "DNSWire", "Cache", "CSodium"]),
-        .testTarget(name: "ServerTests", dependencies: ["Server", "Platform", "Config", "Resolver", "Validator"]),
+        .testTarget(name: "TransportTests", dependencies: ["Transport", "Platform"]),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "Platform", "Config", "Resolver", "Validator", "Transport", "Cache", "DNSWire"]),
     ]
 )
