@@ -8,6 +8,7 @@ import DNSWire
 import Fixed
 import Platform
 import Resolver
+import Transport
 import Validator
 
 /// Why `EventLoop.run` returned.
@@ -52,6 +53,7 @@ public final class EventLoop {
         signals = try SignalQueue()
         events = .allocate(capacity: Epoll.batchCapacity)
         try sockets.epoll.add(signals.fd, .readable, token: Token(.signal, 0).raw)
+        try sockets.epoll.add(sockets.transport.fd, .readable, token: Token(.outgoing, 0).raw)
     }
 
     deinit {
@@ -97,7 +99,8 @@ public final class EventLoop {
             // boot must be seen at once (clock_gettime is a vDSO call).
             resolver.setWallClock(realtimeSeconds: Clock.realtimeSeconds(), nowMs: nowMs)
             let waitMs = min(sockets.tcpTimers.waitMs(nowMs: nowMs, capMs: ServerLimits.idleWaitMsMax),
-                             waitUntil(resolver.nextDeadlineMs, nowMs: nowMs))
+                             waitUntil(resolver.nextDeadlineMs, nowMs: nowMs),
+                             waitUntil(sockets.transport.nextDeadlineMs, nowMs: nowMs))
             let n = try sockets.epoll.wait(into: events, timeoutMs: waitMs)
             for i in 0..<n {
                 guard let token = Token(raw: events[i].token) else { continue }
@@ -107,6 +110,7 @@ public final class EventLoop {
             let after = Clock.monotonicMs()
             expireTimers(nowMs: after)
             housekeeping(nowMs: after)
+            deliverTransportEvents(poll: false)   // failures Transport found while sending
         }
     }
 
@@ -131,9 +135,7 @@ public final class EventLoop {
                 readTCP(token.index)
             }
         case .outgoing:
-            guard token.index < sockets.limits.outgoingCount,
-                  sockets.outgoing[token.index].generation & 0xFF_FFFF == token.generation else { return nil }
-            outgoingReady(token.index, ready)
+            deliverTransportEvents(poll: true)
         case .controlListener:
             control?.accept(epoll: sockets.epoll, nowMs: Clock.monotonicMs())
         case .controlClient:
@@ -261,15 +263,20 @@ public final class EventLoop {
 
     // MARK: outgoing and timers
 
-    func outgoingReady(_ index: Int, _ ready: Readiness) {
-        var io = ServerIO(sockets: sockets)
-        switch sockets.outgoingReady(index, ready) {
-        case .nothing: break
-        case .failed:
-            sockets.closeOutgoing(index)
-            resolver.failure(outgoing: index, nowMs: Clock.monotonicMs(), io: &io)
-        case .response(let bytes):
-            resolver.response(outgoing: index, bytes, nowMs: Clock.monotonicMs(), io: &io)
+    /// Hands what Transport found to the core: outgoing query `tag`'s
+    /// response, or its failure (the query is released first, as the core
+    /// then sends it elsewhere). `poll`: take the sockets' readiness first.
+    func deliverTransportEvents(poll: Bool) {
+        if poll { sockets.transport.poll() }
+        while let event = sockets.transport.nextEvent(nowMs: Clock.monotonicMs()) {
+            var io = ServerIO(sockets: sockets)
+            switch event {
+            case .response(let tag, let bytes):
+                resolver.response(outgoing: Int(tag), bytes, nowMs: Clock.monotonicMs(), io: &io)
+            case .failure(let tag, _):
+                sockets.releaseOutgoing(Int(tag))
+                resolver.failure(outgoing: Int(tag), nowMs: Clock.monotonicMs(), io: &io)
+            }
         }
     }
 
@@ -346,6 +353,7 @@ public final class EventLoop {
     func expireTimers(nowMs: Int64) {
         var io = ServerIO(sockets: sockets)
         resolver.expireTimers(nowMs: nowMs, io: &io)
+        sockets.transport.expire(nowMs: nowMs)
         while let index = sockets.tcpTimers.popExpired(nowMs: nowMs) {
             let conn = sockets.tcpClients[index]
             if conn.pendingQueries > 0 || conn.writeEnd > conn.writeStart {
@@ -366,7 +374,11 @@ public final class EventLoop {
         lines.append(("pool.clients.capacity", sockets.clients.capacity))
         lines.append(("pool.tcp_clients.in_use", sockets.tcpClients.usedCount))
         lines.append(("pool.tcp_clients.high_water", sockets.tcpClients.highWater))
-        lines.append(("pool.outgoing_tcp.high_water", sockets.tcpBuffers.highWater))
+        lines.append(("pool.outgoing.in_use", sockets.transport.queriesInFlight))
+        lines.append(("pool.outgoing_tcp.in_use", sockets.transport.connectionsInUse))
+        lines.append(("pool.outgoing_tcp.high_water", sockets.transport.connectionsHighWater))
+        lines.append(("pool.outgoing_tcp.capacity", sockets.transport.limits.connectionCount))
+        lines += sockets.transport.stats.lines
         lines += resolver.statsLines()
         lines.append(("clock.trusted", resolver.isClockTrusted ? 1 : 0))
         lines += extraStats()
