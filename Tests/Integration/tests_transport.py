@@ -7,12 +7,14 @@ queries on that connection, and the next query opens a new one (§6.2.4);
 a server that accepts and never answers leaves the other upstream's
 answers alone.
 
-Each test has its own upstream(s) on <net>.0.40-43 and its own sprigd
-(forward mode) on <net>.1.30-32.
+Each test has its own upstream(s) on <net>.0.40-44 and its own sprigd
+(forward mode) on <net>.1.30-33. The allocation test needs the release
+sprigd (swift build -c release --product sprigd) and dnsperf.
 """
 import os
 import socket
 import struct
+import subprocess
 import time
 
 from harness import expect, expect_answer, expect_rcode, test
@@ -27,6 +29,7 @@ SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tcp_upstream.
 BURST = 8                     # queries in flight at once through one connection
 BURST_TIMEOUT_SECONDS = 5.0
 ANSWER_SECONDS_MAX = 3.0      # a query that had to leave a silent upstream
+TCP_ALLOC_QUERIES = 3000      # misses over TCP counted for allocations (a few seconds)
 
 
 class TCPUpstream:
@@ -165,4 +168,55 @@ def transport_silent_tcp_upstream_leaves_other_answers_alone(session):
     expect(not silent.lines("close"), "sprigd closed the silent connection before its idle time")
     expect(good.tcp_queries() == 6, "the good upstream answered %d of 6" % good.tcp_queries())
     expect(good.connections() == 1, "good upstream: %d connections" % good.connections())
+    proc.stop()
+
+
+@test
+def transport_tcp_query_path_never_allocates(session):
+    """DESIGN §2.1 for outgoing TCP: after warm-up, thousands of cache
+    misses that each go out over UDP, come back truncated and are asked
+    again over the shared TCP connection, pipelined, cause zero heap
+    allocations in the release sprigd (LD_PRELOAD malloc counter)."""
+    forward_ready(session)
+    import sys
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Bench"))
+    import malloc_count
+    from tests_forwarder import release_sprigd
+    binary = release_sprigd(session)
+    up = TCPUpstream(session, 44)
+    h = session.get("zones")
+    addr = "%s.1.%d" % (h.net, 33)
+    rundir = session.rundir("sprigd-transport-alloc")
+    so = malloc_count.build(rundir)
+    live = os.path.join(rundir, "malloc.live")
+    text = ("config sprig 'main'\n\tlist listen '%s:%d'\n\toption mode 'forward'\n\toption dnssec '0'\n"
+            "\toption user ''\n\toption log_level 'notice'\n\toption state_dir '%s'\n"
+            "\toption control_socket '%s/sprig.sock'\n\toption cache_size '256K'\n"
+            "\nconfig upstream\n\toption address '%s'\n\toption port '%d'\n") % (
+        addr, SPRIGD_PORT, rundir, rundir, up.addr, UPSTREAM_PORT)
+    proc = servers.start_sprigd(binary, text, rundir, name="sprigd-transport-alloc",
+                                env=malloc_count.preload_env(so, live=live))
+
+    def perf(names, path):
+        with open(path, "w") as f:
+            for n in names:
+                f.write("%s A\n" % n)
+        p = subprocess.run(["dnsperf", "-s", addr, "-p", str(SPRIGD_PORT), "-d", path, "-n", "1",
+                            "-c", "2", "-q", "16", "-l", "60", "-t", "3"],
+                           capture_output=True, text=True, timeout=120)
+        done = [l for l in p.stdout.splitlines() if "Queries completed" in l]
+        return int(done[0].split()[2]) if done else 0
+
+    perf(["w%d.alloc.test" % i for i in range(300)], os.path.join(rundir, "warm.txt"))
+    before = malloc_count.read_live(live)
+    answered = perf(["m%d.alloc.test" % i for i in range(TCP_ALLOC_QUERIES)], os.path.join(rundir, "misses.txt"))
+    after = malloc_count.read_live(live)
+    expect(before is not None and after is not None, "malloc counter not readable")
+    expect(answered >= TCP_ALLOC_QUERIES * 9 // 10, "only %d of %d queries answered" % (answered, TCP_ALLOC_QUERIES))
+    grown = after["allocations"] - before["allocations"]
+    expect(grown == 0, "%d allocations during %d queries over TCP (before %s, after %s)" % (
+        grown, answered, before, after))
+    s = stats(session, rundir)
+    expect(s.get("transport.tcp.queries", 0) >= answered, "transport.tcp.queries %s" % s.get("transport.tcp.queries"))
+    expect(s.get("transport.tcp.reused", 0) >= answered - 5, "transport.tcp.reused %s" % s.get("transport.tcp.reused"))
     proc.stop()
