@@ -71,7 +71,13 @@ extension Transport {
                 fail(token.index, error.kind == .connectionRefused ? .refused : .unreachable, discardInput: true)
                 return true
             }
-            guard ready.contains(.writable) else { return false }
+            guard ready.contains(.writable) else {
+                // A hang-up with no error to read: the same, or it would be
+                // reported again on every pass of the loop.
+                guard ready.contains(.hangUp) || ready.contains(.error) else { return false }
+                fail(token.index, .unreachable, discardInput: true)
+                return true
+            }
             c.pointee.state = .open
             c.pointee.wantsWrite = true   // the connect's interest; flush sets what it needs
             if let why = flush(token.index) {

@@ -154,6 +154,36 @@ final class TransportTCPTests: XCTestCase {
         XCTAssertEqual(transport.connectionsInUse, 0)
     }
 
+    /// A write that breaks inside `send` (the server closed, then reset):
+    /// `send` still succeeds, and every query on the connection gets its
+    /// failure from the next `nextEvent`, without waiting for readiness.
+    func testAWriteThatBreaksInSendFailsTheConnectionsQueries() throws {
+        let transport = try Transport(limits: TransportLimits())
+        let server = try TCPPeer()
+        let first = try transport.send(tag: 1, to: server.address, over: .tcp, Wire.query(id: 1, "a.example"))
+        let got = receive(1, at: server, via: transport)
+        server.write(got[0].0, Wire.framed(Wire.answer(to: got[0].1, mark: 1)))
+        XCTAssertEqual(transport.events(1, nowMs: 0).map { $0.tag }, [1])
+        transport.cancel(first, nowMs: 0)
+        server.close(got[0].0)
+        usleep(20_000)
+        // No poll from here: the close is not seen before the writes.
+        var handles: [TransportHandle] = []
+        for tag in 2...4 where transport.connectionCount(to: server.address) == 1 {   // until it broke
+            handles.append(try transport.send(tag: UInt64(tag), to: server.address, over: .tcp,
+                                              Wire.query(id: UInt16(tag), "b\(tag).example")))
+            usleep(20_000)   // the server's reset arrives
+        }
+        var seen: [Seen] = []
+        while let event = transport.nextEvent(nowMs: 0) {
+            if case .failure(let tag, let why) = event { seen.append(.failure(tag: tag, why)) }
+        }
+        XCTAssertEqual(Set(seen), Set((2..<(2 + handles.count)).map { Seen.failure(tag: UInt64($0), .reset) }))
+        XCTAssertEqual(transport.stats.closedReset, 1)
+        XCTAssertEqual(transport.connectionsInUse, 0)
+        for h in handles { transport.cancel(h, nowMs: 0) }
+    }
+
     func testARefusedConnectionFailsItsQueries() throws {
         let transport = try Transport(limits: TransportLimits())
         let nobody = loopback(port: try closedPort(tcp: true))
