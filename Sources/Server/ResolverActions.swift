@@ -29,11 +29,13 @@ extension EventLoop {
             for i in 0..<resolver.actionCount {
                 switch resolver.action(i) {
                 case .send(let ref, let server, let transport, let message):
-                    if !sockets.openOutgoing(ref, to: server, overTCP: transport == .tcp, message) {
+                    if !sockets.sendOutgoing(ref, to: server, overTCP: transport == .tcp, message) {
                         failedSends.push(ref)
                     }
                 case .cancel(let ref):
-                    if sockets.outgoingRef(Int(ref.slot)) == ref { sockets.closeOutgoing(Int(ref.slot)) }
+                    // Actions run in order: a cancel always names the
+                    // slot's latest send, so its handle is that query's.
+                    sockets.releaseOutgoing(Int(ref.slot))
                 case .answer(let client, let message):
                     sockets.deliver(client: client, message)
                 }

@@ -7,7 +7,8 @@ import Validator
 /// Flash writes per simulated day (DESIGN.md §2.7 "flash is precious", §2.8
 /// router clock): a router runs for `dayCount` days in virtual time, one
 /// step a minute, with the engine driven exactly as `EventLoop.run` and
-/// `EventLoop.housekeeping` (Sources/Server/EventLoop.swift) drive it, and
+/// `EventLoop.housekeeping` (Sources/Server/EventLoop.swift, its parts in
+/// PrimingKeeper, AnchorKeeper and ClockKeeper) drive it, and
 /// every write of `clock.floor` and `anchors.state` is counted per day.
 ///
 /// The scenario: first boot with no flash files and the clock at 1970
@@ -124,7 +125,8 @@ final class FlashWriteSimulationTests: XCTestCase {
         return h
     }
 
-    /// `EventLoop.housekeeping(nowMs:isShutdown:)`, call for call, with the
+    /// `EventLoop.housekeeping(nowMs:isShutdown:)` (PrimingKeeper, then
+    /// AnchorKeeper, then ClockKeeper), call for call, with the
     /// file writes replaced by capturing the bytes (every write succeeds).
     func housekeeping(_ h: inout Harness, clock: RouterClock, isShutdown: Bool) -> FlashWrites {
         var writes = FlashWrites()
