@@ -26,11 +26,11 @@ let package = Package(
         .target(name: "DNSWire", swiftSettings: releaseSettings),
         .target(name: "Config"),
         .target(name: "Crypto", dependencies: ["CMbedTLS", "CSodium"]),
-        .target(name: "Validator", dependencies: ["DNSWire", "Crypto"]),
+        .target(name: "Validator", dependencies: ["DNSWire", "Crypto", "Cache"]),
         .target(name: "Fixed", swiftSettings: releaseSettings),
         .target(name: "Hints", dependencies: ["DNSWire"]),
         .target(name: "Cache", swiftSettings: releaseSettings),
-        .target(name: "Resolver", dependencies: ["Fixed", "DNSWire", "Cache", "Validator", "Crypto"], swiftSettings: releaseSettings),
+        .target(name: "Resolver", dependencies: ["Fixed", "DNSWire", "Cache", "Validator"], swiftSettings: releaseSettings),
         .target(name: "Server", dependencies: ["Platform", "DNSWire", "Fixed", "Resolver", "Validator"], swiftSettings: releaseSettings),
         .executableTarget(
             name: "sprigd",
@@ -43,11 +43,11 @@ let package = Package(
         .testTarget(name: "ConfigTests", dependencies: ["Config"], exclude: ["broken"]),
         .testTarget(name: "PlatformTests", dependencies: ["Platform"]),
         .testTarget(name: "CryptoTests", dependencies: ["Crypto"]),
-        .testTarget(name: "ValidatorTests", dependencies: ["Validator", "DNSWire", "Crypto"]),
+        .testTarget(name: "ValidatorTests", dependencies: ["Validator", "DNSWire", "Crypto", "Cache"]),
         .testTarget(name: "FixedTests", dependencies: ["Fixed"]),
         .testTarget(name: "HintsTests", dependencies: ["Hints", "DNSWire"]),
         .testTarget(name: "CacheTests", dependencies: ["Cache"]),
-        .testTarget(name: "ResolverTests", dependencies: ["Resolver", "DNSWire", "Cache", "CSodium"]),
+        .testTarget(name: "ResolverTests", dependencies: ["Resolver", "Validator", "DNSWire", "Cache", "CSodium"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "Platform", "Config", "Resolver", "Validator"]),
     ]
 )
