@@ -1,6 +1,7 @@
 import Cache
 import DNSWire
 import Fixed
+import Validator
 
 /// Answering from the cache: follows CNAMEs (up to `cnameMax`; a DNAME
 /// goes in once however often the chain crosses it), ends in an RRset, a
