@@ -1,6 +1,6 @@
-import Crypto
 import DNSWire
 import Fixed
+import Validator
 
 /// The forwarding resolver (`option mode 'forward'`): answers from the
 /// cache, sends misses to the configured upstreams (RTT choice, retries,
@@ -29,7 +29,7 @@ public struct QueryEngine: ~Copyable {
     /// `primingRetryMsMin` once the root NS set is in the cache.
     var primingRetryMs: Int64 = QueryEngine.primingRetryMsMin
     /// Iterative mode: trust anchors, Validator scratch and packing buffers.
-    var validation: ValidationContext
+    var validation: ValidationEngine
     /// Whether a DNAME was ever cached: until then a CNAME answered from the
     /// cache needs no search for the DNAME it may come from.
     var hasCachedDNAME = false
@@ -52,10 +52,7 @@ public struct QueryEngine: ~Copyable {
         self.settings = settings
         self.rootServers = rootServers
         infra = InfraCache()
-        validation = ValidationContext(reserving: settings.validate, clockVouchedFor: settings.clockTrusted)
-        validation.nsecTable = NSECTable(entryCount: NSECTable.entryCount(for: settings))
-        // libsodium's one-time set-up, here rather than on the first Ed25519 check.
-        if settings.validate { _ = Signature.startUp() }
+        validation = ValidationEngine(reserving: settings.validate, clockVouchedFor: settings.clockTrusted, nsecTableEntryCount: settings.nsecTableEntryCount)
         self.upstreams = UpstreamTable(upstreams)
         self.cache = cache
         requests = SlotPool(capacity: settings.maxClients, initial: Request())
@@ -77,8 +74,7 @@ public struct QueryEngine: ~Copyable {
             + RefreshFailures.byteCount + Limits.messageByteCountMax + ActionRing.footprintByteCount
             + DeferredAnswers.byteCount(maxClients: settings.maxClients)
             + (settings.recursive ? InfraCache.byteCount : 0)
-            + ValidationContext.byteCount(reserving: settings.validate)
-            + NSECTable.byteCount(entryCount: NSECTable.entryCount(for: settings))
+            + ValidationEngine.byteCount(reserving: settings.validate, nsecTableEntryCount: settings.nsecTableEntryCount)
     }
 
     public var nextDeadlineMs: Int64? { timers.nextDeadlineMs }

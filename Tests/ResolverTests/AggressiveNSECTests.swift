@@ -2,6 +2,7 @@ import XCTest
 import Cache
 import DNSWire
 @testable import Resolver
+@testable import Validator
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -318,20 +319,6 @@ final class AggressiveNSECTests: XCTestCase {
         XCTAssertEqual(io.sends, 0)
         XCTAssertEqual(h.forwarder.stats.aggressiveAnswers, 2_100)
         #endif
-    }
-
-    func testEntryLayoutRoundTrips() {
-        let table = NSECTable(entryCount: 2)
-        var w = NSECEntryWriter(slot: table.slot(1))
-        XCTAssertTrue(w.append(Wire.name("example.")))
-        let big = [UInt8](repeating: 1, count: 2_000)
-        XCTAssertFalse(big.withUnsafeBytes { w.append($0) }, "an entry never spills into its neighbour")
-        XCTAssertEqual(table.capacity, 2)
-        XCTAssertEqual(NSECTable.byteCount(entryCount: 256),
-                       256 * (MemoryLayout<NSECTable.Entry>.stride + NSECTable.entryByteCount))
-        XCTAssertTrue(NSECTable.spans(owner: Wire.name("b.example."), next: Wire.name("d.example."), Wire.name("c.example.")))
-        XCTAssertTrue(NSECTable.spans(owner: Wire.name("ns1.example."), next: Wire.name("example."), Wire.name("zz.example.")))
-        XCTAssertFalse(NSECTable.spans(owner: Wire.name("b.example."), next: Wire.name("d.example."), Wire.name("e.example.")))
     }
 }
 

@@ -1,7 +1,7 @@
 import XCTest
 import Cache
 import DNSWire
-import Validator
+@testable import Validator
 @testable import Resolver
 
 /// Flash writes per simulated day (DESIGN.md §2.7 "flash is precious", §2.8
