@@ -34,7 +34,8 @@ extension QueryEngine {
     /// `attemptsMax` sends. nil when they are spent.
     mutating func chooseUpstream(_ index: Int, nowMs: Int64) -> Destination? {
         let o = outgoing.pointer(index)
-        guard upstreams.count > 0, o.pointee.attempts < settings.attemptsMax else { return nil }
+        guard upstreams.count > 0, o.pointee.attempts < settings.attemptsMax,
+              nowMs < taskDeadlineMs(index) else { return nil }
         let upstream = upstreams.choose(triedMask: o.pointee.triedMask, nowMs: nowMs)
         o.pointee.triedMask |= 1 << UInt32(upstream)
         o.pointee.attempts += 1

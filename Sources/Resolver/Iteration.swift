@@ -27,6 +27,7 @@ extension QueryEngine {
             it.root = outgoing[Int(parent)].iteration.root
         } else {
             it.root = Int32(index)
+            it.startMs = nowMs
             it.queriesLeft = settings.queriesPerRequestMax + (isValidating ? settings.chainQueriesPerRequestMax : 0)
             it.lookupsLeft = settings.nsLookupsPerRequestMax
             it.keyFetchesLeft = settings.keyFetchesPerRequestMax
@@ -308,10 +309,22 @@ extension QueryEngine {
         guard emitSend(index, to: destination.server, overTCP: asked.overTCP,
                        UnsafeRawBufferPointer(rebasing: scratch[0..<n])) else { return false }
         o.pointee.state = .asking(asked)
-        let timeoutMs = destination.upstream.map { upstreams.timeoutMs($0, nowMs: nowMs) }
-            ?? infra.timeoutMs(destination.server, nowMs: nowMs)
-        timers.arm(settings.maxClients + index, atMs: nowMs + timeoutMs * (asked.overTCP ? 2 : 1))
+        var dueMs: Int64
+        if let upstream = destination.upstream {
+            // An upstream is retried with back-off until the client's
+            // deadline, never past it (a slow name keeps it busy for seconds).
+            let retry = upstreams.timeoutMs(upstream, attempt: o.pointee.attempts, nowMs: nowMs)
+            dueMs = min(nowMs + retry * (asked.overTCP ? 2 : 1), taskDeadlineMs(index))
+        } else {
+            dueMs = nowMs + infra.timeoutMs(destination.server, nowMs: nowMs) * (asked.overTCP ? 2 : 1)
+        }
+        timers.arm(settings.maxClients + index, atMs: max(dueMs, nowMs + 1))
         return true
+    }
+
+    /// When the client question behind task `index` is given up on.
+    func taskDeadlineMs(_ index: Int) -> Int64 {
+        outgoing[Int(outgoing[index].iteration.root)].iteration.startMs + settings.requestDeadlineMs
     }
 
     func buildIterativeQuery(_ o: OutgoingQuery, _ asked: Asked) -> Int? {

@@ -111,8 +111,10 @@ struct Iteration {
     /// The task this one works for; nil for a client's task (or an orphan,
     /// whose parent ended first).
     var parent: Int32? = nil
-    /// The top task of this tree, which holds the shared budgets.
+    /// The top task of this tree, which holds the shared budgets, and (top
+    /// task only) when it started: its deadline is the client's.
     var root: Int32 = -1
+    var startMs: Int64 = 0
     var queriesLeft = 0
     var lookupsLeft = 0
     /// What the task is for: a client's question, a nameserver address, or

@@ -215,6 +215,29 @@ final class ForwardingTests: XCTestCase {
         XCTAssertEqual(h.net.sent.count, sent + 2, "retransmitted at the floor")
     }
 
+    /// A lone upstream that needs 1.5 s for a name (it waits on a dead
+    /// authoritative server) is retried with the timer backed off (RFC 6298
+    /// §5.5: 300, 600, 1,200 ms …), not four times 300 ms: a send is still
+    /// out when it answers, and the client gets the answer, not SERVFAIL.
+    func testSlowUpstreamIsRetriedWithBackOffUntilTheDeadline() {
+        var h = Harness(upstreams: [Upstream(address: Harness.upstreamA)])
+        for i in 0..<40 {   // fast answers: the RTT estimate falls to the floor
+            _ = h.ask(i, Wire.query("h\(i).example.test", .a))
+            let q = h.net.sent.last!
+            h.reply(q.outgoing, Wire.response(to: q.bytes, records: [Wire.a("h\(i).example.test", [192, 0, 2, 1])]))
+        }
+        _ = h.ask(99, Wire.query("slow.example.test", .a))
+        let first = h.net.sent.count - 1
+        for _ in 0..<15 { h.advance(100) }   // 1.5 s
+        let sends = h.net.sent[first...].map { $0.outgoing }
+        XCTAssertEqual(sends.count, 3, "sends at 0, 300 and 900 ms")
+        let last = h.net.sent.last!
+        h.reply(last.outgoing, Wire.response(to: last.bytes, records: [Wire.a("slow.example.test", [192, 0, 2, 9])]))
+        let p = Wire.parse(h.net.answers.last!.bytes)
+        XCTAssertEqual(p.rcode, .noError)
+        XCTAssertEqual(p.answers.first?.rdata, [192, 0, 2, 9])
+    }
+
     func testNoDataAnywhereEndsInServfailAtDeadline() {
         var h = Harness()
         _ = h.ask(1, Wire.query("dark.example.test", .a))
