@@ -4,6 +4,7 @@
 //   sprigd, sprig → Server → Resolver → Config, Crypto, Platform, DNSWire → C modules.
 // Server and Resolver read the typed config (`ServerLimits(config:)`,
 // `EngineSettings(config:)`); Config itself stands on DNSWire's types.
+// Server → Resolver, Transport; Transport never imports Resolver.
 import PackageDescription
 
 /// Release builds skip Swift's dynamic exclusivity checks: the engine and
@@ -33,12 +34,13 @@ let package = Package(
         .target(name: "DNSWire", swiftSettings: releaseSettings),
         .target(name: "Config", dependencies: ["DNSWire"]),
         .target(name: "Crypto", dependencies: ["CNettle", "CSodium"]),
-        .target(name: "Validator", dependencies: ["DNSWire", "Crypto"]),
+        .target(name: "Validator", dependencies: ["DNSWire", "Crypto", "Cache"]),
         .target(name: "Fixed", swiftSettings: releaseSettings),
         .target(name: "Hints", dependencies: ["DNSWire"]),
         .target(name: "Cache", swiftSettings: releaseSettings),
-        .target(name: "Resolver", dependencies: ["Fixed", "DNSWire", "Cache", "Validator", "Crypto", "Config"], swiftSettings: releaseSettings),
-        .target(name: "Server", dependencies: ["Platform", "DNSWire", "Fixed", "Resolver", "Validator", "Config"], swiftSettings: releaseSettings),
+        .target(name: "Resolver", dependencies: ["Fixed", "DNSWire", "Cache", "Validator", "Config"], swiftSettings: releaseSettings),
+        .target(name: "Transport", dependencies: ["Platform", "Fixed"], swiftSettings: releaseSettings),
+        .target(name: "Server", dependencies: ["Platform", "DNSWire", "Fixed", "Resolver", "Validator", "Config", "Transport"], swiftSettings: releaseSettings),
         .executableTarget(
             name: "sprigd",
             dependencies: ["Platform", "DNSWire", "Config", "Cache", "Crypto", "Resolver", "Server", "Hints", "Validator"]),
@@ -50,11 +52,12 @@ let package = Package(
         .testTarget(name: "ConfigTests", dependencies: ["Config"], exclude: ["broken"]),
         .testTarget(name: "PlatformTests", dependencies: ["Platform"]),
         .testTarget(name: "CryptoTests", dependencies: ["Crypto"]),
-        .testTarget(name: "ValidatorTests", dependencies: ["Validator", "DNSWire", "Crypto"]),
+        .testTarget(name: "ValidatorTests", dependencies: ["Validator", "DNSWire", "Crypto", "Cache"]),
         .testTarget(name: "FixedTests", dependencies: ["Fixed"]),
         .testTarget(name: "HintsTests", dependencies: ["Hints", "DNSWire"]),
         .testTarget(name: "CacheTests", dependencies: ["Cache"]),
-        .testTarget(name: "ResolverTests", dependencies: ["Resolver", "DNSWire", "Cache", "CSodium"]),
-        .testTarget(name: "ServerTests", dependencies: ["Server", "Platform", "Config", "Resolver", "Validator"]),
+        .testTarget(name: "ResolverTests", dependencies: ["Resolver", "Validator", "DNSWire", "Cache", "CSodium"]),
+        .testTarget(name: "TransportTests", dependencies: ["Transport", "Platform"]),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "Platform", "Config", "Resolver", "Validator", "Transport", "Cache", "DNSWire"]),
     ]
 )

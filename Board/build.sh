@@ -22,6 +22,7 @@ MODULES=(
     Fixed
     Cache
     Hints
+    Transport
     Validator
     Resolver
     Server

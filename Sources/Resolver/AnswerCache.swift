@@ -1,6 +1,7 @@
 import Cache
 import DNSWire
 import Fixed
+import Validator
 
 /// The resolver's side of the cache: what an RRset or negative answer looks
 /// like as a cache blob, filling the cache from a response, and answering
@@ -32,7 +33,8 @@ public struct AnswerCache: ~Copyable {
     var verdictReplaces = false
     /// Response records considered per answer section when filling the
     /// cache: a household answer has a handful; more is junk or an attack.
-    static let recordsPerResponseMax = 64
+    /// The validator reads as many, so nothing is cached unseen.
+    static let recordsPerResponseMax = ValidatorLimits.responseRecordsMax
     /// Room to assemble one blob, and to copy one RDATA out of a message.
     let blobScratch: UnsafeMutableRawBufferPointer
     let rdataScratch: UnsafeMutableRawBufferPointer

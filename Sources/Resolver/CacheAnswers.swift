@@ -1,6 +1,7 @@
 import Cache
 import DNSWire
 import Fixed
+import Validator
 
 /// Answering from the cache: follows CNAMEs (up to `cnameMax`; a DNAME
 /// goes in once however often the chain crosses it), ends in an RRset, a
@@ -10,19 +11,18 @@ import Fixed
 /// Stale parts (RFC 8767) are used only when allowed, then every TTL is
 /// `staleAnswerTTLSeconds` and the answer carries EDE 3 (Stale Answer) or
 /// 19 (Stale NXDOMAIN Answer). A Secure answer may end as SERVFAIL: the
-/// root key sentinel (RootKeySentinel.swift).
+/// root key sentinel (Validator: RootKeySentinel.swift).
 extension QueryEngine {
     /// Hard cap on CNAME links when caching a response, whatever the config.
     static let cnameLimitForCaching = 16
 
     /// Answers `request` from the cache if it can; false on any miss.
-    mutating func answerFromCache<IO: ResolverIO>(_ request: Request, allowStale: Bool, nowMs: Int64,
-                                                  io: inout IO) -> Bool {
+    mutating func answerFromCache(_ request: Request, allowStale: Bool, nowMs: Int64) -> Bool {
         guard let (n, stale) = buildFromCache(request, allowStale: allowStale, nowSeconds: nowMs / 1000) else {
             return false
         }
         if stale { stats.staleAnswers += 1 }
-        io.answer(client: Int(request.client), UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
+        emitAnswer(client: Int(request.client), UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
         return true
     }
 

@@ -3,19 +3,6 @@ import DNSWire
 import Fixed
 import Validator
 
-/// Whether a zone's data must come signed, as far as the resolver knows.
-enum ZoneSigning: Equatable {
-    /// A trust anchor covers it and no unsigned delegation on the way down
-    /// is proven (or its DS RRset is known): answers without RRSIGs would
-    /// be bogus, so it is never asked without EDNS.
-    case signed
-    /// No anchor covers it, a negative anchor does, DNSSEC is off, or an
-    /// unsigned delegation at or above it is proven (RFC 4035 §5.2).
-    case unsigned
-    /// Covered by an anchor, but its DS RRset has not been asked for yet.
-    case unknown
-}
-
 /// EDNS towards authoritative servers (RFC 6891 §7, the 2019 DNS flag day):
 /// every query carries an OPT with DO. Only a FORMERR or NOTIMP *without*
 /// an OPT may mean the server does not implement EDNS; then, in a zone known
@@ -40,13 +27,14 @@ extension QueryEngine {
     /// What an authoritative response says about `server`'s EDNS, before
     /// its rcode is looked at. True when it was handled here: a FORMERR or
     /// NOTIMP without an OPT to an EDNS query.
-    mutating func checkEDNS<IO: ResolverIO>(_ index: Int, _ message: UnsafeRawBufferPointer, rcode: RCode,
-                                            nowMs: Int64, io: inout IO) -> Bool {
+    mutating func checkEDNS(_ index: Int, _ message: UnsafeRawBufferPointer, rcode: RCode,
+                                            nowMs: Int64) -> Bool {
         guard settings.recursive else { return false }
         let it = outgoing[index].iteration
-        let server = it.sentServer
+        let asked = outgoing[index].asked
+        let server = asked.server
         let refused = rcode == .formErr || rcode == .notImp
-        if it.sentEDNS {
+        if asked.withEDNS {
             // A response with an OPT proves EDNS (a mark from before is void).
             if refused || infra.lacksEDNS(server, nowMs: nowMs) {
                 if QueryEngine.carriesOPT(message) {
@@ -54,7 +42,7 @@ extension QueryEngine {
                     return false
                 }
                 if refused {
-                    fallBackFromEDNS(index, nowMs: nowMs, io: &io)
+                    fallBackFromEDNS(index, nowMs: nowMs)
                     return true
                 }
             }
@@ -68,69 +56,41 @@ extension QueryEngine {
     }
 
     /// FORMERR/NOTIMP without an OPT to an EDNS query of task `index`.
-    mutating func fallBackFromEDNS<IO: ResolverIO>(_ index: Int, nowMs: Int64, io: inout IO) {
+    mutating func fallBackFromEDNS(_ index: Int, nowMs: Int64) {
         let it = outgoing[index].iteration
         switch signing(of: it.zone, nowMs: nowMs) {
         case .unsigned:
             stats.ednsFallbacks += 1
-            outgoing.pointer(index).pointee.iteration.withoutEDNS = it.sentServer
-            if !sendIterative(index, to: it.sentServer, nowMs: nowMs, io: &io) {
-                retryElsewhere(index, nowMs: nowMs, io: &io)
+            let asked = outgoing[index].asked
+            outgoing.pointer(index).pointee.iteration.withoutEDNS = asked.server
+            if !sendIterative(index, to: Destination(server: asked.server, upstream: asked.upstream), nowMs: nowMs) {
+                retryElsewhere(index, nowMs: nowMs)
             }
         case .unknown:
             // Learn whether the zone is signed (its DS set), then ask again:
             // the server answers the same way, and the answer is known then.
-            io.release(outgoing: index)
-            if startKeyFetch(index, name: it.zone, type: .ds, nowMs: nowMs, io: &io) { return }
-            refuseWithoutEDNS(index, nowMs: nowMs, io: &io)
+            emitCancel(index)
+            if startKeyFetch(index, name: it.zone, type: .ds, nowMs: nowMs) { return }
+            refuseWithoutEDNS(index, nowMs: nowMs)
         case .signed:
-            refuseWithoutEDNS(index, nowMs: nowMs, io: &io)
+            refuseWithoutEDNS(index, nowMs: nowMs)
         }
     }
 
     /// A server of a signed zone that will not speak EDNS is a failed
     /// server; the task goes on with the others, and if it fails, the EDE
     /// says which server it was.
-    mutating func refuseWithoutEDNS<IO: ResolverIO>(_ index: Int, nowMs: Int64, io: inout IO) {
+    mutating func refuseWithoutEDNS(_ index: Int, nowMs: Int64) {
         stats.ednsRefusedInSignedZones += 1
-        noteFailure(index, .noReachableAuthority, detail: .noEDNS(outgoing[index].iteration.sentServer))
-        retryElsewhere(index, nowMs: nowMs, io: &io)
+        noteFailure(index, .noReachableAuthority, detail: .noEDNS(outgoing[index].asked.server))
+        retryElsewhere(index, nowMs: nowMs)
     }
 
-    /// Whether `zone` is known to be signed (RFC 4035 §5): an anchor at or
-    /// above it, its DS RRset in the parent, and no proof of an unsigned
-    /// delegation between the anchor and it.
+    /// Whether `zone` is known to be signed (RFC 4035 §5;
+    /// `ValidationEngine.signing(of:)`): never when DNSSEC is off.
     mutating func signing(of zone: Name, nowMs: Int64) -> ZoneSigning {
-        guard isValidating, settings.requestDNSSEC, validation.isCovered(zone) else { return .unsigned }
-        let ds = rank(zone, .ds, nowMs: nowMs)
-        if provenUnsigned(zone, nowMs: nowMs) { return .unsigned }
-        var name = zone
-        for _ in 0...Limits.labelCountMax {
-            if validation.anchors.anchors(at: name) != nil { break }
-            guard let up = name.parent else { break }
-            name = up
-            if provenUnsigned(name, nowMs: nowMs) { return .unsigned }
-        }
-        // Anchored with no insecure proof: signed once the DS set (or the
-        // proof that `zone` is no cut of its own) is known, or at the anchor.
-        if validation.anchors.anchors(at: zone) != nil || ds != nil { return .signed }
-        return .unknown
-    }
-
-    /// Whether the cache proves `zone` unsigned: its DNSKEY or DS set is
-    /// insecure, or its DS NODATA is a secure proof of an unsigned
-    /// delegation (ChainOfTrust: `cachedStatus`).
-    mutating func provenUnsigned(_ zone: Name, nowMs: Int64) -> Bool {
-        if rank(zone, .ds, nowMs: nowMs) == .insecure || rank(zone, .dnskey, nowMs: nowMs) == .insecure { return true }
-        guard case .fresh(let hit, _) = cache.lookup(zone, .ds, nowSeconds: nowMs / 1000),
-              hit.rank == .secure, hit.kind == .noData else { return false }
-        return cache.withBlob(hit, { AnswerCache.provesUnsignedDelegation($0) }) == true
-    }
-
-    /// The trust rank of a fresh cached (`name`, `type`) entry, nil if none.
-    mutating func rank(_ name: Name, _ type: RRType, nowMs: Int64) -> TrustRank? {
-        if case .fresh(let hit, _) = cache.lookup(name, type, nowSeconds: nowMs / 1000) { return hit.rank }
-        return nil
+        guard isValidating, settings.requestDNSSEC else { return .unsigned }
+        return validation.signing(of: zone, cache: &cache, nowMs: nowMs)
     }
 
     /// Whether a response has an OPT record (RFC 6891 §6.1.1).

@@ -32,25 +32,23 @@ extension QueryEngine {
     /// The next upstream for task `index`: lowest smoothed RTT among those
     /// not tried yet, then any again (a lost datagram is retried), until
     /// `attemptsMax` sends. nil when they are spent.
-    mutating func chooseUpstream(_ index: Int, nowMs: Int64) -> ServerAddress? {
+    mutating func chooseUpstream(_ index: Int, nowMs: Int64) -> Destination? {
         let o = outgoing.pointer(index)
-        guard upstreams.count > 0, o.pointee.attempts < settings.attemptsMax else { return nil }
+        guard upstreams.count > 0, o.pointee.attempts < settings.attemptsMax,
+              nowMs < taskDeadlineMs(index) else { return nil }
         let upstream = upstreams.choose(triedMask: o.pointee.triedMask, nowMs: nowMs)
-        o.pointee.upstream = upstream
         o.pointee.triedMask |= 1 << UInt32(upstream)
         o.pointee.attempts += 1
-        o.pointee.overTCP = upstreams.prefersTCP(upstream)
-        return upstreams.address(upstream)
+        return Destination(server: upstreams.address(upstream), upstream: upstream)
     }
 
     /// An upstream answers with the whole CNAME chain: each next link (and
     /// the final data or denial) is validated and cached from the message
     /// at hand, as if it had been asked; only a chain the message does not
     /// finish is asked for again.
-    mutating func followCNAMEInResponse<IO: ResolverIO>(_ index: Int, to target: Name,
-                                                        _ message: UnsafeRawBufferPointer, nowMs: Int64,
-                                                        io: inout IO) {
-        guard takeCNAMELink(index, to: target, nowMs: nowMs, io: &io) else { return }
+    mutating func followCNAMEInResponse(_ index: Int, to target: Name,
+                                                        _ message: UnsafeRawBufferPointer, nowMs: Int64) {
+        guard takeCNAMELink(index, to: target, nowMs: nowMs) else { return }
         let o = outgoing.pointer(index)
         startForwarding(index)
         o.pointee.iteration.sentName = o.pointee.iteration.target
@@ -58,10 +56,10 @@ extension QueryEngine {
         let kind = classify(message, o.pointee.iteration, full: true)
         switch kind {
         case .answer, .cname, .noData, .nxDomain:
-            act(on: kind, index, message, nowMs: nowMs, io: &io)
+            act(on: kind, index, message, nowMs: nowMs)
         case .referral, .lame:   // the chain stops short in this message: ask for the rest
-            io.release(outgoing: index)
-            iterate(index, nowMs: nowMs, io: &io)
+            emitCancel(index)
+            iterate(index, nowMs: nowMs)
         }
     }
 }

@@ -17,17 +17,17 @@ extension QueryEngine {
     // MARK: starting
 
     /// Sets up task `index` to resolve its question from the closest cut.
-    mutating func beginIteration(_ index: Int, parent: Int32, nowMs: Int64) {
+    mutating func beginIteration(_ index: Int, parent: Int32?, nowMs: Int64) {
         let o = outgoing.pointer(index)
         var it = Iteration()
         it.target = o.pointee.question.name
         it.minimise = settings.qnameMinimisation && settings.recursive
         it.parent = parent
-        if parent >= 0 {
-            let root = outgoing[Int(parent)].iteration.root
-            it.root = root
+        if let parent {
+            it.root = outgoing[Int(parent)].iteration.root
         } else {
             it.root = Int32(index)
+            it.startMs = nowMs
             it.queriesLeft = settings.queriesPerRequestMax + (isValidating ? settings.chainQueriesPerRequestMax : 0)
             it.lookupsLeft = settings.nsLookupsPerRequestMax
             it.keyFetchesLeft = settings.keyFetchesPerRequestMax
@@ -126,32 +126,31 @@ extension QueryEngine {
 
     /// Sends the next query of task `index`, or starts a nameserver
     /// look-up, or gives up.
-    mutating func iterate<IO: ResolverIO>(_ index: Int, nowMs: Int64, io: inout IO) {
+    mutating func iterate(_ index: Int, nowMs: Int64) {
         for _ in 0..<QueryEngine.iterateStepsMax {
+            if case .awaitingSubTask = outgoing[index].state { return }
             let it = outgoing[index].iteration
-            if it.child >= 0 { return }   // waiting for a nameserver address
             let root = Int(it.root)
             guard outgoing[root].iteration.queriesLeft > 0 else {
                 stats.budgetExhausted += 1
-                return finishIteration(index, success: false, nowMs: nowMs, io: &io)
+                return finishIteration(index, success: false, nowMs: nowMs)
             }
             // Keys first, so the answer can be validated when it arrives.
             if let (name, type) = missingKeys(index, nowMs: nowMs),
-               startKeyFetch(index, name: name, type: type, nowMs: nowMs, io: &io) { return }
-            let next = settings.recursive ? chooseServer(index, nowMs: nowMs) : chooseUpstream(index, nowMs: nowMs)
-            if let server = next {
+               startKeyFetch(index, name: name, type: type, nowMs: nowMs) { return }
+            if let next = settings.recursive ? chooseServer(index, nowMs: nowMs) : chooseUpstream(index, nowMs: nowMs) {
                 outgoing.pointer(root).pointee.iteration.queriesLeft -= 1
-                if sendIterative(index, to: server, nowMs: nowMs, io: &io) { return }
-                outgoing.pointer(index).pointee.iteration.servers.markTried(server)
+                if sendIterative(index, to: next, nowMs: nowMs) { return }
+                outgoing.pointer(index).pointee.iteration.servers.markTried(next.server)
                 continue
             }
             if learnCachedAddresses(index, nowMs: nowMs) { continue }
-            if startAddressLookup(index, nowMs: nowMs, io: &io) { return }
+            if startAddressLookup(index, nowMs: nowMs) { return }
             if climbToParentCut(index, nowMs: nowMs) { continue }
             noteFailure(index, .noReachableAuthority)   // every server tried, none answered usefully
-            return finishIteration(index, success: false, nowMs: nowMs, io: &io)
+            return finishIteration(index, success: false, nowMs: nowMs)
         }
-        finishIteration(index, success: false, nowMs: nowMs, io: &io)
+        finishIteration(index, success: false, nowMs: nowMs)
     }
 
     /// Adds the zone's server addresses the cache learned since the task
@@ -206,7 +205,7 @@ extension QueryEngine {
     }
 
     /// The untried server with the lowest smoothed RTT.
-    func chooseServer(_ index: Int, nowMs: Int64) -> ServerAddress? {
+    func chooseServer(_ index: Int, nowMs: Int64) -> Destination? {
         let set = outgoing[index].iteration.servers
         var best = -1
         for i in 0..<set.count where !set.isTried(i) {
@@ -214,7 +213,7 @@ extension QueryEngine {
             let srttMs = infra.srttMs(set.addresses[i], nowMs: nowMs)
             if best < 0 || srttMs < infra.srttMs(set.addresses[best], nowMs: nowMs) { best = i }
         }
-        return best >= 0 ? set.addresses[best] : nil
+        return best >= 0 ? Destination(server: set.addresses[best], upstream: nil) : nil
     }
 
     /// Starts a sub-task resolving an address of the zone's next NS name
@@ -224,7 +223,7 @@ extension QueryEngine {
     /// only be resolved through each other (a.example NS ns.b.example, and
     /// b.example NS ns.a.example) would otherwise chase each other until the
     /// budget runs out, before the zone's other names were even tried.
-    mutating func startAddressLookup<IO: ResolverIO>(_ index: Int, nowMs: Int64, io: inout IO) -> Bool {
+    mutating func startAddressLookup(_ index: Int, nowMs: Int64) -> Bool {
         guard settings.recursive else { return false }   // upstreams need no address look-ups
         let it = outgoing[index].iteration
         let root = Int(it.root)
@@ -248,7 +247,7 @@ extension QueryEngine {
                 stats.budgetExhausted += 1
                 return false
             }
-            return startSubTask(index, name: name, type: type, purpose: .address, nowMs: nowMs, io: &io)
+            return startSubTask(index, name: name, type: type, purpose: .address, nowMs: nowMs)
         }
         return false
     }
@@ -285,8 +284,12 @@ extension QueryEngine {
         return !hasNS(name, nowMs: nowMs)
     }
 
-    mutating func sendIterative<IO: ResolverIO>(_ index: Int, to server: ServerAddress, nowMs: Int64,
-                                                io: inout IO) -> Bool {
+    /// Asks the task's next question (minimised while walking down) of
+    /// `destination`, over TCP when `overTCP` (or the upstream wants it):
+    /// the task waits for the answer (`.asking`) until its timer fires.
+    /// False only when the query cannot be built or the ring is full.
+    mutating func sendIterative(_ index: Int, to destination: Destination, overTCP: Bool = false,
+                                nowMs: Int64) -> Bool {
         skipNamesKnownWithoutCut(index, nowMs: nowMs)
         let o = outgoing.pointer(index)
         let (name, type) = nextQuestion(o.pointee.iteration, full: o.pointee.question)
@@ -294,33 +297,49 @@ extension QueryEngine {
             o.pointee.iteration.minimisedQueries += 1
             o.pointee.iteration.askedLabelCount = name.labelCount
         }
-        o.pointee.iteration.sentName = settings.use0x20 && settings.recursive ? randomiseCase(name, io: &io) : name
+        o.pointee.iteration.sentName = settings.use0x20 && settings.recursive ? randomiseCase(name) : name
         o.pointee.iteration.sentType = type
-        o.pointee.iteration.sentServer = server
-        o.pointee.iteration.sentEDNS = asksWithEDNS(index, server, nowMs: nowMs)
-        o.pointee.queryID = UInt16(truncatingIfNeeded: io.random())
-        o.pointee.sentMs = nowMs
-        guard let n = buildIterativeQuery(o.pointee) else { return false }
+        let asked = Asked(server: destination.server, upstream: destination.upstream,
+                          queryID: UInt16(truncatingIfNeeded: entropy.next()),
+                          withEDNS: asksWithEDNS(index, destination.server, nowMs: nowMs),
+                          overTCP: overTCP || destination.upstream.map { upstreams.prefersTCP($0) } ?? false,
+                          sentMs: nowMs)
+        guard let n = buildIterativeQuery(o.pointee, asked) else { return false }
         stats.upstreamQueries += 1
-        let ok = io.send(outgoing: index, to: server, overTCP: o.pointee.overTCP,
-                         UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
-        if ok {
-            let timeoutMs = settings.recursive ? infra.timeoutMs(server, nowMs: nowMs)
-                                               : upstreams.timeoutMs(o.pointee.upstream, nowMs: nowMs)
-            timers.arm(settings.maxClients + index, atMs: nowMs + timeoutMs * (o.pointee.overTCP ? 2 : 1))
+        guard emitSend(index, to: destination.server, overTCP: asked.overTCP,
+                       UnsafeRawBufferPointer(rebasing: scratch[0..<n])) else { return false }
+        o.pointee.state = .asking(asked)
+        var dueMs: Int64
+        if let upstream = destination.upstream {
+            // An upstream is retried with back-off until the client's
+            // deadline, never past it (a slow name keeps it busy for seconds).
+            let retry = upstreams.timeoutMs(upstream, attempt: o.pointee.attempts, nowMs: nowMs)
+            dueMs = min(nowMs + retry * (asked.overTCP ? 2 : 1), taskDeadlineMs(index))
+        } else {
+            dueMs = nowMs + infra.timeoutMs(destination.server, nowMs: nowMs) * (asked.overTCP ? 2 : 1)
         }
-        return ok
+        timers.arm(settings.maxClients + index, atMs: max(dueMs, nowMs + 1))
+        return true
     }
 
-    func buildIterativeQuery(_ o: OutgoingQuery) -> Int? {
-        var header = Header(id: o.queryID)
+    /// When the client question behind task `index` is given up on.
+    func taskDeadlineMs(_ index: Int) -> Int64 {
+        outgoing[Int(outgoing[index].iteration.root)].iteration.startMs + settings.requestDeadlineMs
+    }
+
+    func buildIterativeQuery(_ o: OutgoingQuery, _ asked: Asked) -> Int? {
+        var header = Header(id: asked.queryID)
         header.rd = !settings.recursive   // an upstream resolves; an authority must not
-        header.cd = true    // we validate ourselves
+        // Validating, we judge bogus data ourselves (CD, DO). A forwarder
+        // that does not validate passes its clients' CD and DO on.
+        let passesOn = !settings.recursive && !isValidating
+        header.cd = passesOn ? o.checkingDisabled : true
         do throws(BuildError) {
             var b = try MessageBuilder(buffer: scratch, header: header)
             try b.addQuestion(o.iteration.sentName, type: o.iteration.sentType, rrClass: .in)
-            if o.iteration.sentEDNS {
-                try b.addOPT(udpPayloadSize: settings.upstreamPayloadSize, dnssecOK: settings.requestDNSSEC)
+            if asked.withEDNS {
+                try b.addOPT(udpPayloadSize: settings.upstreamPayloadSize,
+                             dnssecOK: passesOn ? o.dnssecOK : settings.requestDNSSEC)
             }
             return b.byteCount
         } catch {
@@ -329,10 +348,10 @@ extension QueryEngine {
     }
 
     /// 0x20: each letter's case from a random bit; the answer must echo it.
-    func randomiseCase<IO: ResolverIO>(_ name: Name, io: inout IO) -> Name {
+    mutating func randomiseCase(_ name: Name) -> Name {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Limits.nameByteCountMax) { bytes in
             for i in 0..<name.byteCount { bytes[i] = name[byte: i] }
-            var bits = io.random()
+            var bits = entropy.next()
             var used = 0
             var i = 0
             while i < name.byteCount {
@@ -341,7 +360,7 @@ extension QueryEngine {
                 for j in (i + 1)...(i + length) {
                     let lower = bytes[j] | 0x20
                     guard lower >= 0x61 && lower <= 0x7A else { continue }
-                    if used == 64 { bits = io.random(); used = 0 }
+                    if used == 64 { bits = entropy.next(); used = 0 }
                     bytes[j] = bits & 1 == 1 ? lower & ~0x20 : lower
                     bits >>= 1
                     used += 1

@@ -24,89 +24,89 @@ enum ResponseKind: Equatable {
 
 extension QueryEngine {
     /// A response for iterative task `index`, already matched on ID and question.
-    mutating func iterativeResponse<IO: ResolverIO>(_ index: Int, _ message: UnsafeRawBufferPointer,
-                                                    nowMs: Int64, io: inout IO) {
+    mutating func iterativeResponse(_ index: Int, _ message: UnsafeRawBufferPointer,
+                                                    nowMs: Int64) {
         let it = outgoing[index].iteration
-        let server = it.sentServer
-        let rttMs = nowMs - outgoing[index].sentMs
-        if settings.recursive {
-            infra.recordAnswer(server, rttMs: rttMs, nowMs: nowMs)
+        let asked = outgoing[index].asked
+        let rttMs = nowMs - asked.sentMs
+        if let upstream = asked.upstream {
+            upstreams.recordAnswer(upstream, rttMs: rttMs, nowMs: nowMs)
         } else {
-            upstreams.recordAnswer(outgoing[index].upstream, rttMs: rttMs, nowMs: nowMs)
+            infra.recordAnswer(asked.server, rttMs: rttMs, nowMs: nowMs)
         }
         timers.cancel(settings.maxClients + index)
-        guard let header = try? Header(from: message) else { return retryElsewhere(index, nowMs: nowMs, io: &io) }
-        if header.tc && !outgoing[index].overTCP {
+        guard let header = try? Header(from: message) else { return retryElsewhere(index, nowMs: nowMs) }
+        if header.tc && !asked.overTCP {   // RFC 7766 §5: the same question again, over TCP
             stats.upstreamTCPRetries += 1
-            outgoing.pointer(index).pointee.overTCP = true
-            if !sendIterative(index, to: server, nowMs: nowMs, io: &io) { retryElsewhere(index, nowMs: nowMs, io: &io) }
+            let destination = Destination(server: asked.server, upstream: asked.upstream)
+            if !sendIterative(index, to: destination, overTCP: true, nowMs: nowMs) { retryElsewhere(index, nowMs: nowMs) }
             return
         }
-        outgoing.pointer(index).pointee.overTCP = false
         let rcode = header.rcode
-        if checkEDNS(index, message, rcode: rcode, nowMs: nowMs, io: &io) { return }   // EDNSFallback.swift
+        if checkEDNS(index, message, rcode: rcode, nowMs: nowMs) { return }   // EDNSFallback.swift
         if rcode == .yxDomain, it.sentName == it.target, it.sentType == outgoing[index].question.type,
            let owner = dnameOwner(message, qname: it.target, zone: it.zone) {
-            return finishDNAMETooLong(index, message, owner: owner, nowMs: nowMs, io: &io)
+            return finishDNAMETooLong(index, message, owner: owner, nowMs: nowMs)
         }
         if rcode != .noError && rcode != .nxDomain {
             stats.upstreamErrors += 1
-            return retryElsewhere(index, nowMs: nowMs, io: &io)
+            return retryElsewhere(index, nowMs: nowMs)
         }
         let full = it.sentName == it.target && it.sentType == outgoing[index].question.type
-        act(on: classify(message, it, full: full), index, message, nowMs: nowMs, io: &io)
+        act(on: classify(message, it, full: full), index, message, nowMs: nowMs)
     }
 
     /// What task `index` does with a response of `kind` to the question it sent.
-    mutating func act<IO: ResolverIO>(on kind: ResponseKind, _ index: Int, _ message: UnsafeRawBufferPointer,
-                                      nowMs: Int64, io: inout IO) {
+    mutating func act(on kind: ResponseKind, _ index: Int, _ message: UnsafeRawBufferPointer,
+                                      nowMs: Int64) {
         let it = outgoing[index].iteration
         let full = it.sentName == it.target && it.sentType == outgoing[index].question.type
         switch kind {
         case .answer:
             if full {
-                guard let verdict = settle(index, message, kind: kind, nowMs: nowMs, io: &io) else { return }
+                guard let verdict = settle(index, message, kind: kind, nowMs: nowMs) else { return }
                 storeAnswer(message, index: index, verdict: verdict, nowMs: nowMs)
-                return finishIteration(index, success: true, nowMs: nowMs, io: &io,
+                return finishIteration(index, success: true, nowMs: nowMs,
                                        final: FinalResponse(message: message, name: it.target, security: verdict.0))
             }
-            minimiseFurther(index, nowMs: nowMs, io: &io)   // the name exists, no cut here
+            minimiseFurther(index, nowMs: nowMs)   // the name exists, no cut here
         case .noData:
             if full {
-                guard let verdict = settle(index, message, kind: kind, nowMs: nowMs, io: &io) else { return }
+                guard let verdict = settle(index, message, kind: kind, nowMs: nowMs) else { return }
                 storeNegative(message, index: index, kind: .noData, verdict: verdict, nowMs: nowMs)
-                return finishIteration(index, success: true, nowMs: nowMs, io: &io,
+                return finishIteration(index, success: true, nowMs: nowMs,
                                        final: FinalResponse(message: message, name: it.target, security: verdict.0))
             }
             rememberNoCut(message, index: index, nowMs: nowMs)
-            minimiseFurther(index, nowMs: nowMs, io: &io)
+            minimiseFurther(index, nowMs: nowMs)
         case .nxDomain:
             if full {
-                guard let verdict = settle(index, message, kind: kind, nowMs: nowMs, io: &io) else { return }
+                guard let verdict = settle(index, message, kind: kind, nowMs: nowMs) else { return }
                 storeNegative(message, index: index, kind: .nxDomain, verdict: verdict, nowMs: nowMs)
-                return finishIteration(index, success: true, nowMs: nowMs, io: &io,
+                return finishIteration(index, success: true, nowMs: nowMs,
                                        final: FinalResponse(message: message, name: it.target, security: verdict.0))
             }
             // RFC 9156 §2.3: some servers deny empty non-terminals; ask the
             // full name before believing NXDOMAIN (RFC 8020).
             outgoing.pointer(index).pointee.iteration.minimise = false
             resetTried(index)
-            iterate(index, nowMs: nowMs, io: &io)
+            iterate(index, nowMs: nowMs)
         case .cname(let target):
             if !full {
                 outgoing.pointer(index).pointee.iteration.minimise = false
                 resetTried(index)
-                return iterate(index, nowMs: nowMs, io: &io)
+                return iterate(index, nowMs: nowMs)
             }
-            guard let verdict = settle(index, message, kind: kind, nowMs: nowMs, io: &io) else { return }
+            guard let verdict = settle(index, message, kind: kind, nowMs: nowMs) else { return }
             storeAnswer(message, index: index, verdict: verdict, nowMs: nowMs)
-            if validatesForwarding { return followCNAMEInResponse(index, to: target, message, nowMs: nowMs, io: &io) }
-            followCNAME(index, to: target, nowMs: nowMs, io: &io)
+            // An upstream resolver sends the whole chain: take it link by link.
+            if !settings.recursive { return followCNAMEInResponse(index, to: target, message, nowMs: nowMs) }
+            followCNAME(index, to: target, nowMs: nowMs)
         case .referral(let child) where settings.recursive:
-            followReferral(index, to: child, message, nowMs: nowMs, io: &io)
+            followReferral(index, to: child, message, nowMs: nowMs)
         case .referral, .lame:   // (an upstream resolver never refers: useless)
             stats.lameResponses += 1
-            retryElsewhere(index, nowMs: nowMs, io: &io)
+            retryElsewhere(index, nowMs: nowMs)
         }
     }
 
@@ -175,46 +175,46 @@ extension QueryEngine {
 
     /// The asked name exists but is not a cut: ask one more label, from the
     /// same servers.
-    mutating func minimiseFurther<IO: ResolverIO>(_ index: Int, nowMs: Int64, io: inout IO) {
+    mutating func minimiseFurther(_ index: Int, nowMs: Int64) {
         let o = outgoing.pointer(index)
         o.pointee.iteration.askedLabelCount += 1
         resetTried(index)
-        iterate(index, nowMs: nowMs, io: &io)
+        iterate(index, nowMs: nowMs)
     }
 
     /// Tries another server of the same zone (this one is lame or failed).
-    mutating func retryElsewhere<IO: ResolverIO>(_ index: Int, nowMs: Int64, io: inout IO) {
-        let o = outgoing.pointer(index)
-        o.pointee.iteration.servers.markTried(o.pointee.iteration.sentServer)
-        o.pointee.overTCP = false
-        io.release(outgoing: index)
-        iterate(index, nowMs: nowMs, io: &io)
+    mutating func retryElsewhere(_ index: Int, nowMs: Int64) {
+        if case .asking(let asked) = outgoing[index].state {
+            outgoing.pointer(index).pointee.iteration.servers.markTried(asked.server)
+        }
+        emitCancel(index)
+        iterate(index, nowMs: nowMs)
     }
 
-    mutating func followCNAME<IO: ResolverIO>(_ index: Int, to target: Name, nowMs: Int64, io: inout IO) {
-        guard takeCNAMELink(index, to: target, nowMs: nowMs, io: &io) else { return }
+    mutating func followCNAME(_ index: Int, to target: Name, nowMs: Int64) {
+        guard takeCNAMELink(index, to: target, nowMs: nowMs) else { return }
         let o = outgoing.pointer(index)
         o.pointee.iteration.minimise = settings.qnameMinimisation && settings.recursive
         o.pointee.iteration.minimisedQueries = 0
         findZoneCut(index, nowMs: nowMs)
-        io.release(outgoing: index)
-        iterate(index, nowMs: nowMs, io: &io)
+        emitCancel(index)
+        iterate(index, nowMs: nowMs)
     }
 
     /// Task `index` now resolves `target`, the next link of its chain.
     /// False when that ended it: too long a chain (failure), or the rest
     /// is cached (answered from the cache).
-    mutating func takeCNAMELink<IO: ResolverIO>(_ index: Int, to target: Name, nowMs: Int64, io: inout IO) -> Bool {
+    mutating func takeCNAMELink(_ index: Int, to target: Name, nowMs: Int64) -> Bool {
         let o = outgoing.pointer(index)
         o.pointee.iteration.cnameCount += 1
         if o.pointee.iteration.cnameCount > settings.cnameMax {
             stats.cnameChainTooLong += 1
-            finishIteration(index, success: false, nowMs: nowMs, io: &io)
+            finishIteration(index, success: false, nowMs: nowMs)
             return false
         }
         o.pointee.iteration.target = target.lowercased()
         if cacheAnswers(target, o.pointee.question.type, nowMs: nowMs) {
-            finishIteration(index, success: true, nowMs: nowMs, io: &io)
+            finishIteration(index, success: true, nowMs: nowMs)
             return false
         }
         return true
@@ -227,13 +227,13 @@ extension QueryEngine {
         return false
     }
 
-    mutating func followReferral<IO: ResolverIO>(_ index: Int, to child: Name, _ message: UnsafeRawBufferPointer,
-                                                 nowMs: Int64, io: inout IO) {
+    mutating func followReferral(_ index: Int, to child: Name, _ message: UnsafeRawBufferPointer,
+                                                 nowMs: Int64) {
         let o = outgoing.pointer(index)
         o.pointee.iteration.referrals += 1
         guard o.pointee.iteration.referrals <= settings.referralsMax else {
             stats.budgetExhausted += 1
-            return finishIteration(index, success: false, nowMs: nowMs, io: &io)
+            return finishIteration(index, success: false, nowMs: nowMs)
         }
         let bailiwick = o.pointee.iteration.zone   // the zone of the server that referred
         storeReferral(message, child: child, bailiwick: bailiwick, nowMs: nowMs)
@@ -245,8 +245,8 @@ extension QueryEngine {
         // The glue straight from the message too: a full cache may have
         // refused to store it, and the delegation must still be followed.
         addGlueAddresses(index, message, child: child, bailiwick: bailiwick)
-        io.release(outgoing: index)
-        iterate(index, nowMs: nowMs, io: &io)
+        emitCancel(index)
+        iterate(index, nowMs: nowMs)
     }
 
     /// The glue of the referral to `child` (see `forEachGlue`) as servers of
@@ -302,19 +302,18 @@ extension QueryEngine {
     /// built from the cache up to the final name and from the response
     /// itself after it (`buildFromCache`'s tail), with the same security
     /// rules and the same minimal sections as a cached one.
-    mutating func answerFromFinal<IO: ResolverIO>(_ r: Request, _ final: FinalResponse?, nowMs: Int64,
-                                                  io: inout IO) -> Bool {
+    mutating func answerFromFinal(_ r: Request, _ final: FinalResponse?, nowMs: Int64) -> Bool {
         guard let final else { return false }
         stats.answersFromResponse += 1
         if case .bogus(let ede) = final.security, !r.checkingDisabled {
             guard let n = buildError(for: r, rcode: .servFail, ede: ede) else { return false }
-            io.answer(client: Int(r.client), UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
+            emitAnswer(client: Int(r.client), UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
             return true
         }
         guard let (n, _) = buildFromCache(r, allowStale: false, nowSeconds: nowMs / 1000, tail: final) else {
             return false
         }
-        io.answer(client: Int(r.client), UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
+        emitAnswer(client: Int(r.client), UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
         return true
     }
 
@@ -357,24 +356,24 @@ extension QueryEngine {
     /// again when that sub-task ends), or they could not be fetched — a
     /// resolution failure, not a verdict: the task fails and nothing is
     /// cached, so the next query tries again.
-    mutating func settle<IO: ResolverIO>(_ index: Int, _ message: UnsafeRawBufferPointer, kind: ResponseKind,
-                                         nowMs: Int64, io: inout IO) -> (Security, UInt32)? {
+    mutating func settle(_ index: Int, _ message: UnsafeRawBufferPointer, kind: ResponseKind,
+                                         nowMs: Int64) -> (Security, UInt32)? {
         switch checkFinal(index, message, kind: kind, nowMs: nowMs) {
         case .done(let security, let ttlCap):
             if case .bogus = security {
                 stats.bogusResponses += 1
-                if retryAfterBogus(index, nowMs: nowMs, io: &io) { return nil }
+                if retryAfterBogus(index, nowMs: nowMs) { return nil }
             }
             return (security, ttlCap)
         case .unsignedDelegation(let ttlCap):
             outgoing.pointer(index).pointee.iteration.provesUnsignedDelegation = true
             return (.secure, ttlCap)
         case .needKeys(let name, let type):
-            io.release(outgoing: index)   // before the sub-task: it may re-send on this slot at once
-            if !startKeyFetch(index, name: name, type: type, nowMs: nowMs, io: &io) {
+            emitCancel(index)   // before the sub-task: it may re-send on this slot at once
+            if !startKeyFetch(index, name: name, type: type, nowMs: nowMs) {
                 stats.keysUnavailable += 1
                 noteFailure(index, type == .dnskey ? .dnskeyMissing : .noReachableAuthority)
-                finishIteration(index, success: false, nowMs: nowMs, io: &io)
+                finishIteration(index, success: false, nowMs: nowMs)
             }
             return nil
         }
@@ -388,11 +387,11 @@ extension QueryEngine {
     /// mangles records): ask another server of the zone, or another
     /// upstream, before caching the verdict. False when none is left untried
     /// or the retries are spent; the verdict then stands.
-    mutating func retryAfterBogus<IO: ResolverIO>(_ index: Int, nowMs: Int64, io: inout IO) -> Bool {
+    mutating func retryAfterBogus(_ index: Int, nowMs: Int64) -> Bool {
         let o = outgoing.pointer(index)
         guard o.pointee.iteration.bogusRetries < QueryEngine.bogusRetriesMax else { return false }
         if settings.recursive {
-            o.pointee.iteration.servers.markTried(o.pointee.iteration.sentServer)
+            o.pointee.iteration.servers.markTried(o.pointee.asked.server)
             guard o.pointee.iteration.servers.hasUntried else { return false }
         } else {
             let allTried = o.pointee.triedMask == (UInt32(1) << UInt32(upstreams.count)) - 1
@@ -400,7 +399,7 @@ extension QueryEngine {
         }
         o.pointee.iteration.bogusRetries += 1
         stats.bogusRetries += 1
-        retryElsewhere(index, nowMs: nowMs, io: &io)
+        retryElsewhere(index, nowMs: nowMs)
         return true
     }
 
@@ -439,16 +438,16 @@ extension QueryEngine {
 
     /// Ends task `index`: a sub-task hands its result to its parent; a top
     /// task answers its clients from the cache (or fails them).
-    mutating func finishIteration<IO: ResolverIO>(_ index: Int, success: Bool, nowMs: Int64, io: inout IO,
+    mutating func finishIteration(_ index: Int, success: Bool, nowMs: Int64,
                                                   final: FinalResponse? = nil) {
         let it = outgoing[index].iteration
-        let child = it.child
-        if child >= 0 && outgoing.isInUse(Int(child)) {
-            outgoing.pointer(Int(child)).pointee.iteration.parent = -1   // orphan: it finishes alone
+        if case .awaitingSubTask(let child) = outgoing[index].state, outgoing.isInUse(Int(child)) {
+            outgoing.pointer(Int(child)).pointee.iteration.parent = nil   // orphan: it finishes alone
         }
-        let parent = Int(it.parent)
         let question = outgoing[index].question
-        if parent >= 0 && outgoing.isInUse(parent) && outgoing[parent].iteration.child == Int32(index) {
+        if let parentSlot = it.parent, outgoing.isInUse(Int(parentSlot)),
+           case .awaitingSubTask(Int32(index)) = outgoing[Int(parentSlot)].state {
+            let parent = Int(parentSlot)
             // A failure that names its server is the most precise reason;
             // else a key set that never came is, whatever stopped it.
             if !success, let code = it.failureEDE, let detail = it.failureDetail {
@@ -459,28 +458,20 @@ extension QueryEngine {
                 if validation.anchors.anchors(at: question.name) != nil { stats.anchorKeysUnusable += 1 }
             }
             if !success, let code = it.failureEDE { noteFailure(parent, code, detail: it.failureDetail) }
-            finishOutgoing(index, io: &io)
-            outgoing.pointer(parent).pointee.iteration.child = -1
+            finishOutgoing(index)
+            outgoing.pointer(parent).pointee.state = .ready
             if success && it.purpose == .address {
                 addAddresses(parent, of: question.name, nowMs: nowMs)
             }
-            return iterate(parent, nowMs: nowMs, io: &io)
+            return iterate(parent, nowMs: nowMs)
         }
-        if !success { return finishWithFailure(index, nowMs: nowMs, io: &io) }
+        if !success { return finishWithFailure(index, nowMs: nowMs) }
         refreshFailures.clear(question)
-        var waiter = outgoing[index].firstWaiter
-        while waiter >= 0 {
-            let r = requests[Int(waiter)]
-            let next = r.nextWaiter
-            if !r.answeredStale && !answerFromCache(r, allowStale: false, nowMs: nowMs, io: &io)
-                && !answerFromFinal(r, final, nowMs: nowMs, io: &io) {
-                answerFailure(r, io: &io)
-            }
-            timers.cancel(Int(waiter))
-            requests.release(Int(waiter))
-            waiter = next
+        var waiter = takeWaiters(index)
+        while let slot = waiter {
+            waiter = requests[Int(slot)].nextWaiter
+            answerWaiter(Int(slot), .resolved, final: final, nowMs: nowMs)
         }
-        outgoing.pointer(index).pointee.firstWaiter = -1
-        finishOutgoing(index, io: &io)
+        finishOutgoing(index)
     }
 }

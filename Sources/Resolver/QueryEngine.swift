@@ -1,6 +1,6 @@
-import Crypto
 import DNSWire
 import Fixed
+import Validator
 
 /// The forwarding resolver (`option mode 'forward'`): answers from the
 /// cache, sends misses to the configured upstreams (RTT choice, retries,
@@ -22,14 +22,14 @@ public struct QueryEngine: ~Copyable {
     var infra: InfraCache
     var rootServers: [ServerAddress]
     /// The outgoing slot of the last priming query, and when it was sent.
-    var primingTask: Int32 = -1
+    var primingTask: Int32? = nil
     var lastPrimingMs: Int64 = .min / 2
     /// Wait before the next priming attempt while the root is unreachable:
     /// doubles per failed attempt up to `primingIntervalMsMax`, back to
     /// `primingRetryMsMin` once the root NS set is in the cache.
     var primingRetryMs: Int64 = QueryEngine.primingRetryMsMin
     /// Iterative mode: trust anchors, Validator scratch and packing buffers.
-    var validation: ValidationContext
+    var validation: ValidationEngine
     /// Whether a DNAME was ever cached: until then a CNAME answered from the
     /// cache needs no search for the DNAME it may come from.
     var hasCachedDNAME = false
@@ -38,21 +38,27 @@ public struct QueryEngine: ~Copyable {
     /// Where answers and queries are built (one at a time: single thread).
     let scratch: UnsafeMutableRawBufferPointer
     public internal(set) var stats = EngineStats()
+    /// What the last event asked of the server (Actions.swift).
+    var ring = ActionRing()
+    /// Answers waiting for room in the ring, and request timers that came
+    /// due while it was full (DeferredAnswers.swift).
+    var deferred: DeferredAnswers
+    var timersDeferred = false
+    /// Kernel randomness the server puts in before each event.
+    public var entropy = EntropyPool()
 
     public init(settings: EngineSettings, upstreams: [Upstream], rootServers: [ServerAddress] = [],
                 cache: consuming AnswerCache) {
         self.settings = settings
         self.rootServers = rootServers
         infra = InfraCache()
-        validation = ValidationContext(reserving: settings.validate, clockVouchedFor: settings.clockTrusted)
-        validation.nsecTable = NSECTable(entryCount: NSECTable.entryCount(for: settings))
-        // libsodium's one-time set-up, here rather than on the first Ed25519 check.
-        if settings.validate { _ = Signature.startUp() }
+        validation = ValidationEngine(reserving: settings.validate, clockVouchedFor: settings.clockTrusted, nsecTableEntryCount: settings.nsecTableEntryCount)
         self.upstreams = UpstreamTable(upstreams)
         self.cache = cache
         requests = SlotPool(capacity: settings.maxClients, initial: Request())
         outgoing = SlotPool(capacity: settings.maxOutgoing, initial: OutgoingQuery())
         timers = TimerHeap(capacity: settings.maxClients + settings.maxOutgoing)
+        deferred = DeferredAnswers(maxClients: settings.maxClients)
         refreshFailures = RefreshFailures()
         scratch = .allocate(byteCount: Limits.messageByteCountMax, alignment: 8)
         scratch.initializeMemory(as: UInt8.self, repeating: 0)
@@ -65,10 +71,10 @@ public struct QueryEngine: ~Copyable {
         SlotPool<Request>.byteCount(capacity: settings.maxClients)
             + SlotPool<OutgoingQuery>.byteCount(capacity: settings.maxOutgoing)
             + TimerHeap.byteCount(capacity: settings.maxClients + settings.maxOutgoing)
-            + RefreshFailures.byteCount + Limits.messageByteCountMax
+            + RefreshFailures.byteCount + Limits.messageByteCountMax + ActionRing.footprintByteCount
+            + DeferredAnswers.byteCount(maxClients: settings.maxClients)
             + (settings.recursive ? InfraCache.byteCount : 0)
-            + ValidationContext.byteCount(reserving: settings.validate)
-            + NSECTable.byteCount(entryCount: NSECTable.entryCount(for: settings))
+            + ValidationEngine.byteCount(reserving: settings.validate, nsecTableEntryCount: settings.nsecTableEntryCount)
     }
 
     public var nextDeadlineMs: Int64? { timers.nextDeadlineMs }
@@ -79,9 +85,9 @@ public struct QueryEngine: ~Copyable {
 
     // MARK: client queries
 
-    public mutating func query<IO: ResolverIO>(client: Int, transport: ClientTransport,
+    mutating func query(client: Int, transport: ClientTransport,
                                                _ message: UnsafeRawBufferPointer,
-                                               nowMs: Int64, io: inout IO) -> QueryOutcome {
+                                               nowMs: Int64) -> QueryOutcome {
         stats.queries += 1
         var request = Request()
         switch parseQuery(message, transport: transport, into: &request) {
@@ -95,24 +101,24 @@ public struct QueryEngine: ~Copyable {
             guard let n = QueryEngine.shortAnswer(to: message, rcode: rcode, ede: ede, into: scratch) else {
                 return .dropped
             }
-            io.answer(client: client, UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
+            emitAnswer(client: client, UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
             return .answered
         }
         request.client = Int32(client)
         request.startMs = nowMs
         // Fresh data; else stale data while refreshes of it are backing off.
-        if answerFromCache(request, allowStale: false, nowMs: nowMs, io: &io)
+        if answerFromCache(request, allowStale: false, nowMs: nowMs)
             || (settings.serveStale
                 && refreshFailures.recentlyFailed(request.question, nowMs: nowMs, backoffMs: settings.staleRefreshBackoffMs)
-                && answerFromCache(request, allowStale: true, nowMs: nowMs, io: &io)) {
+                && answerFromCache(request, allowStale: true, nowMs: nowMs)) {
             stats.cacheHits += 1
             return .answered
         }
-        if answerFromNSECTable(request, nowMs: nowMs, io: &io) { return .answered }   // RFC 8198
+        if answerFromNSECTable(request, nowMs: nowMs) { return .answered }   // RFC 8198
         stats.cacheMisses += 1
         guard let slot = requests.acquire() else {
             stats.noRequestSlot += 1
-            answerFailure(request, io: &io)
+            answerFailure(request)
             return .answered
         }
         requests[slot] = request
@@ -121,13 +127,13 @@ public struct QueryEngine: ~Copyable {
             attach(slot, to: existing)
         } else if let fresh = outgoing.acquire() {
             startOutgoing(fresh, for: request, nowMs: nowMs)
-            if runsTasks { beginIteration(fresh, parent: -1, nowMs: nowMs) }
+            beginIteration(fresh, parent: nil, nowMs: nowMs)
             attach(slot, to: fresh)
-            transmit(fresh, nowMs: nowMs, io: &io)
+            iterate(fresh, nowMs: nowMs)
         } else {
             stats.noOutgoingSlot += 1
             requests.release(slot)
-            answerFailure(request, io: &io)
+            answerFailure(request)
             return .answered
         }
         if requests.isInUse(slot) {
@@ -180,15 +186,15 @@ public struct QueryEngine: ~Copyable {
     /// Root priming (RFC 8109): asks a root server for `. NS` so the root
     /// NS set and addresses come from the root itself, not only the hints.
     /// No client waits on it; its answer just fills the cache.
-    public mutating func prime<IO: ResolverIO>(nowMs: Int64, io: inout IO) {
+    public mutating func prime(nowMs: Int64) {
         guard settings.recursive, let index = outgoing.acquire() else { return }
         var o = OutgoingQuery()
         o.question = Question(name: .root, type: .ns, rrClass: .in)
         outgoing[index] = o
         lastPrimingMs = nowMs
         primingTask = Int32(index)
-        beginIteration(index, parent: -1, nowMs: nowMs)
-        iterate(index, nowMs: nowMs, io: &io)
+        beginIteration(index, parent: nil, nowMs: nowMs)
+        iterate(index, nowMs: nowMs)
     }
 
     /// First wait before priming again after a failed attempt: a router
@@ -206,18 +212,17 @@ public struct QueryEngine: ~Copyable {
     /// while one is in flight, and the back-off starts over once the root NS
     /// set is cached. Client queries meanwhile iterate from the root hints.
     /// The server calls this from its once-a-second housekeeping.
-    public mutating func primeIfExpired<IO: ResolverIO>(nowMs: Int64, io: inout IO) {
+    public mutating func primeIfExpired(nowMs: Int64) {
         guard settings.recursive else { return }
-        let index = Int(primingTask)
-        if index >= 0 && outgoing.isInUse(index) && outgoing[index].question.name.isRoot
-            && outgoing[index].question.type == .ns { return }   // still in flight
+        if let index = primingTask.map({ Int($0) }), outgoing.isInUse(index), outgoing[index].question.name.isRoot,
+           outgoing[index].question.type == .ns { return }   // still in flight
         if hasNS(.root, nowMs: nowMs) {
             primingRetryMs = QueryEngine.primingRetryMsMin
             return
         }
         guard nowMs - lastPrimingMs >= primingRetryMs else { return }
         let waited = primingRetryMs
-        prime(nowMs: nowMs, io: &io)
+        prime(nowMs: nowMs)
         primingRetryMs = min(waited * 2, QueryEngine.primingIntervalMsMax)
     }
 
@@ -227,7 +232,7 @@ public struct QueryEngine: ~Copyable {
         let wanted = request.question
         for index in 0..<outgoing.capacity where outgoing.isInUse(index) {
             let o = outgoing.pointer(index)
-            if o.pointee.iteration.parent >= 0 { continue }   // a nameserver look-up, not a client's
+            if o.pointee.iteration.parent != nil { continue }   // a nameserver look-up, not a client's
             if o.pointee.question.type == wanted.type && o.pointee.question.rrClass == wanted.rrClass
                 && o.pointee.dnssecOK == request.dnssecOK && o.pointee.checkingDisabled == request.checkingDisabled
                 && o.pointee.question.name == wanted.name {
@@ -246,116 +251,40 @@ public struct QueryEngine: ~Copyable {
         outgoing[index] = o
     }
 
+    /// Adds request `slot` at the end of task `index`'s waiters: they are
+    /// answered in the order they asked (DeferredAnswers: first come, first
+    /// answered when the ring is full).
     mutating func attach(_ slot: Int, to index: Int) {
         let o = outgoing.pointer(index)
         requests.pointer(slot).pointee.outgoing = Int32(index)
-        requests.pointer(slot).pointee.nextWaiter = o.pointee.firstWaiter
-        o.pointee.firstWaiter = Int32(slot)
+        requests.pointer(slot).pointee.nextWaiter = nil
+        if let last = o.pointee.waiters.last {
+            requests.pointer(Int(last)).pointee.nextWaiter = Int32(slot)
+        } else {
+            o.pointee.waiters.first = Int32(slot)
+        }
+        o.pointee.waiters.last = Int32(slot)
     }
 
-    /// Sends (or re-sends) outgoing query `index` to the best untried upstream.
-    mutating func transmit<IO: ResolverIO>(_ index: Int, nowMs: Int64, io: inout IO) {
-        if runsTasks { return iterate(index, nowMs: nowMs, io: &io) }
-        let o = outgoing.pointer(index)
-        while o.pointee.attempts < settings.attemptsMax {
-            let upstream = upstreams.choose(triedMask: o.pointee.triedMask, nowMs: nowMs)
-            o.pointee.upstream = upstream
-            o.pointee.triedMask |= 1 << UInt32(upstream)
-            o.pointee.attempts += 1
-            o.pointee.overTCP = upstreams.prefersTCP(upstream)
-            if send(index, nowMs: nowMs, io: &io) { return }
-        }
-        noteFailure(index, .noReachableAuthority)
-        finishWithFailure(index, nowMs: nowMs, io: &io)
-    }
-
-    /// Builds the query for outgoing `index` with a fresh random ID and sends it.
-    mutating func send<IO: ResolverIO>(_ index: Int, nowMs: Int64, io: inout IO) -> Bool {
-        let o = outgoing.pointer(index)
-        o.pointee.queryID = UInt16(truncatingIfNeeded: io.random())
-        o.pointee.sentMs = nowMs
-        guard let n = buildUpstreamQuery(o.pointee) else { return false }
-        stats.upstreamQueries += 1
-        let ok = io.send(outgoing: index, to: upstreams.address(o.pointee.upstream), overTCP: o.pointee.overTCP,
-                         UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
-        if ok {
-            let timeoutMs = upstreams.timeoutMs(o.pointee.upstream, nowMs: nowMs)
-            timers.arm(settings.maxClients + index, atMs: nowMs + timeoutMs * (o.pointee.overTCP ? 2 : 1))
-        }
-        return ok
-    }
-
-    func buildUpstreamQuery(_ o: OutgoingQuery) -> Int? {
-        var flags = Header()
-        flags.rd = true
-        flags.cd = o.checkingDisabled
-        flags.id = o.queryID
-        do throws(BuildError) {
-            var b = try MessageBuilder(buffer: scratch, header: flags)
-            try b.addQuestion(o.question.name, type: o.question.type, rrClass: o.question.rrClass)
-            try b.addOPT(udpPayloadSize: settings.upstreamPayloadSize, dnssecOK: o.dnssecOK)
-            return b.byteCount
-        } catch {
-            return nil
-        }
+    /// Task `index`'s waiters, taken off it: the first, then follow
+    /// `nextWaiter`.
+    mutating func takeWaiters(_ index: Int) -> Int32? {
+        let first = outgoing[index].waiters.first
+        outgoing.pointer(index).pointee.waiters = WaiterList()
+        return first
     }
 
     // MARK: responses
 
-    public mutating func response<IO: ResolverIO>(outgoing index: Int, _ message: UnsafeRawBufferPointer,
-                                                  nowMs: Int64, io: inout IO) {
-        guard outgoing.isInUse(index) else { io.release(outgoing: index); return }
+    mutating func response(outgoing index: Int, _ message: UnsafeRawBufferPointer,
+                                                  nowMs: Int64) {
+        guard outgoing.isInUse(index) else { emitCancel(index); return }
         let o = outgoing[index]
         guard matches(message, o) else {
             stats.mismatchedResponses += 1   // keep waiting for the real answer
             return
         }
-        if runsTasks { return iterativeResponse(index, message, nowMs: nowMs, io: &io) }
-        upstreams.recordAnswer(o.upstream, rttMs: nowMs - o.sentMs, nowMs: nowMs)
-        let header = (try? Header(from: message)) ?? Header()
-        if header.tc && !o.overTCP {
-            stats.upstreamTCPRetries += 1
-            outgoing.pointer(index).pointee.overTCP = true
-            if !send(index, nowMs: nowMs, io: &io) { transmit(index, nowMs: nowMs, io: &io) }
-            return
-        }
-        let rcode = header.rcode
-        // (YXDOMAIN: a DNAME's synthesis too long, RFC 6672 §2.2 — an answer.)
-        if rcode != .noError && rcode != .nxDomain && rcode != .yxDomain {
-            stats.upstreamErrors += 1
-            timers.cancel(settings.maxClients + index)
-            transmit(index, nowMs: nowMs, io: &io)   // next upstream, or failure
-            return
-        }
-        // An upstream resolver never refers: a referral (an authoritative
-        // server, or one that would not recurse) is no answer to pass on.
-        if QueryEngine.isReferral(message) {
-            stats.lameResponses += 1
-            timers.cancel(settings.maxClients + index)
-            transmit(index, nowMs: nowMs, io: &io)
-            return
-        }
-        let stored = cache.store(response: message, question: o.question, nowMs: nowMs)
-        if stored { stats.cacheStored += 1 } else { stats.cacheRefused += 1 }
-        refreshFailures.clear(o.question)
-        answerWaiters(index, from: message, nowMs: nowMs, io: &io)
-        finishOutgoing(index, io: &io)
-    }
-
-    /// NOERROR, not authoritative, nothing in the answer section, no SOA,
-    /// and an NS set in the authority section: a delegation.
-    static func isReferral(_ message: UnsafeRawBufferPointer) -> Bool {
-        guard var reader = try? MessageReader(message), reader.header.rcode == .noError, !reader.header.aa,
-              reader.header.answerCount == 0 else { return false }
-        var sawNS = false
-        var seen = 0
-        while let record = try? reader.nextRecord(), record.section == .authority,
-              seen < AnswerCache.recordsPerResponseMax {
-            seen += 1
-            if record.type == .soa { return false }
-            if record.type == .ns { sawNS = true }
-        }
-        return sawNS
+        iterativeResponse(index, message, nowMs: nowMs)
     }
 
     /// The response must carry our ID, be a response, and ask our question
@@ -363,67 +292,67 @@ public struct QueryEngine: ~Copyable {
     func matches(_ message: UnsafeRawBufferPointer, _ o: OutgoingQuery) -> Bool {
         guard var reader = try? MessageReader(message) else { return false }
         let h = reader.header
-        guard h.id == o.queryID, h.qr, h.opcode == .query, h.questionCount == 1 else { return false }
+        guard case .asking(let asked) = o.state, h.id == asked.queryID, h.qr, h.opcode == .query,
+              h.questionCount == 1 else { return false }
         guard let question = try? reader.nextQuestion() else { return false }
-        if runsTasks {
-            // With 0x20 the spelling must come back exactly as sent.
-            let sameName = settings.use0x20 && settings.recursive ? sameSpelling(question.name, o.iteration.sentName)
-                                            : question.name == o.iteration.sentName
-            return sameName && question.type == o.iteration.sentType && question.rrClass == .in
-        }
-        return question.type == o.question.type && question.rrClass == o.question.rrClass
-            && question.name == o.question.name
+        // With 0x20 the spelling must come back exactly as sent.
+        let sameName = settings.use0x20 && settings.recursive ? sameSpelling(question.name, o.iteration.sentName)
+                                        : question.name == o.iteration.sentName
+        return sameName && question.type == o.iteration.sentType && question.rrClass == .in
     }
 
     /// A socket error or refused connection for outgoing `index`.
-    public mutating func failure<IO: ResolverIO>(outgoing index: Int, nowMs: Int64, io: inout IO) {
+    mutating func failure(outgoing index: Int, nowMs: Int64) {
         guard outgoing.isInUse(index) else { return }
         stats.upstreamErrors += 1
         timers.cancel(settings.maxClients + index)
-        if runsTasks { return retryElsewhere(index, nowMs: nowMs, io: &io) }
-        transmit(index, nowMs: nowMs, io: &io)
+        retryElsewhere(index, nowMs: nowMs)
     }
 
     // MARK: timers
 
-    public mutating func expireTimers<IO: ResolverIO>(nowMs: Int64, io: inout IO) {
+    mutating func expireTimers(nowMs: Int64) {
+        timersDeferred = false
         while let timer = timers.popExpired(nowMs: nowMs) {
             if timer < settings.maxClients {
-                requestTimer(timer, nowMs: nowMs, io: &io)
+                // A request timer may answer (stale data, SERVFAIL): it
+                // waits for room like any answer (DeferredAnswers.swift).
+                if requests.isInUse(timer),
+                   !(ring.hasRoom(forAnswerOf: requests[timer].answerByteCountMax) || ring.isEmpty) {
+                    timers.arm(timer, atMs: nowMs)
+                    timersDeferred = true
+                    return
+                }
+                requestTimer(timer, nowMs: nowMs)
             } else {
                 let index = timer - settings.maxClients
                 guard outgoing.isInUse(index) else { continue }
                 stats.upstreamTimeouts += 1
-                if runsTasks {
-                    if settings.recursive {
-                        infra.recordTimeout(outgoing[index].iteration.sentServer, nowMs: nowMs)
-                    } else {
-                        upstreams.recordTimeout(outgoing[index].upstream, nowMs: nowMs)
-                    }
-                    retryElsewhere(index, nowMs: nowMs, io: &io)
-                    continue
+                guard case .asking(let asked) = outgoing[index].state else { continue }
+                if let upstream = asked.upstream {
+                    upstreams.recordTimeout(upstream, nowMs: nowMs)
+                } else {
+                    infra.recordTimeout(asked.server, nowMs: nowMs)
                 }
-                upstreams.recordTimeout(outgoing[index].upstream, nowMs: nowMs)
-                io.release(outgoing: index)
-                transmit(index, nowMs: nowMs, io: &io)
+                retryElsewhere(index, nowMs: nowMs)
             }
         }
     }
 
     /// RFC 8767 §5: when the client response timer fires, answer from stale
     /// data if there is any, and let the refresh go on.
-    mutating func requestTimer<IO: ResolverIO>(_ slot: Int, nowMs: Int64, io: inout IO) {
+    mutating func requestTimer(_ slot: Int, nowMs: Int64) {
         guard requests.isInUse(slot) else { return }
         let r = requests[slot]
         if r.answeredStale { return }
         let deadline = r.startMs + settings.requestDeadlineMs
-        if settings.serveStale && answerFromCache(r, allowStale: true, nowMs: nowMs, io: &io) {
+        if settings.serveStale && answerFromCache(r, allowStale: true, nowMs: nowMs) {
             requests.pointer(slot).pointee.answeredStale = true
             return
         }
         if nowMs >= deadline {
             detach(slot)
-            answerFailure(r, io: &io)
+            answerFailure(r)
             requests.release(slot)
         } else {
             timers.arm(slot, atMs: deadline)
@@ -433,77 +362,47 @@ public struct QueryEngine: ~Copyable {
     // MARK: finishing
 
     /// Every attempt failed: stale data if allowed, else SERVFAIL.
-    mutating func finishWithFailure<IO: ResolverIO>(_ index: Int, nowMs: Int64, io: inout IO) {
+    mutating func finishWithFailure(_ index: Int, nowMs: Int64) {
         let o = outgoing[index]
         refreshFailures.note(o.question, nowMs: nowMs)
-        var waiter = o.firstWaiter
-        while waiter >= 0 {
-            let r = requests[Int(waiter)]
-            let next = r.nextWaiter
-            if !r.answeredStale {
-                if !(settings.serveStale && answerFromCache(r, allowStale: true, nowMs: nowMs, io: &io)) {
-                    answerFailure(r, ede: o.iteration.failureEDE, detail: o.iteration.failureDetail, io: &io)
-                }
-            }
-            timers.cancel(Int(waiter))
-            requests.release(Int(waiter))
-            waiter = next
+        var waiter = takeWaiters(index)
+        while let slot = waiter {
+            waiter = requests[Int(slot)].nextWaiter
+            answerWaiter(Int(slot), .failed(o.iteration.failureEDE, o.iteration.failureDetail), final: nil, nowMs: nowMs)
         }
-        outgoing.pointer(index).pointee.firstWaiter = -1
-        finishOutgoing(index, io: &io)
+        finishOutgoing(index)
     }
 
-    mutating func answerWaiters<IO: ResolverIO>(_ index: Int, from message: UnsafeRawBufferPointer,
-                                                nowMs: Int64, io: inout IO) {
-        var waiter = outgoing[index].firstWaiter
-        while waiter >= 0 {
-            let r = requests[Int(waiter)]
-            let next = r.nextWaiter
-            if !r.answeredStale {
-                if let n = buildAnswer(for: r, from: message) {
-                    io.answer(client: Int(r.client), UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
-                } else {
-                    answerFailure(r, io: &io)
-                }
-            }
-            timers.cancel(Int(waiter))
-            requests.release(Int(waiter))
-            waiter = next
-        }
-        outgoing.pointer(index).pointee.firstWaiter = -1
-    }
-
-    mutating func finishOutgoing<IO: ResolverIO>(_ index: Int, io: inout IO) {
+    mutating func finishOutgoing(_ index: Int) {
         timers.cancel(settings.maxClients + index)
-        io.release(outgoing: index)
+        emitCancel(index)
         outgoing.release(index)
     }
 
     /// Removes request `slot` from its outgoing query's waiter list.
     mutating func detach(_ slot: Int) {
-        let index = Int(requests[slot].outgoing)
-        guard index >= 0, outgoing.isInUse(index) else { return }
-        let o = outgoing.pointer(index)
-        if o.pointee.firstWaiter == Int32(slot) {
-            o.pointee.firstWaiter = requests[slot].nextWaiter
-            return
-        }
-        var w = o.pointee.firstWaiter
-        while w >= 0 {
+        guard let task = requests[slot].outgoing, outgoing.isInUse(Int(task)) else { return }
+        requests.pointer(slot).pointee.outgoing = nil
+        let o = outgoing.pointer(Int(task))
+        var previous: Int32? = nil
+        var current = o.pointee.waiters.first
+        for _ in 0..<requests.capacity {   // the list is at most the pool
+            guard let w = current else { return }
             let next = requests[Int(w)].nextWaiter
-            if next == Int32(slot) {
-                requests.pointer(Int(w)).pointee.nextWaiter = requests[slot].nextWaiter
+            if w == Int32(slot) {
+                if let previous { requests.pointer(Int(previous)).pointee.nextWaiter = next } else { o.pointee.waiters.first = next }
+                if o.pointee.waiters.last == w { o.pointee.waiters.last = previous }
                 return
             }
-            w = next
+            previous = w
+            current = next
         }
     }
 
-    mutating func answerFailure<IO: ResolverIO>(_ request: Request, ede: EDECode? = nil, detail: FailureDetail? = nil,
-                                                io: inout IO) {
+    mutating func answerFailure(_ request: Request, ede: EDECode? = nil, detail: FailureDetail? = nil) {
         stats.servfailAnswers += 1
         if let n = buildError(for: request, rcode: .servFail, ede: ede, detail: detail) {
-            io.answer(client: Int(request.client), UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
+            emitAnswer(client: Int(request.client), UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
         }
     }
 
@@ -514,6 +413,7 @@ public struct QueryEngine: ~Copyable {
          ("resolver.aggregated", stats.aggregated), ("upstream.queries", stats.upstreamQueries),
          ("upstream.timeouts", stats.upstreamTimeouts), ("upstream.tcp_retries", stats.upstreamTCPRetries),
          ("upstream.errors", stats.upstreamErrors), ("upstream.mismatched", stats.mismatchedResponses),
+         ("upstream.stale", stats.staleResponses), ("answers.deferred", stats.deferredAnswers),
          ("answers.servfail", stats.servfailAnswers), ("answers.formerr", stats.formerrAnswers),
          ("answers.truncated", stats.answersTruncated), ("drop.not_query", stats.droppedNotQuery),
          ("drop.no_request_slot", stats.noRequestSlot), ("drop.no_outgoing_slot", stats.noOutgoingSlot),

@@ -15,29 +15,77 @@ struct Request {
     /// Largest answer this client can take (512 without EDNS; TCP 65535).
     var answerByteCountMax = 512
     var question = Question(name: .root, type: .a, rrClass: .in)
-    /// The outgoing query it waits on, and the next request waiting on it.
-    var outgoing: Int32 = -1
-    var nextWaiter: Int32 = -1
+    /// The task it waits on, and the next request waiting on that task.
+    var outgoing: Int32? = nil
+    var nextWaiter: Int32? = nil
     var startMs: Int64 = 0
     /// Already answered with stale data; still waits so the refresh fills the cache.
     var answeredStale = false
+    /// Its answer waits for room in the action ring (DeferredAnswers.swift).
+    var pending: PendingAnswer? = nil
 }
 
-/// An outgoing query to an upstream (shared by every request asking the
-/// same question: aggregation keeps one refresh per question).
+/// A task: one question the engine works on, for the clients waiting on
+/// it (aggregation keeps one task per question) or for a task above it (a
+/// nameserver address, a DNSKEY or DS set). `state` says what it waits for;
+/// `iteration` is what it knows about where the answer is.
 struct OutgoingQuery {
     var question = Question(name: .root, type: .a, rrClass: .in)   // lowercased
     var dnssecOK = false
     var checkingDisabled = false
-    var queryID: UInt16 = 0
-    var upstream = 0
+    var state = TaskState.ready
+    /// Serial of this slot's sends: the `QueryRef` of the query in flight.
+    var sendSerial: UInt32 = 0
+    /// Forwarding: upstreams tried for the current question, and sends.
     var triedMask: UInt32 = 0
     var attempts = 0
-    var overTCP = false
-    var sentMs: Int64 = 0
-    var firstWaiter: Int32 = -1
-    /// Iterative mode only (unused when forwarding).
+    var waiters = WaiterList()
     var iteration = Iteration()
+
+    /// The query in flight; only while `state` is `.asking`.
+    var asked: Asked {
+        guard case .asking(let asked) = state else { preconditionFailure("task has no query in flight") }
+        return asked
+    }
+}
+
+/// The clients waiting on a task, in the order they asked: a list through
+/// `Request.nextWaiter` in the fixed request pool (`attach`, `detach`,
+/// `takeWaiters`).
+struct WaiterList {
+    var first: Int32? = nil
+    var last: Int32? = nil
+}
+
+/// What a task waits for: exactly one thing, and only that state's data.
+enum TaskState {
+    /// Between steps: it chooses whom to ask next, starts a sub-task, or
+    /// ends. No event finds a task here: every step leaves it waiting or
+    /// ended.
+    case ready
+    /// Its question (`iteration.sentName`/`sentType`) is out.
+    case asking(Asked)
+    /// A sub-task (slot) resolves what it needs first: a nameserver's
+    /// address, or a DNSKEY or DS set for the chain of trust.
+    case awaitingSubTask(Int32)
+}
+
+/// Where a task's question went and how: the server (an authoritative one,
+/// or upstream `upstream` when forwarding), the query's ID, whether it
+/// carried EDNS, whether it went over TCP, and when.
+struct Asked {
+    var server: ServerAddress
+    var upstream: Int?
+    var queryID: UInt16
+    var withEDNS: Bool
+    var overTCP: Bool
+    var sentMs: Int64
+}
+
+/// Whom a task asks next: an authoritative server, or an upstream.
+struct Destination {
+    var server: ServerAddress
+    var upstream: Int?
 }
 
 /// Where an iterative resolution stands: the name being resolved (it moves
@@ -55,18 +103,18 @@ struct Iteration {
     var askedLabelCount = 0
     var minimise = true
     var minimisedQueries = 0
-    /// The question as sent (case randomised with 0x20).
+    /// The question asked last, or being asked (case randomised with
+    /// 0x20): minimised while walking down, then the task's own.
     var sentName = Name.root
     var sentType = RRType.a
-    var sentServer = ServerAddress(isIPv6: false, high: 0, low: 0, port: 0)
-    var sentEDNS = true
     var referrals = 0
-    /// The task this one resolves a nameserver address for (-1: none), and
-    /// the sub-task this one waits on.
-    var parent: Int32 = -1
-    var child: Int32 = -1
-    /// The top task of this tree, which holds the shared budgets.
+    /// The task this one works for; nil for a client's task (or an orphan,
+    /// whose parent ended first).
+    var parent: Int32? = nil
+    /// The top task of this tree, which holds the shared budgets, and (top
+    /// task only) when it started: its deadline is the client's.
     var root: Int32 = -1
+    var startMs: Int64 = 0
     var queriesLeft = 0
     var lookupsLeft = 0
     /// What the task is for: a client's question, a nameserver address, or
@@ -149,7 +197,7 @@ struct ServerSet {
 public enum QueryOutcome: Equatable {
     /// Answered already (cache, error, refusal): the client slot is done.
     case answered
-    /// Waiting for an upstream; the answer comes later through `ResolverIO`.
+    /// Waiting for the network; the answer comes later as an action.
     case pending
     /// Not answerable (not a DNS query, or a response): dropped, counted.
     case dropped
@@ -171,6 +219,10 @@ public struct EngineStats {
     public var upstreamTCPRetries = 0
     public var upstreamErrors = 0
     public var mismatchedResponses = 0
+    /// Responses for a query already given up on (its QueryRef is old).
+    public var staleResponses = 0
+    /// Answers that waited for room in the action ring (DeferredAnswers).
+    public var deferredAnswers = 0
     public var servfailAnswers = 0
     public var formerrAnswers = 0
     public var droppedNotQuery = 0

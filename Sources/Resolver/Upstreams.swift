@@ -87,12 +87,15 @@ public struct UpstreamTable {
         return best
     }
 
-    /// Retransmission timeout for upstream `index`: SRTT + 4·RTTVAR, bounded
-    /// (each timeout doubles the SRTT: the back-off of RFC 6298 §5.5).
-    func timeoutMs(_ index: Int, nowMs: Int64) -> Int64 {
+    /// Retransmission timeout for the `attempt`th send (1-based) of one
+    /// question to upstream `index`: SRTT + 4·RTTVAR, bounded, doubled for
+    /// every send of it before (RFC 6298 §5.5: back off the timer). The
+    /// caller keeps the sum within the client's deadline.
+    func timeoutMs(_ index: Int, attempt: Int = 1, nowMs: Int64) -> Int64 {
         var e = entries[index]
         if e.isExpired(nowMs: nowMs) { e = UpstreamState(upstream: e.upstream) }
-        return min(max(e.srttMs + 4 * e.rttVarMs, UpstreamTable.timeoutMinMs), UpstreamTable.timeoutMaxMs)
+        let base = min(max(e.srttMs + 4 * e.rttVarMs, UpstreamTable.timeoutMinMs), UpstreamTable.timeoutMaxMs)
+        return min(base << Int64(min(max(attempt - 1, 0), 4)), UpstreamTable.timeoutMaxMs)
     }
 
     /// RFC 6298 §2: one RTT sample, bounded like a timeout.

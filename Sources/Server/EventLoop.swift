@@ -1,13 +1,14 @@
 // Server: the event loop's glue. One thread, one epoll, non-blocking
 // sockets, fixed pools (DESIGN.md §2.2). Reads client queries from UDP and
 // TCP listeners, applies the client ACL, hands queries to the resolver and
-// carries out what it asks through `ServerIO`.
+// carries out the actions it appends to its ring (`ResolverActions.swift`).
 // Never: parses or builds DNS beyond handing bytes to the resolver, or
 // allocates on a query path.
 import DNSWire
 import Fixed
 import Platform
 import Resolver
+import Transport
 import Validator
 
 /// Why `EventLoop.run` returned.
@@ -22,26 +23,30 @@ public final class EventLoop {
     /// accessor coroutine (which may allocate in Embedded builds) exists.
     var resolver: QueryEngine
     let signals: SignalQueue
+    /// Sends that failed while the ring was carried out (ResolverActions.swift).
+    var failedSends: FailedSendQueue
     let events: UnsafeMutableBufferPointer<EpollEvent>
     var control: ControlChannel?
+    /// Timer-driven work besides queries, by concern (`Housekeeping.swift`).
+    var priming = PrimingKeeper()
+    var anchors = AnchorKeeper()
+    var clock = ClockKeeper()
     /// Router clock (DESIGN.md §2.8): a file whose appearance means NTP has
     /// synced (config `clock_marker_file`), and where the last known-good
     /// time is kept in flash (`state_dir`/clock.floor).
-    public var clockMarkerPath: String?
-    public var clockFloorPath: String?
+    public var clockMarkerPath: String? {
+        get { clock.markerPath }
+        set { clock.markerPath = newValue }
+    }
+    public var clockFloorPath: String? {
+        get { clock.floorPath }
+        set { clock.floorPath = newValue }
+    }
     /// RFC 5011 trust-anchor state in flash (`state_dir`/anchors.state).
-    public var anchorStatePath: String?
-    var lastHousekeepingMs: Int64 = 0
-    /// The clock decision last logged (each is logged once, when it changes).
-    var clockLog = ClockDecisionLog()
-    /// `dnssec.anchor_keys_unusable` when last logged, and when.
-    var anchorKeysUnusableLogged = 0
-    var lastAnchorWarningMs: Int64 = .min / 2
-    /// An unusable trust anchor is logged at most this often (it is usually
-    /// a standing condition: an upstream that strips DNSSEC records).
-    static let anchorWarningIntervalMs: Int64 = 3_600_000
-    /// Housekeeping (marker file, floor write-back) runs at most this often.
-    static let housekeepingIntervalMs: Int64 = 1_000
+    public var anchorStatePath: String? {
+        get { anchors.statePath }
+        set { anchors.statePath = newValue }
+    }
 
     /// Text for `sprig stats`, supplied by the daemon (includes config-level info).
     public var extraStats: () -> [(String, Int)] = { [] }
@@ -50,8 +55,10 @@ public final class EventLoop {
         sockets = try ServerSockets(limits: limits, acl: acl)
         self.resolver = resolver
         signals = try SignalQueue()
+        failedSends = FailedSendQueue(capacity: limits.maxOutgoing)
         events = .allocate(capacity: Epoll.batchCapacity)
         try sockets.epoll.add(signals.fd, .readable, token: Token(.signal, 0).raw)
+        try sockets.epoll.add(sockets.transport.fd, .readable, token: Token(.outgoing, 0).raw)
     }
 
     deinit {
@@ -83,8 +90,9 @@ public final class EventLoop {
 
     /// Starts root priming (iterative mode; a no-op when forwarding).
     public func prime() {
-        var io = ServerIO(sockets: sockets)
-        resolver.prime(nowMs: Clock.monotonicMs(), io: &io)
+        refillEntropy()
+        resolver.prime(nowMs: Clock.monotonicMs())
+        carryOutActions()
         resolver.startAnchorMaintenance(nowMs: Clock.monotonicMs())
     }
 
@@ -96,8 +104,12 @@ public final class EventLoop {
             // Signature dates are judged by wall time; an NTP step after
             // boot must be seen at once (clock_gettime is a vDSO call).
             resolver.setWallClock(realtimeSeconds: Clock.realtimeSeconds(), nowMs: nowMs)
-            let waitMs = min(sockets.tcpTimers.waitMs(nowMs: nowMs, capMs: ServerLimits.idleWaitMsMax),
-                             waitUntil(resolver.nextDeadlineMs, nowMs: nowMs))
+            // Two-argument min only: the variadic one builds an array (an
+            // allocation on every pass of the loop).
+            let waitMs = min(min(sockets.tcpTimers.waitMs(nowMs: nowMs, capMs: ServerLimits.idleWaitMsMax),
+                                 waitUntil(resolver.nextDeadlineMs, nowMs: nowMs)),
+                             min(waitUntil(sockets.transport.nextDeadlineMs, nowMs: nowMs),
+                                 waitUntil(housekeepingDueMs, nowMs: nowMs)))
             let n = try sockets.epoll.wait(into: events, timeoutMs: waitMs)
             for i in 0..<n {
                 guard let token = Token(raw: events[i].token) else { continue }
@@ -107,6 +119,7 @@ public final class EventLoop {
             let after = Clock.monotonicMs()
             expireTimers(nowMs: after)
             housekeeping(nowMs: after)
+            deliverTransportEvents(poll: false)   // failures Transport found while sending
         }
     }
 
@@ -131,9 +144,7 @@ public final class EventLoop {
                 readTCP(token.index)
             }
         case .outgoing:
-            guard token.index < sockets.limits.maxOutgoing,
-                  sockets.outgoing[token.index].generation & 0xFF_FFFF == token.generation else { return nil }
-            outgoingReady(token.index, ready)
+            deliverTransportEvents(poll: true)
         case .controlListener:
             control?.accept(epoll: sockets.epoll, nowMs: Clock.monotonicMs())
         case .controlClient:
@@ -207,8 +218,7 @@ public final class EventLoop {
     }
 
     func handOver(client: Int, transport: ClientTransport, _ query: UnsafeRawBufferPointer) {
-        var io = ServerIO(sockets: sockets)
-        let outcome = resolver.query(client: client, transport: transport, query, nowMs: Clock.monotonicMs(), io: &io)
+        let outcome = feed(.query(client: client, transport: transport, message: query), nowMs: Clock.monotonicMs())
         if outcome == .dropped { sockets.clients.release(client) }
     }
 
@@ -261,91 +271,58 @@ public final class EventLoop {
 
     // MARK: outgoing and timers
 
-    func outgoingReady(_ index: Int, _ ready: Readiness) {
-        var io = ServerIO(sockets: sockets)
-        switch sockets.outgoingReady(index, ready) {
-        case .nothing: break
-        case .failed:
-            sockets.closeOutgoing(index)
-            resolver.failure(outgoing: index, nowMs: Clock.monotonicMs(), io: &io)
-        case .response(let bytes):
-            resolver.response(outgoing: index, bytes, nowMs: Clock.monotonicMs(), io: &io)
+    /// Hands what Transport found to the core: a query's response, or its
+    /// failure (the query is released first: the core then sends it
+    /// elsewhere). `poll`: take the sockets' readiness first.
+    func deliverTransportEvents(poll: Bool) {
+        if poll { sockets.transport.poll() }
+        while let event = sockets.transport.nextEvent(nowMs: Clock.monotonicMs()) {
+            switch event {
+            case .response(let tag, let bytes):
+                feed(.response(ServerSockets.ref(tag), message: bytes), nowMs: Clock.monotonicMs())
+            case .failure(let tag, _):
+                let ref = ServerSockets.ref(tag)
+                sockets.releaseOutgoing(Int(ref.slot))
+                feed(.failed(ref), nowMs: Clock.monotonicMs())
+            }
         }
     }
 
-    // MARK: router clock
+    // MARK: housekeeping
 
-    /// NTP says it synced (`sprig clock-synced`, or the marker file, seen
-    /// once a second). The resolver judges it; the log tells what it
-    /// decided, once. A command that changed nothing gets its own line.
+    /// NTP says it synced (`sprig clock-synced`); see `ClockKeeper.noteSynced`.
     public func noteClockSynced(byCommand: Bool = false) {
-        guard !resolver.isClockTrusted else { return }
-        resolver.noteClockSynced(realtimeSeconds: Clock.realtimeSeconds())
-        if !logClockDecision() && byCommand && !resolver.isClockTrusted {
-            Log.notice("clock: sync reported, but the wall clock reads "
-                + "\(CalendarDate.text(unixSeconds: Clock.realtimeSeconds())), before this build's date: not believed")
-        }
+        var effects = SystemHousekeeping()
+        clock.noteSynced(wallSeconds: Clock.realtimeSeconds(), byCommand: byCommand, engine: &resolver, effects: &effects)
     }
 
     /// Logs the router clock's decision if it changed since last logged;
-    /// true when it logged. At start-up, after syncs, and every housekeeping tick.
+    /// true when it logged. At start-up, after syncs, and every clock tick.
     @discardableResult
     public func logClockDecision() -> Bool {
-        let wall = Clock.realtimeSeconds()
-        let decision = ClockDecision.current(isTrusted: resolver.isClockTrusted, isVouchedFor: resolver.isClockVouchedFor,
-                                             wallSeconds: wall, buildFloorSeconds: TrustedClock.buildFloorSeconds)
-        guard let line = clockLog.lineToLog(decision, wallSeconds: wall, buildFloorSeconds: TrustedClock.buildFloorSeconds)
-        else { return false }
-        if line.isWarning { Log.warning(line.text) } else { Log.notice(line.text) }
-        return true
+        var effects = SystemHousekeeping()
+        return clock.logDecision(wallSeconds: Clock.realtimeSeconds(), engine: resolver, effects: &effects)
     }
 
-    /// Once a second: the NTP marker file, and the clock floor written back
-    /// to flash when the clock policy says so (at most daily; at shutdown).
+    /// The earliest due time of the housekeeping parts.
+    var housekeepingDueMs: Int64 { min(min(priming.dueMs, anchors.dueMs), clock.dueMs) }
+
+    /// Ticks each part that is due, in a fixed order (priming, anchors,
+    /// clock); at shutdown only the flash write-backs run.
     func housekeeping(nowMs: Int64, isShutdown: Bool = false) {
-        guard isShutdown || nowMs - lastHousekeepingMs >= EventLoop.housekeepingIntervalMs else { return }
-        lastHousekeepingMs = nowMs
         control?.expire(epoll: sockets.epoll, nowMs: nowMs)
-        if !isShutdown {
-            var io = ServerIO(sockets: sockets)
-            resolver.primeIfExpired(nowMs: nowMs, io: &io)
-            resolver.refreshTrustAnchorsIfDue(nowMs: nowMs, io: &io)
-            warnIfAnchorKeysUnusable(nowMs: nowMs)
-        }
-        if let path = anchorStatePath, let bytes = resolver.anchorStateToPersist(nowMs: nowMs, isShutdown: isShutdown) {
-            let ok = bytes.withUnsafeBytes { b in (try? File.replace(path, with: b)) != nil }
-            if ok { resolver.didPersistAnchorState() } else { Log.warning("dnssec: cannot write \(path)") }
-        }
-        if let marker = clockMarkerPath, !resolver.isClockTrusted, File.exists(marker) { noteClockSynced() }
-        if !isShutdown { logClockDecision() }   // a step past the saved floor, or back before the build date
-        guard let path = clockFloorPath else { return }
-        let wall = Clock.realtimeSeconds()
-        guard let floor = resolver.clockFloorToPersist(realtimeSeconds: wall, isShutdown: isShutdown) else { return }
-        var bytes = [UInt8](repeating: 0, count: TrustedClockFloor.encodedByteCount)
-        let written = bytes.withUnsafeMutableBytes { b in (try? TrustedClockFloor.encode(floorSeconds: floor, into: b)) ?? 0 }
-        let ok = written > 0 && bytes.withUnsafeBytes { b in
-            (try? File.replace(path, with: UnsafeRawBufferPointer(rebasing: b[0..<written]))) != nil
-        }
-        if !ok { Log.warning("clock: cannot write \(path)") }
-        resolver.didPersistClockFloor(floor)   // a failing flash is retried daily, not every second
-    }
-
-    /// Says once an hour, in the log, why everything signed fails when the
-    /// anchor's keys cannot be had: the household sees only SERVFAIL.
-    func warnIfAnchorKeysUnusable(nowMs: Int64) {
-        let unusable = resolver.stats.anchorKeysUnusable
-        guard unusable > anchorKeysUnusableLogged,
-              nowMs - lastAnchorWarningMs >= EventLoop.anchorWarningIntervalMs else { return }
-        anchorKeysUnusableLogged = unusable
-        lastAnchorWarningMs = nowMs
-        Log.warning("dnssec: a trust anchor's DNSKEY set could not be fetched or does not match the anchor "
-                    + "(\(unusable) times): signed names fail with SERVFAIL. In forward mode the upstream must pass "
-                    + "DNSSEC records on; if it strips them, use another upstream or set option dnssec '0'")
+        var effects = SystemHousekeeping()
+        refillEntropy()
+        if !isShutdown { priming.tick(nowMs: nowMs, engine: &resolver) }
+        anchors.tick(nowMs: nowMs, isShutdown: isShutdown, engine: &resolver, effects: &effects)
+        carryOutActions()
+        clock.tick(nowMs: nowMs, wallSeconds: Clock.realtimeSeconds(), isShutdown: isShutdown,
+                   engine: &resolver, effects: &effects)
     }
 
     func expireTimers(nowMs: Int64) {
-        var io = ServerIO(sockets: sockets)
-        resolver.expireTimers(nowMs: nowMs, io: &io)
+        feed(.timers, nowMs: nowMs)
+        sockets.transport.expire(nowMs: nowMs)
         while let index = sockets.tcpTimers.popExpired(nowMs: nowMs) {
             let conn = sockets.tcpClients[index]
             if conn.pendingQueries > 0 || conn.writeEnd > conn.writeStart {
@@ -366,7 +343,11 @@ public final class EventLoop {
         lines.append(("pool.clients.capacity", sockets.clients.capacity))
         lines.append(("pool.tcp_clients.in_use", sockets.tcpClients.usedCount))
         lines.append(("pool.tcp_clients.high_water", sockets.tcpClients.highWater))
-        lines.append(("pool.outgoing_tcp.high_water", sockets.tcpBuffers.highWater))
+        lines.append(("pool.outgoing.in_use", sockets.transport.queriesInFlight))
+        lines.append(("pool.outgoing_tcp.in_use", sockets.transport.connectionsInUse))
+        lines.append(("pool.outgoing_tcp.high_water", sockets.transport.connectionsHighWater))
+        lines.append(("pool.outgoing_tcp.capacity", sockets.transport.limits.connectionCount))
+        lines += sockets.transport.stats.lines
         lines += resolver.statsLines()
         lines.append(("clock.trusted", resolver.isClockTrusted ? 1 : 0))
         lines += extraStats()

@@ -1,6 +1,7 @@
 import Config
 import Fixed
 import Platform
+import Transport
 
 /// Every pool the daemon reserves at start-up, sized from the config, with
 /// what each costs. After `EventLoop.init` nothing on a query path
@@ -14,8 +15,10 @@ public struct ServerLimits {
     public var tcpIdleTimeoutMs: Int64 = 10_000
     /// Outgoing queries in flight (config `max_outgoing`).
     public var maxOutgoing = 512
-    /// Outgoing TCP connections (TC retries, later DoT): each holds a full
-    /// 64 KiB response buffer, so few are kept.
+    /// Outgoing TCP connections (TC retries, `transport 'tcp'` upstreams,
+    /// later DoT), one per server at a time (RFC 7766 §6.2.2): each holds a
+    /// full 64 KiB response buffer, so few are kept. Reused, pipelined and
+    /// idle-closed by Transport (its limits: `TransportLimits`).
     public var outgoingTCPCount = 8
 
     /// Largest query a client may send; real queries are < 300 bytes, and a
@@ -39,8 +42,6 @@ public struct ServerLimits {
     public static let listenerCountMax = 16
     /// TCP accept backlog per listener.
     public static let tcpBacklog: Int32 = 64
-    /// Random source-port attempts before an outgoing query fails.
-    public static let randomPortAttempts: Int32 = 8
     /// Longest the loop sleeps without a timer, so clock-driven work
     /// (stats, reload checks) still runs on an idle router.
     public static let idleWaitMsMax: Int64 = 1_000
@@ -57,10 +58,18 @@ public struct ServerLimits {
         maxOutgoing = config.maxOutgoing
     }
 
+    /// Transport's pools: one query slot per outgoing query of the core,
+    /// `outgoingTCPCount` connections; the rest are Transport's defaults.
+    public var transport: TransportLimits {
+        var t = TransportLimits()
+        t.queryCount = maxOutgoing
+        t.connectionCount = outgoingTCPCount
+        return t
+    }
+
     /// One line per pool: name, count and bytes reserved.
     public func footprint(cacheByteCount: Int, resolverByteCount: Int) -> [(String, Int, Int)] {
         let tcpClientBytes = maxTCPClients * (2 + ServerLimits.clientQueryByteCountMax + ServerLimits.tcpWriteBufferByteCount)
-        let outgoingTCPBytes = outgoingTCPCount * (2 + ServerLimits.messageByteCountMax)
         let timerCount = maxTCPClients
         return [
             ("cache", 0, cacheByteCount),
@@ -68,8 +77,8 @@ public struct ServerLimits {
             ("client slots", maxClients, SlotPool<ClientSlot>.byteCount(capacity: maxClients)),
             ("tcp client connections", maxTCPClients,
              tcpClientBytes + SlotPool<TCPClient>.byteCount(capacity: maxTCPClients)),
-            ("outgoing sockets", maxOutgoing, SlotPool<OutgoingSocket>.byteCount(capacity: maxOutgoing)),
-            ("outgoing tcp buffers", outgoingTCPCount, outgoingTCPBytes),
+            ("outgoing handles", maxOutgoing, maxOutgoing * MemoryLayout<TransportHandle?>.stride),
+        ] + transport.footprint + [
             ("timers", timerCount, TimerHeap.byteCount(capacity: timerCount)),
             ("packet buffers (receive, send)", 2, 2 * ServerLimits.messageByteCountMax),
             ("udp batches (recvmmsg, sendmmsg)", 2 * ServerLimits.udpBatchCount,

@@ -1,13 +1,15 @@
-import Fixed
 import Platform
 import Resolver
+import Transport
 
-/// Outgoing queries: one fresh UDP socket per query on a random source
-/// port, connected to the server so the kernel drops datagrams from any
-/// other source; TCP (for truncated answers) through a small pool of
-/// 64 KiB buffers.
+/// The core's outgoing queries, carried by Transport. The core's query
+/// (`QueryRef`: task slot and send serial) travels as Transport's tag; its
+/// handle is kept here, by slot, until the core cancels it (or sends on the
+/// slot again), so each send is ended by exactly one cancel. Transport's
+/// events go back to the core with the same QueryRef
+/// (`EventLoop.deliverTransportEvents`).
 extension ServerSockets {
-    func address(_ server: ServerAddress) -> Address {
+    static func address(_ server: ServerAddress) -> Address {
         var a = Address()
         a.raw.family = server.isIPv6 ? 6 : 4
         a.raw.port = server.port
@@ -17,153 +19,31 @@ extension ServerSockets {
         return a
     }
 
-    func openOutgoing(_ index: Int, to server: ServerAddress, overTCP: Bool,
+    /// A QueryRef as Transport's tag, and back.
+    static func tag(_ ref: QueryRef) -> UInt64 { UInt64(UInt32(bitPattern: ref.slot)) << 32 | UInt64(ref.serial) }
+    static func ref(_ tag: UInt64) -> QueryRef {
+        QueryRef(slot: Int32(bitPattern: UInt32(truncatingIfNeeded: tag >> 32)), serial: UInt32(truncatingIfNeeded: tag))
+    }
+
+    /// False when Transport refused (it counts why); the server reports it
+    /// to the core as a `.failed` event, and the core tries elsewhere.
+    func sendOutgoing(_ ref: QueryRef, to server: ServerAddress, overTCP: Bool,
                       _ message: UnsafeRawBufferPointer) -> Bool {
-        closeOutgoing(index)
-        let slot = outgoing + index
-        let target = address(server)
-        var fd: Int32 = -1
-        do throws(Errno) {
-            if overTCP {
-                guard let buffer = tcpBuffers.acquire() else {
-                    stats.outgoingNoTCPBuffer += 1
-                    return false
-                }
-                slot.pointee.tcpBuffer = buffer
-                fd = try Socket.tcp(ipv6: server.isIPv6)
-                let bytes = outgoingTCPBuffer(buffer)
-                bytes[0] = UInt8(truncatingIfNeeded: message.count >> 8)
-                bytes[1] = UInt8(truncatingIfNeeded: message.count)
-                (bytes.baseAddress! + 2).copyMemory(from: message.baseAddress!, byteCount: message.count)
-                slot.pointee.tcpDone = 0
-                slot.pointee.tcpTotal = message.count + 2
-                slot.pointee.state = .tcpConnecting
-                do throws(Errno) { try Socket.connect(fd, target) } catch {
-                    if error.kind != .inProgress { throw error }
-                }
-                try epoll.add(fd, .writable, token: Token(.outgoing, index, generation: slot.pointee.generation).raw)
-            } else {
-                fd = try Socket.udp(ipv6: server.isIPv6)
-                var any = Address()
-                any.raw.family = server.isIPv6 ? 6 : 4
-                _ = try Socket.bindRandomPort(fd, any, attempts: ServerLimits.randomPortAttempts)
-                try Socket.connect(fd, target)
-                _ = try Socket.write(fd, message)
-                slot.pointee.state = .udp
-                try epoll.add(fd, .readable, token: Token(.outgoing, index, generation: slot.pointee.generation).raw)
-            }
+        let index = Int(ref.slot)
+        releaseOutgoing(index)   // a re-send (TC → TCP) ends the previous one
+        do throws(SendRefusal) {
+            outgoingHandles[index] = try transport.send(tag: ServerSockets.tag(ref), to: ServerSockets.address(server),
+                                                        over: overTCP ? .tcp : .udp, message,
+                                                        nowMs: Clock.monotonicMs())
+            return true
         } catch {
-            if fd >= 0 { Socket.close(fd) }
-            if slot.pointee.tcpBuffer >= 0 { tcpBuffers.release(slot.pointee.tcpBuffer); slot.pointee.tcpBuffer = -1 }
-            slot.pointee.state = .idle
-            stats.outgoingNoSocket += 1
             return false
         }
-        slot.pointee.fd = fd
-        slot.pointee.server = server
-        return true
     }
 
-    func closeOutgoing(_ index: Int) {
-        let slot = outgoing + index
-        if slot.pointee.fd >= 0 {
-            epoll.remove(slot.pointee.fd)
-            Socket.close(slot.pointee.fd)
-            slot.pointee.fd = -1
-        }
-        if slot.pointee.tcpBuffer >= 0 {
-            tcpBuffers.release(slot.pointee.tcpBuffer)
-            slot.pointee.tcpBuffer = -1
-        }
-        slot.pointee.state = .idle
-        slot.pointee.generation &+= 1
+    func releaseOutgoing(_ index: Int) {
+        guard let handle = outgoingHandles[index] else { return }
+        outgoingHandles[index] = nil
+        transport.cancel(handle, nowMs: Clock.monotonicMs())
     }
-
-    func outgoingTCPBuffer(_ buffer: Int) -> UnsafeMutableRawBufferPointer {
-        let size = 2 + ServerLimits.messageByteCountMax
-        return UnsafeMutableRawBufferPointer(rebasing: tcpBufferBytes[(buffer * size)..<((buffer + 1) * size)])
-    }
-
-    /// What readiness on an outgoing socket produced.
-    enum OutgoingEvent {
-        case nothing
-        case response(UnsafeRawBufferPointer)
-        case failed
-    }
-
-    /// Advances outgoing socket `index` after a readiness event.
-    func outgoingReady(_ index: Int, _ ready: Readiness) -> OutgoingEvent {
-        let slot = outgoing + index
-        switch slot.pointee.state {
-        case .idle:
-            return .nothing
-        case .udp:
-            var from = Address()
-            do throws(Errno) {
-                let n = try Socket.receive(slot.pointee.fd, into: receiveBuffer, from: &from)
-                if n > receiveBuffer.count { return .nothing }   // cannot happen: buffer is 64 KiB
-                return .response(UnsafeRawBufferPointer(rebasing: receiveBuffer[0..<n]))
-            } catch {
-                return error.kind == .again ? .nothing : .failed
-            }
-        case .tcpConnecting, .tcpWriting:
-            if Socket.pendingError(slot.pointee.fd) != nil { return .failed }
-            slot.pointee.state = .tcpWriting
-            let bytes = outgoingTCPBuffer(slot.pointee.tcpBuffer)
-            do throws(Errno) {
-                let pending = UnsafeRawBufferPointer(rebasing: bytes[slot.pointee.tcpDone..<slot.pointee.tcpTotal])
-                slot.pointee.tcpDone += try Socket.write(slot.pointee.fd, pending)
-            } catch {
-                return error.kind == .again ? .nothing : .failed
-            }
-            if slot.pointee.tcpDone < slot.pointee.tcpTotal { return .nothing }
-            slot.pointee.state = .tcpReading
-            slot.pointee.tcpDone = 0
-            slot.pointee.tcpTotal = 2
-            try? epoll.modify(slot.pointee.fd, .readable, token: Token(.outgoing, index, generation: slot.pointee.generation).raw)
-            return .nothing
-        case .tcpReading:
-            return readTCPResponse(index)
-        }
-    }
-
-    private func readTCPResponse(_ index: Int) -> OutgoingEvent {
-        let slot = outgoing + index
-        let bytes = outgoingTCPBuffer(slot.pointee.tcpBuffer)
-        while slot.pointee.tcpDone < slot.pointee.tcpTotal {
-            let room = UnsafeMutableRawBufferPointer(rebasing: bytes[slot.pointee.tcpDone..<slot.pointee.tcpTotal])
-            let n: Int
-            do throws(Errno) { n = try Socket.read(slot.pointee.fd, into: room) } catch {
-                return error.kind == .again ? .nothing : .failed
-            }
-            if n == 0 { return .failed }   // closed before a whole message
-            slot.pointee.tcpDone += n
-            if slot.pointee.tcpDone == 2 && slot.pointee.tcpTotal == 2 {
-                let length = Int(bytes[0]) << 8 | Int(bytes[1])
-                if length < 12 { return .failed }
-                slot.pointee.tcpTotal = 2 + length
-            }
-        }
-        return .response(UnsafeRawBufferPointer(rebasing: bytes[2..<slot.pointee.tcpTotal]))
-    }
-}
-
-/// The resolver's view of the sockets.
-struct ServerIO: ResolverIO {
-    let sockets: ServerSockets
-
-    mutating func answer(client: Int, _ message: UnsafeRawBufferPointer) {
-        sockets.deliver(client: client, message)
-    }
-
-    mutating func send(outgoing: Int, to server: ServerAddress, overTCP: Bool,
-                       _ message: UnsafeRawBufferPointer) -> Bool {
-        sockets.openOutgoing(outgoing, to: server, overTCP: overTCP, message)
-    }
-
-    mutating func release(outgoing: Int) {
-        sockets.closeOutgoing(outgoing)
-    }
-
-    mutating func random() -> UInt64 { sockets.nextRandom() }
 }

@@ -1,6 +1,7 @@
 import Fixed
 import Platform
 import Resolver
+import Transport
 
 /// Where a client request came from and where its answer goes.
 struct ClientSlot {
@@ -22,21 +23,9 @@ struct TCPClient {
     var wantsWrite = false
 }
 
-/// The socket carrying one outgoing query (the index is the resolver's).
-struct OutgoingSocket {
-    enum State { case idle, udp, tcpConnecting, tcpWriting, tcpReading }
-    var fd: Int32 = -1
-    var generation: UInt32 = 0
-    var state = State.idle
-    var server = ServerAddress(isIPv6: false, high: 0, low: 0, port: 0)
-    var tcpBuffer = -1                // index into the outgoing TCP buffer pool
-    var tcpDone = 0                   // bytes written (writing) or read (reading)
-    var tcpTotal = 0                  // bytes to write, or response length + 2
-}
-
 /// Every socket and buffer of the daemon, reserved at start-up. Carries out
-/// the resolver's actions (`ResolverIO`) and owns all system calls on the
-/// query path.
+/// the resolver's actions (`ResolverActions.swift`): client sockets here,
+/// outgoing queries through `Transport`.
 final class ServerSockets {
     let limits: ServerLimits
     let epoll: Epoll
@@ -50,9 +39,10 @@ final class ServerSockets {
     let tcpRead: UnsafeMutableRawBufferPointer      // per connection: 2 + query max
     let tcpWrite: UnsafeMutableRawBufferPointer     // per connection: write buffer
     var tcpTimers: TimerHeap
-    let outgoing: UnsafeMutablePointer<OutgoingSocket>
-    var tcpBuffers: SlotPool<Int32>
-    let tcpBufferBytes: UnsafeMutableRawBufferPointer
+    /// Outgoing queries (UDP and TCP to servers), and the handle of each
+    /// of the core's outgoing queries in flight (`Outgoing.swift`).
+    let transport: Transport
+    let outgoingHandles: UnsafeMutablePointer<TransportHandle?>
     /// One receive and one send buffer: single thread, used one at a time.
     let receiveBuffer: UnsafeMutableRawBufferPointer
     let sendBuffer: UnsafeMutableRawBufferPointer
@@ -78,10 +68,9 @@ final class ServerSockets {
         tcpRead = .allocate(byteCount: limits.maxTCPClients * (2 + ServerLimits.clientQueryByteCountMax), alignment: 8)
         tcpWrite = .allocate(byteCount: limits.maxTCPClients * ServerLimits.tcpWriteBufferByteCount, alignment: 8)
         tcpTimers = TimerHeap(capacity: limits.maxTCPClients)
-        outgoing = .allocate(capacity: limits.maxOutgoing)
-        outgoing.initialize(repeating: OutgoingSocket(), count: limits.maxOutgoing)
-        tcpBuffers = SlotPool(capacity: limits.outgoingTCPCount, initial: 0)
-        tcpBufferBytes = .allocate(byteCount: limits.outgoingTCPCount * (2 + ServerLimits.messageByteCountMax), alignment: 8)
+        transport = try Transport(limits: limits.transport)
+        outgoingHandles = .allocate(capacity: limits.maxOutgoing)
+        outgoingHandles.initialize(repeating: nil, count: limits.maxOutgoing)
         receiveBuffer = .allocate(byteCount: ServerLimits.messageByteCountMax + 2, alignment: 8)
         sendBuffer = .allocate(byteCount: ServerLimits.messageByteCountMax + 2, alignment: 8)
         randomBlock = .allocate(capacity: ServerSockets.randomBlockCount)
@@ -100,7 +89,7 @@ final class ServerSockets {
             txBatch[i] = Datagram(buffer: base + batch * rxSize + i * txSize, capacity: txSize)
         }
         // Touch every byte now so RSS reflects the whole budget from the start.
-        for buffer in [tcpRead, tcpWrite, tcpBufferBytes, receiveBuffer, sendBuffer] {
+        for buffer in [tcpRead, tcpWrite, receiveBuffer, sendBuffer] {
             buffer.initializeMemory(as: UInt8.self, repeating: 0)
         }
     }
@@ -108,13 +97,11 @@ final class ServerSockets {
     deinit {
         for fd in udpListeners { Socket.close(fd) }
         for fd in tcpListeners { Socket.close(fd) }
-        for i in 0..<limits.maxOutgoing where outgoing[i].fd >= 0 { Socket.close(outgoing[i].fd) }
         for i in 0..<limits.maxTCPClients where tcpClients.isInUse(i) { Socket.close(tcpClients[i].fd) }
         tcpRead.deallocate()
         tcpWrite.deallocate()
-        outgoing.deinitialize(count: limits.maxOutgoing)
-        outgoing.deallocate()
-        tcpBufferBytes.deallocate()
+        outgoingHandles.deinitialize(count: limits.maxOutgoing)
+        outgoingHandles.deallocate()
         receiveBuffer.deallocate()
         sendBuffer.deallocate()
         randomBlock.deallocate()

@@ -11,8 +11,6 @@ public struct ServerStats {
     public var tcpSlowClientsClosed = 0
     public var tcpIdleClosed = 0
     public var sendErrors = 0
-    public var outgoingNoSocket = 0
-    public var outgoingNoTCPBuffer = 0
     public var reloads = 0
     public var reloadsRejected = 0
 
@@ -24,8 +22,7 @@ public struct ServerStats {
          ("drop.no_client_slot", droppedNoClientSlot), ("drop.tcp_full", droppedTCPFull),
          ("drop.oversize", droppedOversize), ("drop.truncated_datagram", droppedTruncated),
          ("tcp.slow_client_closed", tcpSlowClientsClosed), ("tcp.idle_closed", tcpIdleClosed),
-         ("send.errors", sendErrors), ("outgoing.no_socket", outgoingNoSocket),
-         ("outgoing.no_tcp_buffer", outgoingNoTCPBuffer),
+         ("send.errors", sendErrors),
          ("config.reloads", reloads), ("config.reloads_rejected", reloadsRejected)]
     }
 }

@@ -1,6 +1,8 @@
 /// What an epoll event is about: the kind of socket, its slot index and the
 /// slot's generation, so an event for a socket closed and reused within
 /// the same batch is recognised and ignored.
+/// `.outgoing` is Transport's own epoll descriptor (one, index 0): its
+/// sockets are told apart inside Transport.
 enum TokenKind: UInt64 {
     case signal = 1, udpListener, tcpListener, tcpClient, outgoing, controlListener, controlClient
 }

@@ -43,6 +43,11 @@ public enum ValidatorLimits {
     /// NSEC/NSEC3 records one proof looks at: an NXDOMAIN proof needs ≤ 3;
     /// more is either padding or an attack (bounds the scans).
     public static let denialRecordsMax = 8
+    /// Records of one response read when validating it (and when the
+    /// Resolver fills its cache from it: `AnswerCache.recordsPerResponseMax`
+    /// is this number, so nothing is cached that was not looked at). A
+    /// household answer has a handful; more is junk or an attack.
+    public static let responseRecordsMax = 64
 }
 
 /// Work spent on one client query. Lives in the resolver's query slot; pass

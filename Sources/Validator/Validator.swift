@@ -8,11 +8,16 @@
 // trust-anchor maintenance state (`AnchorState`, its crash-checked file format
 // and the at-most-daily `AnchorStateWritePolicy`), and the router clock
 // (`TrustedClock`: dates are not trusted until NTP sync or a persisted floor,
-// DESIGN.md §2.8).
+// DESIGN.md §2.8). And `ValidationEngine` (ValidationEngine.swift): that state
+// as one resolver reserves it at start-up, with the aggressive NSEC/NSEC3
+// table (RFC 8198) and the decisions the Resolver asks for — what a cached
+// DS/DNSKEY verdict means and which set a zone still needs, the verdict on a
+// final response, an aggressive NXDOMAIN/NODATA, the root key sentinel.
 //
 // Never: does I/O, reads a clock (time is the `ValidationClock` argument),
 // allocates per call (scratch space is reserved once in `ValidatorScratch`),
-// or decides what to query next — that is the Resolver's job.
+// imports Resolver, or decides when to query — it names the DNSKEY or DS set
+// a zone still needs, and the Resolver fetches it.
 //
 // Worked example (validating an answer RRset with a secure DNSKEY set):
 //   let scratch = ValidatorScratch()                 // once, at start-up

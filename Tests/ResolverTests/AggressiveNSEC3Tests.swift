@@ -3,6 +3,7 @@ import Cache
 import Crypto
 import DNSWire
 @testable import Resolver
+@testable import Validator
 
 /// Aggressive use of validated NSEC3 (RFC 8198, RFC 5155 §8) in iterative
 /// mode, against a zone `example.` signed in the test (TestSigner, Ed25519;
@@ -214,8 +215,8 @@ final class AggressiveNSEC3Tests: XCTestCase {
         let starSpanName = try XCTUnwrap(zone.names(under: "example.", inSpansOf: ["*.d.example."]).first)
         _ = resolve(&h, &auth, starSpanName)
         let below = try XCTUnwrap(zone.names(under: "d.example.", inSpansOf: [first, "*.example."]).first)
-        XCTAssertNotNil(h.forwarder.selectNSEC3(Wire.name(below), zone: Wire.name("example."), nowMs: h.nowMs,
-                                                clockTrusted: true),
+        XCTAssertNotNil(h.forwarder.validation.selectNSEC3(Wire.name(below), zone: Wire.name("example."), nowMs: h.nowMs,
+                                                           clockTrusted: true),
                         "the table holds all a proof would need if d.example. were not a cut")
         let before = h.forwarder.stats.aggressiveAnswers
         let asked = resolve(&h, &auth, below)
@@ -227,7 +228,7 @@ final class AggressiveNSEC3Tests: XCTestCase {
     func testDeepNamesStopAtTheSelectionHashLimit() throws {
         // Names L labels below the zone take L + 1 hashes to reach the apex
         // and one for the wildcard: up to 14 labels fit in 16 hashes.
-        XCTAssertEqual(QueryEngine.nsec3SelectionHashesMax, 16)
+        XCTAssertEqual(ValidationEngine.nsec3SelectionHashesMax, 16)
         let zone = NSEC3TestZone()
         let (top, _, _) = try zone.threeNamesInOneSpan()
         let label = String(top.split(separator: ".")[0])
@@ -255,8 +256,8 @@ final class AggressiveNSEC3Tests: XCTestCase {
             Wire.name(second), zone: Wire.name("example."), nowMs: h.nowMs, clockTrusted: true,
             into: h.forwarder.validation.denialRecords)
         XCTAssertEqual(candidates.count, 0, "NSEC candidates come from NSEC entries only")
-        XCTAssertNotNil(h.forwarder.selectNSEC3(Wire.name(second), zone: Wire.name("example."), nowMs: h.nowMs,
-                                                clockTrusted: true))
+        XCTAssertNotNil(h.forwarder.validation.selectNSEC3(Wire.name(second), zone: Wire.name("example."), nowMs: h.nowMs,
+                                                           clockTrusted: true))
     }
 
     func testExpiredEntriesAreNotUsed() throws {
@@ -285,57 +286,19 @@ final class AggressiveNSEC3Tests: XCTestCase {
                        Wire.query("b.example", .mx, id: 9, dnssecOK: true)]
         for i in 0..<100 {
             queries[i % queries.count].withUnsafeBytes { q in
-                _ = h.forwarder.query(client: 1, transport: .udp, q, nowMs: h.nowMs, io: &io)
+                io.query(&h, q)
             }
         }
         let before = bytesInUse()
         for i in 0..<1_500 {
             queries[i % queries.count].withUnsafeBytes { q in
-                _ = h.forwarder.query(client: 1, transport: .udp, q, nowMs: h.nowMs, io: &io)
+                io.query(&h, q)
             }
         }
         XCTAssertEqual(bytesInUse(), before, "bytes in use moved")
         XCTAssertEqual(io.answers, 1_600)
         XCTAssertEqual(io.sends, 0)
         #endif
-    }
-
-    // MARK: the pieces
-
-    func testDigestsAndFields() throws {
-        // RFC 5155 test vectors' parameters as in ValidatorTests (ldns-nsec3-hash):
-        // H(example.) with salt aabbccdd, 0 iterations = dd2if2e68kdccf63182ee63stusdmjic.
-        let apex = try XCTUnwrap(NSEC3Digest(ownerLabelOf: Wire.name("dd2if2e68kdccf63182ee63stusdmjic.example.")))
-        let rdata: [UInt8] = [1, 0, 0, 0, 4, 0xAA, 0xBB, 0xCC, 0xDD, 20] + [UInt8](repeating: 0xFF, count: 20)
-        try rdata.withUnsafeBytes { raw in
-            let fields = try XCTUnwrap(NSEC3Fields(raw))
-            XCTAssertFalse(fields.isOptOut)
-            let computed = try XCTUnwrap(NSEC3Digest(hashing: Wire.name("Example."), fields))
-            apex.withUnsafeBytes { XCTAssertEqual(computed.compare($0), 0) }
-        }
-        XCTAssertNil(NSEC3Digest(ownerLabelOf: Wire.name("dd2if2e68kdccf63182ee63stusdmji.example.")), "31 characters")
-        XCTAssertNil(NSEC3Digest(ownerLabelOf: Wire.name("dd2if2e68kdccf63182ee63stusdmjiz.example.")), "z is not base32hex")
-        // Refused fields: above the iteration cap, unknown algorithm or flags, not 20 bytes.
-        for bad: [UInt8] in [[1, 0, 0, 151, 0, 20], [2, 0, 0, 0, 0, 20], [1, 2, 0, 0, 0, 20], [1, 0, 0, 0, 0, 19]] {
-            let full = bad + [UInt8](repeating: 0, count: 20)
-            XCTAssertNil(full.withUnsafeBytes { NSEC3Fields($0) }, "\(bad)")
-        }
-        // Covering, the last span wrapping around.
-        let low = [UInt8](repeating: 0x10, count: 20), mid = [UInt8](repeating: 0x80, count: 20)
-        let high = [UInt8](repeating: 0xF0, count: 20)
-        func digest(_ byte: UInt8) -> NSEC3Digest {
-            var d = NSEC3Digest()
-            for i in 0..<20 { d.bytes[i] = byte }
-            return d
-        }
-        low.withUnsafeBytes { l in high.withUnsafeBytes { hi in mid.withUnsafeBytes { m in
-            XCTAssertTrue(NSEC3Digest.covers(owner: l, next: hi, digest(0x80)))
-            XCTAssertFalse(NSEC3Digest.covers(owner: l, next: hi, digest(0x10)), "a match is not a cover")
-            XCTAssertFalse(NSEC3Digest.covers(owner: l, next: m, digest(0x90)))
-            XCTAssertTrue(NSEC3Digest.covers(owner: hi, next: l, digest(0xF8)))
-            XCTAssertTrue(NSEC3Digest.covers(owner: hi, next: l, digest(0x01)), "below the first owner")
-            XCTAssertFalse(NSEC3Digest.covers(owner: hi, next: l, digest(0x80)))
-        } } }
     }
 }
 

@@ -50,7 +50,7 @@ final class AnchorRolloverTests: XCTestCase {
             h.nowMs += AnchorRolloverTests.day * 1000
             let wall = AnchorRolloverTests.start + (h.nowMs - 1_000_000) / 1000
             h.forwarder.setWallClock(realtimeSeconds: wall, nowMs: h.nowMs)
-            h.forwarder.refreshTrustAnchorsIfDue(nowMs: h.nowMs, io: &h.net)
+            h.forwarder.refreshTrustAnchorsIfDue(nowMs: h.nowMs); h.drain()
             h.pump(&auth)
         }
     }
@@ -100,7 +100,7 @@ final class AnchorRolloverTests: XCTestCase {
             }
             if hour % 24 == 0 {
                 h.forwarder.setWallClock(realtimeSeconds: AnchorRolloverTests.start + Int64(hour) * 3_600, nowMs: h.nowMs)
-                h.forwarder.refreshTrustAnchorsIfDue(nowMs: h.nowMs, io: &h.net)
+                h.forwarder.refreshTrustAnchorsIfDue(nowMs: h.nowMs); h.drain()
                 h.pump(&auth)
             }
         }

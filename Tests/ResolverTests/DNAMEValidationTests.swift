@@ -218,19 +218,6 @@ final class DNAMEValidationTests: XCTestCase {
         return Wire.parse(h.net.answers.last?.bytes ?? []).rcode
     }
 
-    func testSynthesisRule() {
-        let q = Wire.name("A.b.Owner.example."), owner = Wire.name("owner.example."), to = Wire.name("t.test.")
-        XCTAssertTrue(QueryEngine.isSynthesis(Wire.name("a.B.t.test."), qname: q, owner: owner, target: to))
-        XCTAssertFalse(QueryEngine.isSynthesis(Wire.name("a.c.t.test."), qname: q, owner: owner, target: to))
-        XCTAssertFalse(QueryEngine.isSynthesis(Wire.name("b.t.test."), qname: q, owner: owner, target: to))
-        XCTAssertFalse(QueryEngine.isSynthesis(Wire.name("a.b.u.test."), qname: q, owner: owner, target: to))
-        XCTAssertFalse(QueryEngine.isSynthesis(Wire.name("ab.t.test."), qname: q, owner: owner, target: to),
-                       "labels, not bytes")
-        XCTAssertFalse(QueryEngine.isSynthesis(Wire.name("t.test."), qname: owner, owner: owner, target: to),
-                       "the owner itself is not redirected")
-        XCTAssertTrue(QueryEngine.isSynthesis(Wire.name("a.b."), qname: q, owner: owner, target: .root))
-    }
-
     // MARK: SOA of negative answers
 
     func testNoDataWithASignedSOAIsSecure() {

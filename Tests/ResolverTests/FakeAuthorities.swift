@@ -212,7 +212,7 @@ extension Harness {
             let s = net.sent[delivered]
             delivered += 1
             if let reply = auth.respond(to: s.bytes, at: s.server) {
-                self.reply(s.outgoing, reply)
+                self.reply(s.ref, reply)
             }
         }
     }

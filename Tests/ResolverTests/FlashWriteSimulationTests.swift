@@ -1,13 +1,14 @@
 import XCTest
 import Cache
 import DNSWire
-import Validator
+@testable import Validator
 @testable import Resolver
 
 /// Flash writes per simulated day (DESIGN.md §2.7 "flash is precious", §2.8
 /// router clock): a router runs for `dayCount` days in virtual time, one
 /// step a minute, with the engine driven exactly as `EventLoop.run` and
-/// `EventLoop.housekeeping` (Sources/Server/EventLoop.swift) drive it, and
+/// `EventLoop.housekeeping` (Sources/Server/EventLoop.swift, its parts in
+/// PrimingKeeper, AnchorKeeper and ClockKeeper) drive it, and
 /// every write of `clock.floor` and `anchors.state` is counted per day.
 ///
 /// The scenario: first boot with no flash files and the clock at 1970
@@ -124,13 +125,14 @@ final class FlashWriteSimulationTests: XCTestCase {
         return h
     }
 
-    /// `EventLoop.housekeeping(nowMs:isShutdown:)`, call for call, with the
+    /// `EventLoop.housekeeping(nowMs:isShutdown:)` (PrimingKeeper, then
+    /// AnchorKeeper, then ClockKeeper), call for call, with the
     /// file writes replaced by capturing the bytes (every write succeeds).
     func housekeeping(_ h: inout Harness, clock: RouterClock, isShutdown: Bool) -> FlashWrites {
         var writes = FlashWrites()
         if !isShutdown {
-            h.forwarder.primeIfExpired(nowMs: h.nowMs, io: &h.net)
-            h.forwarder.refreshTrustAnchorsIfDue(nowMs: h.nowMs, io: &h.net)
+            h.forwarder.primeIfExpired(nowMs: h.nowMs); h.drain()
+            h.forwarder.refreshTrustAnchorsIfDue(nowMs: h.nowMs); h.drain()
         }
         if let bytes = h.forwarder.anchorStateToPersist(nowMs: h.nowMs, isShutdown: isShutdown) {
             writes.anchorState = bytes
@@ -282,7 +284,7 @@ final class FlashWriteSimulationTests: XCTestCase {
         h.forwarder.setWallClock(realtimeSeconds: clock.wallSeconds(nowMs: h.nowMs), nowMs: h.nowMs)
         XCTAssertFalse(h.forwarder.isClockTrusted, "booted at 1970")
         var auth = me.zone(onDay: 0)
-        h.forwarder.prime(nowMs: h.nowMs, io: &h.net)          // EventLoop.prime
+        h.forwarder.prime(nowMs: h.nowMs); h.drain()          // EventLoop.prime
         h.forwarder.startAnchorMaintenance(nowMs: h.nowMs)
         pump(&h, &auth)
         var tally = Tally()
@@ -296,7 +298,7 @@ final class FlashWriteSimulationTests: XCTestCase {
             // EventLoop.run: wall clock first, then events, timers, housekeeping.
             h.forwarder.setWallClock(realtimeSeconds: clock.wallSeconds(nowMs: h.nowMs), nowMs: h.nowMs)
             serveClients(&h, &auth, step: step, answers: &answers)
-            h.forwarder.expireTimers(nowMs: h.nowMs, io: &h.net)
+            _ = h.feed(.timers); h.drain()
             let writes = housekeeping(&h, clock: clock, isShutdown: false)
             record(writes, &h, clock: clock, tally: &tally, day: day, isShutdown: false)
             pump(&h, &auth)   // the refresh's replies arrive before the next tick

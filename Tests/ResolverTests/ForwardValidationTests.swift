@@ -2,6 +2,7 @@ import XCTest
 import Cache
 import DNSWire
 @testable import Resolver
+@testable import Validator
 
 extension FakeAuthorities {
     /// A recursive upstream over these zones: each question is answered by
@@ -334,7 +335,7 @@ final class ForwardValidationTests: XCTestCase {
         XCTAssertEqual(quiet.validation.nsecTable.capacity, 0)
         let busy = engine(on)
         XCTAssertEqual(busy.validation.rrsetBuffer.count, Limits.messageByteCountMax)
-        XCTAssertEqual(busy.validation.keysBuffer.count, ValidationContext.smallBufferByteCount)
+        XCTAssertEqual(busy.validation.keysBuffer.count, ValidationEngine.smallBufferByteCount)
     }
 
     func testNoAnchorsKeepsThePlainForwarder() {

@@ -215,6 +215,29 @@ final class ForwardingTests: XCTestCase {
         XCTAssertEqual(h.net.sent.count, sent + 2, "retransmitted at the floor")
     }
 
+    /// A lone upstream that needs 1.5 s for a name (it waits on a dead
+    /// authoritative server) is retried with the timer backed off (RFC 6298
+    /// §5.5: 300, 600, 1,200 ms …), not four times 300 ms: a send is still
+    /// out when it answers, and the client gets the answer, not SERVFAIL.
+    func testSlowUpstreamIsRetriedWithBackOffUntilTheDeadline() {
+        var h = Harness(upstreams: [Upstream(address: Harness.upstreamA)])
+        for i in 0..<40 {   // fast answers: the RTT estimate falls to the floor
+            _ = h.ask(i, Wire.query("h\(i).example.test", .a))
+            let q = h.net.sent.last!
+            h.reply(q.outgoing, Wire.response(to: q.bytes, records: [Wire.a("h\(i).example.test", [192, 0, 2, 1])]))
+        }
+        _ = h.ask(99, Wire.query("slow.example.test", .a))
+        let first = h.net.sent.count - 1
+        for _ in 0..<15 { h.advance(100) }   // 1.5 s
+        let sends = h.net.sent[first...].map { $0.outgoing }
+        XCTAssertEqual(sends.count, 3, "sends at 0, 300 and 900 ms")
+        let last = h.net.sent.last!
+        h.reply(last.outgoing, Wire.response(to: last.bytes, records: [Wire.a("slow.example.test", [192, 0, 2, 9])]))
+        let p = Wire.parse(h.net.answers.last!.bytes)
+        XCTAssertEqual(p.rcode, .noError)
+        XCTAssertEqual(p.answers.first?.rdata, [192, 0, 2, 9])
+    }
+
     func testNoDataAnywhereEndsInServfailAtDeadline() {
         var h = Harness()
         _ = h.ask(1, Wire.query("dark.example.test", .a))
@@ -323,5 +346,36 @@ struct SplitMix: RandomNumberGenerator {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
+    }
+}
+
+/// The action ring (Actions.swift) holds one event's actions; a task that
+/// ends with more waiting clients than fit is answered over the following
+/// `.drained` events, each client exactly once, in the order they asked.
+final class ActionRingTests: XCTestCase {
+    func testManyWaitersAreAnsweredOverSeveralDrains() {
+        var h = Harness()
+        let name = "big.example.test"
+        var clients: [Int] = []
+        for i in 0..<120 {
+            let tcp = i % 40 == 20   // a TCP client (64 KiB answers) now and then
+            XCTAssertEqual(h.ask(i, Wire.query(name, .txt, id: UInt16(1000 + i)), tcp: tcp), .pending)
+            clients.append(i)
+        }
+        XCTAssertEqual(h.net.sent.count, 1, "one query for every client (aggregation)")
+        // A 1,000-byte TXT: about 60 UDP answers fill the ring.
+        let txt = [UInt8(200)] + [UInt8](repeating: 0x61, count: 200)
+        let rdata = txt + txt + txt + txt + txt
+        let q = h.net.sent[0]
+        h.reply(q.outgoing, Wire.response(to: q.bytes, records: [Wire.RR(owner: name, type: .txt, ttl: 300, rdata: rdata)]))
+        XCTAssertEqual(h.net.answers.map { $0.client }, clients, "every client once, in order")
+        for (i, a) in h.net.answers.enumerated() {
+            let p = Wire.parse(a.bytes)
+            XCTAssertEqual(p.id, UInt16(1000 + i))
+            XCTAssertEqual(p.answers.first?.rdata, rdata)
+        }
+        XCTAssertGreaterThan(h.forwarder.stats.deferredAnswers, 0, "the ring was full at least once")
+        XCTAssertFalse(h.forwarder.hasDeferredWork)
+        XCTAssertEqual(h.forwarder.requests.usedCount, 0, "no request slot left behind")
     }
 }

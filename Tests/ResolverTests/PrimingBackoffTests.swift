@@ -45,7 +45,7 @@ final class PrimingBackoffTests: XCTestCase {
         for _ in 0..<seconds {
             h.advance(1_000)
             let before = h.forwarder.lastPrimingMs
-            h.forwarder.primeIfExpired(nowMs: h.nowMs, io: &h.net)
+            h.forwarder.primeIfExpired(nowMs: h.nowMs); h.drain()
             h.pump(&auth)
             if h.forwarder.lastPrimingMs != before { attempts.append((h.nowMs - start) / 1000) }
         }
@@ -58,7 +58,7 @@ final class PrimingBackoffTests: XCTestCase {
         var auth = PrimingBackoffTests.hierarchy()
         let start = h.nowMs
         h.net.failSends = true                            // the WAN is not up yet
-        h.forwarder.prime(nowMs: h.nowMs, io: &h.net)     // sprigd primes at start-up
+        h.forwarder.prime(nowMs: h.nowMs); h.drain()     // sprigd primes at start-up
         XCTAssertFalse(h.forwarder.hasNS(.root, nowMs: h.nowMs))
         let attempts = tick(&h, &auth, seconds: 250, from: start)
         // 1, 2, 4, 8, 16, 32 s apart, then at most once a minute.
@@ -74,7 +74,7 @@ final class PrimingBackoffTests: XCTestCase {
         var auth = PrimingBackoffTests.hierarchy()
         let start = h.nowMs
         h.net.failSends = true
-        h.forwarder.prime(nowMs: h.nowMs, io: &h.net)
+        h.forwarder.prime(nowMs: h.nowMs); h.drain()
         XCTAssertEqual(tick(&h, &auth, seconds: 10, from: start), [1, 3, 7])
         // During the outage a client gets SERVFAIL (no reachable authority) at once.
         _ = h.ask(1, Wire.query("www.a.test", .a, id: 1))
@@ -105,7 +105,7 @@ final class PrimingBackoffTests: XCTestCase {
         var auth = PrimingBackoffTests.hierarchy()
         auth.silent = [FakeAuthorities.key(PrimingBackoffTests.root), FakeAuthorities.key(PrimingBackoffTests.root2)]
         let start = h.nowMs
-        h.forwarder.prime(nowMs: h.nowMs, io: &h.net)
+        h.forwarder.prime(nowMs: h.nowMs); h.drain()
         let attempts = tick(&h, &auth, seconds: 300, from: start)
         XCTAssertGreaterThanOrEqual(attempts.count, 4)
         var previous: Int64 = 0

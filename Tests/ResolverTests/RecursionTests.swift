@@ -190,7 +190,7 @@ final class RecursionTests: XCTestCase {
         // The root's own NS set, answered (as FakeAuthorities does) without glue.
         auth.zones[0].records += [Wire.RR(owner: ".", type: .ns, ttl: 518_400, rdata: Wire.name("a.root.").wireBytes),
                                   Wire.a("a.root", [127, 9, 0, 1])]
-        h.forwarder.prime(nowMs: h.nowMs, io: &h.net)
+        h.forwarder.prime(nowMs: h.nowMs); h.drain()
         h.pump(&auth)
         XCTAssertTrue(h.forwarder.hasNS(.root, nowMs: h.nowMs), "primed: the root NS set is cached")
         _ = h.ask(1, Wire.query("www.a.test", .a, id: 5))
@@ -271,19 +271,19 @@ final class RecursionTests: XCTestCase {
         var h = harness()
         var auth = RecursionTests.hierarchy()
         auth.zones[0].records.append(Wire.RR(owner: ".", type: .ns, ttl: 3600, rdata: Wire.name("ns1.test").wireBytes))
-        h.forwarder.prime(nowMs: h.nowMs, io: &h.net)
+        h.forwarder.prime(nowMs: h.nowMs); h.drain()
         h.pump(&auth)
         func primings() -> Int { auth.queries.filter { $0.name == "." && $0.type == .ns }.count }
         XCTAssertEqual(primings(), 1)
         h.nowMs += 120_000
-        h.forwarder.primeIfExpired(nowMs: h.nowMs, io: &h.net)
+        h.forwarder.primeIfExpired(nowMs: h.nowMs); h.drain()
         h.pump(&auth)
         XCTAssertEqual(primings(), 1, "the root NS set is still fresh")
         h.nowMs += 3_600_000
-        h.forwarder.primeIfExpired(nowMs: h.nowMs, io: &h.net)
+        h.forwarder.primeIfExpired(nowMs: h.nowMs); h.drain()
         h.pump(&auth)
         XCTAssertEqual(primings(), 2, "expired: primed again")
-        h.forwarder.primeIfExpired(nowMs: h.nowMs + 1_000, io: &h.net)
+        h.forwarder.primeIfExpired(nowMs: h.nowMs + 1_000); h.drain()
         h.pump(&auth)
         XCTAssertEqual(primings(), 2, "not again within the minimum interval")
         XCTAssertEqual(h.forwarder.outgoing.usedCount, 0)

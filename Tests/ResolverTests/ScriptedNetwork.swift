@@ -1,12 +1,16 @@
+import XCTest
 import Cache
 import DNSWire
 @testable import Resolver
 
-/// A fake network for the resolver: records what it sends and answers,
-/// with no sockets and no clock (the test advances `nowMs`).
-struct ScriptedNetwork: ResolverIO {
+/// A fake network for the resolver: what the core's actions asked for,
+/// recorded (Actions.swift), with no sockets and no clock (the test
+/// advances `nowMs`). `failSends` makes every send fail, as the server
+/// reports it: a `.failed` event.
+struct ScriptedNetwork {
     struct Sent {
         var outgoing: Int
+        var ref: QueryRef
         var server: ServerAddress
         var overTCP: Bool
         var bytes: [UInt8]
@@ -17,19 +21,8 @@ struct ScriptedNetwork: ResolverIO {
     var released: [Int] = []
     var failSends = false
     var rng: UInt64 = 0x1234_5678
-
-    mutating func answer(client: Int, _ message: UnsafeRawBufferPointer) {
-        answers.append((client, Array(message)))
-    }
-
-    mutating func send(outgoing: Int, to server: ServerAddress, overTCP: Bool,
-                       _ message: UnsafeRawBufferPointer) -> Bool {
-        if failSends { return false }
-        sent.append(Sent(outgoing: outgoing, server: server, overTCP: overTCP, bytes: Array(message)))
-        return true
-    }
-
-    mutating func release(outgoing: Int) { released.append(outgoing) }
+    /// The latest query of each slot, for `Harness.reply`.
+    var latest: [Int: QueryRef] = [:]
 
     mutating func random() -> UInt64 {
         rng = rng &* 6364136223846793005 &+ 1442695040888963407
@@ -188,6 +181,8 @@ struct Harness: ~Copyable {
     var nowMs: Int64 = 1_000_000
     /// Sent queries already handed to fake servers (`pump`).
     var delivered = 0
+    /// Failed sends not yet reported (one `.failed` event at a time).
+    var pendingFailures: [QueryRef] = []
     static let upstreamA = ServerAddress(bytes: [127, 0, 0, 10], port: 53)!
     static let upstreamB = ServerAddress(bytes: [127, 0, 0, 11], port: 53)!
 
@@ -206,17 +201,66 @@ struct Harness: ~Copyable {
     }
 
     mutating func ask(_ client: Int, _ query: [UInt8], tcp: Bool = false) -> QueryOutcome {
-        query.withUnsafeBytes { q in
-            forwarder.query(client: client, transport: tcp ? .tcp : .udp, q, nowMs: nowMs, io: &net)
+        let outcome = query.withUnsafeBytes { q in
+            feed(.query(client: client, transport: tcp ? .tcp : .udp, message: q))
         }
+        drain()
+        return outcome
     }
 
+    /// A response to the latest query of slot `outgoing`.
     mutating func reply(_ outgoing: Int, _ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { forwarder.response(outgoing: outgoing, $0, nowMs: nowMs, io: &net) }
+        let ref = net.latest[outgoing] ?? QueryRef(slot: Int32(outgoing), serial: 0)
+        reply(ref, bytes)
+    }
+
+    mutating func reply(_ ref: QueryRef, _ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { _ = feed(.response(ref, message: $0)) }
+        drain()
     }
 
     mutating func advance(_ ms: Int64) {
         nowMs += ms
-        forwarder.expireTimers(nowMs: nowMs, io: &net)
+        _ = feed(.timers)
+        drain()
+    }
+
+    mutating func feed(_ event: Event) -> QueryOutcome {
+        for _ in 0..<forwarder.entropy.room { forwarder.entropy.add(net.random()) }
+        return forwarder.consume(event, nowMs: nowMs)
+    }
+
+    /// Carries out the ring as the server does: records each action, then
+    /// reports failed sends and lets deferred work go on (bounded).
+    mutating func drain() {
+        for _ in 0..<10_000 {
+            var failed: [QueryRef] = []
+            for i in 0..<forwarder.actionCount {
+                switch forwarder.action(i) {
+                case .send(let ref, let server, let transport, let message):
+                    if net.failSends { failed.append(ref); continue }
+                    net.latest[Int(ref.slot)] = ref
+                    net.sent.append(ScriptedNetwork.Sent(outgoing: Int(ref.slot), ref: ref, server: server,
+                                                         overTCP: transport == .tcp, bytes: Array(message)))
+                case .cancel(let ref):
+                    net.released.append(Int(ref.slot))
+                case .answer(let client, let message):
+                    net.answers.append((client, Array(message)))
+                }
+            }
+            forwarder.actionsCarriedOut()
+            if let ref = failed.first {
+                for other in failed.dropFirst() { pendingFailures.append(other) }
+                _ = feed(.failed(ref))
+            } else if let ref = pendingFailures.first {
+                pendingFailures.removeFirst()
+                _ = feed(.failed(ref))
+            } else if forwarder.hasDeferredWork {
+                _ = feed(.drained)
+            } else {
+                return
+            }
+        }
+        XCTFail("the resolver did not settle")
     }
 }

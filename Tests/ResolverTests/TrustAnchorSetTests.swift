@@ -2,6 +2,7 @@ import XCTest
 import Cache
 import DNSWire
 @testable import Resolver
+@testable import Validator
 
 /// Issue 12 item 8: an operator's trust anchors add to the root anchors.
 /// One owner's anchors form one set, and a zone's DNSKEY RRset is secure

@@ -7,7 +7,7 @@ import Validator
 /// printed "clock: synced; DNSSEC signature dates are checked from now on"
 /// every second: the marker was seen, a sync noted, and the absurd reading
 /// revoked it again. This drives the same once-a-second sequence as
-/// EventLoop.housekeeping (marker seen → noteSynced → decision logged).
+/// ClockKeeper.tick (marker seen → noteSynced → decision logged).
 final class ClockDecisionTests: XCTestCase {
     let build = TrustedClock.buildFloorSeconds
 

@@ -1,5 +1,6 @@
+// NSECTable: validated NSEC and NSEC3 records kept for aggressive negative
+// answers (RFC 8198), in fixed memory. The ValidationEngine owns one.
 import DNSWire
-import Validator
 
 /// Validated NSEC and NSEC3 records kept for aggressive negative answers
 /// (RFC 8198): a fixed table of `entryCount` entries reserved once at
@@ -12,20 +13,29 @@ import Validator
 ///   zone name | owner name | NSEC/NSEC3 RDATA | its RRSIGs | SOA RDATA | SOA RRSIGs
 ///   [| owner hash: NSEC3 only, the owner's first label decoded, 20 bytes]
 /// where names are uncompressed lowercase wire names, RDATAs are
-/// decompressed, and an RRSIG list is (2-byte length, RDATA) pairs.
+/// decompressed, and an RRSIG list is (2-byte length, RDATA) pairs: an
+/// `RDataList`.
 ///
 /// Replacement when full: an entry for the same (zone, owner) is
 /// overwritten; else a free or expired entry is used; else the entry that
 /// expires soonest is evicted (it is the least useful one left). The table
 /// is lossy by design: a lost entry costs one query to the authorities.
 ///
-/// It never validates anything itself: callers insert only NSECs the
-/// Validator verified, and it never answers clients (AggressiveNSEC does).
-struct NSECTable: ~Copyable {
+/// It never validates anything itself: only NSECs whose RRSIGs verified
+/// are inserted (`ValidationEngine.rememberNSEC`), and it never answers
+/// clients: proofs read it (AggressiveDenial.swift), the Resolver builds
+/// the answer.
+///
+/// Example: after `a.example. NSEC c.example.` verified in an NXDOMAIN for
+/// `b.example.`, one entry holds zone example., owner a.example., that
+/// RDATA, its RRSIG, example.'s SOA and its RRSIG, for min(NSEC TTL, SOA
+/// TTL, SOA MINIMUM) seconds; `collectCandidates(bb.example., zone: example.)`
+/// finds it.
+public struct NSECTable: ~Copyable {
     /// 256 entries: a household sees NXDOMAIN traffic in a few dozen signed
     /// zones; 256 NSEC spans cover the hot ranges of each, and a flood of
     /// distinct NSECs only cycles the table (replacement above). 256 KiB.
-    static let entryCountDefault = 256
+    public static let entryCountDefault = 256
     /// Bytes per entry: two names, NSEC and SOA RDATA and two RRSIGs each
     /// fit in 1 KiB for ECDSA/EdDSA and RSA-2048 signers (~800 bytes with
     /// one RSA-2048 RRSIG each); bigger entries (RSA-4096) are not kept.
@@ -77,14 +87,6 @@ struct NSECTable: ~Copyable {
 
     var capacity: Int { entries.count }
 
-    /// Entries reserved for these settings: none unless validation and
-    /// aggressive NSEC are both on.
-    static func entryCount(for settings: EngineSettings) -> Int {
-        guard settings.validate && settings.aggressiveNSEC else { return 0 }
-        return min(max(settings.aggressiveNSECEntryCount, 0), entryCountDefault)
-    }
-
-
     static func byteCount(entryCount: Int) -> Int {
         entryCount * (MemoryLayout<Entry>.stride + entryByteCount)
     }
@@ -127,16 +129,19 @@ struct NSECTable: ~Copyable {
         try? Name.read(from: nsecRData(index), at: 0, allowCompression: false).name
     }
 
-    func nsecSignatures(_ index: Int) -> UnsafeRawBufferPointer {
-        part(index, from: entries[index].nsecSignaturesOffset, to: entries[index].soaOffset)
+    /// The RRSIGs over the NSEC or NSEC3 (an RDataList: the writer framed them so).
+    func nsecSignatures(_ index: Int) -> RDataList {
+        (try? RDataList(bytes: part(index, from: entries[index].nsecSignaturesOffset, to: entries[index].soaOffset)))
+            ?? RDataList()
     }
 
     func soaRData(_ index: Int) -> UnsafeRawBufferPointer {
         part(index, from: entries[index].soaOffset, to: entries[index].soaSignaturesOffset)
     }
 
-    func soaSignatures(_ index: Int) -> UnsafeRawBufferPointer {
-        part(index, from: entries[index].soaSignaturesOffset, to: entries[index].endOffset)
+    func soaSignatures(_ index: Int) -> RDataList {
+        (try? RDataList(bytes: part(index, from: entries[index].soaSignaturesOffset, to: entries[index].endOffset)))
+            ?? RDataList()
     }
 
     /// An NSEC3 entry's owner hash (raw, `NSEC3Digest.byteCount` bytes).

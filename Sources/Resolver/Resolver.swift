@@ -1,9 +1,11 @@
 // Resolver: the query engine. It does no I/O (DESIGN.md §2.4, Knot
-// Resolver's produce/consume): it takes `(now, event)` — a client query, a
-// server's response, a failed send, the passing of time — and acts only
-// through a `ResolverIO` sink the caller supplies: answer client C, send
-// query Q to server S, release Q. It never reads a clock or a socket, so
-// scripted tests drive it with virtual time and a fake network.
+// Resolver's produce/consume): it consumes `(now, event)` — a client query,
+// a server's response, a failed send, the passing of time — and appends
+// actions to its ring (Actions.swift): answer client C, send query Q to
+// server S over transport T, stop waiting for Q. It never reads a clock, a
+// socket or a random device (the server puts kernel randomness in its
+// `EntropyPool`), so scripted tests drive it with virtual time and a fake
+// network through the same interface the server uses.
 //
 // Owns: forwarding and iterative state machines in fixed slot pools,
 // upstream choice by smoothed RTT, cache fill and answer assembly,
@@ -12,12 +14,6 @@
 // with the Validator, caching verdicts as ranks, SERVFAIL + EDE for bogus
 // data (the data itself for CD clients). Never: touches sockets, clocks or
 // files — wall-clock time for signatures comes in through `setWallClock`.
-//
-// Worked example (a cache miss):
-//   server: resolver.query(client: 3, transport: .udp, bytes, nowMs: t, io: &io)
-//   resolver → io.send(outgoing: 7, to: upstream, overTCP: false, query)
-//   server:  resolver.response(outgoing: 7, from: upstream, reply, nowMs: t2, io: &io)
-//   resolver → io.answer(client: 3, answer); io.release(outgoing: 7)
 
 /// An IPv4 or IPv6 server address and port, in the resolver's own terms.
 public struct ServerAddress: Equatable, Sendable {
@@ -109,20 +105,4 @@ public struct ServerAddress: Equatable, Sendable {
 public enum ClientTransport: Equatable, Sendable {
     case udp
     case tcp
-}
-
-/// What the resolver asks of the world. Implemented by the server (sockets)
-/// and by the scenario tests (a scripted network).
-public protocol ResolverIO {
-    /// Delivers the answer to client request `client`. The bytes are valid
-    /// only during the call. Each client request is answered exactly once.
-    mutating func answer(client: Int, _ message: UnsafeRawBufferPointer)
-    /// Sends `message` for outgoing query `outgoing`; false when it could
-    /// not be sent (no socket, no TCP buffer): the resolver counts a failure.
-    mutating func send(outgoing: Int, to server: ServerAddress, overTCP: Bool,
-                       _ message: UnsafeRawBufferPointer) -> Bool
-    /// The resolver no longer waits for `outgoing`; close whatever carried it.
-    mutating func release(outgoing: Int)
-    /// Unpredictable bits for query IDs (kernel randomness in the server).
-    mutating func random() -> UInt64
 }

@@ -1,6 +1,7 @@
+// Aggressive use of validated NSEC3 (RFC 8198 §5 with RFC 5155 §8), and
+// the NSEC3 hashing it needs (SHA-1 through Crypto).
 import Crypto
 import DNSWire
-import Validator
 
 /// Aggressive use of validated NSEC3 (RFC 8198 §5 with RFC 5155 §8): which
 /// of a zone's kept NSEC3s a query's proof needs, and the proof itself,
@@ -25,68 +26,68 @@ import Validator
 /// covering H(nx.example) and the one covering H(*.example). `ny.example`
 /// hashes into the same span: the walk finds H(ny.example) covered and
 /// example. matched, H(*.example) covered, and NSEC3Proof agrees: NXDOMAIN.
-extension QueryEngine {
+extension ValidationEngine {
     /// Hashes one selection may compute: the proof repeats each of them,
     /// so together they stay within one online query's NSEC3 hash budget
     /// (CVE-2023-50868); a name deeper than this below its zone is asked.
     static let nsec3SelectionHashesMax = ValidatorLimits.nsec3HashesPerQueryMax / 2
 
-    /// NXDOMAIN, or NOERROR for a NODATA, with the entries it rests on (in
-    /// `validation.denialRecords`), when the zone's NSEC3 entries prove it
-    /// under a fresh budget with online validation's limits; nil otherwise.
+    /// NXDOMAIN or NODATA, with the entries it rests on (in
+    /// `denialRecords`), when the zone's NSEC3 entries prove it under a
+    /// fresh budget with online validation's limits; nil otherwise.
     func proveWithNSEC3(_ qname: Name, _ qtype: RRType, zone: Name, nowMs: Int64,
-                        clockTrusted: Bool) -> (NSECCandidates, RCode)? {
+                        clockTrusted: Bool) -> (NSECCandidates, AggressiveDenial.Proof)? {
         guard let (candidates, denial) = selectNSEC3(qname, zone: zone, nowMs: nowMs, clockTrusted: clockTrusted)
         else { return nil }
-        let records = UnsafeBufferPointer(rebasing: validation.denialRecords[0..<candidates.count])
+        let records = UnsafeBufferPointer(rebasing: denialRecords[0..<candidates.count])
         var budget = ValidationBudget()
         switch denial {
         case .nxDomain:
             // Only a secure result: `.optOutInsecure`, `.insecure` go to the network.
             guard NSEC3Proof.nxDomain(qname: qname, zone: zone, records: records, budget: &budget,
-                                      scratch: validation.scratch) == .nxDomain else { return nil }
+                                      scratch: scratch) == .nxDomain else { return nil }
             return (candidates, .nxDomain)
         case .noData:
             // A meta type (ANY, RFC 6895 §3.1) is never in a bitmap: no NODATA for it.
-            guard !QueryEngine.isMetaType(qtype),
+            guard !ValidationEngine.isMetaType(qtype),
                   NSEC3Proof.noData(qname: qname, qtype: qtype, zone: zone, records: records, budget: &budget,
-                                    scratch: validation.scratch) == .noData else { return nil }
-            return (candidates, .noError)
+                                    scratch: scratch) == .noData else { return nil }
+            return (candidates, .noData)
         }
     }
 
     /// The closest-encloser walk over the table (see above): the entries a
-    /// proof needs, in `validation.denialRecords`, and which proof; nil when
+    /// proof needs, in `denialRecords`, and which proof; nil when
     /// some are missing, when the next closer's cover is opt-out, or when
     /// the walk would take more than `nsec3SelectionHashesMax` hashes.
     func selectNSEC3(_ qname: Name, zone: Name, nowMs: Int64,
                      clockTrusted: Bool) -> (NSECCandidates, NSEC3Denial)? {
         guard qname.isSubdomain(of: zone),
-              let reference = validation.nsecTable.freshestNSEC3(zone: zone, nowMs: nowMs, clockTrusted: clockTrusted),
-              let parameters = NSEC3Fields(validation.nsecTable.nsecRData(reference)) else { return nil }
+              let reference = nsecTable.freshestNSEC3(zone: zone, nowMs: nowMs, clockTrusted: clockTrusted),
+              let parameters = NSEC3Fields(nsecTable.nsecRData(reference)) else { return nil }
         let search = NSEC3Search(zone: zone, parameters: parameters, nowMs: nowMs, clockTrusted: clockTrusted)
         var candidates = NSECCandidates()
-        var hashesLeft = QueryEngine.nsec3SelectionHashesMax
+        var hashesLeft = ValidationEngine.nsec3SelectionHashesMax
         var name = qname
         var nextCloserCover: Int? = nil
         for step in 0...(qname.labelCount - zone.labelCount) {
             guard hashesLeft > 0, let digest = NSEC3Digest(hashing: name, parameters) else { return nil }
             hashesLeft -= 1
-            if let match = validation.nsecTable.findNSEC3(digest, matching: true, search) {
+            if let match = nsecTable.findNSEC3(digest, matching: true, search) {
                 guard addCandidate(match, to: &candidates) else { return nil }
                 if step == 0 { return (candidates, .noData) }
                 guard let cover = nextCloserCover, addCandidate(cover, to: &candidates),
-                      let fields = NSEC3Fields(validation.nsecTable.nsecRData(cover)), !fields.isOptOut,
-                      hashesLeft > 0, let star = QueryEngine.wildcard(under: name),
+                      let fields = NSEC3Fields(nsecTable.nsecRData(cover)), !fields.isOptOut,
+                      hashesLeft > 0, let star = wildcard(under: name),
                       let starDigest = NSEC3Digest(hashing: star, parameters) else { return nil }
-                if let starMatch = validation.nsecTable.findNSEC3(starDigest, matching: true, search) {
+                if let starMatch = nsecTable.findNSEC3(starDigest, matching: true, search) {
                     return addCandidate(starMatch, to: &candidates) ? (candidates, .noData) : nil
                 }
-                guard let starCover = validation.nsecTable.findNSEC3(starDigest, matching: false, search),
+                guard let starCover = nsecTable.findNSEC3(starDigest, matching: false, search),
                       addCandidate(starCover, to: &candidates) else { return nil }
                 return (candidates, .nxDomain)
             }
-            nextCloserCover = validation.nsecTable.findNSEC3(digest, matching: false, search)
+            nextCloserCover = nsecTable.findNSEC3(digest, matching: false, search)
             guard let parent = name.parent else { break }
             name = parent
         }
@@ -94,17 +95,11 @@ extension QueryEngine {
     }
 
     /// Adds table entry `index` to the candidates and its record to
-    /// `validation.denialRecords`. False when it cannot (full, bad owner).
+    /// `denialRecords`. False when it cannot (full, bad owner).
     func addCandidate(_ index: Int, to candidates: inout NSECCandidates) -> Bool {
-        guard let owner = validation.nsecTable.owner(index) else { return false }
-        return candidates.add(index, DenialRecord(owner: owner, rdata: validation.nsecTable.nsecRData(index)),
-                              validation.denialRecords)
-    }
-
-    /// `*.` + name, or nil when that would exceed 255 bytes.
-    static func wildcard(under name: Name) -> Name? {
-        let asterisk: UInt8 = 0x2A
-        return withUnsafeBytes(of: asterisk) { try? name.prepending(label: $0) }
+        guard let owner = nsecTable.owner(index) else { return false }
+        return candidates.add(index, DenialRecord(owner: owner, rdata: nsecTable.nsecRData(index)),
+                              denialRecords)
     }
 }
 

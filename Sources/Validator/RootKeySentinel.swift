@@ -1,5 +1,6 @@
+// The root key trust anchor sentinel (RFC 8509): the label test and the
+// judgement, in the engine that holds the root's anchors.
 import DNSWire
-import Validator
 
 /// The root key trust anchor sentinel (RFC 8509): a client learns whether
 /// this resolver trusts a root KSK by asking for names whose leftmost label
@@ -10,7 +11,11 @@ import Validator
 /// AAAA query without CD, and §3.2 only turns such an answer into SERVFAIL.
 /// Always on (RFC 8509 §1 asks for it by default; Unbound's
 /// `root-key-sentinel` default is yes): there is no option to turn it off.
-enum RootKeySentinel: Equatable {
+///
+/// Example: with the root KSK 20326 as anchor, an A query for
+/// `root-key-sentinel-is-ta-20326.example.` keeps its Secure answer, and one
+/// for `root-key-sentinel-not-ta-20326.example.` becomes SERVFAIL.
+public enum RootKeySentinel: Equatable {
     case isTrustAnchor(UInt16)
     case notTrustAnchor(UInt16)
 
@@ -21,7 +26,7 @@ enum RootKeySentinel: Equatable {
     static let keyTagDigitCount = 5
 
     /// The sentinel the leftmost label of `qname` asks about, if any (ASCII case-insensitive).
-    init?(_ qname: Name) {
+    public init?(_ qname: Name) {
         guard qname.byteCount > 1 else { return nil }
         let length = Int(qname[byte: 0])
         let isTA = RootKeySentinel.hasPrefix(qname, length: length, RootKeySentinel.isTAPrefix)
@@ -51,14 +56,13 @@ enum RootKeySentinel: Equatable {
     }
 }
 
-extension QueryEngine {
-    /// RFC 8509 §3.2: true when a Secure answer to `request` must become
-    /// SERVFAIL — "is-ta" for a key tag that is no root trust anchor,
-    /// "not-ta" for one that is. The caller checked the answer is Secure.
-    func sentinelRefuses(_ request: Request) -> Bool {
-        guard isValidating, !request.checkingDisabled,
-              request.question.type == .a || request.question.type == .aaaa,
-              let sentinel = RootKeySentinel(request.question.name) else { return false }
+extension ValidationEngine {
+    /// RFC 8509 §3.2: true when a Secure answer to (`qname`, `qtype`) must
+    /// become SERVFAIL — "is-ta" for a key tag that is no root trust
+    /// anchor, "not-ta" for one that is. Only A and AAAA questions without
+    /// CD (§3.1). The caller checked the answer is Secure.
+    public func sentinelRefuses(_ qname: Name, _ qtype: RRType, checkingDisabled: Bool) -> Bool {
+        guard !checkingDisabled, qtype == .a || qtype == .aaaa, let sentinel = RootKeySentinel(qname) else { return false }
         switch sentinel {
         case .isTrustAnchor(let tag): return !rootTrustAnchorsHold(tag)
         case .notTrustAnchor(let tag): return rootTrustAnchorsHold(tag)
@@ -69,9 +73,9 @@ extension QueryEngine {
     /// maintenance trusts, else the configured DS or DNSKEY anchors (a
     /// revoked or non-zone key is no anchor).
     func rootTrustAnchorsHold(_ tag: UInt16) -> Bool {
-        if let keys = maintainedAnchorKeys(.root) { return QueryEngine.dnskeys(keys, holdTag: tag) }
-        guard let anchor = validation.anchors.anchors(at: .root) else { return false }
-        if anchor.kind == .dnskey { return QueryEngine.dnskeys(anchor.rdatas, holdTag: tag) }
+        if let keys = maintainedAnchorKeys(.root) { return ValidationEngine.dnskeys(keys, holdTag: tag) }
+        guard let anchor = anchors.anchors(at: .root) else { return false }
+        if anchor.kind == .dnskey { return ValidationEngine.dnskeys(anchor.rdatas, holdTag: tag) }
         for item in anchor.rdatas where DSView(rdata: item.rdata)?.keyTag == tag { return true }
         return false
     }

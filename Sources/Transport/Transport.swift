@@ -1,0 +1,311 @@
+// Transport: outgoing DNS queries over UDP and TCP, in fixed pools.
+//
+// Owns: the sockets that carry queries to servers and what comes back.
+// UDP: one fresh socket per query on a random source port, connected to
+// the server so the kernel drops datagrams from anyone else (RFC 5452 §9.2:
+// port randomisation against spoofing). TCP (RFC 7766): one connection per
+// server address, reused by every query to it (§6.2.1, §6.2.2), queries
+// pipelined (§6.2.1.1), answers matched out of order by ID and question
+// (§7), idle connections closed (§6.2.3), a fixed pool of connections with
+// bounded buffers, and a defined refusal with a counter when it is full.
+// Its own epoll instance: the caller's loop watches `fd` and calls `poll`.
+//
+// Never: chooses servers, retries, times queries out (the caller cancels),
+// parses DNS beyond the header ID and the question (to match TCP answers),
+// reads config or a clock (time is the `nowMs` parameter), or allocates
+// after init. It does not import the Resolver: it speaks addresses, an
+// opaque tag per query and bytes.
+//
+// Contract: every successful `send` is ended by exactly one `cancel` of its
+// handle, answered or not; events for a tag may come until then and never
+// after. A `.failure` means the query will get no answer on that socket.
+//
+// Worked example (a truncated answer retried over TCP):
+//   let h = try transport.send(tag: 7, to: server, over: .tcp, query, nowMs: t)
+//   loop: epoll says transport.fd is readable → transport.poll()
+//   while let e = transport.nextEvent(nowMs: t2) { e == .response(tag: 7, bytes) → the core }
+//   transport.cancel(h, nowMs: t3)   // the connection stays open for the next query
+import Fixed
+import Platform
+
+/// How a query travels.
+public enum TransportProtocol: Equatable, Sendable {
+    case udp
+    case tcp
+}
+
+/// One query sent: what `cancel` takes.
+public struct TransportHandle: Equatable, Sendable {
+    let index: Int32
+    let generation: UInt32
+}
+
+/// Why a send was refused at once (nothing was sent; the caller tries
+/// elsewhere). Each is counted in `TransportStats`.
+public enum SendRefusal: Error, Equatable, Sendable {
+    /// Every query slot is busy: the caller sends more than `queryCount`.
+    case noQuerySlot
+    /// Shorter than a DNS header, or a TCP query over `queryByteCountMax`.
+    case queryTooLarge
+    /// socket, bind, connect or the first write failed.
+    case noSocket
+    /// No free TCP connection slot, and none idle to close for room.
+    case connectionPoolFull
+    /// The server's connection already carries `queriesPerConnectionMax`.
+    case pipelineFull
+}
+
+/// Why a sent query will get no answer.
+public enum TransportFailure: Hashable, Sendable {
+    /// ICMP port unreachable (UDP), or the server refused the connection.
+    case refused
+    /// The connection could not be set up otherwise (no route, timeout).
+    case unreachable
+    /// The connection was reset, or broke while a query was written.
+    case reset
+    /// The server closed the connection before this query's answer.
+    case closedMidAnswer
+    /// A TCP frame longer than `responseByteCountMax`.
+    case oversizeFrame
+    /// A TCP frame shorter than a DNS header.
+    case malformedFrame
+    /// Any other socket error.
+    case socketError
+}
+
+/// What happened to a query. The bytes of a response stay valid until the
+/// next `poll` or `nextEvent`; `send` and `cancel` never touch them.
+public enum TransportEvent {
+    case response(tag: UInt64, UnsafeRawBufferPointer)
+    case failure(tag: UInt64, TransportFailure)
+}
+
+/// How a connection ended (each way has its own counter).
+enum ConnectionEnd: Equatable {
+    case idle, forRoom, byServer
+    case failed(TransportFailure)
+}
+
+/// One query in flight and what carries it.
+struct OutgoingQuery {
+    enum Carrier: Equatable {
+        case none
+        case udp(fd: Int32)
+        case tcp(connection: Int32, cell: Int32)
+        /// Answered or failed on TCP: nothing more will come; waits for cancel.
+        case done
+    }
+    var tag: UInt64 = 0
+    var generation: UInt32 = 0
+    var carrier = Carrier.none
+}
+
+/// A readiness token of Transport's own epoll: which socket, of which
+/// generation, so an event for a socket closed in the same batch is ignored.
+struct SocketToken: Equatable {
+    var isTCP: Bool
+    var index: Int
+    var generation: UInt32
+
+    var raw: UInt64 {
+        (isTCP ? 1 << 63 : 0) | UInt64(generation & 0x7FFF_FFFF) << 32 | UInt64(UInt32(index))
+    }
+
+    init(isTCP: Bool, index: Int, generation: UInt32) {
+        self.isTCP = isTCP
+        self.index = index
+        self.generation = generation & 0x7FFF_FFFF
+    }
+
+    init(raw: UInt64) {
+        isTCP = raw >> 63 == 1
+        generation = UInt32((raw >> 32) & 0x7FFF_FFFF)
+        index = Int(UInt32(truncatingIfNeeded: raw))
+    }
+}
+
+public final class Transport {
+    public let limits: TransportLimits
+    public internal(set) var stats = TransportStats()
+    let epoll: Epoll
+    var queries: SlotPool<OutgoingQuery>
+    let connections: UnsafeMutablePointer<TCPConnection>
+    let cells: UnsafeMutablePointer<QueryCell>
+    let readBytes: UnsafeMutableRawBufferPointer
+    let cellBytes: UnsafeMutableRawBufferPointer
+    /// Where every response is handed out from (one at a time).
+    let responseBuffer: UnsafeMutableRawBufferPointer
+    var idleTimers: TimerHeap
+    /// Connections with failures to hand out, found outside `poll`
+    /// (a write that broke in `send`): each at most once.
+    let attention: UnsafeMutablePointer<Int32>
+    var attentionCount = 0
+    /// The kernel's readiness list from the last `poll`, and the next to handle.
+    let batch: UnsafeMutableBufferPointer<EpollEvent>
+    var batchCount = 0
+    var batchNext = 0
+    /// The connection whose frames or failures `nextEvent` is handing out.
+    var current: (connection: Int, generation: UInt32)?
+    public private(set) var connectionsInUse = 0
+    public private(set) var connectionsHighWater = 0
+
+    /// Reserves every pool. Traps on limits no pool can be built with
+    /// (a programmer error: the Server derives them from checked config).
+    public init(limits: TransportLimits) throws(Errno) {
+        precondition(limits.isValid, "transport limits out of range")
+        self.limits = limits
+        epoll = try Epoll()
+        queries = SlotPool(capacity: limits.queryCount, initial: OutgoingQuery())
+        connections = .allocate(capacity: limits.connectionCount)
+        connections.initialize(repeating: TCPConnection(), count: limits.connectionCount)
+        cells = .allocate(capacity: limits.cellCount)
+        cells.initialize(repeating: QueryCell(), count: limits.cellCount)
+        readBytes = .allocate(byteCount: limits.connectionCount * limits.readBufferByteCount, alignment: 8)
+        cellBytes = .allocate(byteCount: limits.cellCount * TransportLimits.cellByteCount, alignment: 8)
+        responseBuffer = .allocate(byteCount: TransportLimits.datagramByteCountMax, alignment: 8)
+        idleTimers = TimerHeap(capacity: limits.connectionCount)
+        attention = .allocate(capacity: limits.connectionCount)
+        attention.initialize(repeating: -1, count: limits.connectionCount)
+        batch = .allocate(capacity: Epoll.batchCapacity)   // filled by the kernel before each read
+        // Touch every byte now so RSS shows the whole budget from the start.
+        for buffer in [readBytes, cellBytes, responseBuffer] {
+            buffer.initializeMemory(as: UInt8.self, repeating: 0)
+        }
+    }
+
+    deinit {
+        for i in 0..<limits.queryCount where queries.isInUse(i) {
+            if case .udp(let fd) = queries[i].carrier { Socket.close(fd) }
+        }
+        for i in 0..<limits.connectionCount where connections[i].fd >= 0 { Socket.close(connections[i].fd) }
+        connections.deinitialize(count: limits.connectionCount)
+        connections.deallocate()
+        cells.deinitialize(count: limits.cellCount)
+        cells.deallocate()
+        readBytes.deallocate()
+        cellBytes.deallocate()
+        responseBuffer.deallocate()
+        attention.deallocate()
+        batch.deallocate()
+    }
+
+    /// The descriptor the caller's event loop watches (readable: call `poll`).
+    public var fd: Int32 { epoll.fd }
+
+    /// Queries in flight (sent, not yet cancelled).
+    public var queriesInFlight: Int { queries.usedCount }
+
+    // MARK: sending and cancelling
+
+    /// Sends `query` to `server` and returns the handle `cancel` takes.
+    /// Events for this query carry `tag`. Refusals are counted.
+    public func send(tag: UInt64, to server: Address, over transport: TransportProtocol,
+                     _ query: UnsafeRawBufferPointer, nowMs: Int64) throws(SendRefusal) -> TransportHandle {
+        do throws(SendRefusal) {
+            guard query.count >= TransportLimits.headerByteCount else { throw .queryTooLarge }
+            guard let index = queries.acquire() else { throw .noQuerySlot }
+            let slot = queries.pointer(index)
+            slot.pointee.tag = tag
+            slot.pointee.carrier = .none
+            do throws(SendRefusal) {
+                switch transport {
+                case .udp: slot.pointee.carrier = .udp(fd: try openUDP(index, to: server, query))
+                case .tcp: try queueTCP(index, to: server, query, nowMs: nowMs)
+                }
+            } catch {
+                slot.pointee.generation &+= 1
+                queries.release(index)
+                throw error
+            }
+            return TransportHandle(index: Int32(index), generation: slot.pointee.generation)
+        } catch {
+            stats.countRefusal(error)
+            throw error
+        }
+    }
+
+    /// Ends a query: closes its UDP socket, or takes it off its connection
+    /// (which stays open for others). No event for its tag comes after.
+    /// A handle already cancelled is ignored.
+    public func cancel(_ handle: TransportHandle, nowMs: Int64) {
+        let index = Int(handle.index)
+        guard queries.isInUse(index), queries[index].generation == handle.generation else { return }
+        let slot = queries.pointer(index)
+        switch slot.pointee.carrier {
+        case .udp(let fd):
+            epoll.remove(fd)
+            Socket.close(fd)
+        case .tcp(let connection, let cell):
+            detachCell(Int(cell), of: Int(connection), nowMs: nowMs)
+        case .none, .done:
+            break
+        }
+        slot.pointee.carrier = .none
+        slot.pointee.generation &+= 1
+        queries.release(index)
+    }
+
+    // MARK: events
+
+    /// Takes the kernel's list of ready sockets; `nextEvent` handles them.
+    public func poll() {
+        batchNext = 0
+        batchCount = (try? epoll.wait(into: batch, timeoutMs: 0)) ?? 0
+    }
+
+    /// The next response or failure, or nil when everything `poll` found
+    /// (and every failure found in `send`) has been handed out. Reads each
+    /// ready socket once; level-triggered readiness brings the rest back.
+    public func nextEvent(nowMs: Int64) -> TransportEvent? {
+        while true {
+            if let c = current {
+                if connections[c.connection].generation == c.generation,
+                   let event = nextConnectionEvent(c.connection, nowMs: nowMs) { return event }
+                current = nil
+            }
+            if attentionCount > 0 {
+                attentionCount -= 1
+                let connection = Int(attention[attentionCount])
+                connections[connection].inAttention = false
+                current = (connection, connections[connection].generation)
+                continue
+            }
+            guard batchNext < batchCount else { return nil }
+            let ready = batch[batchNext]
+            batchNext += 1
+            let token = SocketToken(raw: ready.token)
+            let readiness = Readiness(rawValue: ready.events)
+            if token.isTCP {
+                if tcpReady(token, readiness, nowMs: nowMs) { current = (token.index, connections[token.index].generation) }
+            } else if let event = udpReady(token) {
+                return event
+            }
+        }
+    }
+
+    /// Closes connections idle for `idleTimeoutMs` (RFC 7766 §6.2.3).
+    public func expire(nowMs: Int64) {
+        while let connection = idleTimers.popExpired(nowMs: nowMs) {
+            guard connections[connection].isIdle else { continue }
+            // A connect that never finished while its queries timed out.
+            close(connection, connections[connection].state == .connecting ? .failed(.unreachable) : .idle)
+        }
+    }
+
+    /// The next idle-close deadline, for the caller's epoll timeout.
+    public var nextDeadlineMs: Int64? { idleTimers.nextDeadlineMs }
+
+    /// TCP connections to `server` open or opening (tests and stats).
+    public func connectionCount(to server: Address) -> Int {
+        var n = 0
+        for i in 0..<limits.connectionCount where connections[i].isUsable && connections[i].server == server { n += 1 }
+        return n
+    }
+
+    func noteConnectionAcquired() {
+        connectionsInUse += 1
+        if connectionsInUse > connectionsHighWater { connectionsHighWater = connectionsInUse }
+    }
+
+    func noteConnectionReleased() { connectionsInUse -= 1 }
+}

@@ -1,0 +1,79 @@
+import Fixed
+import Platform
+
+/// Every pool Transport reserves at start-up, with the reason for each
+/// bound and what it costs. The Server sets the counts from the config;
+/// after `Transport.init` nothing here allocates.
+public struct TransportLimits: Equatable, Sendable {
+    /// Outgoing queries in flight at once, UDP and TCP together: one slot
+    /// per outgoing query of the core (config `max_outgoing`), so a send
+    /// never finds the pool full when the caller sized it so.
+    public var queryCount = 512
+    /// TCP connections to servers at once. RFC 7766 §6.2.2: at most one
+    /// per server, so this is how many servers can be asked over TCP at the
+    /// same moment. Each holds a full-size read buffer, so few are kept.
+    public var connectionCount = 8
+    /// Queries in flight on one connection (RFC 7766 §6.2.1.1 pipelining).
+    /// Each costs a query cell of `2 + queryByteCountMax` bytes; 32 covers
+    /// a burst of page loads through a `transport 'tcp'` upstream. One more
+    /// is refused (`transport.tcp.pipeline_full`) rather than opening a
+    /// second connection to the same server.
+    public var queriesPerConnectionMax = 32
+    /// A connection with no query in flight for this long is closed
+    /// (RFC 7766 §6.2.3: clients close idle sessions). Long enough to carry
+    /// one resolution's truncated answers, below the servers' own idle
+    /// timeouts, so that the server rarely closes first.
+    public var idleTimeoutMs: Int64 = 10_000
+    /// Largest TCP response accepted, which sizes each connection's read
+    /// buffer (RFC 1035 §4.2.2: the length prefix allows 65,535). A frame
+    /// announcing more fails the connection as `.oversizeFrame`.
+    public var responseByteCountMax = 65_535
+
+    /// Largest query carried over TCP: a header (12), a question (at most
+    /// 255 + 4) and an OPT record with a cookie and RFC 8467 block padding
+    /// fit in 512. A larger one is refused (`.queryTooLarge`).
+    public static let queryByteCountMax = 512
+    /// Smallest DNS message: the header (RFC 1035 §4.1.1).
+    public static let headerByteCount = 12
+    /// Largest datagram received: the UDP payload maximum (65,535 − 8 − 20).
+    public static let datagramByteCountMax = 65_535
+    /// Random source-port draws before a UDP send fails (a port in use is
+    /// drawn again; with 64,512 ports a few draws always suffice).
+    public static let randomPortAttempts: Int32 = 8
+    /// Random IDs drawn when a query's ID is already in flight on its
+    /// connection, before the next free ID after the last draw is taken.
+    public static let idDrawsMax = 4
+
+    public init() {}
+
+    /// Bytes of one connection's read buffer (length prefix + largest frame).
+    public var readBufferByteCount: Int { 2 + responseByteCountMax }
+    /// Bytes of one query cell (length prefix + largest query).
+    public static let cellByteCount = 2 + queryByteCountMax
+    /// Query cells in all connections.
+    public var cellCount: Int { connectionCount * queriesPerConnectionMax }
+
+    /// One line per pool: name, count and bytes reserved.
+    public var footprint: [(String, Int, Int)] {
+        [
+            ("outgoing query slots (udp, tcp)", queryCount, SlotPool<OutgoingQuery>.byteCount(capacity: queryCount)),
+            ("outgoing tcp connections (read buffers)", connectionCount,
+             connectionCount * (readBufferByteCount + MemoryLayout<TCPConnection>.stride + 4)
+                + TimerHeap.byteCount(capacity: connectionCount)),
+            ("outgoing tcp query cells", cellCount, cellCount * (TransportLimits.cellByteCount + MemoryLayout<QueryCell>.stride)),
+            ("outgoing response buffer, ready batch", 1,
+             TransportLimits.datagramByteCountMax + Epoll.batchCapacity * MemoryLayout<EpollEvent>.stride),
+        ]
+    }
+
+    /// Bytes `footprint` adds up to.
+    public var byteCount: Int { footprint.reduce(0) { $0 + $1.2 } }
+
+    /// Limits the pools can be built with (positive counts, a read buffer
+    /// that holds at least a header).
+    var isValid: Bool {
+        queryCount > 0 && connectionCount > 0 && queriesPerConnectionMax > 0
+            && queriesPerConnectionMax <= Int(UInt16.max) && idleTimeoutMs > 0
+            && responseByteCountMax >= TransportLimits.headerByteCount && responseByteCountMax <= 65_535
+    }
+}

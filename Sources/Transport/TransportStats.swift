@@ -1,0 +1,90 @@
+/// Counters Transport keeps; `sprig stats` prints them under `transport.`.
+/// Every way a TCP connection ends has its own counter, and so has every
+/// refused send.
+public struct TransportStats: Equatable, Sendable {
+    public var udpQueries = 0
+    public var tcpQueries = 0
+    /// TCP queries sent on a connection that was already open or opening
+    /// (RFC 7766 §6.2.1 reuse): `tcpQueries − tcpReused` connections were opened.
+    public var tcpReused = 0
+    public var tcpOpened = 0
+    /// IDs rewritten on the wire because the query's ID was in flight on
+    /// the same connection already (restored in the answer).
+    public var tcpIDsRewritten = 0
+    /// TCP answers that matched no query in flight (a cancelled query's
+    /// late answer, or a wrong ID or question): dropped.
+    public var tcpUnmatchedAnswers = 0
+
+    // Refused sends.
+    public var refusedNoQuerySlot = 0
+    public var refusedQueryTooLarge = 0
+    public var refusedNoSocket = 0
+    public var refusedConnectionPoolFull = 0
+    public var refusedPipelineFull = 0
+
+    // How connections ended.
+    public var closedIdle = 0
+    public var closedForRoom = 0
+    public var closedByServer = 0
+    public var closedMidAnswer = 0
+    public var closedReset = 0
+    public var closedRefused = 0
+    public var closedUnreachable = 0
+    public var closedOversizeFrame = 0
+    public var closedMalformedFrame = 0
+    public var closedSocketError = 0
+
+    public init() {}
+
+    /// Connections that ended, all ways together.
+    public var tcpClosed: Int {
+        closedIdle + closedForRoom + closedByServer + closedMidAnswer + closedReset + closedRefused
+            + closedUnreachable + closedOversizeFrame + closedMalformedFrame + closedSocketError
+    }
+
+    mutating func countEnd(_ end: ConnectionEnd) {
+        switch end {
+        case .idle: closedIdle += 1
+        case .forRoom: closedForRoom += 1
+        case .byServer: closedByServer += 1
+        case .failed(let why):
+            switch why {
+            case .closedMidAnswer: closedMidAnswer += 1
+            case .reset: closedReset += 1
+            case .refused: closedRefused += 1
+            case .unreachable: closedUnreachable += 1
+            case .oversizeFrame: closedOversizeFrame += 1
+            case .malformedFrame: closedMalformedFrame += 1
+            case .socketError: closedSocketError += 1
+            }
+        }
+    }
+
+    mutating func countRefusal(_ why: SendRefusal) {
+        switch why {
+        case .noQuerySlot: refusedNoQuerySlot += 1
+        case .queryTooLarge: refusedQueryTooLarge += 1
+        case .noSocket: refusedNoSocket += 1
+        case .connectionPoolFull: refusedConnectionPoolFull += 1
+        case .pipelineFull: refusedPipelineFull += 1
+        }
+    }
+
+    public var lines: [(String, Int)] {
+        [("transport.udp.queries", udpQueries), ("transport.tcp.queries", tcpQueries),
+         ("transport.tcp.reused", tcpReused), ("transport.tcp.opened", tcpOpened),
+         ("transport.tcp.ids_rewritten", tcpIDsRewritten), ("transport.tcp.unmatched_answers", tcpUnmatchedAnswers),
+         ("transport.refused.no_query_slot", refusedNoQuerySlot),
+         ("transport.refused.query_too_large", refusedQueryTooLarge),
+         ("transport.refused.no_socket", refusedNoSocket),
+         ("transport.refused.tcp_pool_full", refusedConnectionPoolFull),
+         ("transport.refused.tcp_pipeline_full", refusedPipelineFull),
+         ("transport.tcp.closed.idle", closedIdle), ("transport.tcp.closed.for_room", closedForRoom),
+         ("transport.tcp.closed.by_server", closedByServer), ("transport.tcp.closed.mid_answer", closedMidAnswer),
+         ("transport.tcp.closed.reset", closedReset), ("transport.tcp.closed.refused", closedRefused),
+         ("transport.tcp.closed.unreachable", closedUnreachable),
+         ("transport.tcp.closed.oversize_frame", closedOversizeFrame),
+         ("transport.tcp.closed.malformed_frame", closedMalformedFrame),
+         ("transport.tcp.closed.socket_error", closedSocketError)]
+    }
+}
