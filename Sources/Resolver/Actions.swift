@@ -69,7 +69,7 @@ public enum Action {
 /// `removeAll`.
 public struct ActionRing: ~Copyable {
     /// Actions of one event: a task's sends (at most
-    /// `QueryEngine.iterateStepsMax` per step, a few steps as sub-tasks
+    /// `ResolverCore.iterateStepsMax` per step, a few steps as sub-tasks
     /// end), cancels, and the answers that fit.
     public static let actionCountMax = 256
     /// Message bytes: one largest answer (a TCP client's 64 KiB) plus room

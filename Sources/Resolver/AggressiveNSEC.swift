@@ -14,7 +14,7 @@ import Validator
 /// b.a.example` and `*`'s cover; `nx2.a.example AAAA` lies in the same
 /// spans, so the engine says `.nxDomain` by those records and this file
 /// builds the NXDOMAIN answer.
-extension QueryEngine {
+extension ResolverCore {
     /// RFC 8198 §5.1/§5.2: answers a query that missed the cache with
     /// NXDOMAIN or NODATA when the engine's table proves it. False (the
     /// query goes on to the network) otherwise.
@@ -40,7 +40,7 @@ extension QueryEngine {
         var header = answerHeader(for: request, rcode: denial.proof == .nxDomain ? .nxDomain : .noError)
         header.ad = request.dnssecOK || request.authenticatedData
         guard var b = try? MessageBuilder(buffer: scratch, header: header) else { return nil }
-        b.setMaxByteCount(request.answerByteCountMax - (request.hasEDNS ? QueryEngine.optReserveByteCount : 0))
+        b.setMaxByteCount(request.answerByteCountMax - (request.hasEDNS ? ResolverCore.optReserveByteCount : 0))
         do throws(BuildError) {
             try b.addQuestion(request.question.name, type: request.question.type, rrClass: request.question.rrClass)
         } catch { return nil }

@@ -9,7 +9,7 @@ import Validator
 /// do — fetch each trust point's DNSKEY set when the engine says the
 /// refresh is due. Its answer is validated like any other, which feeds
 /// the state. No I/O here: the server asks for the bytes to write.
-extension QueryEngine {
+extension ResolverCore {
     /// Replaces the RFC 5011 state with one read from flash (start-up).
     /// False when the bytes are not a valid state (the caller logs once and
     /// keeps the configured anchors).

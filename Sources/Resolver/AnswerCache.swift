@@ -69,7 +69,7 @@ public struct AnswerCache: ~Copyable {
         var storedAny = false
         var chainEnd = question.name
         var answeredEnd = false
-        for _ in 0...QueryEngine.cnameLimitForCaching {
+        for _ in 0...ResolverCore.cnameLimitForCaching {
             var progressed = false
             if let found = storeRRset(message, owner: chainEnd, type: question.type, nowSeconds: nowSeconds) {
                 storedAny = storedAny || found

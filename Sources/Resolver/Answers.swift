@@ -3,7 +3,7 @@ import Fixed
 
 /// Building answers for clients: errors, answers copied from an upstream
 /// response, and answers that need nothing but the query.
-extension QueryEngine {
+extension ResolverCore {
     /// Bytes kept free while records are added, so the OPT RR and an EDE
     /// option always fit after them (11 OPT + 4 option header + 2 code + text).
     static let optReserveByteCount = 64
@@ -88,7 +88,7 @@ extension QueryEngine {
         var header = answerHeader(for: request, rcode: upstream.rcode)
         header.ad = upstream.ad && request.dnssecOK
         guard var b = try? MessageBuilder(buffer: scratch, header: header) else { return nil }
-        b.setMaxByteCount(request.answerByteCountMax - (request.hasEDNS ? QueryEngine.optReserveByteCount : 0))
+        b.setMaxByteCount(request.answerByteCountMax - (request.hasEDNS ? ResolverCore.optReserveByteCount : 0))
         do throws(BuildError) {
             try b.addQuestion(request.question.name, type: request.question.type, rrClass: request.question.rrClass)
         } catch { return nil }
@@ -134,7 +134,7 @@ extension QueryEngine {
         let asked = record.type == request.question.type
         switch record.section {
         case .answer:
-            return record.type != .opt && (request.dnssecOK || asked || !QueryEngine.isDNSSECOnly(record.type))
+            return record.type != .opt && (request.dnssecOK || asked || !ResolverCore.isDNSSECOnly(record.type))
         case .authority:
             switch record.type {
             case .soa: return true

@@ -12,7 +12,7 @@ import Validator
 /// `staleAnswerTTLSeconds` and the answer carries EDE 3 (Stale Answer) or
 /// 19 (Stale NXDOMAIN Answer). A Secure answer may end as SERVFAIL: the
 /// root key sentinel (Validator: RootKeySentinel.swift).
-extension QueryEngine {
+extension ResolverCore {
     /// Hard cap on CNAME links when caching a response, whatever the config.
     static let cnameLimitForCaching = 16
 
@@ -65,7 +65,7 @@ extension QueryEngine {
         let qtype = request.question.type
         guard var b = try? MessageBuilder(buffer: scratch, header: answerHeader(for: request, rcode: .noError))
         else { return nil }
-        b.setMaxByteCount(request.answerByteCountMax - (request.hasEDNS ? QueryEngine.optReserveByteCount : 0))
+        b.setMaxByteCount(request.answerByteCountMax - (request.hasEDNS ? ResolverCore.optReserveByteCount : 0))
         do throws(BuildError) {
             try b.addQuestion(request.question.name, type: qtype, rrClass: request.question.rrClass)
         } catch { return nil }
@@ -96,7 +96,7 @@ extension QueryEngine {
                 guard writeLink(&b, name: name, type: type, use: use, request: request, chain: &chain,
                                 allowStale: allowStale, nowSeconds: nowSeconds) else { return nil }
                 if type == .cname && qtype != .cname && !chain.truncated {
-                    guard let target = cache.withBlob(use.hit, { QueryEngine.firstCNAMETarget($0) }),
+                    guard let target = cache.withBlob(use.hit, { ResolverCore.firstCNAMETarget($0) }),
                           let next = target else { return nil }
                     name = next
                     continue
@@ -163,7 +163,7 @@ extension QueryEngine {
         case .written: break
         }
         if request.dnssecOK, use.hit.rank != .bogus, chain.proofCount < chain.proofs.count,
-           (cache.withBlob(use.hit, { QueryEngine.proofOffset($0) }) ?? nil) != nil {
+           (cache.withBlob(use.hit, { ResolverCore.proofOffset($0) }) ?? nil) != nil {
             chain.proofs[chain.proofCount] = use.hit
             chain.proofTTLs[chain.proofCount] = use.ttlSeconds
             chain.proofCount += 1
@@ -174,7 +174,7 @@ extension QueryEngine {
     /// The wildcard proofs noted so far, into the authority section.
     func writeProofs(_ b: inout MessageBuilder, chain: inout ChainState) -> Bool {
         for i in 0..<chain.proofCount {
-            guard let hit = chain.proofs[i], let offset = cache.withBlob(hit, { QueryEngine.proofOffset($0) }) ?? nil,
+            guard let hit = chain.proofs[i], let offset = cache.withBlob(hit, { ResolverCore.proofOffset($0) }) ?? nil,
                   let ok = cache.withBlob(hit, { writeDenialProof(&b, $0, from: offset, ttl: chain.proofTTLs[i]) })
             else { return false }
             if ok == .failed { return false }

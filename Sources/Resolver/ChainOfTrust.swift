@@ -10,7 +10,7 @@ import Validator
 /// later queries find it. The engine reads those verdicts back through
 /// `AnswerCache`'s `VerdictCache` conformance below (the blob format stays
 /// here: AnswerCache.swift).
-extension QueryEngine {
+extension ResolverCore {
     /// The DNSKEY or DS set task `index` needs before asking its final
     /// question (so the answer can be validated as it arrives), or nil.
     mutating func missingKeys(_ index: Int, nowMs: Int64) -> (Name, RRType)? {

@@ -4,7 +4,7 @@ import Fixed
 /// The core's one entry point and the one way it acts (Actions.swift): an
 /// event in, actions appended to the ring, nothing returned into its retry
 /// logic.
-extension QueryEngine {
+extension ResolverCore {
     /// Consumes one event at `nowMs` (monotonic). The server carries out
     /// `action(i)` for every i below `actionCount`, then calls
     /// `actionsCarriedOut()`, and while `hasDeferredWork` it sends

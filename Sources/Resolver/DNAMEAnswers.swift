@@ -9,7 +9,7 @@ import Validator
 /// is the `ValidationEngine`'s call (Validator: DNAMECheck.swift); here the
 /// DNAME is cached beside the link and goes before it in answers built from
 /// the cache.
-extension QueryEngine {
+extension ResolverCore {
     /// The owner of the DNAME in the answer section that lies strictly
     /// above `qname` (the one nearest it), inside `zone`; nil if none.
     func dnameOwner(_ message: UnsafeRawBufferPointer, qname: Name, zone: Name) -> Name? {
@@ -45,8 +45,8 @@ extension QueryEngine {
     /// DNAME of the same rank at an ancestor synthesises exactly its target.
     mutating func synthesisingDNAME(of name: Name, link: UsableHit, allowStale: Bool,
                                     nowSeconds: Int64) -> (owner: Name, hit: UsableHit)? {
-        guard hasCachedDNAME, cache.withBlob(link.hit, { QueryEngine.signatureCount($0) }) == 0,
-              let linkTarget = cache.withBlob(link.hit, { QueryEngine.firstCNAMETarget($0) }),
+        guard hasCachedDNAME, cache.withBlob(link.hit, { ResolverCore.signatureCount($0) }) == 0,
+              let linkTarget = cache.withBlob(link.hit, { ResolverCore.firstCNAMETarget($0) }),
               let cnameTarget = linkTarget else { return nil }
         var owner = name.parent
         for _ in 0..<name.labelCount {
@@ -56,7 +56,7 @@ extension QueryEngine {
                   use.hit.kind == .rrset else { continue }
             // (A DNAME blob starts like a CNAME one: one name RDATA.)
             guard use.hit.rank == link.hit.rank,
-                  let stored = cache.withBlob(use.hit, { QueryEngine.firstCNAMETarget($0) }), let target = stored,
+                  let stored = cache.withBlob(use.hit, { ResolverCore.firstCNAMETarget($0) }), let target = stored,
                   DNAMECheck.isSynthesis(cnameTarget, qname: name, owner: candidate, target: target)
             else { return nil }
             return (candidate, use)

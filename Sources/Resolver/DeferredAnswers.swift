@@ -81,7 +81,7 @@ struct DeferredAnswers: ~Copyable {
     }
 }
 
-extension QueryEngine {
+extension ResolverCore {
     /// Answers waiting request `slot` of a task that ended, now if the ring
     /// has room (and nobody is waiting before it), else later. `final`:
     /// the response that ended the task, for clients the cache cannot answer.

@@ -15,7 +15,7 @@ import Validator
 ///
 /// Never: changes a server's state from a response that carries an OPT
 /// (other than clearing a mark), or lets a mark outlive its window.
-extension QueryEngine {
+extension ResolverCore {
     /// Whether task `index` asks `server` with EDNS now.
     mutating func asksWithEDNS(_ index: Int, _ server: ServerAddress, nowMs: Int64) -> Bool {
         guard settings.recursive else { return true }
@@ -37,7 +37,7 @@ extension QueryEngine {
         if asked.withEDNS {
             // A response with an OPT proves EDNS (a mark from before is void).
             if refused || infra.lacksEDNS(server, nowMs: nowMs) {
-                if QueryEngine.carriesOPT(message) {
+                if ResolverCore.carriesOPT(message) {
                     infra.recordEDNS(server, nowMs: nowMs)
                     return false
                 }

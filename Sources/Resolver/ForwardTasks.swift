@@ -14,7 +14,7 @@ import Validator
 /// anchor above its name, the RRSIG signer names the zone whose keys are
 /// needed, and unsigned data is judged by walking DS sets down from the
 /// anchor (`unsignedCut`).
-extension QueryEngine {
+extension ResolverCore {
     /// Sets up task `index` to ask the upstreams (the forward-mode zone cut).
     mutating func startForwarding(_ index: Int) {
         let o = outgoing.pointer(index)

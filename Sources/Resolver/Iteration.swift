@@ -7,7 +7,7 @@ import Fixed
 /// flight at a time, following referrals and CNAMEs, looking up
 /// nameserver addresses in sub-tasks, and filling the cache as it goes.
 /// When it ends, waiting clients are answered from the cache.
-extension QueryEngine {
+extension ResolverCore {
     /// Authoritative servers listen here: referrals and hints carry no port.
     public static let authoritativePort: UInt16 = 53
     /// Steps taken in one `iterate` call (choose, look up, fall back): a
@@ -98,7 +98,7 @@ extension QueryEngine {
                   hit.kind == .rrset else { continue }
             _ = cache.withBlob(hit) { blob in
                 AnswerCache.forEachRData(blob) { rdata in
-                    if let a = ServerAddress(rdata: rdata, port: QueryEngine.authoritativePort),
+                    if let a = ServerAddress(rdata: rdata, port: ResolverCore.authoritativePort),
                        !outgoing.pointer(index).pointee.iteration.servers.add(a, allowingLoopback: allowsLoopback) {
                         refused += 1
                     }
@@ -127,7 +127,7 @@ extension QueryEngine {
     /// Sends the next query of task `index`, or starts a nameserver
     /// look-up, or gives up.
     mutating func iterate(_ index: Int, nowMs: Int64) {
-        for _ in 0..<QueryEngine.iterateStepsMax {
+        for _ in 0..<ResolverCore.iterateStepsMax {
             if case .awaitingSubTask = outgoing[index].state { return }
             let it = outgoing[index].iteration
             let root = Int(it.root)
@@ -176,7 +176,7 @@ extension QueryEngine {
     /// own zones, not at the parent) or the climbs are spent.
     mutating func climbToParentCut(_ index: Int, nowMs: Int64) -> Bool {
         let it = outgoing[index].iteration
-        guard settings.recursive, it.parentClimbs < QueryEngine.parentClimbsMax, let up = it.zone.parent,
+        guard settings.recursive, it.parentClimbs < ResolverCore.parentClimbsMax, let up = it.zone.parent,
               hasInZoneNameserverWithoutAddress(it.zone, nowMs: nowMs) else { return false }
         findZoneCut(index, nowMs: nowMs, startingAt: up)
         outgoing.pointer(index).pointee.iteration.parentClimbs = it.parentClimbs + 1

@@ -22,7 +22,7 @@ enum ResponseKind: Equatable {
     case lame              // upward/sideways referral, or not authoritative
 }
 
-extension QueryEngine {
+extension ResolverCore {
     /// A response for iterative task `index`, already matched on ID and question.
     mutating func iterativeResponse(_ index: Int, _ message: UnsafeRawBufferPointer,
                                                     nowMs: Int64) {
@@ -252,9 +252,9 @@ extension QueryEngine {
     /// The glue of the referral to `child` (see `forEachGlue`) as servers of
     /// the task's new zone cut.
     mutating func addGlueAddresses(_ index: Int, _ message: UnsafeRawBufferPointer, child: Name, bailiwick: Name) {
-        QueryEngine.forEachGlue(message, of: child, bailiwick: bailiwick) { record, _ in
+        ResolverCore.forEachGlue(message, of: child, bailiwick: bailiwick) { record, _ in
             guard record.type == .a || settings.useIPv6,
-                  let address = ServerAddress(rdata: record.rdata(in: message), port: QueryEngine.authoritativePort)
+                  let address = ServerAddress(rdata: record.rdata(in: message), port: ResolverCore.authoritativePort)
             else { return }
             addServer(index, address)
         }
@@ -389,7 +389,7 @@ extension QueryEngine {
     /// or the retries are spent; the verdict then stands.
     mutating func retryAfterBogus(_ index: Int, nowMs: Int64) -> Bool {
         let o = outgoing.pointer(index)
-        guard o.pointee.iteration.bogusRetries < QueryEngine.bogusRetriesMax else { return false }
+        guard o.pointee.iteration.bogusRetries < ResolverCore.bogusRetriesMax else { return false }
         if settings.recursive {
             o.pointee.iteration.servers.markTried(o.pointee.asked.server)
             guard o.pointee.iteration.servers.hasUntried else { return false }
@@ -418,7 +418,7 @@ extension QueryEngine {
     /// Caches the glue of `zone`'s NS set (see `forEachGlue`) below
     /// authoritative rank: the address's own zone replaces it once asked.
     mutating func storeGlue(_ message: UnsafeRawBufferPointer, of zone: Name, bailiwick: Name, nowSeconds: Int64) {
-        QueryEngine.forEachGlue(message, of: zone, bailiwick: bailiwick) { record, owner in
+        ResolverCore.forEachGlue(message, of: zone, bailiwick: bailiwick) { record, owner in
             if case .fresh(let hit, _) = cache.lookup(owner, record.type, nowSeconds: nowSeconds),
                hit.rank >= .indeterminate { return }   // stored already (one RRset, many records)
             _ = cache.storeRRset(message, owner: owner.lowercased(), type: record.type, section: .additional,

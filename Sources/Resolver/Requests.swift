@@ -175,7 +175,7 @@ struct ServerSet {
         triedMask = 0
     }
 
-    /// Only through `QueryEngine.addServer`, which applies the loopback rule.
+    /// Only through `ResolverCore.addServer`, which applies the loopback rule.
     mutating func add(_ a: ServerAddress) {
         for i in 0..<count where addresses[i] == a { return }
         guard count < ServerSet.capacity else { return }
@@ -193,7 +193,7 @@ struct ServerSet {
     }
 }
 
-/// What `QueryEngine.query` did with a client query.
+/// What `ResolverCore.query` did with a client query.
 public enum QueryOutcome: Equatable {
     /// Answered already (cache, error, refusal): the client slot is done.
     case answered

@@ -9,7 +9,7 @@ import Validator
 /// cache go in; the verdict — or the key set to fetch first — comes out.
 /// What happens next (fetching, caching the verdict as a rank, SERVFAIL
 /// with EDE) is the caller's (`settle`).
-extension QueryEngine {
+extension ResolverCore {
     mutating func checkFinal(_ index: Int, _ message: UnsafeRawBufferPointer, kind: ResponseKind,
                              nowMs: Int64) -> FinalCheck {
         guard validates(index) else {

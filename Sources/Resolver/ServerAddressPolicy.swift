@@ -31,7 +31,7 @@ extension ServerAddress {
     }
 }
 
-extension QueryEngine {
+extension ResolverCore {
     /// Adds `address` to task `index`'s servers, unless the loopback rule
     /// refuses it (counted: `resolver.loopback_refused`). Every address a
     /// task may query — glue, cached A/AAAA of NS names, root hints — goes

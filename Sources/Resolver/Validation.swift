@@ -9,7 +9,7 @@ import Validator
 /// owns the state and makes the decisions (Validator module). The engine
 /// never reads a clock: the wall-clock offset lives here, and every check
 /// gets the `ValidationClock` it implies (`validationClock(nowMs:)`).
-extension QueryEngine {
+extension ResolverCore {
     /// Adds trust anchors for `owner` (all records of one owner at once):
     /// `type` is `.ds` or `.dnskey`, each element one RDATA in wire form.
     /// Start-up only. False when the anchor store is full or the RDATA bad.

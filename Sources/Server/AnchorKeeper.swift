@@ -25,7 +25,7 @@ struct AnchorKeeper {
 
     /// True when it was due (always at shutdown, which only writes).
     @discardableResult
-    mutating func tick<H: HousekeepingIO>(nowMs: Int64, isShutdown: Bool, engine: inout QueryEngine, effects: inout H) -> Bool {
+    mutating func tick<H: HousekeepingIO>(nowMs: Int64, isShutdown: Bool, engine: inout ResolverCore, effects: inout H) -> Bool {
         guard isShutdown || nowMs >= dueMs else { return false }
         dueMs = nowMs + AnchorKeeper.intervalMs
         if !isShutdown {

@@ -29,7 +29,7 @@ struct ClockKeeper {
     /// True when it was due (always at shutdown, which only writes the floor).
     @discardableResult
     mutating func tick<H: HousekeepingIO>(nowMs: Int64, wallSeconds: Int64, isShutdown: Bool,
-                                          engine: inout QueryEngine, effects: inout H) -> Bool {
+                                          engine: inout ResolverCore, effects: inout H) -> Bool {
         guard isShutdown || nowMs >= dueMs else { return false }
         dueMs = nowMs + ClockKeeper.intervalMs
         if let marker = markerPath, !engine.isClockTrusted, effects.fileExists(marker) {
@@ -44,7 +44,7 @@ struct ClockKeeper {
     /// NTP says it synced (`sprig clock-synced`, or the marker file). The
     /// core judges it; the log tells what it decided, once. A command that
     /// changed nothing gets its own line.
-    mutating func noteSynced<H: HousekeepingIO>(wallSeconds: Int64, byCommand: Bool, engine: inout QueryEngine,
+    mutating func noteSynced<H: HousekeepingIO>(wallSeconds: Int64, byCommand: Bool, engine: inout ResolverCore,
                                                 effects: inout H) {
         guard !engine.isClockTrusted else { return }
         engine.noteClockSynced(realtimeSeconds: wallSeconds)
@@ -56,7 +56,7 @@ struct ClockKeeper {
 
     /// Logs the clock's decision if it changed since last logged; true when it logged.
     @discardableResult
-    mutating func logDecision<H: HousekeepingIO>(wallSeconds: Int64, engine: borrowing QueryEngine,
+    mutating func logDecision<H: HousekeepingIO>(wallSeconds: Int64, engine: borrowing ResolverCore,
                                                  effects: inout H) -> Bool {
         let decision = ClockDecision.current(isTrusted: engine.isClockTrusted, isVouchedFor: engine.isClockVouchedFor,
                                              wallSeconds: wallSeconds, buildFloorSeconds: TrustedClock.buildFloorSeconds)
@@ -68,7 +68,7 @@ struct ClockKeeper {
 
     /// The floor, when the policy wants it written; a failing flash is
     /// recorded as written anyway, so it is retried daily, not every second.
-    mutating func writeFloor<H: HousekeepingIO>(wallSeconds: Int64, isShutdown: Bool, engine: inout QueryEngine,
+    mutating func writeFloor<H: HousekeepingIO>(wallSeconds: Int64, isShutdown: Bool, engine: inout ResolverCore,
                                                 effects: inout H) {
         guard let path = floorPath,
               let floor = engine.clockFloorToPersist(realtimeSeconds: wallSeconds, isShutdown: isShutdown) else { return }

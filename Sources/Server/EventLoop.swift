@@ -21,7 +21,7 @@ public final class EventLoop {
     let sockets: ServerSockets
     /// Internal: callers outside Server use the methods below, so no
     /// accessor coroutine (which may allocate in Embedded builds) exists.
-    var resolver: QueryEngine
+    var resolver: ResolverCore
     let signals: SignalQueue
     /// Sends that failed while the ring was carried out (ResolverActions.swift).
     var failedSends: FailedSendQueue
@@ -51,7 +51,7 @@ public final class EventLoop {
     /// Text for `sprig stats`, supplied by the daemon (includes config-level info).
     public var extraStats: () -> [(String, Int)] = { [] }
 
-    public init(limits: ServerLimits, acl: AccessList, resolver: consuming QueryEngine) throws(Errno) {
+    public init(limits: ServerLimits, acl: AccessList, resolver: consuming ResolverCore) throws(Errno) {
         sockets = try ServerSockets(limits: limits, acl: acl)
         self.resolver = resolver
         signals = try SignalQueue()
@@ -213,7 +213,7 @@ public final class EventLoop {
 
     /// Answers without involving the resolver (ACL refusal, no free slot).
     func replyDirect(_ query: UnsafeRawBufferPointer, rcode: ShortAnswer, listener: Int, to: Address) {
-        guard let n = QueryEngine.shortAnswer(to: query, rcode, into: sockets.sendBuffer) else { return }
+        guard let n = ResolverCore.shortAnswer(to: query, rcode, into: sockets.sendBuffer) else { return }
         sockets.sendUDP(sockets.udpListeners[listener], UnsafeRawBufferPointer(rebasing: sockets.sendBuffer[0..<n]), to: to)
     }
 
@@ -259,7 +259,7 @@ public final class EventLoop {
     func dispatchTCPFrame(_ index: Int, generation: UInt32, _ query: UnsafeRawBufferPointer) {
         guard let client = sockets.clients.acquire() else {
             sockets.stats.droppedNoClientSlot += 1
-            if let n = QueryEngine.shortAnswer(to: query, .serverFailure, into: sockets.receiveBuffer) {
+            if let n = ResolverCore.shortAnswer(to: query, .serverFailure, into: sockets.receiveBuffer) {
                 sockets.queueTCP(index, UnsafeRawBufferPointer(rebasing: sockets.receiveBuffer[0..<n]))
             }
             return

@@ -21,7 +21,7 @@ extension Daemon {
                 Output.err("sprigd: option cache_size: cannot build a cache of \(plan.cache.arenaByteCount) bytes\n")
                 return 1
             }
-            var resolver = QueryEngine(settings: plan.settings, upstreams: plan.upstreams,
+            var resolver = ResolverCore(settings: plan.settings, upstreams: plan.upstreams,
                                        rootServers: plan.rootServers, cache: cache)
             loadAnchorState(anchorStatePath(config), into: &resolver)
             guard loadTrustAnchors(plan, into: &resolver) else { return 1 }
@@ -84,7 +84,7 @@ extension Daemon {
     /// Hands the trust anchors (all of one owner at once, whatever their
     /// form or source: the engine keeps them as one set) and the negative
     /// trust anchors to the engine.
-    static func loadTrustAnchors(_ plan: Plan, into resolver: inout QueryEngine) -> Bool {
+    static func loadTrustAnchors(_ plan: Plan, into resolver: inout ResolverCore) -> Bool {
         var done: [Name] = []
         for first in plan.trustAnchors where !done.contains(where: { $0 == first.anchor.owner }) {
             let owner = first.anchor.owner
@@ -117,7 +117,7 @@ extension Daemon {
 
     /// Loads the saved RFC 5011 state; missing or corrupt: one log line, and
     /// the configured (or compiled-in) anchors start a fresh state.
-    static func loadAnchorState(_ path: String, into resolver: inout QueryEngine) {
+    static func loadAnchorState(_ path: String, into resolver: inout ResolverCore) {
         guard let bytes = try? File.readAll(path, limit: AnchorStateFile.encodedByteCountMax) else { return }
         if !resolver.loadAnchorState(bytes) {
             Log.warning("dnssec: \(path) is corrupt; starting from the configured trust anchors")

@@ -162,7 +162,7 @@ enum Daemon {
         for i in 0..<root.serverCount {
             let server = root.server(i)
             for j in 0..<server.addressCount {
-                if let a = ServerAddress(bytes: server.address(j).bytes, port: QueryEngine.authoritativePort) {
+                if let a = ServerAddress(bytes: server.address(j).bytes, port: ResolverCore.authoritativePort) {
                     list.append(a)
                 }
             }
@@ -235,11 +235,11 @@ enum Daemon {
 
     static func printFootprint(_ plan: Plan) {
         let cacheBytes = (try? CacheGeometry(plan.cache).footprintByteCount) ?? 0
-        let resolverBytes = QueryEngine.byteCount(settings: plan.settings)
+        let resolverBytes = ResolverCore.byteCount(settings: plan.settings)
         var total = 0
         Output.out("pool                                            count        bytes\n")
         var pools = plan.limits.footprint(cacheByteCount: cacheBytes, resolverByteCount: resolverBytes)
-        // Reserved by Signature.startUp() when validating (QueryEngine.init).
+        // Reserved by Signature.startUp() when validating (ResolverCore.init).
         if plan.settings.validate { pools.append(("crypto (ECDSA scratch, GMP arena)", 1, Signature.startUpByteCount)) }
         for (name, count, bytes) in pools {
             Output.out(pad(name, 44) + pad(String(count), 10, left: true) + pad(String(bytes), 13, left: true) + "\n")

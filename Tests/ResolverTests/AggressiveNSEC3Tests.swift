@@ -30,9 +30,9 @@ final class AggressiveNSEC3Tests: XCTestCase {
         s.useIPv6 = false
         s.aggressiveNSEC = aggressive
         var h = Harness(settings: s, rootServers: [AggressiveNSEC3Tests.root])
-        XCTAssertTrue(h.forwarder.addTrustAnchor(owner: Wire.name("example."), type: .dnskey,
+        XCTAssertTrue(h.core.addTrustAnchor(owner: Wire.name("example."), type: .dnskey,
                                                  rdatas: [NSEC3TestZone.key.dnskeyRData]))
-        h.forwarder.setWallClock(realtimeSeconds: AggressiveNSECTests.now2026, nowMs: h.nowMs)
+        h.core.setWallClock(realtimeSeconds: AggressiveNSECTests.now2026, nowMs: h.nowMs)
         return h
     }
 
@@ -50,7 +50,7 @@ final class AggressiveNSEC3Tests: XCTestCase {
     }
 
     func nsec3Entries(_ h: borrowing Harness) -> Int {
-        let entries = h.forwarder.validation.nsecTable.entries
+        let entries = h.core.validation.nsecTable.entries
         return entries.filter { $0.kind == .nsec3 && $0.expiresMs > h.nowMs }.count
     }
 
@@ -66,14 +66,14 @@ final class AggressiveNSEC3Tests: XCTestCase {
         XCTAssertTrue(online.0.ad, "the online proof is secure")
         XCTAssertGreaterThan(online.sent, 0)
         XCTAssertGreaterThanOrEqual(nsec3Entries(h), 2, "the apex match and the spans were kept")
-        XCTAssertEqual(h.forwarder.stats.aggressiveAnswers, 0)
+        XCTAssertEqual(h.core.stats.aggressiveAnswers, 0)
 
         let synthesised = resolve(&h, &auth, second, .aaaa)
         XCTAssertEqual(synthesised.sent, 0, "no query reached the authorities")
         XCTAssertEqual(synthesised.0.rcode, .nxDomain)
         XCTAssertTrue(synthesised.0.ad)
         XCTAssertTrue(synthesised.0.answers.isEmpty)
-        XCTAssertEqual(h.forwarder.stats.aggressiveAnswers, 1)
+        XCTAssertEqual(h.core.stats.aggressiveAnswers, 1)
         // DO: SOA and its RRSIG, the NSEC3s the proof used and theirs.
         let authority = synthesised.0.authority
         XCTAssertEqual(authority.filter { $0.type == .soa }.count, 1)
@@ -89,7 +89,7 @@ final class AggressiveNSEC3Tests: XCTestCase {
         XCTAssertEqual(plain.0.rcode, .nxDomain)
         XCTAssertFalse(plain.0.ad)
         XCTAssertEqual(plain.0.authority.map(\.type), [.soa])
-        XCTAssertEqual(h.forwarder.stats.aggressiveAnswers, 2)
+        XCTAssertEqual(h.core.stats.aggressiveAnswers, 2)
     }
 
     func testNoDataForAnotherTypeAtAnExistingName() {
@@ -106,11 +106,11 @@ final class AggressiveNSEC3Tests: XCTestCase {
         XCTAssertTrue(nodata.0.ad)
         XCTAssertEqual(nodata.0.authority.filter { $0.type == .nsec3 }.map { $0.owner.lowercased() },
                        [auth.zone.owner(of: "b.example.")], "only the NSEC3 at the name")
-        XCTAssertEqual(h.forwarder.stats.aggressiveAnswers, 1)
+        XCTAssertEqual(h.core.stats.aggressiveAnswers, 1)
         // A type the bitmap lists is not denied, and ANY is never denied.
         XCTAssertGreaterThan(resolve(&h, &auth, "b.example", .txt).sent, 0)
         XCTAssertGreaterThan(resolve(&h, &auth, "b.example", RRType(255)).sent, 0)
-        XCTAssertEqual(h.forwarder.stats.aggressiveAnswers, 1)
+        XCTAssertEqual(h.core.stats.aggressiveAnswers, 1)
     }
 
     func testOptOutSpanIsNeverUsed() throws {
@@ -125,13 +125,13 @@ final class AggressiveNSEC3Tests: XCTestCase {
         let again = resolve(&h, &auth, second)
         XCTAssertGreaterThan(again.sent, 0, "an opt-out span proves nothing securely")
         XCTAssertEqual(again.0.rcode, .nxDomain)
-        XCTAssertEqual(h.forwarder.stats.aggressiveAnswers, 0)
+        XCTAssertEqual(h.core.stats.aggressiveAnswers, 0)
         // A match at the name is still a match: NODATA there is secure.
         XCTAssertTrue(resolve(&h, &auth, "b.example", .aaaa).0.ad)
         let nodata = resolve(&h, &auth, "b.example", .mx)
         XCTAssertEqual(nodata.sent, 0)
         XCTAssertTrue(nodata.0.ad)
-        XCTAssertEqual(h.forwarder.stats.aggressiveAnswers, 1)
+        XCTAssertEqual(h.core.stats.aggressiveAnswers, 1)
     }
 
     func testUncoveredNameGoesToTheNetwork() throws {
@@ -144,10 +144,10 @@ final class AggressiveNSEC3Tests: XCTestCase {
         let uncovered = resolve(&h, &auth, other)
         XCTAssertGreaterThan(uncovered.sent, 0)
         XCTAssertEqual(uncovered.0.rcode, .nxDomain)
-        XCTAssertEqual(h.forwarder.stats.aggressiveAnswers, 0)
+        XCTAssertEqual(h.core.stats.aggressiveAnswers, 0)
         // Now that span is known too.
         XCTAssertEqual(resolve(&h, &auth, otherSibling).sent, 0)
-        XCTAssertEqual(h.forwarder.stats.aggressiveAnswers, 1)
+        XCTAssertEqual(h.core.stats.aggressiveAnswers, 1)
     }
 
     func testIterationsAboveTheCapAreNotKept() throws {
@@ -162,7 +162,7 @@ final class AggressiveNSEC3Tests: XCTestCase {
         XCTAssertGreaterThan(resolve(&h, &auth, second).sent, 0)
         _ = resolve(&h, &auth, "b.example", .aaaa)
         XCTAssertGreaterThan(resolve(&h, &auth, "b.example", .mx).sent, 0)
-        XCTAssertEqual(h.forwarder.stats.aggressiveAnswers, 0)
+        XCTAssertEqual(h.core.stats.aggressiveAnswers, 0)
 
         // At the cap itself they are used.
         let atCap = NSEC3TestZone(iterations: 150)
@@ -188,13 +188,13 @@ final class AggressiveNSEC3Tests: XCTestCase {
             XCTAssertTrue(again.0.answers.isEmpty)
             if optOut {
                 XCTAssertGreaterThan(again.sent, 0, "the next closer's opt-out span may hide a delegation")
-                XCTAssertEqual(h.forwarder.stats.aggressiveAnswers, 0)
+                XCTAssertEqual(h.core.stats.aggressiveAnswers, 0)
             } else {
                 XCTAssertEqual(again.sent, 0)
                 XCTAssertTrue(again.0.ad)
                 XCTAssertEqual(Set(again.0.authority.filter { $0.type == .nsec3 }.map { $0.owner.lowercased() }).count, 3,
                                "encloser match, next closer cover, wildcard match")
-                XCTAssertEqual(h.forwarder.stats.aggressiveAnswers, 1)
+                XCTAssertEqual(h.core.stats.aggressiveAnswers, 1)
                 // The type the wildcard has is not denied.
                 XCTAssertGreaterThan(resolve(&h, &auth, second, .txt).sent, 0)
             }
@@ -215,14 +215,14 @@ final class AggressiveNSEC3Tests: XCTestCase {
         let starSpanName = try XCTUnwrap(zone.names(under: "example.", inSpansOf: ["*.d.example."]).first)
         _ = resolve(&h, &auth, starSpanName)
         let below = try XCTUnwrap(zone.names(under: "d.example.", inSpansOf: [first, "*.example."]).first)
-        XCTAssertNotNil(h.forwarder.validation.selectNSEC3(Wire.name(below), zone: Wire.name("example."), nowMs: h.nowMs,
+        XCTAssertNotNil(h.core.validation.selectNSEC3(Wire.name(below), zone: Wire.name("example."), nowMs: h.nowMs,
                                                            clockTrusted: true),
                         "the table holds all a proof would need if d.example. were not a cut")
-        let before = h.forwarder.stats.aggressiveAnswers
+        let before = h.core.stats.aggressiveAnswers
         let asked = resolve(&h, &auth, below)
         XCTAssertGreaterThan(asked.sent, 0, "an NSEC3 at a delegation proves nothing below it")
         XCTAssertFalse(asked.0.ad, "the child is unsigned")
-        XCTAssertEqual(h.forwarder.stats.aggressiveAnswers, before)
+        XCTAssertEqual(h.core.stats.aggressiveAnswers, before)
     }
 
     func testDeepNamesStopAtTheSelectionHashLimit() throws {
@@ -239,11 +239,11 @@ final class AggressiveNSEC3Tests: XCTestCase {
         var auth = NSEC3Authorities(zone: zone)
         XCTAssertTrue(resolve(&h, &auth, deep(20, "a")).0.ad)   // keeps the spans of `label` and `*`
         XCTAssertEqual(resolve(&h, &auth, deep(14, "b")).sent, 0)
-        XCTAssertEqual(h.forwarder.stats.aggressiveAnswers, 1)
+        XCTAssertEqual(h.core.stats.aggressiveAnswers, 1)
         let tooDeep = resolve(&h, &auth, deep(15, "c"))
         XCTAssertGreaterThan(tooDeep.sent, 0, "past the selection's hash limit: asked")
         XCTAssertEqual(tooDeep.0.rcode, .nxDomain)
-        XCTAssertEqual(h.forwarder.stats.aggressiveAnswers, 1)
+        XCTAssertEqual(h.core.stats.aggressiveAnswers, 1)
     }
 
     func testNSEC3EntriesNeverFeedTheNSECProof() throws {
@@ -252,11 +252,11 @@ final class AggressiveNSEC3Tests: XCTestCase {
         var h = harness()
         var auth = NSEC3Authorities(zone: zone)
         _ = resolve(&h, &auth, first)
-        let candidates = h.forwarder.validation.nsecTable.collectCandidates(
+        let candidates = h.core.validation.nsecTable.collectCandidates(
             Wire.name(second), zone: Wire.name("example."), nowMs: h.nowMs, clockTrusted: true,
-            into: h.forwarder.validation.denialRecords)
+            into: h.core.validation.denialRecords)
         XCTAssertEqual(candidates.count, 0, "NSEC candidates come from NSEC entries only")
-        XCTAssertNotNil(h.forwarder.validation.selectNSEC3(Wire.name(second), zone: Wire.name("example."), nowMs: h.nowMs,
+        XCTAssertNotNil(h.core.validation.selectNSEC3(Wire.name(second), zone: Wire.name("example."), nowMs: h.nowMs,
                                                            clockTrusted: true))
     }
 
@@ -269,7 +269,7 @@ final class AggressiveNSEC3Tests: XCTestCase {
         XCTAssertEqual(resolve(&h, &auth, second).sent, 0)
         h.advance(301_000)   // NSEC3 TTL and SOA MINIMUM are 300 s
         XCTAssertGreaterThan(resolve(&h, &auth, third).sent, 0)
-        XCTAssertEqual(h.forwarder.stats.aggressiveAnswers, 1)
+        XCTAssertEqual(h.core.stats.aggressiveAnswers, 1)
     }
 
     func testLookupsDoNotAllocate() throws {

@@ -70,9 +70,9 @@ final class AggressiveNSECTests: XCTestCase {
         s.useIPv6 = false
         s.aggressiveNSEC = aggressive
         var h = Harness(settings: s, rootServers: [AggressiveNSECTests.root])
-        XCTAssertTrue(h.forwarder.addTrustAnchor(owner: Wire.name("example."), type: .dnskey,
+        XCTAssertTrue(h.core.addTrustAnchor(owner: Wire.name("example."), type: .dnskey,
                                                  rdatas: [AggressiveNSECTests.key.dnskeyRData]))
-        h.forwarder.setWallClock(realtimeSeconds: AggressiveNSECTests.now2026, nowMs: h.nowMs)
+        h.core.setWallClock(realtimeSeconds: AggressiveNSECTests.now2026, nowMs: h.nowMs)
         return h
     }
 
@@ -100,7 +100,7 @@ final class AggressiveNSECTests: XCTestCase {
         XCTAssertEqual(first.0.rcode, .nxDomain)
         XCTAssertTrue(first.0.ad)
         XCTAssertGreaterThan(first.sent, 0)
-        XCTAssertEqual(h.forwarder.stats.aggressiveAnswers, 0)
+        XCTAssertEqual(h.core.stats.aggressiveAnswers, 0)
 
         // ca.example lies in the same span (b → d), *.example in the apex span.
         let second = resolve(&h, &auth, "ca.example", .aaaa)
@@ -108,7 +108,7 @@ final class AggressiveNSECTests: XCTestCase {
         XCTAssertEqual(second.0.rcode, .nxDomain)
         XCTAssertTrue(second.0.ad, "AD for a DO client")
         XCTAssertTrue(second.0.answers.isEmpty)
-        XCTAssertEqual(h.forwarder.stats.aggressiveAnswers, 1)
+        XCTAssertEqual(h.core.stats.aggressiveAnswers, 1)
         XCTAssertTrue(second.0.hasOPT)
         // DO: SOA, its RRSIG, both NSECs with theirs.
         let types = authorityTypes(second.0)
@@ -117,7 +117,7 @@ final class AggressiveNSECTests: XCTestCase {
         XCTAssertEqual(types.filter { $0 == .rrsig }.count, 3)
         XCTAssertEqual(Set(second.0.authority.filter { $0.type == .nsec }.map(\.owner)), ["example.", "b.example."])
         XCTAssertLessThanOrEqual(second.0.authority[0].ttl, 300)
-        XCTAssertTrue(h.forwarder.statsLines().contains { $0.0 == "dnssec.aggressive_answers" && $0.1 == 1 })
+        XCTAssertTrue(h.core.statsLines().contains { $0.0 == "dnssec.aggressive_answers" && $0.1 == 1 })
 
         // Without DO: SOA only, no AD (the client set neither DO nor AD).
         let plain = resolve(&h, &auth, "cb.example", dnssecOK: false)
@@ -141,7 +141,7 @@ final class AggressiveNSECTests: XCTestCase {
         // A type the bitmap lists is not denied, and ANY is never denied.
         XCTAssertGreaterThan(resolve(&h, &auth, "b.example", .txt).sent, 0)
         XCTAssertGreaterThan(resolve(&h, &auth, "b.example", RRType(255)).sent, 0)
-        XCTAssertEqual(h.forwarder.stats.aggressiveAnswers, 1)
+        XCTAssertEqual(h.core.stats.aggressiveAnswers, 1)
     }
 
     func testUncoveredNameGoesToTheNetwork() {
@@ -152,10 +152,10 @@ final class AggressiveNSECTests: XCTestCase {
         let other = resolve(&h, &auth, "zz.example")
         XCTAssertGreaterThan(other.sent, 0)
         XCTAssertEqual(other.0.rcode, .nxDomain)
-        XCTAssertEqual(h.forwarder.stats.aggressiveAnswers, 0)
+        XCTAssertEqual(h.core.stats.aggressiveAnswers, 0)
         // Now that span is known too.
         XCTAssertEqual(resolve(&h, &auth, "zzz.example").sent, 0)
-        XCTAssertEqual(h.forwarder.stats.aggressiveAnswers, 1)
+        XCTAssertEqual(h.core.stats.aggressiveAnswers, 1)
     }
 
     func testDelegationPointNSECDeniesNothingBelowIt() {
@@ -165,7 +165,7 @@ final class AggressiveNSECTests: XCTestCase {
         let ds = resolve(&h, &auth, "d.example", .ds)
         XCTAssertEqual(ds.0.rcode, .noError)
         XCTAssertTrue(auth.nsecOwnersServed.contains("d.example."))
-        XCTAssertEqual(h.forwarder.validation.nsecTable.entries.filter { $0.expiresMs > h.nowMs }.count, 1)
+        XCTAssertEqual(h.core.validation.nsecTable.entries.filter { $0.expiresMs > h.nowMs }.count, 1)
         // x.d.example sorts inside d → m, but the record is parent-side.
         let below = resolve(&h, &auth, "x.d.example")
         XCTAssertGreaterThan(below.sent, 0, "a delegation's NSEC proves nothing below it")
@@ -173,7 +173,7 @@ final class AggressiveNSECTests: XCTestCase {
         XCTAssertFalse(below.0.ad, "the child is unsigned")
         // Nor anything about the delegation name's own data.
         XCTAssertGreaterThan(resolve(&h, &auth, "d.example", .txt).sent, 0)
-        XCTAssertEqual(h.forwarder.stats.aggressiveAnswers, 0)
+        XCTAssertEqual(h.core.stats.aggressiveAnswers, 0)
     }
 
     func testExpiredEntriesAreNotUsed() {
@@ -185,23 +185,23 @@ final class AggressiveNSECTests: XCTestCase {
         let late = resolve(&h, &auth, "cb.example")
         XCTAssertGreaterThan(late.sent, 0)
         XCTAssertEqual(late.0.rcode, .nxDomain)
-        XCTAssertEqual(h.forwarder.stats.aggressiveAnswers, 1)
+        XCTAssertEqual(h.core.stats.aggressiveAnswers, 1)
     }
 
     func testUntrustedClockEntriesAreDroppedOnceTheClockIsTrusted() {
         var h = harness()
-        h.forwarder.setClockFloor(nil)
-        h.forwarder.setWallClock(realtimeSeconds: 1_000, nowMs: h.nowMs)   // 1970: untrusted
-        XCTAssertFalse(h.forwarder.isClockTrusted)
+        h.core.setClockFloor(nil)
+        h.core.setWallClock(realtimeSeconds: 1_000, nowMs: h.nowMs)   // 1970: untrusted
+        XCTAssertFalse(h.core.isClockTrusted)
         var auth = AggressiveNSECTests.authorities()
         XCTAssertEqual(resolve(&h, &auth, "c.example").0.rcode, .nxDomain)
-        let entry = h.forwarder.validation.nsecTable.entries.first { $0.expiresMs > h.nowMs }
+        let entry = h.core.validation.nsecTable.entries.first { $0.expiresMs > h.nowMs }
         XCTAssertEqual(entry?.untrustedClock, true)
-        XCTAssertLessThanOrEqual((entry?.expiresMs ?? .max) - h.nowMs, Int64(QueryEngine.untrustedClockTTLMaxSeconds) * 1000)
+        XCTAssertLessThanOrEqual((entry?.expiresMs ?? .max) - h.nowMs, Int64(ResolverCore.untrustedClockTTLMaxSeconds) * 1000)
         XCTAssertEqual(resolve(&h, &auth, "ca.example").sent, 0)
-        h.forwarder.noteClockSynced(realtimeSeconds: AggressiveNSECTests.now2026)
-        h.forwarder.setWallClock(realtimeSeconds: AggressiveNSECTests.now2026, nowMs: h.nowMs)
-        XCTAssertTrue(h.forwarder.isClockTrusted)
+        h.core.noteClockSynced(realtimeSeconds: AggressiveNSECTests.now2026)
+        h.core.setWallClock(realtimeSeconds: AggressiveNSECTests.now2026, nowMs: h.nowMs)
+        XCTAssertTrue(h.core.isClockTrusted)
         XCTAssertGreaterThan(resolve(&h, &auth, "cb.example").sent, 0, "validated again with real dates")
     }
 
@@ -212,12 +212,12 @@ final class AggressiveNSECTests: XCTestCase {
         let second = resolve(&h, &auth, "ca.example")
         XCTAssertGreaterThan(second.sent, 0)
         XCTAssertEqual(second.0.rcode, .nxDomain)
-        XCTAssertEqual(h.forwarder.stats.aggressiveAnswers, 0)
-        XCTAssertEqual(h.forwarder.validation.nsecTable.capacity, 0)
-        var on = h.forwarder.settings
+        XCTAssertEqual(h.core.stats.aggressiveAnswers, 0)
+        XCTAssertEqual(h.core.validation.nsecTable.capacity, 0)
+        var on = h.core.settings
         on.aggressiveNSEC = true
-        XCTAssertEqual(QueryEngine.byteCount(settings: h.forwarder.settings) + NSECTable.byteCount(entryCount: 256),
-                       QueryEngine.byteCount(settings: on), "the table is in the footprint")
+        XCTAssertEqual(ResolverCore.byteCount(settings: h.core.settings) + NSECTable.byteCount(entryCount: 256),
+                       ResolverCore.byteCount(settings: on), "the table is in the footprint")
     }
 
     func testTableScalesWithTheCache() {
@@ -228,19 +228,19 @@ final class AggressiveNSECTests: XCTestCase {
         var small = EngineSettings()
         small.aggressiveNSECEntryCount = 64
         let cache = try! AnswerCache(configuration: CacheConfiguration(arenaByteCount: 1 << 20), hashSeed: 1)
-        let engine = QueryEngine(settings: small, upstreams: [], cache: cache)
+        let engine = ResolverCore(settings: small, upstreams: [], cache: cache)
         XCTAssertEqual(engine.validation.nsecTable.capacity, 64)
-        XCTAssertEqual(QueryEngine.byteCount(settings: EngineSettings()) - QueryEngine.byteCount(settings: small),
+        XCTAssertEqual(ResolverCore.byteCount(settings: EngineSettings()) - ResolverCore.byteCount(settings: small),
                        NSECTable.byteCount(entryCount: 256 - 64), "the footprint counts what is reserved")
     }
 
     func testNegativeTrustAnchorIsHonoured() {
         var h = harness()
-        XCTAssertTrue(h.forwarder.addNegativeTrustAnchor(Wire.name("example.")))
+        XCTAssertTrue(h.core.addNegativeTrustAnchor(Wire.name("example.")))
         var auth = AggressiveNSECTests.authorities()
         _ = resolve(&h, &auth, "c.example")
         XCTAssertGreaterThan(resolve(&h, &auth, "ca.example").sent, 0)
-        XCTAssertEqual(h.forwarder.stats.aggressiveAnswers, 0)
+        XCTAssertEqual(h.core.stats.aggressiveAnswers, 0)
     }
 
     func testCheckingDisabledClientIsAnsweredToo() {
@@ -279,14 +279,14 @@ final class AggressiveNSECTests: XCTestCase {
         let extra = (0..<300).map { "n\(1000 + $0).example." }
         var h = harness()
         var auth = AggressiveNSECTests.authorities(extraNames: extra)
-        let capacity = h.forwarder.validation.nsecTable.capacity
+        let capacity = h.core.validation.nsecTable.capacity
         XCTAssertEqual(capacity, NSECTable.entryCountDefault)
         for i in 0..<300 {
             let p = resolve(&h, &auth, "n\(1000 + i)a.example")   // inside n(1000+i) → next
             XCTAssertEqual(p.0.rcode, .nxDomain, "n\(1000 + i)a")
-            XCTAssertEqual(h.forwarder.validation.nsecTable.capacity, capacity)
+            XCTAssertEqual(h.core.validation.nsecTable.capacity, capacity)
         }
-        let used = h.forwarder.validation.nsecTable.entries.filter { $0.expiresMs > h.nowMs }.count
+        let used = h.core.validation.nsecTable.entries.filter { $0.expiresMs > h.nowMs }.count
         XCTAssertEqual(used, capacity, "full, and no more")
         // The most recent spans are still there; the oldest were replaced.
         XCTAssertEqual(resolve(&h, &auth, "n1299b.example").sent, 0)
@@ -317,7 +317,7 @@ final class AggressiveNSECTests: XCTestCase {
         XCTAssertEqual(bytesInUse(), before, "bytes in use moved")
         XCTAssertEqual(io.answers, 2_100)
         XCTAssertEqual(io.sends, 0)
-        XCTAssertEqual(h.forwarder.stats.aggressiveAnswers, 2_100)
+        XCTAssertEqual(h.core.stats.aggressiveAnswers, 2_100)
         #endif
     }
 }
@@ -329,15 +329,15 @@ struct CountingIO {
     var sends = 0
 
     mutating func query(_ h: inout Harness, _ q: UnsafeRawBufferPointer) {
-        _ = h.forwarder.consume(.query(client: 1, transport: .udp, message: q), nowMs: h.nowMs)
-        for i in 0..<h.forwarder.actionCount {
-            switch h.forwarder.action(i) {
+        _ = h.core.consume(.query(client: 1, transport: .udp, message: q), nowMs: h.nowMs)
+        for i in 0..<h.core.actionCount {
+            switch h.core.action(i) {
             case .answer: answers += 1
             case .send: sends += 1
             case .cancel: break
             }
         }
-        h.forwarder.actionsCarriedOut()
+        h.core.actionsCarriedOut()
     }
 }
 

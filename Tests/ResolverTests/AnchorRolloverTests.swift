@@ -29,9 +29,9 @@ final class AnchorRolloverTests: XCTestCase {
         s.recursive = true
         s.useIPv6 = false
         var h = Harness(settings: s, rootServers: [AnchorRolloverTests.root])
-        XCTAssertTrue(h.forwarder.addTrustAnchor(owner: Wire.name("example."), type: .dnskey,
+        XCTAssertTrue(h.core.addTrustAnchor(owner: Wire.name("example."), type: .dnskey,
                                                  rdatas: [AnchorRolloverTests.oldKey.dnskeyRData]))
-        h.forwarder.setWallClock(realtimeSeconds: AnchorRolloverTests.start, nowMs: h.nowMs)
+        h.core.setWallClock(realtimeSeconds: AnchorRolloverTests.start, nowMs: h.nowMs)
         return h
     }
 
@@ -49,8 +49,8 @@ final class AnchorRolloverTests: XCTestCase {
         for _ in 0..<days {
             h.nowMs += AnchorRolloverTests.day * 1000
             let wall = AnchorRolloverTests.start + (h.nowMs - 1_000_000) / 1000
-            h.forwarder.setWallClock(realtimeSeconds: wall, nowMs: h.nowMs)
-            h.forwarder.refreshTrustAnchorsIfDue(nowMs: h.nowMs); h.drain()
+            h.core.setWallClock(realtimeSeconds: wall, nowMs: h.nowMs)
+            h.core.refreshTrustAnchorsIfDue(nowMs: h.nowMs); h.drain()
             h.pump(&auth)
         }
     }
@@ -63,8 +63,8 @@ final class AnchorRolloverTests: XCTestCase {
         auth = AnchorRolloverTests.hierarchy(published: [AnchorRolloverTests.oldKey, AnchorRolloverTests.newKey],
                                              signer: AnchorRolloverTests.oldKey)
         live(&h, &auth, days: 35)                 // past the 30-day add hold-down
-        XCTAssertGreaterThan(h.forwarder.stats.anchorObservations, 30)
-        XCTAssertEqual(h.forwarder.anchorTrustedKeyCount, 2, "old and new key trusted")
+        XCTAssertGreaterThan(h.core.stats.anchorObservations, 30)
+        XCTAssertEqual(h.core.anchorTrustedKeyCount, 2, "old and new key trusted")
         // The old key is withdrawn; only the new key signs.
         auth = AnchorRolloverTests.hierarchy(published: [AnchorRolloverTests.newKey], signer: AnchorRolloverTests.newKey)
         live(&h, &auth, days: 2)
@@ -93,22 +93,22 @@ final class AnchorRolloverTests: XCTestCase {
         var saved: [UInt8] = []
         for hour in 0..<(24 * 5) {
             h.nowMs += 3_600_000
-            if let bytes = h.forwarder.anchorStateToPersist(nowMs: h.nowMs, isShutdown: false) {
+            if let bytes = h.core.anchorStateToPersist(nowMs: h.nowMs, isShutdown: false) {
                 writes += 1
                 saved = bytes
-                h.forwarder.didPersistAnchorState()
+                h.core.didPersistAnchorState()
             }
             if hour % 24 == 0 {
-                h.forwarder.setWallClock(realtimeSeconds: AnchorRolloverTests.start + Int64(hour) * 3_600, nowMs: h.nowMs)
-                h.forwarder.refreshTrustAnchorsIfDue(nowMs: h.nowMs); h.drain()
+                h.core.setWallClock(realtimeSeconds: AnchorRolloverTests.start + Int64(hour) * 3_600, nowMs: h.nowMs)
+                h.core.refreshTrustAnchorsIfDue(nowMs: h.nowMs); h.drain()
                 h.pump(&auth)
             }
         }
         XCTAssertLessThanOrEqual(writes, 5, "at most once a day")
         XCTAssertGreaterThan(writes, 0)
         var fresh = engine()
-        XCTAssertTrue(fresh.forwarder.loadAnchorState(saved))
-        XCTAssertEqual(fresh.forwarder.anchorTrustedKeyCount, 1)
-        XCTAssertFalse(fresh.forwarder.loadAnchorState([1, 2, 3]), "a corrupt file is refused")
+        XCTAssertTrue(fresh.core.loadAnchorState(saved))
+        XCTAssertEqual(fresh.core.anchorTrustedKeyCount, 1)
+        XCTAssertFalse(fresh.core.loadAnchorState([1, 2, 3]), "a corrupt file is refused")
     }
 }

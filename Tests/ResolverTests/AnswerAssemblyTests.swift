@@ -54,7 +54,7 @@ final class AnswerAssemblyTests: XCTestCase {
             if let reply = world.respond(s.bytes, at: s.server) { h.reply(s.outgoing, reply) }
         }
         XCTAssertEqual(h.net.answers.count, before + 1, "one answer per query")
-        XCTAssertEqual(h.forwarder.outgoing.usedCount, 0, "every task ended")
+        XCTAssertEqual(h.core.outgoing.usedCount, 0, "every task ended")
         return h.net.answers.last?.bytes ?? []
     }
 
@@ -177,7 +177,7 @@ final class AnswerAssemblyTests: XCTestCase {
         let all = records(bytes)
         XCTAssertEqual(all.filter { $0.0 == .answer }.count, 70)
         XCTAssertTrue(all.allSatisfy { $0.0 == .answer }, "no NS in authority, no glue: \(all.filter { $0.0 != .answer })")
-        XCTAssertGreaterThan(h.forwarder.stats.answersFromResponse, 0, "answered from the response")
+        XCTAssertGreaterThan(h.core.stats.answersFromResponse, 0, "answered from the response")
     }
 
     /// The parent's server answers the name non-authoritatively beside a

@@ -11,9 +11,9 @@ extension Harness {
     /// The hierarchy's trust anchor (`example.` DNSKEY) and a wall clock
     /// inside its signatures' validity: what every validating test starts with.
     mutating func anchorAtExample(file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertTrue(forwarder.addTrustAnchor(owner: Wire.name("example."), type: .dnskey,
+        XCTAssertTrue(core.addTrustAnchor(owner: Wire.name("example."), type: .dnskey,
                                                rdatas: [ChainOfTrustTests.exampleKey.dnskeyRData]), file: file, line: line)
-        forwarder.setWallClock(realtimeSeconds: ChainOfTrustTests.now2026, nowMs: nowMs)
+        core.setWallClock(realtimeSeconds: ChainOfTrustTests.now2026, nowMs: nowMs)
     }
 }
 
@@ -84,7 +84,7 @@ final class ChainOfTrustTests: XCTestCase {
         _ = h.ask(before + 1, Wire.query(name, .a, id: 3, dnssecOK: true, cd: cd))
         h.pump(&auth)
         XCTAssertEqual(h.net.answers.count, before + 1, "one answer per query")
-        XCTAssertEqual(h.forwarder.outgoing.usedCount, 0, "every task ended")
+        XCTAssertEqual(h.core.outgoing.usedCount, 0, "every task ended")
         return Wire.parse(h.net.answers.last?.bytes ?? [])
     }
 
@@ -100,9 +100,9 @@ final class ChainOfTrustTests: XCTestCase {
         XCTAssertTrue(auth.queries.contains { $0.name == "signed.example." && $0.type == .ds && $0.server == ChainOfTrustTests.example })
         XCTAssertTrue(auth.queries.contains { $0.name == "signed.example." && $0.type == .dnskey })
         // The validated keys and DS are cached: the parent's own data costs no new key fetch.
-        let fetches = h.forwarder.stats.keyFetches
+        let fetches = h.core.stats.keyFetches
         XCTAssertTrue(resolve(&h, &auth, "www.example").ad)
-        XCTAssertEqual(h.forwarder.stats.keyFetches, fetches)
+        XCTAssertEqual(h.core.stats.keyFetches, fetches)
     }
 
     func testRandomisedCaseStillValidates() {

@@ -42,10 +42,10 @@ final class ClockTrustedTests: XCTestCase {
         s.useIPv6 = false
         s.clockTrusted = clockTrusted
         var h = Harness(settings: s, rootServers: [ClockTrustedTests.root])
-        XCTAssertTrue(h.forwarder.addTrustAnchor(owner: Wire.name("example."), type: .dnskey,
+        XCTAssertTrue(h.core.addTrustAnchor(owner: Wire.name("example."), type: .dnskey,
                                                  rdatas: [ClockTrustedTests.signer(ClockTrustedTests.year2010).dnskeyRData]))
-        h.forwarder.setClockFloor(nil)   // sprigd's start-up order: floor, then wall clock
-        h.forwarder.setWallClock(realtimeSeconds: wallSeconds, nowMs: h.nowMs)
+        h.core.setClockFloor(nil)   // sprigd's start-up order: floor, then wall clock
+        h.core.setWallClock(realtimeSeconds: wallSeconds, nowMs: h.nowMs)
         return h
     }
 
@@ -61,7 +61,7 @@ final class ClockTrustedTests: XCTestCase {
     /// so signatures that expired in 2009 validated.
     func testVouchedForClockSeesOldSignaturesExpired() {
         var h = engine(clockTrusted: true)
-        XCTAssertTrue(h.forwarder.isClockTrusted, "trusted from the start although it reads 2010")
+        XCTAssertTrue(h.core.isClockTrusted, "trusted from the start although it reads 2010")
         var expired = ClockTrustedTests.hierarchy(ClockTrustedTests.year2009)
         let p = ask(&h, &expired)
         XCTAssertEqual(p.rcode, .servFail)
@@ -80,26 +80,26 @@ final class ClockTrustedTests: XCTestCase {
     /// checked, the answer is held at most 60 s (DESIGN.md §2.8).
     func testUnvouchedClockBeforeTheBuildDateChecksNoDates() {
         var h = engine(clockTrusted: false)
-        XCTAssertFalse(h.forwarder.isClockTrusted)
+        XCTAssertFalse(h.core.isClockTrusted)
         var expired = ClockTrustedTests.hierarchy(ClockTrustedTests.year2009)
         let p = ask(&h, &expired)
         XCTAssertEqual(p.rcode, .noError)
-        XCTAssertLessThanOrEqual(p.answers.first { $0.type == .a }?.ttl ?? .max, QueryEngine.untrustedClockTTLMaxSeconds)
+        XCTAssertLessThanOrEqual(p.answers.first { $0.type == .a }?.ttl ?? .max, ResolverCore.untrustedClockTTLMaxSeconds)
         // A sync signal does not make a 2010 reading believable either.
-        h.forwarder.noteClockSynced(realtimeSeconds: ClockTrustedTests.june2010)
-        XCTAssertFalse(h.forwarder.isClockTrusted)
+        h.core.noteClockSynced(realtimeSeconds: ClockTrustedTests.june2010)
+        XCTAssertFalse(h.core.isClockTrusted)
     }
 
     /// A vouched-for clock stays trusted through a saved floor ahead of it
     /// and readings before the build date; RFC 5011 may advance on it.
     func testVouchedForClockIgnoresFloorAndReadings() {
         var h = engine(clockTrusted: true)
-        h.forwarder.setClockFloor(ClockTrustedTests.june2010 + 400 * 86_400)
-        h.forwarder.setWallClock(realtimeSeconds: 0, nowMs: h.nowMs)
-        XCTAssertTrue(h.forwarder.isClockTrusted)
-        XCTAssertTrue(h.forwarder.isClockVouchedFor)
-        XCTAssertTrue(h.forwarder.validation.clock.mayAdvanceRFC5011Timers)
-        XCTAssertNil(h.forwarder.clockFloorToPersist(realtimeSeconds: 0, isShutdown: true),
+        h.core.setClockFloor(ClockTrustedTests.june2010 + 400 * 86_400)
+        h.core.setWallClock(realtimeSeconds: 0, nowMs: h.nowMs)
+        XCTAssertTrue(h.core.isClockTrusted)
+        XCTAssertTrue(h.core.isClockVouchedFor)
+        XCTAssertTrue(h.core.validation.clock.mayAdvanceRFC5011Timers)
+        XCTAssertNil(h.core.clockFloorToPersist(realtimeSeconds: 0, isShutdown: true),
                      "a floor before the build date is never written")
     }
 }

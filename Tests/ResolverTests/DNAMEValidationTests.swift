@@ -67,7 +67,7 @@ final class DNAMEValidationTests: XCTestCase {
         _ = h.ask(before + 1, Wire.query(name, type, id: 9, dnssecOK: true, cd: cd))
         pump(mode, &h, &auth)
         XCTAssertEqual(h.net.answers.count, before + 1, "\(mode): one answer per query")
-        XCTAssertEqual(h.forwarder.outgoing.usedCount, 0, "\(mode): every task ended")
+        XCTAssertEqual(h.core.outgoing.usedCount, 0, "\(mode): every task ended")
         return Wire.parse(h.net.answers.last?.bytes ?? [])
     }
 

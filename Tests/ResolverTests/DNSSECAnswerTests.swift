@@ -33,7 +33,7 @@ final class DNSSECAnswerTests: XCTestCase {
             if let reply { h.reply(s.outgoing, reply) }
         }
         XCTAssertEqual(h.net.answers.count, before + 1, "\(mode): one answer per query")
-        XCTAssertEqual(h.forwarder.outgoing.usedCount, 0, "\(mode): every task ended")
+        XCTAssertEqual(h.core.outgoing.usedCount, 0, "\(mode): every task ended")
         return Wire.parse(h.net.answers.last?.bytes ?? [])
     }
 

@@ -30,7 +30,7 @@ final class EDNSFallbackTests: XCTestCase {
         _ = h.ask(before + 1, Wire.query(name, type, id: 9, dnssecOK: true))
         h.pump(&auth)
         XCTAssertEqual(h.net.answers.count, before + 1, "one answer per query")
-        XCTAssertEqual(h.forwarder.outgoing.usedCount, 0, "every task ended")
+        XCTAssertEqual(h.core.outgoing.usedCount, 0, "every task ended")
         return Wire.parse(h.net.answers.last?.bytes ?? [])
     }
 
@@ -60,9 +60,9 @@ final class EDNSFallbackTests: XCTestCase {
         XCTAssertTrue(resolve(&h, &auth, "www.signed.example").ad)
         let refused = resolve(&h, &auth, "www.signed.example", .https)
         XCTAssertEqual(refused.rcode, .servFail)
-        XCTAssertFalse(h.forwarder.infra.lacksEDNS(EDNSFallbackTests.signedServer, nowMs: h.nowMs))
-        XCTAssertEqual(h.forwarder.stats.ednsFallbacks, 0)
-        XCTAssertEqual(h.forwarder.stats.ednsRefusedInSignedZones, 0)
+        XCTAssertFalse(h.core.infra.lacksEDNS(EDNSFallbackTests.signedServer, nowMs: h.nowMs))
+        XCTAssertEqual(h.core.stats.ednsFallbacks, 0)
+        XCTAssertEqual(h.core.stats.ednsRefusedInSignedZones, 0)
         XCTAssertTrue(h.net.sent.allSatisfy { Wire.hasOPT($0.bytes) }, "every query carried EDNS")
         // A new name of the same signed zone is secure.
         addSignedName(&auth, "new.signed.example", [192, 0, 2, 30])
@@ -84,9 +84,9 @@ final class EDNSFallbackTests: XCTestCase {
         XCTAssertEqual(first.rcode, .noError)
         XCTAssertFalse(first.ad)
         XCTAssertEqual(first.answers.filter { $0.type == .a }.map { $0.rdata }, [[192, 0, 2, 4]])
-        XCTAssertEqual(h.forwarder.stats.ednsFallbacks, 1, "one FORMERR without OPT, one fallback")
+        XCTAssertEqual(h.core.stats.ednsFallbacks, 1, "one FORMERR without OPT, one fallback")
         XCTAssertEqual(edns(h, to: server).first, true, "EDNS first (RFC 6891 §7)")
-        XCTAssertTrue(h.forwarder.infra.lacksEDNS(server, nowMs: h.nowMs))
+        XCTAssertTrue(h.core.infra.lacksEDNS(server, nowMs: h.nowMs))
         // Servers of signed zones are never asked without EDNS.
         XCTAssertTrue(h.net.sent.filter { $0.server != server }.allSatisfy { Wire.hasOPT($0.bytes) })
 
@@ -98,14 +98,14 @@ final class EDNSFallbackTests: XCTestCase {
 
         // The window ends: EDNS first again.
         h.advance(InfraCache.noEDNSWindowMs)
-        XCTAssertFalse(h.forwarder.infra.lacksEDNS(server, nowMs: h.nowMs))
+        XCTAssertFalse(h.core.infra.lacksEDNS(server, nowMs: h.nowMs))
         addInsecureName(&auth, "three.insecure.example", [192, 0, 2, 41])
         mark = h.net.sent.count
         XCTAssertEqual(resolve(&h, &auth, "three.insecure.example").rcode, .noError)
         let probe = edns(h, to: server, from: mark)   // (the DNSKEY NODATA expired too: asked again)
         XCTAssertEqual(probe.first, true, "probed with EDNS first")
         XCTAssertTrue(probe.count >= 2 && probe.dropFirst().allSatisfy { !$0 }, "then without: \(probe)")
-        XCTAssertEqual(h.forwarder.stats.ednsFallbacks, 2)
+        XCTAssertEqual(h.core.stats.ednsFallbacks, 2)
 
         // The server learns EDNS: its first answer with an OPT ends the mark.
         auth.noEDNS = []
@@ -115,8 +115,8 @@ final class EDNSFallbackTests: XCTestCase {
         XCTAssertEqual(resolve(&h, &auth, "four.insecure.example").rcode, .noError)
         let learned = edns(h, to: server, from: mark)
         XCTAssertTrue(!learned.isEmpty && learned.allSatisfy { $0 }, "\(learned)")
-        XCTAssertEqual(h.forwarder.stats.ednsFallbacks, 2)
-        XCTAssertFalse(h.forwarder.infra.lacksEDNS(server, nowMs: h.nowMs))
+        XCTAssertEqual(h.core.stats.ednsFallbacks, 2)
+        XCTAssertFalse(h.core.infra.lacksEDNS(server, nowMs: h.nowMs))
     }
 
     /// FORMERR without OPT from the server of a signed zone: no query
@@ -131,9 +131,9 @@ final class EDNSFallbackTests: XCTestCase {
         XCTAssertEqual(p.ede, [EDECode.noReachableAuthority.rawValue])
         XCTAssertEqual(p.edeTexts, ["127.9.0.3 answers without EDNS; the zone is signed"])
         XCTAssertTrue(h.net.sent.allSatisfy { Wire.hasOPT($0.bytes) }, "a signed zone is never asked without EDNS")
-        XCTAssertFalse(h.forwarder.infra.lacksEDNS(server, nowMs: h.nowMs))
-        XCTAssertGreaterThan(h.forwarder.stats.ednsRefusedInSignedZones, 0)
-        XCTAssertEqual(h.forwarder.stats.ednsFallbacks, 0)
+        XCTAssertFalse(h.core.infra.lacksEDNS(server, nowMs: h.nowMs))
+        XCTAssertGreaterThan(h.core.stats.ednsRefusedInSignedZones, 0)
+        XCTAssertEqual(h.core.stats.ednsFallbacks, 0)
         // Nothing was remembered against the server: once it speaks EDNS
         // again, the next query is secure.
         auth.noEDNS = []
@@ -161,11 +161,11 @@ final class EDNSFallbackTests: XCTestCase {
         if let ds, let firstPlain {
             XCTAssertLessThan(ds, firstPlain, "the DS proof came before any query without EDNS")
         }
-        XCTAssertEqual(h.forwarder.signing(of: Wire.name("insecure.example."), nowMs: h.nowMs), .unsigned)
-        XCTAssertEqual(h.forwarder.signing(of: Wire.name("example."), nowMs: h.nowMs), .signed, "the anchor")
-        XCTAssertEqual(h.forwarder.signing(of: Wire.name("signed.example."), nowMs: h.nowMs), .unknown,
+        XCTAssertEqual(h.core.signing(of: Wire.name("insecure.example."), nowMs: h.nowMs), .unsigned)
+        XCTAssertEqual(h.core.signing(of: Wire.name("example."), nowMs: h.nowMs), .signed, "the anchor")
+        XCTAssertEqual(h.core.signing(of: Wire.name("signed.example."), nowMs: h.nowMs), .unknown,
                        "its DS set was never asked for")
-        XCTAssertEqual(h.forwarder.signing(of: Wire.name("test."), nowMs: h.nowMs), .unsigned, "no anchor above")
+        XCTAssertEqual(h.core.signing(of: Wire.name("test."), nowMs: h.nowMs), .unsigned, "no anchor above")
     }
 
     /// A mark (from before) ends with the server's first answer carrying
@@ -174,12 +174,12 @@ final class EDNSFallbackTests: XCTestCase {
         var h = harness()
         var auth = ChainOfTrustTests.hierarchy()
         let server = EDNSFallbackTests.signedServer
-        h.forwarder.infra.recordNoEDNS(server, nowMs: h.nowMs)
-        XCTAssertTrue(h.forwarder.infra.lacksEDNS(server, nowMs: h.nowMs))
+        h.core.infra.recordNoEDNS(server, nowMs: h.nowMs)
+        XCTAssertTrue(h.core.infra.lacksEDNS(server, nowMs: h.nowMs))
         let p = resolve(&h, &auth, "www.signed.example")
         XCTAssertTrue(p.ad)
         XCTAssertTrue(edns(h, to: server).allSatisfy { $0 }, "signed zone: EDNS despite the mark")
-        XCTAssertFalse(h.forwarder.infra.lacksEDNS(server, nowMs: h.nowMs))
+        XCTAssertFalse(h.core.infra.lacksEDNS(server, nowMs: h.nowMs))
     }
 
     /// Without DNSSEC nothing is signed: the fallback is allowed everywhere.
@@ -193,6 +193,6 @@ final class EDNSFallbackTests: XCTestCase {
         h.pump(&auth)
         let p = Wire.parse(h.net.answers.last!.bytes)
         XCTAssertEqual(p.answers.first?.rdata, [192, 0, 2, 1])
-        XCTAssertEqual(h.forwarder.stats.ednsFallbacks, 1)
+        XCTAssertEqual(h.core.stats.ednsFallbacks, 1)
     }
 }

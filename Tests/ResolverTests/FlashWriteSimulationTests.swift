@@ -119,9 +119,9 @@ final class FlashWriteSimulationTests: XCTestCase {
         s.useIPv6 = false
         var h = Harness(settings: s, rootServers: [FlashWriteSimulationTests.root])
         // sprigd's Serve order: anchor state (none on first boot), anchors, floor, wall clock.
-        XCTAssertTrue(h.forwarder.addTrustAnchor(owner: FlashWriteSimulationTests.owner, type: .dnskey,
+        XCTAssertTrue(h.core.addTrustAnchor(owner: FlashWriteSimulationTests.owner, type: .dnskey,
                                                  rdatas: [FlashWriteSimulationTests.oldKey.dnskeyRData]))
-        h.forwarder.setClockFloor(nil)
+        h.core.setClockFloor(nil)
         return h
     }
 
@@ -131,25 +131,25 @@ final class FlashWriteSimulationTests: XCTestCase {
     func housekeeping(_ h: inout Harness, clock: RouterClock, isShutdown: Bool) -> FlashWrites {
         var writes = FlashWrites()
         if !isShutdown {
-            h.forwarder.primeIfExpired(nowMs: h.nowMs); h.drain()
-            h.forwarder.refreshTrustAnchorsIfDue(nowMs: h.nowMs); h.drain()
+            h.core.primeIfExpired(nowMs: h.nowMs); h.drain()
+            h.core.refreshTrustAnchorsIfDue(nowMs: h.nowMs); h.drain()
         }
-        if let bytes = h.forwarder.anchorStateToPersist(nowMs: h.nowMs, isShutdown: isShutdown) {
+        if let bytes = h.core.anchorStateToPersist(nowMs: h.nowMs, isShutdown: isShutdown) {
             writes.anchorState = bytes
-            h.forwarder.didPersistAnchorState()
+            h.core.didPersistAnchorState()
         }
-        if clock.markerExists(nowMs: h.nowMs), !h.forwarder.isClockTrusted {
-            h.forwarder.noteClockSynced(realtimeSeconds: clock.wallSeconds(nowMs: h.nowMs))
+        if clock.markerExists(nowMs: h.nowMs), !h.core.isClockTrusted {
+            h.core.noteClockSynced(realtimeSeconds: clock.wallSeconds(nowMs: h.nowMs))
         }
         let wall = clock.wallSeconds(nowMs: h.nowMs)
-        guard let floor = h.forwarder.clockFloorToPersist(realtimeSeconds: wall, isShutdown: isShutdown) else {
+        guard let floor = h.core.clockFloorToPersist(realtimeSeconds: wall, isShutdown: isShutdown) else {
             return writes
         }
         var bytes = [UInt8](repeating: 0, count: TrustedClockFloor.encodedByteCount)
         let written = bytes.withUnsafeMutableBytes { b in (try? TrustedClockFloor.encode(floorSeconds: floor, into: b)) ?? 0 }
         XCTAssertGreaterThan(written, 0)
         writes.clockFloor = Array(bytes[0..<written])
-        h.forwarder.didPersistClockFloor(floor)
+        h.core.didPersistClockFloor(floor)
         return writes
     }
 
@@ -157,7 +157,7 @@ final class FlashWriteSimulationTests: XCTestCase {
     func checkAnchorState(_ bytes: [UInt8], _ h: inout Harness, day: Int) {
         let decoded = bytes.withUnsafeBytes { b in try? AnchorState.decode(bytes: b) }
         guard let file = decoded else { return XCTFail("day \(day): anchors.state does not decode") }
-        let engine = h.forwarder.validation.anchorState.pointee
+        let engine = h.core.validation.anchorState.pointee
         XCTAssertEqual(file.trustPointCount, engine.trustPointCount, "day \(day)")
         for p in 0..<engine.trustPointCount {
             guard let owner = engine.owner(at: p) else { return XCTFail("day \(day): trust point \(p)") }
@@ -176,7 +176,7 @@ final class FlashWriteSimulationTests: XCTestCase {
         let decoded = bytes.withUnsafeBytes { b in try? TrustedClockFloor.decode(bytes: b) }
         guard let floor = decoded else { return XCTFail("day \(day): clock.floor does not decode") }
         XCTAssertEqual(floor, wall, "day \(day): the floor is the wall time of the write")
-        XCTAssertEqual(h.forwarder.validation.clock.persistedFloorSeconds, floor, "day \(day)")
+        XCTAssertEqual(h.core.validation.clock.persistedFloorSeconds, floor, "day \(day)")
         XCTAssertGreaterThanOrEqual(floor, tally.lastFloorSeconds, "day \(day): the floor never goes back")
         XCTAssertGreaterThanOrEqual(floor, TrustedClock.buildFloorSeconds, "day \(day): no 1970 floor")
         tally.lastFloorSeconds = floor
@@ -271,7 +271,7 @@ final class FlashWriteSimulationTests: XCTestCase {
                     ?? "step \(step) \(name): rcode \(answer.rcode.rawValue) EDE \(answer.ede)"
                 answers.failed += 1
             }
-            guard h.forwarder.isClockTrusted else { continue }
+            guard h.core.isClockTrusted else { continue }
             if answer.ad { answers.secureAfterSync += 1 } else { answers.insecureAfterSync += 1 }
         }
     }
@@ -281,11 +281,11 @@ final class FlashWriteSimulationTests: XCTestCase {
         let me = FlashWriteSimulationTests.self
         var h = boot()
         let clock = RouterClock(bootMs: h.nowMs)
-        h.forwarder.setWallClock(realtimeSeconds: clock.wallSeconds(nowMs: h.nowMs), nowMs: h.nowMs)
-        XCTAssertFalse(h.forwarder.isClockTrusted, "booted at 1970")
+        h.core.setWallClock(realtimeSeconds: clock.wallSeconds(nowMs: h.nowMs), nowMs: h.nowMs)
+        XCTAssertFalse(h.core.isClockTrusted, "booted at 1970")
         var auth = me.zone(onDay: 0)
-        h.forwarder.prime(nowMs: h.nowMs); h.drain()          // EventLoop.prime
-        h.forwarder.startAnchorMaintenance(nowMs: h.nowMs)
+        h.core.prime(nowMs: h.nowMs); h.drain()          // EventLoop.prime
+        h.core.startAnchorMaintenance(nowMs: h.nowMs)
         pump(&h, &auth)
         var tally = Tally()
         let endMs = clock.bootMs + Int64(me.dayCount) * me.dayMs
@@ -296,17 +296,17 @@ final class FlashWriteSimulationTests: XCTestCase {
             let day = Int((h.nowMs - clock.bootMs) / me.dayMs)
             if step % Int(me.dayMs / me.stepMs) == 0 { auth = me.zone(onDay: day) }
             // EventLoop.run: wall clock first, then events, timers, housekeeping.
-            h.forwarder.setWallClock(realtimeSeconds: clock.wallSeconds(nowMs: h.nowMs), nowMs: h.nowMs)
+            h.core.setWallClock(realtimeSeconds: clock.wallSeconds(nowMs: h.nowMs), nowMs: h.nowMs)
             serveClients(&h, &auth, step: step, answers: &answers)
             _ = h.feed(.timers); h.drain()
             let writes = housekeeping(&h, clock: clock, isShutdown: false)
             record(writes, &h, clock: clock, tally: &tally, day: day, isShutdown: false)
             pump(&h, &auth)   // the refresh's replies arrive before the next tick
-            tally.trustedKeysOnDay[day] = h.forwarder.anchorTrustedKeyCount
+            tally.trustedKeysOnDay[day] = h.core.anchorTrustedKeyCount
         }
         // SIGTERM: EventLoop.handleSignals → housekeeping(isShutdown: true).
         h.nowMs += 1_000
-        h.forwarder.setWallClock(realtimeSeconds: clock.wallSeconds(nowMs: h.nowMs), nowMs: h.nowMs)
+        h.core.setWallClock(realtimeSeconds: clock.wallSeconds(nowMs: h.nowMs), nowMs: h.nowMs)
         let shutdownWrites = housekeeping(&h, clock: clock, isShutdown: true)
         record(shutdownWrites, &h, clock: clock, tally: &tally, day: me.dayCount - 1, isShutdown: true)
         return tally
@@ -343,16 +343,16 @@ final class FlashWriteSimulationTests: XCTestCase {
     /// key set, and a clock trusted without NTP once it reaches the floor.
     func checkReboot(lastAnchorState: [UInt8], lastFloorSeconds: Int64) {
         var h = boot()
-        XCTAssertTrue(h.forwarder.loadAnchorState(lastAnchorState))
-        XCTAssertEqual(h.forwarder.anchorTrustedKeyCount, 2)
+        XCTAssertTrue(h.core.loadAnchorState(lastAnchorState))
+        XCTAssertEqual(h.core.anchorTrustedKeyCount, 2)
         let newTag = FlashWriteSimulationTests.newKey.keyTag
-        XCTAssertEqual(h.forwarder.validation.anchorState.pointee.state(ofKeyTag: newTag, owner: FlashWriteSimulationTests.owner),
+        XCTAssertEqual(h.core.validation.anchorState.pointee.state(ofKeyTag: newTag, owner: FlashWriteSimulationTests.owner),
                        .valid, "the persisted state trusts the new KSK")
-        h.forwarder.setClockFloor(lastFloorSeconds)
-        h.forwarder.setWallClock(realtimeSeconds: lastFloorSeconds - 60, nowMs: h.nowMs)
-        XCTAssertFalse(h.forwarder.isClockTrusted, "before the floor")
-        h.forwarder.setWallClock(realtimeSeconds: lastFloorSeconds + 60, nowMs: h.nowMs)
-        XCTAssertTrue(h.forwarder.isClockTrusted, "at or past the persisted floor")
+        h.core.setClockFloor(lastFloorSeconds)
+        h.core.setWallClock(realtimeSeconds: lastFloorSeconds - 60, nowMs: h.nowMs)
+        XCTAssertFalse(h.core.isClockTrusted, "before the floor")
+        h.core.setWallClock(realtimeSeconds: lastFloorSeconds + 60, nowMs: h.nowMs)
+        XCTAssertTrue(h.core.isClockTrusted, "at or past the persisted floor")
     }
 
     func report(_ tally: Tally) {

@@ -141,7 +141,7 @@ final class ForwardValidationTests: XCTestCase {
             }
         }
         XCTAssertEqual(h.net.answers.count, before + 1, "one answer per query")
-        XCTAssertEqual(h.forwarder.outgoing.usedCount, 0, "every task ended")
+        XCTAssertEqual(h.core.outgoing.usedCount, 0, "every task ended")
         return Wire.parse(h.net.answers.last?.bytes ?? [])
     }
 
@@ -162,9 +162,9 @@ final class ForwardValidationTests: XCTestCase {
         } }
         XCTAssertTrue(askedDS, "the DS came through the upstream")
         // Keys are cached: the parent's data needs no new fetch.
-        let fetches = h.forwarder.stats.keyFetches
+        let fetches = h.core.stats.keyFetches
         XCTAssertTrue(resolve(&h, &auth, "www.example").ad)
-        XCTAssertEqual(h.forwarder.stats.keyFetches, fetches)
+        XCTAssertEqual(h.core.stats.keyFetches, fetches)
     }
 
     func testWrongDSIsBogusAndCDGetsTheData() {
@@ -186,7 +186,7 @@ final class ForwardValidationTests: XCTestCase {
         let p = resolve(&h, &auth, "www.signed.example", upstream: Upstream(forgeAD: true, stripRRSIGs: true))
         XCTAssertEqual(p.rcode, .servFail, "an upstream that strips signatures cannot vouch with AD")
         XCTAssertFalse(p.ad)
-        XCTAssertGreaterThan(h.forwarder.stats.anchorKeysUnusable, 0, "the anchor's keys could not be validated: said")
+        XCTAssertGreaterThan(h.core.stats.anchorKeysUnusable, 0, "the anchor's keys could not be validated: said")
     }
 
     func testForgedAnswerIsBogus() {
@@ -246,7 +246,7 @@ final class ForwardValidationTests: XCTestCase {
         let p = resolve(&h, &auth, "www.other")
         XCTAssertEqual(addresses(p), [[192, 0, 2, 99]])
         XCTAssertFalse(p.ad)
-        XCTAssertEqual(h.forwarder.stats.keyFetches, 0, "no chain to build outside the anchors")
+        XCTAssertEqual(h.core.stats.keyFetches, 0, "no chain to build outside the anchors")
     }
 
     func testSilentUpstreamFailsOverAndStillValidates() {
@@ -285,7 +285,7 @@ final class ForwardValidationTests: XCTestCase {
         XCTAssertEqual(p.rcode, .noError, "the sound upstream's answer validates")
         XCTAssertEqual(addresses(p), [[192, 0, 2, 3]])
         XCTAssertTrue(p.ad)
-        XCTAssertGreaterThan(h.forwarder.stats.bogusRetries, 0)
+        XCTAssertGreaterThan(h.core.stats.bogusRetries, 0)
         XCTAssertTrue(h.net.sent.contains { $0.server == Harness.upstreamA }, "the stripping upstream was asked")
 
         // With one upstream there is nobody else to ask: the verdict stands.
@@ -293,7 +293,7 @@ final class ForwardValidationTests: XCTestCase {
         var auth2 = ChainOfTrustTests.hierarchy()
         XCTAssertEqual(resolve(&single, &auth2, "www.signed.example", upstream: Upstream(stripRRSIGs: true)).rcode,
                        .servFail)
-        XCTAssertEqual(single.forwarder.stats.bogusRetries, 0)
+        XCTAssertEqual(single.core.stats.bogusRetries, 0)
     }
 
     /// A hostile or broken upstream: replies with random bytes changed,
@@ -321,12 +321,12 @@ final class ForwardValidationTests: XCTestCase {
         on.validate = true
         var off = on
         off.validate = false
-        let saved = QueryEngine.byteCount(settings: on) - QueryEngine.byteCount(settings: off)
+        let saved = ResolverCore.byteCount(settings: on) - ResolverCore.byteCount(settings: off)
         XCTAssertGreaterThanOrEqual(saved, Limits.messageByteCountMax + 128 * 1024,
                                     "the Validator's scratch and packing buffers are reserved only when validating")
         // What is reserved, not only what the footprint says.
-        func engine(_ s: EngineSettings) -> QueryEngine {
-            QueryEngine(settings: s, upstreams: [],
+        func engine(_ s: EngineSettings) -> ResolverCore {
+            ResolverCore(settings: s, upstreams: [],
                         cache: try! AnswerCache(configuration: CacheConfiguration(arenaByteCount: 1 << 20), hashSeed: 1))
         }
         let quiet = engine(off)

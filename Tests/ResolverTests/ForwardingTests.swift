@@ -26,7 +26,7 @@ final class ForwardingTests: XCTestCase {
         let b = Wire.parse(h.net.answers[1].bytes)
         XCTAssertEqual(b.id, 8)
         XCTAssertEqual(b.answers.first?.ttl, 200)
-        XCTAssertEqual(h.forwarder.stats.cacheHits, 1)
+        XCTAssertEqual(h.core.stats.cacheHits, 1)
     }
 
     /// Forward mode keeps the upstream's AD verdict with the cached data:
@@ -68,7 +68,7 @@ final class ForwardingTests: XCTestCase {
         h.reply(s.outgoing, Wire.response(to: s.bytes, records: [Wire.a("other.example.test", [6, 6, 6, 6])],
                                           questionOverride: "other.example.test"))
         XCTAssertTrue(h.net.answers.isEmpty, "wrong ID or question must not answer the client")
-        XCTAssertEqual(h.forwarder.stats.mismatchedResponses, 2)
+        XCTAssertEqual(h.core.stats.mismatchedResponses, 2)
         h.reply(s.outgoing, Wire.response(to: s.bytes, records: [Wire.a("spoof.example.test", [192, 0, 2, 9])]))
         XCTAssertEqual(Wire.parse(h.net.answers[0].bytes).answers.first?.rdata, [192, 0, 2, 9])
     }
@@ -83,7 +83,7 @@ final class ForwardingTests: XCTestCase {
         let s = h.net.sent[1]
         h.reply(s.outgoing, Wire.response(to: s.bytes, records: [Wire.a("slow.example.test", [192, 0, 2, 3])]))
         XCTAssertEqual(Wire.parse(h.net.answers[0].bytes).rcode, .noError)
-        XCTAssertEqual(h.forwarder.stats.upstreamTimeouts, 1)
+        XCTAssertEqual(h.core.stats.upstreamTimeouts, 1)
     }
 
     func testTruncatedAnswerIsRetriedOverTCP() {
@@ -244,7 +244,7 @@ final class ForwardingTests: XCTestCase {
         for _ in 0..<5 { h.advance(1_100) }
         XCTAssertEqual(h.net.answers.count, 1)
         XCTAssertEqual(Wire.parse(h.net.answers[0].bytes).rcode, .servFail)
-        XCTAssertEqual(h.forwarder.nextDeadlineMs, nil, "no timer left behind")
+        XCTAssertEqual(h.core.nextDeadlineMs, nil, "no timer left behind")
     }
 
     func testMalformedQueriesGetFormerrOrAreDropped() {
@@ -288,7 +288,7 @@ final class ForwardingTests: XCTestCase {
         _ = h.ask(2, Wire.query("b.example.test", .a))
         XCTAssertEqual(h.ask(3, Wire.query("c.example.test", .a)), .answered)
         XCTAssertEqual(Wire.parse(h.net.answers[0].bytes).rcode, .servFail)
-        XCTAssertEqual(h.forwarder.stats.noRequestSlot, 1)
+        XCTAssertEqual(h.core.stats.noRequestSlot, 1)
     }
 
     /// Seeded chaos: random queries, random upstream behaviour (answer,
@@ -331,9 +331,9 @@ final class ForwardingTests: XCTestCase {
         for _ in 0..<20 { h.advance(2_000) }
         for (client, _) in h.net.answers { outstanding.remove(client) }
         XCTAssertTrue(outstanding.isEmpty, "unanswered clients \(outstanding) (seed \(seed))")
-        XCTAssertEqual(h.forwarder.requests.usedCount, 0, "request slots leaked (seed \(seed))")
-        XCTAssertEqual(h.forwarder.outgoing.usedCount, 0, "outgoing slots leaked (seed \(seed))")
-        XCTAssertNil(h.forwarder.nextDeadlineMs, "timers leaked (seed \(seed))")
+        XCTAssertEqual(h.core.requests.usedCount, 0, "request slots leaked (seed \(seed))")
+        XCTAssertEqual(h.core.outgoing.usedCount, 0, "outgoing slots leaked (seed \(seed))")
+        XCTAssertNil(h.core.nextDeadlineMs, "timers leaked (seed \(seed))")
     }
 }
 
@@ -374,8 +374,8 @@ final class ActionRingTests: XCTestCase {
             XCTAssertEqual(p.id, UInt16(1000 + i))
             XCTAssertEqual(p.answers.first?.rdata, rdata)
         }
-        XCTAssertGreaterThan(h.forwarder.stats.deferredAnswers, 0, "the ring was full at least once")
-        XCTAssertFalse(h.forwarder.hasDeferredWork)
-        XCTAssertEqual(h.forwarder.requests.usedCount, 0, "no request slot left behind")
+        XCTAssertGreaterThan(h.core.stats.deferredAnswers, 0, "the ring was full at least once")
+        XCTAssertFalse(h.core.hasDeferredWork)
+        XCTAssertEqual(h.core.requests.usedCount, 0, "no request slot left behind")
     }
 }

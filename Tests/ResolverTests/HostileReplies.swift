@@ -46,15 +46,15 @@ extension Harness {
         }
         // Bounded: 100 s of virtual time, nothing delivered, until every
         // task (background refreshes after stale answers too) has ended.
-        for _ in 0..<200 where !pending.isEmpty || forwarder.outgoing.usedCount > 0 {
+        for _ in 0..<200 where !pending.isEmpty || core.outgoing.usedCount > 0 {
             advance(500)
             delivered = net.sent.count
         }
         for (c, _) in net.answers { pending.remove(c) }
         XCTAssertTrue(pending.isEmpty, "unanswered \(pending), seed \(seed)", file: file, line: line)
-        XCTAssertEqual(forwarder.outgoing.usedCount, 0, "tasks leaked, seed \(seed)", file: file, line: line)
-        XCTAssertEqual(forwarder.requests.usedCount, 0, "requests leaked, seed \(seed)", file: file, line: line)
-        XCTAssertNil(forwarder.nextDeadlineMs, "timers leaked, seed \(seed)", file: file, line: line)
+        XCTAssertEqual(core.outgoing.usedCount, 0, "tasks leaked, seed \(seed)", file: file, line: line)
+        XCTAssertEqual(core.requests.usedCount, 0, "requests leaked, seed \(seed)", file: file, line: line)
+        XCTAssertNil(core.nextDeadlineMs, "timers leaked, seed \(seed)", file: file, line: line)
         XCTAssertGreaterThan(net.sent.count, clients, "the network was really exercised, seed \(seed)",
                              file: file, line: line)
     }

@@ -20,27 +20,27 @@ final class InfraStateTests: XCTestCase {
         let leaf = RecursionTests.leaf
         _ = h.ask(1, Wire.query("www.a.test", .a))
         h.pump(&auth)
-        let learnedAt = h.forwarder.infra.state(leaf, nowMs: h.nowMs)!.learnedAtMs
+        let learnedAt = h.core.infra.state(leaf, nowMs: h.nowMs)!.learnedAtMs
         auth.droppedTypes = [RRType.txt.rawValue]
         for i in 0..<20 {
             _ = h.ask(100 + i, Wire.query("t\(i).a.test", .txt))
             h.run(&auth, forMs: 6_000)
-            let e = h.forwarder.infra.state(leaf, nowMs: h.nowMs)!
+            let e = h.core.infra.state(leaf, nowMs: h.nowMs)!
             XCTAssertLessThanOrEqual(e.srttMs, InfraCache.timeoutMaxMs)
-            XCTAssertLessThanOrEqual(h.forwarder.infra.timeoutMs(leaf, nowMs: h.nowMs), InfraCache.timeoutMaxMs)
+            XCTAssertLessThanOrEqual(h.core.infra.timeoutMs(leaf, nowMs: h.nowMs), InfraCache.timeoutMaxMs)
         }
-        XCTAssertEqual(h.forwarder.infra.srttMs(leaf, nowMs: h.nowMs), InfraCache.timeoutMaxMs, "the question made it look slow")
+        XCTAssertEqual(h.core.infra.srttMs(leaf, nowMs: h.nowMs), InfraCache.timeoutMaxMs, "the question made it look slow")
         // The window: counted from when the entry was first written.
         let end = learnedAt + InfraCache.entryLifetimeMs
-        XCTAssertNotNil(h.forwarder.infra.state(leaf, nowMs: end - 1))
-        XCTAssertNil(h.forwarder.infra.state(leaf, nowMs: end))
-        XCTAssertEqual(h.forwarder.infra.srttMs(leaf, nowMs: end), InfraCache.unknownRTTMs)
+        XCTAssertNotNil(h.core.infra.state(leaf, nowMs: end - 1))
+        XCTAssertNil(h.core.infra.state(leaf, nowMs: end))
+        XCTAssertEqual(h.core.infra.srttMs(leaf, nowMs: end), InfraCache.unknownRTTMs)
         // A new answer then starts from scratch, not from the old estimate.
         h.nowMs = end
         auth.droppedTypes = []
         _ = h.ask(2, Wire.query("x.y.z.a.test", .a))
         h.pump(&auth)
-        let fresh = h.forwarder.infra.state(leaf, nowMs: h.nowMs)!
+        let fresh = h.core.infra.state(leaf, nowMs: h.nowMs)!
         XCTAssertEqual(fresh.learnedAtMs, end)
         XCTAssertLessThan(fresh.srttMs, InfraCache.unknownRTTMs)
     }
@@ -107,16 +107,16 @@ final class InfraStateTests: XCTestCase {
         for i in 0..<8 {
             _ = h.ask(i, Wire.query("slow\(i).example.net", .a))
             for _ in 0..<30 { h.advance(500) }   // unanswered: every attempt times out
-            XCTAssertEqual(h.forwarder.outgoing.usedCount, 0)
-            XCTAssertLessThanOrEqual(h.forwarder.upstreams.srttMs(0), UpstreamTable.timeoutMaxMs)
-            XCTAssertLessThanOrEqual(h.forwarder.upstreams.timeoutMs(0, nowMs: h.nowMs), UpstreamTable.timeoutMaxMs)
+            XCTAssertEqual(h.core.outgoing.usedCount, 0)
+            XCTAssertLessThanOrEqual(h.core.upstreams.srttMs(0), UpstreamTable.timeoutMaxMs)
+            XCTAssertLessThanOrEqual(h.core.upstreams.timeoutMs(0, nowMs: h.nowMs), UpstreamTable.timeoutMaxMs)
         }
-        XCTAssertEqual(h.forwarder.upstreams.srttMs(0), UpstreamTable.timeoutMaxMs)
-        let learnedAt = h.forwarder.upstreams.entries[0].learnedAtMs
+        XCTAssertEqual(h.core.upstreams.srttMs(0), UpstreamTable.timeoutMaxMs)
+        let learnedAt = h.core.upstreams.entries[0].learnedAtMs
         let end = learnedAt + UpstreamTable.stateLifetimeMs
-        XCTAssertEqual(h.forwarder.upstreams.timeoutMs(0, nowMs: end - 1), UpstreamTable.timeoutMaxMs)
+        XCTAssertEqual(h.core.upstreams.timeoutMs(0, nowMs: end - 1), UpstreamTable.timeoutMaxMs)
         let initial = UpstreamTable.initialRTTMs + 4 * (UpstreamTable.initialRTTMs / 2)
-        XCTAssertEqual(h.forwarder.upstreams.timeoutMs(0, nowMs: end), initial)
+        XCTAssertEqual(h.core.upstreams.timeoutMs(0, nowMs: end), initial)
         // The next query is timed from the fresh estimate, and its answer
         // is a sample of the fresh one.
         h.nowMs = end
@@ -124,8 +124,8 @@ final class InfraStateTests: XCTestCase {
         let sent = h.net.sent.last!
         h.advance(20)
         h.reply(sent.outgoing, Wire.response(to: sent.bytes, records: [Wire.a("fast.example.net", [192, 0, 2, 9])]))
-        XCTAssertEqual(h.forwarder.upstreams.entries[0].learnedAtMs, end)
-        XCTAssertLessThan(h.forwarder.upstreams.srttMs(0), UpstreamTable.initialRTTMs)
+        XCTAssertEqual(h.core.upstreams.entries[0].learnedAtMs, end)
+        XCTAssertLessThan(h.core.upstreams.srttMs(0), UpstreamTable.initialRTTMs)
     }
 
     func testUpstreamLateAnswerIsABoundedSample() {

@@ -60,8 +60,8 @@ final class LoopbackServerTests: XCTestCase {
         XCTAssertEqual(p.answers.first?.rdata, [192, 0, 2, 80])
         XCTAssertEqual(sentTo(h, LoopbackServerTests.loopback), 0, "127.0.0.1 was queried")
         XCTAssertGreaterThanOrEqual(sentTo(h, LoopbackServerTests.tld), 1)
-        XCTAssertGreaterThanOrEqual(h.forwarder.stats.loopbackRefused, 1)
-        XCTAssertTrue(h.forwarder.statsLines().contains { $0.0 == "resolver.loopback_refused" && $0.1 >= 1 })
+        XCTAssertGreaterThanOrEqual(h.core.stats.loopbackRefused, 1)
+        XCTAssertTrue(h.core.statsLines().contains { $0.0 == "resolver.loopback_refused" && $0.1 >= 1 })
     }
 
     /// A test bed (`query_loopback '1'`) follows the same glue to 127.0.0.1.
@@ -72,7 +72,7 @@ final class LoopbackServerTests: XCTestCase {
         h.run(&auth, forMs: 3_000)
         XCTAssertEqual(Wire.parse(h.net.answers[0].bytes).answers.first?.rdata, [192, 0, 2, 80])
         XCTAssertGreaterThanOrEqual(sentTo(h, LoopbackServerTests.loopback), 1)
-        XCTAssertEqual(h.forwarder.stats.loopbackRefused, 0)
+        XCTAssertEqual(h.core.stats.loopbackRefused, 0)
     }
 
     /// Only loopback glue: SERVFAIL (EDE 22), and nothing goes to loopback.
@@ -86,7 +86,7 @@ final class LoopbackServerTests: XCTestCase {
         XCTAssertEqual(p.rcode, .servFail)
         XCTAssertEqual(p.ede, [EDECode.noReachableAuthority.rawValue])
         XCTAssertEqual(sentTo(h, LoopbackServerTests.loopback), 0)
-        XCTAssertEqual(h.forwarder.outgoing.usedCount, 0)
+        XCTAssertEqual(h.core.outgoing.usedCount, 0)
     }
 
     /// Root hints on loopback (a hints file from a test bed on a router)
@@ -123,7 +123,7 @@ final class LoopbackServerTests: XCTestCase {
         XCTAssertEqual(h.net.answers.count, 2)
         XCTAssertEqual(Wire.parse(h.net.answers[1].bytes).rcode, .servFail)
         XCTAssertEqual(sentTo(h, LoopbackServerTests.loopback), 0)
-        XCTAssertGreaterThanOrEqual(h.forwarder.stats.loopbackRefused, 1)
+        XCTAssertGreaterThanOrEqual(h.core.stats.loopbackRefused, 1)
     }
 
     func testWhichAddressesAreLoopbackOrUnspecified() {
@@ -150,6 +150,6 @@ final class LoopbackServerTests: XCTestCase {
         var h = Harness(upstreams: [Upstream(address: LoopbackServerTests.loopback)], queryLoopback: false)
         _ = h.ask(1, Wire.query("www.example", .a))
         XCTAssertEqual(sentTo(h, LoopbackServerTests.loopback), 1)
-        XCTAssertEqual(h.forwarder.stats.loopbackRefused, 0)
+        XCTAssertEqual(h.core.stats.loopbackRefused, 0)
     }
 }

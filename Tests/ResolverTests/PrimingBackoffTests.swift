@@ -44,10 +44,10 @@ final class PrimingBackoffTests: XCTestCase {
         var attempts: [Int64] = []
         for _ in 0..<seconds {
             h.advance(1_000)
-            let before = h.forwarder.lastPrimingMs
-            h.forwarder.primeIfExpired(nowMs: h.nowMs); h.drain()
+            let before = h.core.lastPrimingMs
+            h.core.primeIfExpired(nowMs: h.nowMs); h.drain()
             h.pump(&auth)
-            if h.forwarder.lastPrimingMs != before { attempts.append((h.nowMs - start) / 1000) }
+            if h.core.lastPrimingMs != before { attempts.append((h.nowMs - start) / 1000) }
         }
         return attempts
     }
@@ -58,12 +58,12 @@ final class PrimingBackoffTests: XCTestCase {
         var auth = PrimingBackoffTests.hierarchy()
         let start = h.nowMs
         h.net.failSends = true                            // the WAN is not up yet
-        h.forwarder.prime(nowMs: h.nowMs); h.drain()     // sprigd primes at start-up
-        XCTAssertFalse(h.forwarder.hasNS(.root, nowMs: h.nowMs))
+        h.core.prime(nowMs: h.nowMs); h.drain()     // sprigd primes at start-up
+        XCTAssertFalse(h.core.hasNS(.root, nowMs: h.nowMs))
         let attempts = tick(&h, &auth, seconds: 250, from: start)
         // 1, 2, 4, 8, 16, 32 s apart, then at most once a minute.
         XCTAssertEqual(attempts, [1, 3, 7, 15, 31, 63, 123, 183, 243])
-        XCTAssertEqual(h.forwarder.outgoing.usedCount, 0, "no attempt left in flight")
+        XCTAssertEqual(h.core.outgoing.usedCount, 0, "no attempt left in flight")
     }
 
     /// The WAN comes up between attempts: a client query is answered at once
@@ -74,7 +74,7 @@ final class PrimingBackoffTests: XCTestCase {
         var auth = PrimingBackoffTests.hierarchy()
         let start = h.nowMs
         h.net.failSends = true
-        h.forwarder.prime(nowMs: h.nowMs); h.drain()
+        h.core.prime(nowMs: h.nowMs); h.drain()
         XCTAssertEqual(tick(&h, &auth, seconds: 10, from: start), [1, 3, 7])
         // During the outage a client gets SERVFAIL (no reachable authority) at once.
         _ = h.ask(1, Wire.query("www.a.test", .a, id: 1))
@@ -87,9 +87,9 @@ final class PrimingBackoffTests: XCTestCase {
         XCTAssertEqual(p.rcode, .noError, "resolved from the root hints before priming succeeded")
         XCTAssertEqual(p.answers.first?.rdata, [192, 0, 2, 1])
         XCTAssertEqual(tick(&h, &auth, seconds: 10, from: start), [15])
-        XCTAssertTrue(h.forwarder.hasNS(.root, nowMs: h.nowMs), "primed")
+        XCTAssertTrue(h.core.hasNS(.root, nowMs: h.nowMs), "primed")
         XCTAssertEqual(tick(&h, &auth, seconds: 30, from: start), [], "no priming while the root NS set is fresh")
-        XCTAssertEqual(h.forwarder.primingRetryMs, QueryEngine.primingRetryMsMin, "back-off reset on success")
+        XCTAssertEqual(h.core.primingRetryMs, ResolverCore.primingRetryMsMin, "back-off reset on success")
         // The root NS set expires (6 days) while the WAN is down again: the
         // back-off starts from 1 s, not from where it stood.
         h.net.failSends = true
@@ -105,7 +105,7 @@ final class PrimingBackoffTests: XCTestCase {
         var auth = PrimingBackoffTests.hierarchy()
         auth.silent = [FakeAuthorities.key(PrimingBackoffTests.root), FakeAuthorities.key(PrimingBackoffTests.root2)]
         let start = h.nowMs
-        h.forwarder.prime(nowMs: h.nowMs); h.drain()
+        h.core.prime(nowMs: h.nowMs); h.drain()
         let attempts = tick(&h, &auth, seconds: 300, from: start)
         XCTAssertGreaterThanOrEqual(attempts.count, 4)
         var previous: Int64 = 0

@@ -28,9 +28,9 @@ final class QueryTypeTests: XCTestCase {
             }
             XCTAssertEqual(QueryTypeTests.metaTypes.count, 125)
             XCTAssertTrue(h.net.sent.isEmpty, "\(mode): a meta-type query left Sprig")
-            XCTAssertEqual(h.forwarder.stats.localQueryTypeAnswers, 125)
-            XCTAssertEqual(h.forwarder.stats.formerrAnswers, 125)
-            XCTAssertEqual(h.forwarder.outgoing.usedCount, 0)
+            XCTAssertEqual(h.core.stats.localQueryTypeAnswers, 125)
+            XCTAssertEqual(h.core.stats.formerrAnswers, 125)
+            XCTAssertEqual(h.core.outgoing.usedCount, 0)
         }
     }
 
@@ -76,7 +76,7 @@ final class QueryTypeTests: XCTestCase {
                 XCTAssertEqual(h.ask(Int(t), Wire.query("t\(t).example.net", RRType(t))), .pending, "\(mode) TYPE\(t)")
                 XCTAssertEqual(h.net.sent.count, before + 1, "\(mode) TYPE\(t) was not sent")
             }
-            XCTAssertEqual(h.forwarder.stats.localQueryTypeAnswers, 0)
+            XCTAssertEqual(h.core.stats.localQueryTypeAnswers, 0)
         }
     }
 }

@@ -68,8 +68,8 @@ final class RSAKeySizeScenarioTests: XCTestCase {
             s.useIPv6 = false
             var h = Harness(settings: s, rootServers: [ValidationTests.root])
             let ds = ValidationTests.rr(zone.ds)
-            XCTAssertTrue(h.forwarder.addTrustAnchor(owner: Wire.name("example."), type: .ds, rdatas: [ds.rdata]))
-            h.forwarder.setWallClock(realtimeSeconds: ValidationTests.now2026, nowMs: h.nowMs)
+            XCTAssertTrue(h.core.addTrustAnchor(owner: Wire.name("example."), type: .ds, rdatas: [ds.rdata]))
+            h.core.setWallClock(realtimeSeconds: ValidationTests.now2026, nowMs: h.nowMs)
             var auth = hierarchy(zone)
             _ = h.ask(1, Wire.query("www.example", .a, id: 5, dnssecOK: true))
             h.pump(&auth)
@@ -77,7 +77,7 @@ final class RSAKeySizeScenarioTests: XCTestCase {
             XCTAssertEqual(p.rcode, .noError, "\(label): a 512-bit key is the zone's real key, never bogus")
             XCTAssertEqual(p.answers.filter { $0.type == .a }.map { $0.rdata }, [[192, 0, 2, 1]], label)
             XCTAssertTrue(p.ad, "\(label): DS anchor → 512-bit KSK → 512-bit ZSK → A, all verified")
-            XCTAssertEqual(h.forwarder.stats.bogusResponses, 0, label)
+            XCTAssertEqual(h.core.stats.bogusResponses, 0, label)
         }
     }
 }

@@ -58,7 +58,7 @@ final class RecursionTests: XCTestCase {
         XCTAssertEqual(rootNames, ["test."])
         XCTAssertEqual(auth.queries.filter { $0.server == RecursionTests.tld }.map { $0.name }, ["a.test."])
         XCTAssertTrue(h.net.sent.allSatisfy { $0.bytes[2] & 0x01 == 0 }, "RD is clear towards authoritative servers")
-        XCTAssertEqual(h.forwarder.outgoing.usedCount, 0)
+        XCTAssertEqual(h.core.outgoing.usedCount, 0)
     }
 
     func testFullNamesWithoutMinimisation() {
@@ -81,7 +81,7 @@ final class RecursionTests: XCTestCase {
         _ = h.ask(1, Wire.query("www.b.test", .a))
         h.pump(&auth)
         XCTAssertEqual(Wire.parse(h.net.answers[0].bytes).answers.first?.rdata, [192, 0, 2, 2])
-        XCTAssertEqual(h.forwarder.stats.nsLookups, 0, "ns.a.test came as sibling glue")
+        XCTAssertEqual(h.core.stats.nsLookups, 0, "ns.a.test came as sibling glue")
         XCTAssertFalse(auth.queries.contains { $0.name == "ns.a.test." && $0.type == .a })
     }
 
@@ -181,7 +181,7 @@ final class RecursionTests: XCTestCase {
         let p = Wire.parse(h.net.answers.last!.bytes)
         XCTAssertEqual(p.rcode, .noError, "the parent's referral brings the glue back")
         XCTAssertEqual(p.answers.first?.rdata, [192, 0, 2, 7])
-        XCTAssertEqual(h.forwarder.outgoing.usedCount, 0)
+        XCTAssertEqual(h.core.outgoing.usedCount, 0)
     }
 
     func testRootNSCachedWithoutAddressesStillReachesTheRoot() {
@@ -190,9 +190,9 @@ final class RecursionTests: XCTestCase {
         // The root's own NS set, answered (as FakeAuthorities does) without glue.
         auth.zones[0].records += [Wire.RR(owner: ".", type: .ns, ttl: 518_400, rdata: Wire.name("a.root.").wireBytes),
                                   Wire.a("a.root", [127, 9, 0, 1])]
-        h.forwarder.prime(nowMs: h.nowMs); h.drain()
+        h.core.prime(nowMs: h.nowMs); h.drain()
         h.pump(&auth)
-        XCTAssertTrue(h.forwarder.hasNS(.root, nowMs: h.nowMs), "primed: the root NS set is cached")
+        XCTAssertTrue(h.core.hasNS(.root, nowMs: h.nowMs), "primed: the root NS set is cached")
         _ = h.ask(1, Wire.query("www.a.test", .a, id: 5))
         h.pump(&auth)
         let p = Wire.parse(h.net.answers.last!.bytes)
@@ -209,8 +209,8 @@ final class RecursionTests: XCTestCase {
         XCTAssertEqual(h.net.answers.count, 1)
         XCTAssertEqual(Wire.parse(h.net.answers[0].bytes).rcode, .servFail)
         XCTAssertEqual(Wire.parse(h.net.answers[0].bytes).ede, [EDECode.noReachableAuthority.rawValue])
-        XCTAssertEqual(h.forwarder.outgoing.usedCount, 0)
-        XCTAssertNil(h.forwarder.nextDeadlineMs)
+        XCTAssertEqual(h.core.outgoing.usedCount, 0)
+        XCTAssertNil(h.core.nextDeadlineMs)
     }
 
     func testDelegationLoopEndsWithinBudget() {
@@ -221,7 +221,7 @@ final class RecursionTests: XCTestCase {
         XCTAssertEqual(h.net.answers.count, 1)
         XCTAssertEqual(Wire.parse(h.net.answers[0].bytes).rcode, .servFail)
         XCTAssertLessThanOrEqual(h.net.sent.count, RecursionTests.settings().queriesPerRequestMax)
-        XCTAssertEqual(h.forwarder.outgoing.usedCount, 0, "no task left behind")
+        XCTAssertEqual(h.core.outgoing.usedCount, 0, "no task left behind")
     }
 
     func test0x20CaseIsRandomisedAndChecked() {
@@ -262,7 +262,7 @@ final class RecursionTests: XCTestCase {
         XCTAssertEqual(p.ede, [EDECode.staleAnswer.rawValue])
         h.run(&auth, forMs: 20_000, stepMs: 500)
         XCTAssertEqual(h.net.answers.count, 2)
-        XCTAssertEqual(h.forwarder.outgoing.usedCount, 0)
+        XCTAssertEqual(h.core.outgoing.usedCount, 0)
     }
 
     /// RFC 8109: priming at start fills the root NS set; it is asked for
@@ -271,22 +271,22 @@ final class RecursionTests: XCTestCase {
         var h = harness()
         var auth = RecursionTests.hierarchy()
         auth.zones[0].records.append(Wire.RR(owner: ".", type: .ns, ttl: 3600, rdata: Wire.name("ns1.test").wireBytes))
-        h.forwarder.prime(nowMs: h.nowMs); h.drain()
+        h.core.prime(nowMs: h.nowMs); h.drain()
         h.pump(&auth)
         func primings() -> Int { auth.queries.filter { $0.name == "." && $0.type == .ns }.count }
         XCTAssertEqual(primings(), 1)
         h.nowMs += 120_000
-        h.forwarder.primeIfExpired(nowMs: h.nowMs); h.drain()
+        h.core.primeIfExpired(nowMs: h.nowMs); h.drain()
         h.pump(&auth)
         XCTAssertEqual(primings(), 1, "the root NS set is still fresh")
         h.nowMs += 3_600_000
-        h.forwarder.primeIfExpired(nowMs: h.nowMs); h.drain()
+        h.core.primeIfExpired(nowMs: h.nowMs); h.drain()
         h.pump(&auth)
         XCTAssertEqual(primings(), 2, "expired: primed again")
-        h.forwarder.primeIfExpired(nowMs: h.nowMs + 1_000); h.drain()
+        h.core.primeIfExpired(nowMs: h.nowMs + 1_000); h.drain()
         h.pump(&auth)
         XCTAssertEqual(primings(), 2, "not again within the minimum interval")
-        XCTAssertEqual(h.forwarder.outgoing.usedCount, 0)
+        XCTAssertEqual(h.core.outgoing.usedCount, 0)
     }
 
     /// A cache far smaller than the working set: delegations get evicted
@@ -309,8 +309,8 @@ final class RecursionTests: XCTestCase {
             if Wire.parse(answer.bytes).rcode != .noError { failures.append(i) }
         }
         XCTAssertEqual(failures, [], "names that failed under cache pressure")
-        XCTAssertGreaterThan(h.forwarder.cache.store.statistics.evictionCount, 0, "the cache never filled")
-        XCTAssertEqual(h.forwarder.outgoing.usedCount, 0)
+        XCTAssertGreaterThan(h.core.cache.store.statistics.evictionCount, 0, "the cache never filled")
+        XCTAssertEqual(h.core.outgoing.usedCount, 0)
     }
 
     /// An RRset larger than the cache stores (a quarter of 64 KiB) is
@@ -330,7 +330,7 @@ final class RecursionTests: XCTestCase {
         let p = Wire.parse(h.net.answers[0].bytes)
         XCTAssertEqual(p.rcode, .noError)
         XCTAssertEqual(p.answers.count, 100)
-        XCTAssertEqual(h.forwarder.stats.answersFromResponse, 1)
+        XCTAssertEqual(h.core.stats.answersFromResponse, 1)
     }
 
     /// Seeded: random silent/broken servers and random names; every
@@ -362,8 +362,8 @@ final class RecursionTests: XCTestCase {
         h.run(&auth, forMs: 30_000, stepMs: 500)
         for (c, _) in h.net.answers { pending.remove(c) }
         XCTAssertTrue(pending.isEmpty, "unanswered \(pending), seed \(seed)")
-        XCTAssertEqual(h.forwarder.outgoing.usedCount, 0, "tasks leaked, seed \(seed)")
-        XCTAssertEqual(h.forwarder.requests.usedCount, 0, "requests leaked, seed \(seed)")
-        XCTAssertNil(h.forwarder.nextDeadlineMs, "timers leaked, seed \(seed)")
+        XCTAssertEqual(h.core.outgoing.usedCount, 0, "tasks leaked, seed \(seed)")
+        XCTAssertEqual(h.core.requests.usedCount, 0, "requests leaked, seed \(seed)")
+        XCTAssertNil(h.core.nextDeadlineMs, "timers leaked, seed \(seed)")
     }
 }

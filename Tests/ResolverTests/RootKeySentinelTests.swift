@@ -38,8 +38,8 @@ final class RootKeySentinelTests: XCTestCase {
         s.useIPv6 = false
         var h = Harness(settings: s, rootServers: [ChainOfTrustTests.root])
         if rootAnchor {
-            XCTAssertTrue(h.forwarder.addTrustAnchor(owner: .root, type: .ds, rdatas: [RootKeySentinelTests.rootKey.ds().rdata]))
-            h.forwarder.setWallClock(realtimeSeconds: ChainOfTrustTests.now2026, nowMs: h.nowMs)
+            XCTAssertTrue(h.core.addTrustAnchor(owner: .root, type: .ds, rdatas: [RootKeySentinelTests.rootKey.ds().rdata]))
+            h.core.setWallClock(realtimeSeconds: ChainOfTrustTests.now2026, nowMs: h.nowMs)
         } else {
             h.anchorAtExample()
         }
@@ -52,7 +52,7 @@ final class RootKeySentinelTests: XCTestCase {
         _ = h.ask(before + 1, Wire.query(name, type, id: 41, dnssecOK: true, cd: cd))
         h.pump(&auth)
         XCTAssertEqual(h.net.answers.count, before + 1, "one answer per query")
-        XCTAssertEqual(h.forwarder.outgoing.usedCount, 0, "every task ended")
+        XCTAssertEqual(h.core.outgoing.usedCount, 0, "every task ended")
         return Wire.parse(h.net.answers.last?.bytes ?? [])
     }
 

@@ -174,9 +174,9 @@ enum Wire {
     }
 }
 
-/// A forwarder under test with its network.
+/// The resolver core under test, with its scripted network.
 struct Harness: ~Copyable {
-    var forwarder: QueryEngine
+    var core: ResolverCore
     var net = ScriptedNetwork()
     var nowMs: Int64 = 1_000_000
     /// Sent queries already handed to fake servers (`pump`).
@@ -195,7 +195,7 @@ struct Harness: ~Copyable {
         let cache = try! AnswerCache(configuration: CacheConfiguration(arenaByteCount: cacheBytes), hashSeed: 99)
         var settings = settings
         settings.queryLoopback = queryLoopback
-        forwarder = QueryEngine(settings: settings,
+        core = ResolverCore(settings: settings,
                               upstreams: upstreams ?? [Upstream(address: Harness.upstreamA), Upstream(address: Harness.upstreamB)],
                               rootServers: rootServers, cache: cache)
     }
@@ -226,8 +226,8 @@ struct Harness: ~Copyable {
     }
 
     mutating func feed(_ event: Event) -> QueryOutcome {
-        for _ in 0..<forwarder.entropy.room { forwarder.entropy.add(net.random()) }
-        return forwarder.consume(event, nowMs: nowMs)
+        for _ in 0..<core.entropy.room { core.entropy.add(net.random()) }
+        return core.consume(event, nowMs: nowMs)
     }
 
     /// Carries out the ring as the server does: records each action, then
@@ -235,8 +235,8 @@ struct Harness: ~Copyable {
     mutating func drain() {
         for _ in 0..<10_000 {
             var failed: [QueryRef] = []
-            for i in 0..<forwarder.actionCount {
-                switch forwarder.action(i) {
+            for i in 0..<core.actionCount {
+                switch core.action(i) {
                 case .send(let ref, let server, let transport, let message):
                     if net.failSends { failed.append(ref); continue }
                     net.latest[Int(ref.slot)] = ref
@@ -248,14 +248,14 @@ struct Harness: ~Copyable {
                     net.answers.append((client, Array(message)))
                 }
             }
-            forwarder.actionsCarriedOut()
+            core.actionsCarriedOut()
             if let ref = failed.first {
                 for other in failed.dropFirst() { pendingFailures.append(other) }
                 _ = feed(.failed(ref))
             } else if let ref = pendingFailures.first {
                 pendingFailures.removeFirst()
                 _ = feed(.failed(ref))
-            } else if forwarder.hasDeferredWork {
+            } else if core.hasDeferredWork {
                 _ = feed(.drained)
             } else {
                 return

@@ -38,9 +38,9 @@ final class TrustAnchorSetTests: XCTestCase {
         s.recursive = true
         s.useIPv6 = false
         var h = Harness(settings: s, rootServers: [TrustAnchorSetTests.root])
-        if let state { XCTAssertTrue(h.forwarder.loadAnchorState(state)) }   // before the anchors, as sprigd does
-        XCTAssertTrue(h.forwarder.addTrustAnchors(owner: .root, anchors))
-        h.forwarder.setWallClock(realtimeSeconds: TrustAnchorSetTests.now2026, nowMs: h.nowMs)
+        if let state { XCTAssertTrue(h.core.loadAnchorState(state)) }   // before the anchors, as sprigd does
+        XCTAssertTrue(h.core.addTrustAnchors(owner: .root, anchors))
+        h.core.setWallClock(realtimeSeconds: TrustAnchorSetTests.now2026, nowMs: h.nowMs)
         return h
     }
 
@@ -62,11 +62,11 @@ final class TrustAnchorSetTests: XCTestCase {
             let p = ask(&h, &auth)
             XCTAssertEqual(p.rcode, .noError, name)
             XCTAssertTrue(p.ad, name)
-            XCTAssertEqual(h.forwarder.stats.anchorKeysUnusable, 0, "\(name): the unused anchor is not an unusable key set")
+            XCTAssertEqual(h.core.stats.anchorKeysUnusable, 0, "\(name): the unused anchor is not an unusable key set")
             // RFC 5011 learned the one key that signs, nothing of the other set.
-            XCTAssertEqual(h.forwarder.anchorTrustedKeyCount, 1, name)
-            XCTAssertEqual(h.forwarder.validation.anchorState.pointee.keyCount(of: .root), 1, name)
-            XCTAssertEqual(h.forwarder.validation.anchorState.pointee.state(ofKeyTag: rootKey.keyTag, owner: .root), .valid)
+            XCTAssertEqual(h.core.anchorTrustedKeyCount, 1, name)
+            XCTAssertEqual(h.core.validation.anchorState.pointee.keyCount(of: .root), 1, name)
+            XCTAssertEqual(h.core.validation.anchorState.pointee.state(ofKeyTag: rootKey.keyTag, owner: .root), .valid)
         }
     }
 
@@ -88,8 +88,8 @@ final class TrustAnchorSetTests: XCTestCase {
         var auth = TrustAnchorSetTests.hierarchy(rootKey: TestSigner(zone: ".", seedByte: 24))
         let p = ask(&h, &auth)
         XCTAssertEqual(p.rcode, .servFail)
-        XCTAssertGreaterThan(h.forwarder.stats.anchorKeysUnusable, 0)
-        XCTAssertEqual(h.forwarder.anchorTrustedKeyCount, 0)
+        XCTAssertGreaterThan(h.core.stats.anchorKeysUnusable, 0)
+        XCTAssertEqual(h.core.anchorTrustedKeyCount, 0)
     }
 
     /// The RFC 5011 state saved while the real root answered trusts only
@@ -100,7 +100,7 @@ final class TrustAnchorSetTests: XCTestCase {
         var first = engine([TrustAnchorSetTests.compiledIn])
         var real = TrustAnchorSetTests.hierarchy(rootKey: TrustAnchorSetTests.realRoot)
         XCTAssertTrue(ask(&first, &real).ad)
-        let saved = first.forwarder.anchorStateToPersist(nowMs: first.nowMs, isShutdown: true)
+        let saved = first.core.anchorStateToPersist(nowMs: first.nowMs, isShutdown: true)
         XCTAssertNotNil(saved)
 
         var h = engine([TrustAnchorSetTests.compiledIn, TrustAnchorSetTests.listed], state: saved)
@@ -108,10 +108,10 @@ final class TrustAnchorSetTests: XCTestCase {
         let p = ask(&h, &auth)
         XCTAssertEqual(p.rcode, .noError)
         XCTAssertTrue(p.ad)
-        XCTAssertEqual(h.forwarder.validation.anchorState.pointee.state(ofKeyTag: TrustAnchorSetTests.testRoot.keyTag,
+        XCTAssertEqual(h.core.validation.anchorState.pointee.state(ofKeyTag: TrustAnchorSetTests.testRoot.keyTag,
                                                                         owner: .root), .valid,
                        "the added anchor's key joins the RFC 5011 state")
-        XCTAssertEqual(h.forwarder.stats.anchorKeysUnusable, 0)
+        XCTAssertEqual(h.core.stats.anchorKeysUnusable, 0)
         // The real root still validates: its key is still trusted (Missing at most).
         var back = TrustAnchorSetTests.hierarchy(rootKey: TrustAnchorSetTests.realRoot)
         h.advance(4_000_000)   // past the cached root DNSKEY set
@@ -125,7 +125,7 @@ final class TrustAnchorSetTests: XCTestCase {
         var first = engine([TrustAnchorSetTests.compiledIn])
         var real = TrustAnchorSetTests.hierarchy(rootKey: TrustAnchorSetTests.realRoot)
         XCTAssertTrue(ask(&first, &real).ad)
-        let saved = first.forwarder.anchorStateToPersist(nowMs: first.nowMs, isShutdown: true)
+        let saved = first.core.anchorStateToPersist(nowMs: first.nowMs, isShutdown: true)
         let seed = ConfiguredAnchor(isDS: true, rdata: TrustAnchorSetTests.ds(TrustAnchorSetTests.testRoot),
                                     addedByOperator: false)
         var h = engine([TrustAnchorSetTests.compiledIn, seed], state: saved)
@@ -137,8 +137,8 @@ final class TrustAnchorSetTests: XCTestCase {
     func testDuplicatesCountOnceAndTheOperatorsComeFirst() {
         let h = engine([TrustAnchorSetTests.compiledIn, TrustAnchorSetTests.listed, TrustAnchorSetTests.compiledIn,
                         TrustAnchorSetTests.listed])
-        XCTAssertEqual(h.forwarder.validation.anchors.anchors(at: .root)?.rdatas.count, 2)
-        let added = h.forwarder.validation.anchors.operatorAddedAnchors(at: .root)
+        XCTAssertEqual(h.core.validation.anchors.anchors(at: .root)?.rdatas.count, 2)
+        let added = h.core.validation.anchors.operatorAddedAnchors(at: .root)
         XCTAssertEqual(added?.rdatas.count, 1)
         XCTAssertEqual(added.map { l in l.rdatas.map { Array($0.rdata) } }, [TrustAnchorSetTests.ds(TrustAnchorSetTests.testRoot)])
     }

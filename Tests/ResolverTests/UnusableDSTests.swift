@@ -72,7 +72,7 @@ final class UnusableDSTests: XCTestCase {
         _ = h.ask(before + 1, Wire.query(name, type, id: 12, dnssecOK: true))
         h.pump(&auth)
         XCTAssertEqual(h.net.answers.count, before + 1, "one answer per query")
-        XCTAssertEqual(h.forwarder.outgoing.usedCount, 0, "every task ended")
+        XCTAssertEqual(h.core.outgoing.usedCount, 0, "every task ended")
         return Wire.parse(h.net.answers.last?.bytes ?? [])
     }
 
@@ -99,7 +99,7 @@ final class UnusableDSTests: XCTestCase {
         let nx = resolve(&h, &auth, "nothere.algo.example")
         XCTAssertEqual(nx.rcode, .nxDomain)
         XCTAssertFalse(nx.ad)
-        XCTAssertEqual(h.forwarder.stats.bogusResponses, 0)
+        XCTAssertEqual(h.core.stats.bogusResponses, 0)
     }
 
     func testOnlyUnknownDigestTypesMakeASignedChildInsecure() {

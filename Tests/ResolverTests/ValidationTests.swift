@@ -60,11 +60,11 @@ final class ValidationTests: XCTestCase {
         s.useIPv6 = false
         var h = Harness(settings: s, rootServers: [ValidationTests.root])
         if anchored {
-            XCTAssertTrue(h.forwarder.addTrustAnchor(owner: Wire.name("example."), type: .ds,
+            XCTAssertTrue(h.core.addTrustAnchor(owner: Wire.name("example."), type: .ds,
                                                      rdatas: [ValidationTests.anchorDS]))
         }
-        for name in insecure { XCTAssertTrue(h.forwarder.addNegativeTrustAnchor(Wire.name(name))) }
-        h.forwarder.setWallClock(realtimeSeconds: wallSeconds, nowMs: h.nowMs)
+        for name in insecure { XCTAssertTrue(h.core.addNegativeTrustAnchor(Wire.name(name))) }
+        h.core.setWallClock(realtimeSeconds: wallSeconds, nowMs: h.nowMs)
         return h
     }
 
@@ -86,8 +86,8 @@ final class ValidationTests: XCTestCase {
         XCTAssertEqual(p.answers.filter { $0.type == .a }.count, 3)
         XCTAssertEqual(p.answers.filter { $0.type == .rrsig }.count, 1)
         XCTAssertTrue(auth.queries.contains { $0.name == "example." && $0.type == .dnskey }, "keys were fetched")
-        XCTAssertEqual(h.forwarder.stats.keyFetches, 1)
-        XCTAssertEqual(h.forwarder.outgoing.usedCount, 0)
+        XCTAssertEqual(h.core.stats.keyFetches, 1)
+        XCTAssertEqual(h.core.outgoing.usedCount, 0)
 
         // The secure DNSKEY set is cached: the NODATA needs no second fetch.
         // The ldns fixture has no RRSIG over the SOA (FakeAuthorities sends
@@ -112,7 +112,7 @@ final class ValidationTests: XCTestCase {
         XCTAssertEqual(p.rcode, .servFail)
         XCTAssertTrue(p.answers.isEmpty)
         XCTAssertEqual(p.ede, [EDECode.dnssecBogus.rawValue])
-        XCTAssertEqual(h.forwarder.stats.bogusResponses, 1)
+        XCTAssertEqual(h.core.stats.bogusResponses, 1)
         // The verdict is cached a minute at most (the records say an hour).
         let sent = h.net.sent.count
         h.advance(59_000)
@@ -155,7 +155,7 @@ final class ValidationTests: XCTestCase {
         XCTAssertTrue(p.ad)
         XCTAssertTrue(auth.queries.contains { $0.server == stale && $0.name == "www.example." },
                       "the tampering server was asked first")
-        XCTAssertEqual(h.forwarder.stats.bogusRetries, 1)
+        XCTAssertEqual(h.core.stats.bogusRetries, 1)
     }
 
     func testMissingSignaturesAreBogus() {
@@ -184,9 +184,9 @@ final class ValidationTests: XCTestCase {
         let failed = Wire.parse(h.net.answers.last!.bytes)
         XCTAssertEqual(failed.rcode, .servFail)
         XCTAssertEqual(failed.ede, [EDECode.dnskeyMissing.rawValue], "why: the keys never came")
-        XCTAssertEqual(h.forwarder.stats.keysUnavailable, 1)
-        XCTAssertEqual(h.forwarder.stats.bogusResponses, 0, "a network failure is no verdict")
-        XCTAssertEqual(h.forwarder.outgoing.usedCount, 0)
+        XCTAssertEqual(h.core.stats.keysUnavailable, 1)
+        XCTAssertEqual(h.core.stats.bogusResponses, 0, "a network failure is no verdict")
+        XCTAssertEqual(h.core.outgoing.usedCount, 0)
 
         // Once the keys come through, the next query validates: nothing bogus was cached.
         auth.droppedTypes = []
@@ -210,15 +210,15 @@ final class ValidationTests: XCTestCase {
     func testUntrustedBootClockSkipsDatesThenRechecksAfterSync() {
         var h = harness(at: 86_400)                        // 2 Jan 1970
         var auth = ValidationTests.hierarchy()
-        XCTAssertFalse(h.forwarder.isClockTrusted)
+        XCTAssertFalse(h.core.isClockTrusted)
         let early = resolve(&h, &auth, "www.example", .a)
         XCTAssertEqual(early.rcode, .noError)
         XCTAssertTrue(early.ad, "signatures verified (dates unchecked)")
-        XCTAssertLessThanOrEqual(early.answers.first?.ttl ?? 0, QueryEngine.untrustedClockTTLMaxSeconds)
+        XCTAssertLessThanOrEqual(early.answers.first?.ttl ?? 0, ResolverCore.untrustedClockTTLMaxSeconds)
         // NTP syncs to a time when these signatures have expired.
-        h.forwarder.setWallClock(realtimeSeconds: ValidationTests.after2036, nowMs: h.nowMs)
-        h.forwarder.noteClockSynced(realtimeSeconds: ValidationTests.after2036)
-        XCTAssertTrue(h.forwarder.isClockTrusted)
+        h.core.setWallClock(realtimeSeconds: ValidationTests.after2036, nowMs: h.nowMs)
+        h.core.noteClockSynced(realtimeSeconds: ValidationTests.after2036)
+        XCTAssertTrue(h.core.isClockTrusted)
         h.advance(61_000)
         let late = resolve(&h, &auth, "www.example", .a)
         XCTAssertEqual(late.rcode, .servFail, "re-validated with dates once the clock is trusted")
@@ -228,16 +228,16 @@ final class ValidationTests: XCTestCase {
     func testPersistedFloorMakesTheClockTrusted() {
         var h = harness(at: 86_400)
         let saved = ValidationTests.now2026 + 10 * 86_400
-        h.forwarder.setClockFloor(saved)
-        h.forwarder.setWallClock(realtimeSeconds: saved - 60, nowMs: h.nowMs)
-        XCTAssertFalse(h.forwarder.isClockTrusted, "a clock behind the saved floor is not believed")
-        h.forwarder.setWallClock(realtimeSeconds: saved + 2 * 86_400, nowMs: h.nowMs)
-        XCTAssertTrue(h.forwarder.isClockTrusted, "wall time past the saved floor is believed")
+        h.core.setClockFloor(saved)
+        h.core.setWallClock(realtimeSeconds: saved - 60, nowMs: h.nowMs)
+        XCTAssertFalse(h.core.isClockTrusted, "a clock behind the saved floor is not believed")
+        h.core.setWallClock(realtimeSeconds: saved + 2 * 86_400, nowMs: h.nowMs)
+        XCTAssertTrue(h.core.isClockTrusted, "wall time past the saved floor is believed")
         let later = saved + 2 * 86_400
-        XCTAssertEqual(h.forwarder.clockFloorToPersist(realtimeSeconds: later, isShutdown: false), later,
+        XCTAssertEqual(h.core.clockFloorToPersist(realtimeSeconds: later, isShutdown: false), later,
                        "a day past the saved floor: save the new time")
-        h.forwarder.didPersistClockFloor(later)
-        XCTAssertNil(h.forwarder.clockFloorToPersist(realtimeSeconds: later + 60, isShutdown: false),
+        h.core.didPersistClockFloor(later)
+        XCTAssertNil(h.core.clockFloorToPersist(realtimeSeconds: later + 60, isShutdown: false),
                      "then at most once a day")
     }
 
@@ -255,13 +255,13 @@ final class ValidationTests: XCTestCase {
 
     func testNamesOutsideEveryAnchorAreInsecure() {
         var h = harness(anchored: false)
-        XCTAssertTrue(h.forwarder.addTrustAnchor(owner: Wire.name("other."), type: .ds,
+        XCTAssertTrue(h.core.addTrustAnchor(owner: Wire.name("other."), type: .ds,
                                                  rdatas: [ValidationTests.anchorDS]))
         var auth = ValidationTests.hierarchy()
         let p = resolve(&h, &auth, "www.example", .a)
         XCTAssertEqual(p.rcode, .noError)
         XCTAssertFalse(p.ad)
-        XCTAssertEqual(h.forwarder.stats.keyFetches, 0)
+        XCTAssertEqual(h.core.stats.keyFetches, 0)
     }
 
     func testWithoutAnchorsNothingIsValidated() {
@@ -272,6 +272,6 @@ final class ValidationTests: XCTestCase {
         let p = resolve(&h, &auth, "www.example", .a)
         XCTAssertEqual(p.rcode, .noError)
         XCTAssertFalse(p.ad)
-        XCTAssertEqual(h.forwarder.trustAnchorCount, 0)
+        XCTAssertEqual(h.core.trustAnchorCount, 0)
     }
 }

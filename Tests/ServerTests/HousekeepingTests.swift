@@ -20,7 +20,7 @@ final class HousekeepingTests: XCTestCase {
 
         /// Carries out the engine's ring as the server would (Actions.swift):
         /// counts sends; with `failSends` reports each as a `.failed` event.
-        mutating func drain(_ e: inout QueryEngine, nowMs: Int64) {
+        mutating func drain(_ e: inout ResolverCore, nowMs: Int64) {
             for _ in 0..<1_000 {
                 var failed: QueryRef? = nil
                 for i in 0..<e.actionCount {
@@ -59,13 +59,13 @@ final class HousekeepingTests: XCTestCase {
     static let syncedWall: Int64 = 1_772_323_200
     static let root = ServerAddress(bytes: [127, 9, 0, 1], port: 53)!
 
-    func engine(recursive: Bool = true) -> QueryEngine {
+    func engine(recursive: Bool = true) -> ResolverCore {
         var s = EngineSettings()
         s.recursive = recursive
         s.useIPv6 = false
         s.queryLoopback = true
         let cache = try! AnswerCache(configuration: CacheConfiguration(arenaByteCount: 1 << 20), hashSeed: 7)
-        return QueryEngine(settings: s, upstreams: [Upstream(address: HousekeepingTests.root)],
+        return ResolverCore(settings: s, upstreams: [Upstream(address: HousekeepingTests.root)],
                            rootServers: [HousekeepingTests.root], cache: cache)
     }
 
@@ -226,7 +226,7 @@ final class HousekeepingTests: XCTestCase {
 /// does the same in `housekeeping`).
 extension PrimingKeeper {
     @discardableResult
-    mutating func tick(nowMs: Int64, engine: inout QueryEngine, drain net: inout HousekeepingTests.SilentNetwork) -> Bool {
+    mutating func tick(nowMs: Int64, engine: inout ResolverCore, drain net: inout HousekeepingTests.SilentNetwork) -> Bool {
         for _ in 0..<engine.entropy.room { engine.entropy.add(7) }
         let ran = tick(nowMs: nowMs, engine: &engine)
         net.drain(&engine, nowMs: nowMs)
@@ -236,7 +236,7 @@ extension PrimingKeeper {
 
 extension AnchorKeeper {
     @discardableResult
-    mutating func tick<H: HousekeepingIO>(nowMs: Int64, isShutdown: Bool, engine: inout QueryEngine,
+    mutating func tick<H: HousekeepingIO>(nowMs: Int64, isShutdown: Bool, engine: inout ResolverCore,
                                           drain net: inout HousekeepingTests.SilentNetwork, effects: inout H) -> Bool {
         for _ in 0..<engine.entropy.room { engine.entropy.add(7) }
         let ran = tick(nowMs: nowMs, isShutdown: isShutdown, engine: &engine, effects: &effects)

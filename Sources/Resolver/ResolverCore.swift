@@ -2,15 +2,26 @@ import DNSWire
 import Fixed
 import Validator
 
-/// The forwarding resolver (`option mode 'forward'`): answers from the
-/// cache, sends misses to the configured upstreams (RTT choice, retries,
-/// failover, TCP on truncation), fills the cache from their answers and
-/// serves stale data when they fail (RFC 8767).
+/// The resolver core: one engine for every mode. A client question is
+/// answered from the cache, or from the aggressive NSEC/NSEC3 table, or
+/// becomes a task (Requests.swift: `OutgoingQuery` with its `TaskState`)
+/// shared by every client asking it. A task walks one state machine: it
+/// asks (`sendIterative`) whom its mode names — the upstreams when
+/// forwarding, the servers of the closest zone cut when recursing — waits,
+/// takes the response (IterativeResponse.swift: referral, CNAME, answer,
+/// denial, lame), may start sub-tasks for a nameserver address or a
+/// DNSKEY/DS set, has the Validator judge what it got (`ValidationEngine`),
+/// stores the verdict in the cache and answers its clients. Serve-stale
+/// (RFC 8767) answers them from expired data when the world fails.
+///
+/// The core does no I/O (Consume.swift, Actions.swift): events in, actions
+/// out through its ring, time as an argument, randomness from the pool the
+/// server fills.
 ///
 /// Timers: request `r` owns timer `r` (client response timer, then the
-/// request deadline); outgoing query `o` owns timer `maxClients + o`
-/// (retransmission).
-public struct QueryEngine: ~Copyable {
+/// request deadline); task `t` owns timer `maxClients + t` (its query's
+/// retransmission).
+public struct ResolverCore: ~Copyable {
     let settings: EngineSettings
     var upstreams: UpstreamTable
     var cache: AnswerCache
@@ -27,8 +38,9 @@ public struct QueryEngine: ~Copyable {
     /// Wait before the next priming attempt while the root is unreachable:
     /// doubles per failed attempt up to `primingIntervalMsMax`, back to
     /// `primingRetryMsMin` once the root NS set is in the cache.
-    var primingRetryMs: Int64 = QueryEngine.primingRetryMsMin
-    /// Iterative mode: trust anchors, Validator scratch and packing buffers.
+    var primingRetryMs: Int64 = ResolverCore.primingRetryMsMin
+    /// DNSSEC: anchors, RFC 5011 state, the aggressive NSEC tables, the
+    /// Validator's scratch (Sources/Validator/ValidationEngine.swift).
     var validation: ValidationEngine
     /// Whether a DNAME was ever cached: until then a CNAME answered from the
     /// cache needs no search for the DNAME it may come from.
@@ -98,7 +110,7 @@ public struct QueryEngine: ~Copyable {
         case .answer(let rcode, let ede):
             if rcode == .formErr { stats.formerrAnswers += 1 }
             if ede == LocalQueryType.invalidTypeEDE { stats.localQueryTypeAnswers += 1 }
-            guard let n = QueryEngine.shortAnswer(to: message, rcode: rcode, ede: ede, into: scratch) else {
+            guard let n = ResolverCore.shortAnswer(to: message, rcode: rcode, ede: ede, into: scratch) else {
                 return .dropped
             }
             emitAnswer(client: client, UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
@@ -217,13 +229,13 @@ public struct QueryEngine: ~Copyable {
         if let index = primingTask.map({ Int($0) }), outgoing.isInUse(index), outgoing[index].question.name.isRoot,
            outgoing[index].question.type == .ns { return }   // still in flight
         if hasNS(.root, nowMs: nowMs) {
-            primingRetryMs = QueryEngine.primingRetryMsMin
+            primingRetryMs = ResolverCore.primingRetryMsMin
             return
         }
         guard nowMs - lastPrimingMs >= primingRetryMs else { return }
         let waited = primingRetryMs
         prime(nowMs: nowMs)
-        primingRetryMs = min(waited * 2, QueryEngine.primingIntervalMsMax)
+        primingRetryMs = min(waited * 2, ResolverCore.primingIntervalMsMax)
     }
 
     // MARK: outgoing queries
