@@ -66,6 +66,9 @@ SCENARIO_NAMES = os.environ.get("BENCH_SCENARIOS", "verify_speed,cache_hit,footp
                                                   "recursive_footprint,cold_validating,validating_cache_hit,"
                                                   "cold_forward_validating,sizes,flash_days")
 SPRIGD = os.environ.get("BENCH_SPRIGD", os.path.join(ROOT, ".build", "release", "sprigd"))
+# Another sprigd measured beside it in the same run (an older build, for before/after ratios under
+# the same load): a path to its binary, or unset. Its rows are named "<resolver>-baseline".
+SPRIGD_BASELINE = os.environ.get("BENCH_SPRIGD_BASELINE") or None
 # The router build (Embedded Swift, static, no Swift runtime): `Board/build.sh x86_64`.
 SPRIGD_EMBEDDED = os.environ.get("BENCH_SPRIGD_EMBEDDED", os.path.join(OUT_ROOT, "x86_64", "sprigd"))
 BUILD = os.environ.get("BENCH_BUILD", "1") != "0"      # may build a missing Embedded sprigd
@@ -85,11 +88,11 @@ VERIFY_TIMEOUT_SECONDS = 120      # one verify_speed build or run; it takes ~10 
 
 NET = "127.77.0."
 ADDRESS = {"nsd": NET + "2", "floor": NET + "10", "unbound": NET + "11",
-           "dnsmasq": NET + "12", "sprigd": NET + "13", "sprigd-embedded": NET + "14"}
+           "dnsmasq": NET + "12", "sprigd": NET + "13", "sprigd-embedded": NET + "14", "sprigd-baseline": NET + "15"}
 ZONE = "sprigbench."
 HIT_SUFFIX = "hit." + ZONE        # h<i>.hit.sprigbench. A — the cache-hit set
 RANDOM_SUFFIX = "rnd." + ZONE     # *.rnd.sprigbench. A — a wildcard: every random name resolves
-RESOLVERS = ("unbound", "dnsmasq", "sprigd", "sprigd-embedded")
+RESOLVERS = ("unbound", "dnsmasq", "sprigd", "sprigd-embedded") + (("sprigd-baseline",) if SPRIGD_BASELINE else ())
 START_TIMEOUT_SECONDS = 10        # a server that does not answer by then did not start
 STOP_TIMEOUT_SECONDS = 5          # after SIGTERM, then SIGKILL
 DNSPERF_TIMEOUT_SECONDS = 2       # dnsperf -t: a query older than this is lost
@@ -554,7 +557,9 @@ def start_all(lab, results):
     starters = (("floor", start_floor), ("unbound", start_unbound),
                 ("dnsmasq", start_dnsmasq), ("sprigd", start_sprigd),
                 ("sprigd-embedded", (lambda lab: start_sprigd(lab, "sprigd-embedded", embedded))
-                 if embedded else None))
+                 if embedded else None),
+                ("sprigd-baseline", (lambda lab: start_sprigd(lab, "sprigd-baseline", SPRIGD_BASELINE))
+                 if SPRIGD_BASELINE else None))
     for name, starter in starters:
         server = starter(lab) if starter else None
         if server:
@@ -636,6 +641,19 @@ def scenario_cache_hit(lab, results):
             row["cpu_us_above_floor"] = row["cpu_us_per_query"] - floor
     results["sprig_ratios"] = sprig_ratios(rows, "sprigd")
     results["sprig_embedded_ratios"] = sprig_ratios(rows, "sprigd-embedded")
+    results["baseline_ratios"] = baseline_ratios(rows, ("sprigd",))
+
+
+def baseline_ratios(rows, names):
+    """Each sprigd against its baseline build in the same run (BENCH_SPRIGD_BASELINE): q/CPU-s and
+    latencies, new / baseline."""
+    ratios = {}
+    for name in names:
+        mine, base = rows.get(name, {}), rows.get(name + "-baseline", {})
+        for key in ("queries_per_cpu_second", "median_ms", "p90_ms"):
+            if mine.get(key) and base.get(key):
+                ratios["%s_%s" % (name, key)] = mine[key] / base[key]
+    return ratios
 
 
 def sprig_ratios(rows, sprig_name):
@@ -846,12 +864,13 @@ INTEGRATION_DIR = os.path.join(ROOT, "Tests", "Integration")
 REC_NET = "127.53.1."      # resolver range of the integration address plan (127.53.1.13-254 are free)
 REC_ADDRESS = {"sprigd": REC_NET + "20", "unbound-val": REC_NET + "21", "unbound-noval": REC_NET + "22",
                "sprigd-val": REC_NET + "23", "unbound-upstream": REC_NET + "24", "sprigd-fwd-val": REC_NET + "25",
-               "unbound-fwd-val": REC_NET + "26"}
-REC_RESOLVERS = ("sprigd", "unbound-val", "unbound-noval")
-VAL_RESOLVERS = ("sprigd-val", "unbound-val")   # the validating comparison: sprigd dnssec 1 vs Unbound validator
+               "unbound-fwd-val": REC_NET + "26", "sprigd-baseline": REC_NET + "27",
+               "sprigd-val-baseline": REC_NET + "28", "sprigd-fwd-val-baseline": REC_NET + "29"}
+REC_RESOLVERS = ("sprigd", "unbound-val", "unbound-noval") + (("sprigd-baseline",) if SPRIGD_BASELINE else ())
+VAL_RESOLVERS = ("sprigd-val", "unbound-val") + (("sprigd-val-baseline",) if SPRIGD_BASELINE else ())
 # Validating forwarders (cold_forward_validating): sprigd mode forward + dnssec 1 vs Unbound validator +
 # forward-zone, both forwarding to unbound-upstream, a non-validating recursive Unbound kept warm.
-FWD_VAL_RESOLVERS = ("sprigd-fwd-val", "unbound-fwd-val")
+FWD_VAL_RESOLVERS = ("sprigd-fwd-val", "unbound-fwd-val") + (("sprigd-fwd-val-baseline",) if SPRIGD_BASELINE else ())
 UPSTREAM_WARM_SECONDS = 120   # the upstream's warm pass gives up after this (a few seconds when healthy)
 UPSTREAM_CONTROL_TIMEOUT_SECONDS = 5   # one unbound-control / sprigd control-socket exchange
 CONTROL_REPLY_BYTES_MAX = 65536        # sprigd's stats reply is a few KiB (the sprig CLI's own limit)
@@ -1047,21 +1066,22 @@ def recursive_unbound_config(name, validate, rec):
     return text + "remote-control:\n  control-enable: no\n"
 
 
-def recursive_sprig_config(rec, validate=False):
+def recursive_sprig_config(rec, validate=False, name=None):
     """sprigd iterating from the hierarchy's root hints: `dnssec 0` (sprigd-recursive), or
     validating (sprigd-val-recursive) with the hierarchy's root DS as its only trust anchor
     (builtin_root_anchors '0': the compiled-in root KSKs are left out, as Unbound is given only
     the hierarchy's anchor); what sprigd persists about anchors (anchors.state) lands in its
     watched state_dir. The hierarchy is served on loopback, which sprigd queries only with
     query_loopback '1'."""
+    name = name or ("sprigd-val" if validate else "sprigd")
     if not validate:
-        return sprig_config("sprigd-recursive", REC_ADDRESS["sprigd"], """\toption mode 'recursive'
+        return sprig_config(name + "-recursive", REC_ADDRESS[name], """\toption mode 'recursive'
 \toption query_loopback '1'
 \toption root_hints '{hints}'
 \toption dnssec '0'
 \toption do_ip6 '0'
 """.format(hints=rec.hierarchy.root_hints_path))
-    return sprig_config("sprigd-val-recursive", REC_ADDRESS["sprigd-val"], """\toption mode 'recursive'
+    return sprig_config(name + "-recursive", REC_ADDRESS[name], """\toption mode 'recursive'
 \toption query_loopback '1'
 \toption root_hints '{hints}'
 \tlist trust_anchor '{anchor}'
@@ -1100,12 +1120,12 @@ def forward_validating_unbound_config(rec):
 """.format(upstream=REC_ADDRESS["unbound-upstream"], port=PORT)
 
 
-def forward_validating_sprig_config(rec):
+def forward_validating_sprig_config(rec, name="sprigd-fwd-val"):
     """sprigd-fwd-val: forward mode, dnssec 1 (RD+CD+DO to the upstream, DS/DNSKEY fetched through
     it, its AD ignored), the hierarchy's root DS as its only trust anchor (`list trust_anchor`
     adds to the compiled-in root keys; builtin_root_anchors '0' leaves them out), one UDP
     upstream: unbound-upstream (on loopback: forward mode needs no query_loopback)."""
-    return sprig_config("sprigd-fwd-val", REC_ADDRESS["sprigd-fwd-val"], """\toption mode 'forward'
+    return sprig_config(name, REC_ADDRESS[name], """\toption mode 'forward'
 \tlist trust_anchor '{anchor}'
 \toption builtin_root_anchors '0'
 \toption dnssec '1'
@@ -1117,17 +1137,22 @@ config upstream
 """.format(anchor=rec.hierarchy.trust_anchor, upstream=REC_ADDRESS["unbound-upstream"], port=PORT))
 
 
+def sprigd_binary(name):
+    """The binary of a sprigd row: the baseline build for "...-baseline" rows."""
+    return SPRIGD_BASELINE if name.endswith("-baseline") else SPRIGD
+
+
 def resolver_launch(rec, name):
     """(process name, config path, argv, config text) of one resolver of the recursive lab."""
-    sprig_argv, unbound_argv = [SPRIGD, "-c"], ["unbound", "-d", "-c"]
+    sprig_argv, unbound_argv = [sprigd_binary(name), "-c"], ["unbound", "-d", "-c"]
     if name in FWD_VAL_RESOLVERS:
         conf = os.path.join(WORK, name + ".conf")
         if name.startswith("sprigd"):
-            return name, conf, sprig_argv, forward_validating_sprig_config(rec)
+            return name, conf, sprig_argv, forward_validating_sprig_config(rec, name)
         return name, conf, unbound_argv, forward_validating_unbound_config(rec)
     if name.startswith("sprigd"):
         return (name + "-recursive", os.path.join(WORK, name + "-recursive.conf"), sprig_argv,
-                recursive_sprig_config(rec, validate=name == "sprigd-val"))
+                recursive_sprig_config(rec, validate=name.startswith("sprigd-val"), name=name))
     return (name + "-recursive", os.path.join(WORK, name + ".conf"), unbound_argv,
             recursive_unbound_config(name, name == "unbound-val", rec))
 
@@ -1139,7 +1164,7 @@ def start_recursive_resolver(lab, rec, name):
     if old:
         old.stop()
     rec.warm -= {entry for entry in rec.warm if entry[0] == name}
-    if name.startswith("sprigd") and not os.path.exists(SPRIGD):
+    if name.startswith("sprigd") and not os.path.exists(sprigd_binary(name)):
         return None
     process_name, conf, argv, text = resolver_launch(rec, name)
     with open(conf, "w") as f:
@@ -2215,6 +2240,29 @@ def render_sizes(results, out):
     out.append("")
 
 
+def render_baseline(results, out):
+    """New build against BENCH_SPRIGD_BASELINE in the same run: new / baseline for every scenario
+    that measured both (q/CPU-s: higher is better; latencies: lower is better)."""
+    if not SPRIGD_BASELINE:
+        return
+    out.append("Before/after in this run: %s (new) against %s (baseline), new / baseline" % (SPRIGD, SPRIGD_BASELINE))
+    for scenario, name, keys in (("cache_hit", "sprigd", ("queries_per_cpu_second",)),
+                                 ("recursive_cache_hit", "sprigd", ("queries_per_cpu_second",)),
+                                 ("validating_cache_hit", "sprigd-val", ("queries_per_cpu_second",)),
+                                 ("cold_recursive", "sprigd", ("median_ms", "p90_ms", "queries_per_name")),
+                                 ("cold_validating", "sprigd-val", ("median_ms", "p90_ms")),
+                                 ("cold_forward_validating", "sprigd-fwd-val", ("median_ms", "p90_ms"))):
+        rows = results.get(scenario) or {}
+        mine, base = rows.get(name) or {}, rows.get(name + "-baseline") or {}
+        parts = []
+        for key in keys:
+            if mine.get(key) and base.get(key):
+                parts.append("%s %s / %s = x%.3f" % (key, fmt(mine[key], "{:,.3f}"), fmt(base[key], "{:,.3f}"),
+                                                     mine[key] / base[key]))
+        out.append("  %-24s %s" % (scenario, "; ".join(parts) if parts else "not measured for both"))
+    out.append("")
+
+
 def render_report(results):
     out = ["Sprig benchmark — %s, %d CPUs, seed %d, load average %s at start, %s at end; network: %s" % (
         results["started"], os.cpu_count(), SEED, results.get("loadavg_start"), results.get("loadavg_end"),
@@ -2230,6 +2278,7 @@ def render_report(results):
     render_cold_validating(results, out)
     render_validating_cache_hit(results, out)
     render_cold_forward_validating(results, out)
+    render_baseline(results, out)
     render_flash_writes(results, out)
     render_sizes(results, out)
     if results.get("malloc_count_check"):
