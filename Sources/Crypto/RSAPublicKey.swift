@@ -1,7 +1,7 @@
 /// An RSA public key in DNSKEY wire form (RFC 3110 §2): exponent length (one
 /// octet, or zero then two octets), exponent, modulus. Views into the
 /// caller's buffer; copies nothing.
-struct RSAPublicKey {
+public struct RSAPublicKey {
     let exponent: UnsafeRawBufferPointer
     let modulus: UnsafeRawBufferPointer
     /// Bits in the modulus, not counting leading zero bits.
@@ -22,6 +22,21 @@ struct RSAPublicKey {
         exponent = UnsafeRawBufferPointer(rebasing: key[offset..<offset + exponentByteCount])
         modulus = UnsafeRawBufferPointer(rebasing: key[(offset + exponentByteCount)...])
         modulusBitCount = RSAPublicKey.bitCount(modulus)
+    }
+
+    /// Whether Crypto can verify with `key` (RFC 3110 §2 form): its encoding
+    /// is sound, its exponent within `rsaExponentByteCountMax` and its
+    /// modulus within `rsaModulusBitsMin...rsaModulusBitsMax`. The Validator
+    /// asks, so that a DS designating a key Crypto refuses gives no usable
+    /// path (RFC 4035 §5.2) instead of a bogus verdict.
+    public static func isVerifiable(wire key: UnsafeRawBufferPointer) -> Bool {
+        guard let parsed = RSAPublicKey(wire: key) else { return false }
+        return (CryptoLimits.rsaModulusBitsMin...CryptoLimits.rsaModulusBitsMax).contains(parsed.modulusBitCount)
+    }
+
+    /// Bits in the modulus of `key` (RFC 3110 §2 form); nil when broken.
+    public static func modulusBitCount(wire key: UnsafeRawBufferPointer) -> Int? {
+        RSAPublicKey(wire: key)?.modulusBitCount
     }
 
     /// Big-endian bit length of `bytes`.

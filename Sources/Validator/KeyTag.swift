@@ -37,37 +37,18 @@ public struct DNSKEYView {
 
     public var keyTag: UInt16 { KeyTag.compute(rdata: rdata) }
 
-    /// False for an RSA key whose modulus lies outside
-    /// `CryptoLimits.rsaModulusBitsMin...rsaModulusBitsMax` (or whose RFC 3110
-    /// §2 encoding is broken): Crypto refuses it, so a DS that designates it
-    /// gives no usable path, like an unsupported algorithm (RFC 4035 §5.2).
+    /// False for an RSA key Crypto refuses (`RSAPublicKey.isVerifiable`:
+    /// modulus outside the size limits, oversized exponent, broken
+    /// encoding), so a DS that designates it gives no usable path, like an
+    /// unsupported algorithm (RFC 4035 §5.2).
     public var hasVerifiableSize: Bool {
         switch algorithm {
         case DNSSECAlgorithm.rsaSHA1, DNSSECAlgorithm.rsaSHA1NSEC3SHA1, DNSSECAlgorithm.rsaSHA256,
              DNSSECAlgorithm.rsaSHA512:
-            guard let bits = DNSKEYView.rsaModulusBitCount(publicKey) else { return false }
-            return bits >= CryptoLimits.rsaModulusBitsMin && bits <= CryptoLimits.rsaModulusBitsMax
+            return RSAPublicKey.isVerifiable(wire: publicKey)
         default:
             return true
         }
-    }
-
-    /// Bits in the modulus of an RFC 3110 §2 key (exponent length in one
-    /// octet, or zero then two), not counting leading zero bits; nil if broken.
-    static func rsaModulusBitCount(_ key: UnsafeRawBufferPointer) -> Int? {
-        guard key.count >= 1 else { return nil }
-        var offset = 1
-        var exponentByteCount = Int(key[0])
-        if exponentByteCount == 0 {
-            guard key.count >= 3 else { return nil }
-            exponentByteCount = Int(key[1]) << 8 | Int(key[2])
-            offset = 3
-        }
-        var index = offset + exponentByteCount
-        guard exponentByteCount > 0, index < key.count else { return nil }
-        while index < key.count && key[index] == 0 { index += 1 }
-        guard index < key.count else { return 0 }
-        return (key.count - index - 1) * 8 + (UInt8.bitWidth - key[index].leadingZeroBitCount)
     }
 }
 

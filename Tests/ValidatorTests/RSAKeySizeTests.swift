@@ -31,7 +31,7 @@ final class RSAKeySizeTests: XCTestCase {
         for bits in [CryptoLimits.rsaModulusBitsMin - 8, CryptoLimits.rsaModulusBitsMax + 8] {
             let (key, ds) = keyAndDS(modulusBits: bits)
             let keyBytes = fixture.bytes(key)
-            XCTAssertEqual(DNSKEYView.rsaModulusBitCount(UnsafeRawBufferPointer(rebasing: keyBytes[4...])), bits)
+            XCTAssertEqual(RSAPublicKey.modulusBitCount(wire: UnsafeRawBufferPointer(rebasing: keyBytes[4...])), bits)
             XCTAssertFalse(DNSKEYView(rdata: keyBytes)!.hasVerifiableSize)
             var budget = ValidationBudget()
             let rrset = RRsetView(owner: fixture.name("example."), type: .dnskey, rrClass: .in, ttlSeconds: 3600,
