@@ -49,6 +49,15 @@ final class ArenaTests: XCTestCase {
         XCTAssertEqual(Arena.byteCount(of: arena.rows), arena.usedByteCount)
     }
 
+    func testSlotPoolAndTimerHeapCostWhatTheirByteCountSays() {
+        let arena = Arena(byteCount: 1 << 16, lateReservations: .count)
+        let pool = SlotPool<(Int64, Int8)>(capacity: 100, initial: (0, 0), arena: arena, label: "slots")
+        let heap = TimerHeap(capacity: 77, arena: arena, label: "timers")
+        XCTAssertEqual(arena.rows, [Arena.Row("slots", count: 100, byteCount: SlotPool<(Int64, Int8)>.byteCount(capacity: 100)),
+                                    Arena.Row("timers", count: 77, byteCount: TimerHeap.byteCount(capacity: 77))])
+        XCTAssertEqual(pool.capacity + heap.capacity, 177)
+    }
+
     func testAnArenaOfRowsHoldsExactlyThem() {
         let rows = [Arena.Row("a", count: 1, byteCount: 640), Arena.Row("b", count: 1, byteCount: 64)]
         let arena = Arena(rows: rows, lateReservations: .count)
