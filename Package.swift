@@ -5,6 +5,8 @@
 // Server and Resolver read the typed config (`ServerLimits(config:)`,
 // `EngineSettings(config:)`); Config itself stands on DNSWire's types.
 // Server → Resolver, Transport; Transport never imports Resolver.
+// Fixed (the arena every pool is carved from, slot pools, timer heaps) is
+// imported by every module that reserves memory; it imports nothing.
 import PackageDescription
 
 /// Release builds skip Swift's dynamic exclusivity checks: the engine and
@@ -34,16 +36,16 @@ let package = Package(
         .target(name: "DNSWire", swiftSettings: releaseSettings),
         .target(name: "Config", dependencies: ["DNSWire"]),
         .target(name: "Crypto", dependencies: ["CNettle", "CSodium"]),
-        .target(name: "Validator", dependencies: ["DNSWire", "Crypto", "Cache"]),
+        .target(name: "Validator", dependencies: ["DNSWire", "Crypto", "Cache", "Fixed"]),
         .target(name: "Fixed", swiftSettings: releaseSettings),
         .target(name: "Hints", dependencies: ["DNSWire"]),
-        .target(name: "Cache", swiftSettings: releaseSettings),
+        .target(name: "Cache", dependencies: ["Fixed"], swiftSettings: releaseSettings),
         .target(name: "Resolver", dependencies: ["Fixed", "DNSWire", "Cache", "Validator", "Config"], swiftSettings: releaseSettings),
         .target(name: "Transport", dependencies: ["Platform", "Fixed"], swiftSettings: releaseSettings),
-        .target(name: "Server", dependencies: ["Platform", "DNSWire", "Fixed", "Resolver", "Validator", "Config", "Transport"], swiftSettings: releaseSettings),
+        .target(name: "Server", dependencies: ["Platform", "DNSWire", "Fixed", "Cache", "Resolver", "Validator", "Config", "Transport"], swiftSettings: releaseSettings),
         .executableTarget(
             name: "sprigd",
-            dependencies: ["Platform", "DNSWire", "Config", "Cache", "Crypto", "Resolver", "Server", "Hints", "Validator"]),
+            dependencies: ["Platform", "DNSWire", "Config", "Cache", "Crypto", "Fixed", "Resolver", "Server", "Hints", "Validator"]),
         .executableTarget(
             name: "sprig",
             dependencies: ["Platform", "DNSWire", "Config"]),
@@ -52,12 +54,12 @@ let package = Package(
         .testTarget(name: "ConfigTests", dependencies: ["Config"], exclude: ["broken"]),
         .testTarget(name: "PlatformTests", dependencies: ["Platform"]),
         .testTarget(name: "CryptoTests", dependencies: ["Crypto"]),
-        .testTarget(name: "ValidatorTests", dependencies: ["Validator", "DNSWire", "Crypto", "Cache"]),
+        .testTarget(name: "ValidatorTests", dependencies: ["Validator", "DNSWire", "Crypto", "Cache", "Fixed"]),
         .testTarget(name: "FixedTests", dependencies: ["Fixed"]),
         .testTarget(name: "HintsTests", dependencies: ["Hints", "DNSWire"]),
-        .testTarget(name: "CacheTests", dependencies: ["Cache"]),
-        .testTarget(name: "ResolverTests", dependencies: ["Resolver", "Validator", "DNSWire", "Cache", "CSodium"]),
-        .testTarget(name: "TransportTests", dependencies: ["Transport", "Platform"]),
-        .testTarget(name: "ServerTests", dependencies: ["Server", "Platform", "Config", "Resolver", "Validator", "Transport", "Cache", "DNSWire"]),
+        .testTarget(name: "CacheTests", dependencies: ["Cache", "Fixed"]),
+        .testTarget(name: "ResolverTests", dependencies: ["Resolver", "Validator", "DNSWire", "Cache", "CSodium", "Fixed"]),
+        .testTarget(name: "TransportTests", dependencies: ["Transport", "Platform", "Fixed"]),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "Platform", "Config", "Resolver", "Validator", "Transport", "Cache", "DNSWire", "Fixed"]),
     ]
 )

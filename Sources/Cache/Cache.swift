@@ -13,9 +13,10 @@
 // allocates after init, or returns bogus data as stale. The infrastructure
 // cache (per-server RTT, EDNS, transport) lives elsewhere.
 //
-// Memory (DESIGN.md §2.1): init reserves one block, never grown or freed
-// until deinit: the arena (`cache_size` bytes) followed by a hash index of
-// 8-byte slots, one slot per 64 arena bytes × 4/3 (≤ 75% load), so
+// Memory (DESIGN.md §2.1): init carves two blocks from the daemon's arena
+// (Fixed's `Arena`), never grown or freed: the record arena (`cache_size`
+// bytes) and a hash index of 8-byte slots, one slot per 64 arena bytes × 4/3
+// (≤ 75% load), so
 //   footprintByteCount = arena + 8 × (⌊arena/64⌋ × 4/3 + 1) ≈ arena × 7/6.
 // Per entry: a 35-byte record header (+ ≤ 7 bytes padding) in the arena,
 // plus ≈ 10.7 bytes of index per possible entry. Entries are capped at

@@ -1,13 +1,17 @@
-/// The RRset and negative cache: one arena and one hash index, reserved
-/// together at init and never grown. See Cache.swift for the design.
+import Fixed
+
+/// The RRset and negative cache: one arena of records and one hash index,
+/// carved from the daemon's `Arena` at init and never grown. See Cache.swift
+/// for the design.
 public struct RRsetCache: ~Copyable {
     public let geometry: CacheGeometry
     public let configuration: CacheConfiguration
     let hasher: CacheHash
-    /// The single reservation: arena bytes, then the index slots.
-    let storage: UnsafeMutableRawBufferPointer
+    /// The records' bytes (line-aligned) and the index slots after them.
     let arena: UnsafeMutableRawPointer
     let index: SlotIndex
+    /// Keeps both carvings alive as long as the cache.
+    let memory: Arena
     /// Where the next record is written.
     var headOffset = 0
     /// The oldest record (next one the eviction walk examines).
@@ -16,24 +20,33 @@ public struct RRsetCache: ~Copyable {
     var nextStamp: UInt32 = 1
     public internal(set) var statistics = CacheStatistics()
 
-    /// Reserves `footprintByteCount` bytes once. `hashSeed` must come from
-    /// the kernel's random source (getrandom) so keys cannot be aimed at
-    /// one index slot.
-    public init(configuration: CacheConfiguration, hashSeed: UInt64) throws(CacheConfigurationError) {
+    /// The plan's rows for the cache of `configuration`: its records and
+    /// its index (none when the configuration is refused).
+    public static func footprint(_ configuration: CacheConfiguration) -> [Arena.Row] {
+        guard let geometry = try? CacheGeometry(configuration) else { return [] }
+        return [Arena.Row(recordsLabel, count: geometry.entryCountMax,
+                          byteCount: Arena.carvingByteCount(geometry.arenaByteCount)),
+                Arena.Row(indexLabel, count: geometry.slotCount,
+                          byteCount: Arena.carvingByteCount(geometry.indexByteCount))]
+    }
+    static let recordsLabel = "cache records (RRsets, negative answers)"
+    static let indexLabel = "cache hash index"
+
+    /// Carves `footprintByteCount` bytes from `memory` once (zeroed, as
+    /// every carving is). `hashSeed` must come from the kernel's random
+    /// source (getrandom) so keys cannot be aimed at one index slot.
+    public init(configuration: CacheConfiguration, hashSeed: UInt64, memory: Arena) throws(CacheConfigurationError) {
         let geometry = try CacheGeometry(configuration)
         self.geometry = geometry
         self.configuration = configuration
+        self.memory = memory
         hasher = CacheHash(seed: hashSeed)
-        storage = UnsafeMutableRawBufferPointer.allocate(
-            byteCount: geometry.footprintByteCount, alignment: 64)
-        arena = storage.baseAddress!
-        let slotBase = (arena + geometry.arenaByteCount).bindMemory(to: UInt64.self, capacity: geometry.slotCount)
-        index = SlotIndex(slots: slotBase, slotCount: geometry.slotCount)
-        arena.initializeMemory(as: UInt8.self, repeating: 0, count: geometry.arenaByteCount)
+        arena = memory.reserveBytes(geometry.arenaByteCount, label: RRsetCache.recordsLabel,
+                                    count: geometry.entryCountMax).baseAddress!
+        let slots = memory.reserve(UInt64.self, count: geometry.slotCount, label: RRsetCache.indexLabel)
+        index = SlotIndex(slots: slots.baseAddress!, slotCount: geometry.slotCount)
         index.clear()
     }
-
-    deinit { storage.deallocate() }
 
     /// Exact bytes reserved (arena + index), for `sprigd --print-footprint`.
     public var footprintByteCount: Int { geometry.footprintByteCount }

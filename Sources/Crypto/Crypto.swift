@@ -34,12 +34,14 @@
 // LD_PRELOAD interposer). nettle's ECDSA runs in caller scratch
 // (ecc_ecdsa_verify with ecc_ecdsa_verify_itch limbs). The mpz numbers of its
 // on-curve check and of RSA go through GMP's allocator, which
-// `Signature.startUp()` points at a fixed arena (CNettle's crypto_arena.c;
+// `Signature.startUp(memory:)` points at a fixed arena (CNettle's crypto_arena.c;
 // 3 arena calls per ECDSA check, 6 per RSA check; worst case 4,128 bytes live
 // of 32 KiB, Tests/CryptoTests/CryptoArenaTests). libsodium, the digests and
-// the NSEC3 hash use only the stack. `Signature.startUpByteCount` is shown by
-// `sprigd --print-footprint`. Call `Signature.startUp()` once at start-up;
-// otherwise the first verification does it.
+// the NSEC3 hash use only the stack. sprigd carves `Signature.startUpByteCount`
+// from its arena (a row of `sprigd --print-footprint`) and calls
+// `Signature.startUp(memory:)` once at start-up; tests and tools may call
+// `Signature.startUp()`, which reserves its own; otherwise the first
+// verification does that.
 
 /// Bounds on what the verifiers accept; each one is a cost limit or an RFC rule.
 public enum CryptoLimits {

@@ -25,26 +25,43 @@ public enum Signature {
         }
     }
 
-    /// One-time set-up; call at start-up, before the query path runs. Reserves
-    /// `startUpByteCount` bytes (the ECDSA scratch and the fixed arena GMP and
-    /// nettle allocate from, CNettle's crypto_arena.c) and runs libsodium's
-    /// set-up. Idempotent. Returns false if either failed: RSA, ECDSA and
-    /// Ed25519 then report `.unsupportedAlgorithm` (insecure, never bogus).
+    /// One-time set-up; call at start-up, before the query path runs, with
+    /// `startUpByteCount` bytes aligned to 16 (sprigd carves them from its
+    /// arena): the ECDSA scratch and the fixed arena GMP and nettle allocate
+    /// from (CNettle's crypto_arena.c). Runs libsodium's set-up. Idempotent:
+    /// after the first call the memory is not used. Returns true when it
+    /// took the memory: GMP's allocator then points into it, so it must stay
+    /// valid for the life of the process. `isReady` says whether both parts
+    /// started; if not, RSA, ECDSA and Ed25519 report `.unsupportedAlgorithm`
+    /// (insecure, never bogus).
     @discardableResult
+    public static func startUp(memory: UnsafeMutableRawBufferPointer) -> Bool {
+        guard state == .notStarted else { return false }
+        let reserved = memory.count >= startUpByteCount
+            && sprig_crypto_start(memory.baseAddress, memory.count) == 0
+        let sodiumReady = sprig_sodium_start() >= 0
+        state = reserved && sodiumReady ? .ready : .failed
+        return reserved
+    }
+
+    /// `startUp(memory:)` with memory of its own, kept for the life of the
+    /// process (tests and tools; sprigd gives memory from its arena).
+    /// Returns `isReady`. Never inlined: the verifiers' fallback call must
+    /// not put an allocation into them (Board's alloc-audit.txt).
+    @discardableResult @inline(never)
     public static func startUp() -> Bool {
         if state == .notStarted {
             let memory = UnsafeMutableRawBufferPointer.allocate(byteCount: startUpByteCount,
                                                                alignment: startUpAlignment)
-            let reserved = sprig_crypto_start(memory.baseAddress, memory.count) == 0
-            let sodiumReady = sprig_sodium_start() >= 0
-            state = reserved && sodiumReady ? .ready : .failed
-            // Kept for the life of the process: GMP's allocator points into it.
-            if !reserved { memory.deallocate() }
+            if !startUp(memory: memory) { memory.deallocate() }
         }
-        return state == .ready
+        return isReady
     }
 
-    /// Bytes `startUp()` reserves, for `sprigd --print-footprint`.
+    /// Whether the crypto started (both GMP's arena and libsodium).
+    public static var isReady: Bool { state == .ready }
+
+    /// Bytes `startUp(memory:)` takes: the plan's crypto row.
     public static var startUpByteCount: Int { Int(sprig_crypto_memory_byte_count()) }
     /// What CNettle's start-up memory requires of its address.
     static let startUpAlignment = 16
@@ -91,7 +108,8 @@ public enum Signature {
     }
 
     /// Starts on first use when the caller skipped `startUp()` (tests, tools):
-    /// that first verification then pays the one-time reservation.
+    /// that first verification then pays the one-time reservation. sprigd
+    /// never gets here: its ValidationEngine starts the crypto at start-up.
     private static func ensureStarted() -> Bool {
         state == .ready || startUp()
     }

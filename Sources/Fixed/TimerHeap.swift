@@ -1,6 +1,6 @@
 /// Deadlines for a fixed set of timer owners (request slots, outgoing
 /// queries, TCP connections), as an indexed binary min-heap in arrays
-/// reserved at start-up.
+/// carved from the arena at start-up.
 ///
 /// Every owner has a fixed timer number `0..<capacity`, so arming,
 /// re-arming and cancelling never allocate and never leave stale entries:
@@ -11,26 +11,26 @@ public struct TimerHeap: ~Copyable {
     private let position: UnsafeMutablePointer<Int32>   // timer → heap index, -1 when idle
     private let deadline: UnsafeMutablePointer<Int64>   // timer → deadline (ms)
     public private(set) var count = 0
+    /// Keeps the memory alive as long as the heap.
+    private let arena: Arena
 
-    public init(capacity: Int) {
+    /// Carves the heap's arrays from `arena`, as one row `label` of `capacity`.
+    public init(capacity: Int, arena: Arena, label: String) {
         precondition(capacity > 0 && capacity < Int(Int32.max))
         self.capacity = capacity
-        heap = .allocate(capacity: capacity)
-        position = .allocate(capacity: capacity)
-        deadline = .allocate(capacity: capacity)
+        self.arena = arena
+        deadline = arena.reserve(Int64.self, count: capacity, label: label).baseAddress!
+        heap = arena.reserve(Int32.self, count: capacity, label: label).baseAddress!
+        position = arena.reserve(Int32.self, count: capacity, label: label).baseAddress!
         position.initialize(repeating: -1, count: capacity)
         deadline.initialize(repeating: 0, count: capacity)
         heap.initialize(repeating: 0, count: capacity)
     }
 
-    deinit {
-        heap.deallocate()
-        position.deallocate()
-        deadline.deallocate()
+    /// Bytes `init` carves: its row in the plan.
+    public static func byteCount(capacity: Int) -> Int {
+        Arena.carvingByteCount(of: Int64.self, count: capacity) + 2 * Arena.carvingByteCount(of: Int32.self, count: capacity)
     }
-
-    /// Bytes reserved, for the footprint report.
-    public static func byteCount(capacity: Int) -> Int { capacity * (4 + 4 + 8) }
 
     public func isArmed(_ timer: Int) -> Bool { position[timer] >= 0 }
 

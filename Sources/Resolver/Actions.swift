@@ -1,4 +1,5 @@
 import DNSWire
+import Fixed
 
 // The resolver core's boundary (DESIGN.md §2.4; Knot Resolver's
 // produce/consume). The core consumes one `Event` at a time, with the time
@@ -92,21 +93,23 @@ public struct ActionRing: ~Copyable {
     /// core treats each as a failed send.
     public private(set) var overflowCount = 0
 
-    public init() {
-        records = .allocate(capacity: ActionRing.actionCountMax)
+    /// Keeps both carvings alive.
+    let arena: Arena
+
+    public init(arena: Arena) {
+        self.arena = arena
+        records = arena.reserve(Record.self, count: ActionRing.actionCountMax, label: ActionRing.label).baseAddress!
         records.initialize(repeating: .cancel(QueryRef(slot: -1, serial: 0)), count: ActionRing.actionCountMax)
-        bytes = .allocate(byteCount: ActionRing.byteCountMax, alignment: 8)
-        bytes.initializeMemory(as: UInt8.self, repeating: 0)
+        bytes = arena.reserveBytes(ActionRing.byteCountMax, label: ActionRing.label, count: ActionRing.actionCountMax)
     }
 
-    deinit {
-        records.deinitialize(count: ActionRing.actionCountMax)
-        records.deallocate()
-        bytes.deallocate()
-    }
+    static let label = "action ring (actions, message bytes)"
 
-    public static var footprintByteCount: Int {
-        actionCountMax * MemoryLayout<Record>.stride + byteCountMax
+    /// The plan's row: what `init` carves.
+    public static var footprint: Arena.Row {
+        Arena.Row(label, count: actionCountMax,
+                  byteCount: Arena.carvingByteCount(of: Record.self, count: actionCountMax)
+                      + Arena.carvingByteCount(byteCountMax))
     }
 
     public subscript(index: Int) -> Action {

@@ -39,20 +39,25 @@ public struct AnswerCache: ~Copyable {
     let blobScratch: UnsafeMutableRawBufferPointer
     let rdataScratch: UnsafeMutableRawBufferPointer
 
-    public init(configuration: CacheConfiguration, hashSeed: UInt64) throws(CacheConfigurationError) {
-        store = try RRsetCache(configuration: configuration, hashSeed: hashSeed)
-        blobScratch = .allocate(byteCount: Limits.messageByteCountMax, alignment: 8)
-        rdataScratch = .allocate(byteCount: Limits.messageByteCountMax, alignment: 8)
-        blobScratch.initializeMemory(as: UInt8.self, repeating: 0)
-        rdataScratch.initializeMemory(as: UInt8.self, repeating: 0)
+    /// Carves the cache and its scratch from `arena`, in the order of
+    /// `footprint(configuration)`.
+    public init(configuration: CacheConfiguration, hashSeed: UInt64, arena: Arena) throws(CacheConfigurationError) {
+        store = try RRsetCache(configuration: configuration, hashSeed: hashSeed, memory: arena)
+        blobScratch = arena.reserveBytes(Limits.messageByteCountMax, label: AnswerCache.scratchLabel, count: 2)
+        rdataScratch = arena.reserveBytes(Limits.messageByteCountMax, label: AnswerCache.scratchLabel, count: 2)
     }
 
-    deinit {
-        blobScratch.deallocate()
-        rdataScratch.deallocate()
+    static let scratchLabel = "cache scratch (blob, RDATA)"
+
+    /// The plan's rows: the store's, then the scratch.
+    public static func footprint(_ configuration: CacheConfiguration) -> [Arena.Row] {
+        RRsetCache.footprint(configuration)
+            + [Arena.Row(scratchLabel, count: 2, byteCount: 2 * Arena.carvingByteCount(Limits.messageByteCountMax))]
     }
 
-    public var footprintByteCount: Int { store.footprintByteCount + 2 * Limits.messageByteCountMax }
+    public var footprintByteCount: Int {
+        store.footprintByteCount + 2 * Arena.carvingByteCount(Limits.messageByteCountMax)
+    }
 
     // MARK: filling
 

@@ -34,20 +34,23 @@ struct DeferredAnswers: ~Copyable {
     var keptByteCount = 0
     var kept: FinalResponse? = nil
 
-    init(maxClients: Int) {
-        slots = .allocate(capacity: max(maxClients, 1))
+    /// Keeps both carvings alive.
+    let arena: Arena
+
+    init(maxClients: Int, arena: Arena) {
+        self.arena = arena
+        slots = arena.reserve(Int32.self, count: max(maxClients, 1), label: DeferredAnswers.label, rowCount: maxClients)
         slots.initialize(repeating: -1)
-        keptMessage = .allocate(byteCount: Limits.messageByteCountMax, alignment: 8)
-        keptMessage.initializeMemory(as: UInt8.self, repeating: 0)
+        keptMessage = arena.reserveBytes(Limits.messageByteCountMax, label: DeferredAnswers.label, count: maxClients)
     }
 
-    deinit {
-        slots.deallocate()
-        keptMessage.deallocate()
-    }
+    static let label = "deferred answers (max_clients, kept response)"
 
-    static func byteCount(maxClients: Int) -> Int {
-        max(maxClients, 1) * MemoryLayout<Int32>.stride + Limits.messageByteCountMax
+    /// The plan's row: what `init` carves.
+    static func footprint(maxClients: Int) -> [Arena.Row] {
+        [Arena.Row(label, count: maxClients,
+                   byteCount: Arena.carvingByteCount(of: Int32.self, count: max(maxClients, 1))
+                       + Arena.carvingByteCount(Limits.messageByteCountMax))]
     }
 
     var isEmpty: Bool { count == 0 }

@@ -1,3 +1,5 @@
+import Fixed
+
 /// What the resolver knows about each authoritative server address: its
 /// smoothed RTT and variance, and whether it answered without EDNS. A fixed
 /// set-associative table: a new server replaces the least recently used
@@ -64,18 +66,21 @@ struct InfraCache: ~Copyable {
     }
 
     private let entries: UnsafeMutablePointer<Entry>
+    /// Keeps the carving alive.
+    private let arena: Arena
 
-    init() {
-        entries = .allocate(capacity: InfraCache.entryCount)
+    init(arena: Arena) {
+        self.arena = arena
+        entries = arena.reserve(Entry.self, count: InfraCache.entryCount, label: InfraCache.label).baseAddress!
         entries.initialize(repeating: Entry(), count: InfraCache.entryCount)
     }
 
-    deinit {
-        entries.deinitialize(count: InfraCache.entryCount)
-        entries.deallocate()
-    }
+    static let label = "infrastructure cache (server RTT, EDNS)"
 
-    static var byteCount: Int { entryCount * MemoryLayout<Entry>.stride }
+    /// The plan's row: what `init` carves, in every mode.
+    static var footprint: Arena.Row {
+        Arena.Row(label, count: entryCount, byteCount: Arena.carvingByteCount(of: Entry.self, count: entryCount))
+    }
 
     /// The first entry of `server`'s set: SplitMix64's finaliser over the
     /// whole address, so IPv4 addresses (all in `high`) spread over every

@@ -8,21 +8,24 @@ import Fixed
 struct RefreshFailures: ~Copyable {
     /// Failures remembered at once; beyond this the oldest collide away.
     static let entryCount = 256
-    static var byteCount: Int { entryCount * 16 }
+    static let label = "refresh failures (RFC 8767)"
+    /// The plan's row: what `init` carves.
+    static var footprint: Arena.Row {
+        Arena.Row(label, count: entryCount, byteCount: Arena.carvingByteCount(of: UInt64.self, count: entryCount)
+                      + Arena.carvingByteCount(of: Int64.self, count: entryCount))
+    }
 
     private let keys: UnsafeMutablePointer<UInt64>
     private let timesMs: UnsafeMutablePointer<Int64>
+    /// Keeps both carvings alive.
+    private let arena: Arena
 
-    init() {
-        keys = .allocate(capacity: RefreshFailures.entryCount)
+    init(arena: Arena) {
+        self.arena = arena
+        keys = arena.reserve(UInt64.self, count: RefreshFailures.entryCount, label: RefreshFailures.label).baseAddress!
         keys.initialize(repeating: 0, count: RefreshFailures.entryCount)
-        timesMs = .allocate(capacity: RefreshFailures.entryCount)
+        timesMs = arena.reserve(Int64.self, count: RefreshFailures.entryCount, label: RefreshFailures.label).baseAddress!
         timesMs.initialize(repeating: 0, count: RefreshFailures.entryCount)
-    }
-
-    deinit {
-        keys.deallocate()
-        timesMs.deallocate()
     }
 
     private static func key(_ q: Question) -> UInt64 {

@@ -49,9 +49,11 @@ public struct ResolverCore: ~Copyable {
     public internal(set) var wallClockOffsetSeconds: Int64 = 0
     /// Where answers and queries are built (one at a time: single thread).
     let scratch: UnsafeMutableRawBufferPointer
+    /// Keeps every pool above alive as long as the core.
+    let arena: Arena
     public internal(set) var stats = EngineStats()
     /// What the last event asked of the server (Actions.swift).
-    var ring = ActionRing()
+    var ring: ActionRing
     /// Answers waiting for room in the ring, and request timers that came
     /// due while it was full (DeferredAnswers.swift).
     var deferred: DeferredAnswers
@@ -59,34 +61,49 @@ public struct ResolverCore: ~Copyable {
     /// Kernel randomness the server puts in before each event.
     public var entropy = EntropyPool()
 
+    /// Carves every pool of the core from `arena`, in the order of
+    /// `footprint(settings)`; the cache was carved before.
     public init(settings: EngineSettings, upstreams: [Upstream], rootServers: [ServerAddress] = [],
-                cache: consuming AnswerCache) {
+                cache: consuming AnswerCache, arena: Arena) {
         self.settings = settings
         self.rootServers = rootServers
-        infra = InfraCache()
-        validation = ValidationEngine(reserving: settings.validate, clockVouchedFor: settings.clockTrusted, nsecTableEntryCount: settings.nsecTableEntryCount)
         self.upstreams = UpstreamTable(upstreams)
         self.cache = cache
-        requests = SlotPool(capacity: settings.maxClients, initial: Request())
-        outgoing = SlotPool(capacity: settings.maxOutgoing, initial: OutgoingQuery())
-        timers = TimerHeap(capacity: settings.maxClients + settings.maxOutgoing)
-        deferred = DeferredAnswers(maxClients: settings.maxClients)
-        refreshFailures = RefreshFailures()
-        scratch = .allocate(byteCount: Limits.messageByteCountMax, alignment: 8)
-        scratch.initializeMemory(as: UInt8.self, repeating: 0)
+        self.arena = arena
+        requests = SlotPool(capacity: settings.maxClients, initial: Request(), arena: arena,
+                            label: ResolverCore.requestsLabel)
+        outgoing = SlotPool(capacity: settings.maxOutgoing, initial: OutgoingQuery(), arena: arena,
+                            label: ResolverCore.outgoingLabel)
+        timers = TimerHeap(capacity: settings.maxClients + settings.maxOutgoing, arena: arena,
+                           label: ResolverCore.timersLabel)
+        deferred = DeferredAnswers(maxClients: settings.maxClients, arena: arena)
+        refreshFailures = RefreshFailures(arena: arena)
+        scratch = arena.reserveBytes(Limits.messageByteCountMax, label: ResolverCore.scratchLabel)
+        ring = ActionRing(arena: arena)
+        infra = InfraCache(arena: arena)
+        validation = ValidationEngine(reserving: settings.validate, clockVouchedFor: settings.clockTrusted,
+                                      nsecTableEntryCount: settings.nsecTableEntryCount, arena: arena)
     }
 
-    deinit { scratch.deallocate() }
+    static let requestsLabel = "resolver requests (max_clients)"
+    static let outgoingLabel = "resolver outgoing queries (max_outgoing)"
+    static let timersLabel = "resolver timers (requests + outgoing)"
+    static let scratchLabel = "resolver scratch (answers, queries)"
 
-    /// Bytes reserved by the resolver outside the cache, for the footprint.
-    public static func byteCount(settings: EngineSettings) -> Int {
-        SlotPool<Request>.byteCount(capacity: settings.maxClients)
-            + SlotPool<OutgoingQuery>.byteCount(capacity: settings.maxOutgoing)
-            + TimerHeap.byteCount(capacity: settings.maxClients + settings.maxOutgoing)
-            + RefreshFailures.byteCount + Limits.messageByteCountMax + ActionRing.footprintByteCount
-            + DeferredAnswers.byteCount(maxClients: settings.maxClients)
-            + (settings.recursive ? InfraCache.byteCount : 0)
-            + ValidationEngine.byteCount(reserving: settings.validate, nsecTableEntryCount: settings.nsecTableEntryCount)
+    /// The plan's rows for the core's pools, in the order `init` carves
+    /// them (the validator's last).
+    public static func footprint(_ settings: EngineSettings) -> [Arena.Row] {
+        [Arena.Row(requestsLabel, count: settings.maxClients,
+                   byteCount: SlotPool<Request>.byteCount(capacity: settings.maxClients)),
+         Arena.Row(outgoingLabel, count: settings.maxOutgoing,
+                   byteCount: SlotPool<OutgoingQuery>.byteCount(capacity: settings.maxOutgoing)),
+         Arena.Row(timersLabel, count: settings.maxClients + settings.maxOutgoing,
+                   byteCount: TimerHeap.byteCount(capacity: settings.maxClients + settings.maxOutgoing))]
+            + DeferredAnswers.footprint(maxClients: settings.maxClients)
+            + [RefreshFailures.footprint,
+               Arena.Row(scratchLabel, count: 1, byteCount: Arena.carvingByteCount(Limits.messageByteCountMax)),
+               ActionRing.footprint, InfraCache.footprint]
+            + ValidationEngine.footprint(reserving: settings.validate, nsecTableEntryCount: settings.nsecTableEntryCount)
     }
 
     public var nextDeadlineMs: Int64? { timers.nextDeadlineMs }

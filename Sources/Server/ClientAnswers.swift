@@ -65,7 +65,7 @@ extension ServerSockets {
     }
 
     func tcpReadBuffer(_ index: Int) -> UnsafeMutableRawBufferPointer {
-        let size = 2 + ServerLimits.clientQueryByteCountMax
+        let size = ServerSockets.tcpReadByteCount
         return UnsafeMutableRawBufferPointer(rebasing: tcpRead[(index * size)..<((index + 1) * size)])
     }
 

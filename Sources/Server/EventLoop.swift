@@ -51,18 +51,29 @@ public final class EventLoop {
     /// Text for `sprig stats`, supplied by the daemon (includes config-level info).
     public var extraStats: () -> [(String, Int)] = { [] }
 
-    public init(limits: ServerLimits, acl: AccessList, resolver: consuming ResolverCore) throws(Errno) {
-        sockets = try ServerSockets(limits: limits, acl: acl)
+    /// The memory every pool of the daemon was carved from (`MemoryPlan`).
+    public let arena: Arena
+
+    /// Carves the server's pools from `arena` (the cache's and the core's
+    /// were carved before), in the order of `footprint(limits)`.
+    public init(limits: ServerLimits, acl: AccessList, resolver: consuming ResolverCore, arena: Arena) throws(Errno) {
+        self.arena = arena
+        sockets = try ServerSockets(limits: limits, acl: acl, arena: arena)
         self.resolver = resolver
         signals = try SignalQueue()
-        failedSends = FailedSendQueue(capacity: limits.maxOutgoing)
-        events = .allocate(capacity: Epoll.batchCapacity)
+        failedSends = FailedSendQueue(capacity: limits.maxOutgoing, arena: arena)
+        events = arena.reserve(EpollEvent.self, count: Epoll.batchCapacity, label: EventLoop.eventsLabel, rowCount: 1)
         try sockets.epoll.add(signals.fd, .readable, token: Token(.signal, 0).raw)
         try sockets.epoll.add(sockets.transport.fd, .readable, token: Token(.outgoing, 0).raw)
     }
 
-    deinit {
-        events.deallocate()
+    static let eventsLabel = "event loop ready batch"
+
+    /// The plan's rows for the server: what `init` carves, in order.
+    public static func footprint(_ limits: ServerLimits) -> [Arena.Row] {
+        ServerSockets.footprint(limits)
+            + [FailedSendQueue.footprint(capacity: limits.maxOutgoing),
+               Arena.Row(eventsLabel, count: 1, byteCount: Arena.carvingByteCount(of: EpollEvent.self, count: Epoll.batchCapacity))]
     }
 
     public var stats: ServerStats { sockets.stats }
@@ -346,10 +357,16 @@ public final class EventLoop {
         lines.append(("pool.outgoing.in_use", sockets.transport.queriesInFlight))
         lines.append(("pool.outgoing_tcp.in_use", sockets.transport.connectionsInUse))
         lines.append(("pool.outgoing_tcp.high_water", sockets.transport.connectionsHighWater))
-        lines.append(("pool.outgoing_tcp.capacity", sockets.transport.limits.connectionCount))
+        lines.append(("pool.outgoing_tcp.capacity", sockets.transport.limits.maxOutgoingTCP))
         lines += sockets.transport.stats.lines
         lines += resolver.statsLines()
         lines.append(("clock.trusted", resolver.isClockTrusted ? 1 : 0))
+        // Reservations after start-up (release builds serve and count them;
+        // debug builds trap): 0 on a healthy daemon.
+        lines.append(("arena.bytes", arena.byteCount))
+        lines.append(("arena.used_bytes", arena.usedByteCount))
+        lines.append(("arena.late_reservations", arena.lateReservationCount))
+        lines.append(("arena.late_bytes", arena.lateByteCount))
         lines += extraStats()
         return lines
     }

@@ -3,9 +3,10 @@ import Fixed
 import Platform
 import Transport
 
-/// Every pool the daemon reserves at start-up, sized from the config, with
-/// what each costs. After `EventLoop.init` nothing on a query path
-/// allocates: a full pool gives a defined answer and a counter.
+/// The server's pool sizes and bounds, set from the config: what each pool
+/// costs is its row in `MemoryPlan` (MemoryPlan.swift), where every pool of
+/// the daemon is listed. After start-up nothing on a query path allocates:
+/// a full pool gives a defined answer and a counter.
 public struct ServerLimits {
     /// Client requests in flight (config `max_clients`).
     public var maxClients = 256
@@ -19,7 +20,7 @@ public struct ServerLimits {
     /// later DoT), one per server at a time (RFC 7766 §6.2.2): each holds a
     /// full 64 KiB response buffer, so few are kept. Reused, pipelined and
     /// idle-closed by Transport (its limits: `TransportLimits`).
-    public var outgoingTCPCount = 8
+    public var maxOutgoingTCP = 8
 
     /// Largest query a client may send; real queries are < 300 bytes, and a
     /// bound keeps per-connection buffers small.
@@ -45,8 +46,6 @@ public struct ServerLimits {
     /// Longest the loop sleeps without a timer, so clock-driven work
     /// (stats, reload checks) still runs on an idle router.
     public static let idleWaitMsMax: Int64 = 1_000
-    /// Bytes the control channel reads and writes per connection.
-    public static let controlBufferByteCount = 8_192
 
     public init() {}
 
@@ -59,32 +58,11 @@ public struct ServerLimits {
     }
 
     /// Transport's pools: one query slot per outgoing query of the core,
-    /// `outgoingTCPCount` connections; the rest are Transport's defaults.
+    /// `maxOutgoingTCP` connections; the rest are Transport's defaults.
     public var transport: TransportLimits {
         var t = TransportLimits()
-        t.queryCount = maxOutgoing
-        t.connectionCount = outgoingTCPCount
+        t.maxOutgoing = maxOutgoing
+        t.maxOutgoingTCP = maxOutgoingTCP
         return t
-    }
-
-    /// One line per pool: name, count and bytes reserved.
-    public func footprint(cacheByteCount: Int, resolverByteCount: Int) -> [(String, Int, Int)] {
-        let tcpClientBytes = maxTCPClients * (2 + ServerLimits.clientQueryByteCountMax + ServerLimits.tcpWriteBufferByteCount)
-        let timerCount = maxTCPClients
-        return [
-            ("cache", 0, cacheByteCount),
-            ("resolver (requests, outgoing, upstream state)", maxClients + maxOutgoing, resolverByteCount),
-            ("client slots", maxClients, SlotPool<ClientSlot>.byteCount(capacity: maxClients)),
-            ("tcp client connections", maxTCPClients,
-             tcpClientBytes + SlotPool<TCPClient>.byteCount(capacity: maxTCPClients)),
-            ("outgoing handles", maxOutgoing, maxOutgoing * MemoryLayout<TransportHandle?>.stride),
-        ] + transport.footprint + [
-            ("timers", timerCount, TimerHeap.byteCount(capacity: timerCount)),
-            ("packet buffers (receive, send)", 2, 2 * ServerLimits.messageByteCountMax),
-            ("udp batches (recvmmsg, sendmmsg)", 2 * ServerLimits.udpBatchCount,
-             ServerLimits.udpBatchCount * (ServerLimits.clientQueryByteCountMax + 1
-                + ServerLimits.udpBatchAnswerByteCountMax + 2 * MemoryLayout<Datagram>.stride + 4)),
-            ("control channel", 1, 2 * ServerLimits.controlBufferByteCount),
-        ]
     }
 }

@@ -1,3 +1,4 @@
+import Fixed
 import Platform
 import Resolver
 
@@ -65,13 +66,21 @@ struct FailedSendQueue: ~Copyable {
     let refs: UnsafeMutableBufferPointer<QueryRef>
     var head = 0
     var count = 0
+    /// Keeps the carving alive.
+    let arena: Arena
 
-    init(capacity: Int) {
-        refs = .allocate(capacity: max(capacity, 1))
+    init(capacity: Int, arena: Arena) {
+        self.arena = arena
+        refs = arena.reserve(QueryRef.self, count: max(capacity, 1), label: FailedSendQueue.label, rowCount: capacity)
         refs.initialize(repeating: QueryRef(slot: -1, serial: 0))
     }
 
-    deinit { refs.deallocate() }
+    static let label = "failed sends (max_outgoing)"
+
+    /// The plan's row: what `init` carves.
+    static func footprint(capacity: Int) -> Arena.Row {
+        Arena.Row(label, count: capacity, byteCount: Arena.carvingByteCount(of: QueryRef.self, count: max(capacity, 1)))
+    }
 
     mutating func push(_ ref: QueryRef) {
         precondition(count < refs.count, "more failed sends than outgoing slots")

@@ -59,38 +59,42 @@ final class ServerSockets {
     var randomLeft = 0
     static let randomBlockCount = 64
 
-    init(limits: ServerLimits, acl: AccessList) throws(Errno) {
+    /// Keeps every carving above alive as long as the sockets.
+    let arena: Arena
+
+    /// Carves every buffer and pool from `arena`, in the order of
+    /// `footprint(limits)`; the Transport's are carved in between.
+    init(limits: ServerLimits, acl: AccessList, arena: Arena) throws(Errno) {
         self.limits = limits
         self.acl = acl
+        self.arena = arena
         epoll = try Epoll()
-        clients = SlotPool(capacity: limits.maxClients, initial: ClientSlot())
-        tcpClients = SlotPool(capacity: limits.maxTCPClients, initial: TCPClient())
-        tcpRead = .allocate(byteCount: limits.maxTCPClients * (2 + ServerLimits.clientQueryByteCountMax), alignment: 8)
-        tcpWrite = .allocate(byteCount: limits.maxTCPClients * ServerLimits.tcpWriteBufferByteCount, alignment: 8)
-        tcpTimers = TimerHeap(capacity: limits.maxTCPClients)
-        transport = try Transport(limits: limits.transport)
-        outgoingHandles = .allocate(capacity: limits.maxOutgoing)
+        clients = SlotPool(capacity: limits.maxClients, initial: ClientSlot(), arena: arena, label: Self.clientsLabel)
+        tcpClients = SlotPool(capacity: limits.maxTCPClients, initial: TCPClient(), arena: arena, label: Self.tcpLabel)
+        tcpRead = arena.reserveBytes(limits.maxTCPClients * Self.tcpReadByteCount, label: Self.tcpLabel,
+                                     count: limits.maxTCPClients)
+        tcpWrite = arena.reserveBytes(limits.maxTCPClients * ServerLimits.tcpWriteBufferByteCount, label: Self.tcpLabel,
+                                      count: limits.maxTCPClients)
+        tcpTimers = TimerHeap(capacity: limits.maxTCPClients, arena: arena, label: Self.tcpLabel)
+        transport = try Transport(limits: limits.transport, arena: arena)
+        outgoingHandles = arena.reserve(TransportHandle?.self, count: limits.maxOutgoing, label: Self.handlesLabel).baseAddress!
         outgoingHandles.initialize(repeating: nil, count: limits.maxOutgoing)
-        receiveBuffer = .allocate(byteCount: ServerLimits.messageByteCountMax + 2, alignment: 8)
-        sendBuffer = .allocate(byteCount: ServerLimits.messageByteCountMax + 2, alignment: 8)
-        randomBlock = .allocate(capacity: ServerSockets.randomBlockCount)
+        receiveBuffer = arena.reserveBytes(Self.packetByteCount, label: Self.packetLabel, count: 2)
+        sendBuffer = arena.reserveBytes(Self.packetByteCount, label: Self.packetLabel, count: 2)
+        randomBlock = arena.reserve(UInt64.self, count: ServerSockets.randomBlockCount, label: Self.packetLabel,
+                                    rowCount: 2).baseAddress!
         let batch = ServerLimits.udpBatchCount
+        batchBytes = arena.reserveBytes(batch * Self.batchDatagramByteCount, label: Self.batchLabel, count: 2 * batch)
+        rxBatch = arena.reserve(Datagram.self, count: batch, label: Self.batchLabel, rowCount: 2 * batch).baseAddress!
+        txBatch = arena.reserve(Datagram.self, count: batch, label: Self.batchLabel, rowCount: 2 * batch).baseAddress!
+        txSocket = arena.reserve(Int32.self, count: batch, label: Self.batchLabel, rowCount: 2 * batch).baseAddress!
+        txSocket.initialize(repeating: -1, count: batch)
         let rxSize = ServerLimits.clientQueryByteCountMax + 1
         let txSize = ServerLimits.udpBatchAnswerByteCountMax
-        batchBytes = .allocate(byteCount: batch * (rxSize + txSize), alignment: 8)
-        batchBytes.initializeMemory(as: UInt8.self, repeating: 0)
-        rxBatch = .allocate(capacity: batch)
-        txBatch = .allocate(capacity: batch)
-        txSocket = .allocate(capacity: batch)
-        txSocket.initialize(repeating: -1, count: batch)
         let base = batchBytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
         for i in 0..<batch {
             rxBatch[i] = Datagram(buffer: base + i * rxSize, capacity: rxSize)
             txBatch[i] = Datagram(buffer: base + batch * rxSize + i * txSize, capacity: txSize)
-        }
-        // Touch every byte now so RSS reflects the whole budget from the start.
-        for buffer in [tcpRead, tcpWrite, receiveBuffer, sendBuffer] {
-            buffer.initializeMemory(as: UInt8.self, repeating: 0)
         }
     }
 
@@ -98,17 +102,40 @@ final class ServerSockets {
         for fd in udpListeners { Socket.close(fd) }
         for fd in tcpListeners { Socket.close(fd) }
         for i in 0..<limits.maxTCPClients where tcpClients.isInUse(i) { Socket.close(tcpClients[i].fd) }
-        tcpRead.deallocate()
-        tcpWrite.deallocate()
-        outgoingHandles.deinitialize(count: limits.maxOutgoing)
-        outgoingHandles.deallocate()
-        receiveBuffer.deallocate()
-        sendBuffer.deallocate()
-        randomBlock.deallocate()
-        rxBatch.deallocate()
-        txBatch.deallocate()
-        txSocket.deallocate()
-        batchBytes.deallocate()
+    }
+
+    static let clientsLabel = "client slots (max_clients)"
+    static let tcpLabel = "tcp client connections (max_tcp_clients)"
+    static let handlesLabel = "outgoing handles (max_outgoing)"
+    static let packetLabel = "packet buffers (receive, send)"
+    static let batchLabel = "udp batches (recvmmsg, sendmmsg)"
+    /// A TCP client's read buffer: a length prefix and the largest query.
+    static let tcpReadByteCount = 2 + ServerLimits.clientQueryByteCountMax
+    /// The largest message and its TCP length prefix.
+    static let packetByteCount = ServerLimits.messageByteCountMax + 2
+    /// One received datagram and one queued answer of a batch.
+    static let batchDatagramByteCount = ServerLimits.clientQueryByteCountMax + 1 + ServerLimits.udpBatchAnswerByteCountMax
+
+    /// The plan's rows: what `init` carves, in order (Transport's between).
+    static func footprint(_ limits: ServerLimits) -> [Arena.Row] {
+        let batch = ServerLimits.udpBatchCount
+        return [Arena.Row(clientsLabel, count: limits.maxClients,
+                          byteCount: SlotPool<ClientSlot>.byteCount(capacity: limits.maxClients)),
+                Arena.Row(tcpLabel, count: limits.maxTCPClients,
+                          byteCount: SlotPool<TCPClient>.byteCount(capacity: limits.maxTCPClients)
+                              + Arena.carvingByteCount(limits.maxTCPClients * tcpReadByteCount)
+                              + Arena.carvingByteCount(limits.maxTCPClients * ServerLimits.tcpWriteBufferByteCount)
+                              + TimerHeap.byteCount(capacity: limits.maxTCPClients))]
+            + limits.transport.footprint
+            + [Arena.Row(handlesLabel, count: limits.maxOutgoing,
+                         byteCount: Arena.carvingByteCount(of: TransportHandle?.self, count: limits.maxOutgoing)),
+               Arena.Row(packetLabel, count: 2,
+                         byteCount: 2 * Arena.carvingByteCount(packetByteCount)
+                             + Arena.carvingByteCount(of: UInt64.self, count: randomBlockCount)),
+               Arena.Row(batchLabel, count: 2 * batch,
+                         byteCount: Arena.carvingByteCount(batch * batchDatagramByteCount)
+                             + 2 * Arena.carvingByteCount(of: Datagram.self, count: batch)
+                             + Arena.carvingByteCount(of: Int32.self, count: batch))]
     }
 
     // MARK: batched UDP answers

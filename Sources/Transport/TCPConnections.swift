@@ -82,7 +82,7 @@ extension Transport {
     }
 
     func usableConnection(to server: Address) -> Int? {
-        for i in 0..<limits.connectionCount where connections[i].isUsable && connections[i].server == server { return i }
+        for i in 0..<limits.maxOutgoingTCP where connections[i].isUsable && connections[i].server == server { return i }
         return nil
     }
 
@@ -120,14 +120,14 @@ extension Transport {
     }
 
     func freeConnection() -> Int? {
-        for i in 0..<limits.connectionCount where connections[i].state == .free { return i }
+        for i in 0..<limits.maxOutgoingTCP where connections[i].state == .free { return i }
         return nil
     }
 
     /// Closes the connection idle longest, if any, and returns its slot.
     func closeIdlestForRoom() -> Int? {
         var idlest: Int? = nil
-        for i in 0..<limits.connectionCount where connections[i].isIdle {
+        for i in 0..<limits.maxOutgoingTCP where connections[i].isIdle {
             if let j = idlest, connections[j].idleSinceMs <= connections[i].idleSinceMs { continue }
             idlest = i
         }
@@ -236,7 +236,7 @@ extension Transport {
     }
 
     func requestAttention(_ connection: Int) {
-        guard !connections[connection].inAttention, attentionCount < limits.connectionCount else { return }
+        guard !connections[connection].inAttention, attentionCount < limits.maxOutgoingTCP else { return }
         connections[connection].inAttention = true
         attention[attentionCount] = Int32(connection)
         attentionCount += 1

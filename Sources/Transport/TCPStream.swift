@@ -62,7 +62,7 @@ extension Transport {
     /// Carries out readiness on a connection: the end of a connect, queued
     /// writes, one read. True when it has something to hand out.
     func tcpReady(_ token: SocketToken, _ ready: Readiness, nowMs: Int64) -> Bool {
-        guard token.index < limits.connectionCount else { return false }
+        guard token.index < limits.maxOutgoingTCP else { return false }
         let c = connections + token.index
         guard c.pointee.isUsable, c.pointee.generation & 0x7FFF_FFFF == token.generation else { return false }
         if c.pointee.state == .connecting {

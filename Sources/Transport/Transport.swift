@@ -43,7 +43,7 @@ public struct TransportHandle: Equatable, Sendable {
 /// Why a send was refused at once (nothing was sent; the caller tries
 /// elsewhere). Each is counted in `TransportStats`.
 public enum SendRefusal: Error, Equatable, Sendable {
-    /// Every query slot is busy: the caller sends more than `queryCount`.
+    /// Every query slot is busy: the caller sends more than `maxOutgoing`.
     case noQuerySlot
     /// Shorter than a DNS header, or a TCP query over `queryByteCountMax`.
     case queryTooLarge
@@ -149,44 +149,41 @@ public final class Transport {
     public private(set) var connectionsInUse = 0
     public private(set) var connectionsHighWater = 0
 
-    /// Reserves every pool. Traps on limits no pool can be built with
-    /// (a programmer error: the Server derives them from checked config).
-    public init(limits: TransportLimits) throws(Errno) {
+    /// Keeps every carving above alive as long as the transport.
+    let arena: Arena
+
+    /// Carves every pool from `arena`, in the order of `limits.footprint`.
+    /// Traps on limits no pool can be built with (a programmer error: the
+    /// Server derives them from checked config).
+    public init(limits: TransportLimits, arena: Arena) throws(Errno) {
         precondition(limits.isValid, "transport limits out of range")
         self.limits = limits
+        self.arena = arena
         epoll = try Epoll()
-        queries = SlotPool(capacity: limits.queryCount, initial: OutgoingQuery())
-        connections = .allocate(capacity: limits.connectionCount)
-        connections.initialize(repeating: TCPConnection(), count: limits.connectionCount)
-        cells = .allocate(capacity: limits.cellCount)
+        queries = SlotPool(capacity: limits.maxOutgoing, initial: OutgoingQuery(), arena: arena,
+                           label: TransportLimits.queriesLabel)
+        let connectionsLabel = TransportLimits.connectionsLabel
+        connections = arena.reserve(TCPConnection.self, count: limits.maxOutgoingTCP, label: connectionsLabel).baseAddress!
+        connections.initialize(repeating: TCPConnection(), count: limits.maxOutgoingTCP)
+        readBytes = arena.reserveBytes(limits.maxOutgoingTCP * limits.readBufferByteCount, label: connectionsLabel,
+                                       count: limits.maxOutgoingTCP)
+        idleTimers = TimerHeap(capacity: limits.maxOutgoingTCP, arena: arena, label: connectionsLabel)
+        attention = arena.reserve(Int32.self, count: limits.maxOutgoingTCP, label: connectionsLabel).baseAddress!
+        attention.initialize(repeating: -1, count: limits.maxOutgoingTCP)
+        cells = arena.reserve(QueryCell.self, count: limits.cellCount, label: TransportLimits.cellsLabel).baseAddress!
         cells.initialize(repeating: QueryCell(), count: limits.cellCount)
-        readBytes = .allocate(byteCount: limits.connectionCount * limits.readBufferByteCount, alignment: 8)
-        cellBytes = .allocate(byteCount: limits.cellCount * TransportLimits.cellByteCount, alignment: 8)
-        responseBuffer = .allocate(byteCount: TransportLimits.datagramByteCountMax, alignment: 8)
-        idleTimers = TimerHeap(capacity: limits.connectionCount)
-        attention = .allocate(capacity: limits.connectionCount)
-        attention.initialize(repeating: -1, count: limits.connectionCount)
-        batch = .allocate(capacity: Epoll.batchCapacity)   // filled by the kernel before each read
-        // Touch every byte now so RSS shows the whole budget from the start.
-        for buffer in [readBytes, cellBytes, responseBuffer] {
-            buffer.initializeMemory(as: UInt8.self, repeating: 0)
-        }
+        cellBytes = arena.reserveBytes(limits.cellCount * TransportLimits.cellByteCount, label: TransportLimits.cellsLabel,
+                                       count: limits.cellCount)
+        responseBuffer = arena.reserveBytes(TransportLimits.datagramByteCountMax, label: TransportLimits.responseLabel)
+        // Filled by the kernel before each read.
+        batch = arena.reserve(EpollEvent.self, count: Epoll.batchCapacity, label: TransportLimits.responseLabel, rowCount: 1)
     }
 
     deinit {
-        for i in 0..<limits.queryCount where queries.isInUse(i) {
+        for i in 0..<limits.maxOutgoing where queries.isInUse(i) {
             if case .udp(let fd) = queries[i].carrier { Socket.close(fd) }
         }
-        for i in 0..<limits.connectionCount where connections[i].fd >= 0 { Socket.close(connections[i].fd) }
-        connections.deinitialize(count: limits.connectionCount)
-        connections.deallocate()
-        cells.deinitialize(count: limits.cellCount)
-        cells.deallocate()
-        readBytes.deallocate()
-        cellBytes.deallocate()
-        responseBuffer.deallocate()
-        attention.deallocate()
-        batch.deallocate()
+        for i in 0..<limits.maxOutgoingTCP where connections[i].fd >= 0 { Socket.close(connections[i].fd) }
     }
 
     /// The descriptor the caller's event loop watches (readable: call `poll`).
@@ -298,7 +295,7 @@ public final class Transport {
     /// TCP connections to `server` open or opening (tests and stats).
     public func connectionCount(to server: Address) -> Int {
         var n = 0
-        for i in 0..<limits.connectionCount where connections[i].isUsable && connections[i].server == server { n += 1 }
+        for i in 0..<limits.maxOutgoingTCP where connections[i].isUsable && connections[i].server == server { n += 1 }
         return n
     }
 

@@ -1,18 +1,18 @@
 import Fixed
 import Platform
 
-/// Every pool Transport reserves at start-up, with the reason for each
-/// bound and what it costs. The Server sets the counts from the config;
-/// after `Transport.init` nothing here allocates.
+/// Every pool Transport carves from the arena at start-up, with the reason
+/// for each bound and what it costs. The Server sets the counts from the
+/// config, under the same names; after `Transport.init` nothing here allocates.
 public struct TransportLimits: Equatable, Sendable {
     /// Outgoing queries in flight at once, UDP and TCP together: one slot
     /// per outgoing query of the core (config `max_outgoing`), so a send
     /// never finds the pool full when the caller sized it so.
-    public var queryCount = 512
+    public var maxOutgoing = 512
     /// TCP connections to servers at once. RFC 7766 §6.2.2: at most one
     /// per server, so this is how many servers can be asked over TCP at the
     /// same moment. Each holds a full-size read buffer, so few are kept.
-    public var connectionCount = 8
+    public var maxOutgoingTCP = 8
     /// Queries in flight on one connection (RFC 7766 §6.2.1.1 pipelining).
     /// Each costs a query cell of `2 + queryByteCountMax` bytes; 32 covers
     /// a burst of page loads through a `transport 'tcp'` upstream. One more
@@ -51,28 +51,37 @@ public struct TransportLimits: Equatable, Sendable {
     /// Bytes of one query cell (length prefix + largest query).
     public static let cellByteCount = 2 + queryByteCountMax
     /// Query cells in all connections.
-    public var cellCount: Int { connectionCount * queriesPerConnectionMax }
+    public var cellCount: Int { maxOutgoingTCP * queriesPerConnectionMax }
 
-    /// One line per pool: name, count and bytes reserved.
-    public var footprint: [(String, Int, Int)] {
-        [
-            ("outgoing query slots (udp, tcp)", queryCount, SlotPool<OutgoingQuery>.byteCount(capacity: queryCount)),
-            ("outgoing tcp connections (read buffers)", connectionCount,
-             connectionCount * (readBufferByteCount + MemoryLayout<TCPConnection>.stride + 4)
-                + TimerHeap.byteCount(capacity: connectionCount)),
-            ("outgoing tcp query cells", cellCount, cellCount * (TransportLimits.cellByteCount + MemoryLayout<QueryCell>.stride)),
-            ("outgoing response buffer, ready batch", 1,
-             TransportLimits.datagramByteCountMax + Epoll.batchCapacity * MemoryLayout<EpollEvent>.stride),
-        ]
+    static let queriesLabel = "outgoing query slots (max_outgoing)"
+    static let connectionsLabel = "outgoing tcp connections (read buffers)"
+    static let cellsLabel = "outgoing tcp query cells (pipelining)"
+    static let responseLabel = "outgoing response buffer, ready batch"
+
+    /// The plan's rows: what `Transport.init` carves, in order.
+    public var footprint: [Arena.Row] {
+        [Arena.Row(TransportLimits.queriesLabel, count: maxOutgoing,
+                   byteCount: SlotPool<OutgoingQuery>.byteCount(capacity: maxOutgoing)),
+         Arena.Row(TransportLimits.connectionsLabel, count: maxOutgoingTCP,
+                   byteCount: Arena.carvingByteCount(of: TCPConnection.self, count: maxOutgoingTCP)
+                       + Arena.carvingByteCount(maxOutgoingTCP * readBufferByteCount)
+                       + TimerHeap.byteCount(capacity: maxOutgoingTCP)
+                       + Arena.carvingByteCount(of: Int32.self, count: maxOutgoingTCP)),
+         Arena.Row(TransportLimits.cellsLabel, count: cellCount,
+                   byteCount: Arena.carvingByteCount(of: QueryCell.self, count: cellCount)
+                       + Arena.carvingByteCount(cellCount * TransportLimits.cellByteCount)),
+         Arena.Row(TransportLimits.responseLabel, count: 1,
+                   byteCount: Arena.carvingByteCount(TransportLimits.datagramByteCountMax)
+                       + Arena.carvingByteCount(of: EpollEvent.self, count: Epoll.batchCapacity))]
     }
 
     /// Bytes `footprint` adds up to.
-    public var byteCount: Int { footprint.reduce(0) { $0 + $1.2 } }
+    public var byteCount: Int { Arena.byteCount(of: footprint) }
 
     /// Limits the pools can be built with (positive counts, a read buffer
     /// that holds at least a header).
     var isValid: Bool {
-        queryCount > 0 && connectionCount > 0 && queriesPerConnectionMax > 0
+        maxOutgoing > 0 && maxOutgoingTCP > 0 && queriesPerConnectionMax > 0
             && queriesPerConnectionMax <= Int(UInt16.max) && idleTimeoutMs > 0
             && responseByteCountMax >= TransportLimits.headerByteCount && responseByteCountMax <= 65_535
     }

@@ -1,6 +1,7 @@
 // NSECTable: validated NSEC and NSEC3 records kept for aggressive negative
 // answers (RFC 8198), in fixed memory. The ValidationEngine owns one.
 import DNSWire
+import Fixed
 
 /// Validated NSEC and NSEC3 records kept for aggressive negative answers
 /// (RFC 8198): a fixed table of `entryCount` entries reserved once at
@@ -72,23 +73,24 @@ public struct NSECTable: ~Copyable {
 
     let entries: UnsafeMutableBufferPointer<Entry>
     let bytes: UnsafeMutableRawBufferPointer
+    /// Keeps both carvings alive.
+    let arena: Arena
 
-    init(entryCount: Int) {
-        entries = .allocate(capacity: entryCount)
+    init(entryCount: Int, arena: Arena) {
+        self.arena = arena
+        entries = arena.reserve(Entry.self, count: entryCount, label: NSECTable.label)
         entries.initialize(repeating: Entry())
-        bytes = .allocate(byteCount: entryCount * NSECTable.entryByteCount, alignment: 8)
-        bytes.initializeMemory(as: UInt8.self, repeating: 0)
-    }
-
-    deinit {
-        entries.deallocate()
-        bytes.deallocate()
+        bytes = arena.reserveBytes(entryCount * NSECTable.entryByteCount, label: NSECTable.label, count: entryCount)
     }
 
     var capacity: Int { entries.count }
 
-    static func byteCount(entryCount: Int) -> Int {
-        entryCount * (MemoryLayout<Entry>.stride + entryByteCount)
+    static let label = "aggressive NSEC table (RFC 8198)"
+
+    /// The plan's row: what `init` carves (nothing for 0 entries).
+    public static func footprint(entryCount: Int) -> [Arena.Row] {
+        [Arena.Row(label, count: entryCount, byteCount: Arena.carvingByteCount(of: Entry.self, count: entryCount)
+                       + Arena.carvingByteCount(entryCount * entryByteCount))]
     }
 
     // MARK: reading an entry

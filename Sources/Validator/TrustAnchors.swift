@@ -2,6 +2,7 @@
 // store filled at start-up, and negative trust anchors (RFC 7646; Unbound's
 // `domain-insecure`): names at or under which validation is skipped.
 import DNSWire
+import Fixed
 
 public enum TrustAnchorKind: UInt8, Equatable, Sendable {
     case ds
@@ -32,16 +33,22 @@ public struct TrustAnchorStore: ~Copyable {
     let entries: UnsafeMutableBufferPointer<Entry>
     public private(set) var ownerCount = 0
     var usedByteCount = 0
+    /// Keeps both carvings alive.
+    let arena: Arena
 
-    public init() {
-        bytes = UnsafeMutableRawBufferPointer.allocate(byteCount: TrustAnchorStore.rdataByteCountMax, alignment: 8)
-        bytes.initializeMemory(as: UInt8.self, repeating: 0)
-        entries = UnsafeMutableBufferPointer<Entry>.allocate(capacity: TrustAnchorStore.ownerCountMax)
+    public init(arena: Arena) {
+        self.arena = arena
+        bytes = arena.reserveBytes(TrustAnchorStore.rdataByteCountMax, label: TrustAnchorStore.label,
+                                   count: TrustAnchorStore.ownerCountMax)
+        entries = arena.reserve(Entry.self, count: TrustAnchorStore.ownerCountMax, label: TrustAnchorStore.label)
     }
 
-    deinit {
-        bytes.deallocate()
-        entries.deallocate()
+    static let label = "trust anchors (owners, RDATA)"
+
+    /// The plan's row: what `init` carves.
+    public static var footprint: [Arena.Row] {
+        [Arena.Row(label, count: ownerCountMax, byteCount: Arena.carvingByteCount(rdataByteCountMax)
+                       + Arena.carvingByteCount(of: Entry.self, count: ownerCountMax))]
     }
 
     /// Adds every anchor RDATA of one owner and kind at once (config load).
@@ -104,12 +111,20 @@ public struct NegativeTrustAnchors: ~Copyable {
 
     let names: UnsafeMutableBufferPointer<Name>
     public private(set) var count = 0
+    /// Keeps the carving alive.
+    let arena: Arena
 
-    public init() {
-        names = UnsafeMutableBufferPointer<Name>.allocate(capacity: NegativeTrustAnchors.countMax)
+    public init(arena: Arena) {
+        self.arena = arena
+        names = arena.reserve(Name.self, count: NegativeTrustAnchors.countMax, label: NegativeTrustAnchors.label)
     }
 
-    deinit { names.deallocate() }
+    static let label = "negative trust anchors (insecure_domain)"
+
+    /// The plan's row: what `init` carves.
+    public static var footprint: [Arena.Row] {
+        [Arena.Row(label, count: countMax, byteCount: Arena.carvingByteCount(of: Name.self, count: countMax))]
+    }
 
     /// Adds a name (config load); duplicates are ignored.
     public mutating func add(_ name: Name) throws(ValidatorError) {

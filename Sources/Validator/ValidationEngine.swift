@@ -24,7 +24,7 @@
 //
 // Worked example (a final answer from the servers of `example.`):
 //   var engine = ValidationEngine(reserving: true, clockVouchedFor: false,
-//                                 nsecTableEntryCount: 256)           // start-up
+//                                 nsecTableEntryCount: 256, arena: arena)   // start-up
 //   _ = engine.addTrustAnchors(owner: .root, rootAnchors)
 //   let question = FinalQuestion(name: qname, type: .a, zone: example, isForwarded: false)
 //   switch engine.checkFinal(message, .answer, question, cache: &cache, clock: clock,
@@ -36,6 +36,7 @@
 import Cache
 import Crypto
 import DNSWire
+import Fixed
 
 public struct ValidationEngine: ~Copyable {
     /// Whether wall-clock time can be believed (DESIGN.md §2.8): routers
@@ -43,7 +44,7 @@ public struct ValidationEngine: ~Copyable {
     /// not their dates. A fresh install has no saved floor: the build date
     /// stands in, so a clock already past it (RTC, or set before start) is believed.
     public var clock: TrustedClock
-    public internal(set) var anchors = TrustAnchorStore()
+    public internal(set) var anchors: TrustAnchorStore
     /// RFC 5011 state of the trust points (22.9 KB: reserved once, out of
     /// line, so no access ever copies it), its refresh timer and write policy.
     let anchorState: UnsafeMutablePointer<AnchorState>
@@ -52,7 +53,7 @@ public struct ValidationEngine: ~Copyable {
     /// The state's trusted DNSKEYs, and revoked self-signers, packed for the checks.
     let anchorKeysBuffer: UnsafeMutableRawBufferPointer
     let revokedBuffer: UnsafeMutableRawBufferPointer
-    var negativeAnchors = NegativeTrustAnchors()
+    var negativeAnchors: NegativeTrustAnchors
     let scratch: ValidatorScratch
     /// The RRset being verified, in canonical RDATA form (one message's worth).
     let rrsetBuffer: UnsafeMutableRawBufferPointer
@@ -69,6 +70,8 @@ public struct ValidationEngine: ~Copyable {
     let denialRecords: UnsafeMutableBufferPointer<DenialRecord>
     /// Validated NSECs and NSEC3s for aggressive negative answers (RFC 8198).
     var nsecTable: NSECTable
+    /// Keeps every carving above alive as long as the engine.
+    let arena: Arena
 
     /// Bytes for RRSIGs, keys and denial records: a DNSKEY RRset of four
     /// RSA-4096 keys is ~2 KiB, eight NSEC3 records ~2.5 KiB; 16 KiB is room
@@ -76,63 +79,61 @@ public struct ValidationEngine: ~Copyable {
     public static let smallBufferByteCount = 16_384
     /// A DS RRset: ~40–60 bytes per DS; 4 KiB holds more than any zone publishes.
     static let dsBufferByteCount = 4_096
-    /// RFC 5011 state, trust anchors (~288 bytes of bookkeeping per owner)
-    /// and negative anchors: reserved even with DNSSEC off.
-    static let anchorBookkeepingByteCount = MemoryLayout<AnchorState>.stride
-        + TrustAnchorStore.rdataByteCountMax + TrustAnchorStore.ownerCountMax * 288
-        + NegativeTrustAnchors.countMax * MemoryLayout<Name>.stride
 
     /// `reserving: false` (DNSSEC off): only the small anchor bookkeeping;
-    /// the buffers validation packs into are not reserved, nor is libsodium
-    /// started. `clockVouchedFor`: `clock_trusted '1'` (TrustedClock).
+    /// the buffers validation packs into are not reserved, nor is the
+    /// crypto started. `clockVouchedFor`: `clock_trusted '1'` (TrustedClock).
     /// `nsecTableEntryCount`: aggressive NSEC entries (0: off), at most
-    /// `NSECTable.entryCountDefault`.
-    public init(reserving: Bool, clockVouchedFor: Bool, nsecTableEntryCount: Int) {
+    /// `NSECTable.entryCountDefault`. Everything is carved from `arena`, in
+    /// the order of `footprint(reserving:nsecTableEntryCount:)`.
+    public init(reserving: Bool, clockVouchedFor: Bool, nsecTableEntryCount: Int, arena: Arena) {
+        self.arena = arena
         clock = TrustedClock(persistedFloorSeconds: TrustedClock.buildFloorSeconds, vouchedFor: clockVouchedFor)
-        let small = reserving ? ValidationEngine.smallBufferByteCount : 0
-        scratch = ValidatorScratch(reserving: reserving)
-        rrsetBuffer = ValidationEngine.reserve(reserving ? Limits.messageByteCountMax : 0)
-        signatureBuffer = ValidationEngine.reserve(small)
-        keysBuffer = ValidationEngine.reserve(small)
-        dsBuffer = ValidationEngine.reserve(reserving ? ValidationEngine.dsBufferByteCount : 0)
-        denialBuffer = ValidationEngine.reserve(small)
-        anchorState = .allocate(capacity: 1)
+        anchorState = arena.reserve(AnchorState.self, count: 1, label: ValidationEngine.anchorStateLabel).baseAddress!
         anchorState.initialize(to: AnchorState())
-        anchorKeysBuffer = ValidationEngine.reserve(small)
-        revokedBuffer = ValidationEngine.reserve(small)
-        denialRecords = .allocate(capacity: reserving ? ValidatorLimits.denialRecordsMax : 0)
+        anchors = TrustAnchorStore(arena: arena)
+        negativeAnchors = NegativeTrustAnchors(arena: arena)
+        let small = reserving ? ValidationEngine.smallBufferByteCount : 0
+        anchorKeysBuffer = arena.reserveBytes(small, label: ValidationEngine.anchorStateLabel)
+        revokedBuffer = arena.reserveBytes(small, label: ValidationEngine.anchorStateLabel)
+        scratch = ValidatorScratch(reserving: reserving, arena: arena)
+        let buffers = ValidationEngine.buffersLabel
+        rrsetBuffer = arena.reserveBytes(reserving ? Limits.messageByteCountMax : 0, label: buffers)
+        signatureBuffer = arena.reserveBytes(small, label: buffers)
+        keysBuffer = arena.reserveBytes(small, label: buffers)
+        dsBuffer = arena.reserveBytes(reserving ? ValidationEngine.dsBufferByteCount : 0, label: buffers)
+        denialBuffer = arena.reserveBytes(small, label: buffers)
+        denialRecords = arena.reserve(DenialRecord.self, count: reserving ? ValidatorLimits.denialRecordsMax : 0,
+                                      label: buffers, rowCount: 1)
         denialRecords.initialize(repeating: DenialRecord(owner: .root, rdata: UnsafeRawBufferPointer(start: nil, count: 0)))
-        nsecTable = NSECTable(entryCount: nsecTableEntryCount)
-        // libsodium's one-time set-up, here rather than on the first Ed25519 check.
-        if reserving { _ = Signature.startUp() }
+        nsecTable = NSECTable(entryCount: nsecTableEntryCount, arena: arena)
+        // The crypto's start-up memory, and libsodium's one-time set-up,
+        // here rather than on the first check. C code keeps the memory for
+        // the process: the arena is pinned when it was taken.
+        if reserving {
+            let memory = arena.reserveBytes(Signature.startUpByteCount, label: ValidationEngine.cryptoLabel)
+            if Signature.startUp(memory: memory) { arena.pin() }
+        }
     }
 
-    deinit {
-        rrsetBuffer.deallocate()
-        signatureBuffer.deallocate()
-        keysBuffer.deallocate()
-        dsBuffer.deallocate()
-        denialBuffer.deallocate()
-        anchorState.deinitialize(count: 1)
-        anchorState.deallocate()
-        anchorKeysBuffer.deallocate()
-        revokedBuffer.deallocate()
-        denialRecords.deallocate()
-    }
+    static let anchorStateLabel = "trust anchor state (RFC 5011, keys, revoked)"
+    static let buffersLabel = "validator buffers (RRset, RRSIGs, keys, DS, denial)"
+    static let cryptoLabel = "crypto (ECDSA scratch, GMP arena)"
 
-    static func reserve(_ byteCount: Int) -> UnsafeMutableRawBufferPointer {
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: byteCount, alignment: 8)
-        buffer.initializeMemory(as: UInt8.self, repeating: 0)
-        return buffer
-    }
-
-    /// Bytes `init` reserves with the same arguments, for the footprint.
-    public static func byteCount(reserving: Bool, nsecTableEntryCount: Int) -> Int {
-        let buffers = ValidatorScratch.footprintByteCount + Limits.messageByteCountMax + 3 * smallBufferByteCount
-            + 2 * smallBufferByteCount + dsBufferByteCount
-            + ValidatorLimits.denialRecordsMax * MemoryLayout<DenialRecord>.stride
-        return (reserving ? buffers : 0) + anchorBookkeepingByteCount
-            + NSECTable.byteCount(entryCount: nsecTableEntryCount)
+    /// The plan's rows: what `init` carves with the same arguments, in order.
+    public static func footprint(reserving: Bool, nsecTableEntryCount: Int) -> [Arena.Row] {
+        let small = reserving ? Arena.carvingByteCount(smallBufferByteCount) : 0
+        let buffers = reserving
+            ? Arena.carvingByteCount(Limits.messageByteCountMax) + 3 * small + Arena.carvingByteCount(dsBufferByteCount)
+                + Arena.carvingByteCount(of: DenialRecord.self, count: ValidatorLimits.denialRecordsMax)
+            : 0
+        return [Arena.Row(anchorStateLabel, count: 1,
+                          byteCount: Arena.carvingByteCount(of: AnchorState.self, count: 1) + 2 * small)]
+            + TrustAnchorStore.footprint + NegativeTrustAnchors.footprint
+            + ValidatorScratch.footprint(reserving: reserving)
+            + [Arena.Row(buffersLabel, count: 1, byteCount: buffers)]
+            + NSECTable.footprint(entryCount: nsecTableEntryCount)
+            + [Arena.Row(cryptoLabel, count: 1, byteCount: reserving ? Arena.carvingByteCount(Signature.startUpByteCount) : 0)]
     }
 
     /// True when some anchor covers `name` and no negative anchor does:

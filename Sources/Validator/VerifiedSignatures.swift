@@ -5,8 +5,9 @@
 // with mbedTLS 2.28 on P-256). Keyed by SHA-256 over all four inputs: a
 // different RRset, key or signature can never hit. Only successes are
 // kept; the validity window is checked before, on every use.
-// Memory: `capacity` × 32 bytes, reserved with the ValidatorScratch.
+// Memory: `capacity` × 33 bytes, carved with the ValidatorScratch.
 import Crypto
+import Fixed
 
 struct VerifiedSignatures {
     /// Entries (direct-mapped by the digest's first bytes): 1024 × 32 B =
@@ -17,20 +18,22 @@ struct VerifiedSignatures {
     let digests: UnsafeMutableRawBufferPointer
     let occupied: UnsafeMutableBufferPointer<Bool>
 
-    init(reserving: Bool) {
+    /// The ValidatorScratch that holds this keeps the arena alive.
+    init(reserving: Bool, arena: Arena) {
         let count = reserving ? VerifiedSignatures.capacity : 0
-        digests = .allocate(byteCount: count * VerifiedSignatures.digestByteCount, alignment: 8)
-        digests.initializeMemory(as: UInt8.self, repeating: 0)
-        occupied = .allocate(capacity: count)
+        digests = arena.reserveBytes(count * VerifiedSignatures.digestByteCount, label: VerifiedSignatures.label,
+                                     count: count)
+        occupied = arena.reserve(Bool.self, count: count, label: VerifiedSignatures.label)
         occupied.initialize(repeating: false)
     }
 
-    func deallocate() {
-        digests.deallocate()
-        occupied.deallocate()
-    }
+    static let label = "verified signatures (memo)"
 
-    static var footprintByteCount: Int { capacity * (digestByteCount + 1) }
+    /// The plan's row: what `init(reserving: true)` carves.
+    static var footprint: Arena.Row {
+        Arena.Row(label, count: capacity, byteCount: Arena.carvingByteCount(capacity * digestByteCount)
+                      + Arena.carvingByteCount(of: Bool.self, count: capacity))
+    }
 
     var isReserved: Bool { occupied.count > 0 }
 

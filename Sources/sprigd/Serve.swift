@@ -1,6 +1,7 @@
 import Cache
 import Config
 import DNSWire
+import Fixed
 import Hints
 import Platform
 import Resolver
@@ -12,22 +13,20 @@ extension Daemon {
     /// until SIGTERM; SIGHUP re-reads the config.
     static func serve(config: SprigConfig, plan: Plan, args: Arguments) -> Int32 {
         let loop: EventLoop
+        // One block for every pool (MemoryPlan), sealed once they are carved.
+        let arena = Arena(byteCount: plan.memory.byteCount)
         do throws(Errno) {
-            let seed = try Random.uint64()
-            let cache: AnswerCache
-            do throws(CacheConfigurationError) {
-                cache = try AnswerCache(configuration: plan.cache, hashSeed: seed)
-            } catch {
-                Output.err("sprigd: option cache_size: cannot build a cache of \(plan.cache.arenaByteCount) bytes\n")
-                return 1
-            }
-            var resolver = ResolverCore(settings: plan.settings, upstreams: plan.upstreams,
-                                       rootServers: plan.rootServers, cache: cache)
+            guard var resolver = makeResolver(plan, arena: arena) else { return 1 }
             loadAnchorState(anchorStatePath(config), into: &resolver)
             guard loadTrustAnchors(plan, into: &resolver) else { return 1 }
             resolver.setClockFloor(readClockFloor(clockFloorPath(config)))
             resolver.setWallClock(realtimeSeconds: Clock.realtimeSeconds(), nowMs: Clock.monotonicMs())
-            loop = try EventLoop(limits: plan.limits, acl: plan.acl, resolver: resolver)
+            loop = try EventLoop(limits: plan.memory.limits, acl: plan.acl, resolver: resolver, arena: arena)
+            arena.seal()
+            if arena.usedByteCount != plan.memory.byteCount || arena.lateReservationCount > 0 {
+                Log.warning("memory: \(arena.usedByteCount) bytes carved of \(plan.memory.byteCount) planned, "
+                    + "\(arena.lateReservationCount) reservations outside the arena (sprigd --print-footprint)")
+            }
             loop.logClockDecision()
             loop.clockFloorPath = clockFloorPath(config)
             loop.anchorStatePath = anchorStatePath(config)
@@ -79,6 +78,26 @@ extension Daemon {
         File.remove(controlPath)
         Log.notice("stopping")
         return 0
+    }
+
+    /// Carves the cache and the core (with its validator) from `arena`:
+    /// the first rows of the plan. nil: the cache configuration is refused
+    /// (said on stderr).
+    static func makeResolver(_ plan: Plan, arena: Arena) -> ResolverCore? {
+        let seed: UInt64
+        do throws(Errno) { seed = try Random.uint64() } catch {
+            Output.err("sprigd: getrandom failed: \(error.message)\n")
+            return nil
+        }
+        let cache: AnswerCache
+        do throws(CacheConfigurationError) {
+            cache = try AnswerCache(configuration: plan.memory.cache, hashSeed: seed, arena: arena)
+        } catch {
+            Output.err("sprigd: option cache_size: cannot build a cache of \(plan.memory.cache.arenaByteCount) bytes\n")
+            return nil
+        }
+        return ResolverCore(settings: plan.memory.settings, upstreams: plan.upstreams,
+                            rootServers: plan.rootServers, cache: cache, arena: arena)
     }
 
     /// Hands the trust anchors (all of one owner at once, whatever their

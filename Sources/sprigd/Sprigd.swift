@@ -6,6 +6,7 @@ import Cache
 import Config
 import Crypto
 import DNSWire
+import Fixed
 import Hints
 import Platform
 import Resolver
@@ -28,7 +29,7 @@ enum Daemon {
         usage: sprigd [-c FILE] [-d] [--print-footprint]
           -c FILE             UCI config (default /etc/config/sprig)
           -d                  detach from the terminal (procd runs sprigd in the foreground)
-          --print-footprint   print each memory pool's bytes and exit
+          --print-footprint   reserve every memory pool, print each one's bytes and exit
 
         """
 
@@ -82,10 +83,7 @@ enum Daemon {
             plan.trustAnchors = anchors
             plan.insecureDomains = config.insecureDomains
         }
-        if args.printFootprint {
-            printFootprint(plan)
-            return 0
-        }
+        if args.printFootprint { return printFootprint(plan) }
         return serve(config: config, plan: plan, args: args)
     }
 
@@ -114,12 +112,11 @@ enum Daemon {
     }
 
     /// What start-up reserves and hands over. Each part is made from the
-    /// typed config by the type it fills (`ServerLimits(config:)`,
-    /// `EngineSettings(config:)`, ...); sprigd adds what it reads from files.
+    /// typed config by the type it fills (`MemoryPlan(config:)` for every
+    /// pool's size, `AccessList(allow:)`, ...); sprigd adds what it reads
+    /// from files.
     struct Plan {
-        var limits: ServerLimits
-        var settings: EngineSettings
-        var cache: CacheConfiguration
+        var memory: MemoryPlan
         var upstreams: [Resolver.Upstream]
         var acl: AccessList
         var rootServers: [ServerAddress] = []
@@ -127,9 +124,7 @@ enum Daemon {
         var insecureDomains: [Name] = []
 
         init(_ config: SprigConfig) {
-            limits = ServerLimits(config: config)
-            settings = EngineSettings(config: config)
-            cache = CacheConfiguration(config: config)
+            memory = MemoryPlan(config: config)
             upstreams = Resolver.Upstream.list(config)
             acl = AccessList(allow: config.allow)
         }
@@ -233,19 +228,32 @@ enum Daemon {
         return planned
     }
 
-    static func printFootprint(_ plan: Plan) {
-        let cacheBytes = (try? CacheGeometry(plan.cache).footprintByteCount) ?? 0
-        let resolverBytes = ResolverCore.byteCount(settings: plan.settings)
-        var total = 0
-        Output.out("pool                                            count        bytes\n")
-        var pools = plan.limits.footprint(cacheByteCount: cacheBytes, resolverByteCount: resolverBytes)
-        // Reserved by Signature.startUp() when validating (ResolverCore.init).
-        if plan.settings.validate { pools.append(("crypto (ECDSA scratch, GMP arena)", 1, Signature.startUpByteCount)) }
-        for (name, count, bytes) in pools {
-            Output.out(pad(name, 44) + pad(String(count), 10, left: true) + pad(String(bytes), 13, left: true) + "\n")
-            total += bytes
+    /// Carves every pool from an arena the plan sized, as start-up does,
+    /// and prints the arena's rows: what was reserved. A difference from
+    /// the plan (a pool it does not know, or sized otherwise) is an error.
+    static func printFootprint(_ plan: Plan) -> Int32 {
+        let arena = Arena(byteCount: plan.memory.byteCount)
+        do throws(Errno) {
+            guard let resolver = makeResolver(plan, arena: arena) else { return 1 }
+            let loop = try EventLoop(limits: plan.memory.limits, acl: plan.acl, resolver: resolver, arena: arena)
+            arena.seal()
+            _ = loop
+        } catch {
+            Output.err("sprigd: start-up failed: \(error.message)\n")
+            return 1
         }
-        Output.out(pad("total", 54) + pad(String(total), 13, left: true) + "\n")
+        Output.out(pad("pool", 52) + pad("count", 10, left: true) + pad("bytes", 13, left: true) + "\n")
+        for row in arena.rows {
+            Output.out(pad(row.label, 52) + pad(String(row.count), 10, left: true)
+                + pad(String(row.byteCount), 13, left: true) + "\n")
+        }
+        Output.out(pad("total", 62) + pad(String(arena.usedByteCount), 13, left: true) + "\n")
+        guard arena.rows == plan.memory.rows, arena.lateReservationCount == 0 else {
+            Output.err("sprigd: the pools reserved differ from the memory plan (\(plan.memory.byteCount) bytes planned, "
+                + "\(arena.usedByteCount) carved, \(arena.lateReservationCount) late): Sources/Server/MemoryPlan.swift\n")
+            return 1
+        }
+        return 0
     }
 
     static func pad(_ s: String, _ width: Int, left: Bool = false) -> String {

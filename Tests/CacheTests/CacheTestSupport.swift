@@ -1,4 +1,5 @@
 import XCTest
+import Fixed
 @testable import Cache
 
 /// Wire form of a dotted name ("www.Example.com" → 3www7Example3com0).
@@ -24,7 +25,8 @@ func makeCache(arenaByteCount: Int = 64 << 10, minTTL: UInt32 = 0, maxTTL: UInt3
         arenaByteCount: arenaByteCount, minTTLSeconds: minTTL, maxTTLSeconds: maxTTL,
         staleMaxSeconds: staleMax, evictionStepsPerInsertMax: steps)
     do {
-        return try RRsetCache(configuration: configuration, hashSeed: seed)
+        return try RRsetCache(configuration: configuration, hashSeed: seed,
+                              memory: Arena(rows: RRsetCache.footprint(configuration)))
     } catch {
         fatalError("test configuration rejected: \(error)")
     }

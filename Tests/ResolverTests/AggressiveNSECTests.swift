@@ -1,6 +1,7 @@
 import XCTest
 import Cache
 import DNSWire
+import Fixed
 @testable import Resolver
 @testable import Validator
 #if canImport(Glibc)
@@ -216,8 +217,9 @@ final class AggressiveNSECTests: XCTestCase {
         XCTAssertEqual(h.core.validation.nsecTable.capacity, 0)
         var on = h.core.settings
         on.aggressiveNSEC = true
-        XCTAssertEqual(ResolverCore.byteCount(settings: h.core.settings) + NSECTable.byteCount(entryCount: 256),
-                       ResolverCore.byteCount(settings: on), "the table is in the footprint")
+        XCTAssertEqual(Arena.byteCount(of: ResolverCore.footprint(h.core.settings))
+                           + Arena.byteCount(of: NSECTable.footprint(entryCount: 256)),
+                       Arena.byteCount(of: ResolverCore.footprint(on)), "the table is in the footprint")
     }
 
     func testTableScalesWithTheCache() {
@@ -230,8 +232,9 @@ final class AggressiveNSECTests: XCTestCase {
         let cache = try! AnswerCache(configuration: CacheConfiguration(arenaByteCount: 1 << 20), hashSeed: 1)
         let engine = ResolverCore(settings: small, upstreams: [], cache: cache)
         XCTAssertEqual(engine.validation.nsecTable.capacity, 64)
-        XCTAssertEqual(ResolverCore.byteCount(settings: EngineSettings()) - ResolverCore.byteCount(settings: small),
-                       NSECTable.byteCount(entryCount: 256 - 64), "the footprint counts what is reserved")
+        XCTAssertEqual(Arena.byteCount(of: ResolverCore.footprint(EngineSettings()))
+                           - Arena.byteCount(of: ResolverCore.footprint(small)),
+                       Arena.byteCount(of: NSECTable.footprint(entryCount: 256 - 64)), "the footprint counts what is reserved")
     }
 
     func testNegativeTrustAnchorIsHonoured() {

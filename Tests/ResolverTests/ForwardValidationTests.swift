@@ -1,6 +1,7 @@
 import XCTest
 import Cache
 import DNSWire
+import Fixed
 @testable import Resolver
 @testable import Validator
 
@@ -321,7 +322,7 @@ final class ForwardValidationTests: XCTestCase {
         on.validate = true
         var off = on
         off.validate = false
-        let saved = ResolverCore.byteCount(settings: on) - ResolverCore.byteCount(settings: off)
+        let saved = Arena.byteCount(of: ResolverCore.footprint(on)) - Arena.byteCount(of: ResolverCore.footprint(off))
         XCTAssertGreaterThanOrEqual(saved, Limits.messageByteCountMax + 128 * 1024,
                                     "the Validator's scratch and packing buffers are reserved only when validating")
         // What is reserved, not only what the footprint says.

@@ -1,5 +1,6 @@
 import XCTest
 import DNSWire
+import Fixed
 @testable import Resolver
 
 /// Every piece of per-server state has a bound and a window (issue 19):
@@ -78,8 +79,8 @@ final class InfraStateTests: XCTestCase {
     /// Any number of servers (an attacker's delegations name as many as it
     /// likes) fits the fixed table: old entries are replaced, not added to.
     func testTableNeverGrows() {
-        let infra = InfraCache()
-        let bytes = InfraCache.byteCount
+        let arena = Arena(rows: [InfraCache.footprint], lateReservations: .count)
+        let infra = InfraCache(arena: arena)
         let count = InfraCache.entryCount * 8
         for i in 0..<count {
             let a = ServerAddress(bytes: [10, UInt8(i >> 16 & 0xFF), UInt8(i >> 8 & 0xFF), UInt8(i & 0xFF)], port: 53)!
@@ -92,8 +93,10 @@ final class InfraStateTests: XCTestCase {
         }
         XCTAssertLessThanOrEqual(known, InfraCache.entryCount)
         XCTAssertGreaterThan(known, InfraCache.entryCount / 2, "the table is used")
-        XCTAssertEqual(InfraCache.byteCount, bytes)
-        XCTAssertEqual(InfraCache.byteCount, InfraCache.entryCount * MemoryLayout<InfraCache.Entry>.stride)
+        XCTAssertEqual(arena.usedByteCount, InfraCache.footprint.byteCount, "nothing reserved beyond the table")
+        XCTAssertEqual(arena.lateReservationCount, 0)
+        XCTAssertEqual(InfraCache.footprint.byteCount,
+                       Arena.carvingByteCount(InfraCache.entryCount * MemoryLayout<InfraCache.Entry>.stride))
     }
 
     // MARK: forwarding

@@ -1,6 +1,7 @@
 import XCTest
 import Cache
 import DNSWire
+import Fixed
 @testable import Resolver
 
 /// A fake network for the resolver: what the core's actions asked for,
@@ -192,12 +193,19 @@ struct Harness: ~Copyable {
     /// itself pass `queryLoopback: false`.
     init(settings: EngineSettings = EngineSettings(), upstreams: [Upstream]? = nil, rootServers: [ServerAddress] = [],
          cacheBytes: Int = 1 << 20, queryLoopback: Bool = true) {
-        let cache = try! AnswerCache(configuration: CacheConfiguration(arenaByteCount: cacheBytes), hashSeed: 99)
         var settings = settings
         settings.queryLoopback = queryLoopback
+        // One arena for the cache and the core, as sprigd carves them
+        // (MemoryPlan): every scenario checks that their footprint is what
+        // they reserve (a debug build traps on a carving beyond it).
+        let configuration = CacheConfiguration(arenaByteCount: cacheBytes)
+        let planned = AnswerCache.footprint(configuration) + ResolverCore.footprint(settings)
+        let arena = Arena(rows: planned)
+        let cache = try! AnswerCache(configuration: configuration, hashSeed: 99, arena: arena)
         core = ResolverCore(settings: settings,
                               upstreams: upstreams ?? [Upstream(address: Harness.upstreamA), Upstream(address: Harness.upstreamB)],
-                              rootServers: rootServers, cache: cache)
+                              rootServers: rootServers, cache: cache, arena: arena)
+        precondition(arena.rows == Arena.table(planned) && arena.freeByteCount == 0, "the footprint is not what is reserved")
     }
 
     mutating func ask(_ client: Int, _ query: [UInt8], tcp: Bool = false) -> QueryOutcome {

@@ -1,6 +1,7 @@
 import XCTest
 import Cache
 import DNSWire
+import Fixed
 import Platform
 import Validator
 @testable import Resolver
@@ -64,9 +65,11 @@ final class HousekeepingTests: XCTestCase {
         s.recursive = recursive
         s.useIPv6 = false
         s.queryLoopback = true
-        let cache = try! AnswerCache(configuration: CacheConfiguration(arenaByteCount: 1 << 20), hashSeed: 7)
+        let plan = MemoryPlan(limits: ServerLimits(), settings: s, cache: CacheConfiguration(arenaByteCount: 1 << 20))
+        let arena = Arena(rows: plan.rows)
+        let cache = try! AnswerCache(configuration: plan.cache, hashSeed: 7, arena: arena)
         return ResolverCore(settings: s, upstreams: [Upstream(address: HousekeepingTests.root)],
-                           rootServers: [HousekeepingTests.root], cache: cache)
+                           rootServers: [HousekeepingTests.root], cache: cache, arena: arena)
     }
 
     /// Each part runs once per its interval, however often the loop ticks,

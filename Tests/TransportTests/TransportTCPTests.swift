@@ -283,7 +283,7 @@ final class TransportTCPTests: XCTestCase {
     /// counted); an idle one is, the one idle longest.
     func testAFullPoolRefusesOrClosesTheIdlestConnection() throws {
         var limits = TransportLimits()
-        limits.connectionCount = 2
+        limits.maxOutgoingTCP = 2
         let transport = try Transport(limits: limits)
         let servers = try (0..<3).map { _ in try TCPPeer() }
         let a = try transport.send(tag: 1, to: servers[0].address, over: .tcp, Wire.query(id: 1, "a.example"), nowMs: 0)

@@ -76,7 +76,7 @@ final class TransportUDPTests: XCTestCase {
 
     func testRefusalsAreDefinedAndCounted() throws {
         var limits = TransportLimits()
-        limits.queryCount = 1
+        limits.maxOutgoing = 1
         let transport = try Transport(limits: limits)
         let server = try UDPPeer()
         XCTAssertThrowsError(try transport.send(tag: 1, to: server.address, over: .udp, [1, 2, 3])) {

@@ -5,6 +5,7 @@
 // AggressiveNSECTests and AggressiveNSEC3Tests.
 import Cache
 import DNSWire
+import Fixed
 import XCTest
 @testable import Validator
 
@@ -137,8 +138,8 @@ final class AggressiveTableTests: XCTestCase {
         let big = [UInt8](repeating: 1, count: 2_000)
         XCTAssertFalse(big.withUnsafeBytes { w.append($0) }, "an entry never spills into its neighbour")
         XCTAssertEqual(table.capacity, 2)
-        XCTAssertEqual(NSECTable.byteCount(entryCount: 256),
-                       256 * (MemoryLayout<NSECTable.Entry>.stride + NSECTable.entryByteCount))
+        XCTAssertEqual(Arena.byteCount(of: NSECTable.footprint(entryCount: 256)),
+                       Arena.carvingByteCount(256 * MemoryLayout<NSECTable.Entry>.stride) + 256 * NSECTable.entryByteCount)
         XCTAssertTrue(NSECTable.spans(owner: testName("b.example."), next: testName("d.example."), testName("c.example.")))
         XCTAssertTrue(NSECTable.spans(owner: testName("ns1.example."), next: testName("example."), testName("zz.example.")))
         XCTAssertFalse(NSECTable.spans(owner: testName("b.example."), next: testName("d.example."), testName("e.example.")))

@@ -2,8 +2,10 @@
 // 8624 §3), on the engine alone: what a cached DS/DNSKEY verdict means,
 // which set a zone still needs, whether a zone must come signed. The cache
 // is a dictionary of verdicts (TestVerdicts); no Resolver is involved.
+import Crypto
 import Cache
 import DNSWire
+import Fixed
 import XCTest
 @testable import Validator
 
@@ -122,23 +124,36 @@ final class ChainStatusTests: XCTestCase {
         XCTAssertEqual(engine.signing(of: testName("test."), cache: &cache, nowMs: 0), .unsigned, "no anchor above")
     }
 
-    /// The footprint counts what init reserves: the buffers only when validating.
+    /// The footprint counts what init reserves: the buffers only when
+    /// validating; the arena's rows are the footprint's, row by row.
     func testFootprintCountsWhatIsReserved() {
-        let off = ValidationEngine(reserving: false, clockVouchedFor: false, nsecTableEntryCount: 0)
+        let offArena = Arena(rows: ValidationEngine.footprint(reserving: false, nsecTableEntryCount: 0),
+                             lateReservations: .count)
+        let off = ValidationEngine(reserving: false, clockVouchedFor: false, nsecTableEntryCount: 0, arena: offArena)
         XCTAssertEqual(off.rrsetBuffer.count, 0)
         XCTAssertEqual(off.keysBuffer.count, 0)
         XCTAssertEqual(off.denialRecords.count, 0)
         XCTAssertEqual(off.nsecTable.capacity, 0)
-        let on = ValidationEngine(reserving: true, clockVouchedFor: false, nsecTableEntryCount: 8)
+        XCTAssertEqual(offArena.rows, Arena.table(ValidationEngine.footprint(reserving: false, nsecTableEntryCount: 0)))
+        XCTAssertEqual(offArena.lateReservationCount, 0)
+        XCTAssertEqual(offArena.freeByteCount, 0)
+        let onArena = Arena(rows: ValidationEngine.footprint(reserving: true, nsecTableEntryCount: 8),
+                            lateReservations: .count)
+        let on = ValidationEngine(reserving: true, clockVouchedFor: false, nsecTableEntryCount: 8, arena: onArena)
         XCTAssertEqual(on.rrsetBuffer.count, Limits.messageByteCountMax)
         XCTAssertEqual(on.keysBuffer.count, ValidationEngine.smallBufferByteCount)
         XCTAssertEqual(on.denialRecords.count, ValidatorLimits.denialRecordsMax)
         XCTAssertEqual(on.nsecTable.capacity, 8)
-        XCTAssertEqual(ValidationEngine.byteCount(reserving: true, nsecTableEntryCount: 8)
-                       - ValidationEngine.byteCount(reserving: false, nsecTableEntryCount: 0),
-                       ValidatorScratch.footprintByteCount + Limits.messageByteCountMax
-                       + 5 * ValidationEngine.smallBufferByteCount + ValidationEngine.dsBufferByteCount
-                       + ValidatorLimits.denialRecordsMax * MemoryLayout<DenialRecord>.stride
-                       + NSECTable.byteCount(entryCount: 8))
+        XCTAssertEqual(onArena.rows, Arena.table(ValidationEngine.footprint(reserving: true, nsecTableEntryCount: 8)))
+        XCTAssertEqual(onArena.lateReservationCount, 0)
+        XCTAssertEqual(onArena.freeByteCount, 0)
+        XCTAssertEqual(Arena.byteCount(of: ValidationEngine.footprint(reserving: true, nsecTableEntryCount: 8))
+                       - Arena.byteCount(of: ValidationEngine.footprint(reserving: false, nsecTableEntryCount: 0)),
+                       Arena.byteCount(of: ValidatorScratch.footprint(reserving: true))
+                       + Arena.carvingByteCount(Limits.messageByteCountMax)
+                       + 5 * ValidationEngine.smallBufferByteCount + Arena.carvingByteCount(ValidationEngine.dsBufferByteCount)
+                       + Arena.carvingByteCount(of: DenialRecord.self, count: ValidatorLimits.denialRecordsMax)
+                       + Arena.byteCount(of: NSECTable.footprint(entryCount: 8))
+                       + Arena.carvingByteCount(Signature.startUpByteCount))
     }
 }

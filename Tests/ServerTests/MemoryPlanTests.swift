@@ -1,0 +1,105 @@
+import Cache
+import Config
+import Fixed
+import Foundation
+import Platform
+import Resolver
+import XCTest
+@testable import Server
+
+/// The memory plan (Sources/Server/MemoryPlan.swift) is what start-up
+/// reserves: an arena of the plan's size, carved the way sprigd carves it
+/// (cache, core, event loop), is used to the byte, row by row, with nothing
+/// reserved outside it — for the defaults and for configs that change every
+/// count the plan reads.
+final class MemoryPlanTests: XCTestCase {
+    static let configs: [(String, String)] = [
+        ("defaults", ""),
+        ("dnssec 0", "config sprig 'main'\n\toption dnssec '0'\n"),
+        ("aggressive_nsec 0", "config sprig 'main'\n\toption aggressive_nsec '0'\n"),
+        ("forward", "config sprig 'main'\n\toption mode 'forward'\nconfig upstream\n\toption address '192.0.2.53'\n"),
+        ("forward, dnssec 0, small pools",
+         "config sprig 'main'\n\toption mode 'forward'\n\toption dnssec '0'\n\toption cache_size '256K'\n"
+            + "\toption max_clients '1'\n\toption max_tcp_clients '1'\n\toption max_outgoing '1'\n"
+            + "config upstream\n\toption address '192.0.2.53'\n"),
+        ("large pools", "config sprig 'main'\n\toption cache_size '32M'\n\toption max_clients '4096'\n"
+            + "\toption max_tcp_clients '512'\n\toption max_outgoing '8192'\n"),
+    ]
+    static let files = ["Config/sprig", "Config/examples/small-router.conf", "Config/examples/forward.conf",
+                        "Config/examples/recursive-lan.conf"]
+
+    func testPlanIsWhatStartUpReserves() throws {
+        for (name, text) in MemoryPlanTests.configs {
+            try checkStartUp(load(text, name), name)
+        }
+        for path in MemoryPlanTests.files {
+            let text = try String(contentsOfFile: MemoryPlanTests.repoFile(path), encoding: .utf8)
+            try checkStartUp(load(text, path), path)
+        }
+    }
+
+    /// Carves everything as sprigd does (Sources/sprigd/Serve.swift) from
+    /// an arena that counts what it cannot serve instead of trapping.
+    func checkStartUp(_ config: SprigConfig, _ name: String) throws {
+        let plan = MemoryPlan(config: config)
+        let arena = Arena(byteCount: plan.byteCount, lateReservations: .count)
+        let cache = try AnswerCache(configuration: plan.cache, hashSeed: 1, arena: arena)
+        let resolver = ResolverCore(settings: plan.settings, upstreams: Upstream.list(config), cache: cache, arena: arena)
+        let loop = try EventLoop(limits: plan.limits, acl: AccessList(allow: config.allow), resolver: resolver, arena: arena)
+        arena.seal()
+        XCTAssertEqual(arena.rows, plan.rows, "\(name): the arena's rows are the plan's")
+        XCTAssertEqual(arena.usedByteCount, plan.byteCount, "\(name): the plan's total is what was carved")
+        XCTAssertEqual(arena.lateReservationCount, 0, name)
+        XCTAssertEqual(arena.freeByteCount, 0, name)
+        XCTAssertEqual(loop.statsLines().first { $0.0 == "arena.late_reservations" }?.1, 0, name)
+        XCTAssertEqual(loop.statsLines().first { $0.0 == "arena.used_bytes" }?.1, plan.byteCount, name)
+        if arena.rows != plan.rows {
+            for (a, p) in zip(arena.rows, plan.rows) where a != p { print("\(name): arena \(a) plan \(p)") }
+        }
+    }
+
+    /// Each count the config sets is a row's count, under the option's name.
+    func testRowsCarryTheConfiguredCounts() {
+        let config = load("config sprig 'main'\n\toption max_clients '100'\n\toption max_tcp_clients '10'\n"
+                          + "\toption max_outgoing '200'\n", "counts")
+        let rows = MemoryPlan(config: config).rows
+        func count(_ label: String) -> Int? { rows.first { $0.label == label }?.count }
+        XCTAssertEqual(count("client slots (max_clients)"), 100)
+        XCTAssertEqual(count("resolver requests (max_clients)"), 100)
+        XCTAssertEqual(count("tcp client connections (max_tcp_clients)"), 10)
+        XCTAssertEqual(count("resolver outgoing queries (max_outgoing)"), 200)
+        XCTAssertEqual(count("outgoing query slots (max_outgoing)"), 200)
+        XCTAssertEqual(count("outgoing handles (max_outgoing)"), 200)
+        XCTAssertEqual(count("failed sends (max_outgoing)"), 200)
+        XCTAssertEqual(count("resolver timers (requests + outgoing)"), 300)
+    }
+
+    /// DNSSEC off reserves none of the validation buffers nor the crypto;
+    /// the anchor bookkeeping stays (a reload may add insecure domains).
+    func testDNSSECOffDropsTheValidatorRows() {
+        let on = MemoryPlan(config: SprigConfig()).rows.map(\.label)
+        let off = MemoryPlan(config: load("config sprig 'main'\n\toption dnssec '0'\n", "off")).rows.map(\.label)
+        for label in ["validator scratch (signed data, canonical order)", "verified signatures (memo)",
+                      "validator buffers (RRset, RRSIGs, keys, DS, denial)", "aggressive NSEC table (RFC 8198)",
+                      "crypto (ECDSA scratch, GMP arena)"] {
+            XCTAssertTrue(on.contains(label), label)
+            XCTAssertFalse(off.contains(label), label)
+        }
+        XCTAssertTrue(off.contains("negative trust anchors (insecure_domain)"))
+    }
+
+    func load(_ text: String, _ name: String) -> SprigConfig {
+        guard !text.isEmpty else { return SprigConfig() }
+        var warnings: [ConfigDiagnostic] = []
+        guard case .success(let config) = SprigConfig.load(text: Array(text.utf8), fileName: name, warnings: &warnings) else {
+            XCTFail("not accepted: \(name)")
+            return SprigConfig()
+        }
+        return config
+    }
+
+    static func repoFile(_ path: String) -> String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent(path).path
+    }
+}
