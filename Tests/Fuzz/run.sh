@@ -75,14 +75,16 @@ build_module() {
     BUILT="$BUILT$m "
 }
 
-# Compiles the C shim once into $MODS/c-*.o.
-build_c_shim() {
-    case "$BUILT" in *" CPlatform "*) return 0 ;; esac
-    for c in Sources/CPlatform/*.c; do
-        clang -O1 -g -fsanitize=fuzzer-no-link,address -I Sources/CPlatform/include \
-            -c "$c" -o "$MODS/c-$(basename "$c" .c).o"
+# Compiles C target $1 (Sources/$1/*.c: CPlatform, CNettle) once into
+# $MODS/c-$1-*.o.
+build_c_target() {
+    local target=$1 c
+    case "$BUILT" in *" $target "*) return 0 ;; esac
+    for c in Sources/"$target"/*.c; do
+        clang -O1 -g -fsanitize=fuzzer-no-link,address -I "Sources/$target/include" \
+            -c "$c" -o "$MODS/c-$target-$(basename "$c" .c).o"
     done
-    BUILT="${BUILT}CPlatform "
+    BUILT="$BUILT$target "
 }
 
 # Prints the Sprig modules target file $1 needs: its "// fuzz-modules: A B"
@@ -119,8 +121,12 @@ build_target() {
         else
             mapfile -t -O "${#srcs[@]}" srcs < <(find "Sources/$m" -maxdepth 1 -name '*.swift' ! -name main.swift | LC_ALL=C sort)
         fi
-        if [ "$m" = Platform ]; then build_c_shim; objs+=("$MODS"/c-*.o); fi
-        if [ "$m" = Crypto ]; then libs+=(-lmbedtls -lmbedx509 -lmbedcrypto -lsodium); fi
+        if [ "$m" = Platform ]; then build_c_target CPlatform; objs+=("$MODS"/c-CPlatform-*.o); fi
+        if [ "$m" = Crypto ]; then
+            build_c_target CNettle
+            objs+=("$MODS"/c-CNettle-*.o)
+            libs+=(-lhogweed -lnettle -lgmp -lsodium)
+        fi
     done
     local module_name=$name
     [ "$imports" = 1 ] || module_name=$(set -- $mods; echo "$1")

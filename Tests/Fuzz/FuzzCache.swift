@@ -1,0 +1,98 @@
+// fuzz-modules: Fixed Cache
+// libFuzzer target for the fixed cache (Sources/Cache): the input is a
+// script of inserts, lookups, removals, clock steps and clears over the
+// smallest arena (64 KiB, so eviction and compaction run early). After
+// every step the cache's own audit must pass, and what a lookup finds must
+// be what was last stored under that key (never another key's record,
+// never an evicted one resurrected with other bytes).
+import Cache
+import Fixed
+
+/// A byte source over the input: each read takes the next byte (0 at the end).
+struct Script {
+    let data: UnsafeBufferPointer<UInt8>
+    var position = 0
+    var isDone: Bool { position >= data.count }
+    mutating func byte() -> UInt8 {
+        guard position < data.count else { return 0 }
+        defer { position += 1 }
+        return data[position]
+    }
+    mutating func u16() -> UInt16 { UInt16(byte()) << 8 | UInt16(byte()) }
+}
+
+/// Owners in wire form: a small pool, so keys collide, replace and evict.
+let owners: [[UInt8]] = (0..<24).map { i in
+    let label = Array("n\(i)".utf8)
+    return [UInt8(label.count)] + label + [7] + Array("example".utf8) + [0]
+}
+
+/// The last blob stored per key (owner index << 16 | type; type 5 stands
+/// for the name's NXDOMAIN entry); nil once removed. A lookup that hits
+/// returns exactly the bytes of its typed key or of its name's NXDOMAIN.
+nonisolated(unsafe) var expected: [Int: [UInt8]] = [:]
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzCache(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
+    var script = Script(data: UnsafeBufferPointer(start: data, count: size))
+    let configuration = CacheConfiguration(arenaByteCount: CacheLimits.arenaByteCountMin, staleMaxSeconds: 600)
+    let arena = Arena(rows: RRsetCache.footprint(configuration), lateReservations: .count)
+    guard var cache = try? RRsetCache(configuration: configuration, hashSeed: 7, memory: arena) else { return 0 }
+    expected.removeAll(keepingCapacity: true)
+    var now: Int64 = 1_000
+    var steps = 0
+    while !script.isDone && steps < 2_000 {   // bounded work per input
+        steps += 1
+        let op = script.byte() % 6
+        let ownerIndex = Int(script.byte()) % owners.count
+        let type = UInt16(script.byte() % 4) + 1
+        let key = ownerIndex << 16 | Int(type)
+        switch op {
+        case 0, 1:   // insert
+            let kind: CacheEntryKind = [.rrset, .noData, .nxDomain][Int(script.byte()) % 3]
+            let rank = TrustRank(rawValue: script.byte() % 5) ?? .insecure
+            let ttl = UInt32(script.u16())
+            let count = Int(script.byte()) * (script.byte() % 4 == 0 ? 64 : 1)
+            var blob = [UInt8](repeating: 0, count: count)
+            for i in 0..<count { blob[i] = UInt8(truncatingIfNeeded: i &* 31 &+ Int(ttl)) }
+            let result = owners[ownerIndex].withUnsafeBytes { o in
+                blob.withUnsafeBytes { b in
+                    cache.insert(owner: o, type: type, rrClass: 1, kind: kind, rank: rank, ttlSeconds: ttl,
+                                 blob: b, nowSeconds: now)
+                }
+            }
+            if result == .stored || result == .replaced {
+                // An NXDOMAIN is kept under its own key and answers every
+                // type at its name; data stored at the name removes it
+                // (RFC 2308; RRsetCache.insert).
+                if kind != .nxDomain { expected[ownerIndex << 16 | 5] = nil }
+                expected[kind == .nxDomain ? ownerIndex << 16 | 5 : key] = blob
+            }
+        case 2:      // lookup
+            let found: [UInt8]? = owners[ownerIndex].withUnsafeBytes { o in
+                cache.withEntry(owner: o, type: type, rrClass: 1, nowSeconds: now) { lookup, blob in
+                    lookup.hit.map { _ in Array(blob) }
+                }
+            }
+            // Typed entry and the name's NXDOMAIN may both exist; which one
+            // answers follows ranks and freshness (RRsetCache.lookup). Either
+            // way the bytes are the last ones stored under one of the two keys.
+            if let found {
+                precondition(found == expected[key] || found == expected[ownerIndex << 16 | 5],
+                             "a lookup returned bytes that were never stored under its key")
+            }
+        case 3:      // remove
+            _ = owners[ownerIndex].withUnsafeBytes { cache.remove(owner: $0, type: type, rrClass: 1) }
+            expected[key] = nil
+        case 4:      // time passes
+            now += Int64(script.u16())
+        default:
+            if script.byte() == 0xFF {
+                cache.clear()
+                expected.removeAll(keepingCapacity: true)
+            }
+        }
+        if let failure = cache.audit() { preconditionFailure("cache audit failed: \(failure)") }
+    }
+    return 0
+}
