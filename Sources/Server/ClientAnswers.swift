@@ -124,8 +124,13 @@ extension ServerSockets {
             var peer = Address()
             let fd: Int32
             do throws(Errno) { fd = try Socket.accept(tcpListeners[listener], peer: &peer) } catch { return }
-            guard acl.allows(peer), let index = tcpClients.acquire() else {
-                if acl.allows(peer) { stats.droppedTCPFull += 1 } else { stats.refusedByACL += 1 }
+            guard acl.allows(peer) else {
+                stats.refusedByACL += 1
+                Socket.close(fd)
+                continue
+            }
+            guard let index = tcpClients.acquire() ?? makeRoomForTCP() else {
+                stats.droppedTCPFull += 1
                 Socket.close(fd)
                 continue
             }
@@ -141,7 +146,25 @@ extension ServerSockets {
                 tcpClients.release(index)
                 continue
             }
+            conn.pointee.lastActiveMs = nowMs
             tcpTimers.arm(index, atMs: nowMs + limits.tcpIdleTimeoutMs)
         }
+    }
+
+    /// RFC 7766 §6.2.3: under pressure, idle connections are closed first.
+    /// With every TCP slot taken, the connection idle longest (nothing in
+    /// flight, no partial query) is closed for the newcomer; if none is
+    /// idle the newcomer is refused (`drop.tcp_full`). Without this, clients
+    /// that open connections and never send held every slot until the idle
+    /// timeout while real clients were reset.
+    func makeRoomForTCP() -> Int? {
+        var victim = -1
+        for i in 0..<tcpClients.capacity where tcpClients.isInUse(i) && tcpClients[i].isIdle {
+            if victim < 0 || tcpClients[i].lastActiveMs < tcpClients[victim].lastActiveMs { victim = i }
+        }
+        guard victim >= 0 else { return nil }
+        stats.tcpClosedForRoom += 1
+        closeTCP(victim)
+        return tcpClients.acquire()
     }
 }

@@ -239,6 +239,7 @@ public final class EventLoop {
         let conn = sockets.tcpClients.pointer(index)
         let nowMs = Clock.monotonicMs()
         sockets.tcpTimers.arm(index, atMs: nowMs + sockets.limits.tcpIdleTimeoutMs)
+        conn.pointee.lastActiveMs = nowMs
         let room = UnsafeMutableRawBufferPointer(rebasing: buffer[conn.pointee.readCount...])
         let n: Int
         do throws(Errno) { n = try Socket.read(conn.pointee.fd, into: room) } catch {

@@ -21,6 +21,10 @@ struct TCPClient {
     var writeEnd = 0
     var pendingQueries = 0            // handed to the resolver, not yet answered
     var wantsWrite = false
+    var lastActiveMs: Int64 = 0       // accepted, or last read a query
+
+    /// Nothing in flight either way: closing it loses no query or answer.
+    var isIdle: Bool { pendingQueries == 0 && readCount == 0 && writeEnd == writeStart }
 }
 
 /// Every socket and buffer of the daemon, reserved at start-up. Carries out

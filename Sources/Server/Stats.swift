@@ -6,6 +6,8 @@ public struct ServerStats {
     /// Requests dropped or answered SERVFAIL because a pool was full.
     public var droppedNoClientSlot = 0
     public var droppedTCPFull = 0
+    /// Idle TCP connections closed to take a new one (RFC 7766 §6.2.3).
+    public var tcpClosedForRoom = 0
     public var droppedOversize = 0
     public var droppedTruncated = 0
     public var tcpSlowClientsClosed = 0
@@ -19,7 +21,7 @@ public struct ServerStats {
     public var lines: [(String, Int)] {
         [("queries.udp", udpQueries), ("queries.tcp", tcpQueries),
          ("refused.acl", refusedByACL),
-         ("drop.no_client_slot", droppedNoClientSlot), ("drop.tcp_full", droppedTCPFull),
+         ("drop.no_client_slot", droppedNoClientSlot), ("drop.tcp_full", droppedTCPFull), ("tcp.closed_for_room", tcpClosedForRoom),
          ("drop.oversize", droppedOversize), ("drop.truncated_datagram", droppedTruncated),
          ("tcp.slow_client_closed", tcpSlowClientsClosed), ("tcp.idle_closed", tcpIdleClosed),
          ("send.errors", sendErrors),

@@ -257,6 +257,31 @@ def forward_refuses_a_tls_upstream_at_start_and_on_reload(session):
 
 
 @test
+def forward_idle_tcp_connections_make_room_for_a_real_client(session):
+    """RFC 7766 §6.2.3: 100 connections opened and never used (more than
+    max_tcp_clients, 8 here) must not lock a real TCP client out until the
+    idle timeout: the connection idle longest is closed for the newcomer
+    (tcp.closed_for_room), and the real client's query is answered."""
+    forward_ready(session)
+    up = Upstream(session, 32, 300, ["--address=/idle.test/192.0.2.84"])
+    addr, rundir, proc = start(session, 33, up, extra="\toption max_tcp_clients '8'\n\toption tcp_idle_timeout_ms '60000'")
+    idle = []
+    try:
+        for _ in range(100):   # bounded: 100 connections, each closed below
+            s = socket.create_connection((addr, SPRIGD_PORT), timeout=2)
+            idle.append(s)
+        time.sleep(0.2)
+        r = ask(addr, "www.idle.test", tcp=True)
+        expect_answer(r, "A", ["192.0.2.84"])
+        s = stats(session, rundir)
+        expect(s.get("tcp.closed_for_room", 0) >= 90, "tcp.closed_for_room %s" % s.get("tcp.closed_for_room"))
+    finally:
+        for s in idle:
+            s.close()
+    proc.stop()
+
+
+@test
 def forward_survives_garbage_and_answers_formerr(session):
     forward_ready(session)
     up = Upstream(session, 18, 300, ["--address=/junk.test/192.0.2.61"])
