@@ -145,6 +145,7 @@ extension ResolverCore {
                 continue
             }
             if learnCachedAddresses(index, nowMs: nowMs) { continue }
+            if outgoing.pointer(index).pointee.iteration.servers.retryTimedOut() { continue }
             if startAddressLookup(index, nowMs: nowMs) { return }
             if climbToParentCut(index, nowMs: nowMs) { continue }
             noteFailure(index, .noReachableAuthority)   // every server tried, none answered usefully

@@ -169,10 +169,16 @@ struct ServerSet {
     var addresses = InlineArray<16, ServerAddress>(repeating: ServerAddress(isIPv6: false, high: 0, low: 0, port: 0))
     var count = 0
     var triedMask: UInt32 = 0
+    /// Servers whose last query timed out (a subset of the tried), and how
+    /// often they were given another chance (`retryTimedOut`).
+    var timedOutMask: UInt32 = 0
+    var timeoutRounds = 0
 
     mutating func removeAll() {
         count = 0
         triedMask = 0
+        timedOutMask = 0
+        timeoutRounds = 0
     }
 
     /// Only through `ResolverCore.addServer`, which applies the loopback rule.
@@ -191,6 +197,28 @@ struct ServerSet {
         for i in 0..<count where !isTried(i) { return true }
         return false
     }
+
+    mutating func markTimedOut(_ a: ServerAddress) {
+        for i in 0..<count where addresses[i] == a { timedOutMask |= 1 << UInt32(i) }
+    }
+
+    /// Servers that only timed out get `ServerSet.timeoutRoundsMax` more
+    /// chances once every server was tried: a slow or lossy server of a
+    /// zone is asked again (with the back-off its RTT estimate took), as
+    /// RFC 1035 §7.2 retransmits, rather than the zone being given up after
+    /// one lost datagram. False when none timed out or the rounds are spent.
+    mutating func retryTimedOut() -> Bool {
+        guard timedOutMask != 0, timeoutRounds < ServerSet.timeoutRoundsMax else { return false }
+        triedMask &= ~timedOutMask
+        timedOutMask = 0
+        timeoutRounds += 1
+        return true
+    }
+
+    /// Extra rounds for servers that timed out: two, so a server whose
+    /// answers take up to three of its (doubling) timeouts is still heard,
+    /// within the per-question query budget.
+    static let timeoutRoundsMax = 2
 }
 
 /// What `ResolverCore.query` did with a client query.

@@ -362,6 +362,7 @@ public struct ResolverCore: ~Copyable {
                     upstreams.recordTimeout(upstream, nowMs: nowMs)
                 } else {
                     infra.recordTimeout(asked.server, nowMs: nowMs)
+                    outgoing.pointer(index).pointee.iteration.servers.markTimedOut(asked.server)
                 }
                 retryElsewhere(index, nowMs: nowMs)
             }

@@ -29,6 +29,8 @@ struct FakeAuthorities {
     /// Servers whose NODATA and NXDOMAIN answers carry neither an SOA nor
     /// the AA bit (seen from load balancers and some hosted DNS).
     var bareNegative: Set<UInt64> = []
+    /// Servers that lose the next this-many queries sent to them (then answer).
+    var dropNext: [UInt64: Int] = [:]
     /// Query types no server answers (a middlebox eating DNSKEY queries).
     var droppedTypes: Set<UInt16> = []
     /// Servers without EDNS (RFC 6891 §7): an EDNS query gets FORMERR
@@ -82,6 +84,10 @@ struct FakeAuthorities {
         }
         queries.append((server, norm(qname), qtype))
         if silent.contains(FakeAuthorities.key(server)) || droppedTypes.contains(qtype.rawValue) { return nil }
+        if let n = dropNext[FakeAuthorities.key(server)], n > 0 {
+            dropNext[FakeAuthorities.key(server)] = n - 1
+            return nil
+        }
         if formErrTypes.contains(qtype.rawValue) { return Wire.response(to: query, rcode: .formErr, records: []) }
         if broken.contains(FakeAuthorities.key(server)) { return Wire.response(to: query, rcode: .servFail, records: []) }
         // The deepest zone this server serves that contains the name.

@@ -148,4 +148,32 @@ final class LameAndCycleTests: XCTestCase {
             XCTAssertTrue(fresh.queries.contains { $0.name == "ns.v6.other." && $0.type == .aaaa }, "minimise \(minimise)")
         }
     }
+
+    /// RFC 1035 §7.2: a lost datagram is retransmitted. A zone with one
+    /// server that loses the first two queries is still resolved: once every
+    /// server was tried, servers that only timed out are asked again (twice
+    /// at most, with their backed-off timeout). Before, one lost datagram to
+    /// a zone's only server was SERVFAIL.
+    func testTimedOutServerIsAskedAgainBeforeTheZoneIsGivenUp() {
+        for minimise in [true, false] {
+            var h = harness(minimise: minimise)
+            var auth = RecursionTests.hierarchy()
+            _ = h.ask(1, Wire.query("www.a.test", .a))
+            auth.dropNext[FakeAuthorities.key(RecursionTests.leaf)] = 2
+            h.run(&auth, forMs: 5_000)
+            let p = Wire.parse(h.net.answers[0].bytes)
+            XCTAssertEqual(p.rcode, .noError, "minimise \(minimise): EDE \(p.ede)")
+            XCTAssertEqual(p.answers.first?.rdata, [192, 0, 2, 1], "minimise \(minimise)")
+            XCTAssertEqual(auth.queries.filter { $0.server == RecursionTests.leaf }.count, 3, "two lost, the third answered")
+            // Three losses in a row: the client gets SERVFAIL by its deadline,
+            // and the task ends after its last round (no task left).
+            _ = h.ask(2, Wire.query("nodata.a.test", .a))
+            auth.dropNext[FakeAuthorities.key(RecursionTests.leaf)] = 3
+            h.run(&auth, forMs: 5_000)
+            XCTAssertEqual(h.net.answers.count, 2)
+            XCTAssertEqual(Wire.parse(h.net.answers[1].bytes).rcode, .servFail)
+            h.run(&auth, forMs: 10_000)
+            XCTAssertEqual(h.core.outgoing.usedCount, 0)
+        }
+    }
 }
