@@ -381,8 +381,16 @@ public struct ResolverCore: ~Copyable {
             return
         }
         if nowMs >= deadline {
+            // RFC 8914 §4.23: the deadline passed with the authorities not
+            // having answered; a reason the task already noted comes first.
+            var ede = EDECode.noReachableAuthority
+            var detail: FailureDetail? = nil
+            if let task = r.outgoing, outgoing.isInUse(Int(task)), let noted = outgoing[Int(task)].iteration.failureEDE {
+                ede = noted
+                detail = outgoing[Int(task)].iteration.failureDetail
+            }
             detach(slot)
-            answerFailure(r)
+            answerFailure(r, ede: ede, detail: detail)
             requests.release(slot)
         } else {
             timers.arm(slot, atMs: deadline)

@@ -185,6 +185,16 @@ def bind(session):
 
 
 @fixture
+def faults(session):
+    """fault_server.py for the hierarchy's fault server (faults.example.),
+    started on first use; its log lines are the queries it saw."""
+    h = session.get("hierarchy")
+    server = h.servers["faults"]
+    rundir = session.rundir("faults")
+    return servers.start_fault_server(rundir, server.addr)
+
+
+@fixture
 def unbound(session):
     """Validating recursive Unbound from the generated root hints and anchor."""
     h = session.get("hierarchy")

@@ -87,6 +87,10 @@ SERVERS = [
     # fixture, for the tests that ask names there.
     Server("bind", 9, ["bind9.example."], "BIND 9.18: signed zone; FORMERR with OPT to meta-types",
            software="bind"),
+    # A Python server that misbehaves on purpose (fault_server.py), started
+    # by the `faults` fixture for tests_faults.py.
+    Server("faults", 60, ["faults.example."], "fault injection: slow, garbage, wrong ID/port, TC, cut TCP, dead",
+           software="fault"),
 ]
 
 # Resolvers (last octet of <net>.1.X); sprigd gets <net>.1.10 and up.
@@ -162,6 +166,8 @@ def zone_plan():
         Zone("unknown-alg.example.", "dnssec", algorithm=13, ds="unknown-alg",
              records=["www A 192.0.2.43"],
              purpose="parent DS says algorithm 253 (unsupported everywhere): insecure"),
+        Zone("faults.example.", "faults", algorithm=None, ds="none",
+             purpose="unsigned, served by fault_server.py: each first label is a fault (tests_faults.py)"),
         Zone("bind9.example.", "bind", algorithm=13, records=[
             "www A 192.0.2.90", "new A 192.0.2.91", "later A 192.0.2.92",
         ], purpose="secure, served by BIND (issue 19: meta-type questions)"),

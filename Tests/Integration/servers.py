@@ -356,6 +356,18 @@ def start_bind(rundir, name, addr, zones, port=AUTH_PORT):
     return wait_until_answers(proc, qname=zones[0][0])
 
 
+# -- the fault server ----------------------------------------------------------
+
+def start_fault_server(rundir, addr, port=AUTH_PORT):
+    """fault_server.py on addr#port (faults.example.); a ready Process whose
+    log has one line per query it saw."""
+    os.makedirs(rundir, exist_ok=True)
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fault_server.py")
+    proc = Process("faults", [sys.executable, script, addr, str(port)], os.path.join(rundir, "faults.log"),
+                   addr=addr, port=port, cwd=rundir)
+    return wait_until_answers(proc, qname="ready.faults.example.")
+
+
 # -- Unbound -------------------------------------------------------------------
 
 def unbound_config(rundir, addr, port, root_hints=None, trust_anchor_file=None,

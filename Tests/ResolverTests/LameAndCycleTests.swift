@@ -171,7 +171,10 @@ final class LameAndCycleTests: XCTestCase {
             auth.dropNext[FakeAuthorities.key(RecursionTests.leaf)] = 3
             h.run(&auth, forMs: 5_000)
             XCTAssertEqual(h.net.answers.count, 2)
-            XCTAssertEqual(Wire.parse(h.net.answers[1].bytes).rcode, .servFail)
+            let failed = Wire.parse(h.net.answers[1].bytes)
+            XCTAssertEqual(failed.rcode, .servFail)
+            // RFC 8914 §4.23: the deadline answer says why.
+            XCTAssertEqual(failed.ede, [EDECode.noReachableAuthority.rawValue], "minimise \(minimise)")
             h.run(&auth, forMs: 10_000)
             XCTAssertEqual(h.core.outgoing.usedCount, 0)
         }
