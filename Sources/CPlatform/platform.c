@@ -170,10 +170,88 @@ long sp_sendto(int fd, const uint8_t *buf, size_t len, const sp_addr *to) {
     return n < 0 ? -errno : (long)n;
 }
 
+/* ---- the destination of received datagrams (wildcard listeners) ---- */
+
+int sp_set_pktinfo(int fd, int family) {
+    int one = 1;
+    if (family == SP_AF_INET4) return SP_ERR(setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof one));
+    return SP_ERR(setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof one));
+}
+
+/* Room for one IPv4 or IPv6 packet-info control message. */
+#define PKTINFO_SPACE CMSG_SPACE(sizeof(struct in6_pktinfo) > sizeof(struct in_pktinfo) \
+                                 ? sizeof(struct in6_pktinfo) : sizeof(struct in_pktinfo))
+
+/* The destination address and interface from a received message's
+ * control data into `local` (left empty when there is none). */
+static void local_from_control(struct msghdr *m, sp_addr *local) {
+    memset(local, 0, sizeof *local);
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c)) {
+        if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+            struct in_pktinfo info;
+            memcpy(&info, CMSG_DATA(c), sizeof info);
+            local->family = SP_AF_INET4;
+            local->scope_id = (uint32_t)info.ipi_ifindex;
+            memcpy(local->bytes, &info.ipi_addr, 4);
+        } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+            struct in6_pktinfo info;
+            memcpy(&info, CMSG_DATA(c), sizeof info);
+            local->family = SP_AF_INET6;
+            local->scope_id = (uint32_t)info.ipi6_ifindex;
+            memcpy(local->bytes, &info.ipi6_addr, 16);
+        }
+    }
+}
+
+/* Sets `m`'s control data to send from `local` (nothing when its family
+ * is 0). `space` holds PKTINFO_SPACE bytes. */
+static void control_from_local(struct msghdr *m, const sp_addr *local, unsigned char *space) {
+    if (local->family == 0) { m->msg_control = NULL; m->msg_controllen = 0; return; }
+    memset(space, 0, PKTINFO_SPACE);
+    m->msg_control = space;
+    struct cmsghdr *c = (struct cmsghdr *)space;
+    if (local->family == SP_AF_INET4) {
+        struct in_pktinfo info;
+        memset(&info, 0, sizeof info);
+        memcpy(&info.ipi_spec_dst, local->bytes, 4);   /* the source; routing picks the interface */
+        c->cmsg_level = IPPROTO_IP;
+        c->cmsg_type = IP_PKTINFO;
+        c->cmsg_len = CMSG_LEN(sizeof info);
+        memcpy(CMSG_DATA(c), &info, sizeof info);
+        m->msg_controllen = CMSG_SPACE(sizeof info);
+    } else {
+        struct in6_pktinfo info;
+        memset(&info, 0, sizeof info);
+        memcpy(&info.ipi6_addr, local->bytes, 16);
+        info.ipi6_ifindex = local->scope_id;            /* needed for link-local sources */
+        c->cmsg_level = IPPROTO_IPV6;
+        c->cmsg_type = IPV6_PKTINFO;
+        c->cmsg_len = CMSG_LEN(sizeof info);
+        memcpy(CMSG_DATA(c), &info, sizeof info);
+        m->msg_controllen = CMSG_SPACE(sizeof info);
+    }
+}
+
+long sp_sendto_from(int fd, const uint8_t *buf, size_t len, const sp_addr *to, const sp_addr *from) {
+    struct sockaddr_storage ss;
+    struct iovec iov = { (void *)buf, len };
+    unsigned char control[PKTINFO_SPACE];
+    struct msghdr m;
+    memset(&m, 0, sizeof m);
+    m.msg_name = &ss;
+    m.msg_namelen = to_sockaddr(to, &ss);
+    m.msg_iov = &iov;
+    m.msg_iovlen = 1;
+    control_from_local(&m, from, control);
+    ssize_t n = sendmsg(fd, &m, MSG_NOSIGNAL);
+    return n < 0 ? -errno : (long)n;
+}
+
 int sp_recv_batch(int fd, sp_datagram *d, int count) {
     struct mmsghdr msgs[SP_BATCH_MAX];
     struct iovec iov[SP_BATCH_MAX];
     struct sockaddr_storage from[SP_BATCH_MAX];
+    unsigned char control[SP_BATCH_MAX][PKTINFO_SPACE];
     if (count > SP_BATCH_MAX) count = SP_BATCH_MAX;
     memset(msgs, 0, sizeof(struct mmsghdr) * (size_t)count);
     for (int i = 0; i < count; i++) {
@@ -183,6 +261,8 @@ int sp_recv_batch(int fd, sp_datagram *d, int count) {
         msgs[i].msg_hdr.msg_iovlen = 1;
         msgs[i].msg_hdr.msg_name = &from[i];
         msgs[i].msg_hdr.msg_namelen = sizeof from[i];
+        msgs[i].msg_hdr.msg_control = control[i];
+        msgs[i].msg_hdr.msg_controllen = sizeof control[i];
     }
     int n = recvmmsg(fd, msgs, (unsigned)count, MSG_DONTWAIT, NULL);
     if (n < 0) return -errno;
@@ -190,6 +270,7 @@ int sp_recv_batch(int fd, sp_datagram *d, int count) {
         d[i].len = msgs[i].msg_len;
         if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) d[i].len = d[i].cap + 1;
         from_sockaddr(&from[i], &d[i].addr);
+        local_from_control(&msgs[i].msg_hdr, &d[i].local);
     }
     return n;
 }
@@ -198,6 +279,7 @@ int sp_send_batch(int fd, const sp_datagram *d, int count) {
     struct mmsghdr msgs[SP_BATCH_MAX];
     struct iovec iov[SP_BATCH_MAX];
     struct sockaddr_storage to[SP_BATCH_MAX];
+    unsigned char control[SP_BATCH_MAX][PKTINFO_SPACE];
     if (count > SP_BATCH_MAX) count = SP_BATCH_MAX;
     memset(msgs, 0, sizeof(struct mmsghdr) * (size_t)count);
     for (int i = 0; i < count; i++) {
@@ -207,6 +289,7 @@ int sp_send_batch(int fd, const sp_datagram *d, int count) {
         msgs[i].msg_hdr.msg_iovlen = 1;
         msgs[i].msg_hdr.msg_name = &to[i];
         msgs[i].msg_hdr.msg_namelen = to_sockaddr(&d[i].addr, &to[i]);
+        control_from_local(&msgs[i].msg_hdr, &d[i].local, control[i]);
     }
     int n = sendmmsg(fd, msgs, (unsigned)count, MSG_DONTWAIT | MSG_NOSIGNAL);
     return n < 0 ? -errno : n;

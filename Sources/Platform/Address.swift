@@ -30,6 +30,10 @@ public struct Address: Equatable {
     }
 
     public var isIPv6: Bool { raw.family == UInt8(SP_AF_INET6) }
+    /// 0.0.0.0 or ::, as a listen address: every local address.
+    public var isWildcard: Bool {
+        (isIPv4 || isIPv6) && (0..<byteCount).allSatisfy { byte($0) == 0 }
+    }
     public var isIPv4: Bool { raw.family == UInt8(SP_AF_INET4) }
     public var port: UInt16 {
         get { raw.port }

@@ -6,13 +6,21 @@ public typealias Datagram = sp_datagram
 extension Datagram {
     /// A batch entry over `capacity` bytes at `buffer` (the caller's pool).
     public init(buffer: UnsafeMutablePointer<UInt8>, capacity: Int) {
-        self.init(buf: buffer, cap: UInt32(capacity), len: 0, addr: sp_addr())
+        self.init(buf: buffer, cap: UInt32(capacity), len: 0, addr: sp_addr(), local: sp_addr())
     }
 
     /// The peer (received) or destination (to send).
     public var address: Address {
         get { Address(raw: addr) }
         set { addr = newValue.raw }
+    }
+
+    /// Our own address: where a received datagram was sent (on a socket
+    /// with `Socket.reportDestination`), the source to send from. Empty:
+    /// unknown, the kernel chooses.
+    public var localAddress: Address {
+        get { Address(raw: local) }
+        set { local = newValue.raw }
     }
 }
 
@@ -67,11 +75,22 @@ public enum Socket {
         return try Errno.check(sp_recvfrom(fd, p, buffer.count, &from.raw))
     }
 
+    /// Sends one datagram to `to`, from `from` when it is set (else the
+    /// kernel picks the source).
     public static func send(_ fd: Int32, _ bytes: UnsafeRawBufferPointer,
-                            to: Address) throws(Errno) -> Int {
+                            to: Address, from: Address = Address()) throws(Errno) -> Int {
         var a = to.raw
+        var f = from.raw
         let p = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
-        return try Errno.check(sp_sendto(fd, p, bytes.count, &a))
+        return try Errno.check(sp_sendto_from(fd, p, bytes.count, &a, &f))
+    }
+
+    /// Every datagram received on `fd` then carries the address it was sent
+    /// to (`Datagram.localAddress`): a listener bound to the wildcard
+    /// answers from the address it was asked on (IP_PKTINFO; RFC 3542 §6.1
+    /// IPV6_RECVPKTINFO), as a client matches the answer's source.
+    public static func reportDestination(_ fd: Int32, ipv6: Bool) throws(Errno) {
+        _ = try Errno.check(sp_set_pktinfo(fd, ipv6 ? Int32(SP_AF_INET6) : Int32(SP_AF_INET4)))
     }
 
     /// Receives up to `count` datagrams into the buffers `batch` describes

@@ -117,33 +117,11 @@ public struct ResolverCore: ~Copyable {
     mutating func query(client: Int, transport: ClientTransport,
                                                _ message: UnsafeRawBufferPointer,
                                                nowMs: Int64) -> QueryOutcome {
-        stats.queries += 1
         var request = Request()
-        switch parseQuery(message, transport: transport, into: &request) {
-        case .ok: break
-        case .drop:
-            stats.droppedNotQuery += 1
-            return .dropped
-        case .answer(let rcode, let ede):
-            if rcode == .formErr { stats.formerrAnswers += 1 }
-            if ede == LocalQueryType.invalidTypeEDE { stats.localQueryTypeAnswers += 1 }
-            guard let n = ResolverCore.shortAnswer(to: message, rcode: rcode, ede: ede, into: scratch) else {
-                return .dropped
-            }
-            emitAnswer(client: client, UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
-            return .answered
+        if let outcome = answerWithoutResolution(client: client, transport: transport, message, nowMs: nowMs,
+                                                 request: &request) {
+            return outcome
         }
-        request.client = Int32(client)
-        request.startMs = nowMs
-        // Fresh data; else stale data while refreshes of it are backing off.
-        if answerFromCache(request, allowStale: false, nowMs: nowMs)
-            || (settings.serveStale
-                && refreshFailures.recentlyFailed(request.question, nowMs: nowMs, backoffMs: settings.staleRefreshBackoffMs)
-                && answerFromCache(request, allowStale: true, nowMs: nowMs)) {
-            stats.cacheHits += 1
-            return .answered
-        }
-        if answerFromNSECTable(request, nowMs: nowMs) { return .answered }   // RFC 8198
         stats.cacheMisses += 1
         guard let slot = requests.acquire() else {
             stats.noRequestSlot += 1
@@ -170,6 +148,52 @@ public struct ResolverCore: ~Copyable {
             timers.arm(slot, atMs: nowMs + firstTimerMs)
         }
         return .pending
+    }
+
+    /// A query the server holds no client slot for (every one is waiting
+    /// on the network): answered only when that needs no resolution — a
+    /// local answer (FORMERR, a meta-type), the cache (fresh, or stale
+    /// while refreshes back off) or the NSEC tables. `nil`: it would need
+    /// resolution; nothing was done and the server refuses it (SERVFAIL,
+    /// counted). So a flood of new names never costs the household its
+    /// cached answers (issue 20 item 3).
+    public mutating func queryWithoutResolution(client: Int, transport: ClientTransport,
+                                                _ message: UnsafeRawBufferPointer, nowMs: Int64) -> QueryOutcome? {
+        var request = Request()
+        return answerWithoutResolution(client: client, transport: transport, message, nowMs: nowMs, request: &request)
+    }
+
+    /// Everything `query` answers before it needs a request slot; nil with
+    /// `request` filled when resolution is needed.
+    mutating func answerWithoutResolution(client: Int, transport: ClientTransport, _ message: UnsafeRawBufferPointer,
+                                          nowMs: Int64, request: inout Request) -> QueryOutcome? {
+        stats.queries += 1
+        switch parseQuery(message, transport: transport, into: &request) {
+        case .ok: break
+        case .drop:
+            stats.droppedNotQuery += 1
+            return .dropped
+        case .answer(let rcode, let ede):
+            if rcode == .formErr { stats.formerrAnswers += 1 }
+            if ede == LocalQueryType.invalidTypeEDE { stats.localQueryTypeAnswers += 1 }
+            guard let n = ResolverCore.shortAnswer(to: message, rcode: rcode, ede: ede, into: scratch) else {
+                return .dropped
+            }
+            emitAnswer(client: client, UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
+            return .answered
+        }
+        request.client = Int32(client)
+        request.startMs = nowMs
+        // Fresh data; else stale data while refreshes of it are backing off.
+        if answerFromCache(request, allowStale: false, nowMs: nowMs)
+            || (settings.serveStale
+                && refreshFailures.recentlyFailed(request.question, nowMs: nowMs, backoffMs: settings.staleRefreshBackoffMs)
+                && answerFromCache(request, allowStale: true, nowMs: nowMs)) {
+            stats.cacheHits += 1
+            return .answered
+        }
+        if answerFromNSECTable(request, nowMs: nowMs) { return .answered }   // RFC 8198
+        return nil
     }
 
     enum ParseResult {

@@ -9,7 +9,7 @@ extension ServerSockets {
         let slot = clients[client]
         clients.release(client)
         if !slot.overTCP {
-            sendUDP(udpListeners[Int(slot.listener)], message, to: slot.address)
+            sendUDP(udpListeners[Int(slot.listener)], message, to: slot.address, from: slot.local)
             return
         }
         let index = Int(slot.connection)

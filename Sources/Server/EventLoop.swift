@@ -210,27 +210,53 @@ public final class EventLoop {
         let query = UnsafeRawBufferPointer(start: d.buf, count: n)
         if !sockets.acl.allows(from) {
             sockets.stats.refusedByACL += 1
-            replyDirect(query, rcode: .refused, listener: listener, to: from)
+            replyDirect(query, rcode: .refused, listener: listener, to: from, from: d.localAddress)
             return
         }
-        guard let client = sockets.clients.acquire() else {
-            sockets.stats.droppedNoClientSlot += 1
-            replyDirect(query, rcode: .serverFailure, listener: listener, to: from)
+        let slot = ClientSlot(overTCP: false, listener: Int32(listener), address: from, local: d.localAddress)
+        guard let client = sockets.acquireClient() else {
+            if answerWithoutSlot(slot, transport: .udp, query) == nil {
+                replyDirect(query, rcode: .serverFailure, listener: listener, to: from, from: d.localAddress)
+            }
             return
         }
-        sockets.clients[client] = ClientSlot(overTCP: false, listener: Int32(listener), address: from)
+        sockets.clients[client] = slot
         handOver(client: client, transport: .udp, query)
     }
 
-    /// Answers without involving the resolver (ACL refusal, no free slot).
-    func replyDirect(_ query: UnsafeRawBufferPointer, rcode: ShortAnswer, listener: Int, to: Address) {
-        guard let n = ResolverCore.shortAnswer(to: query, rcode, into: sockets.sendBuffer) else { return }
-        sockets.sendUDP(sockets.udpListeners[listener], UnsafeRawBufferPointer(rebasing: sockets.sendBuffer[0..<n]), to: to)
+    /// Every client slot is waiting on the network: the query is answered
+    /// now if it needs no resolution (the cache, a local answer), through
+    /// the spare slot. nil when it would need resolution: the caller
+    /// answers SERVFAIL, and the drop is counted (`drop.no_client_slot`).
+    /// Cached names stay answered under a flood of new ones (issue 20 item 3).
+    func answerWithoutSlot(_ slot: ClientSlot, transport: ClientTransport,
+                           _ query: UnsafeRawBufferPointer) -> QueryOutcome? {
+        guard let client = sockets.acquireClient(overflow: true) else {
+            sockets.stats.droppedNoClientSlot += 1
+            return nil
+        }
+        sockets.clients[client] = slot
+        let outcome = resolver.queryWithoutResolution(client: client, transport: transport, query,
+                                                      nowMs: Clock.monotonicMs())
+        carryOutActions()   // delivers the answer, which releases the slot
+        if outcome != .answered && sockets.clients.isInUse(client) { sockets.clients.release(client) }
+        if outcome == nil { sockets.stats.droppedNoClientSlot += 1 }
+        if outcome == .answered { sockets.stats.answeredWithoutSlot += 1 }
+        return outcome
     }
 
-    func handOver(client: Int, transport: ClientTransport, _ query: UnsafeRawBufferPointer) {
+    /// Answers without involving the resolver (ACL refusal, no free slot).
+    func replyDirect(_ query: UnsafeRawBufferPointer, rcode: ShortAnswer, listener: Int, to: Address, from local: Address) {
+        guard let n = ResolverCore.shortAnswer(to: query, rcode, into: sockets.sendBuffer) else { return }
+        sockets.sendUDP(sockets.udpListeners[listener], UnsafeRawBufferPointer(rebasing: sockets.sendBuffer[0..<n]), to: to,
+                         from: local)
+    }
+
+    @discardableResult
+    func handOver(client: Int, transport: ClientTransport, _ query: UnsafeRawBufferPointer) -> QueryOutcome {
         let outcome = feed(.query(client: client, transport: transport, message: query), nowMs: Clock.monotonicMs())
         if outcome == .dropped { sockets.clients.release(client) }
+        return outcome
     }
 
     func readTCP(_ index: Int) {
@@ -269,16 +295,23 @@ public final class EventLoop {
     }
 
     func dispatchTCPFrame(_ index: Int, generation: UInt32, _ query: UnsafeRawBufferPointer) {
-        guard let client = sockets.clients.acquire() else {
-            sockets.stats.droppedNoClientSlot += 1
+        let slot = ClientSlot(overTCP: true, connection: Int32(index), generation: generation)
+        guard let client = sockets.acquireClient() else {
+            sockets.tcpClients.pointer(index).pointee.pendingQueries += 1   // deliver() takes it back
+            let outcome = answerWithoutSlot(slot, transport: .tcp, query)
+            if outcome == .answered { return }
+            sockets.tcpClients.pointer(index).pointee.pendingQueries -= 1
+            if outcome == .dropped { return }
             if let n = ResolverCore.shortAnswer(to: query, .serverFailure, into: sockets.receiveBuffer) {
                 sockets.queueTCP(index, UnsafeRawBufferPointer(rebasing: sockets.receiveBuffer[0..<n]))
             }
             return
         }
-        sockets.clients[client] = ClientSlot(overTCP: true, connection: Int32(index), generation: generation)
+        sockets.clients[client] = slot
         sockets.tcpClients.pointer(index).pointee.pendingQueries += 1
-        handOver(client: client, transport: .tcp, query)
+        if handOver(client: client, transport: .tcp, query) == .dropped {
+            sockets.tcpClients.pointer(index).pointee.pendingQueries -= 1   // no answer will come: idle again
+        }
     }
 
     // MARK: outgoing and timers

@@ -8,6 +8,7 @@ struct ClientSlot {
     var overTCP = false
     var listener: Int32 = -1          // UDP listener index
     var address = Address()           // UDP peer
+    var local = Address()             // UDP: the address it asked (wildcard listeners), the answer's source
     var connection: Int32 = -1        // TCP connection index
     var generation: UInt32 = 0        // of that TCP connection
 }
@@ -73,7 +74,8 @@ final class ServerSockets {
         self.acl = acl
         self.arena = arena
         epoll = try Epoll()
-        clients = SlotPool(capacity: limits.maxClients, initial: ClientSlot(), arena: arena, label: Self.clientsLabel)
+        clients = SlotPool(capacity: Self.clientSlotCount(limits), initial: ClientSlot(), arena: arena,
+                           label: Self.clientsLabel)
         tcpClients = SlotPool(capacity: limits.maxTCPClients, initial: TCPClient(), arena: arena, label: Self.tcpLabel)
         tcpRead = arena.reserveBytes(limits.maxTCPClients * Self.tcpReadByteCount, label: Self.tcpLabel,
                                      count: limits.maxTCPClients)
@@ -108,7 +110,7 @@ final class ServerSockets {
         for i in 0..<limits.maxTCPClients where tcpClients.isInUse(i) { Socket.close(tcpClients[i].fd) }
     }
 
-    static let clientsLabel = "client slots (max_clients)"
+    static let clientsLabel = "client slots (max_clients, +1 spare for cached answers)"
     static let tcpLabel = "tcp client connections (max_tcp_clients)"
     static let handlesLabel = "outgoing handles (max_outgoing)"
     static let packetLabel = "packet buffers (receive, send)"
@@ -120,11 +122,24 @@ final class ServerSockets {
     /// One received datagram and one queued answer of a batch.
     static let batchDatagramByteCount = ServerLimits.clientQueryByteCountMax + 1 + ServerLimits.udpBatchAnswerByteCountMax
 
+    /// `max_clients` slots for queries in flight, and one more that is
+    /// never left in use: a query that arrives when all are taken borrows
+    /// it to be answered from the cache at once, if it can be
+    /// (`acquireClient(overflow:)`).
+    static func clientSlotCount(_ limits: ServerLimits) -> Int { limits.maxClients + 1 }
+
+    /// A client slot: one of the `max_clients` (nil when all are in use),
+    /// or with `overflow` the spare one, for an answer given at once.
+    func acquireClient(overflow: Bool = false) -> Int? {
+        guard overflow || clients.usedCount < limits.maxClients else { return nil }
+        return clients.acquire()
+    }
+
     /// The plan's rows: what `init` carves, in order (Transport's between).
     static func footprint(_ limits: ServerLimits) -> [Arena.Row] {
         let batch = ServerLimits.udpBatchCount
-        return [Arena.Row(clientsLabel, count: limits.maxClients,
-                          byteCount: SlotPool<ClientSlot>.byteCount(capacity: limits.maxClients)),
+        return [Arena.Row(clientsLabel, count: clientSlotCount(limits),
+                          byteCount: SlotPool<ClientSlot>.byteCount(capacity: clientSlotCount(limits))),
                 Arena.Row(tcpLabel, count: limits.maxTCPClients,
                           byteCount: SlotPool<TCPClient>.byteCount(capacity: limits.maxTCPClients)
                               + Arena.carvingByteCount(limits.maxTCPClients * tcpReadByteCount)
@@ -146,17 +161,18 @@ final class ServerSockets {
 
     /// Sends a UDP answer: queued while a received batch is processed,
     /// otherwise at once.
-    func sendUDP(_ fd: Int32, _ message: UnsafeRawBufferPointer, to address: Address) {
+    func sendUDP(_ fd: Int32, _ message: UnsafeRawBufferPointer, to address: Address, from local: Address) {
         if batching && txCount < ServerLimits.udpBatchCount && message.count <= ServerLimits.udpBatchAnswerByteCountMax {
             let d = txBatch + txCount
             UnsafeMutableRawBufferPointer(start: d.pointee.buf, count: message.count).copyMemory(from: message)
             d.pointee.len = UInt32(message.count)
             d.pointee.address = address
+            d.pointee.localAddress = local
             txSocket[txCount] = fd
             txCount += 1
             return
         }
-        do throws(Errno) { _ = try Socket.send(fd, message, to: address) } catch { stats.sendErrors += 1 }
+        do throws(Errno) { _ = try Socket.send(fd, message, to: address, from: local) } catch { stats.sendErrors += 1 }
     }
 
     /// Sends the queued answers, one sendmmsg per run of the same socket.
@@ -184,6 +200,7 @@ final class ServerSockets {
         let udp = try Socket.udp(ipv6: address.isIPv6)
         do throws(Errno) {
             try Socket.bind(udp, address)
+            if address.isWildcard { try Socket.reportDestination(udp, ipv6: address.isIPv6) }
         } catch {
             Socket.close(udp)
             throw error

@@ -140,7 +140,7 @@ def probe_query(qname, qtype=6, rd=False):
 
 def answers(addr, port, qname=".", rd=False):
     """True when the server returns any DNS response over UDP."""
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s = socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET, socket.SOCK_DGRAM)
     try:
         s.settimeout(PROBE_TIMEOUT_SECONDS)
         s.sendto(probe_query(qname, rd=rd), (addr, port))
@@ -305,8 +305,8 @@ def bind_config(rundir, addr, port, zones):
     lines = [
         "options {",
         "  directory \"%s\";" % rundir,
-        "  listen-on port %d { %s; };" % (port, addr),
-        "  listen-on-v6 { none; };",
+        "  listen-on port %d { %s; };" % (port, "none" if ":" in addr else addr),
+        "  listen-on-v6 port %d { %s; };" % (port, addr if ":" in addr else "none"),
         "  pid-file \"%s/named.pid\";" % rundir,
         "  session-keyfile \"%s/session.key\";" % rundir,
         "  managed-keys-directory \"%s\";" % rundir,
@@ -351,7 +351,8 @@ def start_bind(rundir, name, addr, zones, port=AUTH_PORT):
     check = subprocess.run(["named-checkconf", conf], capture_output=True, text=True)
     if check.returncode != 0:
         raise RuntimeError("named-checkconf %s: %s" % (conf, check.stdout + check.stderr))
-    proc = Process(name, ["named", "-g", "-4", "-c", conf], os.path.join(rundir, "named.log"),
+    family = "-6" if ":" in addr else "-4"
+    proc = Process(name, ["named", "-g", family, "-c", conf], os.path.join(rundir, "named.log"),
                    addr=addr, port=port, cwd=rundir)
     return wait_until_answers(proc, qname=zones[0][0])
 

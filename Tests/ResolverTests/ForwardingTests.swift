@@ -29,6 +29,33 @@ final class ForwardingTests: XCTestCase {
         XCTAssertEqual(h.core.stats.cacheHits, 1)
     }
 
+    /// With every client slot waiting on the network, the server asks the
+    /// core to answer without resolution (issue 20 item 3): a cached name
+    /// and a local answer (a meta-type: FORMERR) come back at once; a new
+    /// name gets nil and leaves no trace (nothing sent, no request taken).
+    func testWithoutResolutionAnswersCachedAndLocalNamesOnly() {
+        var h = Harness()
+        _ = h.ask(1, Wire.query("cached.example.test", .a, id: 1))
+        let s = h.net.sent[0]
+        h.reply(s.outgoing, Wire.response(to: s.bytes, records: [Wire.a("cached.example.test", [192, 0, 2, 1])]))
+        let answersBefore = h.net.answers.count
+
+        func without(_ client: Int, _ q: [UInt8], _ h: inout Harness) -> QueryOutcome? {
+            let outcome = q.withUnsafeBytes { h.core.queryWithoutResolution(client: client, transport: .udp, $0, nowMs: h.nowMs) }
+            h.drain()
+            return outcome
+        }
+        XCTAssertEqual(without(2, Wire.query("cached.example.test", .a, id: 2), &h), .answered)
+        XCTAssertEqual(h.net.answers.count, answersBefore + 1)
+        XCTAssertEqual(Wire.parse(h.net.answers.last!.bytes).answers.first?.rdata, [192, 0, 2, 1])
+        XCTAssertEqual(without(3, Wire.query("meta.example.test", RRType(rawValue: 128), id: 3), &h), .answered)
+        XCTAssertEqual(Wire.parse(h.net.answers.last!.bytes).rcode, .formErr)
+        XCTAssertNil(without(4, Wire.query("new.example.test", .a, id: 4), &h))
+        XCTAssertEqual(h.net.sent.count, 1, "a name that needs resolution sends nothing")
+        XCTAssertEqual(h.net.answers.count, answersBefore + 2, "and is not answered by the core")
+        XCTAssertEqual(h.core.requests.usedCount, 0)
+    }
+
     /// Forward mode keeps the upstream's AD verdict with the cached data:
     /// a DO client gets AD from the cache too; a mixed chain loses it.
     func testUpstreamADSurvivesTheCache() {

@@ -64,7 +64,7 @@ final class MemoryPlanTests: XCTestCase {
                           + "\toption max_outgoing '200'\n", "counts")
         let rows = MemoryPlan(config: config).rows
         func count(_ label: String) -> Int? { rows.first { $0.label == label }?.count }
-        XCTAssertEqual(count("client slots (max_clients)"), 100)
+        XCTAssertEqual(count("client slots (max_clients, +1 spare for cached answers)"), 101)
         XCTAssertEqual(count("resolver requests (max_clients)"), 100)
         XCTAssertEqual(count("tcp client connections (max_tcp_clients)"), 10)
         XCTAssertEqual(count("resolver outgoing queries (max_outgoing)"), 200)

@@ -75,6 +75,8 @@ int sp_local_addr(int fd, sp_addr *out);
 int sp_set_recv_buffer(int fd, int bytes);
 long sp_recvfrom(int fd, uint8_t *buf, size_t cap, sp_addr *from);
 long sp_sendto(int fd, const uint8_t *buf, size_t len, const sp_addr *to);
+/* sp_sendto from the source `from` (family 0: the kernel chooses). */
+long sp_sendto_from(int fd, const uint8_t *buf, size_t len, const sp_addr *to, const sp_addr *from);
 long sp_read(int fd, uint8_t *buf, size_t cap);
 long sp_write(int fd, const uint8_t *buf, size_t len);
 int sp_close(int fd);
@@ -89,10 +91,17 @@ typedef struct sp_datagram {
     uint32_t cap;
     uint32_t len;
     sp_addr addr;
+    /* The datagram's own address (received: where the peer sent it; to
+     * send: the source to use), with the interface index in scope_id.
+     * family 0: unknown / let the kernel choose. Filled on receive only on
+     * sockets with sp_set_pktinfo, so a wildcard listener answers from the
+     * address it was asked on (IP_PKTINFO, RFC 3542 IPV6_PKTINFO). */
+    sp_addr local;
 } sp_datagram;
 
 enum { SP_BATCH_MAX = 64 };
 
+int sp_set_pktinfo(int fd, int family);   /* report each datagram's destination (wildcard listeners) */
 int sp_recv_batch(int fd, sp_datagram *datagrams, int count);      /* count received, or -errno */
 int sp_send_batch(int fd, const sp_datagram *datagrams, int count); /* count sent, or -errno */
 
