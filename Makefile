@@ -11,6 +11,8 @@ BOARDS := $(sort $(basename $(notdir $(wildcard Board/*.conf))))
 TEST_BOARDS ?= aarch64 armv7hf mipsel
 # Seconds per fuzz target: `make fuzz`, and the bounded run in `make test`.
 FUZZ_SECONDS ?= 30
+# Executions per fuzz target instead of seconds (`make fuzz FUZZ_RUNS=10000000`).
+FUZZ_RUNS ?=
 TEST_FUZZ_SECONDS ?= 20
 OUT ?= out
 export OUT SWIFT TEST_BOARDS TEST_FUZZ_SECONDS
@@ -57,7 +59,7 @@ qemu-smoke: board
 	@bash Board/qemu-smoke.sh $(BOARD)
 
 fuzz: deps-host
-	@FUZZ_SECONDS=$(FUZZ_SECONDS) bash Tests/Fuzz/run.sh
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_RUNS=$(FUZZ_RUNS) bash Tests/Fuzz/run.sh
 
 integration:
 	@if [ -f Tests/Integration/run.sh ]; then bash Tests/Integration/run.sh; \

@@ -325,7 +325,12 @@ int sp_unix_listen(const char *path) {
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) return -errno;
     unlink(path);
-    if (bind(fd, (struct sockaddr *)&sun, sizeof sun) < 0 || listen(fd, 8) < 0) {
+    /* Born 0600 (no window with the umask's mode): only its owner, root
+     * (sprigd creates it before dropping privileges), may connect. */
+    mode_t old_mask = umask(0177);
+    int bound = bind(fd, (struct sockaddr *)&sun, sizeof sun);
+    umask(old_mask);
+    if (bound < 0 || listen(fd, 8) < 0) {
         int e = errno;
         close(fd);
         return -e;
@@ -580,15 +585,37 @@ void sp_write_out(int fd, const uint8_t *msg, size_t len) {
 
 /* ---- process ---- */
 
-int sp_drop_privileges(const char *user) {
+int sp_lookup_user(const char *user, uint32_t *uid, uint32_t *gid) {
     struct passwd *pw = getpwnam(user);
     if (!pw) return -ENOENT;
-    if (pw->pw_uid == 0) return 1;   /* root (or another uid 0): nothing to drop */
-    if (setgroups(0, NULL) < 0 && errno != EPERM) return -errno;
-    if (setgid(pw->pw_gid) < 0) return -errno;
-    if (setuid(pw->pw_uid) < 0) return -errno;
-    if (setuid(0) == 0) return -EPERM;   /* must not be able to regain root */
+    *uid = (uint32_t)pw->pw_uid;
+    *gid = (uint32_t)pw->pw_gid;
     return 0;
+}
+
+/* Fails closed: every step must succeed (supplementary groups included),
+ * and afterwards real and effective ids are the user's and root cannot be
+ * regained; else -errno and the caller exits. */
+int sp_drop_to(uint32_t uid, uint32_t gid) {
+    if (uid == 0) return 1;   /* root (or another uid 0): nothing to drop */
+    if (setgroups(0, NULL) < 0) return -errno;
+    if (setgid((gid_t)gid) < 0) return -errno;
+    if (setuid((uid_t)uid) < 0) return -errno;
+    if (getuid() != uid || geteuid() != uid || getgid() != gid || getegid() != gid) return -EPERM;
+    if (getgroups(0, NULL) != 0) return -EPERM;   /* no group of root's left */
+    if (setuid(0) == 0 || seteuid(0) == 0) return -EPERM;   /* must not be able to regain root */
+    return 0;
+}
+
+int sp_drop_privileges(const char *user) {
+    uint32_t uid, gid;
+    int rc = sp_lookup_user(user, &uid, &gid);
+    return rc < 0 ? rc : sp_drop_to(uid, gid);
+}
+
+int sp_chroot(const char *dir) {
+    if (chroot(dir) < 0) return -errno;
+    return SP_ERR(chdir("/"));
 }
 
 int sp_is_root(void) { return geteuid() == 0; }

@@ -28,6 +28,7 @@ enum CrossChecks {
                 + "is given: nothing could be validated (set dnssec '0' to say so)")
         }
         checkRecursiveOnly(c, line, &sink)
+        checkChroot(c, line, &sink)
         if c.insecureDomains.count > ConfigLimits.maxInsecureDomainCount {
             sink.error(line(.insecureDomain),
                        "too many insecure_domain entries (limit \(ConfigLimits.maxInsecureDomainCount))")
@@ -54,6 +55,24 @@ enum CrossChecks {
         }
         if c.clockTrusted && line(.clockMarkerFile) != 0 {
             sink.warning(line(.clockMarkerFile), "clock_marker_file has no effect while clock_trusted is 1")
+        }
+    }
+
+    /// `chroot '1'` confines sprigd to state_dir once it has bound its
+    /// sockets. Root can leave a chroot, so it needs a user to drop to; a
+    /// file sprigd reads while running must lie inside it.
+    static func checkChroot(_ c: SprigConfig, _ line: (MainOption) -> Int, _ sink: inout DiagnosticSink) {
+        guard c.chroot else { return }
+        let dir = c.stateDirectory.string
+        if c.user == nil || c.user.map({ Bytes.equals($0.bytes, "root") }) == true {
+            sink.error(line(.chroot), "chroot '1' needs option user (an unprivileged user): root can leave a chroot")
+        }
+        if !dir.hasPrefix("/") || dir == "/" {
+            sink.error(line(.chroot), "chroot '1' needs state_dir to be an absolute folder other than '/' (it is '\(dir)')")
+        }
+        if let marker = c.clockMarkerFilePath?.string, !c.clockTrusted, !marker.hasPrefix(dir + "/") {
+            sink.error(line(.clockMarkerFile), "clock_marker_file '\(marker)' is outside state_dir '\(dir)': "
+                + "after chroot '1' sprigd could not see it; put it in state_dir (the NTP hook can touch it there)")
         }
     }
 

@@ -88,6 +88,7 @@ extension SchemaValidator {
         case .clockMarkerFile: if let v = path() { c.clockMarkerFilePath = v }
         case .clockTrusted: if let v = bool() { c.clockTrusted = v }
         case .stateDir: if let v = one(o, &sink, { ValueParser.path($0) }) { c.stateDirectory = v }
+        case .chroot: if let v = bool() { c.chroot = v }
         case .listen, .trustAnchor, .insecureDomain, .allow:
             break
         }

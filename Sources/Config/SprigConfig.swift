@@ -132,6 +132,9 @@ public struct SprigConfig: Equatable, Sendable {
     public var clockTrusted = false
     /// Flash: persisted trust-anchor state and learned hints.
     public var stateDirectory: ConfigText = "/etc/sprig"
+    /// After binding, confine the process to `stateDirectory` (chroot),
+    /// before dropping to `user`: only the state files stay reachable.
+    public var chroot = false
 
     // other sections
     public var upstreams: [Upstream] = []

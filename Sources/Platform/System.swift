@@ -118,6 +118,25 @@ public enum Process {
         try Errno.check(user.withCString { sp_drop_privileges($0) }) == 0
     }
 
+    /// The ids of `user`, looked up now (before a chroot hides /etc/passwd).
+    public static func lookUpUser(_ user: String) throws(Errno) -> (uid: UInt32, gid: UInt32) {
+        var uid: UInt32 = 0
+        var gid: UInt32 = 0
+        _ = try Errno.check(user.withCString { sp_lookup_user($0, &uid, &gid) })
+        return (uid, gid)
+    }
+
+    /// `dropPrivileges(to:)` for ids looked up earlier. Fails closed: any
+    /// step that does not take (supplementary groups included) throws.
+    public static func dropPrivileges(uid: UInt32, gid: UInt32) throws(Errno) -> Bool {
+        try Errno.check(sp_drop_to(uid, gid)) == 0
+    }
+
+    /// Confines the process to `directory` (chroot, then chdir to its root).
+    public static func confine(to directory: String) throws(Errno) {
+        _ = try Errno.check(directory.withCString { sp_chroot($0) })
+    }
+
     public static func daemonize() throws(Errno) {
         _ = try Errno.check(sp_daemonize())
     }

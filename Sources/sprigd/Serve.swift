@@ -46,16 +46,7 @@ extension Daemon {
         do throws(Errno) { try loop.openControl(path: controlPath) } catch {
             Log.warning("control socket \(controlPath): \(error.message); `sprig stats` will not work")
         }
-        if let user = config.user, !user.bytes.isEmpty, Process.isRoot {
-            do throws(Errno) {
-                if !(try Process.dropPrivileges(to: user.string)) {
-                    Log.warning("user '\(user.string)' has uid 0: sprigd keeps root privileges (as with option user '')")
-                }
-            } catch {
-                Output.err("sprigd: cannot switch to user '\(user.string)': \(error.message)\n")
-                return 1
-            }
-        }
+        guard dropPrivileges(config, loop: loop) else { return 1 }
         if args.daemonize {
             do throws(Errno) { try Process.daemonize() } catch {
                 Output.err("sprigd: cannot detach: \(error.message)\n")
@@ -78,6 +69,48 @@ extension Daemon {
         File.remove(controlPath)
         Log.notice("stopping")
         return 0
+    }
+
+    /// DESIGN.md §2.5: the sockets are bound, so root is no longer needed.
+    /// chroot '1' confines sprigd to state_dir first (the user is looked up
+    /// before /etc/passwd goes out of sight; the state paths become paths
+    /// inside it). Then the switch to `user`, which fails closed: sprigd
+    /// exits rather than run with privileges it was told to give up.
+    static func dropPrivileges(_ config: SprigConfig, loop: EventLoop) -> Bool {
+        guard let user = config.user, !user.bytes.isEmpty, Process.isRoot else {
+            if config.chroot {
+                Output.err("sprigd: chroot '1' needs sprigd started as root with option user set\n")
+                return false
+            }
+            return true
+        }
+        let ids: (uid: UInt32, gid: UInt32)
+        do throws(Errno) { ids = try Process.lookUpUser(user.string) } catch {
+            Output.err("sprigd: cannot switch to user '\(user.string)': \(error.message)\n")
+            return false
+        }
+        if config.chroot {
+            let dir = config.stateDirectory.string
+            do throws(Errno) { try Process.confine(to: dir) } catch {
+                Output.err("sprigd: cannot chroot to state_dir '\(dir)': \(error.message)\n")
+                return false
+            }
+            loop.clockFloorPath = "/" + clockFloorName
+            loop.anchorStatePath = "/" + anchorStateName
+            if let marker = config.clockMarkerFilePath?.string, marker.hasPrefix(dir + "/") {
+                loop.clockMarkerPath = String(marker.dropFirst(dir.count))
+            }
+            Log.info("confined to \(dir) (chroot); a reload (SIGHUP) needs a restart now")
+        }
+        do throws(Errno) {
+            if !(try Process.dropPrivileges(uid: ids.uid, gid: ids.gid)) {
+                Log.warning("user '\(user.string)' has uid 0: sprigd keeps root privileges (as with option user '')")
+            }
+        } catch {
+            Output.err("sprigd: cannot switch to user '\(user.string)': \(error.message)\n")
+            return false
+        }
+        return true
     }
 
     /// Carves the cache and the core (with its validator) from `arena`:
@@ -129,9 +162,12 @@ extension Daemon {
         return true
     }
 
+    static let anchorStateName = "anchors.state"
+    static let clockFloorName = "clock.floor"
+
     /// RFC 5011 trust-anchor state (flash, written at most daily).
     static func anchorStatePath(_ config: SprigConfig) -> String {
-        config.stateDirectory.string + "/anchors.state"
+        config.stateDirectory.string + "/" + anchorStateName
     }
 
     /// Loads the saved RFC 5011 state; missing or corrupt: one log line, and
@@ -145,7 +181,7 @@ extension Daemon {
 
     /// Where the last known-good wall time is kept (flash, written rarely).
     static func clockFloorPath(_ config: SprigConfig) -> String {
-        config.stateDirectory.string + "/clock.floor"
+        config.stateDirectory.string + "/" + clockFloorName
     }
 
     /// The saved floor, or nil (missing or corrupt: one log line, no floor).
@@ -159,6 +195,12 @@ extension Daemon {
     /// SIGHUP: a broken config is rejected with its errors and the old one
     /// kept; settings that size pools need a restart and say so.
     static func reload(_ loop: EventLoop, current: SprigConfig, path: String, required: Bool) -> SprigConfig {
+        if current.chroot {
+            // The config file lies outside the chroot; a directory kept
+            // open to reach it would be a way out of it.
+            Log.error("reload: chroot '1' keeps \(path) out of reach; restart sprigd to apply a changed config")
+            return current
+        }
         guard let fresh = loadConfig(path, required: required) else {
             Log.error("reload: \(path) rejected; keeping the running configuration")
             return current

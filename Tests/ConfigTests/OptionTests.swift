@@ -269,4 +269,21 @@ final class OptionTests: XCTestCase {
         XCTAssertHas(loadWarnings(main("option clock_trusted 1\noption clock_marker_file '/tmp/ntp.ok'")),
                      "t.conf:3: warning: clock_marker_file has no effect while clock_trusted is 1")
     }
+
+    /// chroot '1' (issue 20 item 6): needs an unprivileged user, an absolute
+    /// state_dir other than '/', and every file read while running inside it.
+    func testChroot() {
+        XCTAssertTrue(loadOK(main("option chroot '1'\noption state_dir '/var/lib/sprig'")).chroot)
+        XCTAssertFalse(loadOK(main("option user 'nobody'")).chroot)
+        XCTAssertHas(loadErrors(main("option chroot '1'\noption user ''")),
+                     "t.conf:2: chroot '1' needs option user (an unprivileged user)")
+        XCTAssertHas(loadErrors(main("option chroot '1'\noption user 'root'")), "root can leave a chroot")
+        XCTAssertHas(loadErrors(main("option chroot '1'\noption state_dir '/'")),
+                     "needs state_dir to be an absolute folder other than '/'")
+        XCTAssertHas(loadErrors(main("option chroot '1'\noption state_dir '/var/lib/sprig'\n"
+                                     + "option clock_marker_file '/tmp/ntp.ok'")),
+                     "t.conf:4: clock_marker_file '/tmp/ntp.ok' is outside state_dir '/var/lib/sprig'")
+        _ = loadOK(main("option chroot '1'\noption state_dir '/var/lib/sprig'\n"
+                        + "option clock_marker_file '/var/lib/sprig/ntp.ok'"))
+    }
 }

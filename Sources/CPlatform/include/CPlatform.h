@@ -140,6 +140,9 @@ void sp_write_out(int fd, const uint8_t *msg, size_t len);  /* fd 1 or 2, whole 
 
 /* Process */
 int sp_drop_privileges(const char *user);   /* 0 dropped, 1 user has uid 0 (kept), -ENOENT no such user, -errno */
+int sp_lookup_user(const char *user, uint32_t *uid, uint32_t *gid);   /* -ENOENT: no such user */
+int sp_drop_to(uint32_t uid, uint32_t gid); /* as sp_drop_privileges, for ids looked up before a chroot */
+int sp_chroot(const char *dir);             /* chroot and chdir("/") */
 int sp_is_root(void);
 int sp_getpid(void);
 int sp_daemonize(void);
