@@ -40,9 +40,9 @@ let package = Package(
         .target(name: "Fixed", swiftSettings: releaseSettings),
         .target(name: "Hints", dependencies: ["DNSWire"]),
         .target(name: "Cache", dependencies: ["Fixed"], swiftSettings: releaseSettings),
-        .target(name: "Resolver", dependencies: ["Fixed", "DNSWire", "Cache", "Validator", "Config"], swiftSettings: releaseSettings),
+        .target(name: "Resolver", dependencies: ["Fixed", "DNSWire", "Cache", "Validator", "Config", "Crypto"], swiftSettings: releaseSettings),
         .target(name: "Transport", dependencies: ["Platform", "Fixed"], swiftSettings: releaseSettings),
-        .target(name: "Server", dependencies: ["Platform", "DNSWire", "Fixed", "Cache", "Resolver", "Validator", "Config", "Transport"], swiftSettings: releaseSettings),
+        .target(name: "Server", dependencies: ["Platform", "DNSWire", "Fixed", "Cache", "Resolver", "Validator", "Config", "Transport", "Crypto"], swiftSettings: releaseSettings),
         .executableTarget(
             name: "sprigd",
             dependencies: ["Platform", "DNSWire", "Config", "Cache", "Crypto", "Fixed", "Resolver", "Server", "Hints", "Validator"]),

@@ -14,6 +14,16 @@ struct Request {
     var authenticatedData = false
     /// Largest answer this client can take (512 without EDNS; TCP 65535).
     var answerByteCountMax = 512
+    /// The COOKIE option every answer to it carries (RFC 7873 §5.2.3).
+    var cookie: ResponseCookie? = nil
+    /// Its COOKIE option had a length no cookie has (FORMERR, §5.2.2).
+    var cookieMalformed = false
+
+    /// Room kept after the records for the OPT RR and its options.
+    var optReserveByteCount: Int {
+        guard hasEDNS else { return 0 }
+        return ResolverCore.optReserveByteCount + (cookie == nil ? 0 : ResponseCookie.optionByteCount)
+    }
     var question = Question(name: .root, type: .a, rrClass: .in)
     /// The task it waits on, and the next request waiting on that task.
     var outgoing: Int32? = nil
@@ -253,6 +263,9 @@ public struct EngineStats {
     public var deferredAnswers = 0
     public var servfailAnswers = 0
     public var formerrAnswers = 0
+    /// Client queries with a COOKIE option of a length no cookie has
+    /// (FORMERR, RFC 7873 §5.2.2).
+    public var cookieMalformed = 0
     public var droppedNotQuery = 0
     public var noRequestSlot = 0
     public var noOutgoingSlot = 0

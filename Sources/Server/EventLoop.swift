@@ -2,8 +2,9 @@
 // sockets, fixed pools (DESIGN.md §2.2). Reads client queries from UDP and
 // TCP listeners, applies the client ACL, hands queries to the resolver and
 // carries out the actions it appends to its ring (`ResolverActions.swift`).
-// Never: parses or builds DNS beyond handing bytes to the resolver, or
-// allocates on a query path.
+// Never: parses or builds DNS beyond handing bytes to the resolver (and
+// finding a query's COOKIE option, ClientCookies.swift), or allocates on a
+// query path.
 import DNSWire
 import Fixed
 import Platform
@@ -31,6 +32,11 @@ public final class EventLoop {
     var priming = PrimingKeeper()
     var anchors = AnchorKeeper()
     var clock = ClockKeeper()
+    /// DNS cookies for clients, and their secrets' rotation (`CookieKeeper.swift`).
+    var clientCookies = ClientCookies(secrets: CookieSecrets(current: CookieSecrets.checkKey, previous: nil,
+                                                             client: CookieSecrets.checkKey, createdSeconds: 0),
+                                      enabled: false)
+    var cookieKeeper = CookieKeeper()
     /// Router clock (DESIGN.md §2.8): a file whose appearance means NTP has
     /// synced (config `clock_marker_file`), and where the last known-good
     /// time is kept in flash (`state_dir`/clock.floor).
@@ -219,7 +225,7 @@ public final class EventLoop {
             return
         }
         sockets.clients[client] = ClientSlot(overTCP: false, listener: Int32(listener), address: from)
-        handOver(client: client, transport: .udp, query)
+        handOver(client: client, transport: .udp, query, from: from)
     }
 
     /// Answers without involving the resolver (ACL refusal, no free slot).
@@ -228,8 +234,10 @@ public final class EventLoop {
         sockets.sendUDP(sockets.udpListeners[listener], UnsafeRawBufferPointer(rebasing: sockets.sendBuffer[0..<n]), to: to)
     }
 
-    func handOver(client: Int, transport: ClientTransport, _ query: UnsafeRawBufferPointer) {
-        let outcome = feed(.query(client: client, transport: transport, message: query), nowMs: Clock.monotonicMs())
+    func handOver(client: Int, transport: ClientTransport, _ query: UnsafeRawBufferPointer, from: Address) {
+        let cookie = clientCookies.cookie(for: query, from: from, nowSeconds: Clock.realtimeSeconds())
+        let outcome = feed(.query(client: client, transport: transport, message: query, cookie: cookie),
+                           nowMs: Clock.monotonicMs())
         if outcome == .dropped { sockets.clients.release(client) }
     }
 
@@ -278,7 +286,7 @@ public final class EventLoop {
         }
         sockets.clients[client] = ClientSlot(overTCP: true, connection: Int32(index), generation: generation)
         sockets.tcpClients.pointer(index).pointee.pendingQueries += 1
-        handOver(client: client, transport: .tcp, query)
+        handOver(client: client, transport: .tcp, query, from: sockets.tcpClients[index].peer)
     }
 
     // MARK: outgoing and timers
@@ -317,7 +325,7 @@ public final class EventLoop {
     }
 
     /// The earliest due time of the housekeeping parts.
-    var housekeepingDueMs: Int64 { min(min(priming.dueMs, anchors.dueMs), clock.dueMs) }
+    var housekeepingDueMs: Int64 { min(min(priming.dueMs, anchors.dueMs), min(clock.dueMs, cookieKeeper.dueMs)) }
 
     /// Ticks each part that is due, in a fixed order (priming, anchors,
     /// clock); at shutdown only the flash write-backs run.
@@ -330,6 +338,10 @@ public final class EventLoop {
         carryOutActions()
         clock.tick(nowMs: nowMs, wallSeconds: Clock.realtimeSeconds(), isShutdown: isShutdown,
                    engine: &resolver, effects: &effects)
+        if !isShutdown {
+            cookieKeeper.tick(nowMs: nowMs, wallSeconds: Clock.realtimeSeconds(), cookies: &clientCookies,
+                              engine: &resolver, effects: &effects)
+        }
     }
 
     func expireTimers(nowMs: Int64) {
@@ -361,6 +373,8 @@ public final class EventLoop {
         lines.append(("pool.outgoing_tcp.capacity", sockets.transport.limits.maxOutgoingTCP))
         lines += sockets.transport.stats.lines
         lines += resolver.statsLines()
+        lines += clientCookies.stats.lines
+        lines.append(("cookies.secret_rotations", cookieKeeper.rotations))
         lines.append(("clock.trusted", resolver.isClockTrusted ? 1 : 0))
         // Reservations after start-up (release builds serve and count them;
         // debug builds trap): 0 on a healthy daemon.

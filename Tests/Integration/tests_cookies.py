@@ -1,0 +1,126 @@
+"""DNS cookies through the running sprigd (issue 20 item 5; RFC 7873,
+RFC 9018).
+
+To clients (sprigd at <net>.1.15, port 5305, its own state_dir):
+  - a query with a client cookie gets it back with a 16-byte RFC 9018
+    server cookie (version 1, reserved 0, a timestamp near now), over UDP
+    and TCP;
+  - the cookie sent back is returned unchanged (under half an hour old) and
+    counted valid, also after a restart with the same state_dir (the secret
+    is in state_dir/cookie.secret, mode 0600);
+  - a COOKIE option of a length no cookie has gets FORMERR (§5.2.2);
+  - a corrupt secret file is reported and replaced: the old cookie is then
+    invalid (counted), a fresh one is given, the query still answered.
+Upstream: see `sprigd_sends_client_cookies_to_bind` below.
+"""
+import os
+import re
+import stat
+import time
+
+import servers
+from harness import Resolver, Skip, expect, expect_rcode, sprigd_recursive_config, test
+from tests_sprigd import ready
+from tests_aggressive_nsec import stats
+
+PORT = 5305
+CLIENT_COOKIE = "0123456789abcdef"
+_COOKIE = re.compile(r"; COOKIE: ([0-9a-fA-F]+)")
+
+
+def cookie_of(response):
+    """The COOKIE option's hex as dig prints it, or None."""
+    m = _COOKIE.search(response.text)
+    return m.group(1).lower() if m else None
+
+
+def expect_server_cookie(response, client=CLIENT_COOKIE):
+    cookie = cookie_of(response)
+    expect(cookie is not None, "no COOKIE in the answer:\n%s" % response.text)
+    expect(len(cookie) == 48, "COOKIE of %d bytes, expected 24 (8 + 16):\n%s" % (len(cookie) // 2, response.text))
+    expect(cookie[:16] == client, "client cookie not echoed: %s" % cookie)
+    expect(cookie[16:24] == "01000000", "not an RFC 9018 version 1 cookie: %s" % cookie)
+    stamp = int(cookie[24:32], 16)
+    expect(abs(stamp - time.time()) < 300, "timestamp %d is not now (%d)" % (stamp, time.time()))
+    return cookie
+
+
+def start(session, sprigd_binary, run):
+    h = session.get("hierarchy")
+    addr = "%s.1.15" % h.net
+    state = session.rundir("sprigd-cookies")
+    logdir = session.rundir("sprigd-cookies-run%d" % run)
+    # The state directory stays the same; each run logs to its own.
+    text = sprigd_recursive_config(h, addr, PORT, state)
+    p = servers.start_sprigd(sprigd_binary, text, logdir, name="sprigd-cookies")
+    return Resolver("sprigd-cookies", addr, PORT, p), state
+
+
+@test
+def client_cookies_get_server_cookies_that_survive_a_restart(session, sprigd_binary, zones):
+    ready("recursive")(session)
+    r, state = start(session, sprigd_binary, 0)
+    first = r.query("example.", "SOA", extra=("+cookie=" + CLIENT_COOKIE,))
+    expect_rcode(first, "NOERROR")
+    cookie = expect_server_cookie(first)
+    # Sent back: the same cookie (RFC 9018 §4.3, under half an hour old).
+    again = r.query("example.", "SOA", extra=("+cookie=" + cookie,))
+    expect(cookie_of(again) == cookie, "a valid cookie was not returned as it was: %s, %s" % (cookie, cookie_of(again)))
+    over_tcp = r.query("example.", "SOA", tcp=True, extra=("+cookie=" + cookie,))
+    expect(cookie_of(over_tcp) == cookie, "over TCP: %s" % cookie_of(over_tcp))
+    # Without a cookie, none comes back (RFC 7873 §5.2.1).
+    plain = r.query("example.", "SOA", extra=("+nocookie",))
+    expect(cookie_of(plain) is None, "a cookie answered a query without one:\n%s" % plain.text)
+    counters = stats(session, state)
+    expect(counters["cookies.client_only"] >= 1 and counters["cookies.server_valid"] >= 2,
+           "counters: %s" % {k: v for k, v in counters.items() if k.startswith("cookies")})
+    r.stop()
+
+    secret = os.path.join(state, "cookie.secret")
+    expect(os.path.exists(secret), "no state_dir/cookie.secret")
+    mode = stat.S_IMODE(os.stat(secret).st_mode)
+    expect(mode == 0o600, "cookie.secret has mode %o, expected 600" % mode)
+    expect(os.path.getsize(secret) == 73, "cookie.secret is %d bytes" % os.path.getsize(secret))
+
+    r, _ = start(session, sprigd_binary, 1)
+    after = r.query("example.", "SOA", extra=("+cookie=" + cookie,))
+    expect_rcode(after, "NOERROR")
+    expect(cookie_of(after) == cookie, "after a restart the cookie changed: %s, %s" % (cookie, cookie_of(after)))
+    counters = stats(session, state)
+    expect(counters["cookies.server_valid"] == 1 and counters["cookies.server_invalid"] == 0,
+           "after a restart: %s" % {k: v for k, v in counters.items() if k.startswith("cookies")})
+    r.stop()
+
+    with open(secret, "r+b") as f:
+        f.seek(20)
+        f.write(b"\x00\x11\x22")
+    r, _ = start(session, sprigd_binary, 2)
+    replaced = r.query("example.", "SOA", extra=("+cookie=" + cookie,))
+    expect_rcode(replaced, "NOERROR")
+    fresh = expect_server_cookie(replaced)
+    expect(fresh != cookie, "a corrupt secret file still verified the old cookie")
+    counters = stats(session, state)
+    expect(counters["cookies.server_invalid"] == 1, "the old cookie was not counted invalid: %s" % counters)
+    r.stop()
+    with open(r.process.log_path) as f:
+        expect("corrupt" in f.read(), "the corrupt cookie.secret was not reported")
+
+
+@test
+def malformed_cookie_option_gets_formerr(session, sprigd_binary, zones):
+    """RFC 7873 §5.2.2: a COOKIE option of 5, 12 or 41 bytes is FORMERR;
+    8, 16 and 40 bytes are answered."""
+    ready("recursive")(session)
+    r, state = start(session, sprigd_binary, 10)
+    for length, rcode in ((5, "FORMERR"), (12, "FORMERR"), (41, "FORMERR"),
+                          (8, "NOERROR"), (16, "NOERROR"), (40, "NOERROR")):
+        resp = r.query("example.", "SOA", extra=("+nocookie", "+ednsopt=10:" + "ab" * length))
+        expect_rcode(resp, rcode)
+        if rcode == "FORMERR":
+            expect(cookie_of(resp) is None, "a FORMERR carried a cookie:\n%s" % resp.text)
+        else:
+            expect(cookie_of(resp) is not None, "no cookie for a %d-byte option:\n%s" % (length, resp.text))
+    counters = stats(session, state)
+    expect(counters["cookies.client_malformed"] == 3, "cookies.client_malformed %d" % counters["cookies.client_malformed"])
+    expect(r.process.alive(), "sprigd died")
+    r.stop()
