@@ -49,6 +49,9 @@ struct OutgoingQuery {
     /// Forwarding: upstreams tried for the current question, and sends.
     var triedMask: UInt32 = 0
     var attempts = 0
+    /// A BADCOOKIE was answered with a UDP retry already: the next goes
+    /// over TCP (RFC 7873 §5.3).
+    var badCookieRetried = false
     var waiters = WaiterList()
     var iteration = Iteration()
 
@@ -266,6 +269,16 @@ public struct EngineStats {
     /// Client queries with a COOKIE option of a length no cookie has
     /// (FORMERR, RFC 7873 §5.2.2).
     public var cookieMalformed = 0
+    /// Queries to servers that carried our client cookie.
+    public var upstreamCookiesSent = 0
+    /// Server cookies learned (new or changed) from responses echoing ours.
+    public var upstreamCookiesLearned = 0
+    /// Responses dropped: a COOKIE option without our client cookie
+    /// (spoofing, RFC 7873 §5.3), or malformed.
+    public var upstreamCookieMismatch = 0
+    public var upstreamCookieMalformed = 0
+    /// BADCOOKIE answers, each retried (UDP once, then TCP).
+    public var upstreamBadCookies = 0
     public var droppedNotQuery = 0
     public var noRequestSlot = 0
     public var noOutgoingSlot = 0

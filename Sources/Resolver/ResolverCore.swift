@@ -325,6 +325,11 @@ public struct ResolverCore: ~Copyable {
             stats.mismatchedResponses += 1   // keep waiting for the real answer
             return
         }
+        switch checkCookie(message, o.asked, nowMs: nowMs) {   // Cookies.swift
+        case .spoofed: return                                   // keep waiting
+        case .badCookie: return retryAfterBadCookie(index, o.asked, nowMs: nowMs)
+        case .accepted: break
+        }
         iterativeResponse(index, message, nowMs: nowMs)
     }
 
@@ -480,7 +485,12 @@ public struct ResolverCore: ~Copyable {
                ("upstream.edns_refused_signed", stats.ednsRefusedInSignedZones),
                ("answers.local_qtype", stats.localQueryTypeAnswers),
                ("resolver.loopback_refused", stats.loopbackRefused),
-               ("cookies.client_malformed", stats.cookieMalformed)]
+               ("cookies.client_malformed", stats.cookieMalformed),
+               ("cookies.upstream_sent", stats.upstreamCookiesSent),
+               ("cookies.upstream_learned", stats.upstreamCookiesLearned),
+               ("cookies.upstream_mismatch", stats.upstreamCookieMismatch),
+               ("cookies.upstream_malformed", stats.upstreamCookieMalformed),
+               ("cookies.upstream_badcookie", stats.upstreamBadCookies)]
             + upstreamStatsLines() + cache.statsLines()
     }
 
