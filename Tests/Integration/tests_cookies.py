@@ -124,3 +124,64 @@ def malformed_cookie_option_gets_formerr(session, sprigd_binary, zones):
     expect(counters["cookies.client_malformed"] == 3, "cookies.client_malformed %d" % counters["cookies.client_malformed"])
     expect(r.process.alive(), "sprigd died")
     r.stop()
+
+
+STRICT_BIND = "0.10"   # <net>.0.10: a BIND of this test's own
+
+
+@test
+def sprigd_sends_client_cookies_to_bind(session, sprigd_binary, zones):
+    """Upstream cookies, seen by BIND 9.18. A BIND of its own with
+    `require-server-cookie yes` serves bind9.example.: it answers a query
+    with a client cookie alone with BADCOOKIE and a server cookie, and
+    answers fully only a query that returns it (BIND's ARM). sprigd
+    forwarding to it resolves www.bind9.example.: it sent a client cookie
+    (else BIND would not say BADCOOKIE), learned the server cookie, asked
+    again with it (RFC 7873 §5.3), and nothing was counted as spoofed.
+    BIND's query log shows the cookie flags (K: a cookie, V: a valid server
+    cookie)."""
+    ready("forward")(session)
+    import shutil
+    if not shutil.which("named"):
+        raise Skip("no named (Debian package bind9)")
+    h = session.get("hierarchy")
+    bind_addr = "%s.%s" % (h.net, STRICT_BIND)
+    if not servers.ensure_loopback_address(bind_addr):
+        raise Skip("BIND needs %s on an interface (run.sh's private namespace adds it)" % bind_addr)
+    zone = h.zones["bind9.example."]
+    bind = servers.start_bind(session.rundir("bind-cookies"), "bind-cookies", bind_addr,
+                              [("bind9.example.", zone.zonefile)], options=["require-server-cookie yes;"])
+    addr = "%s.1.18" % h.net
+    rundir = session.rundir("sprigd-cookies-fwd")
+    text = servers_forward_config(addr, rundir, bind_addr)
+    p = servers.start_sprigd(sprigd_binary, text, rundir, name="sprigd-cookies-fwd")
+    r = Resolver("sprigd-cookies-fwd", addr, PORT, p)
+    answer = r.query("www.bind9.example.", "A", dnssec=False)
+    expect_rcode(answer, "NOERROR")
+    expect(answer.rdatas("A") == ["192.0.2.90"], "answer: %s" % answer.summary())
+    counters = stats(session, rundir)
+    c = {k: v for k, v in counters.items() if k.startswith("cookies.upstream")}
+    expect(c["cookies.upstream_sent"] >= 2, "cookies sent: %s" % c)
+    expect(c["cookies.upstream_badcookie"] >= 1, "BIND's BADCOOKIE was not seen: %s" % c)
+    expect(c["cookies.upstream_learned"] >= 1, "no server cookie learned: %s" % c)
+    expect(c["cookies.upstream_mismatch"] == 0 and c["cookies.upstream_malformed"] == 0, "dropped: %s" % c)
+    # A second name: the learned server cookie goes with the first query.
+    before = c["cookies.upstream_badcookie"]
+    expect_rcode(r.query("new.bind9.example.", "A", dnssec=False), "NOERROR")
+    after = stats(session, rundir)
+    expect(after["cookies.upstream_badcookie"] == before, "BADCOOKIE again with a learned server cookie")
+    r.stop()
+    with open(bind.log_path) as f:
+        log = f.read()
+    # "query: www.bind9.example IN A +E(0)K (127.53.0.10)": the flags after
+    # the type; sprigd's queries are the only ones for these names.
+    flags = re.findall(r"query: (?:www|new)\.bind9\.example IN A (\S+) \(", log)
+    expect(flags, "BIND logged no query from sprigd:\n%s" % log[-2000:])
+    expect(flags[0].endswith("K"), "sprigd's first query carried no client cookie: %s" % flags)
+    expect(all("V" in f for f in flags[1:]), "later queries without a valid server cookie: %s" % flags)
+    bind.stop()
+
+
+def servers_forward_config(addr, rundir, upstream):
+    from harness import sprigd_forward_config
+    return sprigd_forward_config(addr, PORT, [(upstream, 53)], rundir)
