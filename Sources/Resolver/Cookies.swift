@@ -1,5 +1,6 @@
 import Crypto
 import DNSWire
+import Fixed
 
 // DNS cookies in the core (RFC 7873, RFC 9018).
 //
