@@ -84,7 +84,7 @@ struct InfraCache: ~Copyable {
         entries.initialize(repeating: Entry(), count: InfraCache.entryCount)
     }
 
-    static let label = "infrastructure cache (server RTT, EDNS)"
+    static let label = "infrastructure cache (server RTT, EDNS, cookies)"
 
     /// The plan's row: what `init` carves, in every mode.
     static var footprint: Arena.Row {
