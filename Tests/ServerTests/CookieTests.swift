@@ -2,8 +2,10 @@ import Crypto
 import DNSWire
 import Foundation
 import Platform
-import Resolver
+import Cache
+import Fixed
 import XCTest
+@testable import Resolver
 @testable import Server
 
 /// Server cookies for clients (RFC 7873 §5.2, RFC 9018 §4.3, §5) and the
@@ -189,6 +191,49 @@ final class CookieTests: XCTestCase {
         XCTAssertNotEqual(replaced.current, first.current)
         XCTAssertEqual(io.secretWrites.count, 2)
         XCTAssertTrue(io.lines.contains { $0.contains("corrupt") })
+    }
+
+    func engine(clockTrusted: Bool) -> ResolverCore {
+        var s = EngineSettings()
+        s.clockTrusted = clockTrusted
+        let plan = MemoryPlan(limits: ServerLimits(), settings: s, cache: CacheConfiguration(arenaByteCount: 1 << 20))
+        let arena = Arena(rows: plan.rows)
+        let cache = try! AnswerCache(configuration: plan.cache, hashSeed: 7, arena: arena)
+        return ResolverCore(settings: s, upstreams: [], cache: cache, arena: arena)
+    }
+
+    /// The keeper looks once a minute; at 30 days (trusted clock) it
+    /// rotates, writes the new secrets as a secret file, hands the new
+    /// client secret to the core and says so once.
+    func testKeeperRotatesMonthlyOnATrustedClock() throws {
+        let start: Int64 = 1_772_323_200
+        let day: Int64 = 86_400
+        var e = engine(clockTrusted: true)
+        let original = CookieSecrets.fresh(nowSeconds: start)
+        var cookies = ClientCookies(secrets: original, enabled: true)
+        var keeper = CookieKeeper(path: "/state/cookie.secret")
+        var io = SecretIO()
+        XCTAssertTrue(keeper.tick(nowMs: 0, wallSeconds: start + 29 * day, cookies: &cookies, engine: &e, effects: &io))
+        XCTAssertEqual(cookies.secrets, original)
+        XCTAssertFalse(keeper.tick(nowMs: 59_999, wallSeconds: start + 30 * day, cookies: &cookies, engine: &e, effects: &io),
+                       "not due before a minute")
+        XCTAssertTrue(keeper.tick(nowMs: 60_000, wallSeconds: start + 30 * day, cookies: &cookies, engine: &e, effects: &io))
+        XCTAssertEqual(cookies.secrets.previous, original.current)
+        XCTAssertNotEqual(cookies.secrets.current, original.current)
+        XCTAssertEqual(keeper.rotations, 1)
+        XCTAssertEqual(e.cookieClientSecret, cookies.secrets.client)
+        XCTAssertEqual(io.secretWrites.count, 1)
+        XCTAssertEqual(io.secretWrites[0].withUnsafeBytes { CookieSecrets.decode($0) }, cookies.secrets)
+        XCTAssertEqual(io.lines.filter { $0.contains("rotated") }.count, 1)
+        // The next rotation is 30 days after this one.
+        keeper.tick(nowMs: 120_000, wallSeconds: start + 59 * day, cookies: &cookies, engine: &e, effects: &io)
+        XCTAssertEqual(keeper.rotations, 1)
+
+        var untrusted = engine(clockTrusted: false)
+        var other = ClientCookies(secrets: original, enabled: true)
+        var k2 = CookieKeeper(path: "/state/cookie.secret")
+        k2.tick(nowMs: 0, wallSeconds: start + 90 * day, cookies: &other, engine: &untrusted, effects: &io)
+        XCTAssertEqual(other.secrets, original, "no rotation on an untrusted clock")
     }
 
     struct SecretIO: HousekeepingIO {
