@@ -63,6 +63,11 @@ def client_cookies_get_server_cookies_that_survive_a_restart(session, sprigd_bin
     first = r.query("example.", "SOA", extra=("+cookie=" + CLIENT_COOKIE,))
     expect_rcode(first, "NOERROR")
     cookie = expect_server_cookie(first)
+    expect("(good)" in first.text, "dig did not find its client cookie echoed:\n%s" % first.text)
+    # dig's own random client cookie (`dig +cookie`, its default).
+    plain_dig = r.query("example.", "SOA", extra=("+cookie",))
+    expect(cookie_of(plain_dig) and len(cookie_of(plain_dig)) == 48 and "(good)" in plain_dig.text,
+           "dig +cookie:\n%s" % plain_dig.text)
     # Sent back: the same cookie (RFC 9018 §4.3, under half an hour old).
     again = r.query("example.", "SOA", extra=("+cookie=" + cookie,))
     expect(cookie_of(again) == cookie, "a valid cookie was not returned as it was: %s, %s" % (cookie, cookie_of(again)))
@@ -72,7 +77,7 @@ def client_cookies_get_server_cookies_that_survive_a_restart(session, sprigd_bin
     plain = r.query("example.", "SOA", extra=("+nocookie",))
     expect(cookie_of(plain) is None, "a cookie answered a query without one:\n%s" % plain.text)
     counters = stats(session, state)
-    expect(counters["cookies.client_only"] >= 1 and counters["cookies.server_valid"] >= 2,
+    expect(counters["cookies.client_only"] >= 2 and counters["cookies.server_valid"] >= 2,
            "counters: %s" % {k: v for k, v in counters.items() if k.startswith("cookies")})
     r.stop()
 
