@@ -11,7 +11,12 @@ To clients (sprigd at <net>.1.15, port 5305, its own state_dir):
   - a COOKIE option of a length no cookie has gets FORMERR (§5.2.2);
   - a corrupt secret file is reported and replaced: the old cookie is then
     invalid (counted), a fresh one is given, the query still answered.
-Upstream: see `sprigd_sends_client_cookies_to_bind` below.
+Upstream (sprigd forwarding):
+  - to a BIND 9.18 with require-server-cookie: the first query carries a
+    client cookie (BIND says BADCOOKIE), the retry the server cookie it
+    learned; both seen in BIND's query log;
+  - to a forger that sends a wrong-cookie answer before the real one: the
+    forgery is dropped and counted, the real answer taken.
 """
 import os
 import re
@@ -190,3 +195,115 @@ def sprigd_sends_client_cookies_to_bind(session, sprigd_binary, zones):
 def servers_forward_config(addr, rundir, upstream):
     from harness import sprigd_forward_config
     return sprigd_forward_config(addr, PORT, [(upstream, 53)], rundir)
+
+
+SPOOFER = "0.11"   # <net>.0.11: this test's own responder
+
+
+class CookieSpoofer:
+    """A UDP responder for one name that, for every query, first sends a
+    forged answer whose COOKIE option carries the wrong client cookie (as
+    an off-path spoofer that guessed ID and port would), then the real one
+    echoing the query's client cookie. Standard library only."""
+
+    def __init__(self, addr, port=53):
+        import socket
+        import threading
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind((addr, port))
+        self.sock.settimeout(0.2)
+        self.queries = 0
+        self.cookies_seen = 0
+        self.stopping = False
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.stopping = True
+        self.thread.join(5)
+        self.sock.close()
+
+    def serve(self):
+        import socket
+        while not self.stopping:
+            try:
+                data, peer = self.sock.recvfrom(4096)
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            reply = self.parse(data)
+            if reply is None:
+                continue
+            query_id, question, client_cookie = reply
+            self.queries += 1
+            if client_cookie is not None:
+                self.cookies_seen += 1
+                forged = bytes(b ^ 0xFF for b in client_cookie)
+                self.sock.sendto(self.answer(query_id, question, "6.6.6.6", forged), peer)
+            self.sock.sendto(self.answer(query_id, question, "192.0.2.77", client_cookie), peer)
+
+    @staticmethod
+    def parse(data):
+        """(id, question bytes, client cookie or None), or None."""
+        import struct
+        if len(data) < 12:
+            return None
+        query_id, _, qd, an, ns, ar = struct.unpack("!HHHHHH", data[:12])
+        if qd != 1:
+            return None
+        i = 12
+        while i < len(data) and data[i] != 0:
+            i += 1 + data[i]
+        i += 1 + 4
+        question = data[12:i]
+        cookie = None
+        if ar and i + 11 <= len(data) and data[i] == 0 and struct.unpack("!H", data[i + 1:i + 3])[0] == 41:
+            rdlen = struct.unpack("!H", data[i + 9:i + 11])[0]
+            j, end = i + 11, i + 11 + rdlen
+            while j + 4 <= end:
+                code, length = struct.unpack("!HH", data[j:j + 4])
+                if code == 10 and length >= 8:
+                    cookie = data[j + 4:j + 12]
+                j += 4 + length
+        return query_id, question, cookie
+
+    @staticmethod
+    def answer(query_id, question, address, client_cookie):
+        import struct
+        header = struct.pack("!HHHHHH", query_id, 0x8580, 1, 1, 0, 1)
+        rdata = bytes(int(x) for x in address.split("."))
+        record = struct.pack("!HHHIH", 0xC00C, 1, 1, 60, 4) + rdata
+        options = b""
+        if client_cookie is not None:
+            value = client_cookie + bytes(range(16))
+            options = struct.pack("!HH", 10, len(value)) + value
+        opt = b"\x00" + struct.pack("!HHIH", 41, 1232, 0, len(options)) + options
+        return header + question + record + opt
+
+
+@test
+def spoofed_cookie_answers_are_dropped(session, sprigd_binary, zones):
+    """RFC 7873 §5.3 against a live forger: each forged answer (the wrong
+    client cookie in its COOKIE option, sent first) is dropped and counted
+    in cookies.upstream_mismatch; the client gets the real address."""
+    ready("forward")(session)
+    h = session.get("zones")
+    upstream = "%s.%s" % (h.net, SPOOFER)
+    spoofer = CookieSpoofer(upstream)
+    try:
+        addr = "%s.1.19" % h.net
+        rundir = session.rundir("sprigd-cookies-spoof")
+        p = servers.start_sprigd(sprigd_binary, servers_forward_config(addr, rundir, upstream), rundir,
+                                 name="sprigd-cookies-spoof")
+        r = Resolver("sprigd-cookies-spoof", addr, PORT, p)
+        answer = r.query("spoofed.example.", "A", dnssec=False)
+        expect_rcode(answer, "NOERROR")
+        expect(answer.rdatas("A") == ["192.0.2.77"], "the forged answer got through: %s" % answer.summary())
+        counters = stats(session, rundir)
+        expect(spoofer.cookies_seen >= 1, "sprigd sent no client cookie")
+        expect(counters["cookies.upstream_mismatch"] >= 1, "forged answers not counted: %s" % counters)
+        expect(counters["cookies.upstream_learned"] >= 1, "the real answer's server cookie was not kept")
+        r.stop()
+    finally:
+        spoofer.stop()
