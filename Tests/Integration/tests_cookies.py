@@ -99,6 +99,14 @@ def client_cookies_get_server_cookies_that_survive_a_restart(session, sprigd_bin
     counters = stats(session, state)
     expect(counters["cookies.server_valid"] == 1 and counters["cookies.server_invalid"] == 0,
            "after a restart: %s" % {k: v for k, v in counters.items() if k.startswith("cookies")})
+    # Recursing, sprigd sends cookies to the hierarchy's servers; BIND
+    # (bind9.example.) answers with a server cookie, which is kept.
+    session.get("bind")
+    expect_rcode(r.query("www.bind9.example.", "A"), "NOERROR")
+    counters = stats(session, state)
+    upstream = {k: v for k, v in counters.items() if k.startswith("cookies.upstream")}
+    expect(upstream["cookies.upstream_sent"] >= 1 and upstream["cookies.upstream_learned"] >= 1
+           and upstream["cookies.upstream_mismatch"] == 0, "recursing: %s" % upstream)
     r.stop()
 
     with open(secret, "r+b") as f:
