@@ -92,16 +92,21 @@ extension ResolverCore {
     }
 
     /// Checks `message`'s COOKIE option against the query `asked` sent, and
-    /// keeps a server cookie that came with ours.
+    /// keeps a server cookie that came with ours. One pass over the message
+    /// (to its OPT RR), only when a cookie went out.
     mutating func checkCookie(_ message: UnsafeRawBufferPointer, _ asked: Asked, nowMs: Int64) -> ResponseCookieCheck {
         guard asked.withEDNS, let ours = clientCookie(for: asked.server) else { return .accepted }
-        let found = Cookie.first(in: message)
-        guard case .present(let cookie) = found else {
-            if found == .malformed {
-                stats.upstreamCookieMalformed += 1   // RFC 7873 §5.3: discarded
-                return .spoofed
-            }
-            return .accepted
+        guard var reader = try? MessageReader(message), (try? reader.skipToEnd()) != nil,
+              let opt = reader.opt, let edns = try? EDNS(opt, in: message) else { return .accepted }
+        var options = edns.options(in: message)
+        var found: EDNSOption? = nil
+        while found == nil, let option = try? options.next() {   // the first COOKIE option counts
+            if option.code == .cookie { found = option }
+        }
+        guard let option = found else { return .accepted }   // a server without cookies
+        guard let cookie = try? Cookie(option, in: message) else {
+            stats.upstreamCookieMalformed += 1   // RFC 7873 §5.3: discarded
+            return .spoofed
         }
         guard cookie.client == ours else {
             stats.upstreamCookieMismatch += 1
@@ -113,14 +118,7 @@ extension ResolverCore {
             for i in 0..<cookie.serverByteCount { kept.bytes[i] = cookie.server[i] }
             if infra.recordServerCookie(asked.server, kept, nowMs: nowMs) { stats.upstreamCookiesLearned += 1 }
         }
-        return rcodeWithOPT(message) == .badCookie ? .badCookie : .accepted
-    }
-
-    /// The full RCODE of `message` (RFC 6891 §6.1.3), nil when unreadable.
-    func rcodeWithOPT(_ message: UnsafeRawBufferPointer) -> RCode? {
-        guard var reader = try? MessageReader(message), (try? reader.skipToEnd()) != nil,
-              let opt = reader.opt, let edns = try? EDNS(opt, in: message) else { return nil }
-        return edns.rcode(header: reader.header)
+        return edns.rcode(header: reader.header) == .badCookie ? .badCookie : .accepted
     }
 
     /// RFC 7873 §5.3: BADCOOKIE with our client cookie. Its server cookie
