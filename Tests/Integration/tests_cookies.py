@@ -315,3 +315,25 @@ def spoofed_cookie_answers_are_dropped(session, sprigd_binary, zones):
         r.stop()
     finally:
         spoofer.stop()
+
+
+@test
+def cookies_off_means_none_given_none_kept(session, sprigd_binary, zones):
+    """`option cookies '0'`: sprigd behaves as a server without cookies —
+    no COOKIE option in answers, a malformed one ignored (no FORMERR), no
+    cookie.secret written."""
+    ready("recursive")(session)
+    h = session.get("hierarchy")
+    addr = "%s.1.15" % h.net
+    rundir = session.rundir("sprigd-cookies-off")
+    text = sprigd_recursive_config(h, addr, PORT + 1, rundir) + "\toption cookies '0'\n"
+    p = servers.start_sprigd(sprigd_binary, text, rundir, name="sprigd-cookies-off")
+    r = Resolver("sprigd-cookies-off", addr, PORT + 1, p)
+    answer = r.query("example.", "SOA", extra=("+cookie=" + CLIENT_COOKIE,))
+    expect_rcode(answer, "NOERROR")
+    expect(cookie_of(answer) is None, "a cookie with cookies off:\n%s" % answer.text)
+    odd = r.query("example.", "SOA", extra=("+nocookie", "+ednsopt=10:" + "ab" * 5))
+    expect_rcode(odd, "NOERROR")
+    expect(stats(session, rundir)["cookies.upstream_sent"] == 0, "cookies sent upstream with cookies off")
+    r.stop()
+    expect(not os.path.exists(os.path.join(rundir, "cookie.secret")), "cookie.secret written with cookies off")
