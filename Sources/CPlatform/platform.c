@@ -512,11 +512,16 @@ int sp_file_read(const char *path, uint8_t *buf, size_t cap, size_t *len) {
 }
 
 int sp_file_replace(const char *path, const uint8_t *data, size_t len) {
+    return sp_file_replace_mode(path, data, len, 0644);
+}
+
+int sp_file_replace_mode(const char *path, const uint8_t *data, size_t len, unsigned mode) {
     char tmp[4096];
     int w = snprintf(tmp, sizeof tmp, "%s.tmp", path);
     if (w < 0 || (size_t)w >= sizeof tmp) return -ENAMETOOLONG;
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, (mode_t)mode);
     if (fd < 0) return -errno;
+    if (fchmod(fd, (mode_t)mode) < 0) { int e = errno; close(fd); unlink(tmp); return -e; }
     size_t done = 0;
     while (done < len) {
         ssize_t n = write(fd, data + done, len - done);

@@ -1,4 +1,5 @@
-/* libsodium for Ed25519 verification (RFC 8080). Only pointer and size_t
+/* libsodium for Ed25519 verification (RFC 8080), SipHash-2-4 for DNS
+ * cookies (RFC 9018) and secret generation. Only pointer and size_t
  * arguments cross from Swift: crypto_sign_ed25519_verify_detached takes an
  * `unsigned long long` length, and the MIPS build lowers Swift→C calls with
  * another target's ABI (BUILD-NOTES.md), where 64-bit arguments are placed
@@ -26,6 +27,21 @@ static inline int sprig_ed25519_verify(const unsigned char *signature,
     if (message == NULL) { message = empty; message_length = 0; }
     return crypto_sign_ed25519_verify_detached(signature, message,
                                                (unsigned long long)message_length, key);
+}
+
+/* SipHash-2-4 (crypto_shorthash_siphash24): 8 bytes into `out` from
+ * `in` (any length) under the 16-byte `key`; the DNS cookie PRF of RFC 9018
+ * §4.4. Same `unsigned long long` reason as above for the wrapper. */
+static inline int sprig_siphash24(unsigned char *out, const unsigned char *in, size_t in_length,
+                                  const unsigned char *key) {
+    static const unsigned char empty[1] = { 0 };
+    if (in == NULL) { in = empty; in_length = 0; }
+    return crypto_shorthash_siphash24(out, in, (unsigned long long)in_length, key);
+}
+
+/* `length` bytes from libsodium's CSPRNG (getrandom underneath). */
+static inline void sprig_random_bytes(unsigned char *buffer, size_t length) {
+    randombytes_buf(buffer, length);
 }
 
 #endif

@@ -40,6 +40,7 @@ extension SprigConfig {
         case .staleRefreshBackoff: return ["\(staleRefreshBackoffSeconds)"]
         case .qnameMinimisation: return flag(qnameMinimisation)
         case .use0x20: return flag(use0x20)
+        case .cookies: return flag(cookies)
         case .doIP6: return flag(doIPv6)
         case .queryLoopback: return flag(queryLoopback)
         case .cnameMax: return ["\(cnameMax)"]

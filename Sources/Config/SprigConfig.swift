@@ -98,6 +98,9 @@ public struct SprigConfig: Equatable, Sendable {
     // resolution
     public var qnameMinimisation = true
     public var use0x20 = false
+    /// DNS cookies (RFC 7873, RFC 9018): server cookies to clients, client
+    /// cookies to upstreams and authoritative servers.
+    public var cookies = true
     public var doIPv6 = true
     /// Query authoritative servers at loopback or unspecified addresses
     /// (127.0.0.0/8, ::1, 0.0.0.0/8, ::, and their IPv4-mapped forms):

@@ -1,7 +1,8 @@
 // Crypto: thin typed wrappers over nettle (with GMP) and libsodium.
 // Owns: digests (SHA-1/256/384), DS digest types, the NSEC3 hash, DNSSEC
-// signature verification (RSA PKCS#1 v1.5, ECDSA P-256/P-384, Ed25519) and
-// the start-up memory those need. Never: hand-written cryptography, DNS
+// signature verification (RSA PKCS#1 v1.5, ECDSA P-256/P-384, Ed25519),
+// the DNS cookie PRF (SipHash-2-4, DNSCookies.swift) and the start-up memory
+// those need. Never: hand-written cryptography, DNS
 // message parsing or canonical-form assembly (the Validator hands over ready
 // bytes), policy beyond the algorithm table (DNSSECAlgorithm, RFC 8624 §3.1)
 // and the size limits below; what an unsupported algorithm means for a zone

@@ -111,6 +111,32 @@ public struct Cookie: Equatable, Sendable {
     }
 }
 
+/// What a message says about cookies: no COOKIE option, a malformed one
+/// (RFC 7873 §5.2.2: a server answers FORMERR), or the first one (§5.2:
+/// only the first COOKIE option counts).
+public enum CookieInMessage: Equatable, Sendable {
+    case none
+    case malformed
+    case present(Cookie)
+}
+
+extension Cookie {
+    /// The first COOKIE option of `message`'s OPT RR. A message that cannot
+    /// be read to its end, or without OPT, has `.none` (its other faults are
+    /// the reader's to report).
+    public static func first(in message: UnsafeRawBufferPointer) -> CookieInMessage {
+        guard var reader = try? MessageReader(message), (try? reader.skipToEnd()) != nil,
+              let opt = reader.opt, let edns = try? EDNS(opt, in: message) else { return .none }
+        var options = edns.options(in: message)
+        while let option = try? options.next() {
+            guard option.code == .cookie else { continue }
+            guard let cookie = try? Cookie(option, in: message) else { return .malformed }
+            return .present(cookie)
+        }
+        return .none
+    }
+}
+
 /// Extended DNS Error (RFC 8914 §2): info-code plus UTF-8 text (a range).
 public struct ExtendedError: Equatable, Sendable {
     public var code: EDECode

@@ -51,9 +51,11 @@ public enum File {
 
     /// Writes `path.tmp`, fsyncs, renames over `path` and fsyncs the folder:
     /// readers see the old file or the new one, never a torn one.
-    public static func replace(_ path: String, with bytes: UnsafeRawBufferPointer) throws(Errno) {
+    /// `ownerOnly`: mode 0600 (a secret), else 0644.
+    public static func replace(_ path: String, with bytes: UnsafeRawBufferPointer, ownerOnly: Bool = false) throws(Errno) {
         let rc = path.withCString { p in
-            sp_file_replace(p, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count)
+            sp_file_replace_mode(p, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count,
+                                 ownerOnly ? 0o600 : 0o644)
         }
         _ = try Errno.check(rc)
     }

@@ -39,8 +39,11 @@ public enum TransportKind: Equatable, Sendable {
 
 /// What happened, in the order it happened.
 public enum Event {
-    /// A client's query; `client` names the server's client slot.
-    case query(client: Int, transport: ClientTransport, message: UnsafeRawBufferPointer)
+    /// A client's query; `client` names the server's client slot. `cookie`:
+    /// the COOKIE option its answers carry (the server made it: it knows
+    /// the client's address and the secret; Cookies.swift).
+    case query(client: Int, transport: ClientTransport, message: UnsafeRawBufferPointer,
+               cookie: ResponseCookie? = nil)
     /// A response that arrived for `ref` (from the address it was sent to).
     case response(QueryRef, message: UnsafeRawBufferPointer)
     /// `ref` could not be sent, or its connection failed before an answer.

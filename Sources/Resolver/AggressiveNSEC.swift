@@ -40,7 +40,7 @@ extension ResolverCore {
         var header = answerHeader(for: request, rcode: denial.proof == .nxDomain ? .nxDomain : .noError)
         header.ad = request.dnssecOK || request.authenticatedData
         guard var b = try? MessageBuilder(buffer: scratch, header: header) else { return nil }
-        b.setMaxByteCount(request.answerByteCountMax - (request.hasEDNS ? ResolverCore.optReserveByteCount : 0))
+        b.setMaxByteCount(request.answerByteCountMax - request.optReserveByteCount)
         do throws(BuildError) {
             try b.addQuestion(request.question.name, type: request.question.type, rrClass: request.question.rrClass)
         } catch { return nil }

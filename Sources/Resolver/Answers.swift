@@ -21,7 +21,7 @@ extension ResolverCore {
     }
 
     static func shortAnswer(to query: UnsafeRawBufferPointer, rcode: RCode, ede: EDECode? = nil,
-                            into buffer: UnsafeMutableRawBufferPointer) -> Int? {
+                            cookie: ResponseCookie? = nil, into buffer: UnsafeMutableRawBufferPointer) -> Int? {
         guard var reader = try? MessageReader(query), !reader.header.qr else { return nil }
         var header = Header(id: reader.header.id)
         header.qr = true
@@ -38,6 +38,7 @@ extension ResolverCore {
             // Echo EDNS when the query had a readable OPT (needed for BADVERS).
             if (try? reader.skipToEnd()) != nil, reader.opt != nil {
                 try b.addOPT(udpPayloadSize: 1_232)
+                if let cookie { try b.addCookie(cookie.option) }
                 if let ede { try b.addExtendedError(ede) }
             }
             b.setRCode(rcode)
@@ -67,6 +68,7 @@ extension ResolverCore {
             try b.addQuestion(request.question.name, type: request.question.type, rrClass: request.question.rrClass)
             if request.hasEDNS {
                 try b.addOPT(udpPayloadSize: settings.clientPayloadSizeMax, dnssecOK: request.dnssecOK)
+                if let cookie = request.cookie { try b.addCookie(cookie.option) }
                 if let code = ede, let detail {
                     try addExtendedError(&b, code, detail)
                 } else if let code = ede {
@@ -88,7 +90,7 @@ extension ResolverCore {
         var header = answerHeader(for: request, rcode: upstream.rcode)
         header.ad = upstream.ad && request.dnssecOK
         guard var b = try? MessageBuilder(buffer: scratch, header: header) else { return nil }
-        b.setMaxByteCount(request.answerByteCountMax - (request.hasEDNS ? ResolverCore.optReserveByteCount : 0))
+        b.setMaxByteCount(request.answerByteCountMax - request.optReserveByteCount)
         do throws(BuildError) {
             try b.addQuestion(request.question.name, type: request.question.type, rrClass: request.question.rrClass)
         } catch { return nil }
@@ -164,6 +166,7 @@ extension ResolverCore {
             b.setMaxByteCount(request.answerByteCountMax)
             if request.hasEDNS {
                 try b.addOPT(udpPayloadSize: settings.clientPayloadSizeMax, dnssecOK: request.dnssecOK)
+                if let cookie = request.cookie { try b.addCookie(cookie.option) }
                 if let code = ede { try b.addExtendedError(code) }
             }
             return b.byteCount

@@ -65,7 +65,7 @@ extension ResolverCore {
         let qtype = request.question.type
         guard var b = try? MessageBuilder(buffer: scratch, header: answerHeader(for: request, rcode: .noError))
         else { return nil }
-        b.setMaxByteCount(request.answerByteCountMax - (request.hasEDNS ? ResolverCore.optReserveByteCount : 0))
+        b.setMaxByteCount(request.answerByteCountMax - request.optReserveByteCount)
         do throws(BuildError) {
             try b.addQuestion(request.question.name, type: qtype, rrClass: request.question.rrClass)
         } catch { return nil }

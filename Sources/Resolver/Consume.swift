@@ -14,8 +14,8 @@ extension ResolverCore {
     @discardableResult
     public mutating func consume(_ event: Event, nowMs: Int64) -> QueryOutcome {
         switch event {
-        case .query(let client, let transport, let message):
-            return query(client: client, transport: transport, message, nowMs: nowMs)
+        case .query(let client, let transport, let message, let cookie):
+            return query(client: client, transport: transport, message, cookie: cookie, nowMs: nowMs)
         case .response(let ref, let message):
             guard isCurrent(ref) else {
                 stats.staleResponses += 1   // a query given up on: its carrier is closed already

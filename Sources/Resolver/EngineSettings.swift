@@ -37,6 +37,8 @@ public struct EngineSettings {
     public var qnameMinimisation = true
     /// Random case in queried names, checked in answers (`use_0x20`).
     public var use0x20 = false
+    /// DNS cookies to the servers asked (`cookies`; Cookies.swift).
+    public var cookies = true
     /// Query authoritative servers over IPv6 too (`do_ip6`).
     public var useIPv6 = true
     /// The operator vouches for the wall clock (`clock_trusted`): DNSSEC
@@ -104,6 +106,7 @@ extension EngineSettings {
         recursive = config.mode == .recursive
         qnameMinimisation = config.qnameMinimisation
         use0x20 = config.use0x20
+        cookies = config.cookies
         useIPv6 = config.doIPv6
         queryLoopback = config.queryLoopback
         clockTrusted = config.clockTrusted

@@ -1,7 +1,8 @@
 import Fixed
 
-/// What the resolver knows about each authoritative server address: its
-/// smoothed RTT and variance, and whether it answered without EDNS. A fixed
+/// What the resolver knows about each server address (authoritative, or
+/// an upstream): its smoothed RTT and variance, whether it answered without
+/// EDNS, and the server cookie it gave us (RFC 7873 §5.3). A fixed
 /// set-associative table: a new server replaces the least recently used
 /// entry of its 4-entry set, so the table never grows (Unbound's infra
 /// cache, reduced to what iteration uses).
@@ -18,12 +19,19 @@ import Fixed
 ///   answer to the same question without EDNS (EDNSFallback.swift); for
 ///   `noEDNSWindowMs`, or until an answer carrying an OPT.
 /// - `lastUsedMs`: LRU order within a 4-way set; eviction.
+/// - `serverCookie`: the last server cookie the server sent in a response
+///   that echoed our client cookie (Cookies.swift); sent back with every
+///   query to it. Not a guess: it outlives `entryLifetimeMs` (the entry's
+///   other fields start afresh), and goes only with the entry's eviction.
+///   Our client cookie itself is never stored: it is computed from the
+///   client secret and the address (RFC 7873 Appendix A.2).
 ///
 /// Example: a timeout doubles a server's SRTT (at most 3 s); 15 minutes
 /// after the server was first seen its entry starts again from
 /// `unknownRTTMs`, whatever happened in between.
 struct InfraCache: ~Copyable {
-    /// Servers remembered (4-way sets): 1024 × 80 bytes = 80 KiB.
+    /// Servers remembered (4-way sets): 1024 × 120 bytes = 120 KiB (80 of
+    /// them RTT and EDNS, 40 the server cookie: 32 bytes at most, RFC 7873 §4.2).
     static let entryCount = 1024
     static let ways = 4
     /// RTT assumed for a server never tried: low enough that unknown
@@ -61,6 +69,7 @@ struct InfraCache: ~Copyable {
         var rttVarMs: Int64 = InfraCache.unknownRTTMs / 2
         var edns = EDNSSupport.assumed
         var lastUsedMs: Int64 = 0
+        var serverCookie = ServerCookieBytes()
 
         func isExpired(nowMs: Int64) -> Bool { nowMs - learnedAtMs >= InfraCache.entryLifetimeMs }
     }
@@ -75,7 +84,7 @@ struct InfraCache: ~Copyable {
         entries.initialize(repeating: Entry(), count: InfraCache.entryCount)
     }
 
-    static let label = "infrastructure cache (server RTT, EDNS)"
+    static let label = "infrastructure cache (server RTT, EDNS, cookies)"
 
     /// The plan's row: what `init` carves, in every mode.
     static var footprint: Arena.Row {
@@ -98,14 +107,20 @@ struct InfraCache: ~Copyable {
     private func entry(_ server: ServerAddress, nowMs: Int64) -> UnsafeMutablePointer<Entry> {
         let start = setStart(server)
         var victim = start
+        var cookie = ServerCookieBytes()
         for i in start..<(start + InfraCache.ways) {
             if entries[i].used && entries[i].server == server {
-                if entries[i].isExpired(nowMs: nowMs) { victim = i; break }
+                if entries[i].isExpired(nowMs: nowMs) {
+                    victim = i
+                    cookie = entries[i].serverCookie   // kept across the relearning
+                    break
+                }
                 return entries + i
             }
             if !entries[i].used || entries[i].lastUsedMs < entries[victim].lastUsedMs { victim = i }
         }
         entries[victim] = Entry()
+        entries[victim].serverCookie = cookie
         entries[victim].used = true
         entries[victim].server = server
         entries[victim].learnedAtMs = nowMs
@@ -165,5 +180,37 @@ struct InfraCache: ~Copyable {
     func recordEDNS(_ server: ServerAddress, nowMs: Int64) {
         guard let e = state(server, nowMs: nowMs), e.edns != .assumed else { return }
         entry(server, nowMs: nowMs).pointee.edns = .assumed
+    }
+
+    /// The server cookie `server` last gave us (expired entries included:
+    /// see `serverCookie` above); empty when none.
+    func serverCookie(_ server: ServerAddress) -> ServerCookieBytes {
+        let start = setStart(server)
+        for i in start..<(start + InfraCache.ways) where entries[i].used && entries[i].server == server {
+            return entries[i].serverCookie
+        }
+        return ServerCookieBytes()
+    }
+
+    /// Keeps the server cookie of a response that echoed our client cookie.
+    /// True when it is new or changed.
+    @discardableResult
+    func recordServerCookie(_ server: ServerAddress, _ cookie: ServerCookieBytes, nowMs: Int64) -> Bool {
+        let e = entry(server, nowMs: nowMs)
+        if e.pointee.serverCookie == cookie { return false }
+        e.pointee.serverCookie = cookie
+        return true
+    }
+}
+
+/// A server cookie as received: 8 to 32 bytes (RFC 7873 §4.2), inline.
+struct ServerCookieBytes: Equatable {
+    var count: UInt8 = 0
+    var bytes = InlineArray<32, UInt8>(repeating: 0)
+
+    static func == (a: ServerCookieBytes, b: ServerCookieBytes) -> Bool {
+        guard a.count == b.count else { return false }
+        for i in 0..<Int(a.count) where a.bytes[i] != b.bytes[i] { return false }
+        return true
     }
 }

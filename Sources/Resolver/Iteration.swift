@@ -305,8 +305,10 @@ extension ResolverCore {
                           withEDNS: asksWithEDNS(index, destination.server, nowMs: nowMs),
                           overTCP: overTCP || destination.upstream.map { upstreams.prefersTCP($0) } ?? false,
                           sentMs: nowMs)
-        guard let n = buildIterativeQuery(o.pointee, asked) else { return false }
+        let cookie = asked.withEDNS ? cookieOption(for: destination.server) : nil
+        guard let n = buildIterativeQuery(o.pointee, asked, cookie: cookie) else { return false }
         stats.upstreamQueries += 1
+        if cookie != nil { stats.upstreamCookiesSent += 1 }
         guard emitSend(index, to: destination.server, overTCP: asked.overTCP,
                        UnsafeRawBufferPointer(rebasing: scratch[0..<n])) else { return false }
         o.pointee.state = .asking(asked)
@@ -328,7 +330,7 @@ extension ResolverCore {
         outgoing[Int(outgoing[index].iteration.root)].iteration.startMs + settings.requestDeadlineMs
     }
 
-    func buildIterativeQuery(_ o: OutgoingQuery, _ asked: Asked) -> Int? {
+    func buildIterativeQuery(_ o: OutgoingQuery, _ asked: Asked, cookie: Cookie? = nil) -> Int? {
         var header = Header(id: asked.queryID)
         header.rd = !settings.recursive   // an upstream resolves; an authority must not
         // Validating, we judge bogus data ourselves (CD, DO). A forwarder
@@ -341,6 +343,7 @@ extension ResolverCore {
             if asked.withEDNS {
                 try b.addOPT(udpPayloadSize: settings.upstreamPayloadSize,
                              dnssecOK: passesOn ? o.dnssecOK : settings.requestDNSSEC)
+                if let cookie { try b.addCookie(cookie) }   // RFC 7873 §5.1
             }
             return b.byteCount
         } catch {

@@ -14,6 +14,16 @@ struct Request {
     var authenticatedData = false
     /// Largest answer this client can take (512 without EDNS; TCP 65535).
     var answerByteCountMax = 512
+    /// The COOKIE option every answer to it carries (RFC 7873 §5.2.3).
+    var cookie: ResponseCookie? = nil
+    /// Its COOKIE option had a length no cookie has (FORMERR, §5.2.2).
+    var cookieMalformed = false
+
+    /// Room kept after the records for the OPT RR and its options.
+    var optReserveByteCount: Int {
+        guard hasEDNS else { return 0 }
+        return ResolverCore.optReserveByteCount + (cookie == nil ? 0 : ResponseCookie.optionByteCount)
+    }
     var question = Question(name: .root, type: .a, rrClass: .in)
     /// The task it waits on, and the next request waiting on that task.
     var outgoing: Int32? = nil
@@ -39,6 +49,9 @@ struct OutgoingQuery {
     /// Forwarding: upstreams tried for the current question, and sends.
     var triedMask: UInt32 = 0
     var attempts = 0
+    /// A BADCOOKIE was answered with a UDP retry already: the next goes
+    /// over TCP (RFC 7873 §5.3).
+    var badCookieRetried = false
     var waiters = WaiterList()
     var iteration = Iteration()
 
@@ -253,6 +266,19 @@ public struct EngineStats {
     public var deferredAnswers = 0
     public var servfailAnswers = 0
     public var formerrAnswers = 0
+    /// Client queries with a COOKIE option of a length no cookie has
+    /// (FORMERR, RFC 7873 §5.2.2).
+    public var cookieMalformed = 0
+    /// Queries to servers that carried our client cookie.
+    public var upstreamCookiesSent = 0
+    /// Server cookies learned (new or changed) from responses echoing ours.
+    public var upstreamCookiesLearned = 0
+    /// Responses dropped: a COOKIE option without our client cookie
+    /// (spoofing, RFC 7873 §5.3), or malformed.
+    public var upstreamCookieMismatch = 0
+    public var upstreamCookieMalformed = 0
+    /// BADCOOKIE answers, each retried (UDP once, then TCP).
+    public var upstreamBadCookies = 0
     public var droppedNotQuery = 0
     public var noRequestSlot = 0
     public var noOutgoingSlot = 0

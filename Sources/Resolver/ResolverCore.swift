@@ -1,3 +1,4 @@
+import Crypto
 import DNSWire
 import Fixed
 import Validator
@@ -60,6 +61,9 @@ public struct ResolverCore: ~Copyable {
     var timersDeferred = false
     /// Kernel randomness the server puts in before each event.
     public var entropy = EntropyPool()
+    /// The secret our client cookies are made with (Cookies.swift); nil
+    /// until the server gives one: no cookies are sent before.
+    var cookieClientSecret: CookieSecret? = nil
 
     /// Carves every pool of the core from `arena`, in the order of
     /// `footprint(settings)`; the cache was carved before.
@@ -115,11 +119,11 @@ public struct ResolverCore: ~Copyable {
     // MARK: client queries
 
     mutating func query(client: Int, transport: ClientTransport,
-                                               _ message: UnsafeRawBufferPointer,
+                                               _ message: UnsafeRawBufferPointer, cookie: ResponseCookie? = nil,
                                                nowMs: Int64) -> QueryOutcome {
         var request = Request()
-        if let outcome = answerWithoutResolution(client: client, transport: transport, message, nowMs: nowMs,
-                                                 request: &request) {
+        if let outcome = answerWithoutResolution(client: client, transport: transport, message, cookie: cookie,
+                                                 nowMs: nowMs, request: &request) {
             return outcome
         }
         stats.cacheMisses += 1
@@ -158,15 +162,18 @@ public struct ResolverCore: ~Copyable {
     /// counted). So a flood of new names never costs the household its
     /// cached answers (issue 20 item 3).
     public mutating func queryWithoutResolution(client: Int, transport: ClientTransport,
-                                                _ message: UnsafeRawBufferPointer, nowMs: Int64) -> QueryOutcome? {
+                                                _ message: UnsafeRawBufferPointer, cookie: ResponseCookie? = nil,
+                                                nowMs: Int64) -> QueryOutcome? {
         var request = Request()
-        return answerWithoutResolution(client: client, transport: transport, message, nowMs: nowMs, request: &request)
+        return answerWithoutResolution(client: client, transport: transport, message, cookie: cookie, nowMs: nowMs,
+                                       request: &request)
     }
 
     /// Everything `query` answers before it needs a request slot; nil with
     /// `request` filled when resolution is needed.
     mutating func answerWithoutResolution(client: Int, transport: ClientTransport, _ message: UnsafeRawBufferPointer,
-                                          nowMs: Int64, request: inout Request) -> QueryOutcome? {
+                                          cookie: ResponseCookie?, nowMs: Int64,
+                                          request: inout Request) -> QueryOutcome? {
         stats.queries += 1
         switch parseQuery(message, transport: transport, into: &request) {
         case .ok: break
@@ -176,7 +183,9 @@ public struct ResolverCore: ~Copyable {
         case .answer(let rcode, let ede):
             if rcode == .formErr { stats.formerrAnswers += 1 }
             if ede == LocalQueryType.invalidTypeEDE { stats.localQueryTypeAnswers += 1 }
-            guard let n = ResolverCore.shortAnswer(to: message, rcode: rcode, ede: ede, into: scratch) else {
+            if rcode == .formErr && request.cookieMalformed { stats.cookieMalformed += 1 }
+            let echoed = request.cookieMalformed ? nil : cookie
+            guard let n = ResolverCore.shortAnswer(to: message, rcode: rcode, ede: ede, cookie: echoed, into: scratch) else {
                 return .dropped
             }
             emitAnswer(client: client, UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
@@ -184,6 +193,7 @@ public struct ResolverCore: ~Copyable {
         }
         request.client = Int32(client)
         request.startMs = nowMs
+        if request.hasEDNS && settings.cookies { request.cookie = cookie }   // RFC 7873 §5.2.3, §5.2.4
         // Fresh data; else stale data while refreshes of it are backing off.
         if answerFromCache(request, allowStale: false, nowMs: nowMs)
             || (settings.serveStale
@@ -226,6 +236,11 @@ public struct ResolverCore: ~Copyable {
             request.hasEDNS = true
             if edns.version != 0 { return .answer(.badVers, nil) }   // RFC 6891 §6.1.3
             request.dnssecOK = edns.dnssecOK
+            // RFC 7873 §5.2.2: a COOKIE option of a length no cookie has.
+            if settings.cookies, Cookie.first(in: message) == .malformed {
+                request.cookieMalformed = true
+                return .answer(.formErr, nil)
+            }
             if transport == .udp {
                 let size = min(max(Int(edns.udpPayloadSize), 512), Int(settings.clientPayloadSizeMax))
                 request.answerByteCountMax = size
@@ -336,6 +351,11 @@ public struct ResolverCore: ~Copyable {
         guard matches(message, o) else {
             stats.mismatchedResponses += 1   // keep waiting for the real answer
             return
+        }
+        switch checkCookie(message, o.asked, nowMs: nowMs) {   // Cookies.swift
+        case .spoofed: return                                   // keep waiting
+        case .badCookie: return retryAfterBadCookie(index, o.asked, nowMs: nowMs)
+        case .accepted: break
         }
         iterativeResponse(index, message, nowMs: nowMs)
     }
@@ -491,7 +511,13 @@ public struct ResolverCore: ~Copyable {
                ("upstream.edns_fallbacks", stats.ednsFallbacks),
                ("upstream.edns_refused_signed", stats.ednsRefusedInSignedZones),
                ("answers.local_qtype", stats.localQueryTypeAnswers),
-               ("resolver.loopback_refused", stats.loopbackRefused)]
+               ("resolver.loopback_refused", stats.loopbackRefused),
+               ("cookies.client_malformed", stats.cookieMalformed),
+               ("cookies.upstream_sent", stats.upstreamCookiesSent),
+               ("cookies.upstream_learned", stats.upstreamCookiesLearned),
+               ("cookies.upstream_mismatch", stats.upstreamCookieMismatch),
+               ("cookies.upstream_malformed", stats.upstreamCookieMalformed),
+               ("cookies.upstream_badcookie", stats.upstreamBadCookies)]
             + upstreamStatsLines() + cache.statsLines()
     }
 

@@ -139,6 +139,7 @@ extension ServerSockets {
             conn.pointee = TCPClient()
             conn.pointee.fd = fd
             conn.pointee.generation = generation
+            conn.pointee.peer = peer
             do throws(Errno) {
                 try epoll.add(fd, .readable, token: Token(.tcpClient, index, generation: generation).raw)
             } catch {

@@ -2,8 +2,9 @@
 // sockets, fixed pools (DESIGN.md §2.2). Reads client queries from UDP and
 // TCP listeners, applies the client ACL, hands queries to the resolver and
 // carries out the actions it appends to its ring (`ResolverActions.swift`).
-// Never: parses or builds DNS beyond handing bytes to the resolver, or
-// allocates on a query path.
+// Never: parses or builds DNS beyond handing bytes to the resolver (and
+// finding a query's COOKIE option, ClientCookies.swift), or allocates on a
+// query path.
 import DNSWire
 import Fixed
 import Platform
@@ -31,6 +32,11 @@ public final class EventLoop {
     var priming = PrimingKeeper()
     var anchors = AnchorKeeper()
     var clock = ClockKeeper()
+    /// DNS cookies for clients, and their secrets' rotation (`CookieKeeper.swift`).
+    var clientCookies = ClientCookies(secrets: CookieSecrets(current: CookieSecrets.checkKey, previous: nil,
+                                                             client: CookieSecrets.checkKey, createdSeconds: 0),
+                                      enabled: false)
+    var cookieKeeper = CookieKeeper()
     /// Router clock (DESIGN.md §2.8): a file whose appearance means NTP has
     /// synced (config `clock_marker_file`), and where the last known-good
     /// time is kept in flash (`state_dir`/clock.floor).
@@ -215,13 +221,13 @@ public final class EventLoop {
         }
         let slot = ClientSlot(overTCP: false, listener: Int32(listener), address: from, local: d.localAddress)
         guard let client = sockets.acquireClient() else {
-            if answerWithoutSlot(slot, transport: .udp, query) == nil {
+            if answerWithoutSlot(slot, transport: .udp, query, from: from) == nil {
                 replyDirect(query, rcode: .serverFailure, listener: listener, to: from, from: d.localAddress)
             }
             return
         }
         sockets.clients[client] = slot
-        handOver(client: client, transport: .udp, query)
+        handOver(client: client, transport: .udp, query, from: from)
     }
 
     /// Every client slot is waiting on the network: the query is answered
@@ -229,14 +235,15 @@ public final class EventLoop {
     /// the spare slot. nil when it would need resolution: the caller
     /// answers SERVFAIL, and the drop is counted (`drop.no_client_slot`).
     /// Cached names stay answered under a flood of new ones (issue 20 item 3).
-    func answerWithoutSlot(_ slot: ClientSlot, transport: ClientTransport,
-                           _ query: UnsafeRawBufferPointer) -> QueryOutcome? {
+    func answerWithoutSlot(_ slot: ClientSlot, transport: ClientTransport, _ query: UnsafeRawBufferPointer,
+                           from: Address) -> QueryOutcome? {
         guard let client = sockets.acquireClient(overflow: true) else {
             sockets.stats.droppedNoClientSlot += 1
             return nil
         }
         sockets.clients[client] = slot
-        let outcome = resolver.queryWithoutResolution(client: client, transport: transport, query,
+        let cookie = clientCookies.cookie(for: query, from: from, nowSeconds: Clock.realtimeSeconds())
+        let outcome = resolver.queryWithoutResolution(client: client, transport: transport, query, cookie: cookie,
                                                       nowMs: Clock.monotonicMs())
         carryOutActions()   // delivers the answer, which releases the slot
         if outcome != .answered && sockets.clients.isInUse(client) { sockets.clients.release(client) }
@@ -253,8 +260,10 @@ public final class EventLoop {
     }
 
     @discardableResult
-    func handOver(client: Int, transport: ClientTransport, _ query: UnsafeRawBufferPointer) -> QueryOutcome {
-        let outcome = feed(.query(client: client, transport: transport, message: query), nowMs: Clock.monotonicMs())
+    func handOver(client: Int, transport: ClientTransport, _ query: UnsafeRawBufferPointer, from: Address) -> QueryOutcome {
+        let cookie = clientCookies.cookie(for: query, from: from, nowSeconds: Clock.realtimeSeconds())
+        let outcome = feed(.query(client: client, transport: transport, message: query, cookie: cookie),
+                           nowMs: Clock.monotonicMs())
         if outcome == .dropped { sockets.clients.release(client) }
         return outcome
     }
@@ -298,7 +307,7 @@ public final class EventLoop {
         let slot = ClientSlot(overTCP: true, connection: Int32(index), generation: generation)
         guard let client = sockets.acquireClient() else {
             sockets.tcpClients.pointer(index).pointee.pendingQueries += 1   // deliver() takes it back
-            let outcome = answerWithoutSlot(slot, transport: .tcp, query)
+            let outcome = answerWithoutSlot(slot, transport: .tcp, query, from: sockets.tcpClients[index].peer)
             if outcome == .answered { return }
             sockets.tcpClients.pointer(index).pointee.pendingQueries -= 1
             if outcome == .dropped { return }
@@ -309,7 +318,7 @@ public final class EventLoop {
         }
         sockets.clients[client] = slot
         sockets.tcpClients.pointer(index).pointee.pendingQueries += 1
-        if handOver(client: client, transport: .tcp, query) == .dropped {
+        if handOver(client: client, transport: .tcp, query, from: sockets.tcpClients[index].peer) == .dropped {
             sockets.tcpClients.pointer(index).pointee.pendingQueries -= 1   // no answer will come: idle again
         }
     }
@@ -350,7 +359,7 @@ public final class EventLoop {
     }
 
     /// The earliest due time of the housekeeping parts.
-    var housekeepingDueMs: Int64 { min(min(priming.dueMs, anchors.dueMs), clock.dueMs) }
+    var housekeepingDueMs: Int64 { min(min(priming.dueMs, anchors.dueMs), min(clock.dueMs, cookieKeeper.dueMs)) }
 
     /// Ticks each part that is due, in a fixed order (priming, anchors,
     /// clock); at shutdown only the flash write-backs run.
@@ -363,6 +372,10 @@ public final class EventLoop {
         carryOutActions()
         clock.tick(nowMs: nowMs, wallSeconds: Clock.realtimeSeconds(), isShutdown: isShutdown,
                    engine: &resolver, effects: &effects)
+        if !isShutdown {
+            cookieKeeper.tick(nowMs: nowMs, wallSeconds: Clock.realtimeSeconds(), cookies: &clientCookies,
+                              engine: &resolver, effects: &effects)
+        }
     }
 
     func expireTimers(nowMs: Int64) {
@@ -394,6 +407,8 @@ public final class EventLoop {
         lines.append(("pool.outgoing_tcp.capacity", sockets.transport.limits.maxOutgoingTCP))
         lines += sockets.transport.stats.lines
         lines += resolver.statsLines()
+        lines += clientCookies.stats.lines
+        lines.append(("cookies.secret_rotations", cookieKeeper.rotations))
         lines.append(("clock.trusted", resolver.isClockTrusted ? 1 : 0))
         // Reservations after start-up (release builds serve and count them;
         // debug builds trap): 0 on a healthy daemon.

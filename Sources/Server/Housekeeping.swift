@@ -5,6 +5,7 @@
 //   PrimingKeeper  root priming (RFC 8109 §3)
 //   AnchorKeeper   RFC 5011 refresh, the unusable-anchor warning, anchors.state
 //   ClockKeeper    the NTP marker file, the clock decision log, clock.floor
+//   CookieKeeper   DNS cookie secret rotation, cookie.secret
 // Order within one tick is fixed (priming, anchors, clock), as before the
 // split: Tests/ResolverTests/FlashWriteSimulationTests drives the core in
 // that order and counts the flash writes.
@@ -19,6 +20,14 @@ protocol HousekeepingIO {
     /// Replaces `path` atomically (temp file, fsync, rename); false on failure.
     mutating func replaceFile(_ path: String, with bytes: UnsafeRawBufferPointer) -> Bool
     mutating func log(_ level: LogLevel, _ text: String)
+    /// The same, readable by the owner only (mode 0600): a secret.
+    mutating func replaceSecretFile(_ path: String, with bytes: UnsafeRawBufferPointer) -> Bool
+}
+
+extension HousekeepingIO {
+    mutating func replaceSecretFile(_ path: String, with bytes: UnsafeRawBufferPointer) -> Bool {
+        replaceFile(path, with: bytes)
+    }
 }
 
 /// The daemon's: Platform's files and log.
@@ -27,6 +36,10 @@ struct SystemHousekeeping: HousekeepingIO {
 
     mutating func replaceFile(_ path: String, with bytes: UnsafeRawBufferPointer) -> Bool {
         (try? File.replace(path, with: bytes)) != nil
+    }
+
+    mutating func replaceSecretFile(_ path: String, with bytes: UnsafeRawBufferPointer) -> Bool {
+        (try? File.replace(path, with: bytes, ownerOnly: true)) != nil
     }
 
     mutating func log(_ level: LogLevel, _ text: String) { Log.write(level, text) }

@@ -23,6 +23,7 @@ struct TCPClient {
     var pendingQueries = 0            // handed to the resolver, not yet answered
     var wantsWrite = false
     var lastActiveMs: Int64 = 0       // accepted, or last read a query
+    var peer = Address()              // the client (its server cookie is bound to it)
 
     /// Nothing in flight either way: closing it loses no query or answer.
     var isIdle: Bool { pendingQueries == 0 && readCount == 0 && writeEnd == writeStart }

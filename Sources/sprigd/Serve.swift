@@ -31,6 +31,7 @@ extension Daemon {
             loop.clockFloorPath = clockFloorPath(config)
             loop.anchorStatePath = anchorStatePath(config)
             loop.clockMarkerPath = config.clockMarkerFilePath?.string
+            loop.startCookies(enabled: config.cookies, secretPath: cookieSecretPath(config))
             for listen in config.listen {
                 guard let address = Address(bytes: listen.address.bytes, port: listen.port) else { continue }
                 do throws(Errno) { try loop.listen(on: address) } catch {
@@ -179,6 +180,11 @@ extension Daemon {
         }
     }
 
+    /// DNS cookie secrets (flash, mode 0600, rewritten monthly: CookieSecrets).
+    static func cookieSecretPath(_ config: SprigConfig) -> String {
+        config.stateDirectory.string + "/cookie.secret"
+    }
+
     /// Where the last known-good wall time is kept (flash, written rarely).
     static func clockFloorPath(_ config: SprigConfig) -> String {
         config.stateDirectory.string + "/" + clockFloorName
@@ -215,6 +221,7 @@ extension Daemon {
             let taken = loop.setNegativeTrustAnchors(wanted)
             if taken < wanted.count { Log.warning("reload: only \(taken) of \(wanted.count) insecure domains kept (store full)") }
         }
+        if fresh.cookies != current.cookies { Log.warning("reload: option cookies changes after restart") }
         if fresh.dnssec != current.dnssec || fresh.trustAnchors != current.trustAnchors
             || fresh.builtinRootAnchors != current.builtinRootAnchors || fresh.trustAnchorFilePath != current.trustAnchorFilePath {
             Log.warning("reload: dnssec and trust anchors change after restart")

@@ -25,6 +25,7 @@ final class DefaultsAndRoundTripTests: XCTestCase {
         XCTAssertEqual(c.staleRefreshBackoffSeconds, 30)
         XCTAssertTrue(c.qnameMinimisation)
         XCTAssertFalse(c.use0x20)
+        XCTAssertTrue(c.cookies)
         XCTAssertTrue(c.doIPv6)
         XCTAssertFalse(c.queryLoopback)
         XCTAssertTrue(c.builtinRootAnchors)
@@ -68,6 +69,7 @@ final class DefaultsAndRoundTripTests: XCTestCase {
         \toption stale_refresh_backoff '60'
         \toption qname_minimisation 'off'
         \toption use_0x20 'on'
+        \toption cookies 'off'
         \toption do_ip6 '0'
         \toption query_loopback 'yes'
         \toption cname_max '8'

@@ -299,9 +299,10 @@ def start_hierarchy_servers(hierarchy):
 
 # -- BIND ----------------------------------------------------------------------
 
-def bind_config(rundir, addr, port, zones):
+def bind_config(rundir, addr, port, zones, options=()):
     """named.conf: authoritative only, every file in rundir, queries logged
-    (to stderr with -g, so to the Process log)."""
+    (to stderr with -g, so to the Process log); `options`: more lines for
+    the options block (e.g. "require-server-cookie yes;")."""
     lines = [
         "options {",
         "  directory \"%s\";" % rundir,
@@ -315,6 +316,7 @@ def bind_config(rundir, addr, port, zones):
         "  notify no;",
         "  allow-transfer { none; };",
         "  querylog yes;",
+    ] + ["  " + o for o in options] + [
         "};",
     ]
     for name, path in zones:
@@ -340,14 +342,14 @@ def ensure_loopback_address(addr):
     return True
 
 
-def start_bind(rundir, name, addr, zones, port=AUTH_PORT):
+def start_bind(rundir, name, addr, zones, port=AUTH_PORT, options=()):
     """BIND 9 (named -g, foreground) serving zones [(name, file)] on
     addr#port (ensure_loopback_address first); a ready Process whose log
     holds the query log."""
     os.makedirs(rundir, exist_ok=True)
     conf = os.path.join(rundir, "named.conf")
     with open(conf, "w") as f:
-        f.write(bind_config(rundir, addr, port, zones))
+        f.write(bind_config(rundir, addr, port, zones, options))
     check = subprocess.run(["named-checkconf", conf], capture_output=True, text=True)
     if check.returncode != 0:
         raise RuntimeError("named-checkconf %s: %s" % (conf, check.stdout + check.stderr))

@@ -130,6 +130,9 @@ int sp_random(uint8_t *buf, size_t len);
 int sp_file_read(const char *path, uint8_t *buf, size_t cap, size_t *len);
 /* Crash-safe replace: write path.tmp, fsync, rename over path, fsync dir. */
 int sp_file_replace(const char *path, const uint8_t *data, size_t len);
+/* The same with the new file's mode (e.g. 0600 for a secret), set with
+ * fchmod so neither the umask nor a leftover temp file widens it. */
+int sp_file_replace_mode(const char *path, const uint8_t *data, size_t len, unsigned mode);
 int sp_file_exists(const char *path);
 int sp_file_remove(const char *path);
 
