@@ -11,4 +11,17 @@ public struct ConfigText: Equatable, Sendable, ExpressibleByStringLiteral {
     }
 
     public var string: String { String(decoding: bytes, as: UTF8.self) }
+
+    /// As a path: `self` lies inside folder `dir` (byte comparison: Embedded
+    /// builds have no Unicode tables).
+    public func isInside(folder dir: ConfigText) -> Bool {
+        bytes.count > dir.bytes.count + 1 && bytes[dir.bytes.count] == UInt8(ascii: "/")
+            && bytes[0..<dir.bytes.count].elementsEqual(dir.bytes)
+    }
+
+    /// The path of `self` inside folder `dir`, from its "/" on ("/x" for
+    /// "dir/x"); nil when it is not inside.
+    public func path(inside dir: ConfigText) -> String? {
+        isInside(folder: dir) ? String(decoding: bytes[dir.bytes.count...], as: UTF8.self) : nil
+    }
 }

@@ -63,15 +63,15 @@ enum CrossChecks {
     /// file sprigd reads while running must lie inside it.
     static func checkChroot(_ c: SprigConfig, _ line: (MainOption) -> Int, _ sink: inout DiagnosticSink) {
         guard c.chroot else { return }
-        let dir = c.stateDirectory.string
+        let dir = c.stateDirectory
         if c.user == nil || c.user.map({ Bytes.equals($0.bytes, "root") }) == true {
             sink.error(line(.chroot), "chroot '1' needs option user (an unprivileged user): root can leave a chroot")
         }
-        if !dir.hasPrefix("/") || dir == "/" {
-            sink.error(line(.chroot), "chroot '1' needs state_dir to be an absolute folder other than '/' (it is '\(dir)')")
+        if dir.bytes.first != UInt8(ascii: "/") || dir.bytes.count == 1 {
+            sink.error(line(.chroot), "chroot '1' needs state_dir to be an absolute folder other than '/' (it is '\(dir.string)')")
         }
-        if let marker = c.clockMarkerFilePath?.string, !c.clockTrusted, !marker.hasPrefix(dir + "/") {
-            sink.error(line(.clockMarkerFile), "clock_marker_file '\(marker)' is outside state_dir '\(dir)': "
+        if let marker = c.clockMarkerFilePath, !c.clockTrusted, !marker.isInside(folder: dir) {
+            sink.error(line(.clockMarkerFile), "clock_marker_file '\(marker.string)' is outside state_dir '\(dir.string)': "
                 + "after chroot '1' sprigd could not see it; put it in state_dir (the NTP hook can touch it there)")
         }
     }

@@ -98,8 +98,8 @@ extension Daemon {
             }
             loop.clockFloorPath = "/" + clockFloorName
             loop.anchorStatePath = "/" + anchorStateName
-            if let marker = config.clockMarkerFilePath?.string, marker.hasPrefix(dir + "/") {
-                loop.clockMarkerPath = String(marker.dropFirst(dir.count))
+            if let inside = config.clockMarkerFilePath?.path(inside: config.stateDirectory) {
+                loop.clockMarkerPath = inside
             }
             Log.info("confined to \(dir) (chroot); a reload (SIGHUP) needs a restart now")
         }
