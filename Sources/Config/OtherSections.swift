@@ -93,6 +93,14 @@ extension SchemaValidator {
         guard ok, let nameservers = checkedNameservers(nameservers, nameserverOption, domain, section, &sink) else {
             return nil
         }
+        // draft-kolkman-dns-in-tree-hints §2.1: "In-tree hints MUST only be
+        // used in combination with a DNSSEC trust-anchor": without one the
+        // hint would let an unauthenticated NS set override the parent.
+        if anchors.isEmpty {
+            sink.error(section.line, "hint \(domain.uciText) has no trust anchor: in-tree hints are only used with one "
+                + "(draft-kolkman-dns-in-tree-hints §2.1); add list trust_anchor '\(domain.uciText). IN DS ...'")
+            return nil
+        }
         NotCarriedOut.hint(section.line, domain, &sink)
         return Hint(name: sectionName(section), domain: domain, nameservers: nameservers, trustAnchors: anchors)
     }
