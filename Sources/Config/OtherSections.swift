@@ -122,6 +122,12 @@ extension SchemaValidator {
             sink.error(option.values[i].line, "hint \(domain.uciText): nameserver \(ns.name.uciText) is listed twice")
             return nil
         }
+        let addressCount = list.reduce(0) { $0 + $1.addresses.count }
+        if addressCount > ConfigLimits.maxHintAddressCount {
+            sink.error(option.line, "hint \(domain.uciText): \(addressCount) nameserver addresses, more than one zone's "
+                + "server set holds (limit \(ConfigLimits.maxHintAddressCount))")
+            return nil
+        }
         if !list.contains(where: { $0.name.isSubdomain(of: domain) }) {
             sink.error(option.line, "hint \(domain.uciText) has no in-domain nameserver (a name under \(domain.uciText) with its addresses)")
             return nil

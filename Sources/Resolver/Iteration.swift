@@ -50,6 +50,12 @@ extension ResolverCore {
         o.pointee.iteration.nsLookupIndex = 0
         o.pointee.iteration.askedLabelCount = 0
         for _ in 0...Limits.labelCountMax {
+            // An in-tree hint wins over a cached NS set at its name, which
+            // may be the parent's (draft-kolkman-dns-in-tree-hints §2.1);
+            // climbing from the name, the most specific hint comes first.
+            if inTreeHints.count > 0, let hint = inTreeHints.index(of: candidate) {
+                return useHint(index, hint)
+            }
             if hasNS(candidate, nowMs: nowMs) {
                 o.pointee.iteration.zone = candidate
                 addCachedAddresses(index, zone: candidate, nowMs: nowMs)
@@ -158,6 +164,7 @@ extension ResolverCore {
     /// found its cut (a sub-task's referral refreshed expired glue, or an
     /// address look-up of another task ended). True when one is new.
     mutating func learnCachedAddresses(_ index: Int, nowMs: Int64) -> Bool {
+        if isHinted(outgoing[index].iteration.zone) { return false }   // the hint's servers only
         let before = outgoing[index].iteration.servers.count
         addCachedAddresses(index, zone: outgoing[index].iteration.zone, nowMs: nowMs)
         return outgoing[index].iteration.servers.count > before
@@ -178,6 +185,7 @@ extension ResolverCore {
     mutating func climbToParentCut(_ index: Int, nowMs: Int64) -> Bool {
         let it = outgoing[index].iteration
         guard settings.recursive, it.parentClimbs < ResolverCore.parentClimbsMax, let up = it.zone.parent,
+              !isHinted(it.zone),   // a hinted domain never falls back to its parent (§2.1)
               hasInZoneNameserverWithoutAddress(it.zone, nowMs: nowMs) else { return false }
         findZoneCut(index, nowMs: nowMs, startingAt: up)
         outgoing.pointer(index).pointee.iteration.parentClimbs = it.parentClimbs + 1
@@ -227,6 +235,7 @@ extension ResolverCore {
     mutating func startAddressLookup(_ index: Int, nowMs: Int64) -> Bool {
         guard settings.recursive else { return false }   // upstreams need no address look-ups
         let it = outgoing[index].iteration
+        if isHinted(it.zone) { return false }   // the hint carries every address it uses
         let root = Int(it.root)
         let names = nsNames(it.zone, nowMs: nowMs)
         let typesPerName = settings.useIPv6 ? 2 : 1

@@ -237,6 +237,15 @@ extension ResolverCore {
         }
         let bailiwick = o.pointee.iteration.zone   // the zone of the server that referred
         storeReferral(message, child: child, bailiwick: bailiwick, nowMs: nowMs)
+        // A referral into a hinted domain from above it is the parent's
+        // view, which the hint overrides (draft-kolkman-dns-in-tree-hints
+        // §2.1): the task goes on from the hint instead.
+        if inTreeHints.count > 0, let h = inTreeHints.closest(enclosing: child),
+           inTreeHints[h].domain != bailiwick, inTreeHints[h].domain.isSubdomain(of: bailiwick) {
+            findZoneCut(index, nowMs: nowMs)
+            emitCancel(index)
+            return iterate(index, nowMs: nowMs)
+        }
         o.pointee.iteration.zone = child
         o.pointee.iteration.servers.removeAll()
         o.pointee.iteration.nsLookupIndex = 0

@@ -294,4 +294,10 @@ public struct EngineStats {
     /// Authoritative server addresses not queried because they are loopback
     /// or unspecified (glue, cached addresses, root hints; `query_loopback`).
     public var loopbackRefused = 0
+    /// Zone cuts taken from an in-tree hint instead of a cached NS set or
+    /// the parent (draft-kolkman-dns-in-tree-hints §2.1).
+    public var inTreeHintCuts = 0
+    /// RFC 8198 denials not used because a hint inside the denying zone
+    /// covers the name (the parent may have withdrawn the delegation).
+    public var inTreeHintDenialsSkipped = 0
 }

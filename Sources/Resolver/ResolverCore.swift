@@ -32,6 +32,8 @@ public struct ResolverCore: ~Copyable {
     /// Iterative mode: authoritative server state and the root servers.
     var infra: InfraCache
     var rootServers: [ServerAddress]
+    /// In-tree hints (draft-kolkman-dns-in-tree-hints): InTreeHints.swift.
+    var inTreeHints: InTreeHintSet
     /// The outgoing slot of the last priming query, and when it was sent.
     var primingTask: Int32? = nil
     var lastPrimingMs: Int64 = .min / 2
@@ -81,6 +83,7 @@ public struct ResolverCore: ~Copyable {
         scratch = arena.reserveBytes(Limits.messageByteCountMax, label: ResolverCore.scratchLabel)
         ring = ActionRing(arena: arena)
         infra = InfraCache(arena: arena)
+        inTreeHints = InTreeHintSet(capacity: settings.inTreeHintCount, arena: arena)
         validation = ValidationEngine(reserving: settings.validate, clockVouchedFor: settings.clockTrusted,
                                       nsecTableEntryCount: settings.nsecTableEntryCount, arena: arena)
     }
@@ -103,6 +106,7 @@ public struct ResolverCore: ~Copyable {
             + [RefreshFailures.footprint,
                Arena.Row(scratchLabel, count: 1, byteCount: Arena.carvingByteCount(Limits.messageByteCountMax)),
                ActionRing.footprint, InfraCache.footprint]
+            + InTreeHintSet.footprint(capacity: settings.inTreeHintCount)
             + ValidationEngine.footprint(reserving: settings.validate, nsecTableEntryCount: settings.nsecTableEntryCount)
     }
 
@@ -467,7 +471,9 @@ public struct ResolverCore: ~Copyable {
                ("upstream.edns_fallbacks", stats.ednsFallbacks),
                ("upstream.edns_refused_signed", stats.ednsRefusedInSignedZones),
                ("answers.local_qtype", stats.localQueryTypeAnswers),
-               ("resolver.loopback_refused", stats.loopbackRefused)]
+               ("resolver.loopback_refused", stats.loopbackRefused),
+               ("hints.in_tree.domains", inTreeHints.count), ("hints.in_tree.cuts", stats.inTreeHintCuts),
+               ("hints.in_tree.denials_skipped", stats.inTreeHintDenialsSkipped)]
             + upstreamStatsLines() + cache.statsLines()
     }
 

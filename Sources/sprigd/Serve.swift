@@ -116,6 +116,10 @@ extension Daemon {
                 return false
             }
         }
+        for hint in plan.inTreeHints where !resolver.addInTreeHint(hint) {
+            Output.err("sprigd: in-tree hint \(hint.domain.text): no room, or its addresses are unusable\n")
+            return false
+        }
         for name in plan.insecureDomains where !resolver.addNegativeTrustAnchor(name) {
             Output.err("sprigd: too many insecure_domain entries\n")
             return false
@@ -176,6 +180,9 @@ extension Daemon {
         if fresh.dnssec != current.dnssec || fresh.trustAnchors != current.trustAnchors
             || fresh.builtinRootAnchors != current.builtinRootAnchors || fresh.trustAnchorFilePath != current.trustAnchorFilePath {
             Log.warning("reload: dnssec and trust anchors change after restart")
+        }
+        if fresh.hints != current.hints {
+            Log.warning("reload: in-tree hints (config hint) change after restart")
         }
         // The wall clock may have stepped (NTP) since start: re-anchor it.
         Log.threshold = LogLevel(rawValue: fresh.logLevel.rawValue) ?? .info

@@ -82,6 +82,12 @@ enum Daemon {
             guard let anchors = trustAnchors(config) else { return 1 }
             plan.trustAnchors = anchors
             plan.insecureDomains = config.insecureDomains
+            if config.mode == .recursive && !config.hints.isEmpty {
+                guard let hints = inTreeHints(config) else { return 1 }
+                plan.inTreeHints = hints
+                // §2.1: the hint's anchor validates the domain, whatever its parent's DS says.
+                for h in config.hints { plan.trustAnchors += h.trustAnchors.map { PlannedAnchor(anchor: $0, source: .list) } }
+            }
         }
         if args.printFootprint { return printFootprint(plan) }
         return serve(config: config, plan: plan, args: args)
@@ -122,6 +128,8 @@ enum Daemon {
         var rootServers: [ServerAddress] = []
         var trustAnchors: [PlannedAnchor] = []
         var insecureDomains: [Name] = []
+        /// In-tree hints, read from their compact table (`inTreeHints`).
+        var inTreeHints: [InTreeHint] = []
 
         init(_ config: SprigConfig) {
             memory = MemoryPlan(config: config)
@@ -174,6 +182,40 @@ enum Daemon {
         guard refused > 0 else { return }
         Log.warning("root_hints: \(refused) of \(roots.count) root server addresses are loopback or unspecified "
             + "and are not queried (option query_loopback '1' allows them, for test beds)")
+    }
+
+    /// In-tree hints (draft-kolkman-dns-in-tree-hints §2.1): the `config
+    /// hint` sections become one compact hint table (the root hints'
+    /// format, Sources/Hints), checked against its limits; the core gets
+    /// each domain's addresses from that table, in-domain servers first.
+    /// nil (after a message) when the table cannot be built.
+    static func inTreeHints(_ config: SprigConfig) -> [InTreeHint]? {
+        let sources = config.hints.map { h in
+            HintDomainSource(domain: h.domain, servers: h.nameservers.map { HintServerSource(name: $0.name, addresses: $0.addresses) },
+                             anchors: h.trustAnchors)
+        }
+        let table: HintTable?
+        do throws(InTreeHintError) { table = try InTreeHints.table(sources) } catch {
+            Output.err("sprigd: \(error.message)\n")
+            return nil
+        }
+        guard let table else { return [] }
+        var hints: [InTreeHint] = []
+        for d in 0..<table.domainCount {
+            let domain = table.domain(d)
+            var inDomain: [ServerAddress] = []
+            var others: [ServerAddress] = []
+            for i in 0..<domain.serverCount {
+                let server = domain.server(i)
+                for k in 0..<server.addressCount {
+                    guard let a = ServerAddress(bytes: server.address(k).bytes, port: ResolverCore.authoritativePort) else { continue }
+                    if server.name.isSubdomain(of: domain.name) { inDomain.append(a) } else { others.append(a) }
+                }
+            }
+            hints.append(InTreeHint(domain: domain.name, addresses: inDomain + others, inDomainCount: inDomain.count))
+        }
+        Log.info("in-tree hints: \(hints.count) domains, table \(table.bytes.count) bytes")
+        return hints
     }
 
     /// Where a trust anchor came from (the start-up log; RFC 5011 fallback).

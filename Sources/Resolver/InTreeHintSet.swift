@@ -1,0 +1,95 @@
+import DNSWire
+import Fixed
+
+/// One in-tree hint as start-up hands it to the core
+/// (draft-kolkman-dns-in-tree-hints §2.1): the domain and the addresses of
+/// its hinted NS set, the in-domain nameservers' first. sprigd reads it from
+/// the compact hint table it built from `config hint` (Hints module); the
+/// domain's trust anchor goes to the anchor store like any other.
+public struct InTreeHint: Equatable, Sendable {
+    public var domain: Name
+    /// In-domain servers' addresses first, then the others'.
+    public var addresses: [ServerAddress]
+    /// How many of `addresses` belong to in-domain nameservers.
+    public var inDomainCount: Int
+
+    public init(domain: Name, addresses: [ServerAddress], inDomainCount: Int) {
+        self.domain = domain
+        self.addresses = addresses
+        self.inDomainCount = inDomainCount
+    }
+}
+
+/// The hinted domains the core starts iteration from, carved at start-up
+/// (one entry per `config hint`) and read-only afterwards.
+///
+/// Owns: which domains are hinted, each one's server addresses, and the
+/// lookups the query path makes: the hint for exactly this zone, and the
+/// most specific hint enclosing a name (§2.1: "When a tree-hint exists for
+/// a subordinate domain, that trust anchor MUST take precedence").
+/// Never: holds anchors (the ValidationEngine's store does), or changes
+/// after start-up (learning is not carried out by this build).
+struct InTreeHintSet: ~Copyable {
+    /// Addresses kept per hint: one iteration's server set
+    /// (`ServerSet.capacity`); config refuses a hint with more.
+    static let addressesPerHintMax = ServerSet.capacity
+
+    struct Entry {
+        var domain: Name
+        var addresses: InlineArray<16, ServerAddress>
+        var count: Int
+        var inDomainCount: Int
+    }
+
+    let entries: UnsafeMutableBufferPointer<Entry>
+    private(set) var count = 0
+    /// Keeps the carving alive.
+    let arena: Arena
+
+    static let label = "in-tree hints (config hint: domains, NS addresses)"
+
+    init(capacity: Int, arena: Arena) {
+        self.arena = arena
+        entries = arena.reserve(Entry.self, count: capacity, label: InTreeHintSet.label)
+    }
+
+    /// The plan's row: what `init` carves (none without hints).
+    static func footprint(capacity: Int) -> [Arena.Row] {
+        [Arena.Row(label, count: capacity, byteCount: Arena.carvingByteCount(of: Entry.self, count: capacity))]
+    }
+
+    var capacity: Int { entries.count }
+
+    /// Adds a hint (start-up). False when the set is full, the domain is
+    /// there already, or it has no address or more than the set keeps.
+    mutating func add(_ hint: InTreeHint) -> Bool {
+        guard count < capacity, index(of: hint.domain) == nil, !hint.addresses.isEmpty,
+              hint.addresses.count <= InTreeHintSet.addressesPerHintMax,
+              hint.inDomainCount > 0, hint.inDomainCount <= hint.addresses.count else { return false }
+        var entry = Entry(domain: hint.domain.lowercased(),
+                          addresses: InlineArray(repeating: ServerAddress(isIPv6: false, high: 0, low: 0, port: 0)),
+                          count: hint.addresses.count, inDomainCount: hint.inDomainCount)
+        for (i, a) in hint.addresses.enumerated() { entry.addresses[i] = a }
+        (entries.baseAddress! + count).initialize(to: entry)
+        count += 1
+        return true
+    }
+
+    /// The hint for exactly `zone`.
+    func index(of zone: Name) -> Int? {
+        for i in 0..<count where entries[i].domain == zone { return i }
+        return nil
+    }
+
+    /// The most specific hinted domain at or above `name`.
+    func closest(enclosing name: Name) -> Int? {
+        var best: Int? = nil
+        for i in 0..<count where name.isSubdomain(of: entries[i].domain) {
+            if let b = best, entries[b].domain.labelCount >= entries[i].domain.labelCount { continue }
+            best = i
+        }
+        return best
+    }
+
+    subscript(i: Int) -> Entry { entries[i] }
+}

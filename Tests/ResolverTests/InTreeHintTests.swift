@@ -1,0 +1,239 @@
+import XCTest
+import Cache
+import DNSWire
+@testable import Resolver
+
+/// In-tree hints (draft-kolkman-dns-in-tree-hints §2.1, §3.3) in virtual
+/// time: a signed root (anchored) delegates to the signed `example.`,
+/// which delegates to the signed `signed.example.`; a hint for `example.`
+/// (and in some tests one for `signed.example.`) gives its servers and its
+/// DNSKEY anchor. The parent then withdraws the delegation, publishes a
+/// wrong DS, or delegates to a server of its own: the hinted domain still
+/// resolves, with AD, from the hint's servers only.
+final class InTreeHintTests: XCTestCase {
+    static let root = FakeAuthorities.address(1)
+    static let example = FakeAuthorities.address(2)        // ns1.example (in-domain)
+    static let signedServer = FakeAuthorities.address(3)   // ns.signed.example
+    static let outOfDomain = FakeAuthorities.address(7)    // ns.other.net, also serves example.
+    static let hijacker = FakeAuthorities.address(66)      // the parent's bogus delegation
+
+    static let rootKey = TestSigner(zone: ".", seedByte: 9)
+    static let exampleKey = TestSigner(zone: "example.", seedByte: 1)
+    static let signedKey = TestSigner(zone: "signed.example.", seedByte: 2)
+    static let now2026: Int64 = 1_767_225_600
+
+    enum Parent { case honest, withdrawn, wrongDS, hijacked }
+
+    static func hierarchy(_ parent: Parent = .honest, exampleDelegatesSigned: Bool = true) -> FakeAuthorities {
+        var auth = FakeAuthorities()
+        var rootRecords = [rootKey.dnskey]
+        var delegations: [String: [String]] = [:]
+        var glue: [Wire.RR] = []
+        switch parent {
+        case .honest, .wrongDS:
+            rootRecords.append(exampleKey.ds(corrupt: parent == .wrongDS))
+            delegations["example."] = ["ns1.example."]
+            glue.append(Wire.a("ns1.example", [127, 9, 0, 2]))
+        case .withdrawn:
+            rootRecords.append(TestSigner.nsec(".", next: ".", types: [.ns, .soa, .rrsig, .nsec, .dnskey]))
+        case .hijacked:
+            // Unsigned delegation to a server of the parent's choosing.
+            rootRecords.append(TestSigner.nsec("example.", next: ".", types: [.ns, .rrsig, .nsec]))
+            delegations["example."] = ["ns.hijack.example."]
+            glue.append(Wire.a("ns.hijack.example", [127, 9, 0, 66]))
+        }
+        auth.zones.append(FakeZone(apex: ".", servers: [root], records: rootKey.signAll(rootRecords) + glue,
+                                   delegations: delegations))
+        let exampleRecords = exampleKey.signAll([
+            exampleKey.dnskey,
+            Wire.a("ns1.example", [127, 9, 0, 2]),
+            Wire.a("www.example", [192, 0, 2, 1]),
+            signedKey.ds(corrupt: !exampleDelegatesSigned),
+        ]) + [Wire.a("ns.signed.example", [127, 9, 0, 3])]
+        auth.zones.append(FakeZone(apex: "example.", servers: [example, outOfDomain], records: exampleRecords,
+                                   delegations: ["signed.example.": ["ns.signed.example."]]))
+        auth.zones.append(FakeZone(apex: "signed.example.", servers: [signedServer], records: signedKey.signAll([
+            signedKey.dnskey, Wire.a("ns.signed.example", [127, 9, 0, 3]), Wire.a("www.signed.example", [192, 0, 2, 3])])))
+        auth.zones.append(FakeZone(apex: "example.", servers: [hijacker], records: [
+            Wire.a("www.example", [203, 0, 113, 66])]))
+        return auth
+    }
+
+    /// `hints`: the domains hinted, each with its servers (in-domain first).
+    func harness(hints: [String] = ["example."]) -> Harness {
+        var s = EngineSettings()
+        s.recursive = true
+        s.useIPv6 = false
+        s.inTreeHintCount = hints.count
+        var h = Harness(settings: s, rootServers: [InTreeHintTests.root])
+        XCTAssertTrue(h.core.addTrustAnchor(owner: .root, type: .dnskey, rdatas: [InTreeHintTests.rootKey.dnskeyRData]))
+        for domain in hints {
+            if domain == "example." {
+                XCTAssertTrue(h.core.addInTreeHint(InTreeHint(domain: Wire.name("example."),
+                    addresses: [InTreeHintTests.example, InTreeHintTests.outOfDomain], inDomainCount: 1)))
+                XCTAssertTrue(h.core.addTrustAnchor(owner: Wire.name("example."), type: .dnskey,
+                                                    rdatas: [InTreeHintTests.exampleKey.dnskeyRData]))
+            } else {
+                XCTAssertTrue(h.core.addInTreeHint(InTreeHint(domain: Wire.name(domain),
+                    addresses: [InTreeHintTests.signedServer], inDomainCount: 1)))
+                XCTAssertTrue(h.core.addTrustAnchor(owner: Wire.name(domain), type: .dnskey,
+                                                    rdatas: [InTreeHintTests.signedKey.dnskeyRData]))
+            }
+        }
+        h.core.setWallClock(realtimeSeconds: InTreeHintTests.now2026, nowMs: h.nowMs)
+        return h
+    }
+
+    func resolve(_ h: inout Harness, _ auth: inout FakeAuthorities, _ name: String) -> Wire.Parsed {
+        let before = h.net.answers.count
+        _ = h.ask(before + 1, Wire.query(name, .a, id: 5, dnssecOK: true))
+        h.pump(&auth)
+        XCTAssertEqual(h.net.answers.count, before + 1, "one answer per query")
+        XCTAssertEqual(h.core.outgoing.usedCount, 0, "every task ended")
+        return Wire.parse(h.net.answers.last?.bytes ?? [])
+    }
+
+    func addresses(_ p: Wire.Parsed) -> [[UInt8]] { p.answers.filter { $0.type == .a }.map { $0.rdata } }
+
+    func askedRootUnderExample(_ auth: FakeAuthorities) -> Bool {
+        auth.queries.contains { $0.server == InTreeHintTests.root && $0.name.hasSuffix("example.") }
+    }
+
+    /// Without a hint the honest hierarchy validates from the root; with
+    /// it the same answer comes without asking the root about example.
+    func testHintedDomainResolvesFromTheHintWithoutAskingTheParent() {
+        var plain = harness(hints: [])
+        var auth = InTreeHintTests.hierarchy()
+        let p0 = resolve(&plain, &auth, "www.example")
+        XCTAssertEqual(addresses(p0), [[192, 0, 2, 1]])
+        XCTAssertTrue(p0.ad)
+
+        var h = harness()
+        var auth2 = InTreeHintTests.hierarchy()
+        let p = resolve(&h, &auth2, "www.example")
+        XCTAssertEqual(p.rcode, .noError)
+        XCTAssertEqual(addresses(p), [[192, 0, 2, 1]])
+        XCTAssertTrue(p.ad)
+        XCTAssertFalse(askedRootUnderExample(auth2), "neither NS nor DS of example. is asked of its parent")
+        XCTAssertGreaterThan(h.core.stats.inTreeHintCuts, 0)
+        XCTAssertEqual(h.core.inTreeHintCount, 1)
+        // Below the hint the chain goes on through DS as usual.
+        let child = resolve(&h, &auth2, "www.signed.example")
+        XCTAssertEqual(addresses(child), [[192, 0, 2, 3]])
+        XCTAssertTrue(child.ad)
+    }
+
+    /// §1: the parent withdraws the delegation (signed NSEC proof at the
+    /// root). Without the hint: no answer; with it: the answer with AD.
+    func testWithdrawnDelegationStillResolvesWithAD() {
+        var plain = harness(hints: [])
+        var auth = InTreeHintTests.hierarchy(.withdrawn)
+        let p0 = resolve(&plain, &auth, "www.example")
+        XCTAssertTrue(addresses(p0).isEmpty, "without a hint the domain is gone")
+
+        var h = harness()
+        var auth2 = InTreeHintTests.hierarchy(.withdrawn)
+        let p = resolve(&h, &auth2, "www.example")
+        XCTAssertEqual(p.rcode, .noError)
+        XCTAssertEqual(addresses(p), [[192, 0, 2, 1]])
+        XCTAssertTrue(p.ad)
+        XCTAssertFalse(askedRootUnderExample(auth2))
+    }
+
+    /// §2.1: the hint's anchor validates the domain "even when a parental
+    /// DS record exists" — here a DS for a key the domain does not have.
+    func testWrongParentDSDoesNotMatter() {
+        var plain = harness(hints: [])
+        var auth = InTreeHintTests.hierarchy(.wrongDS)
+        let p0 = resolve(&plain, &auth, "www.example")
+        XCTAssertEqual(p0.rcode, .servFail, "without a hint the wrong DS makes the domain bogus")
+
+        var h = harness()
+        var auth2 = InTreeHintTests.hierarchy(.wrongDS)
+        let p = resolve(&h, &auth2, "www.example")
+        XCTAssertEqual(addresses(p), [[192, 0, 2, 1]])
+        XCTAssertTrue(p.ad)
+        XCTAssertEqual(h.core.stats.bogusResponses, 0)
+    }
+
+    /// §2.1: the hint's NS set "always overwrite[s] the NS ... received
+    /// from the parent": a parent delegating elsewhere is never followed,
+    /// not even when a query below the root brings its referral.
+    func testParentsOwnDelegationIsNeverFollowed() {
+        var h = harness()
+        var auth = InTreeHintTests.hierarchy(.hijacked)
+        let p = resolve(&h, &auth, "www.example")
+        XCTAssertEqual(addresses(p), [[192, 0, 2, 1]])
+        XCTAssertTrue(p.ad)
+        XCTAssertFalse(auth.queries.contains { $0.server == InTreeHintTests.hijacker })
+    }
+
+    /// §2.1 last paragraph: when the in-domain server fails, the other
+    /// servers of the hinted NS set are asked.
+    func testOtherHintedServersAreTheFallback() {
+        var h = harness()
+        var auth = InTreeHintTests.hierarchy()
+        auth.silent = [FakeAuthorities.key(InTreeHintTests.example)]
+        let before = h.net.answers.count
+        _ = h.ask(before + 1, Wire.query("www.example", .a, id: 5, dnssecOK: true))
+        h.run(&auth, forMs: 5_000)
+        let p = Wire.parse(h.net.answers.last?.bytes ?? [])
+        XCTAssertEqual(addresses(p), [[192, 0, 2, 1]])
+        XCTAssertTrue(p.ad)
+        XCTAssertTrue(auth.queries.contains { $0.server == InTreeHintTests.example }, "in-domain asked first")
+        XCTAssertTrue(auth.queries.contains { $0.server == InTreeHintTests.outOfDomain })
+        XCTAssertFalse(askedRootUnderExample(auth))
+    }
+
+    /// §3.3: with every hinted server gone, serve-stale still answers.
+    func testServeStaleStillAppliesWhenEveryHintedServerFails() {
+        var h = harness()
+        var auth = InTreeHintTests.hierarchy(.withdrawn)
+        XCTAssertTrue(resolve(&h, &auth, "www.example").ad)
+        auth.silent = [FakeAuthorities.key(InTreeHintTests.example), FakeAuthorities.key(InTreeHintTests.outOfDomain)]
+        h.advance(3_700_000)   // past the 3600 s TTL
+        _ = h.ask(50, Wire.query("www.example", .a, id: 6, dnssecOK: true))
+        h.run(&auth, forMs: 6_000)
+        let p = Wire.parse(h.net.answers.last?.bytes ?? [])
+        XCTAssertEqual(addresses(p), [[192, 0, 2, 1]])
+        XCTAssertGreaterThan(h.core.stats.staleAnswers, 0)
+        XCTAssertFalse(askedRootUnderExample(auth))
+    }
+
+    /// §2.1: "When a tree-hint exists for a subordinate domain, that trust
+    /// anchor MUST take precedence": with hints for example. and
+    /// signed.example., the parent's DS for signed.example. is wrong and
+    /// its own answer still validates under its own anchor; its servers
+    /// come from its hint, not from example.'s referral.
+    func testMostSpecificHintWins() {
+        var h = harness(hints: ["example.", "signed.example."])
+        var auth = InTreeHintTests.hierarchy(.honest, exampleDelegatesSigned: false)
+        let p = resolve(&h, &auth, "www.signed.example")
+        XCTAssertEqual(addresses(p), [[192, 0, 2, 3]])
+        XCTAssertTrue(p.ad)
+        XCTAssertFalse(auth.queries.contains { $0.name.hasSuffix("signed.example.") && $0.server != InTreeHintTests.signedServer },
+                       "signed.example. is asked of its hinted server only")
+        // And the outer hint still serves its own names.
+        XCTAssertTrue(resolve(&h, &auth, "www.example").ad)
+        // The inner anchor is still there beside the superior ones (RFC
+        // 5011 §5 deletion never applies to a hint's anchor).
+        XCTAssertNotNil(h.core.validation.anchors.anchors(at: Wire.name("signed.example.")))
+        XCTAssertEqual(h.core.trustAnchorCount, 3)
+    }
+
+    /// The set refuses what it cannot keep: a second hint for a domain, a
+    /// hint without an in-domain address, more hints than carved.
+    func testHintSetBounds() {
+        var h = harness()
+        XCTAssertFalse(h.core.addInTreeHint(InTreeHint(domain: Wire.name("example."), addresses: [InTreeHintTests.example], inDomainCount: 1)))
+        var s = EngineSettings()
+        s.recursive = true
+        s.inTreeHintCount = 1
+        var g = Harness(settings: s, rootServers: [InTreeHintTests.root])
+        XCTAssertFalse(g.core.addInTreeHint(InTreeHint(domain: Wire.name("a.test."), addresses: [InTreeHintTests.example], inDomainCount: 0)))
+        XCTAssertTrue(g.core.addInTreeHint(InTreeHint(domain: Wire.name("a.test."), addresses: [InTreeHintTests.example], inDomainCount: 1)))
+        XCTAssertFalse(g.core.addInTreeHint(InTreeHint(domain: Wire.name("b.test."), addresses: [InTreeHintTests.example], inDomainCount: 1)))
+        XCTAssertEqual(ResolverCore.footprint(s).filter { $0.label == InTreeHintSet.label }.count, 1)
+        XCTAssertTrue(ResolverCore.footprint(EngineSettings()).filter { $0.label == InTreeHintSet.label && $0.byteCount > 0 }.isEmpty)
+    }
+}
