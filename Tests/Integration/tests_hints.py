@@ -1,0 +1,196 @@
+"""In-tree hints (draft-kolkman-dns-in-tree-hints §2.1) end to end.
+
+A hierarchy of its own (so the session's zones are never re-signed under
+other tests): a signed root at <net>.0.80, the signed TLD `tld.` at
+<net>.0.81 and the hinted, signed domain `corp.tld.` at <net>.0.82 with
+its in-domain server ns1.corp.tld. sprigd gets a `config hint` for
+corp.tld. (its nameserver and its DS as anchor); Unbound, from the same
+root hints and root anchor, has none. Then the TLD is re-signed without
+the delegation (withdrawn), and with a DS for a key corp.tld. does not
+have (wrong DS): sprigd still answers with AD, Unbound fails.
+Config refusals: a hint without an in-domain nameserver or without an
+anchor stops `sprig check-config` and sprigd with file:line.
+"""
+import os
+import subprocess
+
+import hierarchy as hiermod
+import servers
+from harness import (Resolver, Skip, expect, expect_answer, expect_flag, expect_rcode, fixture,
+                     sprigd_recursive_config, test, RESOLVER_PORT, REPO)
+
+ROOT_OCTET, TLD_OCTET, CORP_OCTET = 80, 81, 82       # <net>.0.X: this file's servers
+UNBOUND_OCTET, SPRIGD_OCTET = 30, 31                 # <net>.1.X: this file's resolvers
+HINTED = "corp.tld."
+WWW = "www.corp.tld."
+WWW_ADDR = "192.0.2.180"
+
+
+class HintHierarchy(hiermod.Hierarchy):
+    """Root, tld., corp.tld.; `parent` says what tld. publishes for corp.tld.:
+    honest (NS, glue, DS), withdrawn (nothing), wrong-ds (NS, glue, a DS
+    that matches no key of corp.tld.)."""
+
+    def __init__(self, workdir, net=hiermod.DEFAULT_NET):
+        self.workdir = workdir
+        self.net = net
+        plan = [hiermod.Server("root", ROOT_OCTET, ["."], "hint test root"),
+                hiermod.Server("htld", TLD_OCTET, ["tld."], "hint test TLD"),
+                hiermod.Server("hcorp", CORP_OCTET, [HINTED], "hinted domain, in-domain server")]
+        for s in plan:
+            s.addr = "%s.0.%d" % (net, s.last_octet)
+        self.servers = {s.key: s for s in plan}
+        zones = [hiermod.Zone(".", "root"), hiermod.Zone("tld.", "htld"),
+                 hiermod.Zone(HINTED, "hcorp", ns_names=["ns1.corp.tld."], records=["www A " + WWW_ADDR])]
+        self.zones = {z.name: z for z in zones}
+        self.order = [z.name for z in zones]
+        self.zone_dir = os.path.join(workdir, "zones")
+        self.key_dir = os.path.join(workdir, "keys")
+        self.root_hints_path = os.path.join(workdir, "root.hints")
+        self.trust_anchor_path = os.path.join(workdir, "root.ds")
+        self.trust_anchor = None
+        self.parent = "honest"
+
+    def write_root_hints(self):
+        with open(self.root_hints_path, "w") as f:
+            f.write(".                        3600000      NS    A.ROOT-SERVERS.EXAMPLE.\n")
+            f.write("A.ROOT-SERVERS.EXAMPLE.  3600000      A     %s\n" % self.servers["root"].addr)
+
+    def zone_text(self, zone):
+        text = super().zone_text(zone)
+        if zone.name != "tld.":
+            return text
+        lines = []
+        for line in text.splitlines():
+            owner = line.split()[0] if line.split() else ""
+            about_child = owner == HINTED or owner.endswith("." + HINTED)
+            if about_child and self.parent == "withdrawn":
+                continue
+            if about_child and self.parent == "wrong-ds" and line.split()[3:4] == ["DS"]:
+                line = hiermod.Hierarchy.published_ds(_Mismatch(), line)
+            lines.append(line)
+        return "\n".join(lines) + "\n"
+
+    @property
+    def hint_anchor(self):
+        """The valid DS of corp.tld. as a `list trust_anchor` value."""
+        f = self.zones[HINTED].ds_records[0].split()
+        return "%s IN DS %s %s %s %s" % (HINTED, f[4], f[5], f[6], f[7])
+
+    def republish_parent(self, parent):
+        """Re-signs tld. as `parent` says and restarts its NSD."""
+        self.parent = parent
+        self.write_and_sign(self.zones["tld."])
+        self.nsd["htld"].stop()
+        server = self.servers["htld"]
+        self.nsd["htld"] = servers.start_nsd(os.path.join(self.workdir, "run", "nsd-htld-" + parent),
+                                             "nsd-htld-" + parent, server.addr,
+                                             [("tld.", self.zones["tld."].zonefile)])
+
+
+class _Mismatch:
+    ds = "mismatch"
+
+
+@fixture
+def hint_hierarchy(session):
+    if hiermod.AUTH_PORT != 53:
+        raise Skip("iterative resolution needs the authoritative servers on port 53")
+    h = HintHierarchy(os.path.join(session.workdir, "hints")).build()
+    h.nsd = servers.start_hierarchy_servers(h)
+    return h
+
+
+def hint_section(h, nameserver=None, anchor=True):
+    text = "\nconfig hint 'corp'\n\toption domain '%s'\n" % HINTED
+    text += "\tlist nameserver '%s'\n" % (nameserver or "ns1.corp.tld. %s" % h.servers["hcorp"].addr)
+    if anchor:
+        text += "\tlist trust_anchor '%s'\n" % h.hint_anchor
+    return text
+
+
+def start_pair(session, h, phase):
+    """A fresh Unbound (no hints) and a fresh sprigd (the hint) for a phase:
+    empty caches, so each answer comes from the hierarchy as it is now."""
+    unbound_addr = "%s.1.%d" % (h.net, UNBOUND_OCTET)
+    u = servers.start_unbound(session.rundir("hints-unbound-" + phase), "hints-unbound-" + phase,
+                              unbound_addr, RESOLVER_PORT, root_hints=h.root_hints_path,
+                              trust_anchor_file=h.trust_anchor_path)
+    addr = "%s.1.%d" % (h.net, SPRIGD_OCTET)
+    rundir = session.rundir("hints-sprigd-" + phase)
+    binary = session.get("sprigd_binary")
+    p = servers.start_sprigd(binary, sprigd_recursive_config(h, addr, RESOLVER_PORT, rundir) + hint_section(h),
+                             rundir, name="hints-sprigd-" + phase)
+    return Resolver("unbound", unbound_addr, RESOLVER_PORT, u), Resolver("sprigd", addr, RESOLVER_PORT, p)
+
+
+def gate(session):
+    missing = {"recursive", "dnssec"} - session.args.sprigd_ready
+    if missing:
+        raise Skip("sprigd %s not declared ready (--sprigd-ready)" % ",".join(sorted(missing)))
+
+
+@test
+def hinted_domain_survives_parent_withdrawal_and_wrong_ds(session, hint_hierarchy):
+    """§2.1: the hint's NS set and anchor are used instead of the parent's
+    NS and DS. Three phases of the parent, each with fresh resolvers."""
+    gate(session)
+    h = hint_hierarchy
+    try:
+        for phase in ("honest", "withdrawn", "wrong-ds"):
+            if phase != "honest":
+                h.republish_parent(phase)
+            unbound, sprigd = start_pair(session, h, phase)
+            try:
+                u = unbound.query(WWW, "A", dnssec=True)
+                s = sprigd.query(WWW, "A", dnssec=True)
+                expect_rcode(s, "NOERROR")
+                expect_answer(s, "A", [WWW_ADDR])
+                expect_flag(s, "ad")
+                if phase == "honest":
+                    expect_rcode(u, "NOERROR")
+                    expect_flag(u, "ad")
+                else:   # the same run, a resolver without the hint: the domain is gone or bogus
+                    expect(u.rcode in ("NXDOMAIN", "SERVFAIL") and not u.rdatas("A"),
+                           "%s: Unbound without a hint should fail: %s" % (phase, u.summary()))
+            finally:
+                sprigd.stop()
+                unbound.stop()
+    finally:
+        if h.parent != "honest":
+            h.republish_parent("honest")
+
+
+def run_tool(args):
+    p = subprocess.run(args, capture_output=True, text=True, timeout=30)
+    return p.returncode, p.stdout, p.stderr
+
+
+@test
+def hint_without_in_domain_ns_or_anchor_is_refused(session, sprigd_binary):
+    """Config time: each refusal names its file:line, in `sprig check-config`
+    and in sprigd (which does not start)."""
+    sprig = os.path.join(os.path.dirname(sprigd_binary), "sprig")
+    if not os.path.exists(sprig):
+        raise Skip("no sprig binary next to %s" % sprigd_binary)
+    rundir = session.rundir("hints-refused")
+    base = ("config sprig 'main'\n\toption mode 'recursive'\n\toption user ''\n"
+            "\tlist listen '127.0.0.1:5399'\n")
+    anchor = "\tlist trust_anchor 'corp.tld. IN DS 1 13 2 %s'\n" % ("ab" * 32)
+    cases = {
+        "no-in-domain-ns": (base + "config hint\n\toption domain 'corp.tld'\n"
+                            "\tlist nameserver 'ns.elsewhere.net 192.0.2.1'\n" + anchor,
+                            7, "has no in-domain nameserver"),
+        "no-anchor": (base + "config hint\n\toption domain 'corp.tld'\n"
+                      "\tlist nameserver 'ns1.corp.tld 192.0.2.1'\n", 5, "has no trust anchor"),
+    }
+    for name, (text, line, message) in cases.items():
+        path = os.path.join(rundir, name + ".conf")
+        with open(path, "w") as f:
+            f.write(text)
+        for argv in ([sprig, "check-config", path], [sprigd_binary, "-c", path, "--print-footprint"]):
+            code, out, err = run_tool(argv)
+            expect(code == 1, "%s %s: exit %d, expected 1 (%s)" % (os.path.basename(argv[0]), name, code, err))
+            expect("%s:%d: " % (path, line) in err and message in err,
+                   "%s %s: expected %s:%d: ...%s..., got: %s" % (os.path.basename(argv[0]), name, path, line,
+                                                               message, err))
