@@ -40,7 +40,7 @@ let package = Package(
         .target(name: "Fixed", swiftSettings: releaseSettings),
         .target(name: "Hints", dependencies: ["DNSWire"]),
         .target(name: "Cache", dependencies: ["Fixed"], swiftSettings: releaseSettings),
-        .target(name: "Resolver", dependencies: ["Fixed", "DNSWire", "Cache", "Validator", "Config"], swiftSettings: releaseSettings),
+        .target(name: "Resolver", dependencies: ["Fixed", "DNSWire", "Cache", "Validator", "Config", "Hints"], swiftSettings: releaseSettings),
         .target(name: "Transport", dependencies: ["Platform", "Fixed"], swiftSettings: releaseSettings),
         .target(name: "Server", dependencies: ["Platform", "DNSWire", "Fixed", "Cache", "Resolver", "Validator", "Config", "Transport"], swiftSettings: releaseSettings),
         .executableTarget(

@@ -28,7 +28,8 @@ public struct InTreeHint: Equatable, Sendable {
 /// most specific hint enclosing a name (§2.1: "When a tree-hint exists for
 /// a subordinate domain, that trust anchor MUST take precedence").
 /// Never: holds anchors (the ValidationEngine's store does), or changes
-/// after start-up (learning is not carried out by this build).
+/// after start-up except for the `_in-tree` signal state (InTreeSignals.swift;
+/// learning a changed NS set is not carried out by this build).
 struct InTreeHintSet: ~Copyable {
     /// Addresses kept per hint: one iteration's server set
     /// (`ServerSet.capacity`); config refuses a hint with more.
@@ -39,6 +40,19 @@ struct InTreeHintSet: ~Copyable {
         var addresses: InlineArray<16, ServerAddress>
         var count: Int
         var inDomainCount: Int
+        /// §3.1: the hint stopped being used (its `_in-tree` expiry passed
+        /// more than 30 days ago); never undone before restart.
+        var disabled = false
+        /// What the last look at `_in-tree.<domain>` TXT found.
+        var signal = InTreeSignal.unchecked
+        /// The last validated expiry (seconds since 1970, UTC); 0: none seen.
+        var expirySeconds: Int64 = 0
+        /// When the record is next fetched, or while `fetchPending` when
+        /// the fetch is given up (monotonic ms).
+        var nextFetchMs: Int64 = 0
+        var fetchPending = false
+        /// A change the server has not logged yet.
+        var hasNotice = false
     }
 
     let entries: UnsafeMutableBufferPointer<Entry>
@@ -63,7 +77,7 @@ struct InTreeHintSet: ~Copyable {
     /// Adds a hint (start-up). False when the set is full, the domain is
     /// there already, or it has no address or more than the set keeps.
     mutating func add(_ hint: InTreeHint) -> Bool {
-        guard count < capacity, index(of: hint.domain) == nil, !hint.addresses.isEmpty,
+        guard count < capacity, index(of: hint.domain, orDisabled: true) == nil, !hint.addresses.isEmpty,
               hint.addresses.count <= InTreeHintSet.addressesPerHintMax,
               hint.inDomainCount > 0, hint.inDomainCount <= hint.addresses.count else { return false }
         var entry = Entry(domain: hint.domain.lowercased(),
@@ -75,21 +89,24 @@ struct InTreeHintSet: ~Copyable {
         return true
     }
 
-    /// The hint for exactly `zone`.
-    func index(of zone: Name) -> Int? {
-        for i in 0..<count where entries[i].domain == zone { return i }
+    /// The hint for exactly `zone` (a disabled one only with `orDisabled`).
+    func index(of zone: Name, orDisabled: Bool = false) -> Int? {
+        for i in 0..<count where entries[i].domain == zone && (orDisabled || !entries[i].disabled) { return i }
         return nil
     }
 
     /// The most specific hinted domain at or above `name`.
     func closest(enclosing name: Name) -> Int? {
         var best: Int? = nil
-        for i in 0..<count where name.isSubdomain(of: entries[i].domain) {
+        for i in 0..<count where !entries[i].disabled && name.isSubdomain(of: entries[i].domain) {
             if let b = best, entries[b].domain.labelCount >= entries[i].domain.labelCount { continue }
             best = i
         }
         return best
     }
 
-    subscript(i: Int) -> Entry { entries[i] }
+    subscript(i: Int) -> Entry {
+        get { entries[i] }
+        nonmutating set { entries[i] = newValue }
+    }
 }

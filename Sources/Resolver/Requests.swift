@@ -300,4 +300,6 @@ public struct EngineStats {
     /// RFC 8198 denials not used because a hint inside the denying zone
     /// covers the name (the parent may have withdrawn the delegation).
     public var inTreeHintDenialsSkipped = 0
+    /// `_in-tree.<domain>` TXT fetches (§3.1).
+    public var inTreeSignalFetches = 0
 }

@@ -473,7 +473,9 @@ public struct ResolverCore: ~Copyable {
                ("answers.local_qtype", stats.localQueryTypeAnswers),
                ("resolver.loopback_refused", stats.loopbackRefused),
                ("hints.in_tree.domains", inTreeHints.count), ("hints.in_tree.cuts", stats.inTreeHintCuts),
-               ("hints.in_tree.denials_skipped", stats.inTreeHintDenialsSkipped)]
+               ("hints.in_tree.denials_skipped", stats.inTreeHintDenialsSkipped),
+               ("hints.in_tree.disabled", inTreeHintsDisabledCount),
+               ("hints.in_tree.signal_fetches", stats.inTreeSignalFetches)]
             + upstreamStatsLines() + cache.statsLines()
     }
 

@@ -30,6 +30,9 @@ struct AnchorKeeper {
         dueMs = nowMs + AnchorKeeper.intervalMs
         if !isShutdown {
             engine.refreshTrustAnchorsIfDue(nowMs: nowMs)
+            // In-tree hints' `_in-tree` expiry (draft-kolkman-dns-in-tree-hints §3.1).
+            engine.checkInTreeSignals(nowMs: nowMs)
+            for line in engine.takeInTreeHintNotices() { effects.log(.notice, line) }
             warnIfKeysUnusable(nowMs: nowMs, unusable: engine.stats.anchorKeysUnusable, effects: &effects)
         }
         guard let path = statePath, let bytes = engine.anchorStateToPersist(nowMs: nowMs, isShutdown: isShutdown) else {

@@ -159,7 +159,7 @@ public final class EventLoop {
         case .controlListener:
             control?.accept(epoll: sockets.epoll, nowMs: Clock.monotonicMs())
         case .controlClient:
-            control?.readable(epoll: sockets.epoll, text: statsLines)
+            control?.readable(epoll: sockets.epoll, text: statsLines, hints: { resolver.inTreeHintStatusLines() })
             if control?.clockSyncRequested == true {
                 control?.clockSyncRequested = false
                 noteClockSynced(byCommand: true)

@@ -24,7 +24,8 @@ final class InTreeHintTests: XCTestCase {
 
     enum Parent { case honest, withdrawn, wrongDS, hijacked }
 
-    static func hierarchy(_ parent: Parent = .honest, exampleDelegatesSigned: Bool = true) -> FakeAuthorities {
+    static func hierarchy(_ parent: Parent = .honest, exampleDelegatesSigned: Bool = true,
+                          inTree: String? = nil) -> FakeAuthorities {
         var auth = FakeAuthorities()
         var rootRecords = [rootKey.dnskey]
         var delegations: [String: [String]] = [:]
@@ -49,7 +50,9 @@ final class InTreeHintTests: XCTestCase {
             Wire.a("ns1.example", [127, 9, 0, 2]),
             Wire.a("www.example", [192, 0, 2, 1]),
             signedKey.ds(corrupt: !exampleDelegatesSigned),
-        ]) + [Wire.a("ns.signed.example", [127, 9, 0, 3])]
+        ] + (inTree.map { [Wire.RR(owner: "_in-tree.example", type: .txt, ttl: 300,
+                                   rdata: [UInt8($0.utf8.count)] + Array($0.utf8))] } ?? []))
+            + [Wire.a("ns.signed.example", [127, 9, 0, 3])]
         auth.zones.append(FakeZone(apex: "example.", servers: [example, outOfDomain], records: exampleRecords,
                                    delegations: ["signed.example.": ["ns.signed.example."]]))
         auth.zones.append(FakeZone(apex: "signed.example.", servers: [signedServer], records: signedKey.signAll([
@@ -235,5 +238,101 @@ final class InTreeHintTests: XCTestCase {
         XCTAssertFalse(g.core.addInTreeHint(InTreeHint(domain: Wire.name("b.test."), addresses: [InTreeHintTests.example], inDomainCount: 1)))
         XCTAssertEqual(ResolverCore.footprint(s).filter { $0.label == InTreeHintSet.label }.count, 1)
         XCTAssertTrue(ResolverCore.footprint(EngineSettings()).filter { $0.label == InTreeHintSet.label && $0.byteCount > 0 }.isEmpty)
+    }
+
+    // MARK: §3.1 signalling: `_in-tree.<domain>` TXT, 30 days of grace
+
+    static let day: Int64 = 86_400_000
+
+    func checkSignals(_ h: inout Harness, _ auth: inout FakeAuthorities) {
+        h.core.checkInTreeSignals(nowMs: h.nowMs)   // starts the fetch when due
+        h.drain()                                   // (the server carries out the actions)
+        h.pump(&auth)
+        h.core.checkInTreeSignals(nowMs: h.nowMs)   // reads it back, applies the expiry
+    }
+
+    /// A validated expiry of 2026-02-01 seen on 2026-01-01 (synced clock):
+    /// committed; 45 days later expired but still used; 63 days later (more
+    /// than 30 days past the expiry, no renewal) disabled, logged once: the
+    /// domain then resolves through its parent and the hint's anchor is no
+    /// longer used.
+    func testExpiredSignalDisablesTheHintAfterThirtyDays() {
+        var h = harness()
+        h.core.noteClockSynced(realtimeSeconds: InTreeHintTests.now2026)
+        var auth = InTreeHintTests.hierarchy(inTree: "2026-02-01T00:00:00Z")
+        checkSignals(&h, &auth)
+        XCTAssertTrue(h.core.inTreeHintStatusLines()[0].contains("in use; servers 2 addresses (1 in-domain); _in-tree committed"),
+                      h.core.inTreeHintStatusLines()[0])
+        XCTAssertEqual(h.core.takeInTreeHintNotices().count, 1)
+        XCTAssertTrue(auth.queries.contains { $0.name == "_in-tree.example." && $0.type == .txt && $0.server == InTreeHintTests.example })
+
+        h.advance(45 * InTreeHintTests.day)
+        checkSignals(&h, &auth)
+        XCTAssertTrue(h.core.inTreeHintStatusLines()[0].contains("in use;"), h.core.inTreeHintStatusLines()[0])
+        XCTAssertTrue(h.core.inTreeHintStatusLines()[0].contains("expired, within the 30-day grace"))
+        XCTAssertEqual(h.core.takeInTreeHintNotices().count, 1)
+        XCTAssertTrue(resolve(&h, &auth, "www.example").ad)
+        XCTAssertFalse(askedRootUnderExample(auth))
+
+        h.advance(18 * InTreeHintTests.day)   // 2026-03-05: 32 days past the expiry
+        checkSignals(&h, &auth)
+        let status = h.core.inTreeHintStatusLines()[0]
+        XCTAssertTrue(status.hasPrefix("example. disabled;"), status)
+        XCTAssertTrue(status.contains("disabled: expired more than 30 days ago"), status)
+        let notices = h.core.takeInTreeHintNotices()
+        XCTAssertEqual(notices.count, 1, "\(notices)")
+        XCTAssertTrue(notices[0].contains("disabled"), "\(notices)")
+        XCTAssertTrue(h.core.takeInTreeHintNotices().isEmpty, "each change is logged once")
+        XCTAssertNil(h.core.validation.anchors.anchors(at: Wire.name("example.")), "the hint's anchor is no longer used")
+        XCTAssertEqual(h.core.statsLines().first { $0.0 == "hints.in_tree.disabled" }?.1, 1)
+        let p = resolve(&h, &auth, "www.example")
+        XCTAssertEqual(addresses(p), [[192, 0, 2, 1]])
+        XCTAssertTrue(p.ad, "validated from the root, as without a hint")
+        XCTAssertTrue(askedRootUnderExample(auth), "through the parent now")
+    }
+
+    /// DESIGN.md §2.8: before the clock is synced, an expiry cannot disable
+    /// a hint, however far past it the unsynced clock reads.
+    func testUnsyncedClockNeverDisablesAHint() {
+        var h = harness()
+        // The router once saw 2027: a clock reading 2026 is not believed.
+        h.core.setClockFloor(InTreeHintTests.now2026 + 365 * 86_400)
+        h.core.setWallClock(realtimeSeconds: InTreeHintTests.now2026, nowMs: h.nowMs)
+        var auth = InTreeHintTests.hierarchy(inTree: "2026-02-01T00:00:00Z")
+        checkSignals(&h, &auth)
+        h.advance(90 * InTreeHintTests.day)
+        checkSignals(&h, &auth)
+        let status = h.core.inTreeHintStatusLines()[0]
+        XCTAssertTrue(status.hasPrefix("example. in use;"), status)
+        XCTAssertTrue(status.contains("clock not synced"), status)
+        XCTAssertFalse(askedRootUnderExample(auth))
+    }
+
+    /// A renewed record before the 30 days are over keeps the hint; a
+    /// record that is not RFC 3339 is ignored (the last good expiry
+    /// counts); a domain that never publishes one keeps its hint (the
+    /// operator's config is the out-of-band agreement).
+    func testRenewalMalformedAndUnpublishedRecords() {
+        var h = harness()
+        h.core.noteClockSynced(realtimeSeconds: InTreeHintTests.now2026)
+        var auth = InTreeHintTests.hierarchy(inTree: "2026-02-01T00:00:00Z")
+        checkSignals(&h, &auth)
+        h.advance(45 * InTreeHintTests.day)
+        auth = InTreeHintTests.hierarchy(inTree: "2027-02-01T00:00:00+01:00")
+        checkSignals(&h, &auth)
+        XCTAssertTrue(h.core.inTreeHintStatusLines()[0].contains("_in-tree committed"), h.core.inTreeHintStatusLines()[0])
+        h.advance(2 * InTreeHintTests.day)
+        auth = InTreeHintTests.hierarchy(inTree: "next February")
+        checkSignals(&h, &auth)
+        XCTAssertTrue(h.core.inTreeHintStatusLines()[0].contains("malformed record ignored"), h.core.inTreeHintStatusLines()[0])
+        XCTAssertTrue(h.core.inTreeHintStatusLines()[0].hasPrefix("example. in use;"))
+
+        var g = harness()
+        g.core.noteClockSynced(realtimeSeconds: InTreeHintTests.now2026)
+        var plain = InTreeHintTests.hierarchy()
+        checkSignals(&g, &plain)
+        g.advance(400 * InTreeHintTests.day)
+        checkSignals(&g, &plain)
+        XCTAssertTrue(g.core.inTreeHintStatusLines()[0].hasPrefix("example. in use;"), g.core.inTreeHintStatusLines()[0])
     }
 }
