@@ -12,11 +12,14 @@ public struct InTreeHint: Equatable, Sendable {
     public var addresses: [ServerAddress]
     /// How many of `addresses` belong to in-domain nameservers.
     public var inDomainCount: Int
+    /// The hinted NS names (compared with the parent's, §2.1).
+    public var nameservers: [Name]
 
-    public init(domain: Name, addresses: [ServerAddress], inDomainCount: Int) {
+    public init(domain: Name, addresses: [ServerAddress], inDomainCount: Int, nameservers: [Name] = []) {
         self.domain = domain
         self.addresses = addresses
         self.inDomainCount = inDomainCount
+        self.nameservers = nameservers
     }
 }
 
@@ -53,6 +56,39 @@ struct InTreeHintSet: ~Copyable {
         var fetchPending = false
         /// A change the server has not logged yet.
         var hasNotice = false
+        /// The hint's NS names, and the parent's as last seen (§2.1
+        /// inconsistency reporting: InTreeParentView.swift).
+        var hintNS: NameSet = NameSet()
+        var parentNS: NameSet = NameSet()
+        var parentView = InTreeParentView.unchecked
+        var parentNextCheckMs: Int64 = 0
+        var parentCheckPending = false
+        var hasParentNotice = false
+    }
+
+    /// NS names of one delegation: up to 13 (ConfigLimits.maxHintNameserverCount).
+    struct NameSet {
+        static let capacity = 13
+        var names = InlineArray<13, Name>(repeating: Name.root)
+        var count = 0
+        mutating func insert(_ n: Name) {
+            guard count < NameSet.capacity, !contains(n) else { return }
+            names[count] = n.lowercased()
+            count += 1
+        }
+        func contains(_ n: Name) -> Bool {
+            for i in 0..<count where names[i] == n { return true }
+            return false
+        }
+        func isSubset(of other: NameSet) -> Bool {
+            for i in 0..<count where !other.contains(names[i]) { return false }
+            return true
+        }
+        var text: String {
+            var t = ""
+            for i in 0..<count { t += (i == 0 ? "" : " ") + names[i].text }
+            return t
+        }
     }
 
     let entries: UnsafeMutableBufferPointer<Entry>
@@ -84,6 +120,7 @@ struct InTreeHintSet: ~Copyable {
                           addresses: InlineArray(repeating: ServerAddress(isIPv6: false, high: 0, low: 0, port: 0)),
                           count: hint.addresses.count, inDomainCount: hint.inDomainCount)
         for (i, a) in hint.addresses.enumerated() { entry.addresses[i] = a }
+        for n in hint.nameservers { entry.hintNS.insert(n) }
         (entries.baseAddress! + count).initialize(to: entry)
         count += 1
         return true

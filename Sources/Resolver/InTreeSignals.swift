@@ -154,6 +154,10 @@ extension ResolverCore {
             inTreeHints[i].hasNotice = false
             lines.append("in-tree hint " + inTreeHints[i].domain.text + ": _in-tree " + inTreeHintStatusText(i))
         }
+        for i in 0..<inTreeHints.count where inTreeHints[i].hasParentNotice {
+            inTreeHints[i].hasParentNotice = false
+            lines.append("in-tree hint " + inTreeHints[i].domain.text + ": parent delegation " + parentViewText(i))
+        }
         return lines
     }
 
@@ -171,7 +175,7 @@ extension ResolverCore {
             let e = inTreeHints[i]
             lines.append(e.domain.text + " " + (e.disabled ? "disabled" : "in use") + "; servers "
                 + String(e.count) + " addresses (" + String(e.inDomainCount) + " in-domain); _in-tree "
-                + inTreeHintStatusText(i))
+                + inTreeHintStatusText(i) + "; parent " + parentViewText(i))
         }
         return lines
     }

@@ -17,9 +17,10 @@ extension ResolverCore {
     // MARK: starting
 
     /// Sets up task `index` to resolve its question from the closest cut.
-    mutating func beginIteration(_ index: Int, parent: Int32?, nowMs: Int64) {
+    mutating func beginIteration(_ index: Int, parent: Int32?, nowMs: Int64, bypassingHints: Bool = false) {
         let o = outgoing.pointer(index)
         var it = Iteration()
+        it.bypassesHints = bypassingHints   // (an in-tree hint's parent check)
         it.target = o.pointee.question.name
         it.minimise = settings.qnameMinimisation && settings.recursive
         it.parent = parent
@@ -53,7 +54,7 @@ extension ResolverCore {
             // An in-tree hint wins over a cached NS set at its name, which
             // may be the parent's (draft-kolkman-dns-in-tree-hints §2.1);
             // climbing from the name, the most specific hint comes first.
-            if inTreeHints.count > 0, let hint = inTreeHints.index(of: candidate) {
+            if inTreeHints.count > 0, !o.pointee.iteration.bypassesHints, let hint = inTreeHints.index(of: candidate) {
                 return useHint(index, hint)
             }
             if hasNS(candidate, nowMs: nowMs) {

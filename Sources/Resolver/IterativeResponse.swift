@@ -71,6 +71,7 @@ extension ResolverCore {
             }
             minimiseFurther(index, nowMs: nowMs)   // the name exists, no cut here
         case .noData:
+            if full, noteParentDenial(index) { return finishIteration(index, success: false, nowMs: nowMs) }
             if full {
                 guard let verdict = settle(index, message, kind: kind, nowMs: nowMs) else { return }
                 storeNegative(message, index: index, kind: .noData, verdict: verdict, nowMs: nowMs)
@@ -80,6 +81,7 @@ extension ResolverCore {
             rememberNoCut(message, index: index, nowMs: nowMs)
             minimiseFurther(index, nowMs: nowMs)
         case .nxDomain:
+            if full, noteParentDenial(index) { return finishIteration(index, success: false, nowMs: nowMs) }
             if full {
                 guard let verdict = settle(index, message, kind: kind, nowMs: nowMs) else { return }
                 storeNegative(message, index: index, kind: .nxDomain, verdict: verdict, nowMs: nowMs)
@@ -240,7 +242,11 @@ extension ResolverCore {
         // A referral into a hinted domain from above it is the parent's
         // view, which the hint overrides (draft-kolkman-dns-in-tree-hints
         // §2.1): the task goes on from the hint instead.
-        if inTreeHints.count > 0, let h = inTreeHints.closest(enclosing: child),
+        if o.pointee.iteration.bypassesHints, inTreeHints.count > 0, let h = inTreeHints.index(of: child) {
+            noteParentDelegation(h, message)   // the parent's view, compared with the hint
+            return finishIteration(index, success: true, nowMs: nowMs)
+        }
+        if inTreeHints.count > 0, !o.pointee.iteration.bypassesHints, let h = inTreeHints.closest(enclosing: child),
            inTreeHints[h].domain != bailiwick, inTreeHints[h].domain.isSubdomain(of: bailiwick) {
             findZoneCut(index, nowMs: nowMs)
             emitCancel(index)

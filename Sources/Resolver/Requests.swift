@@ -120,6 +120,9 @@ struct Iteration {
     /// What the task is for: a client's question, a nameserver address, or
     /// a DNSKEY/DS set the chain of trust needs.
     var purpose = TaskPurpose.client
+    /// An in-tree hint's parent check: the hints are not used, so the
+    /// parent's own delegation is seen (InTreeParentView.swift).
+    var bypassesHints = false
     /// The last DNSKEY/DS set this task fetched in a sub-task: fetched once,
     /// then a still-unknown status means the keys are missing (no loops).
     var fetchedKeyName = Name.root
@@ -302,4 +305,10 @@ public struct EngineStats {
     public var inTreeHintDenialsSkipped = 0
     /// `_in-tree.<domain>` TXT fetches (§3.1).
     public var inTreeSignalFetches = 0
+    /// §2.1 inconsistencies between a parent and a hint, counted once per
+    /// change of the parent's view: a re-delegation (the parent's NS set
+    /// a subset of the hint's), a withdrawn delegation, a conflict.
+    public var inTreeRedelegations = 0
+    public var inTreeWithdrawals = 0
+    public var inTreeConflicts = 0
 }

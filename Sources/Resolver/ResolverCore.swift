@@ -475,7 +475,10 @@ public struct ResolverCore: ~Copyable {
                ("hints.in_tree.domains", inTreeHints.count), ("hints.in_tree.cuts", stats.inTreeHintCuts),
                ("hints.in_tree.denials_skipped", stats.inTreeHintDenialsSkipped),
                ("hints.in_tree.disabled", inTreeHintsDisabledCount),
-               ("hints.in_tree.signal_fetches", stats.inTreeSignalFetches)]
+               ("hints.in_tree.signal_fetches", stats.inTreeSignalFetches),
+               ("hints.in_tree.redelegations", stats.inTreeRedelegations),
+               ("hints.in_tree.withdrawals", stats.inTreeWithdrawals),
+               ("hints.in_tree.conflicts", stats.inTreeConflicts)]
             + upstreamStatsLines() + cache.statsLines()
     }
 

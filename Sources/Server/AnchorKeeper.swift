@@ -32,6 +32,7 @@ struct AnchorKeeper {
             engine.refreshTrustAnchorsIfDue(nowMs: nowMs)
             // In-tree hints' `_in-tree` expiry (draft-kolkman-dns-in-tree-hints §3.1).
             engine.checkInTreeSignals(nowMs: nowMs)
+            engine.checkInTreeParents(nowMs: nowMs)   // §2.1 inconsistency reporting
             for line in engine.takeInTreeHintNotices() { effects.log(.notice, line) }
             warnIfKeysUnusable(nowMs: nowMs, unusable: engine.stats.anchorKeysUnusable, effects: &effects)
         }

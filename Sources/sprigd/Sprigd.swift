@@ -205,14 +205,17 @@ enum Daemon {
             let domain = table.domain(d)
             var inDomain: [ServerAddress] = []
             var others: [ServerAddress] = []
+            var names: [Name] = []
             for i in 0..<domain.serverCount {
                 let server = domain.server(i)
+                names.append(server.name)
                 for k in 0..<server.addressCount {
                     guard let a = ServerAddress(bytes: server.address(k).bytes, port: ResolverCore.authoritativePort) else { continue }
                     if server.name.isSubdomain(of: domain.name) { inDomain.append(a) } else { others.append(a) }
                 }
             }
-            hints.append(InTreeHint(domain: domain.name, addresses: inDomain + others, inDomainCount: inDomain.count))
+            hints.append(InTreeHint(domain: domain.name, addresses: inDomain + others, inDomainCount: inDomain.count,
+                                    nameservers: names))
         }
         Log.info("in-tree hints: \(hints.count) domains, table \(table.bytes.count) bytes")
         return hints

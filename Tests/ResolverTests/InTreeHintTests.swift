@@ -63,7 +63,7 @@ final class InTreeHintTests: XCTestCase {
     }
 
     /// `hints`: the domains hinted, each with its servers (in-domain first).
-    func harness(hints: [String] = ["example."]) -> Harness {
+    func harness(hints: [String] = ["example."], exampleNS: [String] = ["ns1.example."]) -> Harness {
         var s = EngineSettings()
         s.recursive = true
         s.useIPv6 = false
@@ -73,7 +73,8 @@ final class InTreeHintTests: XCTestCase {
         for domain in hints {
             if domain == "example." {
                 XCTAssertTrue(h.core.addInTreeHint(InTreeHint(domain: Wire.name("example."),
-                    addresses: [InTreeHintTests.example, InTreeHintTests.outOfDomain], inDomainCount: 1)))
+                    addresses: [InTreeHintTests.example, InTreeHintTests.outOfDomain], inDomainCount: 1,
+                    nameservers: exampleNS.map { Wire.name($0) })))
                 XCTAssertTrue(h.core.addTrustAnchor(owner: Wire.name("example."), type: .dnskey,
                                                     rdatas: [InTreeHintTests.exampleKey.dnskeyRData]))
             } else {
@@ -334,5 +335,68 @@ final class InTreeHintTests: XCTestCase {
         g.advance(400 * InTreeHintTests.day)
         checkSignals(&g, &plain)
         XCTAssertTrue(g.core.inTreeHintStatusLines()[0].hasPrefix("example. in use;"), g.core.inTreeHintStatusLines()[0])
+    }
+
+    // MARK: §2.1 inconsistency reporting: the parent's view against the hint
+
+    func checkParent(_ h: inout Harness, _ auth: inout FakeAuthorities) {
+        h.core.checkInTreeParents(nowMs: h.nowMs)
+        h.drain()
+        h.pump(&auth)
+    }
+
+    /// Each way a parent can differ from the hint is detected, counted once
+    /// per change, noted for the log with both views, and shown by `hints
+    /// status`; resolution keeps using the hint throughout.
+    func testParentViewsAreReportedOncePerChange() {
+        var h = harness(exampleNS: ["ns1.example.", "ns.other.net."])
+        var auth = InTreeHintTests.hierarchy()
+        checkParent(&h, &auth)
+        XCTAssertTrue(auth.queries.contains { $0.server == InTreeHintTests.root && $0.name == "example." && $0.type == .ns })
+        var status = h.core.inTreeHintStatusLines()[0]
+        XCTAssertTrue(status.contains("parent re-delegation (the parent's NS set is a subset of the hint's) "
+            + "(parent: ns1.example.; hint: ns1.example. ns.other.net.)"), status)
+        var notices = h.core.takeInTreeHintNotices()
+        XCTAssertEqual(notices.filter { $0.contains("parent delegation re-delegation") }.count, 1, "\(notices)")
+        XCTAssertTrue(resolve(&h, &auth, "www.example").ad)
+
+        // The same view a day later: nothing new to log or count.
+        h.advance(InTreeHintTests.day + 1)
+        checkParent(&h, &auth)
+        XCTAssertTrue(h.core.takeInTreeHintNotices().filter { $0.contains("parent") }.isEmpty)
+        XCTAssertEqual(h.core.stats.inTreeRedelegations, 1)
+
+        // Withdrawn: the parent says NXDOMAIN; the hint still resolves.
+        auth = InTreeHintTests.hierarchy(.withdrawn)
+        h.advance(InTreeHintTests.day + 1)
+        checkParent(&h, &auth)
+        status = h.core.inTreeHintStatusLines()[0]
+        XCTAssertTrue(status.contains("parent withdrawn"), status)
+        XCTAssertEqual(h.core.stats.inTreeWithdrawals, 1)
+        h.advance(400_000)   // past the cached answer
+        let p = resolve(&h, &auth, "www.example")
+        XCTAssertEqual(addresses(p), [[192, 0, 2, 1]])
+        XCTAssertTrue(p.ad)
+
+        // Conflict: the parent delegates to a server the hint does not name.
+        auth = InTreeHintTests.hierarchy(.hijacked)
+        h.advance(InTreeHintTests.day + 1)
+        checkParent(&h, &auth)
+        status = h.core.inTreeHintStatusLines()[0]
+        XCTAssertTrue(status.contains("parent conflict"), status)
+        XCTAssertTrue(status.contains("(parent: ns.hijack.example.; hint: ns1.example. ns.other.net.)"), status)
+        XCTAssertEqual(h.core.stats.inTreeConflicts, 1)
+        XCTAssertFalse(auth.queries.contains { $0.server == InTreeHintTests.hijacker }, "the parent's view is never used")
+        notices = h.core.takeInTreeHintNotices()
+        XCTAssertEqual(notices.filter { $0.contains("parent delegation") }.count, 1, "\(notices)")
+        XCTAssertTrue(h.core.statsLines().contains { $0.0 == "hints.in_tree.conflicts" && $0.1 == 1 })
+    }
+
+    func testConsistentParentIsSaidSo() {
+        var h = harness()
+        var auth = InTreeHintTests.hierarchy()
+        checkParent(&h, &auth)
+        XCTAssertTrue(h.core.inTreeHintStatusLines()[0].hasSuffix("parent consistent"), h.core.inTreeHintStatusLines()[0])
+        XCTAssertEqual(h.core.stats.inTreeConflicts + h.core.stats.inTreeRedelegations + h.core.stats.inTreeWithdrawals, 0)
     }
 }
