@@ -1,5 +1,7 @@
 import Cache
 import DNSWire
+import Fixed
+import Validator
 
 /// How a hinted domain's parent delegates it, compared with the hint
 /// (draft-kolkman-dns-in-tree-hints §2.1: "log and signal inconsistencies

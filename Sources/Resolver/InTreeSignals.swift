@@ -1,5 +1,7 @@
 import Cache
 import DNSWire
+import Fixed
+import Validator
 import Hints
 
 /// What the last look at a hint's `_in-tree.<domain>` TXT record found
