@@ -69,8 +69,7 @@ extension ResolverCore {
         guard isValidating, settings.recursive else { return }
         for i in 0..<inTreeHints.count where !inTreeHints[i].disabled {
             var entry = inTreeHints[i]
-            let owner = try? InTreeExpiry.ownerName(for: entry.domain)
-            if let owner, entry.fetchPending || nowMs >= entry.nextFetchMs {
+            if entry.fetchPending || nowMs >= entry.nextFetchMs, let owner = try? InTreeExpiry.ownerName(for: entry.domain) {
                 if readInTreeSignal(owner, into: &entry, nowMs: nowMs) {
                     entry.fetchPending = false
                     entry.nextFetchMs = nowMs + ResolverCore.inTreeSignalIntervalMs
