@@ -13,6 +13,7 @@ anchor stops `sprig check-config` and sprigd with file:line.
 """
 import os
 import subprocess
+import time
 
 import hierarchy as hiermod
 import servers
@@ -24,6 +25,11 @@ UNBOUND_OCTET, SPRIGD_OCTET = 30, 31                 # <net>.1.X: this file's re
 HINTED = "corp.tld."
 WWW = "www.corp.tld."
 WWW_ADDR = "192.0.2.180"
+IN_TREE_EXPIRY = "2099-01-01T00:00:00Z"   # §3.1 signalling: committed for long
+STATUS_POLLS = 40                         # x 0.25 s: the first checks run at start
+# What `sprig hints status` says of the parent in each phase (§2.1).
+PARENT_VIEW = {"honest": "parent consistent", "withdrawn": "parent withdrawn",
+               "wrong-ds": "parent consistent"}
 
 
 class HintHierarchy(hiermod.Hierarchy):
@@ -41,7 +47,8 @@ class HintHierarchy(hiermod.Hierarchy):
             s.addr = "%s.0.%d" % (net, s.last_octet)
         self.servers = {s.key: s for s in plan}
         zones = [hiermod.Zone(".", "root"), hiermod.Zone("tld.", "htld"),
-                 hiermod.Zone(HINTED, "hcorp", ns_names=["ns1.corp.tld."], records=["www A " + WWW_ADDR])]
+                 hiermod.Zone(HINTED, "hcorp", ns_names=["ns1.corp.tld."],
+                              records=["www A " + WWW_ADDR, '_in-tree TXT "%s"' % IN_TREE_EXPIRY])]
         self.zones = {z.name: z for z in zones}
         self.order = [z.name for z in zones]
         self.zone_dir = os.path.join(workdir, "zones")
@@ -147,6 +154,10 @@ def hinted_domain_survives_parent_withdrawal_and_wrong_ds(session, hint_hierarch
                 expect_rcode(s, "NOERROR")
                 expect_answer(s, "A", [WWW_ADDR])
                 expect_flag(s, "ad")
+                status = hints_status(session, sprigd, PARENT_VIEW[phase])
+                expect(PARENT_VIEW[phase] in status and "_in-tree committed" in status
+                       and status.startswith("corp.tld. in use;"),
+                       "%s: sprig hints status: %r" % (phase, status))
                 if phase == "honest":
                     expect_rcode(u, "NOERROR")
                     expect_flag(u, "ad")
@@ -159,6 +170,20 @@ def hinted_domain_survives_parent_withdrawal_and_wrong_ds(session, hint_hierarch
     finally:
         if h.parent != "honest":
             h.republish_parent("honest")
+
+
+def hints_status(session, sprigd, wanted):
+    """`sprig hints status` of this sprigd, polled (bounded) until it shows
+    `wanted`: the parent check and the _in-tree fetch run at start."""
+    sprig = os.path.join(os.path.dirname(session.get("sprigd_binary")), "sprig")
+    socket = os.path.join(os.path.dirname(sprigd.process.log_path), "sprig.sock")
+    out = ""
+    for _ in range(STATUS_POLLS):
+        code, out, err = run_tool([sprig, "hints", "status", "-s", socket])
+        if code == 0 and wanted in out and "_in-tree committed" in out:
+            break
+        time.sleep(0.25)
+    return out
 
 
 def run_tool(args):
