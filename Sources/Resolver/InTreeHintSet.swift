@@ -61,6 +61,7 @@ struct InTreeHintSet: ~Copyable {
         var hintNS: NameSet = NameSet()
         var parentNS: NameSet = NameSet()
         var parentView = InTreeParentView.unchecked
+        var parentDSDiffers = false
         var parentNextCheckMs: Int64 = 0
         var parentCheckPending = false
         var hasParentNotice = false

@@ -40,8 +40,11 @@ public enum InTreeParentView: UInt8, Sendable {
 /// stats` and noted once for the log with both views; `sprig hints status`
 /// shows the current one.
 ///
-/// Never: changes the hint (the parent's data is what the hint overrides),
-/// or reads the parent's DS (not compared by this build).
+/// The parent's DS set (from the referral, unvalidated: it is only
+/// reported) is compared with a DS-form anchor of the hint: a DS set in
+/// the referral without any of the anchor's DS records is a conflict too.
+///
+/// Never: changes the hint (the parent's data is what the hint overrides).
 extension ResolverCore {
     static let inTreeParentCheckIntervalMs: Int64 = 86_400_000
     static let inTreeParentRetryMs: Int64 = 3_600_000
@@ -82,18 +85,34 @@ extension ResolverCore {
         var entry = inTreeHints[hint]
         var parent = InTreeHintSet.NameSet()
         let zone = entry.domain
+        // The hint's anchor in DS form, if it has one: the parent's DS set
+        // should hold one of its DS records (a DNSKEY-form anchor is not
+        // compared by this build).
+        let anchorDS = validation.anchors.operatorAddedAnchors(at: zone).flatMap { $0.kind == .ds ? $0.rdatas : nil }
+        var parentDSCount = 0
+        var parentDSMatches = false
         if var reader = try? MessageReader(message) {
             var count = 0
             while let record = try? reader.nextRecord(), count < AnswerCache.recordsPerResponseMax {
                 count += 1
-                guard record.section == .authority, record.type == .ns, (try? record.owner(in: message)) == zone,
+                guard record.section == .authority, (try? record.owner(in: message)) == zone else { continue }
+                if record.type == .ds, let anchorDS {
+                    parentDSCount += 1
+                    let rdata = UnsafeRawBufferPointer(rebasing: message[record.rdataOffset..<(record.rdataOffset + record.rdataLength)])
+                    for a in anchorDS where a.rdata.elementsEqual(rdata) { parentDSMatches = true }
+                }
+                guard record.type == .ns,
                       let target = try? Name.read(from: message, at: record.rdataOffset).name else { continue }
                 parent.insert(target)
             }
         }
         entry.parentNS = parent
+        // (a referral without DS says nothing about it: not judged)
+        entry.parentDSDiffers = parentDSCount > 0 && !parentDSMatches
         let view: InTreeParentView
-        if parent.count == entry.hintNS.count && parent.isSubset(of: entry.hintNS) {
+        if entry.parentDSDiffers {
+            view = .conflict
+        } else if parent.count == entry.hintNS.count && parent.isSubset(of: entry.hintNS) {
             view = .consistent
         } else if parent.count > 0 && parent.isSubset(of: entry.hintNS) {
             view = .redelegation
@@ -111,6 +130,7 @@ extension ResolverCore {
         guard it.bypassesHints, let hint = inTreeHints.index(of: it.target) else { return false }
         var entry = inTreeHints[hint]
         entry.parentNS = InTreeHintSet.NameSet()
+        entry.parentDSDiffers = false
         finishParentCheck(&entry, .withdrawn)
         inTreeHints[hint] = entry
         return true
@@ -145,6 +165,9 @@ extension ResolverCore {
         var text = e.parentView.text
         if e.parentView == .redelegation || e.parentView == .conflict {
             text += " (parent: " + e.parentNS.text + "; hint: " + e.hintNS.text + ")"
+        }
+        if e.parentView == .conflict && e.parentDSDiffers {
+            text += "; the parent's DS set has none of the hint's anchor DS"
         }
         return text
     }

@@ -29,7 +29,7 @@ IN_TREE_EXPIRY = "2099-01-01T00:00:00Z"   # §3.1 signalling: committed for long
 STATUS_POLLS = 40                         # x 0.25 s: the first checks run at start
 # What `sprig hints status` says of the parent in each phase (§2.1).
 PARENT_VIEW = {"honest": "parent consistent", "withdrawn": "parent withdrawn",
-               "wrong-ds": "parent consistent"}
+               "wrong-ds": "parent conflict"}   # the parent's DS lacks the hint's anchor DS
 
 
 class HintHierarchy(hiermod.Hierarchy):

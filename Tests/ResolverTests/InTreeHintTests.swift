@@ -2,6 +2,7 @@ import XCTest
 import Cache
 import DNSWire
 @testable import Resolver
+import Validator
 
 /// In-tree hints (draft-kolkman-dns-in-tree-hints §2.1, §3.3) in virtual
 /// time: a signed root (anchored) delegates to the signed `example.`,
@@ -398,5 +399,53 @@ final class InTreeHintTests: XCTestCase {
         checkParent(&h, &auth)
         XCTAssertTrue(h.core.inTreeHintStatusLines()[0].hasSuffix("parent consistent"), h.core.inTreeHintStatusLines()[0])
         XCTAssertEqual(h.core.stats.inTreeConflicts + h.core.stats.inTreeRedelegations + h.core.stats.inTreeWithdrawals, 0)
+    }
+
+    /// A DS-form anchor (as `list trust_anchor` usually gives it) is
+    /// compared with the parent's DS: a parent DS set without it is a
+    /// conflict, said so; the domain still validates under the anchor.
+    func testParentDSWithoutTheHintsAnchorIsAConflict() {
+        for (parent, view) in [(Parent.honest, "parent consistent"), (.wrongDS, "parent conflict")] {
+            var s = EngineSettings()
+            s.recursive = true
+            s.useIPv6 = false
+            s.inTreeHintCount = 1
+            var h = Harness(settings: s, rootServers: [InTreeHintTests.root])
+            XCTAssertTrue(h.core.addTrustAnchor(owner: .root, type: .dnskey, rdatas: [InTreeHintTests.rootKey.dnskeyRData]))
+            XCTAssertTrue(h.core.addInTreeHint(InTreeHint(domain: Wire.name("example."), addresses: [InTreeHintTests.example],
+                                                          inDomainCount: 1, nameservers: [Wire.name("ns1.example.")])))
+            XCTAssertTrue(h.core.addTrustAnchors(owner: Wire.name("example."), [
+                ConfiguredAnchor(isDS: true, rdata: InTreeHintTests.exampleKey.ds().rdata, addedByOperator: true)]))
+            h.core.setWallClock(realtimeSeconds: InTreeHintTests.now2026, nowMs: h.nowMs)
+            var auth = InTreeHintTests.hierarchy(parent)
+            auth.zones[0].dsInReferrals = true
+            checkParent(&h, &auth)
+            let status = h.core.inTreeHintStatusLines()[0]
+            XCTAssertTrue(status.contains(view), status)
+            if parent == .wrongDS {
+                XCTAssertTrue(status.contains("the parent's DS set has none of the hint's anchor DS"), status)
+            }
+            XCTAssertTrue(resolve(&h, &auth, "www.example").ad)
+        }
+    }
+
+    /// Bad input: an anchor that matches no key of the domain makes its
+    /// answers bogus (SERVFAIL with an EDE), never insecure or AD.
+    func testAnchorMatchingNoKeyIsBogus() {
+        var s = EngineSettings()
+        s.recursive = true
+        s.useIPv6 = false
+        s.inTreeHintCount = 1
+        var h = Harness(settings: s, rootServers: [InTreeHintTests.root])
+        XCTAssertTrue(h.core.addInTreeHint(InTreeHint(domain: Wire.name("example."), addresses: [InTreeHintTests.example],
+                                                      inDomainCount: 1)))
+        XCTAssertTrue(h.core.addTrustAnchor(owner: Wire.name("example."), type: .dnskey,
+                                            rdatas: [InTreeHintTests.signedKey.dnskeyRData]))   // not example.'s key
+        h.core.setWallClock(realtimeSeconds: InTreeHintTests.now2026, nowMs: h.nowMs)
+        var auth = InTreeHintTests.hierarchy()
+        let p = resolve(&h, &auth, "www.example")
+        XCTAssertEqual(p.rcode, .servFail)
+        XCTAssertTrue(p.answers.isEmpty)
+        XCTAssertFalse(p.ede.isEmpty, "an EDE says why")
     }
 }
