@@ -58,7 +58,7 @@ let package = Package(
         .testTarget(name: "FixedTests", dependencies: ["Fixed"]),
         .testTarget(name: "HintsTests", dependencies: ["Hints", "DNSWire"]),
         .testTarget(name: "CacheTests", dependencies: ["Cache", "Fixed"]),
-        .testTarget(name: "ResolverTests", dependencies: ["Resolver", "Validator", "DNSWire", "Cache", "CSodium", "Fixed"]),
+        .testTarget(name: "ResolverTests", dependencies: ["Resolver", "Validator", "DNSWire", "Cache", "CSodium", "Fixed", "Hints"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "Platform", "Fixed"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "Platform", "Config", "Resolver", "Validator", "Transport", "Cache", "DNSWire", "Fixed"]),
     ]

@@ -14,12 +14,20 @@ public struct InTreeHint: Equatable, Sendable {
     public var inDomainCount: Int
     /// The hinted NS names (compared with the parent's, §2.1).
     public var nameservers: [Name]
+    /// For each address, the index of its name in `nameservers` (the
+    /// learned state keeps them together); empty: unknown.
+    public var addressOwners: [Int]
+    /// Read from the learned state (`hints.learned`), not the config.
+    public var isLearned: Bool
 
-    public init(domain: Name, addresses: [ServerAddress], inDomainCount: Int, nameservers: [Name] = []) {
+    public init(domain: Name, addresses: [ServerAddress], inDomainCount: Int, nameservers: [Name] = [],
+                addressOwners: [Int] = [], isLearned: Bool = false) {
         self.domain = domain
         self.addresses = addresses
         self.inDomainCount = inDomainCount
         self.nameservers = nameservers
+        self.addressOwners = addressOwners
+        self.isLearned = isLearned
     }
 }
 
@@ -65,6 +73,14 @@ struct InTreeHintSet: ~Copyable {
         var parentNextCheckMs: Int64 = 0
         var parentCheckPending = false
         var hasParentNotice = false
+        /// Learning (§2.1): the name (index in `hintNS`) each address
+        /// belongs to, whether the set was learned, and the re-check.
+        var addressOwners = InlineArray<16, UInt8>(repeating: 0)
+        var isLearned = false
+        var learnNextMs: Int64 = 0
+        var learnPending = false
+        var learnRounds = 0
+        var hasLearnNotice = false
     }
 
     /// NS names of one delegation: up to 13 (ConfigLimits.maxHintNameserverCount).
@@ -122,6 +138,10 @@ struct InTreeHintSet: ~Copyable {
                           count: hint.addresses.count, inDomainCount: hint.inDomainCount)
         for (i, a) in hint.addresses.enumerated() { entry.addresses[i] = a }
         for n in hint.nameservers { entry.hintNS.insert(n) }
+        for (i, o) in hint.addressOwners.enumerated() where i < InTreeHintSet.addressesPerHintMax && o >= 0 && o < 13 {
+            entry.addressOwners[i] = UInt8(o)
+        }
+        entry.isLearned = hint.isLearned
         (entries.baseAddress! + count).initialize(to: entry)
         count += 1
         return true

@@ -155,6 +155,7 @@ extension ResolverCore {
             inTreeHints[i].hasNotice = false
             lines.append("in-tree hint " + inTreeHints[i].domain.text + ": _in-tree " + inTreeHintStatusText(i))
         }
+        takeLearnNotices(&lines)
         for i in 0..<inTreeHints.count where inTreeHints[i].hasParentNotice {
             inTreeHints[i].hasParentNotice = false
             lines.append("in-tree hint " + inTreeHints[i].domain.text + ": parent delegation " + parentViewText(i))
@@ -175,7 +176,8 @@ extension ResolverCore {
         for i in 0..<inTreeHints.count {
             let e = inTreeHints[i]
             lines.append(e.domain.text + " " + (e.disabled ? "disabled" : "in use") + "; servers "
-                + String(e.count) + " addresses (" + String(e.inDomainCount) + " in-domain); _in-tree "
+                + String(e.count) + " addresses (" + String(e.inDomainCount) + " in-domain"
+                + (e.isLearned ? ", learned: " + e.hintNS.text : "") + "); _in-tree "
                 + inTreeHintStatusText(i) + "; parent " + parentViewText(i))
         }
         return lines

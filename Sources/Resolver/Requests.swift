@@ -311,4 +311,8 @@ public struct EngineStats {
     public var inTreeRedelegations = 0
     public var inTreeWithdrawals = 0
     public var inTreeConflicts = 0
+    /// §2.1 learning: hints whose servers followed the domain's validated
+    /// NS set, and learned-state writes to flash.
+    public var inTreeLearnedChanges = 0
+    public var inTreeLearnedWrites = 0
 }

@@ -34,6 +34,11 @@ public struct ResolverCore: ~Copyable {
     var rootServers: [ServerAddress]
     /// In-tree hints (draft-kolkman-dns-in-tree-hints): InTreeHints.swift.
     var inTreeHints: InTreeHintSet
+    /// Learned hints changed since flash was written, and when it was
+    /// (InTreeLearning.swift).
+    var learnedHintsDirty = false
+    var learnedHintsWrittenMs: Int64? = nil
+    var learnedHintsPendingWriteMs: Int64 = 0
     /// The outgoing slot of the last priming query, and when it was sent.
     var primingTask: Int32? = nil
     var lastPrimingMs: Int64 = .min / 2
@@ -478,7 +483,9 @@ public struct ResolverCore: ~Copyable {
                ("hints.in_tree.signal_fetches", stats.inTreeSignalFetches),
                ("hints.in_tree.redelegations", stats.inTreeRedelegations),
                ("hints.in_tree.withdrawals", stats.inTreeWithdrawals),
-               ("hints.in_tree.conflicts", stats.inTreeConflicts)]
+               ("hints.in_tree.conflicts", stats.inTreeConflicts),
+               ("hints.in_tree.learned_changes", stats.inTreeLearnedChanges),
+               ("hints.in_tree.learned_writes", stats.inTreeLearnedWrites)]
             + upstreamStatsLines() + cache.statsLines()
     }
 

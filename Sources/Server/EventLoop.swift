@@ -47,6 +47,11 @@ public final class EventLoop {
         get { anchors.statePath }
         set { anchors.statePath = newValue }
     }
+    /// Learned in-tree hints in flash (`state_dir`/hints.learned).
+    public var learnedHintsPath: String? {
+        get { anchors.learnedHintsPath }
+        set { anchors.learnedHintsPath = newValue }
+    }
 
     /// Text for `sprig stats`, supplied by the daemon (includes config-level info).
     public var extraStats: () -> [(String, Int)] = { [] }

@@ -30,6 +30,7 @@ extension Daemon {
             loop.logClockDecision()
             loop.clockFloorPath = clockFloorPath(config)
             loop.anchorStatePath = anchorStatePath(config)
+            if !plan.inTreeHints.isEmpty { loop.learnedHintsPath = learnedHintsPath(config) }
             loop.clockMarkerPath = config.clockMarkerFilePath?.string
             for listen in config.listen {
                 guard let address = Address(bytes: listen.address.bytes, port: listen.port) else { continue }
@@ -131,6 +132,11 @@ extension Daemon {
                 + "\(count(.list)) from list trust_anchor), \(plan.insecureDomains.count) insecure domains")
         }
         return true
+    }
+
+    /// Learned in-tree hints (flash, written at most daily and at shutdown).
+    static func learnedHintsPath(_ config: SprigConfig) -> String {
+        config.stateDirectory.string + "/hints.learned"
     }
 
     /// RFC 5011 trust-anchor state (flash, written at most daily).

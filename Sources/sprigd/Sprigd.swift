@@ -201,24 +201,59 @@ enum Daemon {
         }
         guard let table else { return [] }
         var hints: [InTreeHint] = []
-        for d in 0..<table.domainCount {
-            let domain = table.domain(d)
-            var inDomain: [ServerAddress] = []
-            var others: [ServerAddress] = []
-            var names: [Name] = []
-            for i in 0..<domain.serverCount {
-                let server = domain.server(i)
-                names.append(server.name)
-                for k in 0..<server.addressCount {
-                    guard let a = ServerAddress(bytes: server.address(k).bytes, port: ResolverCore.authoritativePort) else { continue }
-                    if server.name.isSubdomain(of: domain.name) { inDomain.append(a) } else { others.append(a) }
-                }
-            }
-            hints.append(InTreeHint(domain: domain.name, addresses: inDomain + others, inDomainCount: inDomain.count,
-                                    nameservers: names))
-        }
+        for d in 0..<table.domainCount { hints.append(inTreeHint(table.domain(d), isLearned: false)) }
         Log.info("in-tree hints: \(hints.count) domains, table \(table.bytes.count) bytes")
+        mergeLearnedHints(into: &hints, path: learnedHintsPath(config))
         return hints
+    }
+
+    /// One domain of a hint table as the core takes it: in-domain servers'
+    /// addresses first, each address with the index of its name.
+    static func inTreeHint(_ domain: HintDomain, isLearned: Bool) -> InTreeHint {
+        var inDomain: [(ServerAddress, Int)] = []
+        var others: [(ServerAddress, Int)] = []
+        var names: [Name] = []
+        for i in 0..<domain.serverCount {
+            let server = domain.server(i)
+            names.append(server.name)
+            for k in 0..<server.addressCount {
+                guard let a = ServerAddress(bytes: server.address(k).bytes, port: ResolverCore.authoritativePort) else { continue }
+                if server.name.isSubdomain(of: domain.name) { inDomain.append((a, i)) } else { others.append((a, i)) }
+            }
+        }
+        let all = inDomain + others
+        return InTreeHint(domain: domain.name, addresses: all.map { $0.0 }, inDomainCount: inDomain.count,
+                          nameservers: names, addressOwners: all.map { $0.1 }, isLearned: isLearned)
+    }
+
+    /// The learned state (§2.1, `state_dir`/hints.learned, the hint table
+    /// format): a learned domain replaces the servers of its configured
+    /// hint; domains no longer configured are dropped. Missing: nothing
+    /// learned yet. Corrupt or unusable: one log line, the configured hints.
+    static func mergeLearnedHints(into hints: inout [InTreeHint], path: String) {
+        guard File.exists(path) else { return }
+        guard let bytes = try? File.readAll(path, limit: HintLimits.tableByteCountMax) else {
+            Log.warning("in-tree hints: \(path) cannot be read; using the configured hints")
+            return
+        }
+        let table: HintTable
+        do throws(HintTableError) { table = try HintTable(validating: bytes) } catch {
+            _ = error
+            Log.warning("in-tree hints: \(path) is corrupt (not a valid hint table); using the configured hints")
+            return
+        }
+        var used = 0
+        for i in hints.indices {
+            guard let domain = table.domain(named: hints[i].domain) else { continue }
+            let learned = inTreeHint(domain, isLearned: true)
+            guard learned.inDomainCount > 0, learned.addresses.count <= 16 else {
+                Log.warning("in-tree hints: \(path): \(domain.name.text) has no usable in-domain server; using its configured hint")
+                continue
+            }
+            hints[i] = learned
+            used += 1
+        }
+        Log.info("in-tree hints: \(used) learned NS sets from \(path)")
     }
 
     /// Where a trust anchor came from (the start-up log; RFC 5011 fallback).

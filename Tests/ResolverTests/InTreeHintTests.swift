@@ -3,6 +3,7 @@ import Cache
 import DNSWire
 @testable import Resolver
 import Validator
+import Hints
 
 /// In-tree hints (draft-kolkman-dns-in-tree-hints §2.1, §3.3) in virtual
 /// time: a signed root (anchored) delegates to the signed `example.`,
@@ -25,8 +26,10 @@ final class InTreeHintTests: XCTestCase {
 
     enum Parent { case honest, withdrawn, wrongDS, hijacked }
 
+    static let second = FakeAuthorities.address(8)   // ns2.example: in the child's NS set only (learning)
+
     static func hierarchy(_ parent: Parent = .honest, exampleDelegatesSigned: Bool = true,
-                          inTree: String? = nil) -> FakeAuthorities {
+                          inTree: String? = nil, childNS: [String] = []) -> FakeAuthorities {
         var auth = FakeAuthorities()
         var rootRecords = [rootKey.dnskey]
         var delegations: [String: [String]] = [:]
@@ -52,9 +55,11 @@ final class InTreeHintTests: XCTestCase {
             Wire.a("www.example", [192, 0, 2, 1]),
             signedKey.ds(corrupt: !exampleDelegatesSigned),
         ] + (inTree.map { [Wire.RR(owner: "_in-tree.example", type: .txt, ttl: 300,
-                                   rdata: [UInt8($0.utf8.count)] + Array($0.utf8))] } ?? []))
+                                   rdata: [UInt8($0.utf8.count)] + Array($0.utf8))] } ?? [])
+          + childNS.map { Wire.RR(owner: "example", type: .ns, ttl: 3600, rdata: Wire.name($0).wireBytes) }
+          + (childNS.contains("ns2.example.") ? [Wire.a("ns2.example", [127, 9, 0, 8])] : []))
             + [Wire.a("ns.signed.example", [127, 9, 0, 3])]
-        auth.zones.append(FakeZone(apex: "example.", servers: [example, outOfDomain], records: exampleRecords,
+        auth.zones.append(FakeZone(apex: "example.", servers: [example, outOfDomain, second], records: exampleRecords,
                                    delegations: ["signed.example.": ["ns.signed.example."]]))
         auth.zones.append(FakeZone(apex: "signed.example.", servers: [signedServer], records: signedKey.signAll([
             signedKey.dnskey, Wire.a("ns.signed.example", [127, 9, 0, 3]), Wire.a("www.signed.example", [192, 0, 2, 3])])))
@@ -447,5 +452,75 @@ final class InTreeHintTests: XCTestCase {
         XCTAssertEqual(p.rcode, .servFail)
         XCTAssertTrue(p.answers.isEmpty)
         XCTAssertFalse(p.ede.isEmpty, "an EDE says why")
+    }
+
+    // MARK: §2.1 learning
+
+    func learn(_ h: inout Harness, _ auth: inout FakeAuthorities) {
+        for _ in 0..<3 {   // the NS set, then its names' addresses, then the result
+            h.core.learnInTreeHints(nowMs: h.nowMs)
+            h.drain()
+            h.pump(&auth)
+            h.advance(ResolverCore.learnRoundMs + 1)
+        }
+    }
+
+    /// The child's validated NS set gains ns2.example: the hint follows it
+    /// (its servers and names), says so once, and is used: with ns1 gone,
+    /// ns2 answers. The learned state goes to flash in the hint table
+    /// format when it changed, at most once a day, and at shutdown.
+    func testHintLearnsTheValidatedNSSetAndPersistsItRarely() throws {
+        var h = harness()
+        var auth = InTreeHintTests.hierarchy(childNS: ["ns1.example.", "ns2.example."])
+        learn(&h, &auth)
+        let status = h.core.inTreeHintStatusLines()[0]
+        XCTAssertTrue(status.contains("servers 2 addresses (2 in-domain, learned: ns1.example. ns2.example.)"), status)
+        XCTAssertEqual(h.core.stats.inTreeLearnedChanges, 1)
+        XCTAssertEqual(h.core.takeInTreeHintNotices().filter { $0.contains("learned the domain's validated NS set") }.count, 1)
+
+        let bytes = try XCTUnwrap(h.core.learnedHintsToPersist(nowMs: h.nowMs, isShutdown: false))
+        h.core.didPersistLearnedHints()
+        let table = try HintTable(validating: bytes)
+        let domain = try XCTUnwrap(table.domain(named: Wire.name("example.")))
+        XCTAssertEqual(domain.serverCount, 2)
+        XCTAssertEqual(domain.server(named: Wire.name("ns2.example."))?.address(0).bytes, [127, 9, 0, 8])
+        XCTAssertNil(h.core.learnedHintsToPersist(nowMs: h.nowMs, isShutdown: false), "nothing new")
+
+        // ns1 gone: the learned ns2 answers.
+        auth.silent = [FakeAuthorities.key(InTreeHintTests.example)]
+        h.advance(400_000)
+        _ = h.ask(70, Wire.query("www.example", .a, id: 9, dnssecOK: true))
+        h.run(&auth, forMs: 5_000)
+        let p = Wire.parse(h.net.answers.last?.bytes ?? [])
+        XCTAssertEqual(addresses(p), [[192, 0, 2, 1]])
+        XCTAssertTrue(p.ad)
+        XCTAssertTrue(auth.queries.contains { $0.server == InTreeHintTests.second })
+
+        // Another change the same day: kept in RAM, written a day after the
+        // last write, or at shutdown — never from unvalidated data.
+        auth.silent = []
+        var changed = InTreeHintTests.hierarchy(childNS: ["ns2.example."])
+        h.advance(3_700_000)   // the NS set's TTL ran out: re-checked
+        learn(&h, &changed)
+        XCTAssertEqual(h.core.stats.inTreeLearnedChanges, 2)
+        XCTAssertNil(h.core.learnedHintsToPersist(nowMs: h.nowMs, isShutdown: false), "at most once a day")
+        XCTAssertNotNil(h.core.learnedHintsToPersist(nowMs: h.nowMs, isShutdown: true), "at clean shutdown")
+        h.advance(InTreeHintTests.day)
+        XCTAssertNotNil(h.core.learnedHintsToPersist(nowMs: h.nowMs, isShutdown: false), "a day later")
+        h.core.didPersistLearnedHints()
+        XCTAssertEqual(h.core.stats.inTreeLearnedWrites, 2)
+    }
+
+    /// An NS set that does not validate is never learned.
+    func testUnvalidatedNSSetIsNotLearned() {
+        var h = harness()
+        var auth = InTreeHintTests.hierarchy(childNS: ["ns1.example.", "ns2.example."])
+        // Strip the RRSIGs over example.'s NS set.
+        auth.zones[1].records.removeAll { $0.type == .rrsig && $0.owner.lowercased().hasPrefix("example")
+            && $0.rdata.count >= 2 && (UInt16($0.rdata[0]) << 8 | UInt16($0.rdata[1])) == RRType.ns.rawValue }
+        learn(&h, &auth)
+        XCTAssertEqual(h.core.stats.inTreeLearnedChanges, 0)
+        XCTAssertFalse(h.core.inTreeHintStatusLines()[0].contains("learned"))
+        XCTAssertNil(h.core.learnedHintsToPersist(nowMs: h.nowMs, isShutdown: true))
     }
 }
