@@ -32,7 +32,8 @@ extension ResolverCore {
     /// One learning step per due hint (the server calls this once a second).
     public mutating func learnInTreeHints(nowMs: Int64) {
         guard isValidating, settings.recursive else { return }
-        for i in 0..<inTreeHints.count where !inTreeHints[i].disabled && nowMs >= inTreeHints[i].learnNextMs {
+        for i in 0..<inTreeHints.count
+        where !inTreeHints[i].disabled && (inTreeHints[i].learnPending || nowMs >= inTreeHints[i].learnNextMs) {
             var entry = inTreeHints[i]
             learnStep(&entry, nowMs: nowMs)
             inTreeHints[i] = entry
@@ -43,7 +44,8 @@ extension ResolverCore {
         let seconds = nowMs / 1000
         guard case .fresh(let hit, let ttl) = cache.lookup(entry.domain, .ns, nowSeconds: seconds),
               hit.kind == .rrset, hit.rank == .secure else {
-            if entry.learnPending {   // the fetch brought nothing validated: try again later
+            if entry.learnPending {   // waiting; at the deadline, nothing validated came: later
+                guard nowMs >= entry.learnNextMs else { return }
                 entry.learnPending = false
                 entry.learnRounds = 0
                 entry.learnNextMs = nowMs + ResolverCore.learnRecheckMsMin
@@ -65,14 +67,19 @@ extension ResolverCore {
         var inDomain: [(ServerAddress, Int)] = []
         var others: [(ServerAddress, Int)] = []
         var missing = false
+        var waiting = false
         for k in 0..<names.count {
             let name = names.names[k]
             var found = 0
             for type in settings.useIPv6 ? [RRType.a, .aaaa] : [.a] {
                 guard case .fresh(let a, _) = cache.lookup(name, type, nowSeconds: seconds), a.kind == .rrset,
                       a.rank == .secure else {
-                    if name.isSubdomain(of: entry.domain) && entry.learnRounds == 0 && type == .a {
-                        missing = startLearnFetch(name, .a, nowMs: nowMs) || missing
+                    if name.isSubdomain(of: entry.domain) && type == .a {
+                        if entry.learnRounds == 0 {
+                            missing = startLearnFetch(name, .a, nowMs: nowMs) || missing
+                        } else if nowMs < entry.learnNextMs {
+                            waiting = true   // its fetch may still come
+                        }
                     }
                     continue
                 }
@@ -86,12 +93,13 @@ extension ResolverCore {
                 }
             }
         }
-        if missing {   // wait for the address fetches, once
+        if missing {   // wait for the address fetches (once), re-read each tick
             entry.learnRounds = 1
             entry.learnPending = true
             entry.learnNextMs = nowMs + ResolverCore.learnRoundMs
             return
         }
+        if waiting { return }
         entry.learnPending = false
         entry.learnRounds = 0
         entry.learnNextMs = nowMs + min(max(Int64(ttl) * 1000, ResolverCore.learnRecheckMsMin), ResolverCore.learnRecheckMsMax)
@@ -118,6 +126,8 @@ extension ResolverCore {
         }
         entry.isLearned = true
         entry.hasLearnNotice = true
+        // The parent is compared with the new set soon, not a day later.
+        if !entry.parentCheckPending { entry.parentNextCheckMs = min(entry.parentNextCheckMs, nowMs) }
         learnedHintsDirty = true
         stats.inTreeLearnedChanges += 1
     }

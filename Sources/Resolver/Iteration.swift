@@ -47,6 +47,9 @@ extension ResolverCore {
            o.pointee.iteration.target == o.pointee.question.name {
             candidate = up
         }
+        // An in-tree hint's parent check asks the parent, whatever the
+        // cache knows of the domain's own NS set (InTreeParentView.swift).
+        if start == nil, o.pointee.iteration.bypassesHints, let up = candidate.parent { candidate = up }
         o.pointee.iteration.servers.removeAll()
         o.pointee.iteration.nsLookupIndex = 0
         o.pointee.iteration.askedLabelCount = 0

@@ -12,6 +12,7 @@ Config refusals: a hint without an in-domain nameserver or without an
 anchor stops `sprig check-config` and sprigd with file:line.
 """
 import os
+import shutil
 import subprocess
 import time
 
@@ -180,7 +181,7 @@ def hints_status(session, sprigd, wanted):
     out = ""
     for _ in range(STATUS_POLLS):
         code, out, err = run_tool([sprig, "hints", "status", "-s", socket])
-        if code == 0 and wanted in out and "_in-tree committed" in out:
+        if code == 0 and wanted in out and "_in-tree committed" in out and "parent not checked" not in out:
             break
         time.sleep(0.25)
     return out
@@ -219,3 +220,80 @@ def hint_without_in_domain_ns_or_anchor_is_refused(session, sprigd_binary):
             expect("%s:%d: " % (path, line) in err and message in err,
                    "%s %s: expected %s:%d: ...%s..., got: %s" % (os.path.basename(argv[0]), name, path, line,
                                                                message, err))
+
+
+NS2_OCTET = 83   # <net>.0.83: ns2.corp.tld., in the child's NS set only (learning)
+
+
+def start_hint_sprigd(session, h, rundir_name):
+    addr = "%s.1.%d" % (h.net, SPRIGD_OCTET)
+    rundir = session.rundir(rundir_name)
+    binary = session.get("sprigd_binary")
+    p = servers.start_sprigd(binary, sprigd_recursive_config(h, addr, RESOLVER_PORT, rundir) + hint_section(h),
+                             rundir, name=rundir_name)
+    return Resolver("sprigd", addr, RESOLVER_PORT, p), rundir
+
+
+@test
+def learned_ns_set_is_persisted_and_used_after_restart(session, hint_hierarchy):
+    """§2.1 learning: corp.tld.'s own (signed) NS set gains ns2.corp.tld.;
+    the hint follows it, the learned state is written to state_dir, and a
+    restart with ns1 dead resolves through ns2 with AD. A corrupt learned
+    file gives one log line and the configured hint."""
+    gate(session)
+    h = hint_hierarchy
+    zone = h.zones[HINTED]
+    ns2_addr = "%s.0.%d" % (h.net, NS2_OCTET)
+    ns2 = None
+    sprigd = None
+    try:
+        zone.ns_names = ["ns1.corp.tld.", "ns2.corp.tld."]
+        zone.ns_addrs = {"ns2.corp.tld.": NS2_OCTET}
+        h.write_and_sign(zone)
+        h.nsd["hcorp"].stop()
+        h.nsd["hcorp"] = servers.start_nsd(os.path.join(h.workdir, "run", "nsd-hcorp-learn"), "nsd-hcorp-learn",
+                                           h.servers["hcorp"].addr, [(HINTED, zone.zonefile)])
+        ns2 = servers.start_nsd(os.path.join(h.workdir, "run", "nsd-hcorp-ns2"), "nsd-hcorp-ns2", ns2_addr,
+                                [(HINTED, zone.zonefile)])
+        sprigd, rundir = start_hint_sprigd(session, h, "hints-learn")
+        status = hints_status(session, sprigd, "learned: ns1.corp.tld. ns2.corp.tld.")
+        expect("learned: ns1.corp.tld. ns2.corp.tld." in status, "not learned: %r" % status)
+        status = hints_status(session, sprigd, "parent re-delegation")
+        expect("parent re-delegation" in status, "the parent still lists ns1 only: %r" % status)
+        sprigd.stop()
+        sprigd = None
+        learned = os.path.join(rundir, "hints.learned")
+        expect(os.path.exists(learned), "no %s after a clean shutdown" % learned)
+
+        h.nsd["hcorp"].stop()   # ns1 dead: only the learned ns2 can answer
+        # A new run directory (its own log) holding the saved state, as
+        # state_dir survives a router's restart.
+        restart_dir = session.rundir("hints-learn-restart")
+        shutil.copy(learned, os.path.join(restart_dir, "hints.learned"))
+        sprigd, _ = start_hint_sprigd(session, h, "hints-learn-restart")
+        r = sprigd.query(WWW, "A", dnssec=True)
+        expect_rcode(r, "NOERROR")
+        expect_answer(r, "A", [WWW_ADDR])
+        expect_flag(r, "ad")
+        sprigd.stop()
+        sprigd = None
+
+        corrupt_dir = session.rundir("hints-learn-corrupt")
+        with open(os.path.join(corrupt_dir, "hints.learned"), "wb") as f:
+            f.write(b"SPHT garbage, not a hint table")
+        sprigd, rundir = start_hint_sprigd(session, h, "hints-learn-corrupt")
+        with open(os.path.join(rundir, "sprigd.log")) as f:
+            log = f.read()
+        expect(log.count("is corrupt (not a valid hint table); using the configured hints") == 1,
+               "one log line for the corrupt learned state: %s" % log[-2000:])
+    finally:
+        if sprigd:
+            sprigd.stop()
+        if ns2:
+            ns2.stop()
+        zone.ns_names = ["ns1.corp.tld."]
+        zone.ns_addrs = {}
+        h.write_and_sign(zone)
+        h.nsd["hcorp"].stop()
+        h.nsd["hcorp"] = servers.start_nsd(os.path.join(h.workdir, "run", "nsd-hcorp-restored"),
+                                           "nsd-hcorp-restored", h.servers["hcorp"].addr, [(HINTED, zone.zonefile)])
