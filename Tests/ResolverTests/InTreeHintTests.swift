@@ -523,4 +523,38 @@ final class InTreeHintTests: XCTestCase {
         XCTAssertFalse(h.core.inTreeHintStatusLines()[0].contains("learned"))
         XCTAssertNil(h.core.learnedHintsToPersist(nowMs: h.nowMs, isShutdown: true))
     }
+
+    /// Flash writes per simulated day with a hint learning (DESIGN.md §2.7):
+    /// 10 days, one housekeeping step a minute, the child's validated NS set
+    /// flipping between {ns1} and {ns1, ns2} every 6 hours (4 changes a
+    /// day, each learned within its TTL): `hints.learned` is written at
+    /// most once a day, plus once at the clean shutdown.
+    func testFlashWritesPerSimulatedDayWhileLearning() {
+        var h = harness()
+        let one = InTreeHintTests.hierarchy(childNS: ["ns1.example."])
+        let two = InTreeHintTests.hierarchy(childNS: ["ns1.example.", "ns2.example."])
+        let dayCount = 10
+        let stepMs: Int64 = 60_000
+        var writesPerDay = [Int](repeating: 0, count: dayCount)
+        let startMs = h.nowMs
+        for step in 0..<(dayCount * 1440) {
+            let elapsed = h.nowMs - startMs
+            var auth = (elapsed / (6 * 3_600_000)) % 2 == 0 ? two : one
+            h.core.learnInTreeHints(nowMs: h.nowMs)
+            h.drain()
+            h.pump(&auth)
+            if h.core.learnedHintsToPersist(nowMs: h.nowMs, isShutdown: false) != nil {
+                h.core.didPersistLearnedHints()
+                writesPerDay[step / 1440] += 1
+            }
+            h.advance(stepMs)
+        }
+        let atShutdown = h.core.learnedHintsToPersist(nowMs: h.nowMs, isShutdown: true) != nil ? 1 : 0
+        print("FLASH_SIM hints.learned days=\(dayCount) changes=\(h.core.stats.inTreeLearnedChanges) "
+              + "writes=\(writesPerDay.reduce(0, +)) per_day=\(writesPerDay) at_shutdown=\(atShutdown)")
+        XCTAssertGreaterThanOrEqual(h.core.stats.inTreeLearnedChanges, 3 * dayCount, "the hint followed the changes")
+        XCTAssertTrue(writesPerDay.allSatisfy { $0 <= 1 }, "\(writesPerDay)")
+        XCTAssertGreaterThanOrEqual(writesPerDay.reduce(0, +), dayCount - 1)
+        XCTAssertLessThanOrEqual(atShutdown, 1)
+    }
 }
