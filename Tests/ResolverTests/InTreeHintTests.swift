@@ -557,4 +557,25 @@ final class InTreeHintTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(writesPerDay.reduce(0, +), dayCount - 1)
         XCTAssertLessThanOrEqual(atShutdown, 1)
     }
+
+    /// §2.1: the hint's anchor "SHOULD be maintained by the mechanism
+    /// described in [RFC5011]": it is a trust point like the root's, and its
+    /// active refresh asks the hinted servers — also with the delegation
+    /// withdrawn — and feeds the validated key set to the RFC 5011 state.
+    func testHintAnchorIsAnRFC5011TrustPointRefreshedThroughTheHint() {
+        var h = harness()
+        h.core.noteClockSynced(realtimeSeconds: InTreeHintTests.now2026)
+        var auth = InTreeHintTests.hierarchy(.withdrawn)
+        var owners: [String] = []
+        for i in 0..<h.core.validation.trustPointCount { owners.append(h.core.validation.trustPoint(at: i)?.text ?? "") }
+        XCTAssertTrue(owners.contains("example."), "\(owners)")
+        h.core.startAnchorMaintenance(nowMs: h.nowMs)
+        h.core.refreshTrustAnchorsIfDue(nowMs: h.nowMs)
+        h.drain()
+        h.pump(&auth)
+        XCTAssertTrue(auth.queries.contains { $0.name == "example." && $0.type == .dnskey && $0.server == InTreeHintTests.example })
+        XCTAssertFalse(askedRootUnderExample(auth))
+        XCTAssertGreaterThan(h.core.stats.anchorObservations, 0)
+        XCTAssertGreaterThan(h.core.anchorTrustedKeyCount, 0)
+    }
 }
