@@ -186,7 +186,7 @@ extension ResolverCore {
     func inTreeHintStatusText(_ i: Int) -> String {
         let e = inTreeHints[i]
         var text = e.signal.text
-        if e.expirySeconds > 0 { text += ", expiry " + String(e.expirySeconds) + " (seconds since 1970, UTC)" }
+        if e.expirySeconds > 0 { text += ", expiry " + CalendarDate.text(unixSeconds: e.expirySeconds) }
         if e.expirySeconds > 0 && !validation.clock.isTrusted { text += ", clock not synced: the expiry cannot disable it yet" }
         return text
     }

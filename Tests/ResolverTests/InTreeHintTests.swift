@@ -270,6 +270,7 @@ final class InTreeHintTests: XCTestCase {
         checkSignals(&h, &auth)
         XCTAssertTrue(h.core.inTreeHintStatusLines()[0].contains("in use; servers 2 addresses (1 in-domain); _in-tree committed"),
                       h.core.inTreeHintStatusLines()[0])
+        XCTAssertTrue(h.core.inTreeHintStatusLines()[0].contains("expiry 2026-02-01T00:00:00Z"))
         XCTAssertEqual(h.core.takeInTreeHintNotices().count, 1)
         XCTAssertTrue(auth.queries.contains { $0.name == "_in-tree.example." && $0.type == .txt && $0.server == InTreeHintTests.example })
 
