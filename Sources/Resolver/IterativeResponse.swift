@@ -242,7 +242,7 @@ extension ResolverCore {
         // A referral into a hinted domain from above it is the parent's
         // view, which the hint overrides (draft-kolkman-dns-in-tree-hints
         // §2.1): the task goes on from the hint instead.
-        if o.pointee.iteration.bypassesHints, inTreeHints.count > 0, let h = inTreeHints.index(of: child) {
+        if o.pointee.iteration.bypassesHints, child == o.pointee.iteration.target, let h = inTreeHints.index(of: child) {
             noteParentDelegation(h, message)   // the parent's view, compared with the hint
             return finishIteration(index, success: true, nowMs: nowMs)
         }

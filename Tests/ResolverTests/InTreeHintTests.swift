@@ -85,7 +85,8 @@ final class InTreeHintTests: XCTestCase {
                                                     rdatas: [InTreeHintTests.exampleKey.dnskeyRData]))
             } else {
                 XCTAssertTrue(h.core.addInTreeHint(InTreeHint(domain: Wire.name(domain),
-                    addresses: [InTreeHintTests.signedServer], inDomainCount: 1)))
+                    addresses: [InTreeHintTests.signedServer], inDomainCount: 1,
+                    nameservers: [Wire.name("ns.signed.example.")])))
                 XCTAssertTrue(h.core.addTrustAnchor(owner: Wire.name(domain), type: .dnskey,
                                                     rdatas: [InTreeHintTests.signedKey.dnskeyRData]))
             }
@@ -578,5 +579,17 @@ final class InTreeHintTests: XCTestCase {
         XCTAssertFalse(askedRootUnderExample(auth))
         XCTAssertGreaterThan(h.core.stats.anchorObservations, 0)
         XCTAssertGreaterThan(h.core.anchorTrustedKeyCount, 0)
+    }
+
+    /// Nested hints: the inner domain's parent check passes the outer
+    /// hinted domain's referral on its way and compares only its own.
+    func testNestedParentChecksCompareTheirOwnDelegation() {
+        var h = harness(hints: ["example.", "signed.example."])
+        var auth = InTreeHintTests.hierarchy()
+        checkParent(&h, &auth)
+        let lines = h.core.inTreeHintStatusLines()
+        XCTAssertEqual(lines.count, 2)
+        XCTAssertTrue(lines.allSatisfy { $0.hasSuffix("parent consistent") }, "\(lines)")
+        XCTAssertTrue(auth.queries.contains { $0.name == "signed.example." && $0.type == .ns && $0.server == InTreeHintTests.example })
     }
 }
