@@ -40,7 +40,7 @@ let package = Package(
         .target(name: "Fixed", swiftSettings: releaseSettings),
         .target(name: "Hints", dependencies: ["DNSWire"]),
         .target(name: "Cache", dependencies: ["Fixed"], swiftSettings: releaseSettings),
-        .target(name: "Resolver", dependencies: ["Fixed", "DNSWire", "Cache", "Validator", "Config", "Crypto"], swiftSettings: releaseSettings),
+        .target(name: "Resolver", dependencies: ["Fixed", "DNSWire", "Cache", "Validator", "Config", "Crypto", "Hints"], swiftSettings: releaseSettings),
         .target(name: "Transport", dependencies: ["Platform", "Fixed"], swiftSettings: releaseSettings),
         .target(name: "Server", dependencies: ["Platform", "DNSWire", "Fixed", "Cache", "Resolver", "Validator", "Config", "Transport", "Crypto"], swiftSettings: releaseSettings),
         .executableTarget(
@@ -58,7 +58,7 @@ let package = Package(
         .testTarget(name: "FixedTests", dependencies: ["Fixed"]),
         .testTarget(name: "HintsTests", dependencies: ["Hints", "DNSWire"]),
         .testTarget(name: "CacheTests", dependencies: ["Cache", "Fixed"]),
-        .testTarget(name: "ResolverTests", dependencies: ["Resolver", "Validator", "DNSWire", "Cache", "CSodium", "Fixed", "Crypto"]),
+        .testTarget(name: "ResolverTests", dependencies: ["Resolver", "Validator", "DNSWire", "Cache", "CSodium", "Fixed", "Crypto", "Hints"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "Platform", "Fixed"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "Platform", "Config", "Resolver", "Validator", "Transport", "Cache", "DNSWire", "Fixed", "Crypto"]),
     ]

@@ -55,7 +55,10 @@ public enum ConfigLimits {
     /// Nameservers listed in one hint (RFC 1035 referrals rarely exceed 13).
     public static let maxHintNameserverCount = 13
     /// Addresses of one hint nameserver.
-    public static let maxAddressCountPerNameserver = 8
+    public static let maxAddressCountPerNameserver = 4
+    /// Addresses of all of one hint's nameservers together: what one
+    /// iteration keeps as a zone's servers (Resolver's ServerSet).
+    public static let maxHintAddressCount = 16
     /// Per-domain transport policies.
     public static let maxAuthTransportCount = 64
     /// Sockets sprigd listens on.

@@ -40,6 +40,7 @@ enum CrossChecks {
             sink.warning(line(.insecureDomain), "insecure_domain \(d.uciText) is listed twice")
         }
         checkDuplicateDomains(c.hints.map { $0.domain }, sectionLines.hints, "hint", &sink)
+        HintChecks.run(c, sectionLines.hints, dnssecLine: line(.dnssec), &sink)
         checkDuplicateDomains(c.authTransports.map { $0.domain }, sectionLines.authTransports, "auth_transport", &sink)
         for (i, u) in c.upstreams.enumerated()
         where c.upstreams[..<i].contains(where: { $0.address == u.address && $0.port == u.port && $0.transport == u.transport }) {

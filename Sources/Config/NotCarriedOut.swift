@@ -3,9 +3,8 @@ import DNSWire
 /// What this build parses but does not carry out yet, refused with its line.
 ///
 /// Owns: the list of such options and the errors that name them. A config
-/// that asks for DNS over TLS and quietly gets plain DNS, or a hint that is
-/// quietly ignored, is the worst kind of resolver bug: the household
-/// believes it is protected. So each of these is an error, in
+/// that asks for DNS over TLS and quietly gets plain DNS is the worst kind
+/// of resolver bug: the household believes it is protected. So each of these is an error, in
 /// `sprig check-config` and in sprigd (start and SIGHUP), until the feature
 /// works; then its entry leaves this file. The parsers still check the rest
 /// of such a section, so its other mistakes are reported too.
@@ -15,12 +14,6 @@ enum NotCarriedOut {
     static func tlsUpstream(_ line: Int, _ address: IPAddress, _ sink: inout DiagnosticSink) {
         sink.error(line, "upstream \(address.text): transport 'tls' is not carried out by this build yet "
             + "(sprigd would send plain DNS, unencrypted); use 'udp' or 'tcp', or remove this upstream")
-    }
-
-    /// A `config hint` section (in-tree hints, draft-kolkman-dns-in-tree-hints).
-    static func hint(_ line: Int, _ domain: Name, _ sink: inout DiagnosticSink) {
-        sink.error(line, "config hint for \(domain.uciText): in-tree hints are not carried out by this build yet "
-            + "(sprigd would resolve \(domain.uciText) through its parent as if this section were absent); remove it")
     }
 
     /// A `config auth_transport` section asking for encryption to

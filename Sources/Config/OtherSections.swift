@@ -93,7 +93,14 @@ extension SchemaValidator {
         guard ok, let nameservers = checkedNameservers(nameservers, nameserverOption, domain, section, &sink) else {
             return nil
         }
-        NotCarriedOut.hint(section.line, domain, &sink)
+        // draft-kolkman-dns-in-tree-hints §2.1: "In-tree hints MUST only be
+        // used in combination with a DNSSEC trust-anchor": without one the
+        // hint would let an unauthenticated NS set override the parent.
+        if anchors.isEmpty {
+            sink.error(section.line, "hint \(domain.uciText) has no trust anchor: in-tree hints are only used with one "
+                + "(draft-kolkman-dns-in-tree-hints §2.1); add list trust_anchor '\(domain.uciText). IN DS ...'")
+            return nil
+        }
         return Hint(name: sectionName(section), domain: domain, nameservers: nameservers, trustAnchors: anchors)
     }
 
@@ -112,6 +119,12 @@ extension SchemaValidator {
         }
         for (i, ns) in list.enumerated() where list[..<i].contains(where: { $0.name == ns.name }) {
             sink.error(option.values[i].line, "hint \(domain.uciText): nameserver \(ns.name.uciText) is listed twice")
+            return nil
+        }
+        let addressCount = list.reduce(0) { $0 + $1.addresses.count }
+        if addressCount > ConfigLimits.maxHintAddressCount {
+            sink.error(option.line, "hint \(domain.uciText): \(addressCount) nameserver addresses, more than one zone's "
+                + "server set holds (limit \(ConfigLimits.maxHintAddressCount))")
             return nil
         }
         if !list.contains(where: { $0.name.isSubdomain(of: domain) }) {

@@ -30,11 +30,9 @@ public enum InTreeExpiry {
 
     /// "_in-tree." + domain: the owner of the signalling TXT record.
     public static func ownerName(for domain: Name) throws(WireError) -> Name {
-        let label: [UInt8] = Array("_in-tree".utf8)
-        let result = label.withUnsafeBytes { raw in
-            Result { () throws(WireError) -> Name in try domain.prepending(label: raw) }
-        }
-        return try result.get()
+        // (static text: no allocation, the resolver asks this daily)
+        let label: StaticString = "_in-tree"
+        return try domain.prepending(label: UnsafeRawBufferPointer(start: label.utf8Start, count: label.utf8CodeUnitCount))
     }
 
     /// Expiry (seconds since 1970, UTC) from TXT RDATA holding one string.

@@ -23,6 +23,10 @@ extension ResolverCore {
               let denial = validation.aggressiveDenial(request.question.name.lowercased(), request.question.type,
                                                        nowMs: nowMs)
         else { return false }
+        if hintOverridesDenial(of: request.question.name, zone: validation.soa(of: denial).owner) {
+            stats.inTreeHintDenialsSkipped += 1
+            return false
+        }
         if sentinelRefuses(request) {   // RFC 8509 §3.2: a Secure answer, refused
             answerFailure(request)
             return true

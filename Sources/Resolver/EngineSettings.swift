@@ -81,6 +81,9 @@ public struct EngineSettings {
     /// Validated NSEC/NSEC3 records kept for it (1 KiB each, at most 256).
     /// The daemon scales it with the cache (`aggressiveNSECEntryCount(cacheByteCount:)`).
     public var aggressiveNSECEntryCount = 256
+    /// In-tree hints carved for (`config hint` sections, recursive mode;
+    /// draft-kolkman-dns-in-tree-hints). Each entry is about 0.8 KB.
+    public var inTreeHintCount = 0
 
     /// One entry per 16 KiB of cache (the table stays ~6% of it), 32 to
     /// 256: 64 for a 16 MB router's 1 MB cache, 256 from the default 4 MB up.
@@ -115,6 +118,7 @@ extension EngineSettings {
         validate = config.dnssec
         aggressiveNSEC = config.aggressiveNSEC
         aggressiveNSECEntryCount = EngineSettings.aggressiveNSECEntryCount(cacheByteCount: config.cacheByteCount)
+        inTreeHintCount = config.mode == .recursive && config.dnssec ? config.hints.count : 0
     }
 }
 

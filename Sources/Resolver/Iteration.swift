@@ -17,9 +17,10 @@ extension ResolverCore {
     // MARK: starting
 
     /// Sets up task `index` to resolve its question from the closest cut.
-    mutating func beginIteration(_ index: Int, parent: Int32?, nowMs: Int64) {
+    mutating func beginIteration(_ index: Int, parent: Int32?, nowMs: Int64, bypassingHints: Bool = false) {
         let o = outgoing.pointer(index)
         var it = Iteration()
+        it.bypassesHints = bypassingHints   // (an in-tree hint's parent check)
         it.target = o.pointee.question.name
         it.minimise = settings.qnameMinimisation && settings.recursive
         it.parent = parent
@@ -46,10 +47,19 @@ extension ResolverCore {
            o.pointee.iteration.target == o.pointee.question.name {
             candidate = up
         }
+        // An in-tree hint's parent check asks the parent, whatever the
+        // cache knows of the domain's own NS set (InTreeParentView.swift).
+        if start == nil, o.pointee.iteration.bypassesHints, let up = candidate.parent { candidate = up }
         o.pointee.iteration.servers.removeAll()
         o.pointee.iteration.nsLookupIndex = 0
         o.pointee.iteration.askedLabelCount = 0
         for _ in 0...Limits.labelCountMax {
+            // An in-tree hint wins over a cached NS set at its name, which
+            // may be the parent's (draft-kolkman-dns-in-tree-hints §2.1);
+            // climbing from the name, the most specific hint comes first.
+            if inTreeHints.count > 0, !o.pointee.iteration.bypassesHints, let hint = inTreeHints.index(of: candidate) {
+                return useHint(index, hint)
+            }
             if hasNS(candidate, nowMs: nowMs) {
                 o.pointee.iteration.zone = candidate
                 addCachedAddresses(index, zone: candidate, nowMs: nowMs)
@@ -158,6 +168,7 @@ extension ResolverCore {
     /// found its cut (a sub-task's referral refreshed expired glue, or an
     /// address look-up of another task ended). True when one is new.
     mutating func learnCachedAddresses(_ index: Int, nowMs: Int64) -> Bool {
+        if isHinted(outgoing[index].iteration.zone) { return false }   // the hint's servers only
         let before = outgoing[index].iteration.servers.count
         addCachedAddresses(index, zone: outgoing[index].iteration.zone, nowMs: nowMs)
         return outgoing[index].iteration.servers.count > before
@@ -178,6 +189,7 @@ extension ResolverCore {
     mutating func climbToParentCut(_ index: Int, nowMs: Int64) -> Bool {
         let it = outgoing[index].iteration
         guard settings.recursive, it.parentClimbs < ResolverCore.parentClimbsMax, let up = it.zone.parent,
+              !isHinted(it.zone),   // a hinted domain never falls back to its parent (§2.1)
               hasInZoneNameserverWithoutAddress(it.zone, nowMs: nowMs) else { return false }
         findZoneCut(index, nowMs: nowMs, startingAt: up)
         outgoing.pointer(index).pointee.iteration.parentClimbs = it.parentClimbs + 1
@@ -227,6 +239,7 @@ extension ResolverCore {
     mutating func startAddressLookup(_ index: Int, nowMs: Int64) -> Bool {
         guard settings.recursive else { return false }   // upstreams need no address look-ups
         let it = outgoing[index].iteration
+        if isHinted(it.zone) { return false }   // the hint carries every address it uses
         let root = Int(it.root)
         let names = nsNames(it.zone, nowMs: nowMs)
         let typesPerName = settings.useIPv6 ? 2 : 1

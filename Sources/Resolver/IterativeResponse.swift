@@ -71,6 +71,7 @@ extension ResolverCore {
             }
             minimiseFurther(index, nowMs: nowMs)   // the name exists, no cut here
         case .noData:
+            if full, noteParentDenial(index) { return finishIteration(index, success: false, nowMs: nowMs) }
             if full {
                 guard let verdict = settle(index, message, kind: kind, nowMs: nowMs) else { return }
                 storeNegative(message, index: index, kind: .noData, verdict: verdict, nowMs: nowMs)
@@ -80,6 +81,7 @@ extension ResolverCore {
             rememberNoCut(message, index: index, nowMs: nowMs)
             minimiseFurther(index, nowMs: nowMs)
         case .nxDomain:
+            if full, noteParentDenial(index) { return finishIteration(index, success: false, nowMs: nowMs) }
             if full {
                 guard let verdict = settle(index, message, kind: kind, nowMs: nowMs) else { return }
                 storeNegative(message, index: index, kind: .nxDomain, verdict: verdict, nowMs: nowMs)
@@ -237,6 +239,19 @@ extension ResolverCore {
         }
         let bailiwick = o.pointee.iteration.zone   // the zone of the server that referred
         storeReferral(message, child: child, bailiwick: bailiwick, nowMs: nowMs)
+        // A referral into a hinted domain from above it is the parent's
+        // view, which the hint overrides (draft-kolkman-dns-in-tree-hints
+        // §2.1): the task goes on from the hint instead.
+        if o.pointee.iteration.bypassesHints, child == o.pointee.iteration.target, let h = inTreeHints.index(of: child) {
+            noteParentDelegation(h, message)   // the parent's view, compared with the hint
+            return finishIteration(index, success: true, nowMs: nowMs)
+        }
+        if inTreeHints.count > 0, !o.pointee.iteration.bypassesHints, let h = inTreeHints.closest(enclosing: child),
+           inTreeHints[h].domain != bailiwick, inTreeHints[h].domain.isSubdomain(of: bailiwick) {
+            findZoneCut(index, nowMs: nowMs)
+            emitCancel(index)
+            return iterate(index, nowMs: nowMs)
+        }
         o.pointee.iteration.zone = child
         o.pointee.iteration.servers.removeAll()
         o.pointee.iteration.nsLookupIndex = 0

@@ -133,6 +133,9 @@ struct Iteration {
     /// What the task is for: a client's question, a nameserver address, or
     /// a DNSKEY/DS set the chain of trust needs.
     var purpose = TaskPurpose.client
+    /// An in-tree hint's parent check: the hints are not used, so the
+    /// parent's own delegation is seen (InTreeParentView.swift).
+    var bypassesHints = false
     /// The last DNSKEY/DS set this task fetched in a sub-task: fetched once,
     /// then a still-unknown status means the keys are missing (no loops).
     var fetchedKeyName = Name.root
@@ -320,4 +323,22 @@ public struct EngineStats {
     /// Authoritative server addresses not queried because they are loopback
     /// or unspecified (glue, cached addresses, root hints; `query_loopback`).
     public var loopbackRefused = 0
+    /// Zone cuts taken from an in-tree hint instead of a cached NS set or
+    /// the parent (draft-kolkman-dns-in-tree-hints §2.1).
+    public var inTreeHintCuts = 0
+    /// RFC 8198 denials not used because a hint inside the denying zone
+    /// covers the name (the parent may have withdrawn the delegation).
+    public var inTreeHintDenialsSkipped = 0
+    /// `_in-tree.<domain>` TXT fetches (§3.1).
+    public var inTreeSignalFetches = 0
+    /// §2.1 inconsistencies between a parent and a hint, counted once per
+    /// change of the parent's view: a re-delegation (the parent's NS set
+    /// a subset of the hint's), a withdrawn delegation, a conflict.
+    public var inTreeRedelegations = 0
+    public var inTreeWithdrawals = 0
+    public var inTreeConflicts = 0
+    /// §2.1 learning: hints whose servers followed the domain's validated
+    /// NS set, and learned-state writes to flash.
+    public var inTreeLearnedChanges = 0
+    public var inTreeLearnedWrites = 0
 }

@@ -33,6 +33,13 @@ public struct ResolverCore: ~Copyable {
     /// Iterative mode: authoritative server state and the root servers.
     var infra: InfraCache
     var rootServers: [ServerAddress]
+    /// In-tree hints (draft-kolkman-dns-in-tree-hints): InTreeHints.swift.
+    var inTreeHints: InTreeHintSet
+    /// Learned hints changed since flash was written, and when it was
+    /// (InTreeLearning.swift).
+    var learnedHintsDirty = false
+    var learnedHintsWrittenMs: Int64? = nil
+    var learnedHintsPendingWriteMs: Int64 = 0
     /// The outgoing slot of the last priming query, and when it was sent.
     var primingTask: Int32? = nil
     var lastPrimingMs: Int64 = .min / 2
@@ -85,6 +92,7 @@ public struct ResolverCore: ~Copyable {
         scratch = arena.reserveBytes(Limits.messageByteCountMax, label: ResolverCore.scratchLabel)
         ring = ActionRing(arena: arena)
         infra = InfraCache(arena: arena)
+        inTreeHints = InTreeHintSet(capacity: settings.inTreeHintCount, arena: arena)
         validation = ValidationEngine(reserving: settings.validate, clockVouchedFor: settings.clockTrusted,
                                       nsecTableEntryCount: settings.nsecTableEntryCount, arena: arena)
     }
@@ -107,6 +115,7 @@ public struct ResolverCore: ~Copyable {
             + [RefreshFailures.footprint,
                Arena.Row(scratchLabel, count: 1, byteCount: Arena.carvingByteCount(Limits.messageByteCountMax)),
                ActionRing.footprint, InfraCache.footprint]
+            + InTreeHintSet.footprint(capacity: settings.inTreeHintCount)
             + ValidationEngine.footprint(reserving: settings.validate, nsecTableEntryCount: settings.nsecTableEntryCount)
     }
 
@@ -517,7 +526,16 @@ public struct ResolverCore: ~Copyable {
                ("cookies.upstream_learned", stats.upstreamCookiesLearned),
                ("cookies.upstream_mismatch", stats.upstreamCookieMismatch),
                ("cookies.upstream_malformed", stats.upstreamCookieMalformed),
-               ("cookies.upstream_badcookie", stats.upstreamBadCookies)]
+               ("cookies.upstream_badcookie", stats.upstreamBadCookies),
+               ("hints.in_tree.domains", inTreeHints.count), ("hints.in_tree.cuts", stats.inTreeHintCuts),
+               ("hints.in_tree.denials_skipped", stats.inTreeHintDenialsSkipped),
+               ("hints.in_tree.disabled", inTreeHintsDisabledCount),
+               ("hints.in_tree.signal_fetches", stats.inTreeSignalFetches),
+               ("hints.in_tree.redelegations", stats.inTreeRedelegations),
+               ("hints.in_tree.withdrawals", stats.inTreeWithdrawals),
+               ("hints.in_tree.conflicts", stats.inTreeConflicts),
+               ("hints.in_tree.learned_changes", stats.inTreeLearnedChanges),
+               ("hints.in_tree.learned_writes", stats.inTreeLearnedWrites)]
             + upstreamStatsLines() + cache.statsLines()
     }
 

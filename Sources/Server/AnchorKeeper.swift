@@ -10,6 +10,9 @@ import Resolver
 struct AnchorKeeper {
     /// RFC 5011 state in flash (`state_dir`/anchors.state); nil: not kept.
     var statePath: String?
+    /// Learned in-tree hints (`state_dir`/hints.learned, draft-kolkman-dns-in-tree-hints
+    /// §2.1), written under the same rules; nil: not kept.
+    var learnedHintsPath: String?
     /// The core's own timers decide when to refresh and to write; a second
     /// late is nothing at hold-down scales (days).
     static let intervalMs: Int64 = 1_000
@@ -30,7 +33,19 @@ struct AnchorKeeper {
         dueMs = nowMs + AnchorKeeper.intervalMs
         if !isShutdown {
             engine.refreshTrustAnchorsIfDue(nowMs: nowMs)
+            // In-tree hints' `_in-tree` expiry (draft-kolkman-dns-in-tree-hints §3.1).
+            engine.checkInTreeSignals(nowMs: nowMs)
+            engine.checkInTreeParents(nowMs: nowMs)   // §2.1 inconsistency reporting
+            engine.learnInTreeHints(nowMs: nowMs)     // §2.1 learning
+            for line in engine.takeInTreeHintNotices() { effects.log(.notice, line) }
             warnIfKeysUnusable(nowMs: nowMs, unusable: engine.stats.anchorKeysUnusable, effects: &effects)
+        }
+        if let path = learnedHintsPath, let bytes = engine.learnedHintsToPersist(nowMs: nowMs, isShutdown: isShutdown) {
+            if bytes.withUnsafeBytes({ effects.replaceFile(path, with: $0) }) {
+                engine.didPersistLearnedHints()
+            } else {
+                effects.log(.warning, "in-tree hints: cannot write \(path)")   // retried when the policy next allows
+            }
         }
         guard let path = statePath, let bytes = engine.anchorStateToPersist(nowMs: nowMs, isShutdown: isShutdown) else {
             return true

@@ -39,7 +39,7 @@ struct ControlChannel {
         request = []
     }
 
-    mutating func readable(epoll: borrowing Epoll, text: () -> [(String, Int)]) {
+    mutating func readable(epoll: borrowing Epoll, text: () -> [(String, Int)], hints: () -> [String]) {
         guard client >= 0 else { return }
         var chunk = [UInt8](repeating: 0, count: ControlChannel.commandByteCountMax)
         let n = chunk.withUnsafeMutableBytes { b in (try? Socket.read(client, into: b)) ?? -1 }
@@ -53,6 +53,12 @@ struct ControlChannel {
         if command == Array("stats".utf8) {
             var out = ""
             for (name, value) in text() { out += name + " " + String(value) + "\n" }
+            finish(out, epoll: epoll)
+        } else if command == Array("hints".utf8) {
+            // `sprig hints status`: one line per in-tree hint.
+            let lines = hints()
+            var out = lines.isEmpty ? "no in-tree hints configured\n" : ""
+            for line in lines { out += line + "\n" }
             finish(out, epoll: epoll)
         } else if command == Array("ping".utf8) {
             finish("pong\n", epoll: epoll)

@@ -70,4 +70,10 @@ extension EventLoop {
         cookieKeeper = CookieKeeper(path: secretPath)
         resolver.setCookieClientSecret(secrets.client)
     }
+
+    /// Where rotated secrets are written (moved by a chroot).
+    public var cookieSecretPath: String? {
+        get { cookieKeeper.path }
+        set { cookieKeeper.path = newValue }
+    }
 }

@@ -53,6 +53,11 @@ public final class EventLoop {
         get { anchors.statePath }
         set { anchors.statePath = newValue }
     }
+    /// Learned in-tree hints in flash (`state_dir`/hints.learned).
+    public var learnedHintsPath: String? {
+        get { anchors.learnedHintsPath }
+        set { anchors.learnedHintsPath = newValue }
+    }
 
     /// Text for `sprig stats`, supplied by the daemon (includes config-level info).
     public var extraStats: () -> [(String, Int)] = { [] }
@@ -165,7 +170,7 @@ public final class EventLoop {
         case .controlListener:
             control?.accept(epoll: sockets.epoll, nowMs: Clock.monotonicMs())
         case .controlClient:
-            control?.readable(epoll: sockets.epoll, text: statsLines)
+            control?.readable(epoll: sockets.epoll, text: statsLines, hints: { resolver.inTreeHintStatusLines() })
             if control?.clockSyncRequested == true {
                 control?.clockSyncRequested = false
                 noteClockSynced(byCommand: true)

@@ -99,3 +99,11 @@ extension ValidationEngine {
         return taken
     }
 }
+
+extension ValidationEngine {
+    /// Stops using the anchors at `owner` (an in-tree hint disabled at run
+    /// time, draft-kolkman-dns-in-tree-hints §3.1). False when none.
+    public mutating func suspendTrustAnchor(owner: Name) -> Bool {
+        anchors.suspend(owner: owner)
+    }
+}

@@ -27,6 +27,9 @@ public struct TrustAnchorStore: ~Copyable {
         /// (`list trust_anchor`); the rest are the RFC 5011 seeds (compiled
         /// in, or `trust_anchor_file`).
         var operatorAddedCount: Int
+        /// No longer a trust point (an in-tree hint disabled by its
+        /// `_in-tree` expiry): its anchors are not used; the slot stays.
+        var suspended = false
     }
 
     let bytes: UnsafeMutableRawBufferPointer
@@ -68,9 +71,17 @@ public struct TrustAnchorStore: ~Copyable {
         ownerCount += 1
     }
 
+    /// Stops using the anchors at `owner` (run time; never undone before
+    /// restart). False when there are none.
+    public mutating func suspend(owner: Name) -> Bool {
+        guard let i = index(of: owner) else { return false }
+        entries[i].suspended = true
+        return true
+    }
+
     /// The anchors configured exactly at `owner`.
     public func anchors(at owner: Name) -> (kind: TrustAnchorKind, rdatas: RDataList)? {
-        guard let i = index(of: owner) else { return nil }
+        guard let i = index(of: owner), !entries[i].suspended else { return nil }
         let entry = entries[i]
         let slice = UnsafeRawBufferPointer(rebasing: bytes[entry.start..<(entry.start + entry.byteCount)])
         return (entry.kind, RDataList(checked: slice, count: entry.count))
@@ -90,7 +101,7 @@ public struct TrustAnchorStore: ~Copyable {
     /// The deepest anchor owner at or above `name`: where its chain starts.
     public func closestAnchor(for name: Name) -> Name? {
         var best: Name? = nil
-        for i in 0..<ownerCount where name.isSubdomain(of: entries[i].owner) {
+        for i in 0..<ownerCount where !entries[i].suspended && name.isSubdomain(of: entries[i].owner) {
             if let current = best, current.labelCount >= entries[i].owner.labelCount { continue }
             best = entries[i].owner
         }

@@ -19,6 +19,8 @@ enum CLI {
                               print the running sprigd's counters
           clock-synced [-c CONFIG | -s SOCKET]
                               tell sprigd that NTP has synced (DNSSEC dates trusted)
+          hints status [-c CONFIG | -s SOCKET]
+                              the in-tree hints: in use or disabled, servers, _in-tree expiry
 
         """
 
@@ -28,6 +30,9 @@ enum CLI {
         if matches(command, "check-config") { return CheckConfig.run(arguments: rest) }
         if matches(command, "stats") { return StatsCommand.run(arguments: rest) }
         if matches(command, "clock-synced") { return StatsCommand.clockSynced(arguments: rest) }
+        if matches(command, "hints"), let sub = rest.first, matches(sub, "status") {
+            return StatsCommand.hintsStatus(arguments: Array(rest.dropFirst()))
+        }
         if matches(command, "-h") || matches(command, "--help") || matches(command, "help") {
             Output.out(usage)
             return 0

@@ -1,7 +1,8 @@
 // Commands to the running sprigd over its control socket:
 //   `sprig stats [-c FILE | -s SOCKET]`: the counters, one `name value` a line;
 //   `sprig clock-synced [-c FILE | -s SOCKET]`: NTP has synced (for an ntpd
-//   hotplug script): DNSSEC signature dates are checked from then on.
+//   hotplug script): DNSSEC signature dates are checked from then on;
+//   `sprig hints status [-c FILE | -s SOCKET]`: the in-tree hints.
 import Config
 import Platform
 
@@ -18,6 +19,12 @@ enum StatsCommand {
 
     static func clockSynced(arguments: [String]) -> Int32 {
         send("clock-synced\n", arguments: arguments)
+    }
+
+    /// `sprig hints status`: one line per in-tree hint (Resolver's
+    /// `inTreeHintStatusLines`).
+    static func hintsStatus(arguments: [String]) -> Int32 {
+        send("hints\n", arguments: arguments)
     }
 
     /// Sends one command line and prints the daemon's reply.

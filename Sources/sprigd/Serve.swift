@@ -30,6 +30,7 @@ extension Daemon {
             loop.logClockDecision()
             loop.clockFloorPath = clockFloorPath(config)
             loop.anchorStatePath = anchorStatePath(config)
+            if !plan.inTreeHints.isEmpty { loop.learnedHintsPath = learnedHintsPath(config) }
             loop.clockMarkerPath = config.clockMarkerFilePath?.string
             loop.startCookies(enabled: config.cookies, secretPath: cookieSecretPath(config))
             for listen in config.listen {
@@ -98,6 +99,8 @@ extension Daemon {
             }
             loop.clockFloorPath = "/" + clockFloorName
             loop.anchorStatePath = "/" + anchorStateName
+            if loop.learnedHintsPath != nil { loop.learnedHintsPath = "/" + learnedHintsName }
+            if loop.cookieSecretPath != nil { loop.cookieSecretPath = "/" + cookieSecretName }
             if let inside = config.clockMarkerFilePath?.path(inside: config.stateDirectory) {
                 loop.clockMarkerPath = inside
             }
@@ -150,6 +153,10 @@ extension Daemon {
                 return false
             }
         }
+        for hint in plan.inTreeHints where !resolver.addInTreeHint(hint) {
+            Output.err("sprigd: in-tree hint \(hint.domain.text): no room, or its addresses are unusable\n")
+            return false
+        }
         for name in plan.insecureDomains where !resolver.addNegativeTrustAnchor(name) {
             Output.err("sprigd: too many insecure_domain entries\n")
             return false
@@ -165,6 +172,13 @@ extension Daemon {
 
     static let anchorStateName = "anchors.state"
     static let clockFloorName = "clock.floor"
+    static let learnedHintsName = "hints.learned"
+    static let cookieSecretName = "cookie.secret"
+
+    /// Learned in-tree hints (flash, written at most daily and at shutdown).
+    static func learnedHintsPath(_ config: SprigConfig) -> String {
+        config.stateDirectory.string + "/" + learnedHintsName
+    }
 
     /// RFC 5011 trust-anchor state (flash, written at most daily).
     static func anchorStatePath(_ config: SprigConfig) -> String {
@@ -182,7 +196,7 @@ extension Daemon {
 
     /// DNS cookie secrets (flash, mode 0600, rewritten monthly: CookieSecrets).
     static func cookieSecretPath(_ config: SprigConfig) -> String {
-        config.stateDirectory.string + "/cookie.secret"
+        config.stateDirectory.string + "/" + cookieSecretName
     }
 
     /// Where the last known-good wall time is kept (flash, written rarely).
@@ -225,6 +239,9 @@ extension Daemon {
         if fresh.dnssec != current.dnssec || fresh.trustAnchors != current.trustAnchors
             || fresh.builtinRootAnchors != current.builtinRootAnchors || fresh.trustAnchorFilePath != current.trustAnchorFilePath {
             Log.warning("reload: dnssec and trust anchors change after restart")
+        }
+        if fresh.hints != current.hints {
+            Log.warning("reload: in-tree hints (config hint) change after restart")
         }
         // The wall clock may have stepped (NTP) since start: re-anchor it.
         Log.threshold = LogLevel(rawValue: fresh.logLevel.rawValue) ?? .info

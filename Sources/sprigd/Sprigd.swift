@@ -82,6 +82,12 @@ enum Daemon {
             guard let anchors = trustAnchors(config) else { return 1 }
             plan.trustAnchors = anchors
             plan.insecureDomains = config.insecureDomains
+            if config.mode == .recursive && !config.hints.isEmpty {
+                guard let hints = inTreeHints(config) else { return 1 }
+                plan.inTreeHints = hints
+                // §2.1: the hint's anchor validates the domain, whatever its parent's DS says.
+                for h in config.hints { plan.trustAnchors += h.trustAnchors.map { PlannedAnchor(anchor: $0, source: .list) } }
+            }
         }
         if args.printFootprint { return printFootprint(plan) }
         return serve(config: config, plan: plan, args: args)
@@ -122,6 +128,8 @@ enum Daemon {
         var rootServers: [ServerAddress] = []
         var trustAnchors: [PlannedAnchor] = []
         var insecureDomains: [Name] = []
+        /// In-tree hints, read from their compact table (`inTreeHints`).
+        var inTreeHints: [InTreeHint] = []
 
         init(_ config: SprigConfig) {
             memory = MemoryPlan(config: config)
@@ -174,6 +182,78 @@ enum Daemon {
         guard refused > 0 else { return }
         Log.warning("root_hints: \(refused) of \(roots.count) root server addresses are loopback or unspecified "
             + "and are not queried (option query_loopback '1' allows them, for test beds)")
+    }
+
+    /// In-tree hints (draft-kolkman-dns-in-tree-hints §2.1): the `config
+    /// hint` sections become one compact hint table (the root hints'
+    /// format, Sources/Hints), checked against its limits; the core gets
+    /// each domain's addresses from that table, in-domain servers first.
+    /// nil (after a message) when the table cannot be built.
+    static func inTreeHints(_ config: SprigConfig) -> [InTreeHint]? {
+        let sources = config.hints.map { h in
+            HintDomainSource(domain: h.domain, servers: h.nameservers.map { HintServerSource(name: $0.name, addresses: $0.addresses) },
+                             anchors: h.trustAnchors)
+        }
+        let table: HintTable?
+        do throws(InTreeHintError) { table = try InTreeHints.table(sources) } catch {
+            Output.err("sprigd: \(error.message)\n")
+            return nil
+        }
+        guard let table else { return [] }
+        var hints: [InTreeHint] = []
+        for d in 0..<table.domainCount { hints.append(inTreeHint(table.domain(d), isLearned: false)) }
+        Log.info("in-tree hints: \(hints.count) domains, table \(table.bytes.count) bytes")
+        mergeLearnedHints(into: &hints, path: learnedHintsPath(config))
+        return hints
+    }
+
+    /// One domain of a hint table as the core takes it: in-domain servers'
+    /// addresses first, each address with the index of its name.
+    static func inTreeHint(_ domain: HintDomain, isLearned: Bool) -> InTreeHint {
+        var inDomain: [(ServerAddress, Int)] = []
+        var others: [(ServerAddress, Int)] = []
+        var names: [Name] = []
+        for i in 0..<domain.serverCount {
+            let server = domain.server(i)
+            names.append(server.name)
+            for k in 0..<server.addressCount {
+                guard let a = ServerAddress(bytes: server.address(k).bytes, port: ResolverCore.authoritativePort) else { continue }
+                if server.name.isSubdomain(of: domain.name) { inDomain.append((a, i)) } else { others.append((a, i)) }
+            }
+        }
+        let all = inDomain + others
+        return InTreeHint(domain: domain.name, addresses: all.map { $0.0 }, inDomainCount: inDomain.count,
+                          nameservers: names, addressOwners: all.map { $0.1 }, isLearned: isLearned)
+    }
+
+    /// The learned state (§2.1, `state_dir`/hints.learned, the hint table
+    /// format): a learned domain replaces the servers of its configured
+    /// hint; domains no longer configured are dropped. Missing: nothing
+    /// learned yet. Corrupt or unusable: one log line, the configured hints.
+    static func mergeLearnedHints(into hints: inout [InTreeHint], path: String) {
+        guard File.exists(path) else { return }
+        guard let bytes = try? File.readAll(path, limit: HintLimits.tableByteCountMax) else {
+            Log.warning("in-tree hints: \(path) cannot be read; using the configured hints")
+            return
+        }
+        let table: HintTable
+        do throws(HintTableError) { table = try HintTable(validating: bytes) } catch {
+            _ = error
+            Log.warning("in-tree hints: \(path) is corrupt (not a valid hint table); using the configured hints")
+            return
+        }
+        var used = 0
+        for i in hints.indices {
+            guard let domain = table.domain(named: hints[i].domain) else { continue }
+            let learned = inTreeHint(domain, isLearned: true)
+            guard learned.inDomainCount > 0, learned.addresses.count <= 16 else {
+                Log.warning("in-tree hints: \(path): \(domain.name.text) has no usable in-domain server; using its configured hint")
+                continue
+            }
+            hints[i] = learned
+            used += 1
+        }
+        Log.info("in-tree hints: \(used) learned NS sets from \(path)")
     }
 
     /// Where a trust anchor came from (the start-up log; RFC 5011 fallback).

@@ -74,10 +74,9 @@ final class SectionTests: XCTestCase {
         XCTAssertHas(loadErrors(many), "too many 'upstream' sections (limit 8)")
     }
 
-    /// A hint is parsed and checked, then refused on its section line until
-    /// sprigd uses hints: today it would resolve the domain through its
-    /// parent as if the section were absent.
-    func testHintsAreParsedButRefusedUntilCarriedOut() {
+    /// A hint is parsed, checked and accepted (carried out since issue 15:
+    /// Sources/Resolver/InTreeHints.swift).
+    func testHintsAreParsedAndAccepted() {
         let text = """
             config hint 'example_net'
             \toption domain 'Example.NET'
@@ -85,8 +84,7 @@ final class SectionTests: XCTestCase {
             \tlist nameserver 'ns.other.org 198.51.100.7'
             \tlist trust_anchor 'example.net. IN DS 1234 13 2 \(String(repeating: "ab", count: 32))'
             """
-        XCTAssertEqual(loadErrors(text), ["t.conf:1: config hint for example.net: in-tree hints are not carried out by this build yet "
-            + "(sprigd would resolve example.net through its parent as if this section were absent); remove it"])
+        XCTAssertEqual(loadOK(text).hints.count, 1)
         let (c, _) = parseAll(text)
         XCTAssertEqual(c.hints.count, 1)
         let h = c.hints[0]
@@ -109,8 +107,60 @@ final class SectionTests: XCTestCase {
         XCTAssertHas(loadErrors("config hint\n option domain example.net\n list nameserver 'ns.example.net 192.0.2.1'\n list trust_anchor 'example.org. IN DS 1 8 1 \(String(repeating: "00", count: 20))'\n"),
                      "t.conf:4: list 'trust_anchor': owner example.org is not the hint's domain example.net")
         XCTAssertHas(loadErrors("config hint 'example.net'\n"), "t.conf:1: section name 'example.net' may only contain letters, digits and '_' (as in uci); put a domain in option domain instead")
-        let twice = "config hint\n option domain a.net\n list nameserver 'ns.a.net 192.0.2.1'\n"
-        XCTAssertHas(loadErrors(twice + twice), "t.conf:4: hint for a.net is already configured on line 1")
+        let twice = "config hint\n option domain a.net\n list nameserver 'ns.a.net 192.0.2.1'\n" + anchor("a.net")
+        XCTAssertHas(loadErrors(twice + twice), "t.conf:5: hint for a.net is already configured on line 1")
+    }
+
+    func anchor(_ domain: String) -> String {
+        " list trust_anchor '\(domain). IN DS 1 13 2 \(String(repeating: "ab", count: 32))'\n"
+    }
+
+    /// draft-kolkman-dns-in-tree-hints §2.1: "In-tree hints MUST only be
+    /// used in combination with a DNSSEC trust-anchor" — refused at the
+    /// section line, and so is every hint while dnssec is off.
+    func testHintWithoutTrustAnchorIsRefused() {
+        XCTAssertEqual(loadErrors("config hint\n option domain example.net\n list nameserver 'ns.example.net 192.0.2.1'\n"), [
+            "t.conf:1: hint example.net has no trust anchor: in-tree hints are only used with one "
+                + "(draft-kolkman-dns-in-tree-hints §2.1); add list trust_anchor 'example.net. IN DS ...'"])
+        let off = "config sprig 'main'\n option dnssec '0'\nconfig hint\n option domain example.net\n"
+            + " list nameserver 'ns.example.net 192.0.2.1'\n" + anchor("example.net")
+        XCTAssertHas(loadErrors(off), "t.conf:2: dnssec is 0 but 1 config hint sections are given")
+    }
+
+    /// Each refusal names its line: the in-domain nameserver (every listed
+    /// nameserver must carry an address, so an in-domain one always has
+    /// one), the anchor's owner, and its presence.
+    func testHintRefusalsNameTheirLine() {
+        XCTAssertHas(loadErrors("config hint\n option domain example.net\n list nameserver 'ns.example.org 192.0.2.1'\n"
+                                + anchor("example.net")), "t.conf:3: hint example.net has no in-domain nameserver")
+        XCTAssertHas(loadErrors("config hint\n option domain example.net\n list nameserver 'ns.example.net'\n"
+                                + anchor("example.net")), "t.conf:3: list 'nameserver'")
+        XCTAssertHas(loadErrors("config hint\n option domain example.net\n list nameserver 'ns.example.net 192.0.2.1'\n"
+                                + anchor("other.net")), "t.conf:4: list 'trust_anchor': owner other.net is not the hint's domain example.net")
+    }
+
+    /// Hints that depend on each other in a loop (a nameserver of each lies
+    /// in the next hinted domain) are refused on the first one's line, each
+    /// loop once; a chain without a loop is accepted by these checks.
+    func testHintsInALoopAreRefused() {
+        func hint(_ d: String, _ nameservers: [String]) -> String {
+            "config hint\n option domain \(d)\n" + nameservers.map { " list nameserver '\($0) 192.0.2.1'\n" }.joined() + anchor(d)
+        }
+        let two = hint("a.test", ["ns.a.test", "ns.b.test"]) + hint("b.test", ["ns.b.test", "ns.a.test"])
+        XCTAssertHas(loadErrors(two), "t.conf:1: hints depend on each other in a loop: a.test -> b.test -> a.test")
+        let three = hint("a.test", ["ns.a.test", "ns.b.test"]) + hint("b.test", ["ns.b.test", "ns.c.test"])
+            + hint("c.test", ["ns.c.test", "ns.a.test"])
+        let errors = loadErrors(three)
+        XCTAssertHas(errors, "t.conf:1: hints depend on each other in a loop: a.test -> b.test -> c.test -> a.test")
+        XCTAssertEqual(errors.filter { $0.contains("loop") }.count, 1, "\(errors)")
+        // Nested: the parent's nameserver lies in the child hint, whose
+        // nameserver lies back in the parent.
+        let nested = hint("example.net", ["ns.example.net", "ns.sub.example.net"]) + hint("sub.example.net", ["ns.sub.example.net", "ns.example.net"])
+        XCTAssertHas(loadErrors(nested), "t.conf:1: hints depend on each other in a loop: example.net -> sub.example.net -> example.net")
+        let chain = hint("a.test", ["ns.a.test", "ns.b.test"]) + hint("b.test", ["ns.b.test", "ns.c.test"]) + hint("c.test", ["ns.c.test"])
+        XCTAssertEqual(loadOK(chain).hints.count, 3)
+        XCTAssertEqual(HintChecks.loops(parseAll(chain).0.hints), [])
+        XCTAssertEqual(HintChecks.loops(parseAll(three).0.hints), [[0, 1, 2]])
     }
 
     /// `policy 'off'` is what this build does (plain DNS to authoritative

@@ -19,6 +19,10 @@ struct FakeZone {
     /// Additional-section records added to every referral this zone sends:
     /// glue a parent has no authority for (a forgery, or a stale copy).
     var forgedGlue: [Wire.RR] = []
+    /// Referrals carry the child's DS set and its RRSIGs in the authority
+    /// section, as NSD does for DO queries (off: most tests count the
+    /// resolver's own DS queries).
+    var dsInReferrals = false
 }
 
 struct FakeAuthorities {
@@ -107,6 +111,13 @@ struct FakeAuthorities {
                     var glue = r
                     glue.section = .additional
                     rrs.append(glue)
+                }
+            }
+            if zone.dsInReferrals {
+                let ds = zone.records.filter { norm($0.owner) == norm(child) && $0.type == .ds }
+                for var r in ds + signatures(zone.records.filter { norm($0.owner) == norm(child) }, .ds) {
+                    r.section = .authority
+                    rrs.append(r)
                 }
             }
             for var forged in zone.forgedGlue {
