@@ -1,8 +1,9 @@
 """kill -9 during every flash write (issue 20 item 2, DESIGN.md §2.7).
 
-sprigd keeps two files in state_dir: `anchors.state` (RFC 5011 trust point
-state, "S5AT", CRC-32 trailer) and `clock.floor` (the last known-good wall
-time, "SCLK", 20 bytes). Both are replaced with Platform's crash-safe write
+sprigd keeps three files in state_dir: `anchors.state` (RFC 5011 trust
+point state, "S5AT", CRC-32 trailer), `clock.floor` (the last known-good
+wall time, "SCLK", 20 bytes) and `cookie.secret` (DNS cookie secrets,
+"SPRIGCK1", 73 bytes, written when missing and at monthly rotation). Both are replaced with Platform's crash-safe write
 (temporary file, fsync, rename, fsync of the folder). Here a shim
 (killpoint.c, LD_PRELOAD) counts every libc call that changes a file in
 state_dir (open for writing, write, fsync, close, rename, unlink) and sends
@@ -80,8 +81,20 @@ def read_last_refresh(path):
     return struct.unpack(">q", data[at:at + 8])[0]
 
 
+def check_cookie_secret(path):
+    """cookie.secret, when present, is whole (its own checksum is checked
+    by sprigd, which logs "corrupt" at start otherwise)."""
+    if os.path.exists(path):
+        data = open(path, "rb").read()
+        if len(data) != 73 or data[:8] != b"SPRIGCK1":
+            raise AssertionError("cookie.secret is unreadable: %d bytes, %s" % (len(data), data[:8]))
+
+
+STATE_FILES = ("anchors.state", "clock.floor", "cookie.secret")
+
+
 def leftovers(state_dir):
-    return sorted(f for f in os.listdir(state_dir) if f not in ("anchors.state", "clock.floor"))
+    return sorted(f for f in os.listdir(state_dir) if f not in STATE_FILES)
 
 
 class Trial:
@@ -129,6 +142,7 @@ def kill_9_during_every_flash_write_leaves_readable_state_never_older(session, s
     count_file = os.path.join(rundir, "steps")
     floor_path = os.path.join(state_dir, "clock.floor")
     anchors_path = os.path.join(state_dir, "anchors.state")
+    cookie_path = os.path.join(state_dir, "cookie.secret")
 
     def run(trial, kill_at):
         """Starts sprigd with the clock `trial` hours on, queries, waits for
@@ -174,15 +188,18 @@ def kill_9_during_every_flash_write_leaves_readable_state_never_older(session, s
     floor, refresh = read_floor(floor_path), read_last_refresh(anchors_path)
     expect(floor is not None and refresh is not None, "the clean runs left no state: %s" % os.listdir(state_dir))
 
-    # Even trials start without anchors.state, so the kill lands in its
-    # first write (or the floor's); odd trials keep it and kill the floor's
-    # rewrite. Each sweeps its kill point over every step.
+    # Even trials start without anchors.state and cookie.secret, so the
+    # kill lands in their first writes (or the floor's); odd trials keep
+    # them and kill the floor's rewrite. Each sweeps its kill point over
+    # every step.
     killed_count, outcomes = 0, {}
     for trial in range(2, TRIALS + 2):
         fresh = trial % 2 == 0
         kill_at = 1 + (trial // 2) % (fresh_steps if fresh else kept_steps)
         if fresh:
             os.unlink(anchors_path)
+            if os.path.exists(cookie_path):
+                os.unlink(cookie_path)
             refresh = None
         log, killed = run(trial, kill_at)
         killed_count += killed
@@ -191,6 +208,7 @@ def kill_9_during_every_flash_write_leaves_readable_state_never_older(session, s
             where, "\n".join(l for l in log.splitlines() if "corrupt" in l)))
         try:
             new_floor, new_refresh = read_floor(floor_path), read_last_refresh(anchors_path)
+            check_cookie_secret(cookie_path)
         except AssertionError as e:
             raise AssertionError("%s: %s" % (where, e))
         expect(new_floor is not None and new_floor >= floor,
@@ -211,6 +229,6 @@ def kill_9_during_every_flash_write_leaves_readable_state_never_older(session, s
     # the temporary files of killed writes do not pile up.
     log, killed = run(TRIALS + 2, 0)
     expect(not killed and "corrupt" not in log, "the last clean start:\n%s" % log[-2000:])
-    expect(len(leftovers(state_dir)) <= 2, "temporary files pile up in state_dir: %s" % leftovers(state_dir))
+    expect(len(leftovers(state_dir)) <= len(STATE_FILES), "temporary files pile up in state_dir: %s" % leftovers(state_dir))
     print("flash writes: %d trials over %d/%d write steps (no state/state kept), %d killed; outcomes %s" % (
         TRIALS, fresh_steps, kept_steps, killed_count, ", ".join("%s/%s %d" % (k[0], k[1], v) for k, v in sorted(outcomes.items()))))
