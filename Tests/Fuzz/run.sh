@@ -22,7 +22,8 @@
 #
 # Environment: FUZZ_SECONDS (default 30) per target; FUZZ_RUNS (unset) stops
 # a target after that many executions instead (the issue-20 bar is
-# `FUZZ_RUNS=10000000`; FUZZ_SECONDS then only bounds the daemon stream);
+# `FUZZ_RUNS=10000000`; FUZZ_SECONDS then only bounds the daemon stream,
+# and FUZZ_RUNS_SECONDS_MAX, default a day, each target's time);
 # OUT (default out);
 # SPRIGD (default .build/debug/sprigd, built if missing).
 set -euo pipefail
@@ -149,7 +150,7 @@ run_target() {
     local corpora=("$dir/corpus")
     [ -d "$seeds" ] && corpora+=("$seeds")
     local bound=(-max_total_time="$FUZZ_SECONDS")
-    [ -n "${FUZZ_RUNS:-}" ] && bound=(-runs="$FUZZ_RUNS")
+    [ -n "${FUZZ_RUNS:-}" ] && bound=(-runs="$FUZZ_RUNS" -max_total_time="${FUZZ_RUNS_SECONDS_MAX:-86400}")
     local started=$SECONDS
     "$dir/$name" "${bound[@]}" -timeout="$INPUT_TIMEOUT_SECONDS" \
         -max_len="$MAX_INPUT_BYTES" -print_final_stats=1 \
