@@ -21,6 +21,7 @@ MODULES=(
     Crypto
     Fixed
     Cache
+    LocalData
     Hints
     Transport
     Validator

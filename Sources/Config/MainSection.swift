@@ -1,3 +1,5 @@
+import DNSWire
+
 /// `config sprig`: the daemon's own settings.
 extension SchemaValidator {
     static func applyMain(_ section: UCISection, to config: inout SprigConfig,
@@ -88,6 +90,14 @@ extension SchemaValidator {
         case .clockMarkerFile: if let v = path() { c.clockMarkerFilePath = v }
         case .clockTrusted: if let v = bool() { c.clockTrusted = v }
         case .stateDir: if let v = one(o, &sink, { ValueParser.path($0) }) { c.stateDirectory = v }
+        case .localDomain:
+            if let v = one(o, &sink, { $0.isEmpty ? .success(nil) : ValueParser.domainName($0).map { Optional($0) } }) {
+                if let v, v.isRoot {
+                    sink.error(o.line, "option 'local_domain': the root cannot be the local domain")
+                } else {
+                    c.localDomain = v
+                }
+            }
         case .listen, .trustAnchor, .insecureDomain, .allow:
             break
         }

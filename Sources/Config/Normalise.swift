@@ -65,6 +65,7 @@ extension SprigConfig {
         case .clockMarkerFile: return [clockMarkerFilePath?.string ?? ""]
         case .clockTrusted: return flag(clockTrusted)
         case .stateDir: return [stateDirectory.string]
+        case .localDomain: return [localDomain?.uciText ?? ""]
         }
     }
 }

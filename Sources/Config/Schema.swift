@@ -7,6 +7,7 @@ enum MainOption: Int, CaseIterable {
     case qnameMinimisation, use0x20, doIP6, queryLoopback, cnameMax, rootHints
     case dnssec, aggressiveNSEC, trustAnchorFile, trustAnchor, builtinRootAnchors, insecureDomain
     case allow, user, logLevel, logSyslog, controlSocket, clockMarkerFile, clockTrusted, stateDir
+    case localDomain
 
     var key: StaticString {
         switch self {
@@ -44,6 +45,7 @@ enum MainOption: Int, CaseIterable {
         case .clockMarkerFile: return "clock_marker_file"
         case .clockTrusted: return "clock_trusted"
         case .stateDir: return "state_dir"
+        case .localDomain: return "local_domain"
         }
     }
 

@@ -133,6 +133,11 @@ public struct SprigConfig: Equatable, Sendable {
     /// Flash: persisted trust-anchor state and learned hints.
     public var stateDirectory: ConfigText = "/etc/sprig"
 
+    // local data (LocalData)
+    /// The household's domain (`lan` on OpenWrt): answered authoritatively
+    /// with its SOA in negative answers, never forwarded. nil: none.
+    public var localDomain: Name? = nil
+
     // other sections
     public var upstreams: [Upstream] = []
     public var hints: [Hint] = []

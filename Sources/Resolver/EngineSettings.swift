@@ -79,6 +79,12 @@ public struct EngineSettings {
     /// Validated NSEC/NSEC3 records kept for it (1 KiB each, at most 256).
     /// The daemon scales it with the cache (`aggressiveNSECEntryCount(cacheByteCount:)`).
     public var aggressiveNSECEntryCount = 256
+    /// The household's domain (`local_domain`), answered authoritatively
+    /// and never asked of anyone (LocalData); nil: none.
+    public var localDomain: Name? = nil
+    /// Entries of the household's names table (hosts and lease files,
+    /// `local_names_max`); 0 reserves none (no such file configured).
+    public var localNameCount = 0
 
     /// One entry per 16 KiB of cache (the table stays ~6% of it), 32 to
     /// 256: 64 for a 16 MB router's 1 MB cache, 256 from the default 4 MB up.
@@ -112,6 +118,7 @@ extension EngineSettings {
         validate = config.dnssec
         aggressiveNSEC = config.aggressiveNSEC
         aggressiveNSECEntryCount = EngineSettings.aggressiveNSECEntryCount(cacheByteCount: config.cacheByteCount)
+        localDomain = config.localDomain
     }
 }
 

@@ -291,6 +291,9 @@ public struct EngineStats {
     public var ednsRefusedInSignedZones = 0
     /// Client questions answered locally by QTYPE (meta-types, RFC 6895 §3.1).
     public var localQueryTypeAnswers = 0
+    /// Questions answered from local data (LocalData: special-use names,
+    /// locally served zones, the local domain), never asked of anyone.
+    public var localAnswers = 0
     /// Authoritative server addresses not queried because they are loopback
     /// or unspecified (glue, cached addresses, root hints; `query_loopback`).
     public var loopbackRefused = 0

@@ -1,5 +1,6 @@
 import DNSWire
 import Fixed
+import LocalData
 import Validator
 
 /// The resolver core: one engine for every mode. A client question is
@@ -42,6 +43,9 @@ public struct ResolverCore: ~Copyable {
     /// DNSSEC: anchors, RFC 5011 state, the aggressive NSEC tables, the
     /// Validator's scratch (Sources/Validator/ValidationEngine.swift).
     var validation: ValidationEngine
+    /// Names answered without asking anyone (RFC 6761, RFC 6303, the local
+    /// domain; LocalAnswering.swift).
+    var local: LocalData
     /// Whether a DNAME was ever cached: until then a CNAME answered from the
     /// cache needs no search for the DNAME it may come from.
     var hasCachedDNAME = false
@@ -81,6 +85,7 @@ public struct ResolverCore: ~Copyable {
         scratch = arena.reserveBytes(Limits.messageByteCountMax, label: ResolverCore.scratchLabel)
         ring = ActionRing(arena: arena)
         infra = InfraCache(arena: arena)
+        local = LocalData(localDomain: settings.localDomain, nameCapacity: settings.localNameCount, arena: arena)
         validation = ValidationEngine(reserving: settings.validate, clockVouchedFor: settings.clockTrusted,
                                       nsecTableEntryCount: settings.nsecTableEntryCount, arena: arena)
     }
@@ -103,6 +108,7 @@ public struct ResolverCore: ~Copyable {
             + [RefreshFailures.footprint,
                Arena.Row(scratchLabel, count: 1, byteCount: Arena.carvingByteCount(Limits.messageByteCountMax)),
                ActionRing.footprint, InfraCache.footprint]
+            + LocalData.footprint(nameCapacity: settings.localNameCount)
             + ValidationEngine.footprint(reserving: settings.validate, nsecTableEntryCount: settings.nsecTableEntryCount)
     }
 
@@ -135,6 +141,7 @@ public struct ResolverCore: ~Copyable {
         }
         request.client = Int32(client)
         request.startMs = nowMs
+        if answerLocally(request) { return .answered }   // before the cache: never asked of anyone
         // Fresh data; else stale data while refreshes of it are backing off.
         if answerFromCache(request, allowStale: false, nowMs: nowMs)
             || (settings.serveStale
@@ -467,6 +474,7 @@ public struct ResolverCore: ~Copyable {
                ("upstream.edns_fallbacks", stats.ednsFallbacks),
                ("upstream.edns_refused_signed", stats.ednsRefusedInSignedZones),
                ("answers.local_qtype", stats.localQueryTypeAnswers),
+               ("answers.local_data", stats.localAnswers),
                ("resolver.loopback_refused", stats.loopbackRefused)]
             + upstreamStatsLines() + cache.statsLines()
     }
