@@ -44,7 +44,7 @@ let package = Package(
         .target(name: "LocalData", dependencies: ["DNSWire", "Fixed"]),
         .target(name: "Resolver", dependencies: ["Fixed", "DNSWire", "Cache", "Validator", "Config", "LocalData"], swiftSettings: releaseSettings),
         .target(name: "Transport", dependencies: ["Platform", "Fixed"], swiftSettings: releaseSettings),
-        .target(name: "Server", dependencies: ["Platform", "DNSWire", "Fixed", "Cache", "Resolver", "Validator", "Config", "Transport"], swiftSettings: releaseSettings),
+        .target(name: "Server", dependencies: ["Platform", "DNSWire", "Fixed", "Cache", "LocalData", "Resolver", "Validator", "Config", "Transport"], swiftSettings: releaseSettings),
         .executableTarget(
             name: "sprigd",
             dependencies: ["Platform", "DNSWire", "Config", "Cache", "Crypto", "Fixed", "Resolver", "Server", "Hints", "Validator"]),
@@ -63,6 +63,6 @@ let package = Package(
         .testTarget(name: "LocalDataTests", dependencies: ["LocalData", "DNSWire", "Fixed"]),
         .testTarget(name: "ResolverTests", dependencies: ["Resolver", "LocalData", "Validator", "DNSWire", "Cache", "CSodium", "Fixed"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "Platform", "Fixed"]),
-        .testTarget(name: "ServerTests", dependencies: ["Server", "Platform", "Config", "Resolver", "Validator", "Transport", "Cache", "DNSWire", "Fixed"]),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "LocalData", "Platform", "Config", "Resolver", "Validator", "Transport", "Cache", "DNSWire", "Fixed"]),
     ]
 )

@@ -463,6 +463,15 @@ int sp_file_exists(const char *path) {
 
 int sp_file_remove(const char *path) { return SP_ERR(unlink(path)); }
 
+int sp_file_stamp(const char *path, int64_t *mtime_ns, int64_t *size, uint64_t *inode) {
+    struct stat st;
+    if (stat(path, &st) < 0) return -errno;
+    *mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + (int64_t)st.st_mtim.tv_nsec;
+    *size = (int64_t)st.st_size;
+    *inode = (uint64_t)st.st_ino;
+    return 0;
+}
+
 /* ---- logging ---- */
 
 static int log_to_syslog;

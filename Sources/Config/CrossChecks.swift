@@ -32,6 +32,10 @@ enum CrossChecks {
             sink.error(line(.insecureDomain),
                        "too many insecure_domain entries (limit \(ConfigLimits.maxInsecureDomainCount))")
         }
+        if c.hostsFiles.count + c.leaseFiles.count > ConfigLimits.maxLocalFileCount {
+            sink.error(line(c.hostsFiles.isEmpty ? .leaseFile : .hostsFile),
+                       "too many hosts_file and lease_file entries (limit \(ConfigLimits.maxLocalFileCount) together)")
+        }
         if c.allow.count > ConfigLimits.maxAllowCount {
             sink.error(line(.allow), "too many allow entries (limit \(ConfigLimits.maxAllowCount))")
         }

@@ -5,6 +5,7 @@ extension SchemaValidator {
     static func applyMain(_ section: UCISection, to config: inout SprigConfig,
                           lines: inout [Int], sink: inout DiagnosticSink) {
         let names = MainOption.allCases.map { $0.key }
+        applyPreset(section, to: &config, sink: &sink)
         for option in section.options {
             guard let key = MainOption.allCases.first(where: { Bytes.equals(option.name, $0.key) }) else {
                 unknownOption(option, in: "sprig", candidates: names, &sink)
@@ -19,6 +20,16 @@ extension SchemaValidator {
         }
     }
 
+    /// `option memory` first, wherever it stands: the sizes the section
+    /// sets itself are applied after it and win.
+    static func applyPreset(_ section: UCISection, to config: inout SprigConfig, sink: inout DiagnosticSink) {
+        guard let o = section.options.last(where: { Bytes.equals($0.name, MainOption.memory.key) }) else { return }
+        let presets = MemoryPreset.allCases
+        if let i = one(o, &sink, { ValueParser.choice($0, presets.map { $0.name }) }) {
+            config = config.applying(presets[i])
+        }
+    }
+
     static func applyList(_ key: MainOption, _ option: UCIOption, _ config: inout SprigConfig,
                           _ sink: inout DiagnosticSink) {
         switch key {
@@ -30,6 +41,10 @@ extension SchemaValidator {
             if let v = each(option, &sink, ValueParser.domainName) { config.insecureDomains = v }
         case .allow:
             if let v = each(option, &sink, ValueParser.prefix) { config.allow = v }
+        case .hostsFile:
+            if let v = each(option, &sink, { ValueParser.path($0) }) { config.hostsFiles = v }
+        case .leaseFile:
+            if let v = each(option, &sink, { ValueParser.path($0) }) { config.leaseFiles = v }
         default:
             break
         }
@@ -98,7 +113,10 @@ extension SchemaValidator {
                     c.localDomain = v
                 }
             }
-        case .listen, .trustAnchor, .insecureDomain, .allow:
+        case .localNamesMax: if let v = int(B.localNamesMax) { c.localNamesMax = v }
+        case .maxOutgoingTCP: if let v = int(B.maxOutgoingTCP) { c.maxOutgoingTCP = v }
+        case .memory: break   // applyPreset
+        case .listen, .trustAnchor, .insecureDomain, .allow, .hostsFile, .leaseFile:
             break
         }
     }

@@ -66,6 +66,11 @@ extension SprigConfig {
         case .clockTrusted: return flag(clockTrusted)
         case .stateDir: return [stateDirectory.string]
         case .localDomain: return [localDomain?.uciText ?? ""]
+        case .hostsFile: return hostsFiles.map { $0.string }
+        case .leaseFile: return leaseFiles.map { $0.string }
+        case .localNamesMax: return ["\(localNamesMax)"]
+        case .memory: return [Bytes.string(memory.name)]
+        case .maxOutgoingTCP: return ["\(maxOutgoingTCP)"]
         }
     }
 }

@@ -65,6 +65,23 @@ public enum File {
     public static func remove(_ path: String) {
         _ = path.withCString { sp_file_remove($0) }
     }
+
+    /// What tells a re-read is due: mtime, size and inode (a file replaced
+    /// by rename, as dnsmasq and odhcpd write theirs, has a new inode).
+    public static func stamp(_ path: String) throws(Errno) -> FileStamp {
+        var stamp = FileStamp()
+        let rc = path.withCString { sp_file_stamp($0, &stamp.modifiedNs, &stamp.byteCount, &stamp.inode) }
+        _ = try Errno.check(rc)
+        return stamp
+    }
+}
+
+/// A file's modification time, size and inode (`File.stamp`).
+public struct FileStamp: Equatable, Sendable {
+    public var modifiedNs: Int64 = 0
+    public var byteCount: Int64 = 0
+    public var inode: UInt64 = 0
+    public init() {}
 }
 
 /// Log levels in syslog order.

@@ -119,6 +119,7 @@ extension EngineSettings {
         aggressiveNSEC = config.aggressiveNSEC
         aggressiveNSECEntryCount = EngineSettings.aggressiveNSECEntryCount(cacheByteCount: config.cacheByteCount)
         localDomain = config.localDomain
+        localNameCount = config.hostsFiles.isEmpty && config.leaseFiles.isEmpty ? 0 : config.localNamesMax
     }
 }
 

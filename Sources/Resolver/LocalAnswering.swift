@@ -48,3 +48,9 @@ extension ResolverCore {
     /// The local domain one-label names from the files go into.
     public var localDomain: Name? { local.localDomain }
 }
+
+extension ResolverCore {
+    /// Names in the household's table now, and its capacity (`local_names_max`).
+    public var localNameCount: Int { local.names.count }
+    public var localNameCapacity: Int { local.names.capacity }
+}

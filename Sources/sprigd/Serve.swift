@@ -31,6 +31,7 @@ extension Daemon {
             loop.clockFloorPath = clockFloorPath(config)
             loop.anchorStatePath = anchorStatePath(config)
             loop.clockMarkerPath = config.clockMarkerFilePath?.string
+            loop.setLocalFiles(hosts: config.hostsFiles.map { $0.string }, leases: config.leaseFiles.map { $0.string })
             for listen in config.listen {
                 guard let address = Address(bytes: listen.address.bytes, port: listen.port) else { continue }
                 do throws(Errno) { try loop.listen(on: address) } catch {
@@ -167,6 +168,14 @@ extension Daemon {
             Log.warning("reload: a new mode takes effect after restart")
         }
         loop.setAccessList(AccessList(allow: fresh.allow))
+        if (fresh.hostsFiles.isEmpty && fresh.leaseFiles.isEmpty) != (current.hostsFiles.isEmpty && current.leaseFiles.isEmpty)
+            || fresh.localNamesMax != current.localNamesMax || fresh.localDomain != current.localDomain {
+            Log.warning("reload: local_domain, local_names_max and whether any hosts_file or lease_file is set "
+                + "take effect after restart")
+        }
+        if !current.hostsFiles.isEmpty || !current.leaseFiles.isEmpty {
+            loop.setLocalFiles(hosts: fresh.hostsFiles.map { $0.string }, leases: fresh.leaseFiles.map { $0.string })
+        }
         loop.setUpstreams(Resolver.Upstream.list(fresh))
         if fresh.dnssec {
             let wanted = fresh.insecureDomains

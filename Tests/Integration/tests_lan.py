@@ -109,3 +109,74 @@ def locally_served_zones_and_local_domain(session, sprigd_binary):
     expect(int(counters.get("upstream.queries", "0")) == 0,
            "something was sent upstream: upstream.queries %s" % counters.get("upstream.queries"))
     r.stop()
+
+
+def wait_for(predicate, what, seconds=10.0):
+    """Polls `predicate` every 0.2 s (the table is re-read every 2 s)."""
+    import time
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.2)
+    raise AssertionError("timed out waiting for %s" % what)
+
+
+@test
+def hosts_and_leases_are_served_and_reread_while_running(session, sprigd_binary):
+    """`list hosts_file` and `list lease_file` (dnsmasq's lease format, and
+    odhcpd's hosts format): names and their PTRs answered from the files;
+    a lease file rewritten while sprigd runs is re-read with no restart
+    (mtime/size/inode checked every 2 s), an expired or removed lease
+    stops answering; malformed lines are logged with file:line and
+    skipped; a missing file adds nothing. Nothing goes upstream."""
+    ready("forward")(session)
+    import time
+    h = session.get("zones")
+    rundir = session.rundir("sprigd-lan-files")
+    hosts = os.path.join(rundir, "hosts")
+    leases = os.path.join(rundir, "dhcp.leases")
+    odhcpd = os.path.join(rundir, "odhcpd")
+    with open(hosts, "w") as f:
+        f.write("# router's own names\n192.168.1.1 router.lan router\nfd00::1 router\nbogus-line here\n")
+    now = int(time.time())
+    with open(leases, "w") as f:
+        f.write("%d aa:bb:cc:dd:ee:01 192.168.1.50 laptop 01:aa:bb:cc:dd:ee:01\n" % (now + 3600))
+        f.write("%d aa:bb:cc:dd:ee:02 192.168.1.51 oldphone *\n" % (now - 10))
+    with open(odhcpd, "w") as f:
+        f.write("fd00::50 tablet.lan tablet\n")
+    r, rundir = lan_sprigd(session, 12, ["option local_domain 'lan'", "list hosts_file '%s'" % hosts,
+                                         "list lease_file '%s'" % leases, "list lease_file '%s'" % odhcpd,
+                                         "list lease_file '%s/missing.leases'" % rundir,
+                                         "option local_names_max '64'"])
+    wait_for(lambda: r.query("laptop.lan.", "A", rd=True).rcode == "NOERROR", "the first read")
+    expect_answer(r.query("laptop.lan.", "A", rd=True), "A", ["192.168.1.50"])
+    expect_answer(r.query("router.lan.", "A", rd=True), "A", ["192.168.1.1"])
+    expect_answer(r.query("router.lan.", "AAAA", rd=True), "AAAA", ["fd00::1"])
+    expect_answer(r.query("tablet.lan.", "AAAA", rd=True), "AAAA", ["fd00::50"])
+    expect_answer(r.query("1.1.168.192.in-addr.arpa.", "PTR", rd=True), "PTR", ["router.lan."])
+    expect_answer(r.query("50.1.168.192.in-addr.arpa.", "PTR", rd=True), "PTR", ["laptop.lan."])
+    expect_rcode(r.query("oldphone.lan.", "A", rd=True), "NXDOMAIN")   # expired lease
+    log = r.process.log_tail(200)
+    expect("hosts:4:" in log and "line skipped" in log, "bad line not logged with file:line:\n%s" % log)
+    expect("missing.leases is missing" in log, "missing file not logged:\n%s" % log)
+    # dnsmasq rewrites its lease file on every DHCP event (a new file renamed over the old).
+    tmp = leases + ".new"
+    with open(tmp, "w") as f:
+        f.write("%d aa:bb:cc:dd:ee:03 192.168.1.60 phone *\n" % (now + 3600))
+    os.rename(tmp, leases)
+    wait_for(lambda: r.query("phone.lan.", "A", rd=True).rcode == "NOERROR", "the re-read after the change")
+    expect_answer(r.query("phone.lan.", "A", rd=True), "A", ["192.168.1.60"])
+    expect_rcode(r.query("laptop.lan.", "A", rd=True), "NXDOMAIN")   # its lease is gone
+    expect_answer(r.query("60.1.168.192.in-addr.arpa.", "PTR", rd=True), "PTR", ["phone.lan."])
+    expect_rcode(r.query("50.1.168.192.in-addr.arpa.", "PTR", rd=True), "NXDOMAIN")
+    counters = stats(session, rundir)
+    expect(int(counters.get("local_names.reloads", "0")) >= 2, "reloads: %s" % counters.get("local_names.reloads"))
+    expect(int(counters.get("upstream.queries", "0")) == 0, "sent upstream: %s" % counters.get("upstream.queries"))
+    expect(int(counters.get("local_names.bad_lines", "0")) >= 1, "bad lines: %s" % counters.get("local_names.bad_lines"))
+    # A file that turns to garbage: logged, never a crash; the daemon still answers.
+    with open(hosts, "wb") as f:
+        f.write(bytes(range(256)) * 4)
+    wait_for(lambda: r.query("router.lan.", "A", rd=True).rcode == "NXDOMAIN", "the garbage re-read")
+    expect_answer(r.query("localhost.", "A", rd=True), "A", ["127.0.0.1"])
+    r.stop()

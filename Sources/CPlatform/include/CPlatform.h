@@ -123,6 +123,9 @@ int sp_file_read(const char *path, uint8_t *buf, size_t cap, size_t *len);
 int sp_file_replace(const char *path, const uint8_t *data, size_t len);
 int sp_file_exists(const char *path);
 int sp_file_remove(const char *path);
+/* What says a file changed: modification time (ns), size and inode (a
+   rename over it gives a new inode); 0 or -errno. */
+int sp_file_stamp(const char *path, int64_t *mtime_ns, int64_t *size, uint64_t *inode);
 
 /* Logging: to syslog when opened with to_syslog, else to stderr. */
 void sp_log_open(const char *ident, int to_syslog);
