@@ -10,7 +10,7 @@ public enum MemoryPreset: Int, CaseIterable, Equatable, Sendable {
     case tiny
     /// 64 MB routers.
     case small
-    /// 64–256 MB routers: the defaults.
+    /// 128–256 MB routers: the built-in defaults (9.3 MB of pools).
     case medium
     /// 256 MB and more.
     case large
@@ -24,11 +24,14 @@ public enum MemoryPreset: Int, CaseIterable, Equatable, Sendable {
         }
     }
 
+    /// The name as text (messages, `--print-footprint`).
+    public var text: String { Bytes.string(name) }
+
     /// The pool sizes of this preset.
     public var sizes: PoolSizes {
         switch self {
         case .tiny:
-            return PoolSizes(cacheByteCount: 256 << 10, maxClients: 64, maxOutgoing: 96, maxTCPClients: 8,
+            return PoolSizes(cacheByteCount: 256 << 10, maxClients: 64, maxOutgoing: 64, maxTCPClients: 4,
                              maxOutgoingTCP: 2, localNamesMax: 256)
         case .small:
             return PoolSizes(cacheByteCount: 1 << 20, maxClients: 128, maxOutgoing: 192, maxTCPClients: 16,
