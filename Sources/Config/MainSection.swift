@@ -45,6 +45,10 @@ extension SchemaValidator {
             if let v = each(option, &sink, { ValueParser.path($0) }) { config.hostsFiles = v }
         case .leaseFile:
             if let v = each(option, &sink, { ValueParser.path($0) }) { config.leaseFiles = v }
+        case .rebindAllow:
+            if let v = each(option, &sink, ValueParser.domainName) { config.rebindAllow = v }
+        case .blockFile:
+            if let v = each(option, &sink, { ValueParser.path($0) }) { config.blockFiles = v }
         default:
             break
         }
@@ -116,7 +120,11 @@ extension SchemaValidator {
         case .localNamesMax: if let v = int(B.localNamesMax) { c.localNamesMax = v }
         case .maxOutgoingTCP: if let v = int(B.maxOutgoingTCP) { c.maxOutgoingTCP = v }
         case .memory: break   // applyPreset
-        case .listen, .trustAnchor, .insecureDomain, .allow, .hostsFile, .leaseFile:
+        case .rebindProtection: if let v = bool() { c.rebindProtection = v }
+        case .blockNamesMax: if let v = int(B.blockNamesMax) { c.blockNamesMax = v }
+        case .blockAnswer:
+            if let i = one(o, &sink, { ValueParser.choice($0, ["nxdomain", "null"]) }) { c.blockWithNullAddress = i == 1 }
+        case .listen, .trustAnchor, .insecureDomain, .allow, .hostsFile, .leaseFile, .rebindAllow, .blockFile:
             break
         }
     }

@@ -71,6 +71,11 @@ extension SprigConfig {
         case .localNamesMax: return ["\(localNamesMax)"]
         case .memory: return [Bytes.string(memory.name)]
         case .maxOutgoingTCP: return ["\(maxOutgoingTCP)"]
+        case .rebindProtection: return flag(rebindProtection)
+        case .rebindAllow: return rebindAllow.map { $0.uciText }
+        case .blockFile: return blockFiles.map { $0.string }
+        case .blockNamesMax: return ["\(blockNamesMax)"]
+        case .blockAnswer: return [blockWithNullAddress ? "null" : "nxdomain"]
         }
     }
 }

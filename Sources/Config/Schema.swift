@@ -8,6 +8,7 @@ enum MainOption: Int, CaseIterable {
     case dnssec, aggressiveNSEC, trustAnchorFile, trustAnchor, builtinRootAnchors, insecureDomain
     case allow, user, logLevel, logSyslog, controlSocket, clockMarkerFile, clockTrusted, stateDir
     case localDomain, hostsFile, leaseFile, localNamesMax, memory, maxOutgoingTCP
+    case rebindProtection, rebindAllow, blockFile, blockNamesMax, blockAnswer
 
     var key: StaticString {
         switch self {
@@ -51,12 +52,17 @@ enum MainOption: Int, CaseIterable {
         case .localNamesMax: return "local_names_max"
         case .memory: return "memory"
         case .maxOutgoingTCP: return "max_outgoing_tcp"
+        case .rebindProtection: return "rebind_protection"
+        case .rebindAllow: return "rebind_allow"
+        case .blockFile: return "block_file"
+        case .blockNamesMax: return "block_names_max"
+        case .blockAnswer: return "block_answer"
         }
     }
 
     var isList: Bool {
         switch self {
-        case .listen, .trustAnchor, .insecureDomain, .allow, .hostsFile, .leaseFile: return true
+        case .listen, .trustAnchor, .insecureDomain, .allow, .hostsFile, .leaseFile, .rebindAllow, .blockFile: return true
         default: return false
         }
     }
@@ -93,6 +99,9 @@ enum OptionBounds {
     static let localNamesMax = 16...65536
     /// Outgoing TCP connections hold 64 KiB each; at least one (TC retries).
     static let maxOutgoingTCP = 1...64
+    /// Block list entries, reserved at start-up (~37 bytes each): 2 million
+    /// is ~74 MB, more than a router has.
+    static let blockNamesMax = 1024...2_000_000
 }
 
 /// Turns uci sections into a `SprigConfig`, reporting every problem.

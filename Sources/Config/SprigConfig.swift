@@ -148,6 +148,18 @@ public struct SprigConfig: Equatable, Sendable {
     /// Entries of the names table those files fill (reserved only when a
     /// file is configured).
     public var localNamesMax = 1024
+    /// DNS rebinding protection: private, loopback and link-local addresses
+    /// are removed from answers from the internet, except for names at or
+    /// below `rebindAllow`. Off by default (test beds serve such
+    /// addresses); the OpenWrt package's config turns it on.
+    public var rebindProtection = false
+    public var rebindAllow: [Name] = []
+    /// Block lists (`list block_file`), loaded at start and on SIGHUP into a
+    /// table of `blockNamesMax` names (reserved only when a file is set);
+    /// answered NXDOMAIN, or 0.0.0.0/:: with `block_answer 'null'`.
+    public var blockFiles: [ConfigText] = []
+    public var blockNamesMax = 65_536
+    public var blockWithNullAddress = false
 
     // other sections
     public var upstreams: [Upstream] = []

@@ -58,6 +58,8 @@ public struct LocalNames {
     let byAddress: UnsafeMutableBufferPointer<Int32>
     public private(set) var count = 0
     var nameBytesUsed = 0
+    /// Keeps the carving alive.
+    let arena: Arena
 
     /// Average bytes per name in wire form ("laptop.lan." is 12; FQDNs in
     /// a hosts file are longer): the name pool holds `capacity` of these.
@@ -65,6 +67,7 @@ public struct LocalNames {
 
     public init(capacity: Int, arena: Arena) {
         self.capacity = capacity
+        self.arena = arena
         let buckets = LocalNames.bucketCount(capacity)
         entries = arena.reserve(Entry.self, count: max(capacity, 1), label: LocalNames.entriesLabel, rowCount: capacity)
         nameBytes = arena.reserveBytes(max(capacity, 1) * LocalNames.nameByteCountAverage, label: LocalNames.namesLabel,

@@ -85,6 +85,13 @@ public struct EngineSettings {
     /// Entries of the household's names table (hosts and lease files,
     /// `local_names_max`); 0 reserves none (no such file configured).
     public var localNameCount = 0
+    /// DNS rebinding protection (`rebind_protection`, `rebind_allow`).
+    public var rebindProtection = false
+    public var rebindAllow: [Name] = []
+    /// Block list entries (`block_names_max`; 0 without `block_file`), and
+    /// whether blocked A/AAAA get 0.0.0.0/:: instead of NXDOMAIN.
+    public var blockNameCount = 0
+    public var blockWithNullAddress = false
 
     /// One entry per 16 KiB of cache (the table stays ~6% of it), 32 to
     /// 256: 64 for a 16 MB router's 1 MB cache, 256 from the default 4 MB up.
@@ -119,6 +126,10 @@ extension EngineSettings {
         aggressiveNSEC = config.aggressiveNSEC
         aggressiveNSECEntryCount = EngineSettings.aggressiveNSECEntryCount(cacheByteCount: config.cacheByteCount)
         localDomain = config.localDomain
+        rebindProtection = config.rebindProtection
+        rebindAllow = config.rebindAllow
+        blockNameCount = config.blockFiles.isEmpty ? 0 : config.blockNamesMax
+        blockWithNullAddress = config.blockWithNullAddress
         localNameCount = config.hostsFiles.isEmpty && config.leaseFiles.isEmpty ? 0 : config.localNamesMax
     }
 }

@@ -18,7 +18,7 @@ extension ResolverCore {
             answerFailure(request)
             return true
         }
-        emitAnswer(client: Int(request.client), UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
+        emitAnswer(client: Int(request.client), UnsafeRawBufferPointer(rebasing: scratch[0..<n]), fromLocalData: true)
         return true
     }
 

@@ -46,6 +46,10 @@ public struct ResolverCore: ~Copyable {
     /// Names answered without asking anyone (RFC 6761, RFC 6303, the local
     /// domain; LocalAnswering.swift).
     var local: LocalData
+    /// DNS rebinding protection on answers from the internet (`emitAnswer`).
+    let rebind: RebindGuard
+    /// `list block_file` (BlockAnswering.swift).
+    var blocked: BlockList
     /// Whether a DNAME was ever cached: until then a CNAME answered from the
     /// cache needs no search for the DNAME it may come from.
     var hasCachedDNAME = false
@@ -86,6 +90,8 @@ public struct ResolverCore: ~Copyable {
         ring = ActionRing(arena: arena)
         infra = InfraCache(arena: arena)
         local = LocalData(localDomain: settings.localDomain, nameCapacity: settings.localNameCount, arena: arena)
+        rebind = RebindGuard(enabled: settings.rebindProtection, allowed: settings.rebindAllow, arena: arena)
+        blocked = BlockList(capacity: settings.blockNameCount, arena: arena)
         validation = ValidationEngine(reserving: settings.validate, clockVouchedFor: settings.clockTrusted,
                                       nsecTableEntryCount: settings.nsecTableEntryCount, arena: arena)
     }
@@ -109,6 +115,8 @@ public struct ResolverCore: ~Copyable {
                Arena.Row(scratchLabel, count: 1, byteCount: Arena.carvingByteCount(Limits.messageByteCountMax)),
                ActionRing.footprint, InfraCache.footprint]
             + LocalData.footprint(nameCapacity: settings.localNameCount)
+            + RebindGuard.footprint(enabled: settings.rebindProtection)
+            + BlockList.footprint(capacity: settings.blockNameCount)
             + ValidationEngine.footprint(reserving: settings.validate, nsecTableEntryCount: settings.nsecTableEntryCount)
     }
 
@@ -142,6 +150,7 @@ public struct ResolverCore: ~Copyable {
         request.client = Int32(client)
         request.startMs = nowMs
         if answerLocally(request) { return .answered }   // before the cache: never asked of anyone
+        if answerBlocked(request) { return .answered }   // list block_file
         // Fresh data; else stale data while refreshes of it are backing off.
         if answerFromCache(request, allowStale: false, nowMs: nowMs)
             || (settings.serveStale
@@ -475,6 +484,9 @@ public struct ResolverCore: ~Copyable {
                ("upstream.edns_refused_signed", stats.ednsRefusedInSignedZones),
                ("answers.local_qtype", stats.localQueryTypeAnswers),
                ("answers.local_data", stats.localAnswers),
+               ("rebind.answers", stats.rebindAnswers), ("rebind.removed", stats.rebindRemoved),
+               ("rebind.refused", stats.rebindRefused),
+               ("block.answers", stats.blockedAnswers), ("block.names", blocked.count),
                ("resolver.loopback_refused", stats.loopbackRefused)]
             + upstreamStatsLines() + cache.statsLines()
     }

@@ -105,6 +105,11 @@ public final class EventLoop {
         localFiles.configure(hostsFiles: hosts, leaseFiles: leases)
     }
 
+    /// Loads `list block_file` again (SIGHUP): false when refused (the
+    /// old list keeps serving; the log says why).
+    @discardableResult
+    public func reloadBlockList(_ paths: [String]) -> Bool { BlockFiles.load(paths, into: &resolver) }
+
     /// Replaces the client ACL (SIGHUP reload).
     public func setAccessList(_ acl: AccessList) { sockets.acl = acl }
 

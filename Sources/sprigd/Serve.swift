@@ -19,6 +19,8 @@ extension Daemon {
             guard var resolver = makeResolver(plan, arena: arena) else { return 1 }
             loadAnchorState(anchorStatePath(config), into: &resolver)
             guard loadTrustAnchors(plan, into: &resolver) else { return 1 }
+            // A refused block list is logged; DNS starts without one.
+            BlockFiles.load(config.blockFiles.map { $0.string }, into: &resolver)
             resolver.setClockFloor(readClockFloor(clockFloorPath(config)))
             resolver.setWallClock(realtimeSeconds: Clock.realtimeSeconds(), nowMs: Clock.monotonicMs())
             loop = try EventLoop(limits: plan.memory.limits, acl: plan.acl, resolver: resolver, arena: arena)
@@ -172,6 +174,13 @@ extension Daemon {
             || fresh.localNamesMax != current.localNamesMax || fresh.localDomain != current.localDomain {
             Log.warning("reload: local_domain, local_names_max and whether any hosts_file or lease_file is set "
                 + "take effect after restart")
+        }
+        if fresh.blockFiles.isEmpty != current.blockFiles.isEmpty || fresh.blockNamesMax != current.blockNamesMax
+            || fresh.blockWithNullAddress != current.blockWithNullAddress {
+            Log.warning("reload: block_names_max, block_answer and whether any block_file is set take effect after restart")
+        }
+        if !current.blockFiles.isEmpty {
+            loop.reloadBlockList(fresh.blockFiles.map { $0.string })
         }
         if !current.hostsFiles.isEmpty || !current.leaseFiles.isEmpty {
             loop.setLocalFiles(hosts: fresh.hostsFiles.map { $0.string }, leases: fresh.leaseFiles.map { $0.string })

@@ -180,3 +180,92 @@ def hosts_and_leases_are_served_and_reread_while_running(session, sprigd_binary)
     wait_for(lambda: r.query("router.lan.", "A", rd=True).rcode == "NXDOMAIN", "the garbage re-read")
     expect_answer(r.query("localhost.", "A", rd=True), "A", ["127.0.0.1"])
     r.stop()
+
+
+@test
+def rebinding_protection_strips_private_addresses(session, sprigd_binary):
+    """DNS rebinding protection (`option rebind_protection '1'`): a public
+    name whose upstream answer holds private or loopback addresses reaches
+    the client without them (counted in rebind.removed); a name under
+    `list rebind_allow` keeps them; local data (localhost., the LAN's
+    names) is never filtered."""
+    ready("forward")(session)
+    from tests_forwarder import Upstream
+    up = Upstream(session, 70, 300, ["--address=/evil.test/192.168.1.1", "--address=/mixed.test/127.0.0.1",
+                                     "--address=/intranet.corp.test/10.0.0.5",
+                                     "--address=/public.test/192.0.2.70"])
+    h = session.get("zones")
+    addr = "%s.4.%d" % (h.net, 13)
+    rundir = session.rundir("sprigd-lan-rebind")
+    text = ("config sprig 'main'\n\tlist listen '%s:%d'\n\toption mode 'forward'\n\toption user ''\n"
+            "\toption dnssec '0'\n\toption state_dir '%s'\n\toption control_socket '%s/sprig.sock'\n"
+            "\toption rebind_protection '1'\n\tlist rebind_allow 'corp.test'\n"
+            "\nconfig upstream\n\toption address '%s'\n\toption port '53'\n") % (addr, SPRIGD_PORT, rundir, rundir, up.addr)
+    p = servers.start_sprigd(session.get("sprigd_binary"), text, rundir, name="sprigd-lan-rebind")
+    r = Resolver("sprigd-lan-rebind", addr, SPRIGD_PORT, p)
+    evil = r.query("evil.test.", "A", rd=True)
+    expect_rcode(evil, "NOERROR")
+    expect(not evil.rrs("A"), "private address passed: %s" % evil.summary())
+    expect(not r.query("mixed.test.", "A", rd=True).rrs("A"), "loopback address passed")
+    expect_answer(r.query("intranet.corp.test.", "A", rd=True), "A", ["10.0.0.5"])
+    expect_answer(r.query("public.test.", "A", rd=True), "A", ["192.0.2.70"])
+    expect_answer(r.query("localhost.", "A", rd=True), "A", ["127.0.0.1"])
+    counters = stats(session, rundir)
+    expect(int(counters.get("rebind.removed", "0")) == 2, "rebind.removed %s" % counters.get("rebind.removed"))
+    r.stop()
+    up.stop()
+
+
+@test
+def block_lists_answer_nxdomain_with_ede_15_and_reload_on_sighup(session, sprigd_binary):
+    """`list block_file` (hosts format and one domain per line): a listed
+    domain and every name below it get NXDOMAIN with EDE 15 "Blocked" (RFC
+    8914 §4.16), never asked of the upstream, counted; SIGHUP loads an
+    edited list without a restart; a list over block_names_max is refused
+    with file:line and the old list keeps answering."""
+    ready("forward")(session)
+    import signal
+    import time
+    h = session.get("zones")
+    rundir = session.rundir("sprigd-lan-block")
+    os.makedirs(rundir, exist_ok=True)
+    hosts_list = os.path.join(rundir, "ads.hosts")
+    domains = os.path.join(rundir, "trackers.txt")
+    with open(hosts_list, "w") as f:
+        f.write("# hosts-format block list\n0.0.0.0 ads.example.com\n127.0.0.1 localhost\n")
+    with open(domains, "w") as f:
+        f.write("tracker.example.net\n")
+    r, rundir = lan_sprigd(session, 14, ["list block_file '%s'" % hosts_list, "list block_file '%s'" % domains,
+                                         "option block_names_max '1024'"], name="sprigd-lan-block")
+    for name in ("ads.example.com.", "x.ads.example.com.", "tracker.example.net."):
+        resp = r.query(name, "A", rd=True)
+        expect_rcode(resp, "NXDOMAIN")
+        expect(any(code == 15 for code, _, _ in resp.ede), "%s: no EDE 15 (%s)" % (name, resp.ede))
+    expect_answer(r.query("localhost.", "A", rd=True), "A", ["127.0.0.1"])
+    counters = stats(session, rundir)
+    expect(int(counters.get("block.answers", "0")) == 3, "block.answers %s" % counters.get("block.answers"))
+    expect(int(counters.get("block.names", "0")) == 2, "block.names %s" % counters.get("block.names"))
+    expect(int(counters.get("upstream.queries", "0")) == 0, "asked upstream: %s" % counters.get("upstream.queries"))
+
+    def sighup_and_wait(what):
+        before = r.process.log_tail(400).count(what)
+        os.kill(r.process.pid, signal.SIGHUP)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and r.process.log_tail(400).count(what) <= before:
+            time.sleep(0.1)
+
+    with open(domains, "w") as f:
+        f.write("new.example.org\n")
+    sighup_and_wait("block list: ")
+    expect_rcode(r.query("new.example.org.", "A", rd=True), "NXDOMAIN")
+    expect(r.query("tracker.example.net.", "A", rd=True).rcode != "NXDOMAIN", "removed entry still blocked")
+    with open(domains, "w") as f:
+        for i in range(1100):
+            f.write("d%d.example\n" % i)
+    sighup_and_wait("refused, keeping the current block list")
+    log = r.process.log_tail(400)
+    expect("trackers.txt:1024: block lists exceed block_names_max 1024" in log,
+           "over-limit list not refused with file:line:\n%s" % log[-2000:])
+    expect_rcode(r.query("new.example.org.", "A", rd=True), "NXDOMAIN")   # the old list still serves
+    expect_rcode(r.query("ads.example.com.", "A", rd=True), "NXDOMAIN")
+    r.stop()

@@ -47,3 +47,73 @@ final class LocalAnswerTests: XCTestCase {
         XCTAssertEqual(h.net.sent.count, 1)
     }
 }
+
+/// DNS rebinding protection through the core (issue 17 item 5).
+final class RebindProtectionTests: XCTestCase {
+    func testPrivateAddressesFromUpstreamAreRemovedAndCounted() {
+        var settings = EngineSettings()
+        settings.rebindProtection = true
+        settings.rebindAllow = [try! Name(parsing: "corp.example.")]
+        var h = Harness(settings: settings)
+        XCTAssertEqual(h.ask(1, Wire.query("evil.example", .a)), .pending)
+        h.reply(h.net.sent.last!.outgoing, Wire.response(to: h.net.sent.last!.bytes,
+                records: [Wire.a("evil.example", [192, 168, 1, 1]), Wire.a("evil.example", [93, 184, 216, 34])]))
+        var p = Wire.parse(h.net.answers.last!.bytes)
+        XCTAssertEqual(p.answers.map { $0.rdata }, [[93, 184, 216, 34]])
+        XCTAssertEqual(h.core.stats.rebindRemoved, 1)
+        XCTAssertEqual(h.core.stats.rebindAnswers, 1)
+        // From the cache too.
+        XCTAssertEqual(h.ask(2, Wire.query("evil.example", .a)), .answered)
+        p = Wire.parse(h.net.answers.last!.bytes)
+        XCTAssertEqual(p.answers.map { $0.rdata }, [[93, 184, 216, 34]])
+        XCTAssertEqual(h.core.stats.rebindRemoved, 2)
+        // rebind_allow keeps them; local data is never filtered.
+        XCTAssertEqual(h.ask(3, Wire.query("nas.corp.example", .a)), .pending)
+        h.reply(h.net.sent.last!.outgoing, Wire.response(to: h.net.sent.last!.bytes, records: [Wire.a("nas.corp.example", [10, 0, 0, 5])]))
+        XCTAssertEqual(Wire.parse(h.net.answers.last!.bytes).answers.map { $0.rdata }, [[10, 0, 0, 5]])
+        XCTAssertEqual(h.ask(4, Wire.query("localhost", .a)), .answered)
+        XCTAssertEqual(Wire.parse(h.net.answers.last!.bytes).answers.map { $0.rdata }, [[127, 0, 0, 1]])
+        XCTAssertEqual(h.core.stats.rebindRemoved, 2)
+    }
+}
+
+/// Block lists through the core: NXDOMAIN or 0.0.0.0/:: with EDE 15
+/// (RFC 8914 §4.16), counted, never asked of anyone; local data first.
+final class BlockAnswerTests: XCTestCase {
+    func harness(null: Bool) -> Harness {
+        var settings = EngineSettings()
+        settings.blockNameCount = 16
+        settings.blockWithNullAddress = null
+        settings.localDomain = try! Name(parsing: "lan.")
+        var h = Harness(settings: settings)
+        h.core.reloadBlockList { $0.insert(try! Name(parsing: "ads.example.")) }
+        return h
+    }
+
+    func testBlockedNamesGetNXDomainWithEDE15() {
+        var h = harness(null: false)
+        XCTAssertEqual(h.ask(1, Wire.query("x.ads.example", .a)), .answered)
+        let p = Wire.parse(h.net.answers.last!.bytes)
+        XCTAssertEqual(p.rcode, .nxDomain)
+        XCTAssertEqual(p.ede, [EDECode.blocked.rawValue])
+        XCTAssertTrue(h.net.sent.isEmpty)
+        XCTAssertEqual(h.core.stats.blockedAnswers, 1)
+        XCTAssertEqual(h.ask(2, Wire.query("www.example", .a)), .pending, "not listed: resolved")
+    }
+
+    func testNullAddresses() {
+        var h = harness(null: true)
+        _ = h.ask(1, Wire.query("ads.example", .a))
+        var p = Wire.parse(h.net.answers.last!.bytes)
+        XCTAssertEqual(p.rcode, .noError)
+        XCTAssertEqual(p.answers.map { $0.rdata }, [[0, 0, 0, 0]])
+        XCTAssertEqual(p.ede, [EDECode.blocked.rawValue])
+        _ = h.ask(2, Wire.query("ads.example", .aaaa))
+        p = Wire.parse(h.net.answers.last!.bytes)
+        XCTAssertEqual(p.answers.map { $0.rdata }, [[UInt8](repeating: 0, count: 16)])
+        _ = h.ask(3, Wire.query("ads.example", .mx))
+        p = Wire.parse(h.net.answers.last!.bytes)
+        XCTAssertEqual(p.rcode, .noError)
+        XCTAssertTrue(p.answers.isEmpty)
+    }
+}
