@@ -131,10 +131,63 @@ def main():
                      lambda: query("probe.test", PORT), (0, 1))
     rows.append(("dnsmasq --cache-size=150, idle", t, rss_kb(p.pid)))
     stop(p)
+    flood = tiny_flood(work)
     shutil.rmtree(work, ignore_errors=True)
     print("%-52s %12s %10s" % ("run (%s)" % os.path.relpath(SPRIGD, ROOT), "ready (ms)", "RSS (KB)"))
     for name, t, rss in rows:
         print("%-52s %12.1f %10d" % (name, t * 1000, rss))
+    print("\nmemory tiny under a random-name flood (forward to a dnsmasq answering every name):")
+    print("  %d queries in %.0f s, %d answered; RSS KB per second: %s" % flood)
+
+
+def tiny_flood(work, seconds=15):
+    """RSS of a `memory 'tiny'` sprigd while random names pour in: every
+    answer is a new cache entry, so the cache fills and evicts."""
+    import random
+    up = subprocess.Popen(["dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null", "--no-resolv", "--no-hosts",
+                           "--bind-interfaces", "--listen-address=127.0.0.1", "--port=%d" % (PORT + 1),
+                           "--user=root", "--group=root", "--pid-file=%s/up.pid" % work,
+                           "--address=/#/192.0.2.1", "--cache-size=0"],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    conf = sprig_conf(work, ["option memory 'tiny'"])
+    text = open(conf).read().replace("option port '9'", "option port '%d'" % (PORT + 1))
+    open(conf, "w").write(text)
+    p, _ = run_until([SPRIGD, "-c", conf], lambda: query("localhost", PORT), (0, 1))
+    socks = []
+    for _ in range(8):
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.connect(("127.0.0.1", PORT))
+        s.setblocking(False)
+        socks.append(s)
+    rng = random.Random(17)
+    sent = answered = 0
+    samples = []
+    end = time.monotonic() + seconds
+    next_sample = time.monotonic()
+    while time.monotonic() < end:
+        for s in socks:
+            name = "r%d.flood%d.example" % (rng.getrandbits(40), rng.randrange(1000))
+            q = struct.pack(">HHHHHH", rng.getrandbits(16), 0x0100, 1, 0, 0, 0)
+            for label in name.split("."):
+                q += bytes([len(label)]) + label.encode()
+            q += b"\0" + struct.pack(">HH", 1, 1)
+            try:
+                s.send(q)
+                sent += 1
+            except OSError:
+                pass
+            try:
+                while True:
+                    s.recv(2048)
+                    answered += 1
+            except OSError:
+                pass
+        if time.monotonic() >= next_sample:
+            samples.append(rss_kb(p.pid))
+            next_sample += 1
+    stop(p)
+    stop(up)
+    return sent, seconds, answered, " ".join(str(x) for x in samples)
 
 
 if __name__ == "__main__":
