@@ -517,6 +517,20 @@ int sp_drop_privileges(const char *user) {
     return 0;
 }
 
+int sp_prepare_state_dir(const char *path, const char *user) {
+    if (mkdir(path, 0700) < 0 && errno != EEXIST) return -errno;
+    struct stat st;
+    if (stat(path, &st) < 0) return -errno;
+    if (!S_ISDIR(st.st_mode)) return -ENOTDIR;
+    if (user && *user && geteuid() == 0) {
+        struct passwd *pw = getpwnam(user);
+        if (!pw) return -ENOENT;
+        if (chown(path, pw->pw_uid, pw->pw_gid) < 0) return -errno;
+    }
+    if (chmod(path, 0700) < 0) return -errno;
+    return 0;
+}
+
 int sp_is_root(void) { return geteuid() == 0; }
 int sp_getpid(void) { return (int)getpid(); }
 int sp_daemonize(void) { return SP_ERR(daemon(0, 0)); }

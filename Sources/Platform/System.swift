@@ -135,6 +135,13 @@ public enum Process {
         try Errno.check(user.withCString { sp_drop_privileges($0) }) == 0
     }
 
+    /// The flash state directory (`state_dir`): created if missing, owned
+    /// by `user` (when running as root), mode 0700, before privileges drop.
+    public static func prepareStateDirectory(_ path: String, user: String?) throws(Errno) {
+        let rc = path.withCString { p in (user ?? "").withCString { u in sp_prepare_state_dir(p, u) } }
+        _ = try Errno.check(rc)
+    }
+
     public static func daemonize() throws(Errno) {
         _ = try Errno.check(sp_daemonize())
     }

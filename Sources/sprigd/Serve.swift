@@ -49,6 +49,14 @@ extension Daemon {
         do throws(Errno) { try loop.openControl(path: controlPath) } catch {
             Log.warning("control socket \(controlPath): \(error.message); `sprig stats` will not work")
         }
+        // state_dir (RFC 5011 state, clock floor): the unprivileged user
+        // must be able to write it after the drop below.
+        do throws(Errno) {
+            try Process.prepareStateDirectory(config.stateDirectory.string, user: config.user?.string)
+        } catch {
+            Log.warning("state_dir \(config.stateDirectory.string): \(error.message); "
+                + "trust-anchor state and the clock floor cannot be saved")
+        }
         if let user = config.user, !user.bytes.isEmpty, Process.isRoot {
             do throws(Errno) {
                 if !(try Process.dropPrivileges(to: user.string)) {

@@ -269,3 +269,38 @@ def block_lists_answer_nxdomain_with_ede_15_and_reload_on_sighup(session, sprigd
     expect_rcode(r.query("new.example.org.", "A", rd=True), "NXDOMAIN")   # the old list still serves
     expect_rcode(r.query("ads.example.com.", "A", rd=True), "NXDOMAIN")
     r.stop()
+
+
+@test
+def state_dir_is_created_for_the_unprivileged_user(session, sprigd_binary):
+    """Under procd sprigd starts as root: it creates `state_dir` when
+    missing, gives it to `option user` and mode 0700 before dropping
+    privileges, so the RFC 5011 state and the clock floor can be written."""
+    ready("forward")(session)
+    import pwd
+    import stat
+    try:
+        nobody = pwd.getpwnam("nobody")
+    except KeyError:
+        from harness import Skip
+        raise Skip("no user nobody")
+    if os.geteuid() != 0:
+        from harness import Skip
+        raise Skip("not root")
+    h = session.get("zones")
+    addr = "%s.4.%d" % (h.net, 15)
+    rundir = session.rundir("sprigd-lan-state")
+    os.makedirs(rundir, exist_ok=True)
+    os.chmod(rundir, 0o755)
+    state = os.path.join(rundir, "state")
+    text = ("config sprig 'main'\n\tlist listen '%s:%d'\n\toption mode 'forward'\n\toption user 'nobody'\n"
+            "\toption dnssec '0'\n\toption state_dir '%s'\n\toption control_socket '%s/sprig.sock'\n"
+            "\nconfig upstream\n\toption address '%s.4.%d'\n") % (addr, SPRIGD_PORT, state, rundir, h.net, DEAD_OCTET)
+    p = servers.start_sprigd(sprigd_binary, text, rundir, name="sprigd-lan-state")
+    r = Resolver("sprigd-lan-state", addr, SPRIGD_PORT, p)
+    expect_answer(r.query("localhost.", "A", rd=True), "A", ["127.0.0.1"])
+    st = os.stat(state)
+    expect(stat.S_ISDIR(st.st_mode), "state_dir not created")
+    expect(st.st_uid == nobody.pw_uid, "state_dir owner %d, expected nobody (%d)" % (st.st_uid, nobody.pw_uid))
+    expect(stat.S_IMODE(st.st_mode) == 0o700, "state_dir mode %o" % stat.S_IMODE(st.st_mode))
+    r.stop()

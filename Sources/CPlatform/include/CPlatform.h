@@ -137,6 +137,9 @@ int sp_drop_privileges(const char *user);   /* 0 dropped, 1 user has uid 0 (kept
 int sp_is_root(void);
 int sp_getpid(void);
 int sp_daemonize(void);
+/* Creates `path` (one level) if missing; gives it to `user` (when root and
+   user is non-empty) and mode 0700. 0 or -errno. */
+int sp_prepare_state_dir(const char *path, const char *user);
 void sp_exit(int status);
 const char *sp_getenv(const char *name);
 
