@@ -17,7 +17,10 @@ extension LocalData {
     /// builder throws (`.noSpace`: the caller sets TC).
     public func write(_ m: LocalMatch, _ question: Question, into b: inout MessageBuilder) throws(BuildError) -> RCode {
         switch m.names {
-        case .forward: return try writeHost(m.zone, question, into: &b)
+        case .forward: return try writeHost(m.zone, question, lookup: question.name, into: &b)
+        case .bare:
+            guard let full = qualified(question.name) else { preconditionFailure("a bare match without local domain") }
+            return try writeHost(m.zone, question, lookup: full, into: &b)
         case .reverse(let address): return try writeHostPTR(m.zone, address, question, into: &b)
         case .none: break
         }
@@ -38,10 +41,11 @@ extension LocalData {
 
     /// A name from a hosts or lease file: its addresses of the type asked,
     /// or NODATA (with the enclosing local zone's SOA, if any).
-    func writeHost(_ zone: LocalZoneMatch?, _ q: Question, into b: inout MessageBuilder) throws(BuildError) -> RCode {
+    func writeHost(_ zone: LocalZoneMatch?, _ q: Question, lookup: Name,
+                   into b: inout MessageBuilder) throws(BuildError) -> RCode {
         var answered = false
         var failure: BuildError? = nil
-        names.forEachAddress(of: q.name) { address in
+        names.forEachAddress(of: lookup) { address in
             guard failure == nil, q.type == .any || q.type == (address.isIPv6 ? .aaaa : .a) else { return }
             let n = address.write(into: scratch)
             do throws(BuildError) {

@@ -72,11 +72,19 @@ public struct LocalData {
                 names = .forward
             } else if let address = ReverseName.address(question.name), self.names.name(for: address) != nil {
                 names = .reverse(address)
+            } else if let full = qualified(question.name), self.names.forEachAddress(of: full, { _ in }) {
+                names = .bare
             }
         }
         let zone = zones.closest(to: question.name)
         if zone == nil && names == .none { return nil }
         return LocalMatch(zone: zone, names: names)
+    }
+
+    /// `name` (one label) in the local domain, or nil.
+    func qualified(_ name: Name) -> Name? {
+        guard let localDomain, name.labelCount == 1 else { return nil }
+        return try? name.appending(localDomain)
     }
 
     /// Replaces the names table's content: `body` adds every pair of every

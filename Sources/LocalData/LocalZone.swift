@@ -35,6 +35,9 @@ public enum LocalNamesMatch: Equatable {
     case none
     /// The name has addresses in the table (A/AAAA answers).
     case forward
+    /// A name of one label ("laptop.") whose name in the local domain
+    /// ("laptop.lan.") is in the table, as dnsmasq answers bare names.
+    case bare
     /// The name is the reverse name of an address in the table (PTR).
     case reverse(LocalAddress)
 }

@@ -151,6 +151,7 @@ def hosts_and_leases_are_served_and_reread_while_running(session, sprigd_binary)
                                          "option local_names_max '64'"])
     wait_for(lambda: r.query("laptop.lan.", "A", rd=True).rcode == "NOERROR", "the first read")
     expect_answer(r.query("laptop.lan.", "A", rd=True), "A", ["192.168.1.50"])
+    expect_answer(r.query("laptop.", "A", rd=True), "A", ["192.168.1.50"])   # a bare name, as dnsmasq answers
     expect_answer(r.query("router.lan.", "A", rd=True), "A", ["192.168.1.1"])
     expect_answer(r.query("router.lan.", "AAAA", rd=True), "AAAA", ["fd00::1"])
     expect_answer(r.query("tablet.lan.", "AAAA", rd=True), "AAAA", ["fd00::50"])

@@ -52,6 +52,11 @@ final class LocalNamesTests: XCTestCase {
         XCTAssertEqual(v6.answers.first?.rdata, try! Name(parsing: "nas.lan.").wireBytes)
         XCTAssertEqual(SpecialUseNameTests.ask(local, "9.1.168.192.in-addr.arpa.", .ptr)!.rcode, .nxDomain)
         XCTAssertEqual(SpecialUseNameTests.ask(local, "tv.lan.", .a)!.rcode, .nxDomain)
+        // A bare name is answered from its name in the local domain (as dnsmasq does).
+        let bare = SpecialUseNameTests.ask(local, "nas.", .a)!
+        XCTAssertEqual(bare.answers.map { $0.rdata }, [[192, 168, 1, 20]])
+        XCTAssertEqual(bare.answers.first?.owner, "nas.")
+        XCTAssertNil(SpecialUseNameTests.ask(local, "tv.", .a), "an unknown bare name is not local")
     }
 
     /// dnsmasq's lease_update_file: `EXPIRY MAC IP NAME CLIENTID`, `duid`,
