@@ -187,6 +187,9 @@ extension Daemon {
             || fresh.blockWithNullAddress != current.blockWithNullAddress {
             Log.warning("reload: block_names_max, block_answer and whether any block_file is set take effect after restart")
         }
+        if fresh.rebindProtection != current.rebindProtection || fresh.rebindAllow != current.rebindAllow {
+            Log.warning("reload: rebind_protection and rebind_allow take effect after restart")
+        }
         if !current.blockFiles.isEmpty {
             loop.reloadBlockList(fresh.blockFiles.map { $0.string })
         }
@@ -207,6 +210,7 @@ extension Daemon {
         Log.threshold = LogLevel(rawValue: fresh.logLevel.rawValue) ?? .info
         if fresh.cacheByteCount != current.cacheByteCount || fresh.maxClients != current.maxClients
             || fresh.maxOutgoing != current.maxOutgoing || fresh.maxTCPClients != current.maxTCPClients
+            || fresh.maxOutgoingTCP != current.maxOutgoingTCP
             || fresh.listen != current.listen {
             Log.warning("reload: listen addresses and pool sizes keep their running values until restart")
         }
