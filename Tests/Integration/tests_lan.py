@@ -74,6 +74,14 @@ def localhost_and_invalid_answer_with_no_upstream(session, sprigd_binary):
     counters = stats(session, rundir)
     expect(int(counters.get("answers.local_data", "0")) >= 9,
            "local answers not counted: %s" % counters.get("answers.local_data"))
+    # `sprig stats --json` (for LuCI or any web UI): the same counters, one JSON object.
+    import json
+    sprig = os.path.join(os.path.dirname(session.get("sprigd_binary")), "sprig")
+    out = subprocess.run([sprig, "stats", "--json", "-s", os.path.join(rundir, "sprig.sock")],
+                         capture_output=True, text=True, timeout=10).stdout
+    as_json = json.loads(out)
+    expect(as_json.get("answers.local_data", 0) >= 9, "stats --json: %s" % out[:200])
+    expect(all(isinstance(v, int) for v in as_json.values()) and len(as_json) >= 50, "stats --json: %s" % out[:200])
     r.stop()
 
 
