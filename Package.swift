@@ -40,9 +40,11 @@ let package = Package(
         .target(name: "Fixed", swiftSettings: releaseSettings),
         .target(name: "Hints", dependencies: ["DNSWire"]),
         .target(name: "Cache", dependencies: ["Fixed"], swiftSettings: releaseSettings),
-        .target(name: "Resolver", dependencies: ["Fixed", "DNSWire", "Cache", "Validator", "Config", "Crypto", "Hints"], swiftSettings: releaseSettings),
+        // Names answered without asking anyone (RFC 6761, RFC 6303, the local domain).
+        .target(name: "LocalData", dependencies: ["DNSWire", "Fixed"]),
+        .target(name: "Resolver", dependencies: ["Fixed", "DNSWire", "Cache", "Validator", "Config", "Crypto", "Hints", "LocalData"], swiftSettings: releaseSettings),
         .target(name: "Transport", dependencies: ["Platform", "Fixed"], swiftSettings: releaseSettings),
-        .target(name: "Server", dependencies: ["Platform", "DNSWire", "Fixed", "Cache", "Resolver", "Validator", "Config", "Transport", "Crypto"], swiftSettings: releaseSettings),
+        .target(name: "Server", dependencies: ["Platform", "DNSWire", "Fixed", "Cache", "LocalData", "Resolver", "Validator", "Config", "Transport", "Crypto"], swiftSettings: releaseSettings),
         .executableTarget(
             name: "sprigd",
             dependencies: ["Platform", "DNSWire", "Config", "Cache", "Crypto", "Fixed", "Resolver", "Server", "Hints", "Validator"]),
@@ -58,8 +60,9 @@ let package = Package(
         .testTarget(name: "FixedTests", dependencies: ["Fixed"]),
         .testTarget(name: "HintsTests", dependencies: ["Hints", "DNSWire"]),
         .testTarget(name: "CacheTests", dependencies: ["Cache", "Fixed"]),
-        .testTarget(name: "ResolverTests", dependencies: ["Resolver", "Validator", "DNSWire", "Cache", "CSodium", "Fixed", "Crypto", "Hints"]),
+        .testTarget(name: "LocalDataTests", dependencies: ["LocalData", "DNSWire", "Fixed"]),
+        .testTarget(name: "ResolverTests", dependencies: ["Resolver", "LocalData", "Validator", "DNSWire", "Cache", "CSodium", "Fixed", "Crypto", "Hints"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "Platform", "Fixed"]),
-        .testTarget(name: "ServerTests", dependencies: ["Server", "Platform", "Config", "Resolver", "Validator", "Transport", "Cache", "DNSWire", "Fixed", "Crypto"]),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "LocalData", "Platform", "Config", "Resolver", "Validator", "Transport", "Cache", "DNSWire", "Fixed", "Crypto"]),
     ]
 )

@@ -21,6 +21,7 @@ MODULES=(
     Crypto
     Fixed
     Cache
+    LocalData
     Hints
     Transport
     Validator
@@ -41,9 +42,12 @@ die() { echo "board: $*" >&2; exit 1; }
 [ $# -eq 1 ] || die "usage: Board/build.sh BOARD"
 BOARD=$1
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-CONF="$ROOT/Board/$BOARD.conf"
+# BOARD_CONF: a board file elsewhere (the OpenWrt package writes one from
+# its SDK's variables, Board/openwrt/sdk-board.sh); BOARD then only names
+# the output folder.
+CONF=${BOARD_CONF:-"$ROOT/Board/$BOARD.conf"}
 [ -f "$CONF" ] || die "no board file $CONF (have: $(cd "$ROOT/Board" && ls *.conf | sed 's/\.conf$//' | tr '\n' ' '))"
-IR_RETARGET="" IR_TRIPLE="" IR_DATALAYOUT="" IR_CLANG_FLAGS="" SYSROOT_INCLUDE=""
+IR_RETARGET="" IR_TRIPLE="" IR_DATALAYOUT="" IR_CLANG_FLAGS="" SYSROOT_INCLUDE="" LIB_DIR="" LIB_INCLUDE=""
 # shellcheck source=/dev/null
 . "$CONF"
 
@@ -59,18 +63,26 @@ TOOLBIN=$(dirname "$(readlink -f "$(command -v swiftc)")")
 CC="${CROSS}gcc"
 # The toolchain and libraries first: a missing package is named in a second,
 # not found as a compiler error after minutes of Swift.
-bash "$ROOT/Board/preflight.sh" "$BOARD" || die "the $BOARD toolchain is incomplete (see above)"
+# SKIP_PREFLIGHT=1: an SDK build, whose toolchain is not Debian's.
+if [ "${SKIP_PREFLIGHT:-0}" != 1 ]; then
+    bash "$ROOT/Board/preflight.sh" "$BOARD" || die "the $BOARD toolchain is incomplete (see above)"
+fi
+# Where the C libraries and their headers are: Debian multiarch unless the
+# board file says (LIB_DIR, LIB_INCLUDE: an OpenWrt SDK's staging dir).
+LIB_DIR=${LIB_DIR:-/usr/lib/$MULTIARCH}
+SHARED_INCLUDE=${LIB_INCLUDE:-/usr/include}
+ARCH_INCLUDE=${LIB_INCLUDE:-/usr/include/$MULTIARCH}
 
 cd "$ROOT"
 rm -rf "$OBJ" "$MODS"
 mkdir -p "$OBJ" "$MODS" "$OUT_DIR/include"
 for h in "${SHARED_HEADERS[@]}"; do
-    [ -e "/usr/include/$h" ] || die "/usr/include/$h missing (run Tests/tools/deps.sh)"
-    ln -sfn "/usr/include/$h" "$OUT_DIR/include/$h"
+    [ -e "$SHARED_INCLUDE/$h" ] || die "$SHARED_INCLUDE/$h missing (run Tests/tools/deps.sh)"
+    ln -sfn "$SHARED_INCLUDE/$h" "$OUT_DIR/include/$h"
 done
 for h in "${ARCH_HEADERS[@]}"; do
-    [ -e "/usr/include/$MULTIARCH/$h" ] || die "/usr/include/$MULTIARCH/$h missing (run Tests/tools/deps.sh --all)"
-    ln -sfn "/usr/include/$MULTIARCH/$h" "$OUT_DIR/include/$h"
+    [ -e "$ARCH_INCLUDE/$h" ] || die "$ARCH_INCLUDE/$h missing (run Tests/tools/deps.sh --all)"
+    ln -sfn "$ARCH_INCLUDE/$h" "$OUT_DIR/include/$h"
 done
 for d in Sources/*/; do
     m=$(basename "$d")
@@ -244,10 +256,22 @@ EXTRA_LIBS=()
 unicode_check
 
 LIBS=()
-for l in "${STATIC_LIBS[@]}"; do
-    [ -f "/usr/lib/$MULTIARCH/$l" ] || die "/usr/lib/$MULTIARCH/$l missing (run Tests/tools/deps.sh --all)"
-    LIBS+=("/usr/lib/$MULTIARCH/$l")
-done
+if [ -n "$LIB_INCLUDE" ] && [ "$LINK_MODE" = dynamic ]; then
+    # An SDK build: the router's shared libraries (libmbedtls.so & co.).
+    # OpenWrt's nettle may carry mini-gmp, with no libgmp of its own.
+    LIBS+=(-L"$LIB_DIR")
+    for l in "${STATIC_LIBS[@]}"; do
+        name=${l#lib}
+        name=${name%.a}
+        if [ "$name" = gmp ] && ! compgen -G "$LIB_DIR/libgmp.*" > /dev/null; then continue; fi
+        LIBS+=("-l$name")
+    done
+else
+    for l in "${STATIC_LIBS[@]}"; do
+        [ -f "$LIB_DIR/$l" ] || die "$LIB_DIR/$l missing (run Tests/tools/deps.sh --all)"
+        LIBS+=("$LIB_DIR/$l")
+    done
+fi
 
 # --- link, strip, report ----------------------------------------------------
 LDFLAGS=(-fuse-ld=lld -B"$TOOLBIN" -Wl,--gc-sections $BOARD_LDFLAGS)

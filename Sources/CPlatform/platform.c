@@ -556,6 +556,15 @@ int sp_file_exists(const char *path) {
 
 int sp_file_remove(const char *path) { return SP_ERR(unlink(path)); }
 
+int sp_file_stamp(const char *path, int64_t *mtime_ns, int64_t *size, uint64_t *inode) {
+    struct stat st;
+    if (stat(path, &st) < 0) return -errno;
+    *mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + (int64_t)st.st_mtim.tv_nsec;
+    *size = (int64_t)st.st_size;
+    *inode = (uint64_t)st.st_ino;
+    return 0;
+}
+
 /* ---- logging ---- */
 
 static int log_to_syslog;
@@ -621,6 +630,20 @@ int sp_drop_privileges(const char *user) {
 int sp_chroot(const char *dir) {
     if (chroot(dir) < 0) return -errno;
     return SP_ERR(chdir("/"));
+}
+
+int sp_prepare_state_dir(const char *path, const char *user) {
+    if (mkdir(path, 0700) < 0 && errno != EEXIST) return -errno;
+    struct stat st;
+    if (stat(path, &st) < 0) return -errno;
+    if (!S_ISDIR(st.st_mode)) return -ENOTDIR;
+    if (user && *user && geteuid() == 0) {
+        struct passwd *pw = getpwnam(user);
+        if (!pw) return -ENOENT;
+        if (chown(path, pw->pw_uid, pw->pw_gid) < 0) return -errno;
+    }
+    if (chmod(path, 0700) < 0) return -errno;
+    return 0;
 }
 
 int sp_is_root(void) { return geteuid() == 0; }

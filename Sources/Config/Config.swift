@@ -50,6 +50,8 @@ public enum ConfigLimits {
     /// `list allow` prefixes: the client ACL, checked per query (Server's
     /// AccessList.prefixCountMax, checked by a test).
     public static let maxAllowCount = 64
+    /// Hosts and lease files together: each is stat()ed every few seconds.
+    public static let maxLocalFileCount = 8
     /// In-tree hint domains (each costs a table entry in the Hints module).
     public static let maxHintCount = 64
     /// Nameservers listed in one hint (RFC 1035 referrals rarely exceed 13).

@@ -33,6 +33,19 @@ enum CrossChecks {
             sink.error(line(.insecureDomain),
                        "too many insecure_domain entries (limit \(ConfigLimits.maxInsecureDomainCount))")
         }
+        if c.blockFiles.count > ConfigLimits.maxLocalFileCount {
+            sink.error(line(.blockFile), "too many block_file entries (limit \(ConfigLimits.maxLocalFileCount))")
+        }
+        if c.hostsFiles.count + c.leaseFiles.count > ConfigLimits.maxLocalFileCount {
+            sink.error(line(c.hostsFiles.isEmpty ? .leaseFile : .hostsFile),
+                       "too many hosts_file and lease_file entries (limit \(ConfigLimits.maxLocalFileCount) together)")
+        }
+        if c.rebindAllow.count > ConfigLimits.maxInsecureDomainCount {
+            sink.error(line(.rebindAllow), "too many rebind_allow entries (limit \(ConfigLimits.maxInsecureDomainCount))")
+        }
+        if !c.rebindProtection && line(.rebindAllow) != 0 {
+            sink.warning(line(.rebindAllow), "rebind_allow has no effect while rebind_protection is 0")
+        }
         if c.allow.count > ConfigLimits.maxAllowCount {
             sink.error(line(.allow), "too many allow entries (limit \(ConfigLimits.maxAllowCount))")
         }

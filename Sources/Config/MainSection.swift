@@ -1,8 +1,11 @@
+import DNSWire
+
 /// `config sprig`: the daemon's own settings.
 extension SchemaValidator {
     static func applyMain(_ section: UCISection, to config: inout SprigConfig,
                           lines: inout [Int], sink: inout DiagnosticSink) {
         let names = MainOption.allCases.map { $0.key }
+        applyPreset(section, to: &config, sink: &sink)
         for option in section.options {
             guard let key = MainOption.allCases.first(where: { Bytes.equals(option.name, $0.key) }) else {
                 unknownOption(option, in: "sprig", candidates: names, &sink)
@@ -17,6 +20,16 @@ extension SchemaValidator {
         }
     }
 
+    /// `option memory` first, wherever it stands: the sizes the section
+    /// sets itself are applied after it and win.
+    static func applyPreset(_ section: UCISection, to config: inout SprigConfig, sink: inout DiagnosticSink) {
+        guard let o = section.options.last(where: { Bytes.equals($0.name, MainOption.memory.key) }) else { return }
+        let presets = MemoryPreset.allCases
+        if let i = one(o, &sink, { ValueParser.choice($0, presets.map { $0.name }) }) {
+            config = config.applying(presets[i])
+        }
+    }
+
     static func applyList(_ key: MainOption, _ option: UCIOption, _ config: inout SprigConfig,
                           _ sink: inout DiagnosticSink) {
         switch key {
@@ -28,6 +41,14 @@ extension SchemaValidator {
             if let v = each(option, &sink, ValueParser.domainName) { config.insecureDomains = v }
         case .allow:
             if let v = each(option, &sink, ValueParser.prefix) { config.allow = v }
+        case .hostsFile:
+            if let v = each(option, &sink, { ValueParser.path($0) }) { config.hostsFiles = v }
+        case .leaseFile:
+            if let v = each(option, &sink, { ValueParser.path($0) }) { config.leaseFiles = v }
+        case .rebindAllow:
+            if let v = each(option, &sink, ValueParser.domainName) { config.rebindAllow = v }
+        case .blockFile:
+            if let v = each(option, &sink, { ValueParser.path($0) }) { config.blockFiles = v }
         default:
             break
         }
@@ -90,7 +111,22 @@ extension SchemaValidator {
         case .clockTrusted: if let v = bool() { c.clockTrusted = v }
         case .stateDir: if let v = one(o, &sink, { ValueParser.path($0) }) { c.stateDirectory = v }
         case .chroot: if let v = bool() { c.chroot = v }
-        case .listen, .trustAnchor, .insecureDomain, .allow:
+        case .localDomain:
+            if let v = one(o, &sink, { $0.isEmpty ? .success(nil) : ValueParser.domainName($0).map { Optional($0) } }) {
+                if let v, v.isRoot {
+                    sink.error(o.line, "option 'local_domain': the root cannot be the local domain")
+                } else {
+                    c.localDomain = v
+                }
+            }
+        case .localNamesMax: if let v = int(B.localNamesMax) { c.localNamesMax = v }
+        case .maxOutgoingTCP: if let v = int(B.maxOutgoingTCP) { c.maxOutgoingTCP = v }
+        case .memory: break   // applyPreset
+        case .rebindProtection: if let v = bool() { c.rebindProtection = v }
+        case .blockNamesMax: if let v = int(B.blockNamesMax) { c.blockNamesMax = v }
+        case .blockAnswer:
+            if let i = one(o, &sink, { ValueParser.choice($0, ["nxdomain", "null"]) }) { c.blockWithNullAddress = i == 1 }
+        case .listen, .trustAnchor, .insecureDomain, .allow, .hostsFile, .leaseFile, .rebindAllow, .blockFile:
             break
         }
     }

@@ -67,6 +67,17 @@ extension SprigConfig {
         case .clockTrusted: return flag(clockTrusted)
         case .stateDir: return [stateDirectory.string]
         case .chroot: return flag(chroot)
+        case .localDomain: return [localDomain?.uciText ?? ""]
+        case .hostsFile: return hostsFiles.map { $0.string }
+        case .leaseFile: return leaseFiles.map { $0.string }
+        case .localNamesMax: return ["\(localNamesMax)"]
+        case .memory: return [Bytes.string(memory.name)]
+        case .maxOutgoingTCP: return ["\(maxOutgoingTCP)"]
+        case .rebindProtection: return flag(rebindProtection)
+        case .rebindAllow: return rebindAllow.map { $0.uciText }
+        case .blockFile: return blockFiles.map { $0.string }
+        case .blockNamesMax: return ["\(blockNamesMax)"]
+        case .blockAnswer: return [blockWithNullAddress ? "null" : "nxdomain"]
         }
     }
 }

@@ -7,6 +7,8 @@ enum MainOption: Int, CaseIterable {
     case qnameMinimisation, use0x20, cookies, doIP6, queryLoopback, cnameMax, rootHints
     case dnssec, aggressiveNSEC, trustAnchorFile, trustAnchor, builtinRootAnchors, insecureDomain
     case allow, user, logLevel, logSyslog, controlSocket, clockMarkerFile, clockTrusted, stateDir, chroot
+    case localDomain, hostsFile, leaseFile, localNamesMax, memory, maxOutgoingTCP
+    case rebindProtection, rebindAllow, blockFile, blockNamesMax, blockAnswer
 
     var key: StaticString {
         switch self {
@@ -46,12 +48,23 @@ enum MainOption: Int, CaseIterable {
         case .clockTrusted: return "clock_trusted"
         case .stateDir: return "state_dir"
         case .chroot: return "chroot"
+        case .localDomain: return "local_domain"
+        case .hostsFile: return "hosts_file"
+        case .leaseFile: return "lease_file"
+        case .localNamesMax: return "local_names_max"
+        case .memory: return "memory"
+        case .maxOutgoingTCP: return "max_outgoing_tcp"
+        case .rebindProtection: return "rebind_protection"
+        case .rebindAllow: return "rebind_allow"
+        case .blockFile: return "block_file"
+        case .blockNamesMax: return "block_names_max"
+        case .blockAnswer: return "block_answer"
         }
     }
 
     var isList: Bool {
         switch self {
-        case .listen, .trustAnchor, .insecureDomain, .allow: return true
+        case .listen, .trustAnchor, .insecureDomain, .allow, .hostsFile, .leaseFile, .rebindAllow, .blockFile: return true
         default: return false
         }
     }
@@ -83,6 +96,14 @@ enum OptionBounds {
     static let staleRefreshBackoffSeconds = 1...3600
     /// CNAME chain length; a chain longer than 64 is a loop or an attack.
     static let cnameMax = 1...64
+    /// Names from hosts and lease files, reserved at start-up (~130 bytes
+    /// each): 16 is a flat; 65536 is far beyond any household.
+    static let localNamesMax = 16...65536
+    /// Outgoing TCP connections hold 64 KiB each; at least one (TC retries).
+    static let maxOutgoingTCP = 1...64
+    /// Block list entries, reserved at start-up (~37 bytes each): 2 million
+    /// is ~74 MB, more than a router has.
+    static let blockNamesMax = 1024...2_000_000
 }
 
 /// Turns uci sections into a `SprigConfig`, reporting every problem.

@@ -82,11 +82,14 @@ public struct SprigConfig: Equatable, Sendable {
     public var cacheMinTTLSeconds = 0
     public var cacheMaxTTLSeconds = 86400
 
-    // pools (static memory is sized from these)
+    // pools (static memory is sized from these; `memory` sets them all)
+    public var memory: MemoryPreset = .medium
     public var maxClients = 256
     public var maxTCPClients = 64
     public var tcpIdleTimeoutMs = 10000
     public var maxOutgoing = 512
+    /// Outgoing TCP connections (each holds a 64 KiB response buffer).
+    public var maxOutgoingTCP = 8
 
     // serve-stale (RFC 8767)
     public var serveStale = true
@@ -138,6 +141,31 @@ public struct SprigConfig: Equatable, Sendable {
     /// After binding, confine the process to `stateDirectory` (chroot),
     /// before dropping to `user`: only the state files stay reachable.
     public var chroot = false
+
+    // local data (LocalData)
+    /// The household's domain (`lan` on OpenWrt): answered authoritatively
+    /// with its SOA in negative answers, never forwarded. nil: none.
+    public var localDomain: Name? = nil
+    /// `/etc/hosts`-format files (`list hosts_file`) and DHCP lease files
+    /// (`list lease_file`: dnsmasq's leases or odhcpd's hosts file), re-read
+    /// when they change.
+    public var hostsFiles: [ConfigText] = []
+    public var leaseFiles: [ConfigText] = []
+    /// Entries of the names table those files fill (reserved only when a
+    /// file is configured).
+    public var localNamesMax = 1024
+    /// DNS rebinding protection: private, loopback and link-local addresses
+    /// are removed from answers from the internet, except for names at or
+    /// below `rebindAllow`. Off by default (test beds serve such
+    /// addresses); the OpenWrt package's config turns it on.
+    public var rebindProtection = false
+    public var rebindAllow: [Name] = []
+    /// Block lists (`list block_file`), loaded at start and on SIGHUP into a
+    /// table of `blockNamesMax` names (reserved only when a file is set);
+    /// answered NXDOMAIN, or 0.0.0.0/:: with `block_answer 'null'`.
+    public var blockFiles: [ConfigText] = []
+    public var blockNamesMax = 65_536
+    public var blockWithNullAddress = false
 
     // other sections
     public var upstreams: [Upstream] = []

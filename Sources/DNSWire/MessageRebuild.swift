@@ -13,6 +13,16 @@ public enum MessageRebuild {
     /// Rebuilds `message` into `out`; returns the byte count written.
     public static func rebuild(_ message: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer,
                                scratch: UnsafeMutableRawBufferPointer) throws(RebuildError) -> Int {
+        try rebuild(message, into: out, scratch: scratch, dropping: { _, _ in false }).byteCount
+    }
+
+    /// Rebuilds `message` without the records `drop` names (the OPT RR is
+    /// never offered to it); the bytes written and the records dropped.
+    public static func rebuild(_ message: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer,
+                               scratch: UnsafeMutableRawBufferPointer,
+                               dropping drop: (Record, UnsafeRawBufferPointer) -> Bool) throws(RebuildError)
+        -> (byteCount: Int, dropped: Int) {
+        var dropped = 0
         var reader: MessageReader
         do { reader = try MessageReader(message) } catch { throw .wire(error) }
         var builder: MessageBuilder
@@ -21,9 +31,13 @@ public enum MessageRebuild {
             try add(question, to: &builder)
         }
         while let record = try wire({ () throws(WireError) in try reader.nextRecord() }) {
+            if record.type != .opt && drop(record, message) {
+                dropped += 1
+                continue
+            }
             try add(record, from: message, to: &builder, scratch: scratch)
         }
-        return builder.byteCount
+        return (builder.byteCount, dropped)
     }
 
     static func add(_ question: Question, to builder: inout MessageBuilder) throws(RebuildError) {

@@ -67,6 +67,23 @@ public enum File {
     public static func remove(_ path: String) {
         _ = path.withCString { sp_file_remove($0) }
     }
+
+    /// What tells a re-read is due: mtime, size and inode (a file replaced
+    /// by rename, as dnsmasq and odhcpd write theirs, has a new inode).
+    public static func stamp(_ path: String) throws(Errno) -> FileStamp {
+        var stamp = FileStamp()
+        let rc = path.withCString { sp_file_stamp($0, &stamp.modifiedNs, &stamp.byteCount, &stamp.inode) }
+        _ = try Errno.check(rc)
+        return stamp
+    }
+}
+
+/// A file's modification time, size and inode (`File.stamp`).
+public struct FileStamp: Equatable, Sendable {
+    public var modifiedNs: Int64 = 0
+    public var byteCount: Int64 = 0
+    public var inode: UInt64 = 0
+    public init() {}
 }
 
 /// Log levels in syslog order.
@@ -137,6 +154,13 @@ public enum Process {
     /// Confines the process to `directory` (chroot, then chdir to its root).
     public static func confine(to directory: String) throws(Errno) {
         _ = try Errno.check(directory.withCString { sp_chroot($0) })
+    }
+
+    /// The flash state directory (`state_dir`): created if missing, owned
+    /// by `user` (when running as root), mode 0700, before privileges drop.
+    public static func prepareStateDirectory(_ path: String, user: String?) throws(Errno) {
+        let rc = path.withCString { p in (user ?? "").withCString { u in sp_prepare_state_dir(p, u) } }
+        _ = try Errno.check(rc)
     }
 
     public static func daemonize() throws(Errno) {

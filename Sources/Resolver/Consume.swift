@@ -1,5 +1,6 @@
 import DNSWire
 import Fixed
+import LocalData
 
 /// The core's one entry point and the one way it acts (Actions.swift): an
 /// event in, actions appended to the ring, nothing returned into its retry
@@ -71,8 +72,23 @@ extension ResolverCore {
         if outgoing.isInUse(index), case .asking = outgoing[index].state { outgoing.pointer(index).pointee.state = .ready }
     }
 
-    /// Appends the answer for `client`.
-    mutating func emitAnswer(client: Int, _ message: UnsafeRawBufferPointer) {
+    /// Appends the answer for `client`. Answers not from local data pass
+    /// the rebinding guard first (LocalData/RebindGuard.swift).
+    mutating func emitAnswer(client: Int, _ message: UnsafeRawBufferPointer, fromLocalData: Bool = false) {
+        var message = message
+        if rebind.isEnabled && !fromLocalData {
+            switch rebind.check(message, scratch: cache.rdataScratch) {
+            case .unchanged:
+                break
+            case .filtered(let filtered, let removed):
+                stats.rebindAnswers += 1
+                stats.rebindRemoved += removed
+                message = filtered
+            case .refused(let failure):
+                stats.rebindRefused += 1
+                message = failure
+            }
+        }
         let fitted = ring.appendAnswer(client: client, message)
         precondition(fitted, "action ring: no room for an answer")
     }

@@ -84,6 +84,19 @@ public struct EngineSettings {
     /// In-tree hints carved for (`config hint` sections, recursive mode;
     /// draft-kolkman-dns-in-tree-hints). Each entry is about 0.8 KB.
     public var inTreeHintCount = 0
+    /// The household's domain (`local_domain`), answered authoritatively
+    /// and never asked of anyone (LocalData); nil: none.
+    public var localDomain: Name? = nil
+    /// Entries of the household's names table (hosts and lease files,
+    /// `local_names_max`); 0 reserves none (no such file configured).
+    public var localNameCount = 0
+    /// DNS rebinding protection (`rebind_protection`, `rebind_allow`).
+    public var rebindProtection = false
+    public var rebindAllow: [Name] = []
+    /// Block list entries (`block_names_max`; 0 without `block_file`), and
+    /// whether blocked A/AAAA get 0.0.0.0/:: instead of NXDOMAIN.
+    public var blockNameCount = 0
+    public var blockWithNullAddress = false
 
     /// One entry per 16 KiB of cache (the table stays ~6% of it), 32 to
     /// 256: 64 for a 16 MB router's 1 MB cache, 256 from the default 4 MB up.
@@ -119,6 +132,12 @@ extension EngineSettings {
         aggressiveNSEC = config.aggressiveNSEC
         aggressiveNSECEntryCount = EngineSettings.aggressiveNSECEntryCount(cacheByteCount: config.cacheByteCount)
         inTreeHintCount = config.mode == .recursive && config.dnssec ? config.hints.count : 0
+        localDomain = config.localDomain
+        rebindProtection = config.rebindProtection
+        rebindAllow = config.rebindAllow
+        blockNameCount = config.blockFiles.isEmpty ? 0 : config.blockNamesMax
+        blockWithNullAddress = config.blockWithNullAddress
+        localNameCount = config.hostsFiles.isEmpty && config.leaseFiles.isEmpty ? 0 : config.localNamesMax
     }
 }
 

@@ -320,6 +320,17 @@ public struct EngineStats {
     public var ednsRefusedInSignedZones = 0
     /// Client questions answered locally by QTYPE (meta-types, RFC 6895 §3.1).
     public var localQueryTypeAnswers = 0
+    /// Questions answered from local data (LocalData: special-use names,
+    /// locally served zones, the local domain), never asked of anyone.
+    public var localAnswers = 0
+    /// DNS rebinding protection: answers that had private addresses
+    /// removed, the records removed, and answers refused (SERVFAIL) because
+    /// the rest did not fit the guard's buffer.
+    public var rebindAnswers = 0
+    public var rebindRemoved = 0
+    public var rebindRefused = 0
+    /// Questions answered from the block list (EDE 15).
+    public var blockedAnswers = 0
     /// Authoritative server addresses not queried because they are loopback
     /// or unspecified (glue, cached addresses, root hints; `query_loopback`).
     public var loopbackRefused = 0

@@ -1,6 +1,7 @@
 import Crypto
 import DNSWire
 import Fixed
+import LocalData
 import Validator
 
 /// The resolver core: one engine for every mode. A client question is
@@ -50,6 +51,13 @@ public struct ResolverCore: ~Copyable {
     /// DNSSEC: anchors, RFC 5011 state, the aggressive NSEC tables, the
     /// Validator's scratch (Sources/Validator/ValidationEngine.swift).
     var validation: ValidationEngine
+    /// Names answered without asking anyone (RFC 6761, RFC 6303, the local
+    /// domain; LocalAnswering.swift).
+    var local: LocalData
+    /// DNS rebinding protection on answers from the internet (`emitAnswer`).
+    let rebind: RebindGuard
+    /// `list block_file` (BlockAnswering.swift).
+    var blocked: BlockList
     /// Whether a DNAME was ever cached: until then a CNAME answered from the
     /// cache needs no search for the DNAME it may come from.
     var hasCachedDNAME = false
@@ -93,6 +101,9 @@ public struct ResolverCore: ~Copyable {
         ring = ActionRing(arena: arena)
         infra = InfraCache(arena: arena)
         inTreeHints = InTreeHintSet(capacity: settings.inTreeHintCount, arena: arena)
+        local = LocalData(localDomain: settings.localDomain, nameCapacity: settings.localNameCount, arena: arena)
+        rebind = RebindGuard(enabled: settings.rebindProtection, allowed: settings.rebindAllow, arena: arena)
+        blocked = BlockList(capacity: settings.blockNameCount, arena: arena)
         validation = ValidationEngine(reserving: settings.validate, clockVouchedFor: settings.clockTrusted,
                                       nsecTableEntryCount: settings.nsecTableEntryCount, arena: arena)
     }
@@ -116,6 +127,9 @@ public struct ResolverCore: ~Copyable {
                Arena.Row(scratchLabel, count: 1, byteCount: Arena.carvingByteCount(Limits.messageByteCountMax)),
                ActionRing.footprint, InfraCache.footprint]
             + InTreeHintSet.footprint(capacity: settings.inTreeHintCount)
+            + LocalData.footprint(nameCapacity: settings.localNameCount)
+            + RebindGuard.footprint(enabled: settings.rebindProtection)
+            + BlockList.footprint(capacity: settings.blockNameCount)
             + ValidationEngine.footprint(reserving: settings.validate, nsecTableEntryCount: settings.nsecTableEntryCount)
     }
 
@@ -203,6 +217,8 @@ public struct ResolverCore: ~Copyable {
         request.client = Int32(client)
         request.startMs = nowMs
         if request.hasEDNS && settings.cookies { request.cookie = cookie }   // RFC 7873 §5.2.3, §5.2.4
+        if answerLocally(request) { return .answered }   // before the cache: never asked of anyone
+        if answerBlocked(request) { return .answered }   // list block_file
         // Fresh data; else stale data while refreshes of it are backing off.
         if answerFromCache(request, allowStale: false, nowMs: nowMs)
             || (settings.serveStale
@@ -535,7 +551,11 @@ public struct ResolverCore: ~Copyable {
                ("hints.in_tree.withdrawals", stats.inTreeWithdrawals),
                ("hints.in_tree.conflicts", stats.inTreeConflicts),
                ("hints.in_tree.learned_changes", stats.inTreeLearnedChanges),
-               ("hints.in_tree.learned_writes", stats.inTreeLearnedWrites)]
+               ("hints.in_tree.learned_writes", stats.inTreeLearnedWrites),
+               ("answers.local_data", stats.localAnswers),
+               ("rebind.answers", stats.rebindAnswers), ("rebind.removed", stats.rebindRemoved),
+               ("rebind.refused", stats.rebindRefused),
+               ("block.answers", stats.blockedAnswers), ("block.names", blocked.count)]
             + upstreamStatsLines() + cache.statsLines()
     }
 

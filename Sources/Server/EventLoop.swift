@@ -37,6 +37,7 @@ public final class EventLoop {
                                                              client: CookieSecrets.checkKey, createdSeconds: 0),
                                       enabled: false)
     var cookieKeeper = CookieKeeper()
+    var localFiles: LocalFiles
     /// Router clock (DESIGN.md §2.8): a file whose appearance means NTP has
     /// synced (config `clock_marker_file`), and where the last known-good
     /// time is kept in flash (`state_dir`/clock.floor).
@@ -74,6 +75,7 @@ public final class EventLoop {
         signals = try SignalQueue()
         failedSends = FailedSendQueue(capacity: limits.maxOutgoing, arena: arena)
         events = arena.reserve(EpollEvent.self, count: Epoll.batchCapacity, label: EventLoop.eventsLabel, rowCount: 1)
+        localFiles = LocalFiles(limits: limits, arena: arena)
         try sockets.epoll.add(signals.fd, .readable, token: Token(.signal, 0).raw)
         try sockets.epoll.add(sockets.transport.fd, .readable, token: Token(.outgoing, 0).raw)
     }
@@ -85,6 +87,7 @@ public final class EventLoop {
         ServerSockets.footprint(limits)
             + [FailedSendQueue.footprint(capacity: limits.maxOutgoing),
                Arena.Row(eventsLabel, count: 1, byteCount: Arena.carvingByteCount(of: EpollEvent.self, count: Epoll.batchCapacity))]
+            + LocalFiles.footprint(limits)
     }
 
     public var stats: ServerStats { sockets.stats }
@@ -106,6 +109,17 @@ public final class EventLoop {
 
     /// Replaces the negative trust anchors (SIGHUP reload); how many were taken.
     public func setNegativeTrustAnchors(_ names: [Name]) -> Int { resolver.setNegativeTrustAnchors(names) }
+
+    /// The hosts and lease files the names table is filled from (start-up
+    /// and SIGHUP); they are read at the next housekeeping tick.
+    public func setLocalFiles(hosts: [String], leases: [String]) {
+        localFiles.configure(hostsFiles: hosts, leaseFiles: leases)
+    }
+
+    /// Loads `list block_file` again (SIGHUP): false when refused (the
+    /// old list keeps serving; the log says why).
+    @discardableResult
+    public func reloadBlockList(_ paths: [String]) -> Bool { BlockFiles.load(paths, into: &resolver) }
 
     /// Replaces the client ACL (SIGHUP reload).
     public func setAccessList(_ acl: AccessList) { sockets.acl = acl }
@@ -364,7 +378,10 @@ public final class EventLoop {
     }
 
     /// The earliest due time of the housekeeping parts.
-    var housekeepingDueMs: Int64 { min(min(priming.dueMs, anchors.dueMs), min(clock.dueMs, cookieKeeper.dueMs)) }
+    var housekeepingDueMs: Int64 {
+        min(min(min(priming.dueMs, anchors.dueMs), min(clock.dueMs, cookieKeeper.dueMs)),
+            localFiles.sources.isEmpty ? Int64.max : localFiles.dueMs)
+    }
 
     /// Ticks each part that is due, in a fixed order (priming, anchors,
     /// clock); at shutdown only the flash write-backs run.
@@ -381,6 +398,7 @@ public final class EventLoop {
             cookieKeeper.tick(nowMs: nowMs, wallSeconds: Clock.realtimeSeconds(), cookies: &clientCookies,
                               engine: &resolver, effects: &effects)
         }
+        if !isShutdown { localFiles.tick(nowMs: nowMs, wallSeconds: Clock.realtimeSeconds(), engine: &resolver) }
     }
 
     func expireTimers(nowMs: Int64) {
@@ -421,6 +439,9 @@ public final class EventLoop {
         lines.append(("arena.used_bytes", arena.usedByteCount))
         lines.append(("arena.late_reservations", arena.lateReservationCount))
         lines.append(("arena.late_bytes", arena.lateByteCount))
+        lines.append(("local_names.count", resolver.localNameCount))
+        lines.append(("local_names.capacity", resolver.localNameCapacity))
+        lines += localFiles.statsLines
         lines += extraStats()
         return lines
     }

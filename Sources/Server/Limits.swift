@@ -19,8 +19,17 @@ public struct ServerLimits {
     /// Outgoing TCP connections (TC retries, `transport 'tcp'` upstreams,
     /// later DoT), one per server at a time (RFC 7766 §6.2.2): each holds a
     /// full 64 KiB response buffer, so few are kept. Reused, pipelined and
-    /// idle-closed by Transport (its limits: `TransportLimits`).
+    /// idle-closed by Transport (its limits: `TransportLimits`). Config
+    /// `max_outgoing_tcp` (set by `memory`).
     public var maxOutgoingTCP = 8
+    /// Bytes of the buffer hosts and lease files are read into, one file at
+    /// a time (LocalFiles): 0 when none is configured. A larger file is
+    /// refused with a log line, never half read.
+    public var localFileByteCountMax = 0
+
+    /// Bytes per configured name (`local_names_max`) in the file buffer: a
+    /// dnsmasq lease line is ~80 bytes, a hosts line ~40.
+    public static let localFileByteCountPerName = 128
 
     /// Largest query a client may send; real queries are < 300 bytes, and a
     /// bound keeps per-connection buffers small.
@@ -55,6 +64,10 @@ public struct ServerLimits {
         maxTCPClients = config.maxTCPClients
         tcpIdleTimeoutMs = Int64(config.tcpIdleTimeoutMs)
         maxOutgoing = config.maxOutgoing
+        maxOutgoingTCP = config.maxOutgoingTCP
+        if !config.hostsFiles.isEmpty || !config.leaseFiles.isEmpty {
+            localFileByteCountMax = config.localNamesMax * ServerLimits.localFileByteCountPerName
+        }
     }
 
     /// Transport's pools: one query slot per outgoing query of the core,

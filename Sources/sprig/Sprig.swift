@@ -15,8 +15,8 @@ enum CLI {
     static let usage = """
         usage: sprig COMMAND
           check-config FILE   validate a UCI config; print errors (exit 1) or the effective config
-          stats [-c CONFIG | -s SOCKET]
-                              print the running sprigd's counters
+          stats [--json] [-c CONFIG | -s SOCKET]
+                              print the running sprigd's counters (--json: one JSON object)
           clock-synced [-c CONFIG | -s SOCKET]
                               tell sprigd that NTP has synced (DNSSEC dates trusted)
           hints status [-c CONFIG | -s SOCKET]

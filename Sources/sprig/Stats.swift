@@ -1,5 +1,7 @@
 // Commands to the running sprigd over its control socket:
-//   `sprig stats [-c FILE | -s SOCKET]`: the counters, one `name value` a line;
+//   `sprig stats [--json] [-c FILE | -s SOCKET]`: the counters, one `name
+//   value` a line, or one JSON object (`{"cache.hits": 12, ...}`) for LuCI
+//   or any web UI;
 //   `sprig clock-synced [-c FILE | -s SOCKET]`: NTP has synced (for an ntpd
 //   hotplug script): DNSSEC signature dates are checked from then on;
 //   `sprig hints status [-c FILE | -s SOCKET]`: the in-tree hints.
@@ -7,14 +9,15 @@ import Config
 import Platform
 
 enum StatsCommand {
-    static let usage = "usage: sprig stats|clock-synced [-c CONFIG | -s SOCKET]\n"
+    static let usage = "usage: sprig stats [--json] [-c CONFIG | -s SOCKET] | sprig clock-synced [-c CONFIG | -s SOCKET]\n"
     /// Longest reply accepted; the daemon's reply is a few KiB.
     static let replyByteCountMax = 65_536
     /// How long to wait for the daemon (it answers within one loop turn).
     static let replyTimeoutMs: Int32 = 2_000
 
     static func run(arguments: [String]) -> Int32 {
-        send("stats\n", arguments: arguments)
+        let json = arguments.contains { matches($0, "--json") }
+        return send("stats\n", arguments: arguments.filter { !matches($0, "--json") }, json: json)
     }
 
     static func clockSynced(arguments: [String]) -> Int32 {
@@ -28,7 +31,7 @@ enum StatsCommand {
     }
 
     /// Sends one command line and prints the daemon's reply.
-    static func send(_ line: StaticString, arguments: [String]) -> Int32 {
+    static func send(_ line: StaticString, arguments: [String], json: Bool = false) -> Int32 {
         guard let path = socketPath(arguments) else { Output.err(usage); return 2 }
         let fd: Int32
         do throws(Errno) { fd = try Socket.unixConnect(path: path) } catch {
@@ -52,8 +55,40 @@ enum StatsCommand {
             if n <= 0 { break }
             count += n
         }
-        Output.out(String(decoding: reply[0..<count], as: UTF8.self))
+        Output.out(json ? jsonObject(Array(reply[0..<count])) : String(decoding: reply[0..<count], as: UTF8.self))
         return 0
+    }
+
+    /// `name value` lines as one JSON object (RFC 8259): names are the
+    /// daemon's ASCII counter names (quotes and backslashes escaped
+    /// anyway), values integers; a line that is not `name integer` is left out.
+    static func jsonObject(_ reply: [UInt8]) -> String {
+        var out: [UInt8] = Array("{".utf8)
+        var first = true
+        var start = 0
+        while start < reply.count {
+            var end = start
+            while end < reply.count && reply[end] != 0x0A { end += 1 }
+            let line = reply[start..<end]
+            start = end + 1
+            guard let space = line.firstIndex(of: 0x20), space > line.startIndex else { continue }
+            let name = line[line.startIndex..<space]
+            var value = line[(space + 1)...]
+            while let last = value.last, last == 0x20 || last == 0x0D { value = value.dropLast() }
+            let digits = value.first == 0x2D ? value.dropFirst() : value[...]
+            guard !digits.isEmpty, digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { continue }
+            if !first { out.append(0x2C) }
+            first = false
+            out.append(0x22)
+            for c in name {
+                if c == 0x22 || c == 0x5C { out.append(0x5C) }
+                out.append(c < 0x20 ? 0x3F : c)
+            }
+            out += [0x22, 0x3A]
+            out += value
+        }
+        out += Array("}\n".utf8)
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// `-s PATH`, or the control_socket of the config given with `-c`, or

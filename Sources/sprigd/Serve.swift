@@ -19,6 +19,8 @@ extension Daemon {
             guard var resolver = makeResolver(plan, arena: arena) else { return 1 }
             loadAnchorState(anchorStatePath(config), into: &resolver)
             guard loadTrustAnchors(plan, into: &resolver) else { return 1 }
+            // A refused block list is logged; DNS starts without one.
+            BlockFiles.load(config.blockFiles.map { $0.string }, into: &resolver)
             resolver.setClockFloor(readClockFloor(clockFloorPath(config)))
             resolver.setWallClock(realtimeSeconds: Clock.realtimeSeconds(), nowMs: Clock.monotonicMs())
             loop = try EventLoop(limits: plan.memory.limits, acl: plan.acl, resolver: resolver, arena: arena)
@@ -32,7 +34,16 @@ extension Daemon {
             loop.anchorStatePath = anchorStatePath(config)
             if !plan.inTreeHints.isEmpty { loop.learnedHintsPath = learnedHintsPath(config) }
             loop.clockMarkerPath = config.clockMarkerFilePath?.string
+            // state_dir (RFC 5011 state, clock floor, cookie secrets): made
+            // before the first write to it, for the user sprigd drops to.
+            do throws(Errno) {
+                try Process.prepareStateDirectory(config.stateDirectory.string, user: config.user?.string)
+            } catch {
+                Log.warning("state_dir \(config.stateDirectory.string): \(error.message); "
+                    + "trust-anchor state, the clock floor and cookie secrets cannot be saved")
+            }
             loop.startCookies(enabled: config.cookies, secretPath: cookieSecretPath(config))
+            loop.setLocalFiles(hosts: config.hostsFiles.map { $0.string }, leases: config.leaseFiles.map { $0.string })
             for listen in config.listen {
                 guard let address = Address(bytes: listen.address.bytes, port: listen.port) else { continue }
                 do throws(Errno) { try loop.listen(on: address) } catch {
@@ -229,6 +240,24 @@ extension Daemon {
             Log.warning("reload: a new mode takes effect after restart")
         }
         loop.setAccessList(AccessList(allow: fresh.allow))
+        if (fresh.hostsFiles.isEmpty && fresh.leaseFiles.isEmpty) != (current.hostsFiles.isEmpty && current.leaseFiles.isEmpty)
+            || fresh.localNamesMax != current.localNamesMax || fresh.localDomain != current.localDomain {
+            Log.warning("reload: local_domain, local_names_max and whether any hosts_file or lease_file is set "
+                + "take effect after restart")
+        }
+        if fresh.blockFiles.isEmpty != current.blockFiles.isEmpty || fresh.blockNamesMax != current.blockNamesMax
+            || fresh.blockWithNullAddress != current.blockWithNullAddress {
+            Log.warning("reload: block_names_max, block_answer and whether any block_file is set take effect after restart")
+        }
+        if fresh.rebindProtection != current.rebindProtection || fresh.rebindAllow != current.rebindAllow {
+            Log.warning("reload: rebind_protection and rebind_allow take effect after restart")
+        }
+        if !current.blockFiles.isEmpty {
+            loop.reloadBlockList(fresh.blockFiles.map { $0.string })
+        }
+        if !current.hostsFiles.isEmpty || !current.leaseFiles.isEmpty {
+            loop.setLocalFiles(hosts: fresh.hostsFiles.map { $0.string }, leases: fresh.leaseFiles.map { $0.string })
+        }
         loop.setUpstreams(Resolver.Upstream.list(fresh))
         if fresh.dnssec {
             let wanted = fresh.insecureDomains
@@ -247,6 +276,7 @@ extension Daemon {
         Log.threshold = LogLevel(rawValue: fresh.logLevel.rawValue) ?? .info
         if fresh.cacheByteCount != current.cacheByteCount || fresh.maxClients != current.maxClients
             || fresh.maxOutgoing != current.maxOutgoing || fresh.maxTCPClients != current.maxTCPClients
+            || fresh.maxOutgoingTCP != current.maxOutgoingTCP
             || fresh.listen != current.listen {
             Log.warning("reload: listen addresses and pool sizes keep their running values until restart")
         }

@@ -89,7 +89,7 @@ enum Daemon {
                 for h in config.hints { plan.trustAnchors += h.trustAnchors.map { PlannedAnchor(anchor: $0, source: .list) } }
             }
         }
-        if args.printFootprint { return printFootprint(plan) }
+        if args.printFootprint { return printFootprint(plan, config: config) }
         return serve(config: config, plan: plan, args: args)
     }
 
@@ -311,7 +311,7 @@ enum Daemon {
     /// Carves every pool from an arena the plan sized, as start-up does,
     /// and prints the arena's rows: what was reserved. A difference from
     /// the plan (a pool it does not know, or sized otherwise) is an error.
-    static func printFootprint(_ plan: Plan) -> Int32 {
+    static func printFootprint(_ plan: Plan, config: SprigConfig) -> Int32 {
         let arena = Arena(byteCount: plan.memory.byteCount)
         do throws(Errno) {
             guard let resolver = makeResolver(plan, arena: arena) else { return 1 }
@@ -328,12 +328,26 @@ enum Daemon {
                 + pad(String(row.byteCount), 13, left: true) + "\n")
         }
         Output.out(pad("total", 62) + pad(String(arena.usedByteCount), 13, left: true) + "\n")
+        printPresets(config)
         guard arena.rows == plan.memory.rows, arena.lateReservationCount == 0 else {
             Output.err("sprigd: the pools reserved differ from the memory plan (\(plan.memory.byteCount) bytes planned, "
                 + "\(arena.usedByteCount) carved, \(arena.lateReservationCount) late): Sources/Server/MemoryPlan.swift\n")
             return 1
         }
         return 0
+    }
+
+    /// Each memory preset's total with this file's other settings (DNSSEC,
+    /// local files, …): what `option memory` would reserve.
+    static func printPresets(_ config: SprigConfig) {
+        Output.out("\noption memory (this is '\(config.memory.text)'; sizes set in the file win over it)\n")
+        for preset in MemoryPreset.allCases {
+            let s = preset.sizes
+            let total = MemoryPlan(config: config.applying(preset)).byteCount
+            Output.out(pad("  " + preset.text, 10) + pad(String(total), 11, left: true)
+                + " bytes  cache_size \(s.cacheByteCount >> 10)K, max_clients \(s.maxClients), max_outgoing \(s.maxOutgoing), "
+                + "max_tcp_clients \(s.maxTCPClients), max_outgoing_tcp \(s.maxOutgoingTCP), local_names_max \(s.localNamesMax)\n")
+        }
     }
 
     static func pad(_ s: String, _ width: Int, left: Bool = false) -> String {

@@ -1,4 +1,4 @@
-// fuzz-modules: DNSWire Config Fixed Cache Crypto Validator Hints Resolver
+// fuzz-modules: DNSWire Config Fixed Cache Crypto Validator Hints LocalData Resolver
 // libFuzzer target for the resolver core (Sources/Resolver) through its
 // produce/consume interface (Actions.swift), the way the server drives it:
 // the input chooses the mode and a few client questions, then answers each

@@ -24,7 +24,30 @@ final class MemoryPlanTests: XCTestCase {
             + "config upstream\n\toption address '192.0.2.53'\n"),
         ("large pools", "config sprig 'main'\n\toption cache_size '32M'\n\toption max_clients '4096'\n"
             + "\toption max_tcp_clients '512'\n\toption max_outgoing '8192'\n"),
+        ("memory tiny, lease file", "config sprig 'main'\n\toption memory 'tiny'\n\tlist lease_file '/tmp/dhcp.leases'\n"),
+        ("memory small", "config sprig 'main'\n\toption memory 'small'\n"),
+        ("memory large, hosts file", "config sprig 'main'\n\toption memory 'large'\n\tlist hosts_file '/etc/hosts'\n"),
     ]
+
+    /// Issue 17: `memory 'tiny'` keeps the whole footprint at or under 2 MB
+    /// (10^6 bytes, the stricter reading) for a 32 MB router, with DNSSEC
+    /// on, aggressive NSEC on, and a lease file configured.
+    func testTinyPresetIsAtMostTwoMegabytes() throws {
+        let c = try load("config sprig 'main'\n\toption memory 'tiny'\n\toption local_domain 'lan'\n"
+                         + "\tlist lease_file '/tmp/dhcp.leases'\n\tlist hosts_file '/etc/hosts'\n", "tiny")
+        XCTAssertTrue(c.dnssec && c.aggressiveNSEC)
+        let plan = MemoryPlan(config: c)
+        XCTAssertLessThanOrEqual(plan.byteCount, 2_000_000, "tiny: \(plan.byteCount) bytes")
+        XCTAssertTrue(plan.rows.contains { $0.label.hasPrefix("local names") && $0.count == 256 })
+        // Each bigger preset reserves more; medium is the defaults.
+        var last = 0
+        for preset in MemoryPreset.allCases {
+            let bytes = MemoryPlan(config: SprigConfig().applying(preset)).byteCount
+            XCTAssertGreaterThan(bytes, last, preset.text)
+            last = bytes
+        }
+        XCTAssertEqual(MemoryPlan(config: SprigConfig().applying(.medium)).byteCount, MemoryPlan(config: SprigConfig()).byteCount)
+    }
     static let files = ["Config/sprig", "Config/examples/small-router.conf", "Config/examples/forward.conf",
                         "Config/examples/recursive-lan.conf"]
 

@@ -60,6 +60,9 @@ if ! stage deps bash Tests/tools/deps.sh --all; then
 fi
 stage unit-build "$SWIFT" build --build-tests
 stage unit-test "$SWIFT" test --skip-build
+# The OpenWrt package's scripts (~1 s): shellcheck, the init script under a
+# procd shim, the default /etc/config/sprig through check-config.
+stage openwrt-package bash Tests/Board/openwrt-init-test.sh "$ROOT/.build/debug"
 # The optimised daemon: the integration suite's allocation seal runs on it.
 stage release-build "$SWIFT" build -c release --product sprigd
 if stage embedded-check bash Board/build.sh x86_64; then

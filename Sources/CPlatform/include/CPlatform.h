@@ -135,6 +135,9 @@ int sp_file_replace(const char *path, const uint8_t *data, size_t len);
 int sp_file_replace_mode(const char *path, const uint8_t *data, size_t len, unsigned mode);
 int sp_file_exists(const char *path);
 int sp_file_remove(const char *path);
+/* What says a file changed: modification time (ns), size and inode (a
+   rename over it gives a new inode); 0 or -errno. */
+int sp_file_stamp(const char *path, int64_t *mtime_ns, int64_t *size, uint64_t *inode);
 
 /* Logging: to syslog when opened with to_syslog, else to stderr. */
 void sp_log_open(const char *ident, int to_syslog);
@@ -149,6 +152,9 @@ int sp_chroot(const char *dir);             /* chroot and chdir("/") */
 int sp_is_root(void);
 int sp_getpid(void);
 int sp_daemonize(void);
+/* Creates `path` (one level) if missing; gives it to `user` (when root and
+   user is non-empty) and mode 0700. 0 or -errno. */
+int sp_prepare_state_dir(const char *path, const char *user);
 void sp_exit(int status);
 const char *sp_getenv(const char *name);
 
