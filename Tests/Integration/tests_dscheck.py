@@ -15,7 +15,9 @@ key (K1) as the parent's current DS:
 - orphan.dsc.    CDS/CDNSKEY of a key that is not in the DNSKEY RRset: the
                  resulting DS set would break the delegation (continuity);
 - none.dsc.      signed, no CDS/CDNSKEY: nothing is requested;
-- mixed.dsc.     the delete CDS beside a real CDS: ambiguous.
+- mixed.dsc.     the delete CDS beside a real CDS: ambiguous;
+- idle.dsc.      CDS/CDNSKEY of K2, which is in the DNSKEY RRset but signs
+                 nothing: no valid path (the Validator's RRSIG check says so).
 
 Zones are signed with ldns-signzone, CDS made with ldns-key2ds. sprig
 finds the servers from the root hints of its config (query_loopback '1').
@@ -111,6 +113,8 @@ def case_records(k1, k2, k3):
         "orphan": (both(k3), both(k3), [k1]),
         "none": ([], [], [k1]),
         "mixed": (["@ IN CDS 0 0 0 00", k1.cds()], ["@ IN CDS 0 0 0 00", k1.cds()], [k1]),
+        # K2 is in the DNSKEY RRset (added by hand) but signs nothing.
+        "idle": (both(k2) + [k2.dnskey], both(k2) + [k2.dnskey], [k1]),
     }
 
 
@@ -127,7 +131,7 @@ def dscheck_hierarchy(session):
     os.makedirs(keydir, exist_ok=True)
     root_key, tld_key = Key(keydir, "."), Key(keydir, "dsc.")
     ns1_files, ns2_files, tld_lines = [], [], []
-    for case in ("good", "split", "mismatch", "delete", "orphan", "none", "mixed"):
+    for case in ("good", "split", "mismatch", "delete", "orphan", "none", "mixed", "idle"):
         origin = case + ".dsc."
         k1, k2, k3 = Key(keydir, origin), Key(keydir, origin), Key(keydir, origin)
         on1, on2, dnskeys = case_records(k1, k2, k3)[case]
@@ -239,6 +243,16 @@ def dscheck_ds_set_that_would_break_the_delegation_fails(session):
     rc, v, out = ds_check(session, "orphan.dsc.")
     expect_verdict(v, out, "cds-cdnskey", "PASS")
     expect_verdict(v, out, "continuity", "FAIL", ["no key of its DNSKEY RRset"])
+    expect(rc == 1, "exit %d:\n%s" % (rc, out))
+
+
+@test
+def dscheck_designated_key_that_signs_nothing_fails(session):
+    """idle.dsc.: the designated key is published but does not sign the
+    DNSKEY RRset: no RRSIG validates (RFC 6840 §5.11), exit 1."""
+    rc, v, out = ds_check(session, "idle.dsc.")
+    expect_verdict(v, out, "cds-cdnskey", "PASS")
+    expect_verdict(v, out, "continuity", "FAIL", ["no RRSIG by that key"])
     expect(rc == 1, "exit %d:\n%s" % (rc, out))
 
 
