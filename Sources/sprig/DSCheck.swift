@@ -73,11 +73,11 @@ enum DSCheck {
         }
         var iteration = DSCheckIteration(roots: roots, allowLoopback: config.queryLoopback, allowIPv6: config.doIPv6)
         var report = Report()
-        check(domain, iteration: &iteration, report: &report)
+        check(domain, config: config, iteration: &iteration, report: &report)
         return report.failed ? 1 : 0
     }
 
-    static func check(_ domain: Name, iteration: inout DSCheckIteration, report: inout Report) {
+    static func check(_ domain: Name, config: SprigConfig, iteration: inout DSCheckIteration, report: inout Report) {
         let delegation: Delegation
         do throws(IterationFailure) { delegation = try iteration.delegation(of: domain) } catch {
             report.say(.fail, "delegation", error.reason)
@@ -107,7 +107,7 @@ enum DSCheck {
             guard checkAlgorithms(first, report: &report) else { return }
             checkContinuity(answered, domain, scratch: scratch, report: &report)
         }
-        checkAuthenticated(answered, domain, delegation, iteration: &iteration, scratch: scratch, report: &report)
+        checkAuthenticated(answered, domain, delegation, config: config, scratch: scratch, report: &report)
     }
 
     /// CDS, CDNSKEY and DNSKEY from every address of every NS name.
@@ -319,35 +319,40 @@ enum DSCheck {
     }
 
     /// RFC 7344 §4.1: the CDS/CDNSKEY RRsets must validate from the parent's
-    /// current DS set. The current DS RRset is read from the parent's servers;
-    /// this version does not validate it from the trust anchors (said in the
-    /// verdict). No DS at the parent: the request cannot be authenticated
-    /// in-band (RFC 9615 bootstrapping is not checked here).
+    /// current DS set, itself validated from the config's trust anchors
+    /// (DSCheckChain). No DS at the parent: the request cannot be
+    /// authenticated in-band (RFC 9615 bootstrapping is not checked here).
     static func checkAuthenticated(_ views: [ServerView], _ domain: Name, _ delegation: Delegation,
-                                   iteration: inout DSCheckIteration, scratch: borrowing ValidatorScratch,
+                                   config: SprigConfig, scratch: borrowing ValidatorScratch,
                                    report: inout Report) {
-        var currentDS: [[UInt8]]? = nil
-        var why = ""
-        for server in delegation.parentServers {
-            do throws(FetchError) {
-                let response = try DSCheckClient.fetch(domain, .ds, from: server).response
-                if response.rcode == .noError && response.authoritative {
-                    currentDS = response.rdatas(.answer, owner: domain, type: .ds)
-                    break
-                }
-                why = "\(server.text) answered rcode \(response.rcode.rawValue)\(response.authoritative ? "" : ", not authoritative")"
-            } catch {
-                why = "\(server.text): \(error.text)"
+        let currentDS: [[UInt8]]
+        let provenance: String
+        var status = Status.pass
+        switch DSCheckChain.currentDS(domain, delegation, config: config, scratch: scratch) {
+        case .secure(let ds, let anchorText):
+            currentDS = ds
+            provenance = "validated from the trust \(anchorText)"
+        case .insecure(let why):
+            report.say(.warn, "authenticated", "the delegation is insecure: \(why); the request is not authenticated "
+                + "in-band (bootstrapping, RFC 9615, is not checked by sprig)")
+            return
+        case .bogus(let why):
+            report.say(.fail, "authenticated", "the chain of trust to the parent's DS does not validate: \(why)")
+            return
+        case .unchecked(let why):
+            // Fall back to the DS as the parent serves it, and say so.
+            guard let ds = DSCheckChain.fetch(domain, .ds, from: delegation.parentServers) else {
+                report.say(.fail, "authenticated", "cannot read the current DS RRset from \(delegation.parent.text)")
+                return
             }
-        }
-        guard let currentDS else {
-            report.say(.fail, "authenticated", "cannot read the current DS RRset from \(delegation.parent.text): \(why)")
-            return
-        }
-        guard !currentDS.isEmpty else {
-            report.say(.warn, "authenticated", "\(delegation.parent.text) has no DS for \(domain.text): the request is "
-                + "not authenticated in-band (bootstrapping, RFC 9615, is not checked by sprig)")
-            return
+            guard !ds.rdatas.isEmpty else {
+                report.say(.warn, "authenticated", "\(delegation.parent.text) has no DS for \(domain.text): the request is "
+                    + "not authenticated in-band (bootstrapping, RFC 9615, is not checked by sprig)")
+                return
+            }
+            currentDS = ds.rdatas
+            provenance = "NOT validated: \(why)"
+            status = .warn
         }
         var failures: [String] = []
         for v in views {
@@ -374,9 +379,8 @@ enum DSCheck {
             report.say(.fail, "authenticated", "not signed under the current DS (RFC 7344 §4.1): " + failures.joined(separator: "; "))
             return
         }
-        report.say(.pass, "authenticated", "CDS/CDNSKEY are signed by the DNSKEY RRset the parent's current DS "
-            + "(\(currentDS.count) records) secures, at all \(views.count) servers (the parent's DS RRset was read "
-            + "from its servers, not validated from the trust anchors)")
+        report.say(status, "authenticated", "CDS/CDNSKEY are signed by the DNSKEY RRset the parent's current DS "
+            + "(\(currentDS.count) records, \(provenance)) secures, at all \(views.count) servers")
     }
 
     /// The config (defaults when the default file is missing).

@@ -21,6 +21,14 @@ struct Delegation {
     var nameservers: [Nameserver]
     /// The parent's server answered for the child too (one server hosts both).
     var parentServesChild: Bool
+    /// The zones the referrals went through, root first, the parent last:
+    /// the chain of trust to the parent's DS follows them (DSCheckChain).
+    var path: [ZoneServers]
+}
+
+struct ZoneServers {
+    var zone: Name
+    var servers: [Address]
 }
 
 struct IterationFailure: Error {
@@ -63,21 +71,21 @@ struct DSCheckIteration {
 
     enum WalkEnd {
         /// The referral to `stopAt`, sent by `parent`'s servers.
-        case referral(parent: Name, parentServers: [Address], response: FetchedResponse)
+        case referral(parent: Name, parentServers: [Address], response: FetchedResponse, path: [ZoneServers])
         /// An answer (authoritative, or an error) from `zone`'s servers.
-        case answer(zone: Name, servers: [Address], response: FetchedResponse)
+        case answer(zone: Name, servers: [Address], response: FetchedResponse, path: [ZoneServers])
     }
 
     /// The delegation of `domain` as its parent publishes it.
     mutating func delegation(of domain: Name) throws(IterationFailure) -> Delegation {
         guard !domain.isRoot else { throw IterationFailure(reason: "the root zone has no parent to check against") }
         switch try walk(domain, .ns, stopAt: domain, nesting: 0) {
-        case .referral(let parent, let parentServers, let response):
+        case .referral(let parent, let parentServers, let response, let path):
             let names = Self.nsNames(response, .authority, owner: domain)
             return Delegation(parent: parent, parentServers: parentServers,
                               nameservers: try resolve(names, glue: response, zone: parent, nesting: 0),
-                              parentServesChild: false)
-        case .answer(let zone, let servers, let response):
+                              parentServesChild: false, path: path)
+        case .answer(let zone, let servers, let response, let path):
             if response.rcode == .nxDomain { throw IterationFailure(reason: "\(domain.text) does not exist (NXDOMAIN from \(zone.text))") }
             let names = Self.nsNames(response, .answer, owner: domain)
             guard response.rcode == .noError, response.authoritative, !names.isEmpty else {
@@ -87,7 +95,7 @@ struct DSCheckIteration {
             // answer is the child's NS set; the parent is `zone` or above it.
             return Delegation(parent: zone, parentServers: servers,
                               nameservers: try resolve(names, glue: response, zone: domain, nesting: 0),
-                              parentServesChild: true)
+                              parentServesChild: true, path: path)
         }
     }
 
@@ -96,7 +104,7 @@ struct DSCheckIteration {
         guard nesting <= Self.lookupNestingMax else { return [] }
         var list: [Address] = []
         for type in allowIPv6 ? [RRType.a, .aaaa] : [.a] {
-            guard case .answer(_, _, let response)? = try? walk(name, type, stopAt: nil, nesting: nesting) else { continue }
+            guard case .answer(_, _, let response, _)? = try? walk(name, type, stopAt: nil, nesting: nesting) else { continue }
             list += Self.addressRecords(response, .answer, owner: name, type: type)
         }
         return list.filter { Self.usable($0, allowLoopback: allowLoopback, allowIPv6: allowIPv6) }
@@ -110,13 +118,16 @@ struct DSCheckIteration {
         guard !servers.isEmpty else {
             throw IterationFailure(reason: "no usable root server address (root_hints; loopback needs query_loopback '1')")
         }
+        var path: [ZoneServers] = []
         for _ in 0..<Self.referralDepthMax {
             let (response, server) = try ask(qname, qtype, servers, zone: zone)
+            let ordered = [server] + servers.filter { $0 != server }
+            path.append(ZoneServers(zone: zone, servers: ordered))
             guard let cut = Self.referralCut(response, from: zone, toward: qname) else {
-                return .answer(zone: zone, servers: [server] + servers.filter { $0 != server }, response: response)
+                return .answer(zone: zone, servers: ordered, response: response, path: path)
             }
             if let stopAt, cut == stopAt {
-                return .referral(parent: zone, parentServers: [server] + servers.filter { $0 != server }, response: response)
+                return .referral(parent: zone, parentServers: ordered, response: response, path: path)
             }
             let names = Self.nsNames(response, .authority, owner: cut)
             let next = try resolve(names, glue: response, zone: zone, nesting: nesting).flatMap { $0.addresses }

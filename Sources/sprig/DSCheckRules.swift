@@ -89,12 +89,13 @@ enum DSCheckRules {
         }
     }
 
-    /// Does one of `keys` sign `rrset` (type `type` at `owner`, zone `owner`)
+    /// Does one of `keys` sign `rrset` (type `type` at `owner`, in `zone`, by
+    /// default the zone at `owner`)
     /// with one of `signatures`, by the Validator's RFC 4035 §5.3 checks
     /// (dates included, against this machine's clock)? Returns nil when it
     /// does, else the EDE-style reason.
     static func verify(_ rrset: [[UInt8]], type: RRType, owner: Name, signatures: [[UInt8]], keys: [[UInt8]],
-                       scratch: borrowing ValidatorScratch) -> String? {
+                       zone: Name? = nil, scratch: borrowing ValidatorScratch) -> String? {
         let records = packed(rrset), sigs = packed(signatures), keyList = packed(keys)
         let clock = ValidationClock.trusted(nowSeconds: Clock.realtimeSeconds())
         let result: RRsetVerdict? = records.withUnsafeBytes { r in
@@ -104,7 +105,7 @@ enum DSCheckRules {
                           let kl = try? RDataList(bytes: k) else { return nil }
                     var budget = ValidationBudget()
                     let view = RRsetView(owner: owner, type: type, rrClass: .in, ttlSeconds: 3600, rdatas: rl)
-                    return RRSIGCheck.verify(view, signatures: sl, zone: owner, keys: kl, clock: clock,
+                    return RRSIGCheck.verify(view, signatures: sl, zone: zone ?? owner, keys: kl, clock: clock,
                                              budget: &budget, scratch: scratch).verdict
                 }
             }

@@ -17,7 +17,11 @@ key (K1) as the parent's current DS:
 - none.dsc.      signed, no CDS/CDNSKEY: nothing is requested;
 - mixed.dsc.     the delete CDS beside a real CDS: ambiguous;
 - idle.dsc.      CDS/CDNSKEY of K2, which is in the DNSKEY RRset but signs
-                 nothing: no valid path (the Validator's RRSIG check says so).
+                 nothing: no valid path (the Validator's RRSIG check says so);
+- bootstrap.dsc. consistent, but the parent has no DS: not authenticated in-band.
+
+The parent's current DS is validated from the config's trust anchor (the
+test root's DS); a config with a wrong anchor makes that chain bogus.
 
 Zones are signed with ldns-signzone, CDS made with ldns-key2ds. sprig
 finds the servers from the root hints of its config (query_loopback '1').
@@ -115,7 +119,11 @@ def case_records(k1, k2, k3):
         "mixed": (["@ IN CDS 0 0 0 00", k1.cds()], ["@ IN CDS 0 0 0 00", k1.cds()], [k1]),
         # K2 is in the DNSKEY RRset (added by hand) but signs nothing.
         "idle": (both(k2) + [k2.dnskey], both(k2) + [k2.dnskey], [k1]),
+        "bootstrap": (both(k1), both(k1), [k1]),
     }
+
+
+NO_DS_AT_PARENT = {"bootstrap"}    # signed child, unsigned delegation
 
 
 def dscheck_hierarchy(session):
@@ -131,7 +139,7 @@ def dscheck_hierarchy(session):
     os.makedirs(keydir, exist_ok=True)
     root_key, tld_key = Key(keydir, "."), Key(keydir, "dsc.")
     ns1_files, ns2_files, tld_lines = [], [], []
-    for case in ("good", "split", "mismatch", "delete", "orphan", "none", "mixed", "idle"):
+    for case in ("good", "split", "mismatch", "delete", "orphan", "none", "mixed", "idle", "bootstrap"):
         origin = case + ".dsc."
         k1, k2, k3 = Key(keydir, origin), Key(keydir, origin), Key(keydir, origin)
         on1, on2, dnskeys = case_records(k1, k2, k3)[case]
@@ -142,7 +150,8 @@ def dscheck_hierarchy(session):
             files.append((origin, sign(plain, origin, dnskeys, keydir)))
         tld_lines += ["%s IN NS %s" % (origin, n) for n, _ in ns]
         tld_lines += ["%s IN A %s" % (n, a) for n, a in ns]
-        tld_lines.append(k1.ds_line())
+        if case not in NO_DS_AT_PARENT:
+            tld_lines.append(k1.ds_line())
     tld = sign(write(os.path.join(rundir, "dsc.zone"),
                      zone_text("dsc.", [("ns.dsc.", addr(TLD))], tld_lines)), "dsc.", [tld_key], keydir)
     root = sign(write(os.path.join(rundir, "root.zone"),
@@ -156,16 +165,19 @@ def dscheck_hierarchy(session):
     hints = write(os.path.join(rundir, "root.hints"),
                   ". 3600000 NS a.root-dsc.\na.root-dsc. 3600000 A %s\n" % addr(ROOT))
     f = root_key.ds.split()
-    config = write(os.path.join(rundir, "sprig.conf"),
-                   "config sprig 'main'\n\toption query_loopback '1'\n\toption root_hints '%s'\n"
-                   "\tlist trust_anchor '. IN DS %s'\n\toption do_ip6 '0'\n" % (hints, " ".join(f[4:])))
-    session.values["dscheck"] = config
-    return config
+    text = ("config sprig 'main'\n\toption query_loopback '1'\n\toption root_hints '%s'\n"
+            "\toption do_ip6 '0'\n\toption builtin_root_anchors '0'\n\tlist trust_anchor '. IN DS %s'\n")
+    config = write(os.path.join(rundir, "sprig.conf"), text % (hints, " ".join(f[4:])))
+    digest = f[7]
+    f[7] = ("0" if digest[0] != "0" else "1") + digest[1:]   # an anchor that matches no root key
+    wrong = write(os.path.join(rundir, "sprig-wrong-anchor.conf"), text % (hints, " ".join(f[4:])))
+    session.values["dscheck"] = {"right": config, "wrong": wrong}
+    return session.values["dscheck"]
 
 
-def ds_check(session, domain):
+def ds_check(session, domain, anchor="right"):
     """(exit status, {check: (status, reason)}, whole output)."""
-    config = dscheck_hierarchy(session)
+    config = dscheck_hierarchy(session)[anchor]
     p = subprocess.run([find_sprig(), "ds-check", "-c", config, domain], capture_output=True, text=True,
                        timeout=SPRIG_TIMEOUT_SECONDS)
     if os.environ.get("SPRIG_IT_SHOW"):
@@ -254,6 +266,29 @@ def dscheck_designated_key_that_signs_nothing_fails(session):
     expect_verdict(v, out, "cds-cdnskey", "PASS")
     expect_verdict(v, out, "continuity", "FAIL", ["no RRSIG by that key"])
     expect(rc == 1, "exit %d:\n%s" % (rc, out))
+
+
+@test
+def dscheck_current_ds_is_validated_from_the_trust_anchor(session):
+    """The parent's DS is validated from the config's anchor: with an anchor
+    that matches no root key the chain is bogus and authenticated fails."""
+    rc, v, out = ds_check(session, "good.dsc.")
+    expect_verdict(v, out, "authenticated", "PASS", ["validated from the trust anchor ."])
+    rc, v, out = ds_check(session, "good.dsc.", anchor="wrong")
+    expect_verdict(v, out, "continuity", "PASS")
+    expect_verdict(v, out, "authenticated", "FAIL", ["chain of trust", "DNSKEY RRset of ."])
+    expect(rc == 1, "exit %d:\n%s" % (rc, out))
+
+
+@test
+def dscheck_unsigned_delegation_is_not_authenticated(session):
+    """bootstrap.dsc.: signed, consistent, but no DS at the parent: the
+    request cannot be authenticated in-band (RFC 9615 not checked): WARN,
+    exit 0."""
+    rc, v, out = ds_check(session, "bootstrap.dsc.")
+    expect_verdict(v, out, "continuity", "PASS")
+    expect_verdict(v, out, "authenticated", "WARN", ["insecure", "RFC 9615"])
+    expect(rc == 0, "exit %d:\n%s" % (rc, out))
 
 
 @test
