@@ -27,7 +27,18 @@ import Validator
 enum DSCheck {
     static let usage = "usage: sprig ds-check [-c CONFIG] DOMAIN\n"
 
-    enum Status: String { case pass = "PASS", warn = "WARN", fail = "FAIL", skip = "SKIP" }
+    enum Status {
+        case pass, warn, fail, skip
+
+        var word: String {
+            switch self {
+            case .pass: return "PASS"
+            case .warn: return "WARN"
+            case .fail: return "FAIL"
+            case .skip: return "SKIP"
+            }
+        }
+    }
 
     /// One authoritative server's view of the child.
     struct ServerView {
@@ -45,7 +56,7 @@ enum DSCheck {
         var failed = false
         mutating func say(_ status: Status, _ check: StaticString, _ reason: String) {
             if status == .fail { failed = true }
-            Output.out("\(status.rawValue) \(check): \(reason)\n")
+            Output.out("\(status.word) \(check): \(reason)\n")
         }
     }
 
@@ -58,7 +69,7 @@ enum DSCheck {
             configGiven = true
             rest = [rest[2]]
         }
-        guard rest.count == 1, !rest[0].hasPrefix("-") else { Output.err(usage); return 2 }
+        guard rest.count == 1, rest[0].utf8.first != UInt8(ascii: "-") else { Output.err(usage); return 2 }
         let domain: Name
         do throws(PresentationError) { domain = try Name(parsing: rest[0]).lowercased() } catch {
             Output.err("sprig ds-check: '\(rest[0])' is not a domain name\n")
@@ -248,13 +259,13 @@ enum DSCheck {
         var other: [String] = []
         for cds in view.cds where cds.count >= 4 {
             let a = DSCheckRules.algorithmStatus(cds[2]), d = DSCheckRules.digestStatus(cds[3])
-            let text = "\(DSCheckRules.describeDS(cds)) (algorithm \(a), digest \(d))"
-            if DSCheckRules.designated(a) && DSCheckRules.designated(d) { usable.append(text) } else { other.append(text) }
+            let text = "\(DSCheckRules.describeDS(cds)) (algorithm \(a.text), digest \(d.text))"
+            if a.isDesignated && d.isDesignated { usable.append(text) } else { other.append(text) }
         }
         for key in view.cdnskey where key.count >= 4 {
             let a = DSCheckRules.algorithmStatus(key[3])
-            let text = "CDNSKEY \(DSCheckRules.describeKey(key)) (algorithm \(a))"
-            if DSCheckRules.designated(a) { usable.append(text) } else { other.append(text) }
+            let text = "CDNSKEY \(DSCheckRules.describeKey(key)) (algorithm \(a.text))"
+            if a.isDesignated { usable.append(text) } else { other.append(text) }
         }
         guard !usable.isEmpty else {
             report.say(.fail, "algorithms", "no record has an algorithm and digest designated MUST or RECOMMENDED: "
@@ -272,10 +283,10 @@ enum DSCheck {
     static func designatedKeys(_ dnskeys: [[UInt8]], cds: [[UInt8]], cdnskey: [[UInt8]], _ domain: Name,
                                scratch: borrowing ValidatorScratch) -> [[UInt8]] {
         dnskeys.filter { key in
-            guard key.count >= 4, DSCheckRules.designated(DSCheckRules.algorithmStatus(key[3])) else { return false }
+            guard key.count >= 4, DSCheckRules.algorithmStatus(key[3]).isDesignated else { return false }
             if cdnskey.contains(key) { return true }
             return cds.contains { ds in
-                ds.count >= 4 && DSCheckRules.designated(DSCheckRules.digestStatus(ds[3]))
+                ds.count >= 4 && DSCheckRules.digestStatus(ds[3]).isDesignated
                     && DSCheckRules.dsMatches(ds, key: key, owner: domain, scratch: scratch) == true
             }
         }
@@ -287,7 +298,7 @@ enum DSCheck {
     static func checkContinuity(_ views: [ServerView], _ domain: Name, scratch: borrowing ValidatorScratch,
                                 report: inout Report) {
         var failures: [String] = []
-        var signers: [String] = []
+        var signers: [[UInt8]] = []
         for v in views {
             let keys = designatedKeys(v.dnskey, cds: v.cds, cdnskey: v.cdnskey, domain, scratch: scratch)
             guard !keys.isEmpty else {
@@ -302,8 +313,7 @@ enum DSCheck {
                     why = "key \(DSCheckRules.describeKey(key)): \(failure)"
                 } else {
                     ok = true
-                    let text = DSCheckRules.describeKey(key)
-                    if !signers.contains(text) { signers.append(text) }
+                    if !signers.contains(key) { signers.append(key) }
                     break
                 }
             }
@@ -315,7 +325,7 @@ enum DSCheck {
             return
         }
         report.say(.pass, "continuity", "the resulting DS set validates the DNSKEY RRset at all \(views.count) servers "
-            + "(signed by key \(signers.joined(separator: ", ")))")
+            + "(signed by key \(signers.map { DSCheckRules.describeKey($0) }.joined(separator: ", ")))")
     }
 
     /// RFC 7344 §4.1: the CDS/CDNSKEY RRsets must validate from the parent's

@@ -10,32 +10,48 @@ import Platform
 import Validator
 
 enum DSCheckRules {
+    /// A "Use for DNSSEC Validation" status (RFC 8624 §3 keywords).
+    enum Requirement {
+        case must, recommended, may, mustNot, unassigned
+
+        /// The draft (§2.2.1) accepts only MUST and RECOMMENDED.
+        var isDesignated: Bool { self == .must || self == .recommended }
+
+        var text: String {
+            switch self {
+            case .must: return "MUST"
+            case .recommended: return "RECOMMENDED"
+            case .may: return "MAY"
+            case .mustNot: return "MUST NOT"
+            case .unassigned: return "not assigned for validation"
+            }
+        }
+    }
+
     /// The "Use for DNSSEC Validation" status of a DNSKEY algorithm: RFC 8624
-    /// §3.1 as carried into the IANA registry by RFC 9904. The draft (§2.2.1)
-    /// accepts only MUST and RECOMMENDED. Update here when the registry moves.
-    static func algorithmStatus(_ algorithm: UInt8) -> String {
+    /// §3.1 as carried into the IANA registry by RFC 9904. Update here when
+    /// the registry moves.
+    static func algorithmStatus(_ algorithm: UInt8) -> Requirement {
         switch algorithm {
-        case 5, 7, 8, 10, 13: return "MUST"             // RSASHA1, RSASHA1-NSEC3-SHA1, RSASHA256, RSASHA512, ECDSAP256SHA256
-        case 14, 15, 16: return "RECOMMENDED"           // ECDSAP384SHA384, ED25519, ED448
-        case 12: return "MAY"                           // ECC-GOST
-        case 1, 3, 6: return "MUST NOT"                 // RSAMD5, DSA, DSA-NSEC3-SHA1
-        default: return "not assigned for validation"
+        case 5, 7, 8, 10, 13: return .must              // RSASHA1, RSASHA1-NSEC3-SHA1, RSASHA256, RSASHA512, ECDSAP256SHA256
+        case 14, 15, 16: return .recommended            // ECDSAP384SHA384, ED25519, ED448
+        case 12: return .may                            // ECC-GOST
+        case 1, 3, 6: return .mustNot                   // RSAMD5, DSA, DSA-NSEC3-SHA1
+        default: return .unassigned
         }
     }
 
     /// The "Use for DNSSEC Validation" status of a DS digest type: RFC 8624
     /// §3.3, carried into the registry by RFC 9904.
-    static func digestStatus(_ digestType: UInt8) -> String {
+    static func digestStatus(_ digestType: UInt8) -> Requirement {
         switch digestType {
-        case 1, 2: return "MUST"         // SHA-1, SHA-256
-        case 4: return "RECOMMENDED"     // SHA-384
-        case 3: return "MAY"             // GOST R 34.11-94
-        case 0: return "MUST NOT"        // reserved; only the CDS delete signal uses it
-        default: return "not assigned for validation"
+        case 1, 2: return .must          // SHA-1, SHA-256
+        case 4: return .recommended      // SHA-384
+        case 3: return .may              // GOST R 34.11-94
+        case 0: return .mustNot          // reserved; only the CDS delete signal uses it
+        default: return .unassigned
         }
     }
-
-    static func designated(_ status: String) -> Bool { status == "MUST" || status == "RECOMMENDED" }
 
     /// RFC 8078 §4: the delete signals, as RDATA. CDS "0 0 0 00" (key tag 0,
     /// algorithm 0, digest type 0, one zero byte); CDNSKEY "0 3 0 AA==" (flags 0,
