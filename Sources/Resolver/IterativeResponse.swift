@@ -36,6 +36,7 @@ extension ResolverCore {
         }
         timers.cancel(settings.maxClients + index)
         guard let header = try? Header(from: message) else { return retryElsewhere(index, nowMs: nowMs) }
+        noteReportChannel(index, message)   // ErrorReporting.swift (RFC 9567)
         if header.tc && !asked.overTCP {   // RFC 7766 §5: the same question again, over TCP
             stats.upstreamTCPRetries += 1
             let destination = Destination(server: asked.server, upstream: asked.upstream)
@@ -458,6 +459,7 @@ extension ResolverCore {
                 if validation.anchors.anchors(at: question.name) != nil { stats.anchorKeysUnusable += 1 }
             }
             if !success, let code = it.failureEDE { noteFailure(parent, code, detail: it.failureDetail) }
+            if !success { noteReportAgent(parent, slot: it.reportAgentSlot, hash: it.reportAgentHash) }
             finishOutgoing(index)
             outgoing.pointer(parent).pointee.state = .ready
             if success && it.purpose == .address {

@@ -30,6 +30,7 @@ public struct ResolverCore: ~Copyable {
     var outgoing: SlotPool<OutgoingQuery>
     var timers: TimerHeap
     var refreshFailures: RefreshFailures
+    var errorReports: ErrorReports
     /// Iterative mode: authoritative server state and the root servers.
     var infra: InfraCache
     var rootServers: [ServerAddress]
@@ -82,6 +83,7 @@ public struct ResolverCore: ~Copyable {
                            label: ResolverCore.timersLabel)
         deferred = DeferredAnswers(maxClients: settings.maxClients, arena: arena)
         refreshFailures = RefreshFailures(arena: arena)
+        errorReports = ErrorReports(arena: arena)
         scratch = arena.reserveBytes(Limits.messageByteCountMax, label: ResolverCore.scratchLabel)
         ring = ActionRing(arena: arena)
         infra = InfraCache(arena: arena)
@@ -104,7 +106,7 @@ public struct ResolverCore: ~Copyable {
          Arena.Row(timersLabel, count: settings.maxClients + settings.maxOutgoing,
                    byteCount: TimerHeap.byteCount(capacity: settings.maxClients + settings.maxOutgoing))]
             + DeferredAnswers.footprint(maxClients: settings.maxClients)
-            + [RefreshFailures.footprint,
+            + [RefreshFailures.footprint, ErrorReports.footprint,
                Arena.Row(scratchLabel, count: 1, byteCount: Arena.carvingByteCount(Limits.messageByteCountMax)),
                ActionRing.footprint, InfraCache.footprint]
             + ValidationEngine.footprint(reserving: settings.validate, nsecTableEntryCount: settings.nsecTableEntryCount)
@@ -453,6 +455,7 @@ public struct ResolverCore: ~Copyable {
             answerWaiter(Int(slot), .failed(o.iteration.failureEDE, o.iteration.failureDetail), final: nil, nowMs: nowMs)
         }
         finishOutgoing(index)
+        reportFailure(question: o.question, o.iteration, nowMs: nowMs)   // ErrorReporting.swift
     }
 
     mutating func finishOutgoing(_ index: Int) {
@@ -517,7 +520,9 @@ public struct ResolverCore: ~Copyable {
                ("cookies.upstream_learned", stats.upstreamCookiesLearned),
                ("cookies.upstream_mismatch", stats.upstreamCookieMismatch),
                ("cookies.upstream_malformed", stats.upstreamCookieMalformed),
-               ("cookies.upstream_badcookie", stats.upstreamBadCookies)]
+               ("cookies.upstream_badcookie", stats.upstreamBadCookies),
+               ("error_reports.sent", stats.errorReports), ("error_reports.limited", stats.errorReportsLimited),
+               ("error_reports.refused", stats.errorReportsRefused)]
             + upstreamStatsLines() + cache.statsLines()
     }
 
