@@ -40,10 +40,11 @@ extension ResolverCore {
         return nil
     }
 
-    /// A client's resolution of `question` failed (task `it`): send one
+    /// A client's resolution of `question` failed (task `it`; `ede`: the
+    /// validation failure of an answer that came, else `failureEDE`): send one
     /// report query to the agent its zone's servers named, if the rules
     /// allow (RFC 9567 §6.1).
-    mutating func reportFailure(question: Question, _ it: Iteration, nowMs: Int64) {
+    mutating func reportFailure(question: Question, _ it: Iteration, ede bogusEDE: EDECode? = nil, nowMs: Int64) {
         guard settings.errorReporting, !it.isReport, it.parent == nil,
               let (agent, zone) = errorReports.agent(it.reportAgentSlot, hash: it.reportAgentHash) else { return }
         // Never to the root; never to an agent inside the failing zone,
@@ -52,7 +53,7 @@ extension ResolverCore {
             stats.errorReportsRefused += 1
             return
         }
-        let ede = it.failureEDE?.rawValue ?? EDECode.other.rawValue
+        let ede = (bogusEDE ?? it.failureEDE)?.rawValue ?? EDECode.other.rawValue
         guard let name = ErrorReports.reportName(question: question, ede: ede, agent: agent) else {
             stats.errorReportsRefused += 1   // over 255 octets: not sent (§6.1.1)
             return

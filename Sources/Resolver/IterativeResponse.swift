@@ -361,9 +361,10 @@ extension ResolverCore {
                                          nowMs: Int64) -> (Security, UInt32)? {
         switch checkFinal(index, message, kind: kind, nowMs: nowMs) {
         case .done(let security, let ttlCap):
-            if case .bogus = security {
+            if case .bogus(let ede) = security {
                 stats.bogusResponses += 1
                 if retryAfterBogus(index, nowMs: nowMs) { return nil }
+                outgoing.pointer(index).pointee.iteration.bogusEDE = ede   // for RFC 9567 reporting
             }
             return (security, ttlCap)
         case .unsignedDelegation(let ttlCap):
@@ -475,5 +476,6 @@ extension ResolverCore {
             answerWaiter(Int(slot), .resolved, final: final, nowMs: nowMs)
         }
         finishOutgoing(index)
+        if let ede = it.bogusEDE { reportFailure(question: question, it, ede: ede, nowMs: nowMs) }   // validation failed
     }
 }

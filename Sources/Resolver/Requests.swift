@@ -163,6 +163,9 @@ struct Iteration {
     var reportAgentSlot: Int16 = -1
     var reportAgentHash: UInt32 = 0
     var isReport = false
+    /// The final answer was bogus (validation failed): its EDE, for the
+    /// report; the clients get SERVFAIL from the bogus-ranked cache entry.
+    var bogusEDE: EDECode? = nil
 }
 
 /// What a failure's EDE text says beyond its code (RFC 8914 §2 EXTRA-TEXT).

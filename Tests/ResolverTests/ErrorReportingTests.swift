@@ -160,3 +160,30 @@ final class ErrorReportingTests: XCTestCase {
         XCTAssertEqual(short?.text, "_er.28.www.x.test.6._er.a.agent.test.")
     }
 }
+
+/// Validation failures are reported too (RFC 9567 §1: "fail to resolve or
+/// validate"): a signed zone whose answer lost its RRSIGs (EDE 10), its
+/// server naming an agent under an unsigned TLD.
+final class ErrorReportingValidationTests: XCTestCase {
+    static let agentServer = FakeAuthorities.address(6)
+
+    func testBogusAnswerIsReportedWithItsEDE() {
+        var auth = ChainOfTrustTests.hierarchy(stripSignedChild: true)
+        auth.zones[0].delegations["agent."] = ["ns.agent."]
+        auth.zones[0].records.append(Wire.a("ns.agent", [127, 9, 0, 6]))
+        auth.zones.append(FakeZone(apex: "agent.", servers: [Self.agentServer], records: [Wire.a("ns.agent", [127, 9, 0, 6])]))
+        auth.reportChannel[FakeAuthorities.key(ChainOfTrustTests.signedServer)] = "r.agent."
+        var s = RecursionTests.settings()
+        s.validate = true
+        var h = Harness(settings: s, rootServers: [ChainOfTrustTests.root])
+        h.anchorAtExample()
+        _ = h.ask(1, Wire.query("www.signed.example", .a))
+        h.run(&auth, forMs: 2_000)
+        let p = Wire.parse(h.net.answers[0].bytes)
+        XCTAssertEqual(p.rcode, .servFail)
+        XCTAssertEqual(p.ede, [EDECode.rrsigsMissing.rawValue])
+        let reports = auth.queries.filter { $0.server == Self.agentServer && $0.type == .txt }.map { $0.name }
+        XCTAssertEqual(reports, ["_er.1.www.signed.example.10._er.r.agent."])
+        XCTAssertEqual(h.core.stats.errorReports, 1)
+    }
+}
