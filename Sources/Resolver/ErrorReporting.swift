@@ -5,6 +5,7 @@
 // client, like root priming: it iterates and caches, and its own failure is
 // never reported.
 import DNSWire
+import Fixed
 
 extension ResolverCore {
     /// Options read from one OPT before giving up (each is ≥ 4 bytes: the
