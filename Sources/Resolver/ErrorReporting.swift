@@ -13,16 +13,20 @@ extension ResolverCore {
     static let reportChannelOptionsMax = 64
 
     /// A response for task `index`: if it carries a Report-Channel option
-    /// (RFC 9567 §5.3), remember its agent with the zone being asked.
+    /// (RFC 9567 §5.3), remember its agent with the zone being asked. The
+    /// deepest zone's wins: a TLD's agent is not told of its children's
+    /// failures when the children's servers name their own.
     mutating func noteReportChannel(_ index: Int, _ message: UnsafeRawBufferPointer) {
         guard settings.errorReporting, !outgoing[index].iteration.isReport,
               let agent = ResolverCore.reportChannel(in: message) else { return }
         let zone = outgoing[index].iteration.zone
         let slot = errorReports.remember(agent: agent, zone: zone)
-        noteReportAgent(index, slot: slot, hash: agent.hash32)
+        outgoing.pointer(index).pointee.iteration.reportAgentSlot = slot
+        outgoing.pointer(index).pointee.iteration.reportAgentHash = agent.hash32
     }
 
-    /// Task `index` reports to the agent in `slot` unless it already has one.
+    /// Task `index` reports to the agent in `slot` (a failed sub-task's)
+    /// unless its own servers named one.
     mutating func noteReportAgent(_ index: Int, slot: Int16, hash: UInt32) {
         guard slot >= 0, outgoing[index].iteration.reportAgentSlot < 0 else { return }
         outgoing.pointer(index).pointee.iteration.reportAgentSlot = slot
@@ -49,8 +53,10 @@ extension ResolverCore {
         guard settings.errorReporting, !it.isReport, it.parent == nil,
               let (agent, zone) = errorReports.agent(it.reportAgentSlot, hash: it.reportAgentHash) else { return }
         // Never to the root; never to an agent inside the failing zone,
-        // whose servers are the ones failing (RFC 9567 §6.1).
-        guard !agent.isRoot, !agent.isSubdomain(of: zone), !agent.isSubdomain(of: it.zone) else {
+        // whose servers are the ones failing (RFC 9567 §6.1); only for a
+        // failure at or below the zone whose server named the agent.
+        guard !agent.isRoot, !agent.isSubdomain(of: zone), !agent.isSubdomain(of: it.zone),
+              it.zone.isSubdomain(of: zone) || question.name.isSubdomain(of: zone) else {
             stats.errorReportsRefused += 1
             return
         }

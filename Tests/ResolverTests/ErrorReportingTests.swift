@@ -126,6 +126,16 @@ final class ErrorReportingTests: XCTestCase {
         }
     }
 
+    /// The TLD's servers name their own agent too: the failing zone's
+    /// servers, asked last, name the agent that hears of it.
+    func testTheFailingZonesAgentWinsOverItsParents() {
+        var auth = authorities()
+        auth.reportChannel[FakeAuthorities.key(Self.tld)] = "b.agent.test."
+        var h = harness()
+        let p = fail(&h, &auth, "www.fail.test")
+        XCTAssertEqual(reports(auth), ["_er.1.www.fail.test.\(p.ede.first ?? 0)._er.a.agent.test."])
+    }
+
     /// `option error_reporting '0'`: nothing is sent, nothing counted.
     func testErrorReportingOffSendsNothing() {
         var auth = authorities()
