@@ -46,11 +46,15 @@ struct DSCheckIteration {
     static let lookupNestingMax = 3
     /// NS names of one delegation used (RFC 9520's fan-out limit is similar).
     static let nameserversMax = 13
+    /// Wall time for finding the delegation: an unreachable root (13 names,
+    /// two tries of 1.5 s each per address) would otherwise take minutes.
+    static let runTimeMsMax: Int64 = 60_000
 
     let roots: [Address]
     let allowLoopback: Bool
     let allowIPv6: Bool
     private(set) var queryCount = 0
+    private let startMs = Clock.monotonicMs()
 
     init(roots: [Address], allowLoopback: Bool, allowIPv6: Bool) {
         self.roots = roots.filter { Self.usable($0, allowLoopback: allowLoopback, allowIPv6: allowIPv6) }
@@ -146,6 +150,9 @@ struct DSCheckIteration {
             queryCount += 1
             guard queryCount <= Self.queryCountMax else {
                 throw IterationFailure(reason: "more than \(Self.queryCountMax) queries: giving up")
+            }
+            guard Clock.monotonicMs() - startMs < Self.runTimeMsMax else {
+                throw IterationFailure(reason: "no delegation found within \(Self.runTimeMsMax / 1000) s: giving up (\(why))")
             }
             do throws(FetchError) {
                 let response = try DSCheckClient.fetch(qname, qtype, from: server).response
