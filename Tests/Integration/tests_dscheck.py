@@ -18,7 +18,10 @@ key (K1) as the parent's current DS:
 - mixed.dsc.     the delete CDS beside a real CDS: ambiguous;
 - idle.dsc.      CDS/CDNSKEY of K2, which is in the DNSKEY RRset but signs
                  nothing: no valid path (the Validator's RRSIG check says so);
-- bootstrap.dsc. consistent, but the parent has no DS: not authenticated in-band.
+- bootstrap.dsc. consistent, but the parent has no DS: not authenticated in-band;
+- cdnskeyonly.dsc. CDNSKEY alone: accepted with a warning;
+- privalg.dsc.   the only CDS has algorithm 253: not designated;
+- halfdead.dsc.  ns2's address answers nothing: the servers check fails.
 
 The parent's current DS is validated from the config's trust anchor (the
 test root's DS); a config with a wrong anchor makes that chain bogus.
@@ -120,10 +123,15 @@ def case_records(k1, k2, k3):
         # K2 is in the DNSKEY RRset (added by hand) but signs nothing.
         "idle": (both(k2) + [k2.dnskey], both(k2) + [k2.dnskey], [k1]),
         "bootstrap": (both(k1), both(k1), [k1]),
+        "cdnskeyonly": ([k1.cdnskey()], [k1.cdnskey()], [k1]),
+        # CDS of K1 with the algorithm field 253 (PRIVATEDNS): not designated.
+        "privalg": ([k1.cds().replace(" 13 2 ", " 253 2 ", 1)], [k1.cds().replace(" 13 2 ", " 253 2 ", 1)], [k1]),
+        "halfdead": (both(k1), both(k1), [k1]),
     }
 
 
 NO_DS_AT_PARENT = {"bootstrap"}    # signed child, unsigned delegation
+DEAD = 99                          # <net>.183.99: nothing listens (halfdead's ns2)
 
 
 def dscheck_hierarchy(session):
@@ -139,12 +147,15 @@ def dscheck_hierarchy(session):
     os.makedirs(keydir, exist_ok=True)
     root_key, tld_key = Key(keydir, "."), Key(keydir, "dsc.")
     ns1_files, ns2_files, tld_lines = [], [], []
-    for case in ("good", "split", "mismatch", "delete", "orphan", "none", "mixed", "idle", "bootstrap"):
+    for case in ("good", "split", "mismatch", "delete", "orphan", "none", "mixed", "idle", "bootstrap",
+                 "cdnskeyonly", "privalg", "halfdead"):
         origin = case + ".dsc."
         k1, k2, k3 = Key(keydir, origin), Key(keydir, origin), Key(keydir, origin)
         on1, on2, dnskeys = case_records(k1, k2, k3)[case]
-        ns = [("ns1." + origin, addr(NS1)), ("ns2." + origin, addr(NS2))]
+        ns = [("ns1." + origin, addr(NS1)), ("ns2." + origin, addr(DEAD if case == "halfdead" else NS2))]
         for server, lines, files in (("ns1", on1, ns1_files), ("ns2", on2, ns2_files)):
+            if case == "halfdead" and server == "ns2":
+                continue
             plain = write(os.path.join(rundir, "%s.%s.zone" % (case, server)),
                           zone_text(origin, ns, ["www IN A 192.0.2.183"] + lines))
             files.append((origin, sign(plain, origin, dnskeys, keydir)))
@@ -289,6 +300,34 @@ def dscheck_unsigned_delegation_is_not_authenticated(session):
     expect_verdict(v, out, "continuity", "PASS")
     expect_verdict(v, out, "authenticated", "WARN", ["insecure", "RFC 9615"])
     expect(rc == 0, "exit %d:\n%s" % (rc, out))
+
+
+@test
+def dscheck_only_cdnskey_is_a_warning(session):
+    """cdnskeyonly.dsc.: CDNSKEY without CDS is accepted with the draft's
+    advice to publish both (§2.1 item 3): WARN, exit 0."""
+    rc, v, out = ds_check(session, "cdnskeyonly.dsc.")
+    expect_verdict(v, out, "cds-cdnskey", "WARN", ["only CDNSKEY"])
+    expect_verdict(v, out, "continuity", "PASS")
+    expect(rc == 0, "exit %d:\n%s" % (rc, out))
+
+
+@test
+def dscheck_algorithm_not_designated_fails(session):
+    """privalg.dsc.: the only CDS says algorithm 253, which is not MUST or
+    RECOMMENDED for validation (RFC 8624 / RFC 9904): exit 1."""
+    rc, v, out = ds_check(session, "privalg.dsc.")
+    expect_verdict(v, out, "algorithms", "FAIL", ["alg 253", "not assigned"])
+    expect(rc == 1, "exit %d:\n%s" % (rc, out))
+
+
+@test
+def dscheck_unreachable_server_fails(session):
+    """halfdead.dsc.: ns2 does not answer: its request cannot be known,
+    so the check fails (draft §2.1 item 1a, every nameserver), in bounded time."""
+    rc, v, out = ds_check(session, "halfdead.dsc.")
+    expect_verdict(v, out, "servers", "FAIL", ["ns2.halfdead.dsc.", "no answer within the timeout"])
+    expect(rc == 1, "exit %d:\n%s" % (rc, out))
 
 
 @test
