@@ -50,7 +50,7 @@ let package = Package(
             dependencies: ["Platform", "DNSWire", "Config", "Cache", "Crypto", "Fixed", "Resolver", "Server", "Hints", "Validator"]),
         .executableTarget(
             name: "sprig",
-            dependencies: ["Platform", "DNSWire", "Config"]),
+            dependencies: ["Platform", "DNSWire", "Config", "Hints", "Crypto", "Validator", "Fixed"]),
 
         .testTarget(name: "DNSWireTests", dependencies: ["DNSWire"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"], exclude: ["broken"]),

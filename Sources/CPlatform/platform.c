@@ -359,6 +359,12 @@ int sp_wait_readable(int fd, int timeout_ms) {
     return n < 0 ? -errno : n;
 }
 
+int sp_wait_writable(int fd, int timeout_ms) {
+    struct pollfd p = { .fd = fd, .events = POLLOUT };
+    int n = poll(&p, 1, timeout_ms);
+    return n < 0 ? -errno : n;
+}
+
 int sp_bind_random_port(int fd, const sp_addr *addr, int attempts) {
     sp_addr a = *addr;
     struct sockaddr_storage ss;

@@ -104,6 +104,9 @@ public struct SprigConfig: Equatable, Sendable {
     /// DNS cookies (RFC 7873, RFC 9018): server cookies to clients, client
     /// cookies to upstreams and authoritative servers.
     public var cookies = true
+    /// DNS error reporting (RFC 9567 §6.1): after a failed resolution, one
+    /// rate-limited report query to the agent the zone's servers named.
+    public var errorReporting = true
     public var doIPv6 = true
     /// Query authoritative servers at loopback or unspecified addresses
     /// (127.0.0.0/8, ::1, 0.0.0.0/8, ::, and their IPv4-mapped forms):

@@ -137,6 +137,12 @@ public enum Socket {
         try Errno.check(sp_wait_readable(fd, timeoutMs)) > 0
     }
 
+    /// Waits until `fd` is writable (a non-blocking connect has finished:
+    /// check `pendingError`): true when ready, false on timeout.
+    public static func waitWritable(_ fd: Int32, timeoutMs: Int32) throws(Errno) -> Bool {
+        try Errno.check(sp_wait_writable(fd, timeoutMs)) > 0
+    }
+
     public static func close(_ fd: Int32) {
         _ = sp_close(fd)
     }

@@ -39,6 +39,8 @@ public struct EngineSettings {
     public var use0x20 = false
     /// DNS cookies to the servers asked (`cookies`; Cookies.swift).
     public var cookies = true
+    /// RFC 9567 report queries after failures (`error_reporting`; ErrorReporting.swift).
+    public var errorReporting = true
     /// Query authoritative servers over IPv6 too (`do_ip6`).
     public var useIPv6 = true
     /// The operator vouches for the wall clock (`clock_trusted`): DNSSEC
@@ -123,6 +125,7 @@ extension EngineSettings {
         qnameMinimisation = config.qnameMinimisation
         use0x20 = config.use0x20
         cookies = config.cookies
+        errorReporting = config.errorReporting
         useIPv6 = config.doIPv6
         queryLoopback = config.queryLoopback
         clockTrusted = config.clockTrusted

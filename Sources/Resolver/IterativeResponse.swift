@@ -36,6 +36,7 @@ extension ResolverCore {
         }
         timers.cancel(settings.maxClients + index)
         guard let header = try? Header(from: message) else { return retryElsewhere(index, nowMs: nowMs) }
+        noteReportChannel(index, message)   // ErrorReporting.swift (RFC 9567)
         if header.tc && !asked.overTCP {   // RFC 7766 §5: the same question again, over TCP
             stats.upstreamTCPRetries += 1
             let destination = Destination(server: asked.server, upstream: asked.upstream)
@@ -375,9 +376,10 @@ extension ResolverCore {
                                          nowMs: Int64) -> (Security, UInt32)? {
         switch checkFinal(index, message, kind: kind, nowMs: nowMs) {
         case .done(let security, let ttlCap):
-            if case .bogus = security {
+            if case .bogus(let ede) = security {
                 stats.bogusResponses += 1
                 if retryAfterBogus(index, nowMs: nowMs) { return nil }
+                outgoing.pointer(index).pointee.iteration.bogusEDE = ede   // for RFC 9567 reporting
             }
             return (security, ttlCap)
         case .unsignedDelegation(let ttlCap):
@@ -473,6 +475,7 @@ extension ResolverCore {
                 if validation.anchors.anchors(at: question.name) != nil { stats.anchorKeysUnusable += 1 }
             }
             if !success, let code = it.failureEDE { noteFailure(parent, code, detail: it.failureDetail) }
+            if !success { noteReportAgent(parent, slot: it.reportAgentSlot, hash: it.reportAgentHash) }
             finishOutgoing(index)
             outgoing.pointer(parent).pointee.state = .ready
             if success && it.purpose == .address {
@@ -488,5 +491,6 @@ extension ResolverCore {
             answerWaiter(Int(slot), .resolved, final: final, nowMs: nowMs)
         }
         finishOutgoing(index)
+        if let ede = it.bogusEDE { reportFailure(question: question, it, ede: ede, nowMs: nowMs) }   // validation failed
     }
 }

@@ -160,6 +160,15 @@ struct Iteration {
     var bogusRetries = 0
     /// The final DS NODATA proved an unsigned delegation (cached so).
     var provesUnsignedDelegation = false
+    /// RFC 9567: the agent a server of the failing zone named (a slot of
+    /// `ErrorReports` and the agent name's hash; -1: none), and whether
+    /// this task is itself a report query (never reported on).
+    var reportAgentSlot: Int16 = -1
+    var reportAgentHash: UInt32 = 0
+    var isReport = false
+    /// The final answer was bogus (validation failed): its EDE, for the
+    /// report; the clients get SERVFAIL from the bogus-ranked cache entry.
+    var bogusEDE: EDECode? = nil
 }
 
 /// What a failure's EDE text says beyond its code (RFC 8914 §2 EXTRA-TEXT).
@@ -268,6 +277,12 @@ public struct EngineStats {
     /// Answers that waited for room in the action ring (DeferredAnswers).
     public var deferredAnswers = 0
     public var servfailAnswers = 0
+    /// RFC 9567 report queries started, and those held back (rate limit,
+    /// the same report within the hour, an agent at the root or inside the
+    /// failing zone, a name over 255 octets, no free outgoing slot).
+    public var errorReports = 0
+    public var errorReportsLimited = 0
+    public var errorReportsRefused = 0
     public var formerrAnswers = 0
     /// Client queries with a COOKIE option of a length no cookie has
     /// (FORMERR, RFC 7873 §5.2.2).

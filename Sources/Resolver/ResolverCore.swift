@@ -31,6 +31,7 @@ public struct ResolverCore: ~Copyable {
     var outgoing: SlotPool<OutgoingQuery>
     var timers: TimerHeap
     var refreshFailures: RefreshFailures
+    var errorReports: ErrorReports
     /// Iterative mode: authoritative server state and the root servers.
     var infra: InfraCache
     var rootServers: [ServerAddress]
@@ -97,6 +98,7 @@ public struct ResolverCore: ~Copyable {
                            label: ResolverCore.timersLabel)
         deferred = DeferredAnswers(maxClients: settings.maxClients, arena: arena)
         refreshFailures = RefreshFailures(arena: arena)
+        errorReports = ErrorReports(arena: arena)
         scratch = arena.reserveBytes(Limits.messageByteCountMax, label: ResolverCore.scratchLabel)
         ring = ActionRing(arena: arena)
         infra = InfraCache(arena: arena)
@@ -123,7 +125,7 @@ public struct ResolverCore: ~Copyable {
          Arena.Row(timersLabel, count: settings.maxClients + settings.maxOutgoing,
                    byteCount: TimerHeap.byteCount(capacity: settings.maxClients + settings.maxOutgoing))]
             + DeferredAnswers.footprint(maxClients: settings.maxClients)
-            + [RefreshFailures.footprint,
+            + [RefreshFailures.footprint, ErrorReports.footprint,
                Arena.Row(scratchLabel, count: 1, byteCount: Arena.carvingByteCount(Limits.messageByteCountMax)),
                ActionRing.footprint, InfraCache.footprint]
             + InTreeHintSet.footprint(capacity: settings.inTreeHintCount)
@@ -478,6 +480,7 @@ public struct ResolverCore: ~Copyable {
             answerWaiter(Int(slot), .failed(o.iteration.failureEDE, o.iteration.failureDetail), final: nil, nowMs: nowMs)
         }
         finishOutgoing(index)
+        reportFailure(question: o.question, o.iteration, nowMs: nowMs)   // ErrorReporting.swift
     }
 
     mutating func finishOutgoing(_ index: Int) {
@@ -555,7 +558,9 @@ public struct ResolverCore: ~Copyable {
                ("answers.local_data", stats.localAnswers),
                ("rebind.answers", stats.rebindAnswers), ("rebind.removed", stats.rebindRemoved),
                ("rebind.refused", stats.rebindRefused),
-               ("block.answers", stats.blockedAnswers), ("block.names", blocked.count)]
+               ("block.answers", stats.blockedAnswers), ("block.names", blocked.count),
+               ("error_reports.sent", stats.errorReports), ("error_reports.limited", stats.errorReportsLimited),
+               ("error_reports.refused", stats.errorReportsRefused)]
             + upstreamStatsLines() + cache.statsLines()
     }
 

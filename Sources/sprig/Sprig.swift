@@ -1,5 +1,6 @@
 // sprig: the operator CLI (check-config, stats, …).
-// Never: runs resolution; it reads files and talks to sprigd's control socket.
+// Never: runs the resolver; it reads files, talks to sprigd's control socket,
+// and (ds-check only) asks authoritative servers directly with a blocking client.
 import Platform
 
 @_cdecl("sprig_entry")
@@ -21,6 +22,11 @@ enum CLI {
                               tell sprigd that NTP has synced (DNSSEC dates trusted)
           hints status [-c CONFIG | -s SOCKET]
                               the in-tree hints: in use or disabled, servers, _in-tree expiry
+          ds-check [-c CONFIG] DOMAIN
+                              would a parent accept DOMAIN's CDS/CDNSKEY (RFC 7344,
+                              RFC 8078, draft-ietf-dnsop-ds-automation-04 §2)? Asks every
+                              authoritative server (found from the config's root hints);
+                              one PASS/WARN/FAIL/SKIP line per check; exit 1 on a FAIL
 
         """
 
@@ -33,6 +39,7 @@ enum CLI {
         if matches(command, "hints"), let sub = rest.first, matches(sub, "status") {
             return StatsCommand.hintsStatus(arguments: Array(rest.dropFirst()))
         }
+        if matches(command, "ds-check") { return DSCheck.run(arguments: rest) }
         if matches(command, "-h") || matches(command, "--help") || matches(command, "help") {
             Output.out(usage)
             return 0

@@ -87,7 +87,8 @@ final class OptionTests: XCTestCase {
     func testBooleans() {
         let cases: [(String, (SprigConfig) -> Bool)] = [
             ("serve_stale", { $0.serveStale }), ("qname_minimisation", { $0.qnameMinimisation }),
-            ("use_0x20", { $0.use0x20 }), ("cookies", { $0.cookies }), ("do_ip6", { $0.doIPv6 }), ("dnssec", { $0.dnssec }),
+            ("use_0x20", { $0.use0x20 }), ("cookies", { $0.cookies }),
+            ("error_reporting", { $0.errorReporting }), ("do_ip6", { $0.doIPv6 }), ("dnssec", { $0.dnssec }),
             ("aggressive_nsec", { $0.aggressiveNSEC }), ("log_syslog", { $0.logSyslog }),
             ("query_loopback", { $0.queryLoopback }), ("clock_trusted", { $0.clockTrusted }),
         ]

@@ -15,6 +15,8 @@ the question chooses the fault; every other name gets A 192.0.2.<n>.
               closes (every time)
   dead-*      never answered (UDP or TCP)
   nx-*        NXDOMAIN with the zone's SOA
+  report-*    SERVFAIL with an OPT whose Report-Channel option (RFC 9567
+              §5.3) names REPORT_AGENT (tests_error_reporting.py)
 
 Logs one line per event to stdout, flushed: "udp <qname>", "tcp <qname>".
 Single-threaded with a bounded timer list for the slow answers; stops on
@@ -35,6 +37,8 @@ ZONE = "faults.example"
 SLOW_SECONDS = 1.2          # a first timeout to an unknown server is ~0.75 s
 MESSAGE_MAX = 65535
 PENDING_MAX = 1000          # slow answers waiting at once (bounded)
+REPORT_AGENT = "agent.bind9.example"   # BIND serves bind9.example. and logs queries
+REPORT_CHANNEL_OPTION = 18             # RFC 9567 §5.3
 
 
 def qname_of(query):
@@ -74,6 +78,16 @@ def answer(query, truncated=False, nxdomain=False, id_delta=0):
     if authority:
         out += soa_record()
     return out
+
+
+def servfail_with_report_channel(query):
+    """SERVFAIL with an OPT carrying the Report-Channel option."""
+    _, end = qname_of(query)
+    agent = b"".join(bytes([len(l)]) + l.encode() for l in REPORT_AGENT.split(".")) + b"\x00"
+    option = struct.pack("!HH", REPORT_CHANNEL_OPTION, len(agent)) + agent
+    flags = 0x8402 | (query[2] & 0x01) << 8          # QR, AA, RD copied, SERVFAIL
+    out = struct.pack("!HHHHHH", struct.unpack("!H", query[:2])[0], flags, 1, 0, 0, 1) + query[12:end]
+    return out + b"\x00" + struct.pack("!HHIH", 41, 1232, 0, len(option)) + option
 
 
 class FaultServer:
@@ -150,6 +164,9 @@ class FaultServer:
         if first.startswith("trunc-") or first.startswith("cut-"):
             self.udp.sendto(answer(query, truncated=True), peer)
             return
+        if first.startswith("report-"):
+            self.udp.sendto(servfail_with_report_channel(query), peer)
+            return
         self.udp.sendto(answer(query, nxdomain=first.startswith("nx-")), peer)
 
     def tcp_read(self, conn):
@@ -168,7 +185,8 @@ class FaultServer:
             first = name.split(".")[0]
             if first.startswith("dead-"):
                 continue
-            reply = answer(query, nxdomain=first.startswith("nx-"))
+            reply = (servfail_with_report_channel(query) if first.startswith("report-")
+                     else answer(query, nxdomain=first.startswith("nx-")))
             frame = struct.pack("!H", len(reply)) + reply
             if first.startswith("cut-"):
                 conn.sendall(frame[:len(frame) // 2])

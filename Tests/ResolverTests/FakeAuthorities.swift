@@ -50,6 +50,9 @@ struct FakeAuthorities {
     var forgeDNAMESynthesis = false
     /// A TTL for synthesised CNAMEs other than the DNAME's (RFC 6672 §3.1).
     var synthesisTTL: UInt32? = nil
+    /// Servers whose responses carry a Report-Channel option naming this
+    /// agent domain (RFC 9567 §5.3; ErrorReportingTests).
+    var reportChannel: [UInt64: String] = [:]
 
     enum SOASigning { case signed, unsigned, corrupt }
 
@@ -72,6 +75,12 @@ struct FakeAuthorities {
 
     /// The response bytes, or nil for silence.
     mutating func respond(to query: [UInt8], at server: ServerAddress) -> [UInt8]? {
+        let response = respondWithoutReportChannel(to: query, at: server)
+        guard let agent = reportChannel[FakeAuthorities.key(server)], let response else { return response }
+        return Wire.appendingOption(response, code: 18, value: Wire.name(agent).wireBytes)
+    }
+
+    mutating func respondWithoutReportChannel(to query: [UInt8], at server: ServerAddress) -> [UInt8]? {
         guard noEDNS.contains(FakeAuthorities.key(server)) else { return respondWithEDNS(to: query, at: server) }
         if Wire.hasOPT(query) {
             _ = respondWithEDNS(to: query, at: server)   // (logged like any other query)

@@ -109,6 +109,7 @@ int sp_send_batch(int fd, const sp_datagram *datagrams, int count); /* count sen
 int sp_unix_listen(const char *path);           /* non-blocking listener; replaces a stale socket file */
 int sp_unix_connect(const char *path);          /* blocking client */
 int sp_wait_readable(int fd, int timeout_ms);   /* 1 ready, 0 timeout, -errno */
+int sp_wait_writable(int fd, int timeout_ms);   /* 1 ready (connect done), 0 timeout, -errno */
 int sp_bind_random_port(int fd, const sp_addr *addr, int attempts); /* getrandom port in 1024..65535 */
 
 /* epoll and signalfd */

@@ -1,0 +1,344 @@
+"""`sprig ds-check` against a loopback hierarchy of its own (issue 18 item 3;
+draft-ietf-dnsop-ds-automation-04 §2, RFC 7344, RFC 8078 §4).
+
+A signed root (NSD, <net>.183.1) delegates the signed TLD `dsc.` (NSD,
+<net>.183.2), which delegates each case below to two servers, ns1 (NSD,
+<net>.183.3) and ns2 (NSD, <net>.183.4), with the DS of the child's first
+key (K1) as the parent's current DS:
+
+- good.dsc.      CDS and CDNSKEY of K1 on both servers: every check passes;
+- split.dsc.     ns1 publishes CDS/CDNSKEY of K1, ns2 of K2: servers disagree;
+- mismatch.dsc.  CDS of K1, CDNSKEY of K2 (both keys in the DNSKEY RRset):
+                 CDS and CDNSKEY disagree;
+- delete.dsc.    CDS 0 0 0 00 and CDNSKEY 0 3 0 AA== (RFC 8078 §4): a delete
+                 request, signed under the current DS: accepted;
+- orphan.dsc.    CDS/CDNSKEY of a key that is not in the DNSKEY RRset: the
+                 resulting DS set would break the delegation (continuity);
+- none.dsc.      signed, no CDS/CDNSKEY: nothing is requested;
+- mixed.dsc.     the delete CDS beside a real CDS: ambiguous;
+- idle.dsc.      CDS/CDNSKEY of K2, which is in the DNSKEY RRset but signs
+                 nothing: no valid path (the Validator's RRSIG check says so);
+- bootstrap.dsc. consistent, but the parent has no DS: not authenticated in-band;
+- cdnskeyonly.dsc. CDNSKEY alone: accepted with a warning;
+- privalg.dsc.   the only CDS has algorithm 253: not designated;
+- halfdead.dsc.  ns2's address answers nothing: the servers check fails.
+
+The parent's current DS is validated from the config's trust anchor (the
+test root's DS); a config with a wrong anchor makes that chain bogus.
+
+Zones are signed with ldns-signzone, CDS made with ldns-key2ds. sprig
+finds the servers from the root hints of its config (query_loopback '1').
+
+Gate: the private network namespace (NSD on port 53 of <net>.183.x).
+"""
+import glob
+import os
+import subprocess
+import time
+
+from harness import REPO, Skip, expect, test
+import hierarchy as hiermod
+import servers
+
+NET_OCTET = 183                 # <net>.183.x: this file's own servers
+ROOT, TLD, NS1, NS2 = 1, 2, 3, 4
+TTL = 300
+SPRIG_TIMEOUT_SECONDS = 60      # bounded by the client's own timeouts far below this
+
+
+def find_sprig():
+    if os.environ.get("SPRIG"):
+        return os.environ["SPRIG"]
+    candidates = [p for mode in ("debug", "release") for pat in (".build*/%s/sprig", ".build*/*/%s/sprig")
+                  for p in glob.glob(os.path.join(REPO, pat % mode)) if os.path.isfile(p) and os.access(p, os.X_OK)]
+    if not candidates:
+        raise Skip("no sprig binary (swift build --product sprig, or SPRIG=)")
+    return max(candidates, key=os.path.getmtime)
+
+
+def run(cmd, cwd=None):
+    return hiermod.run(cmd, cwd=cwd)
+
+
+class Key:
+    def __init__(self, keydir, zone):
+        base = run(["ldns-keygen", "-a", "ECDSAP256SHA256", "-k", zone], cwd=keydir).strip()
+        self.base = os.path.join(keydir, base)
+        with open(self.base + ".key") as f:
+            self.dnskey = [l for l in f.read().splitlines() if " DNSKEY " in l or "\tDNSKEY\t" in l][0]
+        self.ds = run(["ldns-key2ds", "-n", "-2", self.base + ".key"]).strip()
+
+    def cds(self):
+        f = self.ds.split()        # owner ttl IN DS tag alg type digest
+        return "@ IN CDS %s" % " ".join(f[4:])
+
+    def cdnskey(self):
+        f = self.dnskey.split()    # owner ttl IN DNSKEY flags proto alg key...
+        i = f.index("DNSKEY")
+        return "@ IN CDNSKEY %s" % " ".join(f[i + 1:])
+
+    def ds_line(self):
+        f = self.ds.split()
+        return "%s %d IN DS %s" % (f[0], TTL, " ".join(f[4:]))
+
+
+def zone_text(origin, ns, lines):
+    primary = ns[0][0] if ns else "ns." + origin
+    out = ["$ORIGIN %s" % origin, "$TTL %d" % TTL,
+           "@ IN SOA %s hostmaster.%s 1 3600 900 604800 300" % (primary, "dsc." if origin == "." else origin)]
+    for name, addr in ns:
+        out.append("@ IN NS %s" % name)
+        if name.endswith(origin) or origin == ".":
+            out.append("%s IN A %s" % (name, addr))
+    return "\n".join(out + list(lines)) + "\n"
+
+
+def sign(path, origin, keys, keydir):
+    now = int(time.time())
+    signed = path + ".signed"
+    run(["ldns-signzone", "-f", signed, "-o", origin, "-i", str(now - 3600), "-e", str(now + 14 * 86400),
+         path] + [k.base for k in keys], cwd=keydir)
+    return signed
+
+
+def write(path, text):
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+# Each case: (CDS/CDNSKEY lines on ns1, on ns2, keys in the DNSKEY RRset).
+# K1 is the current key (its DS is in dsc.); K2 a second key; K3 never published.
+def case_records(k1, k2, k3):
+    both = lambda k: [k.cds(), k.cdnskey()]
+    return {
+        "good": (both(k1), both(k1), [k1]),
+        "split": (both(k1), both(k2), [k1]),
+        "mismatch": ([k1.cds(), k2.cdnskey()], [k1.cds(), k2.cdnskey()], [k1, k2]),
+        "delete": (["@ IN CDS 0 0 0 00", "@ IN CDNSKEY 0 3 0 AA=="],
+                   ["@ IN CDS 0 0 0 00", "@ IN CDNSKEY 0 3 0 AA=="], [k1]),
+        "orphan": (both(k3), both(k3), [k1]),
+        "none": ([], [], [k1]),
+        "mixed": (["@ IN CDS 0 0 0 00", k1.cds()], ["@ IN CDS 0 0 0 00", k1.cds()], [k1]),
+        # K2 is in the DNSKEY RRset (added by hand) but signs nothing.
+        "idle": (both(k2) + [k2.dnskey], both(k2) + [k2.dnskey], [k1]),
+        "bootstrap": (both(k1), both(k1), [k1]),
+        "cdnskeyonly": ([k1.cdnskey()], [k1.cdnskey()], [k1]),
+        # CDS of K1 with the algorithm field 253 (PRIVATEDNS): not designated.
+        "privalg": ([k1.cds().replace(" 13 2 ", " 253 2 ", 1)], [k1.cds().replace(" 13 2 ", " 253 2 ", 1)], [k1]),
+        "halfdead": (both(k1), both(k1), [k1]),
+    }
+
+
+NO_DS_AT_PARENT = {"bootstrap"}    # signed child, unsigned delegation
+DEAD = 99                          # <net>.183.99: nothing listens (halfdead's ns2)
+
+
+def dscheck_hierarchy(session):
+    """Builds and starts the hierarchy once; returns the sprig config path."""
+    if "dscheck" in session.values:
+        return session.values["dscheck"]
+    if not os.environ.get("SPRIG_IT_IN_NETNS"):
+        raise Skip("needs the private network namespace (netns.sh): NSD on port 53 of <net>.%d.x" % NET_OCTET)
+    net = hiermod.DEFAULT_NET
+    addr = lambda octet: "%s.%d.%d" % (net, NET_OCTET, octet)
+    rundir = session.rundir("dscheck")
+    keydir = os.path.join(rundir, "keys")
+    os.makedirs(keydir, exist_ok=True)
+    root_key, tld_key = Key(keydir, "."), Key(keydir, "dsc.")
+    ns1_files, ns2_files, tld_lines = [], [], []
+    for case in ("good", "split", "mismatch", "delete", "orphan", "none", "mixed", "idle", "bootstrap",
+                 "cdnskeyonly", "privalg", "halfdead"):
+        origin = case + ".dsc."
+        k1, k2, k3 = Key(keydir, origin), Key(keydir, origin), Key(keydir, origin)
+        on1, on2, dnskeys = case_records(k1, k2, k3)[case]
+        ns = [("ns1." + origin, addr(NS1)), ("ns2." + origin, addr(DEAD if case == "halfdead" else NS2))]
+        for server, lines, files in (("ns1", on1, ns1_files), ("ns2", on2, ns2_files)):
+            if case == "halfdead" and server == "ns2":
+                continue
+            plain = write(os.path.join(rundir, "%s.%s.zone" % (case, server)),
+                          zone_text(origin, ns, ["www IN A 192.0.2.183"] + lines))
+            files.append((origin, sign(plain, origin, dnskeys, keydir)))
+        tld_lines += ["%s IN NS %s" % (origin, n) for n, _ in ns]
+        tld_lines += ["%s IN A %s" % (n, a) for n, a in ns]
+        if case not in NO_DS_AT_PARENT:
+            tld_lines.append(k1.ds_line())
+    tld = sign(write(os.path.join(rundir, "dsc.zone"),
+                     zone_text("dsc.", [("ns.dsc.", addr(TLD))], tld_lines)), "dsc.", [tld_key], keydir)
+    root = sign(write(os.path.join(rundir, "root.zone"),
+                      zone_text(".", [("a.root-dsc.", addr(ROOT))],
+                                ["dsc. IN NS ns.dsc.", "ns.dsc. IN A %s" % addr(TLD), tld_key.ds_line()])),
+                ".", [root_key], keydir)
+    servers.start_nsd(os.path.join(rundir, "nsd-root"), "nsd-dsc-root", addr(ROOT), [(".", root)])
+    servers.start_nsd(os.path.join(rundir, "nsd-tld"), "nsd-dsc-tld", addr(TLD), [("dsc.", tld)])
+    servers.start_nsd(os.path.join(rundir, "nsd-ns1"), "nsd-dsc-ns1", addr(NS1), ns1_files)
+    servers.start_nsd(os.path.join(rundir, "nsd-ns2"), "nsd-dsc-ns2", addr(NS2), ns2_files)
+    hints = write(os.path.join(rundir, "root.hints"),
+                  ". 3600000 NS a.root-dsc.\na.root-dsc. 3600000 A %s\n" % addr(ROOT))
+    f = root_key.ds.split()
+    text = ("config sprig 'main'\n\toption query_loopback '1'\n\toption root_hints '%s'\n"
+            "\toption do_ip6 '0'\n\toption builtin_root_anchors '0'\n\tlist trust_anchor '. IN DS %s'\n")
+    config = write(os.path.join(rundir, "sprig.conf"), text % (hints, " ".join(f[4:])))
+    digest = f[7]
+    f[7] = ("0" if digest[0] != "0" else "1") + digest[1:]   # an anchor that matches no root key
+    wrong = write(os.path.join(rundir, "sprig-wrong-anchor.conf"), text % (hints, " ".join(f[4:])))
+    session.values["dscheck"] = {"right": config, "wrong": wrong}
+    return session.values["dscheck"]
+
+
+def ds_check(session, domain, anchor="right"):
+    """(exit status, {check: (status, reason)}, whole output)."""
+    config = dscheck_hierarchy(session)[anchor]
+    p = subprocess.run([find_sprig(), "ds-check", "-c", config, domain], capture_output=True, text=True,
+                       timeout=SPRIG_TIMEOUT_SECONDS)
+    if os.environ.get("SPRIG_IT_SHOW"):
+        print("$ sprig ds-check %s (exit %d)\n%s%s" % (domain, p.returncode, p.stdout, p.stderr))
+    verdicts = {}
+    for line in p.stdout.splitlines():
+        status, _, rest = line.partition(" ")
+        check, _, reason = rest.partition(": ")
+        verdicts[check] = (status, reason)
+    return p.returncode, verdicts, p.stdout + p.stderr
+
+
+def expect_verdict(verdicts, output, check, status, words=()):
+    got = verdicts.get(check)
+    expect(got is not None, "no %s verdict in:\n%s" % (check, output))
+    expect(got[0] == status, "%s: %s, expected %s:\n%s" % (check, got[0], status, output))
+    for w in words:
+        expect(w in got[1], "%s: %r not in %r" % (check, w, got[1]))
+
+
+@test
+def dscheck_consistent_request_passes_every_check(session):
+    """good.dsc.: both servers publish CDS and CDNSKEY of the key that signs
+    the DNSKEY RRset and that the parent's DS designates: exit 0."""
+    rc, v, out = ds_check(session, "good.dsc.")
+    for check in ("delegation", "servers", "servers-agree", "request", "cds-cdnskey", "algorithms",
+                  "continuity", "authenticated"):
+        expect_verdict(v, out, check, "PASS")
+    expect_verdict(v, out, "delegation", "PASS", ["ns1.good.dsc.", "ns2.good.dsc."])
+    expect(rc == 0, "exit %d:\n%s" % (rc, out))
+
+
+@test
+def dscheck_servers_that_disagree_fail(session):
+    """split.dsc.: ns2 publishes another key's CDS/CDNSKEY than ns1: the
+    request is ambiguous (draft §2.1 item 1a): exit 1."""
+    rc, v, out = ds_check(session, "split.dsc.")
+    expect_verdict(v, out, "servers", "PASS")
+    expect_verdict(v, out, "servers-agree", "FAIL", ["CDS at ns2.split.dsc.", "CDNSKEY at ns2.split.dsc."])
+    expect(rc == 1, "exit %d:\n%s" % (rc, out))
+
+
+@test
+def dscheck_cds_and_cdnskey_that_disagree_fail(session):
+    """mismatch.dsc.: CDS designates K1, CDNSKEY is K2: exit 1."""
+    rc, v, out = ds_check(session, "mismatch.dsc.")
+    expect_verdict(v, out, "servers-agree", "PASS")
+    expect_verdict(v, out, "cds-cdnskey", "FAIL", ["matches no CDNSKEY", "has no CDS"])
+    expect(rc == 1, "exit %d:\n%s" % (rc, out))
+
+
+@test
+def dscheck_delete_signal_is_recognised(session):
+    """delete.dsc.: CDS 0 0 0 00 and CDNSKEY 0 3 0 AA== (RFC 8078 §4),
+    signed under the current DS: a valid delete request, exit 0."""
+    rc, v, out = ds_check(session, "delete.dsc.")
+    expect_verdict(v, out, "request", "PASS", ["delete signal", "CDS 0 0 0 00", "CDNSKEY 0 3 0 AA=="])
+    expect_verdict(v, out, "continuity", "SKIP")
+    expect_verdict(v, out, "authenticated", "PASS")
+    expect(rc == 0, "exit %d:\n%s" % (rc, out))
+
+
+@test
+def dscheck_delete_signal_beside_other_records_fails(session):
+    """mixed.dsc.: CDS 0 0 0 00 beside a real CDS: ambiguous, exit 1."""
+    rc, v, out = ds_check(session, "mixed.dsc.")
+    expect_verdict(v, out, "request", "FAIL", ["ambiguous"])
+    expect(rc == 1, "exit %d:\n%s" % (rc, out))
+
+
+@test
+def dscheck_ds_set_that_would_break_the_delegation_fails(session):
+    """orphan.dsc.: CDS/CDNSKEY of a key absent from the DNSKEY RRset: the
+    resulting DS set validates nothing (draft §2.2.1), exit 1."""
+    rc, v, out = ds_check(session, "orphan.dsc.")
+    expect_verdict(v, out, "cds-cdnskey", "PASS")
+    expect_verdict(v, out, "continuity", "FAIL", ["no key of its DNSKEY RRset"])
+    expect(rc == 1, "exit %d:\n%s" % (rc, out))
+
+
+@test
+def dscheck_designated_key_that_signs_nothing_fails(session):
+    """idle.dsc.: the designated key is published but does not sign the
+    DNSKEY RRset: no RRSIG validates (RFC 6840 §5.11), exit 1."""
+    rc, v, out = ds_check(session, "idle.dsc.")
+    expect_verdict(v, out, "cds-cdnskey", "PASS")
+    expect_verdict(v, out, "continuity", "FAIL", ["no RRSIG by that key"])
+    expect(rc == 1, "exit %d:\n%s" % (rc, out))
+
+
+@test
+def dscheck_current_ds_is_validated_from_the_trust_anchor(session):
+    """The parent's DS is validated from the config's anchor: with an anchor
+    that matches no root key the chain is bogus and authenticated fails."""
+    rc, v, out = ds_check(session, "good.dsc.")
+    expect_verdict(v, out, "authenticated", "PASS", ["validated from the trust anchor ."])
+    rc, v, out = ds_check(session, "good.dsc.", anchor="wrong")
+    expect_verdict(v, out, "continuity", "PASS")
+    expect_verdict(v, out, "authenticated", "FAIL", ["chain of trust", "DNSKEY RRset of ."])
+    expect(rc == 1, "exit %d:\n%s" % (rc, out))
+
+
+@test
+def dscheck_unsigned_delegation_is_not_authenticated(session):
+    """bootstrap.dsc.: signed, consistent, but no DS at the parent: the
+    request cannot be authenticated in-band (RFC 9615 not checked): WARN,
+    exit 0."""
+    rc, v, out = ds_check(session, "bootstrap.dsc.")
+    expect_verdict(v, out, "continuity", "PASS")
+    expect_verdict(v, out, "authenticated", "WARN", ["insecure", "RFC 9615"])
+    expect(rc == 0, "exit %d:\n%s" % (rc, out))
+
+
+@test
+def dscheck_only_cdnskey_is_a_warning(session):
+    """cdnskeyonly.dsc.: CDNSKEY without CDS is accepted with the draft's
+    advice to publish both (§2.1 item 3): WARN, exit 0."""
+    rc, v, out = ds_check(session, "cdnskeyonly.dsc.")
+    expect_verdict(v, out, "cds-cdnskey", "WARN", ["only CDNSKEY"])
+    expect_verdict(v, out, "continuity", "PASS")
+    expect(rc == 0, "exit %d:\n%s" % (rc, out))
+
+
+@test
+def dscheck_algorithm_not_designated_fails(session):
+    """privalg.dsc.: the only CDS says algorithm 253, which is not MUST or
+    RECOMMENDED for validation (RFC 8624 / RFC 9904): exit 1."""
+    rc, v, out = ds_check(session, "privalg.dsc.")
+    expect_verdict(v, out, "algorithms", "FAIL", ["alg 253", "not assigned"])
+    expect(rc == 1, "exit %d:\n%s" % (rc, out))
+
+
+@test
+def dscheck_unreachable_server_fails(session):
+    """halfdead.dsc.: ns2 does not answer: its request cannot be known,
+    so the check fails (draft §2.1 item 1a, every nameserver), in bounded time."""
+    rc, v, out = ds_check(session, "halfdead.dsc.")
+    expect_verdict(v, out, "servers", "FAIL", ["ns2.halfdead.dsc.", "no answer within the timeout"])
+    expect(rc == 1, "exit %d:\n%s" % (rc, out))
+
+
+@test
+def dscheck_no_request_and_no_zone(session):
+    """none.dsc.: no CDS/CDNSKEY, exit 1 with the reason; a name that does
+    not exist fails at the delegation; the root is refused."""
+    rc, v, out = ds_check(session, "none.dsc.")
+    expect_verdict(v, out, "request", "FAIL", ["neither CDS nor CDNSKEY"])
+    expect(rc == 1, "exit %d:\n%s" % (rc, out))
+    rc, v, out = ds_check(session, "nothere.dsc.")
+    expect_verdict(v, out, "delegation", "FAIL", ["does not exist"])
+    expect(rc == 1, "exit %d:\n%s" % (rc, out))
+    rc, v, out = ds_check(session, ".")
+    expect_verdict(v, out, "delegation", "FAIL", ["root"])
