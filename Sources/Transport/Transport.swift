@@ -32,6 +32,9 @@ import Platform
 public enum TransportProtocol: Equatable, Sendable {
     case udp
     case tcp
+    /// DNS over TLS (RFC 7858) with the peer checked as the profile says
+    /// (`registerTLSProfile`); never falls back to plain DNS.
+    case tls(TLSProfile)
 }
 
 /// One query sent: what `cancel` takes.
@@ -53,6 +56,9 @@ public enum SendRefusal: Error, Equatable, Sendable {
     case connectionPoolFull
     /// The server's connection already carries `queriesPerConnectionMax`.
     case pipelineFull
+    /// TLS asked for, and every TLS slot is busy (or none was reserved,
+    /// or the profile is unknown): nothing is sent in plain instead.
+    case noTLSSlot
 }
 
 /// Why a sent query will get no answer.
@@ -71,6 +77,21 @@ public enum TransportFailure: Hashable, Sendable {
     case malformedFrame
     /// Any other socket error.
     case socketError
+    /// TLS: the certificate did not verify against the CA bundle and the
+    /// name (RFC 8310 §8.1), including dates.
+    case tlsCertificate
+    /// TLS: the certificate's SPKI is not the pinned one (RFC 7858 §4.2).
+    case tlsPinMismatch
+    /// TLS: the handshake failed otherwise (an alert, no common version or
+    /// cipher suite, the peer closed).
+    case tlsHandshake
+    /// TLS: connect and handshake took longer than `tlsHandshakeTimeoutMs`.
+    case tlsHandshakeTimeout
+    /// TLS: a bad record after the handshake (garbage, a record larger
+    /// than the buffer, a failed MAC).
+    case tlsProtocol
+    /// TLS: the connection's mbedTLS memory ran out.
+    case tlsNoMemory
 }
 
 /// What happened to a query. The bytes of a response stay valid until the
@@ -148,6 +169,18 @@ public final class Transport {
     var current: (connection: Int, generation: UInt32)?
     public private(set) var connectionsInUse = 0
     public private(set) var connectionsHighWater = 0
+    /// Connect + handshake deadlines of TLS connections, by connection.
+    var handshakeTimers: TimerHeap
+    /// Which connection holds each TLS slot (-1: free); nil without TLS.
+    let tlsSlotOwners: UnsafeMutablePointer<Int32>?
+    /// The blocks mbedTLS allocates from (CMbedTLS arena); empty without TLS.
+    let tlsShared: UnsafeMutableRawBufferPointer
+    let tlsConnections: UnsafeMutableRawBufferPointer
+    /// The peer checks TLS connections use (`registerTLSProfile`).
+    var tlsProfiles: [TLSProfileEntry] = []
+    public internal(set) var tlsIsStarted = false
+    /// Most mbedTLS memory one connection has used (bytes).
+    var tlsMemoryHighWater = 0
 
     /// Keeps every carving above alive as long as the transport.
     let arena: Arena
@@ -168,6 +201,7 @@ public final class Transport {
         readBytes = arena.reserveBytes(limits.maxOutgoingTCP * limits.readBufferByteCount, label: connectionsLabel,
                                        count: limits.maxOutgoingTCP)
         idleTimers = TimerHeap(capacity: limits.maxOutgoingTCP, arena: arena, label: connectionsLabel)
+        handshakeTimers = TimerHeap(capacity: limits.maxOutgoingTCP, arena: arena, label: connectionsLabel)
         attention = arena.reserve(Int32.self, count: limits.maxOutgoingTCP, label: connectionsLabel).baseAddress!
         attention.initialize(repeating: -1, count: limits.maxOutgoingTCP)
         cells = arena.reserve(QueryCell.self, count: limits.cellCount, label: TransportLimits.cellsLabel).baseAddress!
@@ -177,13 +211,14 @@ public final class Transport {
         responseBuffer = arena.reserveBytes(TransportLimits.datagramByteCountMax, label: TransportLimits.responseLabel)
         // Filled by the kernel before each read.
         batch = arena.reserve(EpollEvent.self, count: Epoll.batchCapacity, label: TransportLimits.responseLabel, rowCount: 1)
+        (tlsShared, tlsConnections, tlsSlotOwners) = Transport.carveTLS(limits, arena: arena)
     }
 
     deinit {
         for i in 0..<limits.maxOutgoing where queries.isInUse(i) {
             if case .udp(let fd) = queries[i].carrier { Socket.close(fd) }
         }
-        for i in 0..<limits.maxOutgoingTCP where connections[i].fd >= 0 { Socket.close(connections[i].fd) }
+        for i in 0..<limits.maxOutgoingTCP where connections[i].fd >= 0 { closeSocket(i) }
     }
 
     /// The descriptor the caller's event loop watches (readable: call `poll`).
@@ -207,7 +242,8 @@ public final class Transport {
             do throws(SendRefusal) {
                 switch transport {
                 case .udp: slot.pointee.carrier = .udp(fd: try openUDP(index, to: server, query))
-                case .tcp: try queueTCP(index, to: server, query, nowMs: nowMs)
+                case .tcp: try queueTCP(index, to: server, tlsProfile: -1, query, nowMs: nowMs)
+                case .tls(let profile): try queueTCP(index, to: server, tlsProfile: profile.index, query, nowMs: nowMs)
                 }
             } catch {
                 slot.pointee.generation &+= 1
@@ -287,10 +323,15 @@ public final class Transport {
             // A connect that never finished while its queries timed out.
             close(connection, connections[connection].state == .connecting ? .failed(.unreachable) : .idle)
         }
+        expireHandshakes(nowMs: nowMs)
     }
 
-    /// The next idle-close deadline, for the caller's epoll timeout.
-    public var nextDeadlineMs: Int64? { idleTimers.nextDeadlineMs }
+    /// The next idle-close or handshake deadline, for the caller's epoll timeout.
+    public var nextDeadlineMs: Int64? {
+        guard let h = handshakeTimers.nextDeadlineMs else { return idleTimers.nextDeadlineMs }
+        guard let i = idleTimers.nextDeadlineMs else { return h }
+        return min(h, i)
+    }
 
     /// TCP connections to `server` open or opening (tests and stats).
     public func connectionCount(to server: Address) -> Int {
