@@ -33,6 +33,8 @@ extension SprigConfig {
         case .maxTCPClients: return ["\(maxTCPClients)"]
         case .tcpIdleTimeoutMs: return ["\(tcpIdleTimeoutMs)"]
         case .maxOutgoing: return ["\(maxOutgoing)"]
+        case .maxTLSConnections: return ["\(maxTLSConnections)"]
+        case .tlsCAFile: return [tlsCAFilePath?.string ?? ""]
         case .serveStale: return flag(serveStale)
         case .staleMax: return ["\(staleMaxSeconds)"]
         case .staleAnswerTTL: return ["\(staleAnswerTTLSeconds)"]

@@ -11,12 +11,6 @@ import DNSWire
 /// of such a section, so its other mistakes are reported too.
 /// Never: decides anything about values this build does carry out.
 enum NotCarriedOut {
-    /// `option transport 'tls'` on an upstream (DNS over TLS to a forwarder).
-    static func tlsUpstream(_ line: Int, _ address: IPAddress, _ sink: inout DiagnosticSink) {
-        sink.error(line, "upstream \(address.text): transport 'tls' is not carried out by this build yet "
-            + "(sprigd would send plain DNS, unencrypted); use 'udp' or 'tcp', or remove this upstream")
-    }
-
     /// A `config hint` section (in-tree hints, draft-kolkman-dns-in-tree-hints).
     static func hint(_ line: Int, _ domain: Name, _ sink: inout DiagnosticSink) {
         sink.error(line, "config hint for \(domain.uciText): in-tree hints are not carried out by this build yet "

@@ -18,7 +18,6 @@ extension SchemaValidator {
         var pin: [UInt8]? = nil
         var ok = true
         var tlsOptionLine = 0
-        var transportLine = section.line
         for o in section.options {
             let before = sink.errorCount
             if Bytes.equals(o.name, "address") {
@@ -29,7 +28,6 @@ extension SchemaValidator {
                 if let i = one(o, &sink, { ValueParser.choice($0, ["udp", "tcp", "tls"]) }) {
                     transport = [UpstreamTransport.udp, .tcp, .tls][i]
                 }
-                transportLine = o.line
             } else if Bytes.equals(o.name, "tls_name") {
                 tlsName = one(o, &sink, ValueParser.domainName)
                 tlsOptionLine = o.line
@@ -53,7 +51,6 @@ extension SchemaValidator {
         if transport == .tls && tlsName == nil && pin == nil {
             sink.warning(section.line, "upstream \(address.text) uses tls without tls_name or tls_pin: the server is not authenticated")
         }
-        if transport == .tls { NotCarriedOut.tlsUpstream(transportLine, address, &sink) }
         return Upstream(name: sectionName(section), address: address, port: port,
                         transport: transport, tlsName: tlsName, tlsPinSHA256: pin)
     }

@@ -87,6 +87,13 @@ public struct SprigConfig: Equatable, Sendable {
     public var maxTCPClients = 64
     public var tcpIdleTimeoutMs = 10000
     public var maxOutgoing = 512
+    /// DNS-over-TLS connections at once (their mbedTLS memory is reserved
+    /// at start). Only reserved when some upstream uses transport 'tls'.
+    public var maxTLSConnections = 4
+    /// CA bundle that `tls_name` certificates must chain to; nil: the
+    /// system bundle, `SprigConfig.systemCABundle`.
+    public var tlsCAFilePath: ConfigText? = nil
+    public static let systemCABundle = "/etc/ssl/certs/ca-certificates.crt"
 
     // serve-stale (RFC 8767)
     public var serveStale = true

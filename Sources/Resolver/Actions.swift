@@ -31,10 +31,14 @@ public struct QueryRef: Equatable, Sendable {
     }
 }
 
-/// How a query travels. (TLS arrives with the encrypted-transport work.)
+/// How a query travels.
 public enum TransportKind: Equatable, Sendable {
     case udp
     case tcp
+    /// DNS over TLS (RFC 7858) with the server's TLS profile: the peer
+    /// check the server registered for it (one per TLS upstream, by its
+    /// index in the config). Never carried in plain.
+    case tls(profile: Int32)
 }
 
 /// What happened, in the order it happened.

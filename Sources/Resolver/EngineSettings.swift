@@ -130,12 +130,12 @@ extension Upstream {
     /// refuses more than UpstreamTable.countMax).
     public static func list(_ config: SprigConfig) -> [Upstream] {
         var list: [Upstream] = []
-        for configured in config.upstreams.prefix(UpstreamTable.countMax) {
+        for (i, configured) in config.upstreams.prefix(UpstreamTable.countMax).enumerated() {
             guard let address = ServerAddress(bytes: configured.address.bytes, port: configured.port) else { continue }
-            // The config refuses transport 'tls' until DoT is carried out
-            // (NotCarriedOut): never plain DNS where TLS was asked for.
-            precondition(configured.transport != .tls, "config accepted a tls upstream")
-            list.append(Upstream(address: address, overTCP: configured.transport == .tcp))
+            // TLS profile i is the one the Server registers for config
+            // upstream i (Server/UpstreamTLS.swift).
+            list.append(Upstream(address: address, overTCP: configured.transport == .tcp,
+                                 tlsProfile: configured.transport == .tls ? Int32(i) : nil))
         }
         return list
     }

@@ -304,10 +304,11 @@ extension ResolverCore {
                           queryID: UInt16(truncatingIfNeeded: entropy.next()),
                           withEDNS: asksWithEDNS(index, destination.server, nowMs: nowMs),
                           overTCP: overTCP || destination.upstream.map { upstreams.prefersTCP($0) } ?? false,
+                          tlsProfile: destination.upstream.flatMap { upstreams.tlsProfile($0) } ?? -1,
                           sentMs: nowMs)
         guard let n = buildIterativeQuery(o.pointee, asked) else { return false }
         stats.upstreamQueries += 1
-        guard emitSend(index, to: destination.server, overTCP: asked.overTCP,
+        guard emitSend(index, to: destination.server, overTCP: asked.overTCP, tlsProfile: asked.tlsProfile,
                        UnsafeRawBufferPointer(rebasing: scratch[0..<n])) else { return false }
         o.pointee.state = .asking(asked)
         var dueMs: Int64
@@ -341,6 +342,9 @@ extension ResolverCore {
             if asked.withEDNS {
                 try b.addOPT(udpPayloadSize: settings.upstreamPayloadSize,
                              dnssecOK: passesOn ? o.dnssecOK : settings.requestDNSSEC)
+                // RFC 8467 §4.1: queries over an encrypted transport are
+                // padded to a multiple of 128 bytes (RFC 7830).
+                if asked.tlsProfile >= 0 { try b.addPadding(blockByteCount: Limits.queryPaddingBlockByteCount) }
             }
             return b.byteCount
         } catch {

@@ -79,6 +79,8 @@ struct Asked {
     var queryID: UInt16
     var withEDNS: Bool
     var overTCP: Bool
+    /// TLS profile of the upstream asked over TLS; -1: plain.
+    var tlsProfile: Int32 = -1
     var sentMs: Int64
 }
 

@@ -360,6 +360,7 @@ public final class EventLoop {
         lines.append(("pool.outgoing_tcp.high_water", sockets.transport.connectionsHighWater))
         lines.append(("pool.outgoing_tcp.capacity", sockets.transport.limits.maxOutgoingTCP))
         lines += sockets.transport.stats.lines
+        lines += sockets.transport.tlsLines
         lines += resolver.statsLines()
         lines.append(("clock.trusted", resolver.isClockTrusted ? 1 : 0))
         // Reservations after start-up (release builds serve and count them;

@@ -21,6 +21,13 @@ public struct ServerLimits {
     /// full 64 KiB response buffer, so few are kept. Reused, pipelined and
     /// idle-closed by Transport (its limits: `TransportLimits`).
     public var maxOutgoingTCP = 8
+    /// DNS-over-TLS connections (config `max_tls_connections`, at most
+    /// `maxOutgoingTCP`): 0 unless some upstream uses transport 'tls', so a
+    /// config without TLS reserves no mbedTLS memory.
+    public var maxTLSConnections = 0
+    /// mbedTLS memory for the CA bundle: from the bundle's size when some
+    /// TLS upstream checks a `tls_name`; 0 otherwise.
+    public var tlsCAByteCount = 0
 
     /// Largest query a client may send; real queries are < 300 bytes, and a
     /// bound keeps per-connection buffers small.
@@ -55,6 +62,14 @@ public struct ServerLimits {
         maxTCPClients = config.maxTCPClients
         tcpIdleTimeoutMs = Int64(config.tcpIdleTimeoutMs)
         maxOutgoing = config.maxOutgoing
+        let tls = config.upstreams.filter { $0.transport == .tls }
+        if !tls.isEmpty {
+            maxTLSConnections = min(config.maxTLSConnections, maxOutgoingTCP)
+            if tls.contains(where: { $0.tlsName != nil }) {
+                let size = File.byteCount(UpstreamTLS.caFilePath(config)) ?? 0
+                tlsCAByteCount = TransportLimits.caByteCount(fileByteCount: size)
+            }
+        }
     }
 
     /// Transport's pools: one query slot per outgoing query of the core,
@@ -63,6 +78,8 @@ public struct ServerLimits {
         var t = TransportLimits()
         t.maxOutgoing = maxOutgoing
         t.maxOutgoingTCP = maxOutgoingTCP
+        t.maxTLSConnections = maxTLSConnections
+        t.tlsCAByteCount = tlsCAByteCount
         return t
     }
 }

@@ -27,13 +27,19 @@ extension ServerSockets {
 
     /// False when Transport refused (it counts why); the server reports it
     /// to the core as a `.failed` event, and the core tries elsewhere.
-    func sendOutgoing(_ ref: QueryRef, to server: ServerAddress, overTCP: Bool,
+    func sendOutgoing(_ ref: QueryRef, to server: ServerAddress, over kind: TransportKind,
                       _ message: UnsafeRawBufferPointer) -> Bool {
+        let over: TransportProtocol
+        switch kind {
+        case .udp: over = .udp
+        case .tcp: over = .tcp
+        case .tls(let profile): over = .tls(TLSProfile(index: profile))
+        }
         let index = Int(ref.slot)
         releaseOutgoing(index)   // a re-send (TC → TCP) ends the previous one
         do throws(SendRefusal) {
             outgoingHandles[index] = try transport.send(tag: ServerSockets.tag(ref), to: ServerSockets.address(server),
-                                                        over: overTCP ? .tcp : .udp, message,
+                                                        over: over, message,
                                                         nowMs: Clock.monotonicMs())
             return true
         } catch {

@@ -30,7 +30,7 @@ extension EventLoop {
             for i in 0..<resolver.actionCount {
                 switch resolver.action(i) {
                 case .send(let ref, let server, let transport, let message):
-                    if !sockets.sendOutgoing(ref, to: server, overTCP: transport == .tcp, message) {
+                    if !sockets.sendOutgoing(ref, to: server, over: transport, message) {
                         failedSends.push(ref)
                     }
                 case .cancel(let ref):

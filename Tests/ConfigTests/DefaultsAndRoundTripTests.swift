@@ -122,10 +122,11 @@ final class DefaultsAndRoundTripTests: XCTestCase {
 
     func testRefusedSectionsNormaliseToTheSameValues() {
         let (first, errors) = parseAll(Self.refused)
-        XCTAssertEqual(errors.count, 3, errors.joined(separator: "\n"))
+        // The tls upstream is carried out (issue 16); hint and strict auth_transport are refused.
+        XCTAssertEqual(errors.count, 2, errors.joined(separator: "\n"))
         let (second, again) = parseAll(first.normalised)
         XCTAssertEqual(first, second, first.normalised)
-        XCTAssertEqual(again.count, 3)
+        XCTAssertEqual(again.count, 2)
         XCTAssertTrue(first.normalised.contains("option port '853'"))
     }
 

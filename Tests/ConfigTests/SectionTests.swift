@@ -30,10 +30,10 @@ final class SectionTests: XCTestCase {
         XCTAssertEqual(c.upstreams[2].transport, .udp)
     }
 
-    /// Never accept what sprigd does not do: until DNS over TLS works, an
-    /// upstream asking for it is an error on its transport line (it would
-    /// get plain DNS), while its TLS options are still parsed and checked.
-    func testTLSUpstreamIsRefusedUntilItIsCarriedOut() {
+    /// DNS over TLS to an upstream is carried out (Server/UpstreamTLS.swift):
+    /// its options parse, the port defaults to 853, and an upstream with
+    /// neither name nor pin is warned about (encrypted, not authenticated).
+    func testTLSUpstreamParsesWithNameAndPin() {
         let text = forward + """
             config upstream 'quad9'
             \toption address '9.9.9.9'
@@ -41,17 +41,16 @@ final class SectionTests: XCTestCase {
             \toption tls_name 'dns.quad9.net'
             \toption tls_pin 'sha256/\(String(repeating: "A", count: 43))='
             """ + "\n"
-        XCTAssertEqual(loadErrors(text), ["t.conf:5: upstream 9.9.9.9: transport 'tls' is not carried out by this build yet "
-            + "(sprigd would send plain DNS, unencrypted); use 'udp' or 'tcp', or remove this upstream"])
+        XCTAssertEqual(loadWarnings(text), [])
         let (c, errors) = parseAll(text)
-        XCTAssertEqual(errors.count, 1)
+        XCTAssertEqual(errors.count, 0)
         XCTAssertEqual(c.upstreams[0].port, 853)
         XCTAssertEqual(c.upstreams[0].transport, .tls)
         XCTAssertEqual(c.upstreams[0].tlsName?.uciText, "dns.quad9.net")
         XCTAssertEqual(c.upstreams[0].tlsPinSHA256, [UInt8](repeating: 0, count: 32))
-        // Without a name or pin it is still refused, and still warned about.
+        // Without a name or pin it is accepted, and warned about.
         let bare = forward + "config upstream\n option address 1.1.1.1\n option transport tls\n"
-        XCTAssertHas(loadErrors(bare), "t.conf:5: upstream 1.1.1.1: transport 'tls' is not carried out")
+        XCTAssertHas(loadWarnings(bare), "not authenticated")
         var sink = DiagnosticSink(fileName: "t.conf")
         _ = SchemaValidator.config(from: UCIDocument.sections(from: UCITokenizer.statements(in: Array(bare.utf8), sink: &sink),
                                                               sink: &sink), sink: &sink)

@@ -122,6 +122,7 @@ int sp_file_read(const char *path, uint8_t *buf, size_t cap, size_t *len);
 /* Crash-safe replace: write path.tmp, fsync, rename over path, fsync dir. */
 int sp_file_replace(const char *path, const uint8_t *data, size_t len);
 int sp_file_exists(const char *path);
+long sp_file_size(const char *path);   /* bytes, or -errno */
 int sp_file_remove(const char *path);
 
 /* Logging: to syslog when opened with to_syslog, else to stderr. */
