@@ -12,6 +12,7 @@
 #include "tls_internal.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -145,7 +146,7 @@ static int config_init(mbedtls_ssl_config *conf, int verify) {
     return 0;
 }
 
-static int setup_in_region(const char *ca_file, long *detail) {
+static int setup_in_region(const unsigned char *ca_text, size_t ca_text_bytes, long *detail) {
     static const unsigned char personal[] = "sprig dns-over-tls";
     int rc;
 #if MBEDTLS_VERSION_NUMBER >= 0x03000000
@@ -165,9 +166,9 @@ static int setup_in_region(const char *ca_file, long *detail) {
     mbedtls_x509_crt_init(ca_chain);
     rc = mbedtls_ctr_drbg_seed(drbg, mbedtls_entropy_func, entropy, personal, sizeof personal - 1);
     if (rc != 0) { *detail = rc; return SPRIG_TLS_E_SETUP; }
-    if (ca_file != NULL) {
+    if (ca_text != NULL) {
         /* > 0: certificates that did not parse (skipped, as curl does). */
-        rc = mbedtls_x509_crt_parse_file(ca_chain, ca_file);
+        rc = mbedtls_x509_crt_parse(ca_chain, ca_text, ca_text_bytes);
         if (rc < 0) { *detail = rc; return rc == MBEDTLS_ERR_X509_ALLOC_FAILED ? SPRIG_TLS_E_MEMORY : SPRIG_TLS_E_SETUP; }
         for (mbedtls_x509_crt *c = ca_chain; c != NULL && c->raw.len > 0; c = c->next) ca_count++;
     }
@@ -175,6 +176,26 @@ static int setup_in_region(const char *ca_file, long *detail) {
         *detail = rc;
         return SPRIG_TLS_E_SETUP;
     }
+    return 0;
+}
+
+/* The whole file plus a NUL (mbedTLS's PEM parser wants one) in a heap
+ * buffer outside the arena; 0 or -1. Bounded by MAX_CA_FILE_BYTES. */
+#define MAX_CA_FILE_BYTES (16u << 20)
+static int read_whole_file(const char *path, unsigned char **out, size_t *out_bytes) {
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) return -1;
+    int ok = fseek(f, 0, SEEK_END) == 0;
+    long size = ok ? ftell(f) : -1;
+    if (size < 0 || (unsigned long)size > MAX_CA_FILE_BYTES || fseek(f, 0, SEEK_SET) != 0) { fclose(f); return -1; }
+    unsigned char *buffer = malloc((size_t)size + 1);
+    if (buffer == NULL) { fclose(f); return -1; }
+    size_t n = fread(buffer, 1, (size_t)size, f);
+    fclose(f);
+    if (n != (size_t)size) { free(buffer); return -1; }
+    buffer[n] = 0;
+    *out = buffer;
+    *out_bytes = n + 1;
     return 0;
 }
 
@@ -191,11 +212,24 @@ int sprig_tls_setup(const char *ca_file, long *detail) {
     IN_REGION(SPRIG_REGION_SHARED, probe = calloc(1, 1));
     int wrapped = sprig_tls_region_free(probe);
     if (!wrapped) { free(probe); *detail = -2; return SPRIG_TLS_E_SETUP; }
+    /* The bundle's text is read outside the arena (start-up only, freed
+     * below): mbedtls_x509_crt_parse_file would hold the whole file in the
+     * arena while it parses, which the CA budget does not cover. */
+    unsigned char *ca_text = NULL;
+    size_t ca_text_bytes = 0;
+    if (ca_file != NULL && read_whole_file(ca_file, &ca_text, &ca_text_bytes) != 0) {
+        *detail = MBEDTLS_ERR_X509_FILE_IO_ERROR;
+        return SPRIG_TLS_E_SETUP;
+    }
     int rc;
     IN_REGION(SPRIG_REGION_SHARED, {
         slots = calloc((size_t)(count > 0 ? count : 1), sizeof *slots);
-        rc = slots ? setup_in_region(ca_file, detail) : SPRIG_TLS_E_MEMORY;
+        rc = slots ? setup_in_region(ca_text, ca_text_bytes, detail) : SPRIG_TLS_E_MEMORY;
     });
+    if (ca_text != NULL) {
+        memset(ca_text, 0, ca_text_bytes);
+        free(ca_text);
+    }
     if (rc != 0) return rc;
     slot_count = count;
     for (int i = 0; i < slot_count; i++) slots[i].fd = -1;

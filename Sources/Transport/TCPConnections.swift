@@ -79,6 +79,10 @@ extension Transport {
             connection = try openConnection(to: server, tlsProfile: tlsProfile, nowMs: nowMs, setupFailure: &setupFailure)
         }
         let cell = place(query, for: index, on: connection)
+        // The first query waiting on an open TLS connection starts its answer deadline.
+        if connections[connection].isTLS && connections[connection].state == .open && connections[connection].ownedCount == 1 {
+            tlsDeadlines.arm(connection, atMs: nowMs + limits.tlsAnswerTimeoutMs)
+        }
         queries.pointer(index).pointee.carrier = .tcp(connection: Int32(connection), cell: Int32(cell))
         stats.tcpQueries += 1
         idleTimers.cancel(connection)
@@ -219,6 +223,7 @@ extension Transport {
 
     func noteMaybeIdle(_ connection: Int, nowMs: Int64) {
         guard connections[connection].isIdle else { return }
+        if connections[connection].state == .open { tlsDeadlines.cancel(connection) }   // nothing waits for an answer
         connections[connection].idleSinceMs = nowMs
         idleTimers.arm(connection, atMs: nowMs + limits.idleTimeoutMs)
     }
@@ -246,7 +251,7 @@ extension Transport {
         Socket.close(c.pointee.fd)
         c.pointee.fd = -1
         idleTimers.cancel(connection)
-        handshakeTimers.cancel(connection)
+        tlsDeadlines.cancel(connection)
     }
 
     /// Frees the slot, counting how the connection ended. Queries still

@@ -89,7 +89,7 @@ extension Transport {
             if c.pointee.isTLS {
                 c.pointee.state = .handshaking
                 c.pointee.wantsWrite = true
-                return continueHandshake(token.index)
+                return continueHandshake(token.index, nowMs: nowMs)
             }
             c.pointee.state = .open
             c.pointee.wantsWrite = true   // the connect's interest; flush sets what it needs
@@ -98,7 +98,7 @@ extension Transport {
                 return true
             }
         } else if c.pointee.state == .handshaking {
-            return continueHandshake(token.index)
+            return continueHandshake(token.index, nowMs: nowMs)
         } else if ready.contains(.writable), let why = flush(token.index) {
             fail(token.index, why, discardInput: false)
             return true

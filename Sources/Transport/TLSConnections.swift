@@ -150,7 +150,7 @@ extension Transport {
         tlsSlotOwners![slot] = Int32(connection)
         c.pointee.tlsSlot = Int32(slot)
         stats.tlsOpened += 1
-        handshakeTimers.arm(connection, atMs: nowMs + limits.tlsHandshakeTimeoutMs)
+        tlsDeadlines.arm(connection, atMs: nowMs + limits.tlsHandshakeTimeoutMs)
         let profile = tlsProfiles[Int(c.pointee.tlsProfile)]
         let rc: Int32
         if let name = profile.name {
@@ -175,7 +175,7 @@ extension Transport {
 
     /// One handshake step; when done, the pin check, then the queued
     /// queries go out. True when the connection has failures to hand out.
-    func continueHandshake(_ connection: Int) -> Bool {
+    func continueHandshake(_ connection: Int, nowMs: Int64) -> Bool {
         let c = connections + connection
         let rc = sprig_tls_handshake(c.pointee.tlsSlot)
         switch rc {
@@ -195,7 +195,7 @@ extension Transport {
             fail(connection, .tlsPinMismatch, discardInput: true)
             return true
         }
-        handshakeTimers.cancel(connection)
+        tlsDeadlines.cancel(connection)
         c.pointee.state = .open
         stats.tlsHandshakes += 1
         if sprig_tls_negotiated_version(c.pointee.tlsSlot) == 13 { stats.tlsVersion13 += 1 } else { stats.tlsVersion12 += 1 }
@@ -204,6 +204,7 @@ extension Transport {
             fail(connection, why, discardInput: true)
             return true
         }
+        if c.pointee.ownedCount > 0 { tlsDeadlines.arm(connection, atMs: nowMs + limits.tlsAnswerTimeoutMs) }
         return false
     }
 
@@ -241,6 +242,8 @@ extension Transport {
         let n = sprig_tls_read(c.pointee.tlsSlot, room.baseAddress, room.count)
         if n > 0 {
             c.pointee.readEnd += n
+            // Progress: the answer deadline starts again while queries wait.
+            if c.pointee.ownedCount > 0 { tlsDeadlines.arm(connection, atMs: lastNowMs + limits.tlsAnswerTimeoutMs) }
             return true
         }
         switch Int32(truncatingIfNeeded: n) {
@@ -261,16 +264,23 @@ extension Transport {
         return slot >= 0 && sprig_tls_pending(slot) > 0
     }
 
-    /// TLS connections whose connect + handshake outlived their deadline.
+    /// TLS connections past a deadline: connect + handshake, or waiting
+    /// queries with no byte from the server.
     func expireHandshakes(nowMs: Int64) {
-        while let connection = handshakeTimers.popExpired(nowMs: nowMs) {
+        lastNowMs = nowMs
+        while let connection = tlsDeadlines.popExpired(nowMs: nowMs) {
             let c = connections + connection
-            guard c.pointee.isTLS, c.pointee.state == .connecting || c.pointee.state == .handshaking else { continue }
-            if c.pointee.ownedCount > 0 {
-                fail(connection, .tlsHandshakeTimeout, discardInput: true)
+            guard c.pointee.isTLS else { continue }
+            if c.pointee.state == .connecting || c.pointee.state == .handshaking {
+                if c.pointee.ownedCount > 0 {
+                    fail(connection, .tlsHandshakeTimeout, discardInput: true)
+                    requestAttention(connection)
+                } else {
+                    close(connection, .failed(.tlsHandshakeTimeout))
+                }
+            } else if c.pointee.state == .open && c.pointee.ownedCount > 0 {
+                fail(connection, .tlsAnswerTimeout, discardInput: false)
                 requestAttention(connection)
-            } else {
-                close(connection, .failed(.tlsHandshakeTimeout))
             }
         }
     }

@@ -92,6 +92,9 @@ public enum TransportFailure: Hashable, Sendable {
     case tlsProtocol
     /// TLS: the connection's mbedTLS memory ran out.
     case tlsNoMemory
+    /// TLS: queries waited `tlsAnswerTimeoutMs` without a byte from the
+    /// server: the connection is given up, so the next query opens a new one.
+    case tlsAnswerTimeout
 }
 
 /// What happened to a query. The bytes of a response stay valid until the
@@ -169,8 +172,12 @@ public final class Transport {
     var current: (connection: Int, generation: UInt32)?
     public private(set) var connectionsInUse = 0
     public private(set) var connectionsHighWater = 0
-    /// Connect + handshake deadlines of TLS connections, by connection.
-    var handshakeTimers: TimerHeap
+    /// TLS deadlines, by connection: connect + handshake, then, while
+    /// queries wait, the next byte from the server (`tlsAnswerTimeoutMs`).
+    var tlsDeadlines: TimerHeap
+    /// The `nowMs` of the latest call that gave one (for deadlines armed
+    /// deep in the read path; Transport still reads no clock).
+    var lastNowMs: Int64 = 0
     /// Which connection holds each TLS slot (-1: free); nil without TLS.
     let tlsSlotOwners: UnsafeMutablePointer<Int32>?
     /// The blocks mbedTLS allocates from (CMbedTLS arena); empty without TLS.
@@ -201,7 +208,7 @@ public final class Transport {
         readBytes = arena.reserveBytes(limits.maxOutgoingTCP * limits.readBufferByteCount, label: connectionsLabel,
                                        count: limits.maxOutgoingTCP)
         idleTimers = TimerHeap(capacity: limits.maxOutgoingTCP, arena: arena, label: connectionsLabel)
-        handshakeTimers = TimerHeap(capacity: limits.maxOutgoingTCP, arena: arena, label: connectionsLabel)
+        tlsDeadlines = TimerHeap(capacity: limits.maxOutgoingTCP, arena: arena, label: connectionsLabel)
         attention = arena.reserve(Int32.self, count: limits.maxOutgoingTCP, label: connectionsLabel).baseAddress!
         attention.initialize(repeating: -1, count: limits.maxOutgoingTCP)
         cells = arena.reserve(QueryCell.self, count: limits.cellCount, label: TransportLimits.cellsLabel).baseAddress!
@@ -235,6 +242,7 @@ public final class Transport {
                      _ query: UnsafeRawBufferPointer, nowMs: Int64) throws(SendRefusal) -> TransportHandle {
         do throws(SendRefusal) {
             guard query.count >= TransportLimits.headerByteCount else { throw .queryTooLarge }
+            lastNowMs = nowMs
             guard let index = queries.acquire() else { throw .noQuerySlot }
             let slot = queries.pointer(index)
             slot.pointee.tag = tag
@@ -290,6 +298,7 @@ public final class Transport {
     /// (and every failure found in `send`) has been handed out. Reads each
     /// ready socket once; level-triggered readiness brings the rest back.
     public func nextEvent(nowMs: Int64) -> TransportEvent? {
+        lastNowMs = nowMs
         while true {
             if let c = current {
                 if connections[c.connection].generation == c.generation,
@@ -328,7 +337,7 @@ public final class Transport {
 
     /// The next idle-close or handshake deadline, for the caller's epoll timeout.
     public var nextDeadlineMs: Int64? {
-        guard let h = handshakeTimers.nextDeadlineMs else { return idleTimers.nextDeadlineMs }
+        guard let h = tlsDeadlines.nextDeadlineMs else { return idleTimers.nextDeadlineMs }
         guard let i = idleTimers.nextDeadlineMs else { return h }
         return min(h, i)
     }

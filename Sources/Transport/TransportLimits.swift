@@ -41,6 +41,12 @@ public struct TransportLimits: Equatable, Sendable {
     /// a peer that accepts TCP and stalls holds a slot no longer. 4 s is the
     /// probe timeout RFC 9539 §4.1 suggests for DoT to authoritatives too.
     public var tlsHandshakeTimeoutMs: Int64 = 4_000
+    /// An open TLS connection whose waiting queries get no byte from the
+    /// server for this long fails (`transport.tls.closed.answer_timeout`):
+    /// a server that stops answering holds its slot no longer, and the next
+    /// query opens a fresh connection. Above an upstream's slowest honest
+    /// answer (a cold name it must resolve: a few seconds).
+    public var tlsAnswerTimeoutMs: Int64 = 5_000
 
     /// Largest query carried over TCP: a header (12), a question (at most
     /// 255 + 4) and an OPT record with a cookie and RFC 8467 block padding
@@ -65,9 +71,9 @@ public struct TransportLimits: Equatable, Sendable {
     /// mbedTLS memory of one TLS connection: the SSL context, two record
     /// buffers of 16 KiB + overhead each (MBEDTLS_SSL_IN/OUT_CONTENT_LEN in
     /// Debian's 2.28 build), the handshake state and the peer's chain.
-    /// Measured high water on 2.28 with an RSA-2048 chain of two: ~TLS_HW
-    /// bytes (`transport.tls.memory_high_water`); the rest is headroom for a
-    /// longer chain. A connection that needs more fails alone
+    /// Measured high water on 2.28, TLS 1.2 with a P-256 chain of one:
+    /// 45,376 bytes (`transport.tls.memory_high_water`); the rest is
+    /// headroom for a longer or RSA chain. A connection that needs more fails alone
     /// (`transport.tls.closed.no_memory`).
     public static let tlsConnectionByteCount = 61_440
     /// mbedTLS memory shared by all connections besides the CA bundle: the
@@ -75,9 +81,11 @@ public struct TransportLimits: Equatable, Sendable {
     /// a SHA-512 accumulator), the DRBG, two client configs, the slot table.
     public static let tlsSharedBaseByteCount = 45_056
     /// Parsed CA certificates take about this many times their PEM file
-    /// bytes (DER is 3/4 of PEM; mbedTLS keeps the DER and ~700 bytes of
-    /// parsed fields per certificate): measured CA_RATIO on Debian's bundle.
-    public static let tlsCAPerFileByteFactorPercent = 120
+    /// bytes (mbedTLS keeps the DER, a 616-byte x509_crt and one allocation
+    /// per name component): measured 1.93 on Debian 12's bundle (139
+    /// certificates, 213,848 bytes of PEM → 411,888 bytes, ~2,960 each),
+    /// plus room for a bundle of another mix. Pin-only configs load no CA.
+    public static let tlsCAPerFileByteFactorPercent = 215
     /// The CA budget for a bundle file of `fileByteCount` bytes.
     public static func caByteCount(fileByteCount: Int) -> Int {
         fileByteCount * tlsCAPerFileByteFactorPercent / 100 + 4_096
@@ -143,6 +151,6 @@ public struct TransportLimits: Equatable, Sendable {
             && queriesPerConnectionMax <= Int(UInt16.max) && idleTimeoutMs > 0
             && responseByteCountMax >= TransportLimits.headerByteCount && responseByteCountMax <= 65_535
             && maxTLSConnections >= 0 && maxTLSConnections <= maxOutgoingTCP && tlsCAByteCount >= 0
-            && tlsHandshakeTimeoutMs > 0
+            && tlsHandshakeTimeoutMs > 0 && tlsAnswerTimeoutMs > 0
     }
 }

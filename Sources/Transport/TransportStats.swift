@@ -50,6 +50,7 @@ public struct TransportStats: Equatable, Sendable {
     public var closedTLSHandshakeTimeout = 0
     public var closedTLSProtocol = 0
     public var closedTLSNoMemory = 0
+    public var closedTLSAnswerTimeout = 0
 
     public init() {}
 
@@ -58,7 +59,7 @@ public struct TransportStats: Equatable, Sendable {
         closedIdle + closedForRoom + closedByServer + closedMidAnswer + closedReset + closedRefused
             + closedUnreachable + closedOversizeFrame + closedMalformedFrame + closedSocketError
             + closedTLSCertificate + closedTLSPinMismatch + closedTLSHandshake + closedTLSHandshakeTimeout
-            + closedTLSProtocol + closedTLSNoMemory
+            + closedTLSProtocol + closedTLSNoMemory + closedTLSAnswerTimeout
     }
 
     mutating func countEnd(_ end: ConnectionEnd) {
@@ -81,6 +82,7 @@ public struct TransportStats: Equatable, Sendable {
             case .tlsHandshakeTimeout: closedTLSHandshakeTimeout += 1
             case .tlsProtocol: closedTLSProtocol += 1
             case .tlsNoMemory: closedTLSNoMemory += 1
+            case .tlsAnswerTimeout: closedTLSAnswerTimeout += 1
             }
         }
     }
@@ -121,6 +123,7 @@ public struct TransportStats: Equatable, Sendable {
          ("transport.tls.closed.handshake", closedTLSHandshake),
          ("transport.tls.closed.handshake_timeout", closedTLSHandshakeTimeout),
          ("transport.tls.closed.protocol", closedTLSProtocol),
-         ("transport.tls.closed.no_memory", closedTLSNoMemory)]
+         ("transport.tls.closed.no_memory", closedTLSNoMemory),
+         ("transport.tls.closed.answer_timeout", closedTLSAnswerTimeout)]
     }
 }
