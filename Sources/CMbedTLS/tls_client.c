@@ -61,6 +61,12 @@ static struct slot *slots;
 static int slot_count;
 static int ca_count;
 static int is_set_up;
+/* DESIGN.md §2.8: until the router clock is trusted, certificate dates
+ * mean nothing (a router boots in 1970: every certificate is "not yet
+ * valid", and DoT would fail before NTP could ever resolve its server).
+ * Then the chain, the signatures and the name are checked, not the dates. */
+static int dates_trusted = 1;
+static unsigned long dates_unchecked;
 
 /* ECDHE with AEAD only (RFC 7525 §4.2), strongest first; TLS 1.3 suites
  * are all AEAD. */
@@ -117,6 +123,20 @@ static int bio_recv(void *context, unsigned char *bytes, size_t count) {
 
 /* --- set-up --- */
 
+/* Clears the date verdicts while the clock is not trusted. */
+static int verify_dates(void *context, mbedtls_x509_crt *crt, int depth, uint32_t *flags) {
+    (void)context; (void)crt; (void)depth;
+    const uint32_t dates = MBEDTLS_X509_BADCERT_EXPIRED | MBEDTLS_X509_BADCERT_FUTURE;
+    if (!dates_trusted && (*flags & dates) != 0) {
+        *flags &= ~dates;
+        dates_unchecked++;
+    }
+    return 0;
+}
+
+void sprig_tls_set_dates_trusted(int trusted) { dates_trusted = trusted != 0; }
+unsigned long sprig_tls_dates_unchecked(void) { return dates_unchecked; }
+
 static int config_init(mbedtls_ssl_config *conf, int verify) {
     mbedtls_ssl_config_init(conf);
     int rc = mbedtls_ssl_config_defaults(conf, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM,
@@ -138,6 +158,7 @@ static int config_init(mbedtls_ssl_config *conf, int verify) {
     if (verify) {
         mbedtls_ssl_conf_authmode(conf, MBEDTLS_SSL_VERIFY_REQUIRED);
         mbedtls_ssl_conf_ca_chain(conf, ca_chain, NULL);
+        mbedtls_ssl_conf_verify(conf, verify_dates, NULL);
     } else {
         /* The caller compares the SPKI pin once the handshake is done,
          * before any query is written. */

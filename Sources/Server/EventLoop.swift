@@ -115,6 +115,7 @@ public final class EventLoop {
             // Signature dates are judged by wall time; an NTP step after
             // boot must be seen at once (clock_gettime is a vDSO call).
             resolver.setWallClock(realtimeSeconds: Clock.realtimeSeconds(), nowMs: nowMs)
+            sockets.transport.setCertificateDatesTrusted(resolver.isClockTrusted)
             // Two-argument min only: the variadic one builds an array (an
             // allocation on every pass of the loop).
             let waitMs = min(min(sockets.tcpTimers.waitMs(nowMs: nowMs, capMs: ServerLimits.idleWaitMsMax),

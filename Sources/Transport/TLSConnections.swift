@@ -111,6 +111,10 @@ extension Transport {
         return TLSProfile(index: Int32(index))
     }
 
+    /// DESIGN.md §2.8: certificate dates count only once the clock is
+    /// trusted; until then chains, signatures, names and pins still do.
+    public func setCertificateDatesTrusted(_ trusted: Bool) { sprig_tls_set_dates_trusted(trusted ? 1 : 0) }
+
     func tlsProfileIsKnown(_ profile: Int32) -> Bool {
         tlsIsStarted && Int(profile) < tlsProfiles.count && tlsProfiles[Int(profile)].isRegistered
     }
@@ -316,6 +320,7 @@ extension Transport {
             ("transport.tls.shared_memory_in_use", tlsIsStarted ? Int(sprig_tls_region_in_use(-1)) : 0),
             ("transport.tls.ca_certificates", tlsIsStarted ? Int(sprig_tls_ca_count()) : 0),
             ("transport.tls.alloc_failures", Int(sprig_tls_alloc_failures())),
+            ("transport.tls.dates_unchecked", Int(sprig_tls_dates_unchecked())),
             ("transport.tls.version13_available", Transport.hasTLS13 ? 1 : 0)]
         for p in tlsProfiles where p.isRegistered {
             lines.append((p.label + ".tls.handshakes", p.stats.handshakes))

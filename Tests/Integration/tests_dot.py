@@ -19,6 +19,8 @@ import base64
 import hashlib
 import os
 import socket
+import ssl
+import struct
 import subprocess
 import threading
 import time
@@ -28,6 +30,7 @@ import dig
 import hierarchy as hiermod
 import servers
 from tests_forwarder import forward_ready, stats
+from tests_router_policies import faketime_env
 
 SPRIGD_PORT = 5300
 DOT_PORT = 853
@@ -66,6 +69,10 @@ class PKI:
                              capture_output=True, check=True).stdout
         der = subprocess.run(["openssl", "pkey", "-pubin", "-outform", "der"], input=pub,
                              capture_output=True, check=True).stdout
+        # Signed by the same CA, valid for one day two years ago (faketime).
+        run(["faketime", "-f", "-730d", "openssl", "x509", "-req", "-in", "server.csr", "-CA", "ca.pem",
+             "-CAkey", "ca.key", "-CAcreateserial", "-out", "expired.pem", "-days", "1", "-extfile", "ext.cnf"], rundir)
+        self.expired_cert = os.path.join(rundir, "expired.pem")
         self.pin = "sha256/" + base64.b64encode(hashlib.sha256(der).digest()).decode()
         self.wrong_pin = "sha256/" + base64.b64encode(hashlib.sha256(b"not the key").digest()).decode()
 
@@ -117,7 +124,7 @@ def upstream_text(addr, name=None, pin=None):
     return text
 
 
-def start(session, octet, upstreams):
+def start(session, octet, upstreams, env=None):
     """sprigd forwarding over TLS only, to `upstreams` (upstream_text pieces)."""
     net = session.get("zones").net
     pki = session.get("dot_pki")
@@ -133,7 +140,7 @@ def start(session, octet, upstreams):
             "\toption control_socket '%s/sprig.sock'\n"
             "\toption tls_ca_file '%s'\n") % (addr, SPRIGD_PORT, rundir, rundir, pki.ca)
     text += "".join(upstreams)
-    proc = servers.start_sprigd(session.get("sprigd_binary"), text, rundir, name="sprigd-dot-%d" % octet)
+    proc = servers.start_sprigd(session.get("sprigd_binary"), text, rundir, name="sprigd-dot-%d" % octet, env=env)
     return addr, rundir, proc
 
 
@@ -316,6 +323,200 @@ def dot_forwarder_stalled_handshake_delays_no_other_client(session):
         expect(s.get("transport.udp.queries") == 0, "plain UDP went out")
         # Later clients still answered at once (the slot of the stalled peer is free again).
         expect_answer(ask(addr, "www.rsa.example"), "A", ["192.0.2.8"])
+        proc.stop()
+    finally:
+        peer.stop()
+
+
+def answer_to(query):
+    """An answer to `query`: its header and question, QR RA, one A record."""
+    end = 12
+    while query[end] != 0:
+        end += 1 + query[end]
+    end += 5
+    header = bytearray(query[:12])
+    header[2] |= 0x80
+    header[3] = 0x80
+    header[6:12] = b"\x00\x01\x00\x00\x00\x00"
+    return bytes(header) + query[12:end] + b"\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04\xc0\x00\x02\x63"
+
+
+class HostileDoT:
+    """A DoT server (Python ssl, memory BIOs: every byte under the test's
+    control) on <net>.6.<octet>:853 that completes the handshake, reads one
+    query, then misbehaves as `mode` says:
+      garbage    - bytes that are no TLS record, on the raw socket
+      oversize   - a record header announcing 65,535 bytes (> the 16 KiB buffer)
+      mid_answer - half of a framed answer through TLS, then a close
+      answer     - a right answer (with an expired certificate, say)."""
+
+    def __init__(self, session, octet, mode, cert, key):
+        self.addr = "%s.6.%d" % (session.get("zones").net, octet)
+        self.mode = mode
+        self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.ctx.load_cert_chain(cert, key)
+        self.queries = 0
+        self.handshakes = 0
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind((self.addr, DOT_PORT))
+        self.sock.listen(16)
+        self.sock.settimeout(0.2)
+        self.stopped = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while not self.stopped:
+            try:
+                c, _ = self.sock.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(c,), daemon=True).start()
+
+    def _serve(self, c):
+        c.settimeout(5)
+        inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
+        tls = self.ctx.wrap_bio(inc, out, server_side=True)
+
+        def flush():
+            data = out.read()
+            if data:
+                c.sendall(data)
+
+        def pull():
+            data = c.recv(65536)
+            if not data:
+                raise EOFError
+            inc.write(data)
+
+        try:
+            while True:
+                try:
+                    tls.do_handshake()
+                    flush()
+                    break
+                except ssl.SSLWantReadError:
+                    flush()
+                    pull()
+            self.handshakes += 1
+            buf = b""
+            while len(buf) < 2 or len(buf) < 2 + struct.unpack("!H", buf[:2])[0]:
+                try:
+                    buf += tls.read(65536)
+                except ssl.SSLWantReadError:
+                    pull()
+            query = buf[2:2 + struct.unpack("!H", buf[:2])[0]]
+            self.queries += 1
+            answer = answer_to(query)
+            frame = struct.pack("!H", len(answer)) + answer
+            if self.mode == "garbage":
+                c.sendall(b"\x00 this is no TLS record \x00" * 8)
+            elif self.mode == "oversize":
+                c.sendall(b"\x17\x03\x03\xff\xff" + b"\x00" * 512)
+            elif self.mode == "mid_answer":
+                tls.write(frame[:len(frame) // 2])
+                flush()
+                c.close()
+                return
+            else:
+                tls.write(frame)
+                flush()
+            time.sleep(2)   # keep the connection until sprigd gives up on it
+        except (EOFError, OSError, ssl.SSLError):
+            pass
+        finally:
+            c.close()
+
+    def stop(self):
+        self.stopped = True
+        self.sock.close()
+
+
+def expect_bad_peer(session, octet, mode, counter):
+    forward_ready(session)
+    pki = session.get("dot_pki")
+    peer = HostileDoT(session, octet + 20, mode, pki.cert, pki.key)
+    try:
+        addr, rundir, proc = start(session, octet, [upstream_text(peer.addr, name=TLS_NAME)])
+        r = ask(addr, "%s.hostile.test" % mode.replace("_", "-"))
+        expect_rcode(r, "SERVFAIL")
+        s = stats(session, rundir)
+        expect(peer.handshakes >= 1 and peer.queries >= 1, "the peer saw %d handshakes, %d queries"
+               % (peer.handshakes, peer.queries))
+        expect(s.get(counter, 0) >= 1, "%s %s (ended: %s)" % (counter, s.get(counter), nonzero(s, "transport.tls.closed.")))
+        expect(s.get("transport.tls.memory_left_at_close") == 0, "mbedTLS memory left behind")
+        # The control socket answered above; the process is still there.
+        expect(proc.alive(), "sprigd exited")
+        proc.stop()
+    finally:
+        peer.stop()
+
+
+@test
+def dot_forwarder_garbage_after_handshake_fails_that_connection(session):
+    """Bytes that are no TLS record after the handshake: the connection
+    fails as transport.tls.closed.protocol; the query gets SERVFAIL."""
+    expect_bad_peer(session, 16, "garbage", "transport.tls.closed.protocol")
+
+
+@test
+def dot_forwarder_record_larger_than_the_buffer_fails_that_connection(session):
+    """A record header announcing 65,535 bytes (mbedTLS's buffer holds
+    16 KiB + overhead): refused before any read into the buffer, counted
+    as transport.tls.closed.protocol."""
+    expect_bad_peer(session, 17, "oversize", "transport.tls.closed.protocol")
+
+
+@test
+def dot_forwarder_server_closing_mid_answer_fails_the_query(session):
+    """Half an answer through TLS, then the TCP close: the waiting query
+    fails (transport.tcp.closed.mid_answer), never half-read."""
+    expect_bad_peer(session, 18, "mid_answer", "transport.tcp.closed.mid_answer")
+
+
+@test
+def dot_forwarder_expired_certificate_fails_once_the_clock_is_trusted(session):
+    """The test CA signed a certificate that expired two years ago. With the
+    clock trusted (here it is past the build date): SERVFAIL,
+    transport.tls.closed.certificate, no query sent."""
+    forward_ready(session)
+    pki = session.get("dot_pki")
+    peer = HostileDoT(session, 39, "answer", pki.expired_cert, pki.key)
+    try:
+        addr, rundir, proc = start(session, 19, [upstream_text(peer.addr, name=TLS_NAME)])
+        expect_rcode(ask(addr, "expired.hostile.test"), "SERVFAIL")
+        s = stats(session, rundir)
+        expect(s.get("transport.tls.closed.certificate", 0) >= 1, "closed.certificate %s" % s.get("transport.tls.closed.certificate"))
+        expect(peer.queries == 0, "the peer got %d queries" % peer.queries)
+        proc.stop()
+    finally:
+        peer.stop()
+
+
+@test
+def dot_forwarder_certificate_dates_wait_for_a_trusted_clock(session):
+    """DESIGN.md §2.8: the router's clock reads 2025-06-01, before this
+    build's date, so it is not trusted: certificate dates are not checked
+    (the CA is "not yet valid", the server's certificate expired), the
+    chain and the name still are. The query is answered, and
+    transport.tls.dates_unchecked counts it. A wrong name still fails."""
+    forward_ready(session)
+    pki = session.get("dot_pki")
+    peer = HostileDoT(session, 40, "answer", pki.expired_cert, pki.key)
+    try:
+        env = faketime_env("2025-06-01 00:00:00")
+        addr, rundir, proc = start(session, 20, [upstream_text(peer.addr, name=TLS_NAME)], env=env)
+        expect_answer(ask(addr, "untrusted-clock.hostile.test"), "A", ["192.0.2.99"])
+        s = stats(session, rundir)
+        expect(s.get("clock.trusted") == 0, "clock.trusted %s" % s.get("clock.trusted"))
+        expect(s.get("transport.tls.dates_unchecked", 0) >= 1, "dates_unchecked %s" % s.get("transport.tls.dates_unchecked"))
+        proc.stop()
+        addr, rundir, proc = start(session, 21, [upstream_text(peer.addr, name="wrong.test")], env=env)
+        expect_rcode(ask(addr, "untrusted-wrong.hostile.test"), "SERVFAIL")
+        s = stats(session, rundir)
+        expect(s.get("transport.tls.closed.certificate", 0) >= 1, "a wrong name passed under an untrusted clock")
         proc.stop()
     finally:
         peer.stop()

@@ -68,6 +68,11 @@ int sprig_tls_region_free(void *pointer);   /* 1 when the arena held it */
 int sprig_tls_setup(const char *ca_file, long *detail);
 /* Certificates loaded from the CA file. */
 int sprig_tls_ca_count(void);
+/* Whether the wall clock is trusted (DESIGN.md §2.8). While it is not,
+ * certificate validity dates are not checked (everything else is), and
+ * each certificate whose dates were overlooked is counted. */
+void sprig_tls_set_dates_trusted(int trusted);
+unsigned long sprig_tls_dates_unchecked(void);
 
 /* Starts a client on `slot` over connected non-blocking socket `fd`.
  * `name` (NUL-terminated, may be NULL): sent as SNI, and when `verify_name`
