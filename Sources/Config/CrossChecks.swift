@@ -40,6 +40,11 @@ enum CrossChecks {
         }
         checkDuplicateDomains(c.hints.map { $0.domain }, sectionLines.hints, "hint", &sink)
         checkDuplicateDomains(c.authTransports.map { $0.domain }, sectionLines.authTransports, "auth_transport", &sink)
+        if c.authTransports.contains(where: { $0.domain.isRoot && $0.policy == .opportunistic }) {
+            for (i, a) in c.authTransports.enumerated() where a.policy == .off && !a.domain.isRoot && i < sectionLines.authTransports.count {
+                NotCarriedOut.authTransportOffBelowOpportunistic(sectionLines.authTransports[i], a, &sink)
+            }
+        }
         for (i, u) in c.upstreams.enumerated()
         where c.upstreams[..<i].contains(where: { $0.address == u.address && $0.port == u.port && $0.transport == u.transport }) {
             sink.error(sectionLines.upstreams[i], "upstream \(u.address.text) port \(u.port) is configured twice")

@@ -18,11 +18,24 @@ enum NotCarriedOut {
     }
 
     /// A `config auth_transport` section asking for encryption to
-    /// authoritative servers. `policy 'off'` is what this build does anyway.
+    /// authoritative servers. Carried out: `policy 'off'`, and
+    /// `policy 'opportunistic'` for domain '.' (RFC 9539 for every server,
+    /// Sources/Resolver/AuthDoT.swift). Refused: 'strict', and
+    /// 'opportunistic' for a domain below the root (per-domain policy).
     static func authTransport(_ line: Int, _ a: AuthTransport, _ sink: inout DiagnosticSink) {
         guard a.policy != .off else { return }
+        if a.policy == .opportunistic && a.domain.isRoot { return }
         let policy = a.policy == .strict ? "strict" : "opportunistic"
-        sink.error(line, "auth_transport for \(a.domain.uciText): policy '\(policy)' is not carried out by this build yet "
-            + "(queries to its servers would go out as plain DNS, unencrypted); use policy 'off' or remove the section")
+        let scope = a.policy == .strict ? "" : " for a domain other than '.'"
+        sink.error(line, "auth_transport for \(a.domain.uciText): policy '\(policy)' is not carried out by this build yet\(scope) "
+            + "(queries to its servers would go out as plain DNS, unencrypted); use policy 'off', "
+            + "domain '.' with policy 'opportunistic', or remove the section")
+    }
+
+    /// `policy 'off'` for a domain while '.' is opportunistic: this build
+    /// applies '.' to every server, so 'off' below it would not be honoured.
+    static func authTransportOffBelowOpportunistic(_ line: Int, _ a: AuthTransport, _ sink: inout DiagnosticSink) {
+        sink.error(line, "auth_transport for \(a.domain.uciText): policy 'off' below an opportunistic '.' is not "
+            + "carried out by this build yet (its servers would still be probed and asked over DoT); remove one of the two")
     }
 }

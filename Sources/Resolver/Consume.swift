@@ -25,6 +25,8 @@ extension ResolverCore {
         case .failed(let ref):
             guard isCurrent(ref) else { return .pending }
             failure(outgoing: Int(ref.slot), nowMs: nowMs)
+        case .tlsProbe(let server, let succeeded):
+            if settings.opportunisticDoT { authDoT.recordProbe(server, succeeded: succeeded, nowMs: nowMs) }
         case .timers:
             expireTimers(nowMs: nowMs)
         case .drained:

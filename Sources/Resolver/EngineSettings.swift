@@ -33,6 +33,10 @@ public struct EngineSettings {
 
     // Iterative mode (option mode 'recursive').
     public var recursive = false
+    /// Opportunistic DNS over TLS to authoritative servers (RFC 9539):
+    /// recursive mode with `config auth_transport` for '.' set to
+    /// 'opportunistic' (AuthDoT.swift).
+    public var opportunisticDoT = false
     /// RFC 9156 QNAME minimisation (`qname_minimisation`).
     public var qnameMinimisation = true
     /// Random case in queried names, checked in answers (`use_0x20`).
@@ -102,6 +106,7 @@ extension EngineSettings {
         staleRefreshBackoffMs = Int64(config.staleRefreshBackoffSeconds) * 1_000
         cnameMax = config.cnameMax
         recursive = config.mode == .recursive
+        opportunisticDoT = recursive && config.authTransports.contains { $0.domain.isRoot && $0.policy == .opportunistic }
         qnameMinimisation = config.qnameMinimisation
         use0x20 = config.use0x20
         useIPv6 = config.doIPv6

@@ -300,15 +300,30 @@ extension ResolverCore {
         }
         o.pointee.iteration.sentName = settings.use0x20 && settings.recursive ? randomiseCase(name) : name
         o.pointee.iteration.sentType = type
-        let asked = Asked(server: destination.server, upstream: destination.upstream,
+        var asked = Asked(server: destination.server, upstream: destination.upstream,
                           queryID: UInt16(truncatingIfNeeded: entropy.next()),
                           withEDNS: asksWithEDNS(index, destination.server, nowMs: nowMs),
                           overTCP: overTCP || destination.upstream.map { upstreams.prefersTCP($0) } ?? false,
                           tlsProfile: destination.upstream.flatMap { upstreams.tlsProfile($0) } ?? -1,
                           sentMs: nowMs)
+        // RFC 9539: a server that answered over DoT recently is asked over
+        // DoT; any other gets Do53, and a probe next to it when due.
+        var sendTo = destination.server
+        var probe = false
+        if destination.upstream == nil && settings.opportunisticDoT {
+            switch authDoT.choose(destination.server, nowMs: nowMs) {
+            case .tls:
+                asked.tlsProfile = ResolverCore.authTLSProfile
+                asked.overTCP = true
+                sendTo.port = AuthDoTTable.dotPort
+            case .plain(let p):
+                probe = p
+            }
+        }
         guard let n = buildIterativeQuery(o.pointee, asked) else { return false }
         stats.upstreamQueries += 1
-        guard emitSend(index, to: destination.server, overTCP: asked.overTCP, tlsProfile: asked.tlsProfile,
+        if probe { ring.appendProbe(destination.server, tlsPort: AuthDoTTable.dotPort) }
+        guard emitSend(index, to: sendTo, overTCP: asked.overTCP, tlsProfile: asked.tlsProfile,
                        UnsafeRawBufferPointer(rebasing: scratch[0..<n])) else { return false }
         o.pointee.state = .asking(asked)
         var dueMs: Int64

@@ -31,6 +31,8 @@ public struct ResolverCore: ~Copyable {
     var refreshFailures: RefreshFailures
     /// Iterative mode: authoritative server state and the root servers.
     var infra: InfraCache
+    /// RFC 9539 state per authoritative server (AuthDoT.swift).
+    var authDoT: AuthDoTTable
     var rootServers: [ServerAddress]
     /// The outgoing slot of the last priming query, and when it was sent.
     var primingTask: Int32? = nil
@@ -81,6 +83,7 @@ public struct ResolverCore: ~Copyable {
         scratch = arena.reserveBytes(Limits.messageByteCountMax, label: ResolverCore.scratchLabel)
         ring = ActionRing(arena: arena)
         infra = InfraCache(arena: arena)
+        authDoT = AuthDoTTable(isOn: settings.opportunisticDoT, arena: arena)
         validation = ValidationEngine(reserving: settings.validate, clockVouchedFor: settings.clockTrusted,
                                       nsecTableEntryCount: settings.nsecTableEntryCount, arena: arena)
     }
@@ -102,7 +105,7 @@ public struct ResolverCore: ~Copyable {
             + DeferredAnswers.footprint(maxClients: settings.maxClients)
             + [RefreshFailures.footprint,
                Arena.Row(scratchLabel, count: 1, byteCount: Arena.carvingByteCount(Limits.messageByteCountMax)),
-               ActionRing.footprint, InfraCache.footprint]
+               ActionRing.footprint, InfraCache.footprint, AuthDoTTable.footprint(isOn: settings.opportunisticDoT)]
             + ValidationEngine.footprint(reserving: settings.validate, nsecTableEntryCount: settings.nsecTableEntryCount)
     }
 
@@ -334,6 +337,7 @@ public struct ResolverCore: ~Copyable {
     mutating func failure(outgoing index: Int, nowMs: Int64) {
         guard outgoing.isInUse(index) else { return }
         stats.upstreamErrors += 1
+        noteAuthDoTFailure(index, nowMs: nowMs)
         timers.cancel(settings.maxClients + index)
         retryElsewhere(index, nowMs: nowMs)
     }
@@ -362,6 +366,7 @@ public struct ResolverCore: ~Copyable {
                     upstreams.recordTimeout(upstream, nowMs: nowMs)
                 } else {
                     infra.recordTimeout(asked.server, nowMs: nowMs)
+                    noteAuthDoTFailure(index, nowMs: nowMs)
                     outgoing.pointer(index).pointee.iteration.servers.markTimedOut(asked.server)
                 }
                 retryElsewhere(index, nowMs: nowMs)

@@ -297,6 +297,10 @@ public final class EventLoop {
                 let ref = ServerSockets.ref(tag)
                 sockets.releaseOutgoing(Int(ref.slot))
                 feed(.failed(ref), nowMs: Clock.monotonicMs())
+            case .tlsProbe(let tag, let server, let succeeded):
+                // The tag is the server's Do53 port (Outgoing.swift, probeTLS).
+                guard let address = ServerSockets.serverAddress(server, port: UInt16(truncatingIfNeeded: tag)) else { continue }
+                feed(.tlsProbe(server: address, succeeded: succeeded), nowMs: Clock.monotonicMs())
             }
         }
     }
@@ -363,6 +367,7 @@ public final class EventLoop {
         lines += sockets.transport.stats.lines
         lines += sockets.transport.tlsLines
         lines += resolver.statsLines()
+        lines += resolver.authDoTLines(nowMs: Clock.monotonicMs())
         lines.append(("clock.trusted", resolver.isClockTrusted ? 1 : 0))
         // Reservations after start-up (release builds serve and count them;
         // debug builds trap): 0 on a healthy daemon.

@@ -1,4 +1,5 @@
 import Config
+import DNSWire
 import Fixed
 import Platform
 import Transport
@@ -63,7 +64,7 @@ public struct ServerLimits {
         tcpIdleTimeoutMs = Int64(config.tcpIdleTimeoutMs)
         maxOutgoing = config.maxOutgoing
         let tls = config.upstreams.filter { $0.transport == .tls }
-        if !tls.isEmpty {
+        if !tls.isEmpty || UpstreamTLS.authOpportunistic(config) {
             maxTLSConnections = min(config.maxTLSConnections, maxOutgoingTCP)
             if tls.contains(where: { $0.tlsName != nil }) {
                 let size = File.byteCount(UpstreamTLS.caFilePath(config)) ?? 0

@@ -47,6 +47,21 @@ extension ServerSockets {
         }
     }
 
+    /// RFC 9539: a TLS handshake with an authoritative server, no query;
+    /// its outcome comes back tagged with the server's Do53 port.
+    func probeTLS(_ server: ServerAddress, tlsPort: UInt16) {
+        var target = server
+        target.port = tlsPort
+        _ = transport.probeTLS(to: ServerSockets.address(target), profile: TLSProfile(index: ResolverCore.authTLSProfile),
+                               tag: UInt64(server.port), nowMs: Clock.monotonicMs())
+    }
+
+    /// Transport's address as the core's, with `port`.
+    static func serverAddress(_ a: Address, port: UInt16) -> ServerAddress? {
+        let bytes = withUnsafeBytes(of: a.raw.bytes) { b in Array(b.prefix(a.raw.family == 6 ? 16 : 4)) }
+        return ServerAddress(bytes: bytes, port: port)
+    }
+
     func releaseOutgoing(_ index: Int) {
         guard let handle = outgoingHandles[index] else { return }
         outgoingHandles[index] = nil

@@ -39,6 +39,8 @@ extension EventLoop {
                     sockets.releaseOutgoing(Int(ref.slot))
                 case .answer(let client, let message):
                     sockets.deliver(client: client, message)
+                case .probeTLS(let server, let tlsPort):
+                    sockets.probeTLS(server, tlsPort: tlsPort)
                 }
             }
             resolver.actionsCarriedOut()

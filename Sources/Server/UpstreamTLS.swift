@@ -22,7 +22,12 @@ public enum UpstreamTLS {
         config.tlsCAFilePath?.string ?? SprigConfig.systemCABundle
     }
 
-    static func usesTLS(_ config: SprigConfig) -> Bool { config.upstreams.contains { $0.transport == .tls } }
+    static func usesTLS(_ config: SprigConfig) -> Bool {
+        config.upstreams.contains { $0.transport == .tls } || authOpportunistic(config)
+    }
+
+    /// RFC 9539 to authoritative servers (EngineSettings.opportunisticDoT).
+    static func authOpportunistic(_ config: SprigConfig) -> Bool { EngineSettings(config: config).opportunisticDoT }
 }
 
 extension EventLoop {
@@ -56,6 +61,12 @@ extension EventLoop {
             }
             _ = sockets.transport.registerTLSProfile(at: i, name: name, verifyName: u.tlsName != nil,
                                                      pinSHA256: u.tlsPinSHA256, label: "upstream.\(i)")
+        }
+        if UpstreamTLS.authOpportunistic(config) {
+            // RFC 9539 §3: opportunistic, unauthenticated; no SNI (the
+            // server's name is not part of the query's path here).
+            _ = sockets.transport.registerTLSProfile(at: Int(ResolverCore.authTLSProfile), name: nil, verifyName: false,
+                                                     pinSHA256: nil, label: "auth")
         }
     }
 

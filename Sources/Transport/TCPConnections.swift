@@ -35,6 +35,12 @@ struct TCPConnection {
     /// The TLS profile it was opened for (-1: plain TCP) and its TLS slot.
     var tlsProfile: Int32 = -1
     var tlsSlot: Int32 = -1
+    /// Opened by `probeTLS`: its handshake's outcome is an event of its own.
+    var isProbe = false
+    var probeTag: UInt64 = 0
+    /// The probe's outcome, known and not yet handed out.
+    var probeOutcome: Bool? = nil
+    var probeReported = false
 
     /// Takes new queries: connecting, handshaking or open.
     var isUsable: Bool { state == .connecting || state == .handshaking || state == .open }

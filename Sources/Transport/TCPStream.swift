@@ -148,6 +148,7 @@ extension Transport {
     /// The next answer or failure of a connection, or nil when it has none.
     func nextConnectionEvent(_ connection: Int, nowMs: Int64) -> TransportEvent? {
         let c = connections + connection
+        if let event = probeEvent(connection) { return event }
         // Bounded: each pass takes a frame, or decrypted bytes mbedTLS holds
         // that no socket readiness would announce again.
         for _ in 0..<TransportLimits.tlsReadPassesMax {
@@ -167,6 +168,10 @@ extension Transport {
         if end == .byServer && (c.pointee.ownedCount > 0 || c.pointee.readEnd > c.pointee.readStart) {
             end = .failed(.closedMidAnswer)
             c.pointee.state = .closing(end)
+        }
+        if case .failed = end, c.pointee.isProbe, !c.pointee.probeReported {
+            c.pointee.probeReported = true
+            return .tlsProbe(tag: c.pointee.probeTag, server: c.pointee.server, succeeded: false)
         }
         if case .failed(let why) = end, let cell = firstOwnedCell(connection) {
             let owner = Int(cells[cell].owner)

@@ -209,6 +209,11 @@ extension Transport {
             return true
         }
         if c.pointee.ownedCount > 0 { tlsDeadlines.arm(connection, atMs: nowMs + limits.tlsAnswerTimeoutMs) }
+        if c.pointee.isProbe && !c.pointee.probeReported {
+            c.pointee.probeOutcome = true
+            noteMaybeIdle(connection, nowMs: nowMs)   // kept for the queries that follow, idle-closed if none come
+            return true
+        }
         return false
     }
 
@@ -276,7 +281,7 @@ extension Transport {
             let c = connections + connection
             guard c.pointee.isTLS else { continue }
             if c.pointee.state == .connecting || c.pointee.state == .handshaking {
-                if c.pointee.ownedCount > 0 {
+                if c.pointee.ownedCount > 0 || (c.pointee.isProbe && !c.pointee.probeReported) {
                     fail(connection, .tlsHandshakeTimeout, discardInput: true)
                     requestAttention(connection)
                 } else {
@@ -343,5 +348,47 @@ extension Transport {
         var n = 0
         for i in 0..<limits.maxTLSConnections where owners[i] >= 0 { n += 1 }
         return n
+    }
+}
+
+extension Transport {
+    // MARK: probes (RFC 9539)
+
+    /// Opens a TLS connection to `server` with `profile` and no query: its
+    /// handshake's outcome comes back as `.tlsProbe(tag, server, …)`, and a
+    /// successful connection stays open for the queries that follow (idle-
+    /// closed otherwise). False when nothing was started (a connection of
+    /// that profile to the server exists, or no slot is free): no event
+    /// then. Nothing waits on a probe; it never delays a query.
+    public func probeTLS(to server: Address, profile: TLSProfile, tag: UInt64, nowMs: Int64) -> Bool {
+        lastNowMs = nowMs
+        guard tlsProfileIsKnown(profile.index), usableConnection(to: server, tlsProfile: profile.index) == nil else {
+            return false
+        }
+        var setupFailure: TransportFailure? = nil
+        let connection: Int
+        do throws(SendRefusal) {
+            connection = try openConnection(to: server, tlsProfile: profile.index, nowMs: nowMs, setupFailure: &setupFailure)
+        } catch {
+            stats.countRefusal(error)
+            return false
+        }
+        let c = connections + connection
+        c.pointee.isProbe = true
+        c.pointee.probeTag = tag
+        stats.tlsProbes += 1
+        if let why = setupFailure {
+            fail(connection, why, discardInput: true)
+            requestAttention(connection)
+        }
+        return true
+    }
+
+    /// A probe's success, once.
+    func probeEvent(_ connection: Int) -> TransportEvent? {
+        let c = connections + connection
+        guard c.pointee.isProbe, !c.pointee.probeReported, let ok = c.pointee.probeOutcome else { return nil }
+        c.pointee.probeReported = true
+        return .tlsProbe(tag: c.pointee.probeTag, server: c.pointee.server, succeeded: ok)
     }
 }

@@ -102,6 +102,9 @@ public enum TransportFailure: Hashable, Sendable {
 public enum TransportEvent {
     case response(tag: UInt64, UnsafeRawBufferPointer)
     case failure(tag: UInt64, TransportFailure)
+    /// The handshake of a `probeTLS` connection ended (RFC 9539 probing):
+    /// its tag, the server, and whether it succeeded.
+    case tlsProbe(tag: UInt64, server: Address, succeeded: Bool)
 }
 
 /// How a connection ended (each way has its own counter).

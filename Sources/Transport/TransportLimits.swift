@@ -65,8 +65,9 @@ public struct TransportLimits: Equatable, Sendable {
     /// Reads of bytes mbedTLS already decrypted, per hand-out of a TLS
     /// connection's events (each fills the read buffer or empties them).
     static let tlsReadPassesMax = 64
-    /// TLS profiles: one per configured upstream (`UpstreamTable.countMax`).
-    public static let tlsProfileCountMax = 8
+    /// TLS profiles: one per configured upstream (`UpstreamTable.countMax`),
+    /// and one for authoritative servers (RFC 9539, opportunistic).
+    public static let tlsProfileCountMax = 9
 
     /// mbedTLS memory of one TLS connection: the SSL context, two record
     /// buffers of 16 KiB + overhead each (MBEDTLS_SSL_IN/OUT_CONTENT_LEN in

@@ -21,6 +21,8 @@ public struct TransportStats: Equatable, Sendable {
     public var tlsVersion12 = 0
     public var tlsVersion13 = 0
     public var tlsReused = 0
+    /// TLS connections opened by `probeTLS` (RFC 9539).
+    public var tlsProbes = 0
     /// Connections whose mbedTLS region was not empty after mbedTLS freed
     /// everything (a library leak; the region is reset anyway).
     public var tlsMemoryLeftAtClose = 0
@@ -117,7 +119,7 @@ public struct TransportStats: Equatable, Sendable {
          ("transport.refused.no_tls_slot", refusedNoTLSSlot),
          ("transport.tls.opened", tlsOpened), ("transport.tls.handshakes", tlsHandshakes),
          ("transport.tls.version12", tlsVersion12), ("transport.tls.version13", tlsVersion13),
-         ("transport.tls.reused", tlsReused), ("transport.tls.memory_left_at_close", tlsMemoryLeftAtClose),
+         ("transport.tls.reused", tlsReused), ("transport.tls.probes", tlsProbes), ("transport.tls.memory_left_at_close", tlsMemoryLeftAtClose),
          ("transport.tls.closed.certificate", closedTLSCertificate),
          ("transport.tls.closed.pin_mismatch", closedTLSPinMismatch),
          ("transport.tls.closed.handshake", closedTLSHandshake),

@@ -112,18 +112,24 @@ final class SectionTests: XCTestCase {
         XCTAssertHas(loadErrors(twice + twice), "t.conf:4: hint for a.net is already configured on line 1")
     }
 
-    /// `policy 'off'` is what this build does (plain DNS to authoritative
-    /// servers) and is accepted; opportunistic and strict ask for
-    /// encryption it does not do yet and are refused on the section line.
+    /// `policy 'off'` is accepted, and 'opportunistic' for '.' (RFC 9539 to
+    /// every server); strict, and opportunistic for one domain, are refused
+    /// on the section line; 'off' below an opportunistic '.' too.
     func testAuthTransport() {
         let off = loadOK("config auth_transport\n option domain example.net\n option policy off\n")
         XCTAssertEqual(off.authTransports.map { $0.policy }, [.off])
         let text = "config auth_transport\n option domain example.net\n option policy strict\nconfig auth_transport 'b'\n option domain b.example\n"
         XCTAssertEqual(loadErrors(text), [
             "t.conf:1: auth_transport for example.net: policy 'strict' is not carried out by this build yet "
-                + "(queries to its servers would go out as plain DNS, unencrypted); use policy 'off' or remove the section",
+                + "(queries to its servers would go out as plain DNS, unencrypted); use policy 'off', "
+                + "domain '.' with policy 'opportunistic', or remove the section",
             "t.conf:4: auth_transport for b.example: policy 'opportunistic' is not carried out by this build yet "
-                + "(queries to its servers would go out as plain DNS, unencrypted); use policy 'off' or remove the section"])
+                + "for a domain other than '.' (queries to its servers would go out as plain DNS, unencrypted); "
+                + "use policy 'off', domain '.' with policy 'opportunistic', or remove the section"])
+        let root = loadOK("config auth_transport\n option domain .\n option policy opportunistic\n")
+        XCTAssertEqual(root.authTransports.map { $0.policy }, [.opportunistic])
+        XCTAssertHas(loadErrors("config auth_transport\n option domain .\nconfig auth_transport\n option domain x.net\n option policy off\n"),
+                     "t.conf:3: auth_transport for x.net: policy 'off' below an opportunistic '.' is not carried out")
         let (c, _) = parseAll(text)
         XCTAssertEqual(c.authTransports.map { $0.policy }, [.strict, .opportunistic])
         XCTAssertEqual(c.authTransports[1].name, "b")

@@ -520,3 +520,97 @@ def dot_forwarder_certificate_dates_wait_for_a_trusted_clock(session):
         proc.stop()
     finally:
         peer.stop()
+
+
+# -- opportunistic DoT to authoritative servers (RFC 9539) --------------------
+
+class NSDTLSTwin:
+    """A second NSD on the "dnssec" server's address, port 853 only, with
+    TLS (tls-service-key/-pem, tls-port): that server now offers DoT,
+    every other server of the hierarchy does not (nothing listens on 853)."""
+
+    def __init__(self, session, pki):
+        h = session.get("hierarchy")
+        server = h.servers["dnssec"]
+        self.addr = server.addr
+        self.rundir = session.rundir("nsd-dnssec-tls")
+        os.makedirs(self.rundir, exist_ok=True)
+        zones = [(z, h.zones[z].zonefile) for z in server.zones]
+        text = servers.nsd_config(self.rundir, self.addr, DOT_PORT, zones)
+        text = text.replace("server:\n", "server:\n  tls-port: %d\n  tls-service-key: \"%s\"\n"
+                            "  tls-service-pem: \"%s\"\n" % (DOT_PORT, pki.key, pki.cert), 1)
+        conf = os.path.join(self.rundir, "nsd.conf")
+        with open(conf, "w") as f:
+            f.write(text)
+        proc = servers.Process("nsd-dnssec-tls", ["nsd", "-d", "-c", conf], os.path.join(self.rundir, "stdout.log"),
+                               addr=self.addr, port=DOT_PORT, cwd=self.rundir)
+        proc.rundir = self.rundir
+        proc.first_zone = zones[0][0]
+        self.proc = servers.wait_nsd(proc)
+
+
+def start_recursive(session, octet, extra=""):
+    h = session.get("hierarchy")
+    net = session.get("zones").net
+    addr = "%s.6.%d" % (net, octet)
+    rundir = session.rundir("sprigd-auth-dot-%d" % octet)
+    text = ("config sprig 'main'\n"
+            "\tlist listen '%s:%d'\n"
+            "\toption mode 'recursive'\n"
+            "\toption user ''\n"
+            "\toption log_level 'debug'\n"
+            "\toption state_dir '%s'\n"
+            "\toption control_socket '%s/sprig.sock'\n"
+            "\toption query_loopback '1'\n"
+            "\toption root_hints '%s'\n"
+            "\toption dnssec '0'\n"
+            "\nconfig auth_transport\n\toption domain '.'\n\toption policy 'opportunistic'\n") % (
+                addr, SPRIGD_PORT, rundir, rundir, h.root_hints_path)
+    proc = servers.start_sprigd(session.get("sprigd_binary"), text + extra, rundir, name="sprigd-auth-dot-%d" % octet)
+    return addr, rundir, proc
+
+
+def wait_for(session, rundir, key, want, seconds=6.0):
+    deadline = time.time() + seconds
+    s = stats(session, rundir)
+    while s.get(key) != want and time.time() < deadline:
+        time.sleep(0.2)
+        s = stats(session, rundir)
+    return s
+
+
+@test
+def auth_dot_opportunistic_upgrades_only_servers_that_offer_it(session):
+    """RFC 9539: the first query to each server goes out over Do53 with a
+    probe beside it (the answer does not wait for the probe). The "dnssec"
+    server's probe succeeds (its NSD twin serves DoT on 853): the next
+    names in its zones (ecdsa.example, rsa.example: one connection for
+    every zone on that server) are asked over DoT. The root and TLD
+    servers refuse port 853: their probes fail, they stay on Do53 and are
+    damped (state 3), with no DoT query to them."""
+    if "recursive" not in session.args.sprigd_ready:
+        raise Skip("sprigd recursive mode not declared ready (--sprigd-ready recursive)")
+    pki = session.get("dot_pki")
+    twin = NSDTLSTwin(session, pki)
+    addr, rundir, proc = start_recursive(session, 30)
+    began = time.time()
+    expect_answer(ask(addr, "www.ecdsa.example"), "A", ["192.0.2.13"])
+    expect(time.time() - began < ANSWER_SECONDS_MAX, "the first answer waited on a probe")
+    key = "auth_dot.server.%s.state" % twin.addr
+    s = wait_for(session, rundir, key, 2)
+    expect(s.get(key) == 2, "the DoT server's state %s (2: over DoT); %s" % (s.get(key), nonzero(s, "auth_dot.")))
+    expect_answer(ask(addr, "www.rsa.example"), "A", ["192.0.2.8"])
+    expect_answer(ask(addr, "x.wild.ecdsa.example"), "A", ["192.0.2.113"])
+    s = stats(session, rundir)
+    tls_queries = s.get("auth_dot.server.%s.tls_queries" % twin.addr, 0)
+    expect(tls_queries >= 2, "queries over DoT to %s: %d" % (twin.addr, tls_queries))
+    expect(s.get("transport.tls.handshakes") == 1, "one handshake for every zone: %s" % s.get("transport.tls.handshakes"))
+    others = {k: v for k, v in s.items() if k.startswith("auth_dot.server.") and k.endswith(".state")
+              and twin.addr not in k}
+    expect(others, "no other server known")
+    expect(all(v in (1, 3) for v in others.values()), "other servers' states %s (want failed/damped)" % others)
+    for k in others:
+        expect(s.get(k.replace(".state", ".tls_queries")) == 0, "%s got a DoT query" % k)
+    expect(s.get("transport.tls.closed.certificate") == 0, "opportunistic DoT checked a certificate")
+    proc.stop()
+    twin.proc.stop()
