@@ -192,12 +192,17 @@ extension ResolverCore {
     /// passive observers only), one past the upstreams' profiles.
     public static let authTLSProfile: Int32 = 8
 
-    /// A DoT query of task `index` failed or timed out: Do53 from now on
-    /// for that server (RFC 9539 §4.2), damped for a day.
-    mutating func noteAuthDoTFailure(_ index: Int, nowMs: Int64) {
+    /// A DoT query of task `index` failed or timed out: the failure is
+    /// remembered (Do53 for that server from now on, no probe for a day:
+    /// RFC 9539 §4.2) and the same question goes to the same server over
+    /// Do53 at once, as if DoT had never been tried. False when the task
+    /// was not asking over DoT (the caller goes on as for any failure).
+    mutating func fallBackFromAuthDoT(_ index: Int, nowMs: Int64) -> Bool {
         guard case .asking(let asked) = outgoing[index].state, asked.upstream == nil,
-              asked.tlsProfile == ResolverCore.authTLSProfile else { return }
+              asked.tlsProfile == ResolverCore.authTLSProfile else { return false }
         authDoT.recordFailure(asked.server, nowMs: nowMs)
+        stats.authDoTFallbacks += 1
+        return sendIterative(index, to: Destination(server: asked.server, upstream: nil), nowMs: nowMs)
     }
 
     /// `sprig stats` lines of the RFC 9539 table (none when it is off).

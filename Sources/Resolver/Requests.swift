@@ -248,6 +248,9 @@ public struct EngineStats {
     public var upstreamTimeouts = 0
     public var upstreamTCPRetries = 0
     public var upstreamErrors = 0
+    /// DoT queries to authoritative servers that failed or timed out and
+    /// went again over Do53 (RFC 9539 fallback).
+    public var authDoTFallbacks = 0
     public var mismatchedResponses = 0
     /// Responses for a query already given up on (its QueryRef is old).
     public var staleResponses = 0

@@ -337,8 +337,8 @@ public struct ResolverCore: ~Copyable {
     mutating func failure(outgoing index: Int, nowMs: Int64) {
         guard outgoing.isInUse(index) else { return }
         stats.upstreamErrors += 1
-        noteAuthDoTFailure(index, nowMs: nowMs)
         timers.cancel(settings.maxClients + index)
+        if fallBackFromAuthDoT(index, nowMs: nowMs) { return }
         retryElsewhere(index, nowMs: nowMs)
     }
 
@@ -365,8 +365,8 @@ public struct ResolverCore: ~Copyable {
                 if let upstream = asked.upstream {
                     upstreams.recordTimeout(upstream, nowMs: nowMs)
                 } else {
+                    if fallBackFromAuthDoT(index, nowMs: nowMs) { continue }
                     infra.recordTimeout(asked.server, nowMs: nowMs)
-                    noteAuthDoTFailure(index, nowMs: nowMs)
                     outgoing.pointer(index).pointee.iteration.servers.markTimedOut(asked.server)
                 }
                 retryElsewhere(index, nowMs: nowMs)
@@ -455,7 +455,7 @@ public struct ResolverCore: ~Copyable {
          ("cache.stored", stats.cacheStored), ("cache.refused", stats.cacheRefused),
          ("resolver.aggregated", stats.aggregated), ("upstream.queries", stats.upstreamQueries),
          ("upstream.timeouts", stats.upstreamTimeouts), ("upstream.tcp_retries", stats.upstreamTCPRetries),
-         ("upstream.errors", stats.upstreamErrors), ("upstream.mismatched", stats.mismatchedResponses),
+         ("upstream.errors", stats.upstreamErrors), ("auth_dot.fallbacks", stats.authDoTFallbacks), ("upstream.mismatched", stats.mismatchedResponses),
          ("upstream.stale", stats.staleResponses), ("answers.deferred", stats.deferredAnswers),
          ("answers.servfail", stats.servfailAnswers), ("answers.formerr", stats.formerrAnswers),
          ("answers.truncated", stats.answersTruncated), ("drop.not_query", stats.droppedNotQuery),

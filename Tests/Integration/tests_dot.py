@@ -612,5 +612,19 @@ def auth_dot_opportunistic_upgrades_only_servers_that_offer_it(session):
     for k in others:
         expect(s.get(k.replace(".state", ".tls_queries")) == 0, "%s got a DoT query" % k)
     expect(s.get("transport.tls.closed.certificate") == 0, "opportunistic DoT checked a certificate")
-    proc.stop()
+    # The server's DoT goes away: the next name falls back to Do53 within
+    # the budget, and the failure is remembered (state 3: damped).
     twin.proc.stop()
+    began = time.time()
+    expect_answer(ask(addr, "y.wild.ecdsa.example"), "A", ["192.0.2.113"])
+    expect(time.time() - began < ANSWER_SECONDS_MAX, "the fallback took %.2f s" % (time.time() - began))
+    s = stats(session, rundir)
+    expect(s.get(key) == 3, "state after DoT went away: %s (3: failed, damped)" % s.get(key))
+    expect(s.get("auth_dot.fallbacks", 0) >= 1, "auth_dot.fallbacks %s" % s.get("auth_dot.fallbacks"))
+    plain_before = s.get("auth_dot.server.%s.plain_queries" % twin.addr, 0)
+    expect_answer(ask(addr, "z.wild.ecdsa.example"), "A", ["192.0.2.113"])
+    s = stats(session, rundir)
+    expect(s.get("auth_dot.server.%s.plain_queries" % twin.addr, 0) > plain_before, "not asked over Do53 after the failure")
+    expect(s.get("auth_dot.server.%s.tls_queries" % twin.addr, 0) == tls_queries + 1,
+           "DoT tried again while damped: %s" % s.get("auth_dot.server.%s.tls_queries" % twin.addr))
+    proc.stop()
