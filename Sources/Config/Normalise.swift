@@ -129,6 +129,7 @@ enum UCIText {
         case .strict: policy = "strict"
         }
         out += line("option", "policy", policy)
+        for p in a.tlsPins { out += line("list", "tls_pin", "sha256/" + Base64.encode(p)) }
         return out
     }
 }

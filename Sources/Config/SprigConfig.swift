@@ -68,6 +68,9 @@ public struct AuthTransport: Equatable, Sendable {
     public var name: ConfigText?
     public var domain: Name
     public var policy: AuthTransportPolicy
+    /// SPKI pins (`list tls_pin`, RFC 7858 §4.2 form) a strict server's
+    /// certificate must match one of.
+    public var tlsPins: [[UInt8]] = []
 }
 
 /// The whole effective configuration. `SprigConfig()` holds every default:

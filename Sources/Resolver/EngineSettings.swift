@@ -37,6 +37,11 @@ public struct EngineSettings {
     /// recursive mode with `config auth_transport` for '.' set to
     /// 'opportunistic' (AuthDoT.swift).
     public var opportunisticDoT = false
+    /// Strict domains (`auth_transport` policy 'strict' with `list
+    /// tls_pin`), most specific first, each with the TLS profile the server
+    /// registers for it: their servers are asked over DoT only, never in
+    /// plain (AuthDoT.swift).
+    public var strictDomains: [StrictDomain] = []
     /// RFC 9156 QNAME minimisation (`qname_minimisation`).
     public var qnameMinimisation = true
     /// Random case in queried names, checked in answers (`use_0x20`).
@@ -107,6 +112,14 @@ extension EngineSettings {
         cnameMax = config.cnameMax
         recursive = config.mode == .recursive
         opportunisticDoT = recursive && config.authTransports.contains { $0.domain.isRoot && $0.policy == .opportunistic }
+        if recursive {
+            var k: Int32 = 0
+            for a in config.authTransports where a.policy == .strict && !a.tlsPins.isEmpty && k < 8 {
+                strictDomains.append(StrictDomain(domain: a.domain.lowercased(), tlsProfile: ResolverCore.authTLSProfile + 1 + k))
+                k += 1
+            }
+            strictDomains.sort { $0.domain.labelCount > $1.domain.labelCount }
+        }
         qnameMinimisation = config.qnameMinimisation
         use0x20 = config.use0x20
         useIPv6 = config.doIPv6

@@ -310,7 +310,12 @@ extension ResolverCore {
         // DoT; any other gets Do53, and a probe next to it when due.
         var sendTo = destination.server
         var probe = false
-        if destination.upstream == nil && settings.opportunisticDoT {
+        if destination.upstream == nil, let strict = strictProfile(for: o.pointee.iteration.zone) {
+            // Strict: DoT with the domain's pins, or nothing (no probe, no Do53).
+            asked.tlsProfile = strict
+            asked.overTCP = true
+            sendTo.port = AuthDoTTable.dotPort
+        } else if destination.upstream == nil && settings.opportunisticDoT {
             switch authDoT.choose(destination.server, nowMs: nowMs) {
             case .tls:
                 asked.tlsProfile = ResolverCore.authTLSProfile

@@ -153,6 +153,9 @@ enum FailureDetail: Equatable {
     /// This server of a signed zone answered FORMERR/NOTIMP without an OPT:
     /// it was not asked without EDNS (EDNSFallback.swift).
     case noEDNS(ServerAddress)
+    /// Strict DoT to this server failed (TLS refused, handshake or pin
+    /// check failed, or it timed out); nothing was asked in plain.
+    case strictDoT(ServerAddress, timedOut: Bool)
 }
 
 /// Why an iterative task exists.
@@ -251,6 +254,8 @@ public struct EngineStats {
     /// DoT queries to authoritative servers that failed or timed out and
     /// went again over Do53 (RFC 9539 fallback).
     public var authDoTFallbacks = 0
+    /// Strict DoT queries that failed or timed out (never retried in plain).
+    public var strictDoTFailures = 0
     public var mismatchedResponses = 0
     /// Responses for a query already given up on (its QueryRef is old).
     public var staleResponses = 0

@@ -339,6 +339,7 @@ public struct ResolverCore: ~Copyable {
         stats.upstreamErrors += 1
         timers.cancel(settings.maxClients + index)
         if fallBackFromAuthDoT(index, nowMs: nowMs) { return }
+        noteStrictFailure(index, timedOut: false)
         retryElsewhere(index, nowMs: nowMs)
     }
 
@@ -366,6 +367,7 @@ public struct ResolverCore: ~Copyable {
                     upstreams.recordTimeout(upstream, nowMs: nowMs)
                 } else {
                     if fallBackFromAuthDoT(index, nowMs: nowMs) { continue }
+                    noteStrictFailure(index, timedOut: true)
                     infra.recordTimeout(asked.server, nowMs: nowMs)
                     outgoing.pointer(index).pointee.iteration.servers.markTimedOut(asked.server)
                 }
@@ -455,7 +457,8 @@ public struct ResolverCore: ~Copyable {
          ("cache.stored", stats.cacheStored), ("cache.refused", stats.cacheRefused),
          ("resolver.aggregated", stats.aggregated), ("upstream.queries", stats.upstreamQueries),
          ("upstream.timeouts", stats.upstreamTimeouts), ("upstream.tcp_retries", stats.upstreamTCPRetries),
-         ("upstream.errors", stats.upstreamErrors), ("auth_dot.fallbacks", stats.authDoTFallbacks), ("upstream.mismatched", stats.mismatchedResponses),
+         ("upstream.errors", stats.upstreamErrors), ("auth_dot.fallbacks", stats.authDoTFallbacks),
+         ("auth_dot.strict_failures", stats.strictDoTFailures), ("upstream.mismatched", stats.mismatchedResponses),
          ("upstream.stale", stats.staleResponses), ("answers.deferred", stats.deferredAnswers),
          ("answers.servfail", stats.servfailAnswers), ("answers.formerr", stats.formerrAnswers),
          ("answers.truncated", stats.answersTruncated), ("drop.not_query", stats.droppedNotQuery),

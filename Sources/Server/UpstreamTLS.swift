@@ -26,8 +26,19 @@ public enum UpstreamTLS {
         config.upstreams.contains { $0.transport == .tls } || authOpportunistic(config)
     }
 
-    /// RFC 9539 to authoritative servers (EngineSettings.opportunisticDoT).
-    static func authOpportunistic(_ config: SprigConfig) -> Bool { EngineSettings(config: config).opportunisticDoT }
+    /// RFC 9539 to authoritative servers (EngineSettings.opportunisticDoT),
+    /// or a strict domain: either needs TLS memory.
+    static func authOpportunistic(_ config: SprigConfig) -> Bool {
+        EngineSettings(config: config).opportunisticDoT || !strictSections(config).isEmpty
+    }
+
+    /// Strict sections with pins in recursive mode, in config order (profile
+    /// `authTLSProfile + 1 + k` for the k-th).
+    static func strictSections(_ config: SprigConfig) -> [AuthTransport] {
+        guard config.mode == .recursive else { return [] }
+        return Array(config.authTransports.filter { $0.policy == .strict && !$0.tlsPins.isEmpty }
+            .prefix(TransportLimits.strictDomainCountMax))
+    }
 }
 
 extension EventLoop {
@@ -60,13 +71,18 @@ extension EventLoop {
                 return text.count > 1 ? Array(text.dropLast()) : text   // no final dot in SNI (RFC 6066 §3)
             }
             _ = sockets.transport.registerTLSProfile(at: i, name: name, verifyName: u.tlsName != nil,
-                                                     pinSHA256: u.tlsPinSHA256, label: "upstream.\(i)")
+                                                     pinsSHA256: u.tlsPinSHA256.map { [$0] } ?? [], label: "upstream.\(i)")
         }
         if UpstreamTLS.authOpportunistic(config) {
             // RFC 9539 §3: opportunistic, unauthenticated; no SNI (the
             // server's name is not part of the query's path here).
             _ = sockets.transport.registerTLSProfile(at: Int(ResolverCore.authTLSProfile), name: nil, verifyName: false,
-                                                     pinSHA256: nil, label: "auth")
+                                                     pinsSHA256: [], label: "auth")
+        }
+        // Strict domains (EngineSettings.strictDomains gives the core the same numbers).
+        for (k, a) in UpstreamTLS.strictSections(config).enumerated() {
+            _ = sockets.transport.registerTLSProfile(at: Int(ResolverCore.authTLSProfile) + 1 + k, name: nil,
+                                                     verifyName: false, pinsSHA256: a.tlsPins, label: "strict.\(k)")
         }
     }
 

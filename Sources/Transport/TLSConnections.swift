@@ -26,8 +26,8 @@ struct TLSProfileEntry {
     var name: [CChar]? = nil
     /// The certificate must chain to the CA bundle and match `name`.
     var verifyName = false
-    /// SHA-256 of the SubjectPublicKeyInfo that must match (RFC 7858 §4.2).
-    var pinSHA256: [UInt8]? = nil
+    /// SHA-256s of SubjectPublicKeyInfos, one of which must match (RFC 7858 §4.2).
+    var pinsSHA256: [[UInt8]] = []
     var label = ""
     var isRegistered = false
     var stats = TLSProfileStats()
@@ -96,14 +96,14 @@ extension Transport {
     /// Registers (or replaces, on reload) profile `index`: `name` (dotted,
     /// no final dot) is sent as SNI and, when `verifyName`, checked with the
     /// CA bundle; `pinSHA256` must match the SPKI. `label` prefixes its stats.
-    public func registerTLSProfile(at index: Int, name: [UInt8]?, verifyName: Bool, pinSHA256: [UInt8]?,
+    public func registerTLSProfile(at index: Int, name: [UInt8]?, verifyName: Bool, pinsSHA256: [[UInt8]],
                                    label: String) -> TLSProfile {
         precondition(index >= 0 && index < TransportLimits.tlsProfileCountMax, "TLS profile out of range")
         while tlsProfiles.count <= index { tlsProfiles.append(TLSProfileEntry()) }
         var entry = TLSProfileEntry()
         entry.name = name.map { $0.map { CChar(bitPattern: $0) } + [0] }
         entry.verifyName = verifyName && name != nil
-        entry.pinSHA256 = pinSHA256
+        entry.pinsSHA256 = pinsSHA256
         entry.label = label
         entry.isRegistered = true
         entry.stats = tlsProfiles[index].stats
@@ -195,7 +195,8 @@ extension Transport {
             fail(connection, Transport.failure(rc, handshaking: true), discardInput: true)
             return true
         }
-        if let pin = tlsProfiles[Int(c.pointee.tlsProfile)].pinSHA256, !peerMatches(pin, connection) {
+        let pins = tlsProfiles[Int(c.pointee.tlsProfile)].pinsSHA256
+        if !pins.isEmpty && !peerMatches(pins, connection) {
             fail(connection, .tlsPinMismatch, discardInput: true)
             return true
         }
@@ -218,15 +219,18 @@ extension Transport {
     }
 
     /// RFC 7858 §4.2: the SHA-256 of the certificate's SPKI equals the pin.
-    func peerMatches(_ pin: [UInt8], _ connection: Int) -> Bool {
+    func peerMatches(_ pins: [[UInt8]], _ connection: Int) -> Bool {
         var digest: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
         return withUnsafeMutableBytes(of: &digest) { d in
             guard sprig_tls_peer_spki_sha256(connections[connection].tlsSlot,
-                                             d.baseAddress!.assumingMemoryBound(to: UInt8.self)) == 0,
-                  pin.count == 32 else { return false }
-            var difference: UInt8 = 0
-            for i in 0..<32 { difference |= d[i] ^ pin[i] }
-            return difference == 0
+                                             d.baseAddress!.assumingMemoryBound(to: UInt8.self)) == 0 else { return false }
+            var matched = false
+            for pin in pins where pin.count == 32 {
+                var difference: UInt8 = 0
+                for i in 0..<32 { difference |= d[i] ^ pin[i] }
+                if difference == 0 { matched = true }
+            }
+            return matched
         }
     }
 

@@ -66,8 +66,11 @@ public struct TransportLimits: Equatable, Sendable {
     /// connection's events (each fills the read buffer or empties them).
     static let tlsReadPassesMax = 64
     /// TLS profiles: one per configured upstream (`UpstreamTable.countMax`),
-    /// and one for authoritative servers (RFC 9539, opportunistic).
-    public static let tlsProfileCountMax = 9
+    /// one for authoritative servers (RFC 9539, opportunistic), and one per
+    /// strict `auth_transport` domain (`strictDomainCountMax`).
+    public static let tlsProfileCountMax = 9 + strictDomainCountMax
+    /// Strict `auth_transport` domains carried out (more is refused).
+    public static let strictDomainCountMax = 8
 
     /// mbedTLS memory of one TLS connection: the SSL context, two record
     /// buffers of 16 KiB + overhead each (MBEDTLS_SSL_IN/OUT_CONTENT_LEN in

@@ -121,6 +121,7 @@ final class SectionTests: XCTestCase {
         let text = "config auth_transport\n option domain example.net\n option policy strict\nconfig auth_transport 'b'\n option domain b.example\n"
         XCTAssertEqual(loadErrors(text), [
             "t.conf:1: auth_transport for example.net: policy 'strict' is not carried out by this build yet "
+                + "without list tls_pin (authentication by DANE TLSA or by the CA bundle with the NS name) "
                 + "(queries to its servers would go out as plain DNS, unencrypted); use policy 'off', "
                 + "domain '.' with policy 'opportunistic', or remove the section",
             "t.conf:4: auth_transport for b.example: policy 'opportunistic' is not carried out by this build yet "
@@ -129,7 +130,13 @@ final class SectionTests: XCTestCase {
         let root = loadOK("config auth_transport\n option domain .\n option policy opportunistic\n")
         XCTAssertEqual(root.authTransports.map { $0.policy }, [.opportunistic])
         XCTAssertHas(loadErrors("config auth_transport\n option domain .\nconfig auth_transport\n option domain x.net\n option policy off\n"),
-                     "t.conf:3: auth_transport for x.net: policy 'off' below an opportunistic '.' is not carried out")
+                     "t.conf:3: auth_transport for x.net: policy 'off' below an opportunistic '.' or a strict domain is not carried out")
+        // Strict with pins is carried out; pins need strict.
+        let pin = "sha256/" + String(repeating: "A", count: 43) + "="
+        let strict = loadOK("config auth_transport\n option domain x.net\n option policy strict\n list tls_pin '\(pin)'\n")
+        XCTAssertEqual(strict.authTransports.first?.tlsPins.count, 1)
+        XCTAssertHas(loadErrors("config auth_transport\n option domain x.net\n option policy opportunistic\n list tls_pin '\(pin)'\n"),
+                     "list tls_pin needs policy 'strict'")
         let (c, _) = parseAll(text)
         XCTAssertEqual(c.authTransports.map { $0.policy }, [.strict, .opportunistic])
         XCTAssertEqual(c.authTransports[1].name, "b")

@@ -550,6 +550,7 @@ class NSDTLSTwin:
 
 
 def start_recursive(session, octet, extra=""):
+    """sprigd resolving from the hierarchy, with '.' opportunistic; `extra` adds sections."""
     h = session.get("hierarchy")
     net = session.get("zones").net
     addr = "%s.6.%d" % (net, octet)
@@ -628,3 +629,42 @@ def auth_dot_opportunistic_upgrades_only_servers_that_offer_it(session):
     expect(s.get("auth_dot.server.%s.tls_queries" % twin.addr, 0) == tls_queries + 1,
            "DoT tried again while damped: %s" % s.get("auth_dot.server.%s.tls_queries" % twin.addr))
     proc.stop()
+
+
+@test
+def auth_dot_strict_with_pins_answers_and_fails_closed(session):
+    """Seed 004 strict policy with SPKI pins (RFC 7858 §4.2) for
+    rsa.example (served by the "dnssec" server, whose NSD twin speaks DoT).
+    Right pin: www.rsa.example is answered over DoT. Wrong pin: SERVFAIL
+    with EDE 23 naming the server and "strict DoT", the pin mismatch
+    counted, and no plain query to that server (with '.' opportunistic,
+    every non-strict query to a server is counted per server; the strict
+    server has none). Finding rsa.example's servers (root, TLD) does not
+    depend on the strict server (requirement 5)."""
+    if "recursive" not in session.args.sprigd_ready:
+        raise Skip("sprigd recursive mode not declared ready (--sprigd-ready recursive)")
+    pki = session.get("dot_pki")
+    twin = NSDTLSTwin(session, pki)
+    try:
+        def strict(pin):
+            return ("\nconfig auth_transport\n\toption domain 'rsa.example'\n\toption policy 'strict'\n"
+                    "\tlist tls_pin '%s'\n" % pin)
+        addr, rundir, proc = start_recursive(session, 33, strict(pki.pin))
+        expect_answer(ask(addr, "www.rsa.example"), "A", ["192.0.2.8"])
+        s = stats(session, rundir)
+        expect(s.get("strict.0.tls.handshakes") == 1, "strict handshakes %s" % s.get("strict.0.tls.handshakes"))
+        expect(s.get("auth_dot.server.%s.plain_queries" % twin.addr, 0) == 0, "a plain query to the strict server")
+        proc.stop()
+        addr, rundir, proc = start_recursive(session, 34, strict(pki.wrong_pin))
+        r = ask(addr, "www.rsa.example")
+        expect_rcode(r, "SERVFAIL")
+        texts = " ".join("%s %s" % (code, text) for code, _, text in r.ede)
+        expect("23" in texts and twin.addr in texts and "strict DoT" in texts, "EDE %s" % r.ede)
+        s = stats(session, rundir)
+        expect(s.get("transport.tls.closed.pin_mismatch", 0) >= 1, "pin_mismatch %s" % s.get("transport.tls.closed.pin_mismatch"))
+        expect(s.get("auth_dot.strict_failures", 0) >= 1, "strict_failures %s" % s.get("auth_dot.strict_failures"))
+        expect(s.get("auth_dot.server.%s.plain_queries" % twin.addr, 0) == 0, "a plain query went to the strict server")
+        expect(s.get("auth_dot.server.%s.tls_queries" % twin.addr, 0) == 0, "an opportunistic DoT query to the strict server")
+        proc.stop()
+    finally:
+        twin.proc.stop()

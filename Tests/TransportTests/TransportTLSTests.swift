@@ -60,7 +60,7 @@ final class TransportTLSTests: XCTestCase {
         XCTAssertLessThanOrEqual(Int(sprig_tls_region_in_use(-1)), TransportLimits.tlsSharedBaseByteCount)
         print("tls shared in use: \(sprig_tls_region_in_use(-1))")
         let profile = transport.registerTLSProfile(at: 0, name: Array("dns.example".utf8), verifyName: false,
-                                                   pinSHA256: [UInt8](repeating: 7, count: 32), label: "upstream.0")
+                                                   pinsSHA256: [[UInt8](repeating: 7, count: 32)], label: "upstream.0")
         let server = try TCPPeer()
         let h = try transport.send(tag: 9, to: server.address, over: .tls(profile), Wire.query(id: 9, "a.example"), nowMs: 0)
         XCTAssertEqual(server.accept(), 1)
