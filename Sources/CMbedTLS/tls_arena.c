@@ -30,7 +30,7 @@ static struct region *regions;   /* [0] shared, [1 + slot] slots */
 static int region_count;
 static unsigned long alloc_failures;
 /* The region the mbedTLS call in progress allocates in; -2: none. */
-int sprig_tls_current_region = SPRIG_REGION_NONE;
+volatile int sprig_tls_current_region = SPRIG_REGION_NONE;
 
 static size_t round_up(size_t n) { return (n + BLOCK_ALIGN - 1) & ~(size_t)(BLOCK_ALIGN - 1); }
 

@@ -4,7 +4,10 @@
 #include <stddef.h>
 #define SPRIG_REGION_NONE (-2)
 #define SPRIG_REGION_SHARED (-1)
-extern int sprig_tls_current_region;
+/* volatile: compilers know calloc/free as builtins that read no user
+ * memory, and would drop the store before such a call as dead (gcc -Os
+ * did, in the router build: mbedTLS's first allocations left the arena). */
+extern volatile int sprig_tls_current_region;
 /* Empties a region at once; returns the bytes that were still in use. */
 size_t sprig_tls_region_release_all(int region);
 /* Connection slots the arena was cut for; -1 before arena_init. */
