@@ -175,3 +175,15 @@ void __wrap_free(void *pointer) {
     if (sprig_tls_region_free(pointer)) return;
     __real_free(pointer);
 }
+
+/* For mbedtls_platform_set_calloc_free (MBEDTLS_PLATFORM_MEMORY builds):
+ * only mbedTLS calls these, so an allocation outside a region is a fault
+ * of the shim, refused rather than served from the heap. */
+void *sprig_tls_platform_calloc(size_t count, size_t size) {
+    if (sprig_tls_current_region == SPRIG_REGION_NONE) { alloc_failures++; return NULL; }
+    return sprig_tls_region_calloc(sprig_tls_current_region, count, size);
+}
+
+void sprig_tls_platform_free(void *pointer) {
+    if (pointer != NULL) (void)sprig_tls_region_free(pointer);
+}

@@ -26,6 +26,7 @@
 #include <mbedtls/entropy.h>
 #include <mbedtls/error.h>
 #include <mbedtls/net_sockets.h>   /* the MBEDTLS_ERR_NET_* codes only */
+#include <mbedtls/platform.h>
 #include <mbedtls/sha256.h>
 #include <mbedtls/ssl.h>
 #include <mbedtls/x509_crt.h>
@@ -227,10 +228,18 @@ int sprig_tls_setup(const char *ca_file, long *detail) {
     if (is_set_up) return 0;
     int count = sprig_tls_arena_slot_count();
     if (count < 0) return SPRIG_TLS_E_SETUP;   /* no arena */
-    /* The link must route calloc here (--wrap=calloc): else mbedTLS would
-     * take the heap, and Sprig refuses to run TLS that way. */
+    /* mbedTLS must allocate in the arena: through its platform hooks when
+     * the library has them (MBEDTLS_PLATFORM_MEMORY: OpenWrt's 3.x, a
+     * shared library), else through the link's --wrap=calloc (Debian's
+     * 2.28, linked statically). The probe checks whichever applies; Sprig
+     * refuses to run TLS on the heap. */
     void *probe;
+#if defined(MBEDTLS_PLATFORM_MEMORY) && !defined(MBEDTLS_PLATFORM_CALLOC_MACRO)
+    mbedtls_platform_set_calloc_free(sprig_tls_platform_calloc, sprig_tls_platform_free);
+    IN_REGION(SPRIG_REGION_SHARED, probe = mbedtls_calloc(1, 1));
+#else
     IN_REGION(SPRIG_REGION_SHARED, probe = calloc(1, 1));
+#endif
     int wrapped = sprig_tls_region_free(probe);
     if (!wrapped) { free(probe); *detail = -2; return SPRIG_TLS_E_SETUP; }
     /* The bundle's text is read outside the arena (start-up only, freed

@@ -12,6 +12,10 @@ extern volatile int sprig_tls_current_region;
 size_t sprig_tls_region_release_all(int region);
 /* Connection slots the arena was cut for; -1 before arena_init. */
 int sprig_tls_arena_slot_count(void);
+/* The allocator behind mbedTLS's platform hooks (same rules as the
+ * wrapped calloc/free). */
+void *sprig_tls_platform_calloc(size_t count, size_t size);
+void sprig_tls_platform_free(void *pointer);
 /* Forgets the client set-up (its memory went with the old arena). */
 void sprig_tls_client_forget(void);
 #endif

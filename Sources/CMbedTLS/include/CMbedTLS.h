@@ -17,7 +17,11 @@
  * directly: the link wraps them (-Wl,--wrap=calloc,--wrap=free, static
  * mbedTLS archives) and __wrap_calloc serves the region of the mbedTLS
  * call in progress; any other caller gets libc's calloc. __wrap_free frees
- * into whichever region holds the pointer, else calls libc's free.
+ * into whichever region holds the pointer, else calls libc's free. A
+ * library built with MBEDTLS_PLATFORM_MEMORY (a shared mbedTLS, which no
+ * --wrap reaches) gets the same allocator through
+ * mbedtls_platform_set_calloc_free. Set-up checks that one of the two is
+ * in effect, and refuses TLS otherwise.
  *
  * Never: blocks (every call returns SPRIG_TLS_WANT_* instead), reads a
  * clock, allocates outside the arena on behalf of mbedTLS, or renegotiates. */
