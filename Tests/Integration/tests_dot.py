@@ -29,7 +29,7 @@ from harness import Skip, expect, expect_answer, expect_rcode, fixture, test
 import dig
 import hierarchy as hiermod
 import servers
-from tests_forwarder import forward_ready, stats
+from tests_forwarder import forward_ready, release_sprigd, stats
 from tests_router_policies import faketime_env
 
 SPRIGD_PORT = 5300
@@ -95,6 +95,9 @@ class DoTUnbound:
             "  tls-service-pem: \"%s\"" % pki.cert,
             "  log-queries: yes",
             "  incoming-num-tcp: 64",
+            # Every name under alloc.test answers at once (the allocation test's misses).
+            "  local-zone: \"alloc.test.\" redirect",
+            "  local-data: \"alloc.test. 300 IN A 192.0.2.71\"",
         ])
         self.proc = servers.start_unbound(self.rundir, "dot-unbound", self.addrs[0], 53,
                                           root_hints=h.root_hints_path, validate=False, extra=extra)
@@ -124,7 +127,7 @@ def upstream_text(addr, name=None, pin=None):
     return text
 
 
-def start(session, octet, upstreams, env=None):
+def start(session, octet, upstreams, env=None, binary=None, extra=""):
     """sprigd forwarding over TLS only, to `upstreams` (upstream_text pieces)."""
     net = session.get("zones").net
     pki = session.get("dot_pki")
@@ -139,8 +142,8 @@ def start(session, octet, upstreams, env=None):
             "\toption state_dir '%s'\n"
             "\toption control_socket '%s/sprig.sock'\n"
             "\toption tls_ca_file '%s'\n") % (addr, SPRIGD_PORT, rundir, rundir, pki.ca)
-    text += "".join(upstreams)
-    proc = servers.start_sprigd(session.get("sprigd_binary"), text, rundir, name="sprigd-dot-%d" % octet, env=env)
+    text += extra + "".join(upstreams)
+    proc = servers.start_sprigd(binary or session.get("sprigd_binary"), text, rundir, name="sprigd-dot-%d" % octet, env=env)
     return addr, rundir, proc
 
 
@@ -668,3 +671,57 @@ def auth_dot_strict_with_pins_answers_and_fails_closed(session):
         proc.stop()
     finally:
         twin.proc.stop()
+
+
+@test
+def dot_forwarder_query_path_never_allocates(session):
+    """DESIGN §2.1 over TLS: after warm-up, 20,000 queries (hits and misses
+    that go out over the pipelined TLS connection) cause zero heap
+    allocations in the release sprigd (LD_PRELOAD malloc counter): mbedTLS's
+    record and handshake memory comes from its arena."""
+    forward_ready(session)
+    import sys
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Bench"))
+    import malloc_count
+    binary = release_sprigd(session)
+    up = session.get("dot_unbound")
+    rundir = session.rundir("sprigd-dot-22")
+    so = malloc_count.build(rundir)
+    live = os.path.join(rundir, "malloc.live")
+    addr, rundir, proc = start(session, 22, [upstream_text(up.addrs[0], name=TLS_NAME)],
+                               env=malloc_count.preload_env(so, live=live), binary=binary,
+                               extra="\toption cache_size '256K'\n")
+
+    def perf(names, path):
+        with open(path, "w") as f:
+            for n in names:
+                f.write("%s A\n" % n)
+        p = subprocess.run(["dnsperf", "-s", addr, "-p", str(SPRIGD_PORT), "-d", path, "-n", "1",
+                            # Below the 32 queries one connection pipelines
+                            # (TransportLimits.queriesPerConnectionMax).
+                            "-c", "4", "-q", "24", "-l", "120", "-t", "3"],
+                           capture_output=True, text=True, timeout=180)
+        done = [l for l in p.stdout.splitlines() if "Queries completed" in l]
+        return int(done[0].split()[2]) if done else 0
+
+    warm = ["w%d.alloc.test" % i for i in range(1000)]
+    perf(warm + warm, os.path.join(rundir, "warm.txt"))
+    before = malloc_count.read_live(live)
+    mixed = []
+    for i in range(10000):
+        mixed.append(warm[i % len(warm)])
+        mixed.append("m%d.alloc.test" % i)
+    answered = perf(mixed, os.path.join(rundir, "mixed.txt"))
+    after = malloc_count.read_live(live)
+    expect(before is not None and after is not None, "malloc counter not readable")
+    expect(answered >= 18000, "only %d of 20,000 queries answered" % answered)
+    grown = after["allocations"] - before["allocations"]
+    expect(grown == 0, "%d allocations during %d queries (before %s, after %s)" % (grown, answered, before, after))
+    s = stats(session, rundir)
+    expect(s.get("upstream.0.tls.reused", 0) >= 10000, "reuse %s" % s.get("upstream.0.tls.reused"))
+    expect(s.get("transport.refused.tcp_pipeline_full") == 0, "pipeline full %s" % s.get("transport.refused.tcp_pipeline_full"))
+    expect(s.get("transport.udp.queries") == 0, "plain UDP went out")
+    print("dot alloc: %d queries, handshakes %s, reused %s, mbedTLS high water %s bytes; %s" % (
+        answered, s.get("transport.tls.handshakes"), s.get("upstream.0.tls.reused"), s.get("transport.tls.memory_high_water"),
+        {k: v for k, v in s.items() if v and ("refused" in k or k.startswith("upstream.") or "servfail" in k)}))
+    proc.stop()
