@@ -29,8 +29,14 @@ let package = Package(
         // allocates from (Sources/CNettle/include/CNettle.h).
         .target(name: "CNettle", path: "Sources/CNettle",
                 linkerSettings: [.linkedLibrary("hogweed"), .linkedLibrary("nettle"), .linkedLibrary("gmp")]),
-        // mbedTLS: the TLS client (DESIGN.md); no DNSSEC code uses it.
-        .systemLibrary(name: "CMbedTLS", path: "Sources/CMbedTLS"),
+        // mbedTLS: the TLS client (DESIGN.md); no DNSSEC code uses it. Linked
+        // from the static archives with calloc/free wrapped, so every
+        // mbedTLS allocation lands in Sprig's fixed TLS arena
+        // (Sources/CMbedTLS/include/CMbedTLS.h); Board/build.sh does the same.
+        .target(name: "CMbedTLS", path: "Sources/CMbedTLS",
+                linkerSettings: [.unsafeFlags(["-Xlinker", "--wrap=calloc", "-Xlinker", "--wrap=free",
+                                               "-Xlinker", "-l:libmbedtls.a", "-Xlinker", "-l:libmbedx509.a",
+                                               "-Xlinker", "-l:libmbedcrypto.a"])]),
         .systemLibrary(name: "CSodium", path: "Sources/CSodium"),
         .target(name: "Platform", dependencies: ["CPlatform"]),
         .target(name: "DNSWire", swiftSettings: releaseSettings),
@@ -43,7 +49,7 @@ let package = Package(
         // Names answered without asking anyone (RFC 6761, RFC 6303, the local domain).
         .target(name: "LocalData", dependencies: ["DNSWire", "Fixed"]),
         .target(name: "Resolver", dependencies: ["Fixed", "DNSWire", "Cache", "Validator", "Config", "Crypto", "Hints", "LocalData"], swiftSettings: releaseSettings),
-        .target(name: "Transport", dependencies: ["Platform", "Fixed"], swiftSettings: releaseSettings),
+        .target(name: "Transport", dependencies: ["Platform", "Fixed", "CMbedTLS"], swiftSettings: releaseSettings),
         .target(name: "Server", dependencies: ["Platform", "DNSWire", "Fixed", "Cache", "LocalData", "Resolver", "Validator", "Config", "Transport", "Crypto"], swiftSettings: releaseSettings),
         .executableTarget(
             name: "sprigd",

@@ -35,7 +35,7 @@ MODULES=(
 # shellcheck source=Board/libraries.sh
 . "$(dirname "$0")/libraries.sh"
 # C targets compiled with the board's gcc (each has an include/ folder).
-C_TARGETS=(CPlatform CNettle)
+C_TARGETS=(CPlatform CNettle CMbedTLS)
 
 die() { echo "board: $*" >&2; exit 1; }
 
@@ -274,7 +274,8 @@ else
 fi
 
 # --- link, strip, report ----------------------------------------------------
-LDFLAGS=(-fuse-ld=lld -B"$TOOLBIN" -Wl,--gc-sections $BOARD_LDFLAGS)
+# mbedTLS's calloc/free go to the TLS arena (Sources/CMbedTLS/include/CMbedTLS.h).
+LDFLAGS=(-fuse-ld=lld -B"$TOOLBIN" -Wl,--gc-sections -Wl,--wrap=calloc -Wl,--wrap=free $BOARD_LDFLAGS)
 # Position-dependent either way: retargeted MIPS objects are not PIC.
 if [ "$LINK_MODE" = static ]; then LDFLAGS+=(-static); else LDFLAGS+=(-no-pie); fi
 for exe in "${EXECUTABLES[@]}"; do

@@ -555,6 +555,12 @@ int sp_file_replace_mode(const char *path, const uint8_t *data, size_t len, unsi
     return 0;
 }
 
+long sp_file_size(const char *path) {
+    struct stat st;
+    if (stat(path, &st) != 0) return -errno;
+    return (long)st.st_size;
+}
+
 int sp_file_exists(const char *path) {
     struct stat st;
     return stat(path, &st) == 0;

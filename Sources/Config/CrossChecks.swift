@@ -55,6 +55,18 @@ enum CrossChecks {
         checkDuplicateDomains(c.hints.map { $0.domain }, sectionLines.hints, "hint", &sink)
         HintChecks.run(c, sectionLines.hints, dnssecLine: line(.dnssec), &sink)
         checkDuplicateDomains(c.authTransports.map { $0.domain }, sectionLines.authTransports, "auth_transport", &sink)
+        // TransportLimits.strictDomainCountMax: one TLS profile each.
+        for (i, a) in c.authTransports.enumerated()
+        where a.policy == .strict && c.authTransports[..<i].filter({ $0.policy == .strict }).count >= 8 {
+            sink.error(sectionLines.authTransports[i], "auth_transport for \(a.domain.uciText): at most 8 strict domains")
+        }
+        for (i, a) in c.authTransports.enumerated() where a.policy == .off && i < sectionLines.authTransports.count {
+            let above = c.authTransports.contains {
+                $0.domain != a.domain && a.domain.isSubdomain(of: $0.domain)
+                    && ($0.policy == .strict || ($0.policy == .opportunistic && $0.domain.isRoot))
+            }
+            if above { NotCarriedOut.authTransportOffBelowOpportunistic(sectionLines.authTransports[i], a, &sink) }
+        }
         for (i, u) in c.upstreams.enumerated()
         where c.upstreams[..<i].contains(where: { $0.address == u.address && $0.port == u.port && $0.transport == u.transport }) {
             sink.error(sectionLines.upstreams[i], "upstream \(u.address.text) port \(u.port) is configured twice")

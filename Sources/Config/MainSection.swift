@@ -73,6 +73,8 @@ extension SchemaValidator {
         case .maxTCPClients: if let v = int(B.maxTCPClients) { c.maxTCPClients = v }
         case .tcpIdleTimeoutMs: if let v = int(B.tcpIdleTimeoutMs) { c.tcpIdleTimeoutMs = v }
         case .maxOutgoing: if let v = int(B.maxOutgoing) { c.maxOutgoing = v }
+        case .maxTLSConnections: if let v = int(B.maxTLSConnections) { c.maxTLSConnections = v }
+        case .tlsCAFile: if let v = path() { c.tlsCAFilePath = v }
         case .serveStale: if let v = bool() { c.serveStale = v }
         case .staleMax: if let v = int(B.staleMaxSeconds) { c.staleMaxSeconds = v }
         case .staleAnswerTTL: if let v = int(B.staleAnswerTTLSeconds) { c.staleAnswerTTLSeconds = v }

@@ -31,8 +31,10 @@ public enum MemoryPreset: Int, CaseIterable, Equatable, Sendable {
     public var sizes: PoolSizes {
         switch self {
         case .tiny:
+            // One outgoing TCP connection (64 KiB buffer; 32 pipelined
+            // queries): TC retries and DoT share it on a 32 MB router.
             return PoolSizes(cacheByteCount: 256 << 10, maxClients: 64, maxOutgoing: 64, maxTCPClients: 4,
-                             maxOutgoingTCP: 2, localNamesMax: 256)
+                             maxOutgoingTCP: 1, localNamesMax: 256)
         case .small:
             return PoolSizes(cacheByteCount: 1 << 20, maxClients: 128, maxOutgoing: 192, maxTCPClients: 16,
                              maxOutgoingTCP: 4, localNamesMax: 512)

@@ -33,6 +33,8 @@ extension SprigConfig {
         case .maxTCPClients: return ["\(maxTCPClients)"]
         case .tcpIdleTimeoutMs: return ["\(tcpIdleTimeoutMs)"]
         case .maxOutgoing: return ["\(maxOutgoing)"]
+        case .maxTLSConnections: return ["\(maxTLSConnections)"]
+        case .tlsCAFile: return [tlsCAFilePath?.string ?? ""]
         case .serveStale: return flag(serveStale)
         case .staleMax: return ["\(staleMaxSeconds)"]
         case .staleAnswerTTL: return ["\(staleAnswerTTLSeconds)"]
@@ -141,6 +143,7 @@ enum UCIText {
         case .strict: policy = "strict"
         }
         out += line("option", "policy", policy)
+        for p in a.tlsPins { out += line("list", "tls_pin", "sha256/" + Base64.encode(p)) }
         return out
     }
 }

@@ -4,7 +4,7 @@ import DNSWire
 extension SchemaValidator {
     static let upstreamKeys: [StaticString] = ["address", "port", "transport", "tls_name", "tls_pin"]
     static let hintKeys: [StaticString] = ["domain", "nameserver", "trust_anchor"]
-    static let authTransportKeys: [StaticString] = ["domain", "policy"]
+    static let authTransportKeys: [StaticString] = ["domain", "policy", "tls_pin"]
 
     static func sectionName(_ section: UCISection) -> ConfigText? {
         section.name.map { ConfigText(bytes: $0) }
@@ -18,7 +18,6 @@ extension SchemaValidator {
         var pin: [UInt8]? = nil
         var ok = true
         var tlsOptionLine = 0
-        var transportLine = section.line
         for o in section.options {
             let before = sink.errorCount
             if Bytes.equals(o.name, "address") {
@@ -29,7 +28,6 @@ extension SchemaValidator {
                 if let i = one(o, &sink, { ValueParser.choice($0, ["udp", "tcp", "tls"]) }) {
                     transport = [UpstreamTransport.udp, .tcp, .tls][i]
                 }
-                transportLine = o.line
             } else if Bytes.equals(o.name, "tls_name") {
                 tlsName = one(o, &sink, ValueParser.domainName)
                 tlsOptionLine = o.line
@@ -53,7 +51,6 @@ extension SchemaValidator {
         if transport == .tls && tlsName == nil && pin == nil {
             sink.warning(section.line, "upstream \(address.text) uses tls without tls_name or tls_pin: the server is not authenticated")
         }
-        if transport == .tls { NotCarriedOut.tlsUpstream(transportLine, address, &sink) }
         return Upstream(name: sectionName(section), address: address, port: port,
                         transport: transport, tlsName: tlsName, tlsPinSHA256: pin)
     }
@@ -163,6 +160,7 @@ extension SchemaValidator {
     static func authTransport(_ section: UCISection, sink: inout DiagnosticSink) -> AuthTransport? {
         var domain: Name? = nil
         var policy = AuthTransportPolicy.opportunistic
+        var pins: [[UInt8]] = []
         var ok = true
         for o in section.options {
             let before = sink.errorCount
@@ -172,6 +170,8 @@ extension SchemaValidator {
                 if let i = one(o, &sink, { ValueParser.choice($0, ["off", "opportunistic", "strict"]) }) {
                     policy = [AuthTransportPolicy.off, .opportunistic, .strict][i]
                 }
+            } else if Bytes.equals(o.name, "tls_pin") {
+                if let v = each(o, &sink, ValueParser.tlsPin) { pins = v }
             } else {
                 unknownOption(o, in: "auth_transport", candidates: authTransportKeys, &sink)
             }
@@ -182,7 +182,15 @@ extension SchemaValidator {
             return nil
         }
         guard ok else { return nil }
-        let transport = AuthTransport(name: sectionName(section), domain: domain, policy: policy)
+        if pins.count > 8 {   // a server rolls its key with two or three pins; more is a mistake
+            sink.error(section.line, "auth_transport for \(domain.uciText): at most 8 tls_pin entries")
+            return nil
+        }
+        if !pins.isEmpty && policy != .strict {
+            sink.error(section.line, "auth_transport for \(domain.uciText): list tls_pin needs policy 'strict'")
+            return nil
+        }
+        let transport = AuthTransport(name: sectionName(section), domain: domain, policy: policy, tlsPins: pins)
         NotCarriedOut.authTransport(section.line, transport, &sink)
         return transport
     }

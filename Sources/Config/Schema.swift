@@ -2,7 +2,7 @@
 /// prints them.
 enum MainOption: Int, CaseIterable {
     case listen, mode, cacheSize, cacheMinTTL, cacheMaxTTL
-    case maxClients, maxTCPClients, tcpIdleTimeoutMs, maxOutgoing
+    case maxClients, maxTCPClients, tcpIdleTimeoutMs, maxOutgoing, maxTLSConnections, tlsCAFile
     case serveStale, staleMax, staleAnswerTTL, clientTimeoutMs, staleRefreshBackoff
     case qnameMinimisation, use0x20, cookies, errorReporting, doIP6, queryLoopback, cnameMax, rootHints
     case dnssec, aggressiveNSEC, trustAnchorFile, trustAnchor, builtinRootAnchors, insecureDomain
@@ -21,6 +21,8 @@ enum MainOption: Int, CaseIterable {
         case .maxTCPClients: return "max_tcp_clients"
         case .tcpIdleTimeoutMs: return "tcp_idle_timeout_ms"
         case .maxOutgoing: return "max_outgoing"
+        case .maxTLSConnections: return "max_tls_connections"
+        case .tlsCAFile: return "tls_ca_file"
         case .serveStale: return "serve_stale"
         case .staleMax: return "stale_max"
         case .staleAnswerTTL: return "stale_answer_ttl"
@@ -87,6 +89,10 @@ enum OptionBounds {
     static let tcpIdleTimeoutMs = 100...120000
     /// Outgoing query slots reserved at start-up.
     static let maxOutgoing = 1...16384
+    /// Each TLS connection reserves ~60 KiB of mbedTLS memory at start
+    /// (TransportLimits.tlsConnectionByteCount); at most one per upstream
+    /// matters for forwarding, and 64 is beyond any router's RAM budget.
+    static let maxTLSConnections = 0...64
     /// RFC 8767 §5 suggests 1 to 3 days; 30 days is the outer limit.
     static let staleMaxSeconds = 0...2592000
     /// RFC 8767 §4 recommends 30 s.

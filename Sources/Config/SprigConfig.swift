@@ -68,6 +68,9 @@ public struct AuthTransport: Equatable, Sendable {
     public var name: ConfigText?
     public var domain: Name
     public var policy: AuthTransportPolicy
+    /// SPKI pins (`list tls_pin`, RFC 7858 §4.2 form) a strict server's
+    /// certificate must match one of.
+    public var tlsPins: [[UInt8]] = []
 }
 
 /// The whole effective configuration. `SprigConfig()` holds every default:
@@ -90,6 +93,13 @@ public struct SprigConfig: Equatable, Sendable {
     public var maxOutgoing = 512
     /// Outgoing TCP connections (each holds a 64 KiB response buffer).
     public var maxOutgoingTCP = 8
+    /// DNS-over-TLS connections at once (their mbedTLS memory is reserved
+    /// at start). Only reserved when some upstream uses transport 'tls'.
+    public var maxTLSConnections = 4
+    /// CA bundle that `tls_name` certificates must chain to; nil: the
+    /// system bundle, `SprigConfig.systemCABundle`.
+    public var tlsCAFilePath: ConfigText? = nil
+    public static let systemCABundle = "/etc/ssl/certs/ca-certificates.crt"
 
     // serve-stale (RFC 8767)
     public var serveStale = true

@@ -34,4 +34,6 @@ public enum Limits {
     public static let trustAnchorRDataByteCountMax = 1_024
     /// RFC 8467 §4.1: responses are padded to blocks of 468 bytes.
     public static let responsePaddingBlockByteCount = 468
+    /// RFC 8467 §4.1: queries are padded to blocks of 128 bytes.
+    public static let queryPaddingBlockByteCount = 128
 }

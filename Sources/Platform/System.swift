@@ -60,6 +60,12 @@ public enum File {
         _ = try Errno.check(rc)
     }
 
+    /// Bytes of the file at `path`; nil when it cannot be read.
+    public static func byteCount(_ path: String) -> Int? {
+        let n = path.withCString { sp_file_size($0) }
+        return n >= 0 ? Int(n) : nil
+    }
+
     public static func exists(_ path: String) -> Bool {
         path.withCString { sp_file_exists($0) } != 0
     }

@@ -31,10 +31,14 @@ public struct QueryRef: Equatable, Sendable {
     }
 }
 
-/// How a query travels. (TLS arrives with the encrypted-transport work.)
+/// How a query travels.
 public enum TransportKind: Equatable, Sendable {
     case udp
     case tcp
+    /// DNS over TLS (RFC 7858) with the server's TLS profile: the peer
+    /// check the server registered for it (one per TLS upstream, by its
+    /// index in the config). Never carried in plain.
+    case tls(profile: Int32)
 }
 
 /// What happened, in the order it happened.
@@ -48,6 +52,8 @@ public enum Event {
     case response(QueryRef, message: UnsafeRawBufferPointer)
     /// `ref` could not be sent, or its connection failed before an answer.
     case failed(QueryRef)
+    /// The outcome of a `.probeTLS` to `server` (its Do53 address).
+    case tlsProbe(server: ServerAddress, succeeded: Bool)
     /// Time passed: timers due by now fire (`Resolver.nextDeadlineMs`).
     case timers
     /// The ring was carried out and cleared: the core goes on with work it
@@ -64,6 +70,10 @@ public enum Action {
     case cancel(QueryRef)
     /// The answer for client slot `client` (each client is answered once).
     case answer(client: Int, message: UnsafeRawBufferPointer)
+    /// RFC 9539: open a TLS connection to `server` (its Do53 address) on
+    /// `tlsPort`, with the authoritative profile and no query; its outcome
+    /// comes back as `.tlsProbe(server, succeeded:)`. Nothing waits on it.
+    case probeTLS(server: ServerAddress, tlsPort: UInt16)
 }
 
 /// The actions of one event, in a fixed ring reserved at start: the
@@ -86,6 +96,7 @@ public struct ActionRing: ~Copyable {
         case send(QueryRef, ServerAddress, TransportKind, offset: Int, count: Int)
         case cancel(QueryRef)
         case answer(client: Int, offset: Int, count: Int)
+        case probe(ServerAddress, tlsPort: UInt16)
     }
 
     let records: UnsafeMutablePointer<Record>
@@ -124,6 +135,8 @@ public struct ActionRing: ~Copyable {
             return .cancel(ref)
         case .answer(let client, let offset, let n):
             return .answer(client: client, message: message(offset, n))
+        case .probe(let server, let port):
+            return .probeTLS(server: server, tlsPort: port)
         }
     }
 
@@ -169,6 +182,14 @@ public struct ActionRing: ~Copyable {
         records[count] = .send(ref, server, transport, offset: offset, count: message.count)
         count += 1
         return true
+    }
+
+    /// A probe carries no bytes; dropped (the probe is tried again later)
+    /// when the ring has no descriptor free.
+    mutating func appendProbe(_ server: ServerAddress, tlsPort: UInt16) {
+        guard count < ActionRing.actionCountMax else { return }
+        records[count] = .probe(server, tlsPort: tlsPort)
+        count += 1
     }
 
     mutating func appendCancel(_ ref: QueryRef) {

@@ -189,6 +189,10 @@ extension ResolverCore {
         case .noEDNS(let s):
             server = s
             suffix = " answers without EDNS; the zone is signed"
+        case .strictDoT(let s, let timedOut):
+            server = s
+            suffix = timedOut ? " strict DoT: timed out; not asked in plain"
+                              : " strict DoT: TLS or pin check failed; not asked in plain"
         }
         let n = server.writeText(into: UnsafeMutableRawBufferPointer(rebasing: cache.rdataScratch[0..<64]))
         let tail = UnsafeRawBufferPointer(start: suffix.utf8Start, count: suffix.utf8CodeUnitCount)

@@ -26,6 +26,8 @@ extension ResolverCore {
         case .failed(let ref):
             guard isCurrent(ref) else { return .pending }
             failure(outgoing: Int(ref.slot), nowMs: nowMs)
+        case .tlsProbe(let server, let succeeded):
+            if settings.opportunisticDoT { authDoT.recordProbe(server, succeeded: succeeded, nowMs: nowMs) }
         case .timers:
             expireTimers(nowMs: nowMs)
         case .drained:
@@ -59,10 +61,11 @@ extension ResolverCore {
     /// Asks the server to send `message` for task `index` (a new serial: an
     /// answer to the previous one is stale). False only when the ring is
     /// full, a sizing fault: the caller treats it as a failed send.
-    mutating func emitSend(_ index: Int, to server: ServerAddress, overTCP: Bool,
+    mutating func emitSend(_ index: Int, to server: ServerAddress, overTCP: Bool, tlsProfile: Int32 = -1,
                            _ message: UnsafeRawBufferPointer) -> Bool {
         outgoing.pointer(index).pointee.sendSerial &+= 1
-        return ring.appendSend(currentRef(index), to: server, over: overTCP ? .tcp : .udp, message)
+        let kind: TransportKind = tlsProfile >= 0 ? .tls(profile: tlsProfile) : overTCP ? .tcp : .udp
+        return ring.appendSend(currentRef(index), to: server, over: kind, message)
     }
 
     /// The task no longer waits for its query in flight.

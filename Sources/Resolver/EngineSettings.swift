@@ -33,6 +33,15 @@ public struct EngineSettings {
 
     // Iterative mode (option mode 'recursive').
     public var recursive = false
+    /// Opportunistic DNS over TLS to authoritative servers (RFC 9539):
+    /// recursive mode with `config auth_transport` for '.' set to
+    /// 'opportunistic' (AuthDoT.swift).
+    public var opportunisticDoT = false
+    /// Strict domains (`auth_transport` policy 'strict' with `list
+    /// tls_pin`), most specific first, each with the TLS profile the server
+    /// registers for it: their servers are asked over DoT only, never in
+    /// plain (AuthDoT.swift).
+    public var strictDomains: [StrictDomain] = []
     /// RFC 9156 QNAME minimisation (`qname_minimisation`).
     public var qnameMinimisation = true
     /// Random case in queried names, checked in answers (`use_0x20`).
@@ -122,6 +131,15 @@ extension EngineSettings {
         staleRefreshBackoffMs = Int64(config.staleRefreshBackoffSeconds) * 1_000
         cnameMax = config.cnameMax
         recursive = config.mode == .recursive
+        opportunisticDoT = recursive && config.authTransports.contains { $0.domain.isRoot && $0.policy == .opportunistic }
+        if recursive {
+            var k: Int32 = 0
+            for a in config.authTransports where a.policy == .strict && !a.tlsPins.isEmpty && k < 8 {
+                strictDomains.append(StrictDomain(domain: a.domain.lowercased(), tlsProfile: ResolverCore.authTLSProfile + 1 + k))
+                k += 1
+            }
+            strictDomains.sort { $0.domain.labelCount > $1.domain.labelCount }
+        }
         qnameMinimisation = config.qnameMinimisation
         use0x20 = config.use0x20
         cookies = config.cookies
@@ -159,12 +177,12 @@ extension Upstream {
     /// refuses more than UpstreamTable.countMax).
     public static func list(_ config: SprigConfig) -> [Upstream] {
         var list: [Upstream] = []
-        for configured in config.upstreams.prefix(UpstreamTable.countMax) {
+        for (i, configured) in config.upstreams.prefix(UpstreamTable.countMax).enumerated() {
             guard let address = ServerAddress(bytes: configured.address.bytes, port: configured.port) else { continue }
-            // The config refuses transport 'tls' until DoT is carried out
-            // (NotCarriedOut): never plain DNS where TLS was asked for.
-            precondition(configured.transport != .tls, "config accepted a tls upstream")
-            list.append(Upstream(address: address, overTCP: configured.transport == .tcp))
+            // TLS profile i is the one the Server registers for config
+            // upstream i (Server/UpstreamTLS.swift).
+            list.append(Upstream(address: address, overTCP: configured.transport == .tcp,
+                                 tlsProfile: configured.transport == .tls ? Int32(i) : nil))
         }
         return list
     }

@@ -313,16 +313,37 @@ extension ResolverCore {
         }
         o.pointee.iteration.sentName = settings.use0x20 && settings.recursive ? randomiseCase(name) : name
         o.pointee.iteration.sentType = type
-        let asked = Asked(server: destination.server, upstream: destination.upstream,
+        var asked = Asked(server: destination.server, upstream: destination.upstream,
                           queryID: UInt16(truncatingIfNeeded: entropy.next()),
                           withEDNS: asksWithEDNS(index, destination.server, nowMs: nowMs),
                           overTCP: overTCP || destination.upstream.map { upstreams.prefersTCP($0) } ?? false,
+                          tlsProfile: destination.upstream.flatMap { upstreams.tlsProfile($0) } ?? -1,
                           sentMs: nowMs)
+        // RFC 9539: a server that answered over DoT recently is asked over
+        // DoT; any other gets Do53, and a probe next to it when due.
+        var sendTo = destination.server
+        var probe = false
+        if destination.upstream == nil, let strict = strictProfile(for: o.pointee.iteration.zone) {
+            // Strict: DoT with the domain's pins, or nothing (no probe, no Do53).
+            asked.tlsProfile = strict
+            asked.overTCP = true
+            sendTo.port = AuthDoTTable.dotPort
+        } else if destination.upstream == nil && settings.opportunisticDoT {
+            switch authDoT.choose(destination.server, nowMs: nowMs) {
+            case .tls:
+                asked.tlsProfile = ResolverCore.authTLSProfile
+                asked.overTCP = true
+                sendTo.port = AuthDoTTable.dotPort
+            case .plain(let p):
+                probe = p
+            }
+        }
         let cookie = asked.withEDNS ? cookieOption(for: destination.server) : nil
         guard let n = buildIterativeQuery(o.pointee, asked, cookie: cookie) else { return false }
         stats.upstreamQueries += 1
         if cookie != nil { stats.upstreamCookiesSent += 1 }
-        guard emitSend(index, to: destination.server, overTCP: asked.overTCP,
+        if probe { ring.appendProbe(destination.server, tlsPort: AuthDoTTable.dotPort) }
+        guard emitSend(index, to: sendTo, overTCP: asked.overTCP, tlsProfile: asked.tlsProfile,
                        UnsafeRawBufferPointer(rebasing: scratch[0..<n])) else { return false }
         o.pointee.state = .asking(asked)
         var dueMs: Int64
@@ -357,6 +378,9 @@ extension ResolverCore {
                 try b.addOPT(udpPayloadSize: settings.upstreamPayloadSize,
                              dnssecOK: passesOn ? o.dnssecOK : settings.requestDNSSEC)
                 if let cookie { try b.addCookie(cookie) }   // RFC 7873 §5.1
+                // RFC 8467 §4.1: queries over an encrypted transport are
+                // padded to a multiple of 128 bytes (RFC 7830).
+                if asked.tlsProfile >= 0 { try b.addPadding(blockByteCount: Limits.queryPaddingBlockByteCount) }
             }
             return b.byteCount
         } catch {

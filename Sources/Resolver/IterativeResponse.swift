@@ -33,6 +33,7 @@ extension ResolverCore {
             upstreams.recordAnswer(upstream, rttMs: rttMs, nowMs: nowMs)
         } else {
             infra.recordAnswer(asked.server, rttMs: rttMs, nowMs: nowMs)
+            if asked.tlsProfile == ResolverCore.authTLSProfile { authDoT.recordSuccess(asked.server, nowMs: nowMs) }
         }
         timers.cancel(settings.maxClients + index)
         guard let header = try? Header(from: message) else { return retryElsewhere(index, nowMs: nowMs) }

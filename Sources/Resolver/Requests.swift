@@ -92,6 +92,8 @@ struct Asked {
     var queryID: UInt16
     var withEDNS: Bool
     var overTCP: Bool
+    /// TLS profile of the upstream asked over TLS; -1: plain.
+    var tlsProfile: Int32 = -1
     var sentMs: Int64
 }
 
@@ -176,6 +178,9 @@ enum FailureDetail: Equatable {
     /// This server of a signed zone answered FORMERR/NOTIMP without an OPT:
     /// it was not asked without EDNS (EDNSFallback.swift).
     case noEDNS(ServerAddress)
+    /// Strict DoT to this server failed (TLS refused, handshake or pin
+    /// check failed, or it timed out); nothing was asked in plain.
+    case strictDoT(ServerAddress, timedOut: Bool)
 }
 
 /// Why an iterative task exists.
@@ -271,6 +276,11 @@ public struct EngineStats {
     public var upstreamTimeouts = 0
     public var upstreamTCPRetries = 0
     public var upstreamErrors = 0
+    /// DoT queries to authoritative servers that failed or timed out and
+    /// went again over Do53 (RFC 9539 fallback).
+    public var authDoTFallbacks = 0
+    /// Strict DoT queries that failed or timed out (never retried in plain).
+    public var strictDoTFailures = 0
     public var mismatchedResponses = 0
     /// Responses for a query already given up on (its QueryRef is old).
     public var staleResponses = 0

@@ -34,6 +34,8 @@ public struct ResolverCore: ~Copyable {
     var errorReports: ErrorReports
     /// Iterative mode: authoritative server state and the root servers.
     var infra: InfraCache
+    /// RFC 9539 state per authoritative server (AuthDoT.swift).
+    var authDoT: AuthDoTTable
     var rootServers: [ServerAddress]
     /// In-tree hints (draft-kolkman-dns-in-tree-hints): InTreeHints.swift.
     var inTreeHints: InTreeHintSet
@@ -106,6 +108,7 @@ public struct ResolverCore: ~Copyable {
         local = LocalData(localDomain: settings.localDomain, nameCapacity: settings.localNameCount, arena: arena)
         rebind = RebindGuard(enabled: settings.rebindProtection, allowed: settings.rebindAllow, arena: arena)
         blocked = BlockList(capacity: settings.blockNameCount, arena: arena)
+        authDoT = AuthDoTTable(isOn: settings.opportunisticDoT, arena: arena)
         validation = ValidationEngine(reserving: settings.validate, clockVouchedFor: settings.clockTrusted,
                                       nsecTableEntryCount: settings.nsecTableEntryCount, arena: arena)
     }
@@ -132,6 +135,7 @@ public struct ResolverCore: ~Copyable {
             + LocalData.footprint(nameCapacity: settings.localNameCount)
             + RebindGuard.footprint(enabled: settings.rebindProtection)
             + BlockList.footprint(capacity: settings.blockNameCount)
+            + [AuthDoTTable.footprint(isOn: settings.opportunisticDoT)]
             + ValidationEngine.footprint(reserving: settings.validate, nsecTableEntryCount: settings.nsecTableEntryCount)
     }
 
@@ -406,6 +410,8 @@ public struct ResolverCore: ~Copyable {
         guard outgoing.isInUse(index) else { return }
         stats.upstreamErrors += 1
         timers.cancel(settings.maxClients + index)
+        if fallBackFromAuthDoT(index, nowMs: nowMs) { return }
+        noteStrictFailure(index, timedOut: false)
         retryElsewhere(index, nowMs: nowMs)
     }
 
@@ -432,6 +438,8 @@ public struct ResolverCore: ~Copyable {
                 if let upstream = asked.upstream {
                     upstreams.recordTimeout(upstream, nowMs: nowMs)
                 } else {
+                    if fallBackFromAuthDoT(index, nowMs: nowMs) { continue }
+                    noteStrictFailure(index, timedOut: true)
                     infra.recordTimeout(asked.server, nowMs: nowMs)
                     outgoing.pointer(index).pointee.iteration.servers.markTimedOut(asked.server)
                 }
@@ -522,7 +530,8 @@ public struct ResolverCore: ~Copyable {
          ("cache.stored", stats.cacheStored), ("cache.refused", stats.cacheRefused),
          ("resolver.aggregated", stats.aggregated), ("upstream.queries", stats.upstreamQueries),
          ("upstream.timeouts", stats.upstreamTimeouts), ("upstream.tcp_retries", stats.upstreamTCPRetries),
-         ("upstream.errors", stats.upstreamErrors), ("upstream.mismatched", stats.mismatchedResponses),
+         ("upstream.errors", stats.upstreamErrors), ("auth_dot.fallbacks", stats.authDoTFallbacks),
+         ("auth_dot.strict_failures", stats.strictDoTFailures), ("upstream.mismatched", stats.mismatchedResponses),
          ("upstream.stale", stats.staleResponses), ("answers.deferred", stats.deferredAnswers),
          ("answers.servfail", stats.servfailAnswers), ("answers.formerr", stats.formerrAnswers),
          ("answers.truncated", stats.answersTruncated), ("drop.not_query", stats.droppedNotQuery),

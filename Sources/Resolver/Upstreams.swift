@@ -14,9 +14,13 @@
 public struct Upstream: Equatable, Sendable {
     public var address: ServerAddress
     public var overTCP: Bool
-    public init(address: ServerAddress, overTCP: Bool = false) {
+    /// DNS over TLS with this TLS profile (the server's, registered for
+    /// this upstream); nil: plain. TLS implies TCP framing.
+    public var tlsProfile: Int32?
+    public init(address: ServerAddress, overTCP: Bool = false, tlsProfile: Int32? = nil) {
         self.address = address
-        self.overTCP = overTCP
+        self.overTCP = overTCP || tlsProfile != nil
+        self.tlsProfile = tlsProfile
     }
 }
 
@@ -126,5 +130,6 @@ public struct UpstreamTable {
 
     func address(_ index: Int) -> ServerAddress { entries[index].upstream.address }
     func prefersTCP(_ index: Int) -> Bool { entries[index].upstream.overTCP }
+    func tlsProfile(_ index: Int) -> Int32? { entries[index].upstream.tlsProfile }
     func srttMs(_ index: Int) -> Int64 { entries[index].srttMs }
 }

@@ -140,6 +140,7 @@ public final class EventLoop {
             // Signature dates are judged by wall time; an NTP step after
             // boot must be seen at once (clock_gettime is a vDSO call).
             resolver.setWallClock(realtimeSeconds: Clock.realtimeSeconds(), nowMs: nowMs)
+            sockets.transport.setCertificateDatesTrusted(resolver.isClockTrusted)
             // Two-argument min only: the variadic one builds an array (an
             // allocation on every pass of the loop).
             let waitMs = min(min(sockets.tcpTimers.waitMs(nowMs: nowMs, capMs: ServerLimits.idleWaitMsMax),
@@ -357,6 +358,10 @@ public final class EventLoop {
                 let ref = ServerSockets.ref(tag)
                 sockets.releaseOutgoing(Int(ref.slot))
                 feed(.failed(ref), nowMs: Clock.monotonicMs())
+            case .tlsProbe(let tag, let server, let succeeded):
+                // The tag is the server's Do53 port (Outgoing.swift, probeTLS).
+                guard let address = ServerSockets.serverAddress(server, port: UInt16(truncatingIfNeeded: tag)) else { continue }
+                feed(.tlsProbe(server: address, succeeded: succeeded), nowMs: Clock.monotonicMs())
             }
         }
     }
@@ -429,9 +434,11 @@ public final class EventLoop {
         lines.append(("pool.outgoing_tcp.high_water", sockets.transport.connectionsHighWater))
         lines.append(("pool.outgoing_tcp.capacity", sockets.transport.limits.maxOutgoingTCP))
         lines += sockets.transport.stats.lines
+        lines += sockets.transport.tlsLines
         lines += resolver.statsLines()
         lines += clientCookies.stats.lines
         lines.append(("cookies.secret_rotations", cookieKeeper.rotations))
+        lines += resolver.authDoTLines(nowMs: Clock.monotonicMs())
         lines.append(("clock.trusted", resolver.isClockTrusted ? 1 : 0))
         // Reservations after start-up (release builds serve and count them;
         // debug builds trap): 0 on a healthy daemon.

@@ -1,4 +1,5 @@
 import Config
+import DNSWire
 import Fixed
 import Platform
 import Transport
@@ -30,6 +31,14 @@ public struct ServerLimits {
     /// Bytes per configured name (`local_names_max`) in the file buffer: a
     /// dnsmasq lease line is ~80 bytes, a hosts line ~40.
     public static let localFileByteCountPerName = 128
+
+    /// DNS-over-TLS connections (config `max_tls_connections`, at most
+    /// `maxOutgoingTCP`): 0 unless some upstream uses transport 'tls', so a
+    /// config without TLS reserves no mbedTLS memory.
+    public var maxTLSConnections = 0
+    /// mbedTLS memory for the CA bundle: from the bundle's size when some
+    /// TLS upstream checks a `tls_name`; 0 otherwise.
+    public var tlsCAByteCount = 0
 
     /// Largest query a client may send; real queries are < 300 bytes, and a
     /// bound keeps per-connection buffers small.
@@ -68,6 +77,14 @@ public struct ServerLimits {
         if !config.hostsFiles.isEmpty || !config.leaseFiles.isEmpty {
             localFileByteCountMax = config.localNamesMax * ServerLimits.localFileByteCountPerName
         }
+        let tls = config.upstreams.filter { $0.transport == .tls }
+        if !tls.isEmpty || UpstreamTLS.authOpportunistic(config) {
+            maxTLSConnections = min(config.maxTLSConnections, maxOutgoingTCP)
+            if tls.contains(where: { $0.tlsName != nil }) {
+                let size = File.byteCount(UpstreamTLS.caFilePath(config)) ?? 0
+                tlsCAByteCount = TransportLimits.caByteCount(fileByteCount: size)
+            }
+        }
     }
 
     /// Transport's pools: one query slot per outgoing query of the core,
@@ -76,6 +93,8 @@ public struct ServerLimits {
         var t = TransportLimits()
         t.maxOutgoing = maxOutgoing
         t.maxOutgoingTCP = maxOutgoingTCP
+        t.maxTLSConnections = maxTLSConnections
+        t.tlsCAByteCount = tlsCAByteCount
         return t
     }
 }

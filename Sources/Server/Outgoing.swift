@@ -27,18 +27,39 @@ extension ServerSockets {
 
     /// False when Transport refused (it counts why); the server reports it
     /// to the core as a `.failed` event, and the core tries elsewhere.
-    func sendOutgoing(_ ref: QueryRef, to server: ServerAddress, overTCP: Bool,
+    func sendOutgoing(_ ref: QueryRef, to server: ServerAddress, over kind: TransportKind,
                       _ message: UnsafeRawBufferPointer) -> Bool {
+        let over: TransportProtocol
+        switch kind {
+        case .udp: over = .udp
+        case .tcp: over = .tcp
+        case .tls(let profile): over = .tls(TLSProfile(index: profile))
+        }
         let index = Int(ref.slot)
         releaseOutgoing(index)   // a re-send (TC → TCP) ends the previous one
         do throws(SendRefusal) {
             outgoingHandles[index] = try transport.send(tag: ServerSockets.tag(ref), to: ServerSockets.address(server),
-                                                        over: overTCP ? .tcp : .udp, message,
+                                                        over: over, message,
                                                         nowMs: Clock.monotonicMs())
             return true
         } catch {
             return false
         }
+    }
+
+    /// RFC 9539: a TLS handshake with an authoritative server, no query;
+    /// its outcome comes back tagged with the server's Do53 port.
+    func probeTLS(_ server: ServerAddress, tlsPort: UInt16) {
+        var target = server
+        target.port = tlsPort
+        _ = transport.probeTLS(to: ServerSockets.address(target), profile: TLSProfile(index: ResolverCore.authTLSProfile),
+                               tag: UInt64(server.port), nowMs: Clock.monotonicMs())
+    }
+
+    /// Transport's address as the core's, with `port`.
+    static func serverAddress(_ a: Address, port: UInt16) -> ServerAddress? {
+        let bytes = withUnsafeBytes(of: a.raw.bytes) { b in Array(b.prefix(a.raw.family == 6 ? 16 : 4)) }
+        return ServerAddress(bytes: bytes, port: port)
     }
 
     func releaseOutgoing(_ index: Int) {

@@ -30,7 +30,7 @@ extension EventLoop {
             for i in 0..<resolver.actionCount {
                 switch resolver.action(i) {
                 case .send(let ref, let server, let transport, let message):
-                    if !sockets.sendOutgoing(ref, to: server, overTCP: transport == .tcp, message) {
+                    if !sockets.sendOutgoing(ref, to: server, over: transport, message) {
                         failedSends.push(ref)
                     }
                 case .cancel(let ref):
@@ -39,6 +39,8 @@ extension EventLoop {
                     sockets.releaseOutgoing(Int(ref.slot))
                 case .answer(let client, let message):
                     sockets.deliver(client: client, message)
+                case .probeTLS(let server, let tlsPort):
+                    sockets.probeTLS(server, tlsPort: tlsPort)
                 }
             }
             resolver.actionsCarriedOut()

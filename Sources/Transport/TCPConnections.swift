@@ -7,6 +7,8 @@ struct TCPConnection {
     enum State: Equatable {
         case free
         case connecting
+        /// TLS: connected, the handshake (and the pin check) still running.
+        case handshaking
         case open
         /// The socket is closed; frames still buffered and then one failure
         /// per waiting query are handed out before the slot is free again.
@@ -30,9 +32,19 @@ struct TCPConnection {
     var wantsWrite = false
     var inAttention = false
     var idleSinceMs: Int64 = 0
+    /// The TLS profile it was opened for (-1: plain TCP) and its TLS slot.
+    var tlsProfile: Int32 = -1
+    var tlsSlot: Int32 = -1
+    /// Opened by `probeTLS`: its handshake's outcome is an event of its own.
+    var isProbe = false
+    var probeTag: UInt64 = 0
+    /// The probe's outcome, known and not yet handed out.
+    var probeOutcome: Bool? = nil
+    var probeReported = false
 
-    /// Takes new queries: connecting or open.
-    var isUsable: Bool { state == .connecting || state == .open }
+    /// Takes new queries: connecting, handshaking or open.
+    var isUsable: Bool { state == .connecting || state == .handshaking || state == .open }
+    var isTLS: Bool { tlsProfile >= 0 }
     /// Usable with no query waiting: may be closed for idleness or for room.
     var isIdle: Bool { isUsable && ownedCount == 0 }
 }
@@ -57,18 +69,26 @@ extension Transport {
     // MARK: choosing a connection
 
     /// Puts query `index` on the server's connection, opening one if needed.
-    func queueTCP(_ index: Int, to server: Address, _ query: UnsafeRawBufferPointer, nowMs: Int64) throws(SendRefusal) {
+    /// `tlsProfile` -1: plain TCP; else the TLS profile the connection must use.
+    func queueTCP(_ index: Int, to server: Address, tlsProfile: Int32, _ query: UnsafeRawBufferPointer,
+                  nowMs: Int64) throws(SendRefusal) {
         guard query.count <= TransportLimits.queryByteCountMax else { throw .queryTooLarge }
         var setupFailure: TransportFailure? = nil
         let connection: Int
-        if let c = usableConnection(to: server) {
+        if let c = usableConnection(to: server, tlsProfile: tlsProfile) {
             guard connections[c].cellsInUse < limits.queriesPerConnectionMax else { throw .pipelineFull }
             connection = c
             stats.tcpReused += 1
+            if tlsProfile >= 0 { noteTLSReuse(tlsProfile) }
         } else {
-            connection = try openConnection(to: server, nowMs: nowMs, setupFailure: &setupFailure)
+            if tlsProfile >= 0 { guard tlsProfileIsKnown(tlsProfile) else { throw .noTLSSlot } }
+            connection = try openConnection(to: server, tlsProfile: tlsProfile, nowMs: nowMs, setupFailure: &setupFailure)
         }
         let cell = place(query, for: index, on: connection)
+        // The first query waiting on an open TLS connection starts its answer deadline.
+        if connections[connection].isTLS && connections[connection].state == .open && connections[connection].ownedCount == 1 {
+            tlsDeadlines.arm(connection, atMs: nowMs + limits.tlsAnswerTimeoutMs)
+        }
         queries.pointer(index).pointee.carrier = .tcp(connection: Int32(connection), cell: Int32(cell))
         stats.tcpQueries += 1
         idleTimers.cancel(connection)
@@ -81,15 +101,25 @@ extension Transport {
         }
     }
 
-    func usableConnection(to server: Address) -> Int? {
-        for i in 0..<limits.maxOutgoingTCP where connections[i].isUsable && connections[i].server == server { return i }
+    /// A connection to `server` of the same kind: plain TCP, or TLS with
+    /// the same profile (a TLS connection never carries a plain query).
+    func usableConnection(to server: Address, tlsProfile: Int32) -> Int? {
+        for i in 0..<limits.maxOutgoingTCP
+            where connections[i].isUsable && connections[i].server == server && connections[i].tlsProfile == tlsProfile {
+            return i
+        }
         return nil
     }
 
     /// A free slot, else the slot of the connection idle longest (closed
     /// for room), else a refusal. The connect runs in the background.
-    func openConnection(to server: Address, nowMs: Int64,
+    func openConnection(to server: Address, tlsProfile: Int32, nowMs: Int64,
                         setupFailure: inout TransportFailure?) throws(SendRefusal) -> Int {
+        var tlsSlot: Int32 = -1
+        if tlsProfile >= 0 {
+            guard let slot = freeTLSSlot() ?? closeIdlestTLSForRoom() else { throw .noTLSSlot }
+            tlsSlot = Int32(slot)
+        }
         guard let connection = freeConnection() ?? closeIdlestForRoom() else { throw .connectionPoolFull }
         let fd: Int32
         do throws(Errno) { fd = try Socket.tcp(ipv6: server.isIPv6) } catch { throw .noSocket }
@@ -103,6 +133,13 @@ extension Transport {
         c.pointee.idleSinceMs = nowMs
         noteConnectionAcquired()
         stats.tcpOpened += 1
+        if tlsProfile >= 0 {
+            c.pointee.tlsProfile = tlsProfile
+            if let why = openTLS(on: connection, slot: Int(tlsSlot), nowMs: nowMs) {
+                setupFailure = why
+                return connection
+            }
+        }
         do throws(Errno) {
             try epoll.add(fd, .writable, token: token(connection))
         } catch {
@@ -192,6 +229,7 @@ extension Transport {
 
     func noteMaybeIdle(_ connection: Int, nowMs: Int64) {
         guard connections[connection].isIdle else { return }
+        if connections[connection].state == .open { tlsDeadlines.cancel(connection) }   // nothing waits for an answer
         connections[connection].idleSinceMs = nowMs
         idleTimers.arm(connection, atMs: nowMs + limits.idleTimeoutMs)
     }
@@ -213,11 +251,13 @@ extension Transport {
 
     func closeSocket(_ connection: Int) {
         let c = connections + connection
+        endTLS(connection)   // close_notify goes out before the socket closes
         guard c.pointee.fd >= 0 else { return }
         epoll.remove(c.pointee.fd)
         Socket.close(c.pointee.fd)
         c.pointee.fd = -1
         idleTimers.cancel(connection)
+        tlsDeadlines.cancel(connection)
     }
 
     /// Frees the slot, counting how the connection ended. Queries still
@@ -228,6 +268,7 @@ extension Transport {
         closeSocket(connection)
         for cell in (connection * limits.queriesPerConnectionMax)..<((connection + 1) * limits.queriesPerConnectionMax)
             where cells[cell].state != .free { freeCell(cell, of: connection) }
+        noteTLSEnd(connection, end)
         let generation = c.pointee.generation &+ 1
         c.pointee = TCPConnection()
         c.pointee.generation = generation

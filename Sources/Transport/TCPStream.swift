@@ -24,7 +24,15 @@ extension Transport {
             let cell = Int(c.pointee.writingCell)
             let frame = cellFrame(cell)
             let pending = UnsafeRawBufferPointer(rebasing: frame[c.pointee.writeOffset..<cells[cell].frameByteCount])
-            do throws(Errno) {
+            if c.pointee.isTLS {
+                switch tlsWrite(connection, pending) {
+                case .wrote(let n): c.pointee.writeOffset += n
+                case .wait:
+                    setWriteInterest(connection, true)
+                    return nil
+                case .failed(let why): return why
+                }
+            } else { do throws(Errno) {
                 c.pointee.writeOffset += try Socket.write(c.pointee.fd, pending)
             } catch {
                 if error.kind == .again || error.kind == .interrupted {
@@ -32,7 +40,7 @@ extension Transport {
                     return nil
                 }
                 return error.kind == .connectionReset || error.kind == .brokenPipe ? .reset : .socketError
-            }
+            } }
             if c.pointee.writeOffset < cells[cell].frameByteCount { continue }
             c.pointee.writingCell = -1
             if cells[cell].owner < 0 { freeCell(cell, of: connection) } else { cells[cell].state = .written }
@@ -78,12 +86,19 @@ extension Transport {
                 fail(token.index, .unreachable, discardInput: true)
                 return true
             }
+            if c.pointee.isTLS {
+                c.pointee.state = .handshaking
+                c.pointee.wantsWrite = true
+                return continueHandshake(token.index, nowMs: nowMs)
+            }
             c.pointee.state = .open
             c.pointee.wantsWrite = true   // the connect's interest; flush sets what it needs
             if let why = flush(token.index) {
                 fail(token.index, why, discardInput: true)
                 return true
             }
+        } else if c.pointee.state == .handshaking {
+            return continueHandshake(token.index, nowMs: nowMs)
         } else if ready.contains(.writable), let why = flush(token.index) {
             fail(token.index, why, discardInput: false)
             return true
@@ -109,6 +124,7 @@ extension Transport {
             c.pointee.readEnd = live
         }
         guard c.pointee.readEnd < buffer.count else { return true }   // a whole frame is buffered
+        if c.pointee.isTLS { return tlsReadInput(connection, into: buffer) }
         let n: Int
         do throws(Errno) {
             n = try Socket.read(c.pointee.fd, into: UnsafeMutableRawBufferPointer(rebasing: buffer[c.pointee.readEnd...]))
@@ -132,19 +148,30 @@ extension Transport {
     /// The next answer or failure of a connection, or nil when it has none.
     func nextConnectionEvent(_ connection: Int, nowMs: Int64) -> TransportEvent? {
         let c = connections + connection
-        while let frame = nextFrame(connection) {
-            switch frame {
-            case .bad(let why):
-                if c.pointee.isUsable { fail(connection, why, discardInput: true) } else { discardInput(connection, why) }
-            case .message(let start, let length):
-                if let event = deliver(connection, start: start, length: length, nowMs: nowMs) { return event }
+        if let event = probeEvent(connection) { return event }
+        // Bounded: each pass takes a frame, or decrypted bytes mbedTLS holds
+        // that no socket readiness would announce again.
+        for _ in 0..<TransportLimits.tlsReadPassesMax {
+            while let frame = nextFrame(connection) {
+                switch frame {
+                case .bad(let why):
+                    if c.pointee.isUsable { fail(connection, why, discardInput: true) } else { discardInput(connection, why) }
+                case .message(let start, let length):
+                    if let event = deliver(connection, start: start, length: length, nowMs: nowMs) { return event }
+                }
             }
+            guard c.pointee.isTLS, c.pointee.state == .open, tlsHasPending(connection) else { break }
+            _ = readInput(connection)
         }
         guard case .closing(var end) = c.pointee.state else { return nil }
         // Queries still waiting, or half an answer: the server closed mid-answer.
         if end == .byServer && (c.pointee.ownedCount > 0 || c.pointee.readEnd > c.pointee.readStart) {
             end = .failed(.closedMidAnswer)
             c.pointee.state = .closing(end)
+        }
+        if case .failed = end, c.pointee.isProbe, !c.pointee.probeReported {
+            c.pointee.probeReported = true
+            return .tlsProbe(tag: c.pointee.probeTag, server: c.pointee.server, succeeded: false)
         }
         if case .failed(let why) = end, let cell = firstOwnedCell(connection) {
             let owner = Int(cells[cell].owner)

@@ -32,6 +32,9 @@ import Platform
 public enum TransportProtocol: Equatable, Sendable {
     case udp
     case tcp
+    /// DNS over TLS (RFC 7858) with the peer checked as the profile says
+    /// (`registerTLSProfile`); never falls back to plain DNS.
+    case tls(TLSProfile)
 }
 
 /// One query sent: what `cancel` takes.
@@ -53,6 +56,9 @@ public enum SendRefusal: Error, Equatable, Sendable {
     case connectionPoolFull
     /// The server's connection already carries `queriesPerConnectionMax`.
     case pipelineFull
+    /// TLS asked for, and every TLS slot is busy (or none was reserved,
+    /// or the profile is unknown): nothing is sent in plain instead.
+    case noTLSSlot
 }
 
 /// Why a sent query will get no answer.
@@ -71,6 +77,24 @@ public enum TransportFailure: Hashable, Sendable {
     case malformedFrame
     /// Any other socket error.
     case socketError
+    /// TLS: the certificate did not verify against the CA bundle and the
+    /// name (RFC 8310 §8.1), including dates.
+    case tlsCertificate
+    /// TLS: the certificate's SPKI is not the pinned one (RFC 7858 §4.2).
+    case tlsPinMismatch
+    /// TLS: the handshake failed otherwise (an alert, no common version or
+    /// cipher suite, the peer closed).
+    case tlsHandshake
+    /// TLS: connect and handshake took longer than `tlsHandshakeTimeoutMs`.
+    case tlsHandshakeTimeout
+    /// TLS: a bad record after the handshake (garbage, a record larger
+    /// than the buffer, a failed MAC).
+    case tlsProtocol
+    /// TLS: the connection's mbedTLS memory ran out.
+    case tlsNoMemory
+    /// TLS: queries waited `tlsAnswerTimeoutMs` without a byte from the
+    /// server: the connection is given up, so the next query opens a new one.
+    case tlsAnswerTimeout
 }
 
 /// What happened to a query. The bytes of a response stay valid until the
@@ -78,6 +102,9 @@ public enum TransportFailure: Hashable, Sendable {
 public enum TransportEvent {
     case response(tag: UInt64, UnsafeRawBufferPointer)
     case failure(tag: UInt64, TransportFailure)
+    /// The handshake of a `probeTLS` connection ended (RFC 9539 probing):
+    /// its tag, the server, and whether it succeeded.
+    case tlsProbe(tag: UInt64, server: Address, succeeded: Bool)
 }
 
 /// How a connection ended (each way has its own counter).
@@ -148,6 +175,22 @@ public final class Transport {
     var current: (connection: Int, generation: UInt32)?
     public private(set) var connectionsInUse = 0
     public private(set) var connectionsHighWater = 0
+    /// TLS deadlines, by connection: connect + handshake, then, while
+    /// queries wait, the next byte from the server (`tlsAnswerTimeoutMs`).
+    var tlsDeadlines: TimerHeap
+    /// The `nowMs` of the latest call that gave one (for deadlines armed
+    /// deep in the read path; Transport still reads no clock).
+    var lastNowMs: Int64 = 0
+    /// Which connection holds each TLS slot (-1: free); nil without TLS.
+    let tlsSlotOwners: UnsafeMutablePointer<Int32>?
+    /// The blocks mbedTLS allocates from (CMbedTLS arena); empty without TLS.
+    let tlsShared: UnsafeMutableRawBufferPointer
+    let tlsConnections: UnsafeMutableRawBufferPointer
+    /// The peer checks TLS connections use (`registerTLSProfile`).
+    var tlsProfiles: [TLSProfileEntry] = []
+    public internal(set) var tlsIsStarted = false
+    /// Most mbedTLS memory one connection has used (bytes).
+    var tlsMemoryHighWater = 0
 
     /// Keeps every carving above alive as long as the transport.
     let arena: Arena
@@ -168,6 +211,7 @@ public final class Transport {
         readBytes = arena.reserveBytes(limits.maxOutgoingTCP * limits.readBufferByteCount, label: connectionsLabel,
                                        count: limits.maxOutgoingTCP)
         idleTimers = TimerHeap(capacity: limits.maxOutgoingTCP, arena: arena, label: connectionsLabel)
+        tlsDeadlines = TimerHeap(capacity: limits.maxOutgoingTCP, arena: arena, label: connectionsLabel)
         attention = arena.reserve(Int32.self, count: limits.maxOutgoingTCP, label: connectionsLabel).baseAddress!
         attention.initialize(repeating: -1, count: limits.maxOutgoingTCP)
         cells = arena.reserve(QueryCell.self, count: limits.cellCount, label: TransportLimits.cellsLabel).baseAddress!
@@ -177,13 +221,14 @@ public final class Transport {
         responseBuffer = arena.reserveBytes(TransportLimits.datagramByteCountMax, label: TransportLimits.responseLabel)
         // Filled by the kernel before each read.
         batch = arena.reserve(EpollEvent.self, count: Epoll.batchCapacity, label: TransportLimits.responseLabel, rowCount: 1)
+        (tlsShared, tlsConnections, tlsSlotOwners) = Transport.carveTLS(limits, arena: arena)
     }
 
     deinit {
         for i in 0..<limits.maxOutgoing where queries.isInUse(i) {
             if case .udp(let fd) = queries[i].carrier { Socket.close(fd) }
         }
-        for i in 0..<limits.maxOutgoingTCP where connections[i].fd >= 0 { Socket.close(connections[i].fd) }
+        for i in 0..<limits.maxOutgoingTCP where connections[i].fd >= 0 { closeSocket(i) }
     }
 
     /// The descriptor the caller's event loop watches (readable: call `poll`).
@@ -200,6 +245,7 @@ public final class Transport {
                      _ query: UnsafeRawBufferPointer, nowMs: Int64) throws(SendRefusal) -> TransportHandle {
         do throws(SendRefusal) {
             guard query.count >= TransportLimits.headerByteCount else { throw .queryTooLarge }
+            lastNowMs = nowMs
             guard let index = queries.acquire() else { throw .noQuerySlot }
             let slot = queries.pointer(index)
             slot.pointee.tag = tag
@@ -207,7 +253,8 @@ public final class Transport {
             do throws(SendRefusal) {
                 switch transport {
                 case .udp: slot.pointee.carrier = .udp(fd: try openUDP(index, to: server, query))
-                case .tcp: try queueTCP(index, to: server, query, nowMs: nowMs)
+                case .tcp: try queueTCP(index, to: server, tlsProfile: -1, query, nowMs: nowMs)
+                case .tls(let profile): try queueTCP(index, to: server, tlsProfile: profile.index, query, nowMs: nowMs)
                 }
             } catch {
                 slot.pointee.generation &+= 1
@@ -254,6 +301,7 @@ public final class Transport {
     /// (and every failure found in `send`) has been handed out. Reads each
     /// ready socket once; level-triggered readiness brings the rest back.
     public func nextEvent(nowMs: Int64) -> TransportEvent? {
+        lastNowMs = nowMs
         while true {
             if let c = current {
                 if connections[c.connection].generation == c.generation,
@@ -287,10 +335,15 @@ public final class Transport {
             // A connect that never finished while its queries timed out.
             close(connection, connections[connection].state == .connecting ? .failed(.unreachable) : .idle)
         }
+        expireHandshakes(nowMs: nowMs)
     }
 
-    /// The next idle-close deadline, for the caller's epoll timeout.
-    public var nextDeadlineMs: Int64? { idleTimers.nextDeadlineMs }
+    /// The next idle-close or handshake deadline, for the caller's epoll timeout.
+    public var nextDeadlineMs: Int64? {
+        guard let h = tlsDeadlines.nextDeadlineMs else { return idleTimers.nextDeadlineMs }
+        guard let i = idleTimers.nextDeadlineMs else { return h }
+        return min(h, i)
+    }
 
     /// TCP connections to `server` open or opening (tests and stats).
     public func connectionCount(to server: Address) -> Int {

@@ -28,6 +28,25 @@ public struct TransportLimits: Equatable, Sendable {
     /// buffer (RFC 1035 §4.2.2: the length prefix allows 65,535). A frame
     /// announcing more fails the connection as `.oversizeFrame`.
     public var responseByteCountMax = 65_535
+    /// DNS-over-TLS connections at once (config `max_tls_connections`),
+    /// each a TCP connection above that also holds `tlsConnectionByteCount`
+    /// of mbedTLS memory; 0 when no upstream uses TLS (nothing reserved).
+    public var maxTLSConnections = 0
+    /// mbedTLS memory for the parsed CA bundle (`tls_ca_file`), sized by the
+    /// Server from the file (`TransportLimits.caByteCount(fileByteCount:)`);
+    /// 0 when no upstream verifies a name (pins only, or no TLS).
+    public var tlsCAByteCount = 0
+    /// A TLS connection whose connect and handshake have not finished this
+    /// long after it was opened fails (`transport.tls.closed.handshake_timeout`):
+    /// a peer that accepts TCP and stalls holds a slot no longer. 4 s is the
+    /// probe timeout RFC 9539 §4.1 suggests for DoT to authoritatives too.
+    public var tlsHandshakeTimeoutMs: Int64 = 4_000
+    /// An open TLS connection whose waiting queries get no byte from the
+    /// server for this long fails (`transport.tls.closed.answer_timeout`):
+    /// a server that stops answering holds its slot no longer, and the next
+    /// query opens a fresh connection. Above an upstream's slowest honest
+    /// answer (a cold name it must resolve: a few seconds).
+    public var tlsAnswerTimeoutMs: Int64 = 5_000
 
     /// Largest query carried over TCP: a header (12), a question (at most
     /// 255 + 4) and an OPT record with a cookie and RFC 8467 block padding
@@ -43,8 +62,47 @@ public struct TransportLimits: Equatable, Sendable {
     /// Random IDs drawn when a query's ID is already in flight on its
     /// connection, before the next free ID after the last draw is taken.
     public static let idDrawsMax = 4
+    /// Reads of bytes mbedTLS already decrypted, per hand-out of a TLS
+    /// connection's events (each fills the read buffer or empties them).
+    static let tlsReadPassesMax = 64
+    /// TLS profiles: one per configured upstream (`UpstreamTable.countMax`),
+    /// one for authoritative servers (RFC 9539, opportunistic), and one per
+    /// strict `auth_transport` domain (`strictDomainCountMax`).
+    public static let tlsProfileCountMax = 9 + strictDomainCountMax
+    /// Strict `auth_transport` domains carried out (more is refused).
+    public static let strictDomainCountMax = 8
+
+    /// mbedTLS memory of one TLS connection: the SSL context, two record
+    /// buffers of 16 KiB + overhead each (MBEDTLS_SSL_IN/OUT_CONTENT_LEN in
+    /// Debian's 2.28 build), the handshake state and the peer's chain.
+    /// Measured high water on 2.28, TLS 1.2 with a P-256 chain of one:
+    /// 45,376 bytes (`transport.tls.memory_high_water`); the rest is
+    /// headroom for a longer or RSA chain. A connection that needs more fails alone
+    /// (`transport.tls.closed.no_memory`).
+    public static let tlsConnectionByteCount = 61_440
+    /// mbedTLS memory shared by all connections besides the CA bundle: the
+    /// entropy context (37,960 bytes in Debian's 2.28: 20 source slots and
+    /// a SHA-512 accumulator), the DRBG, two client configs, the slot table.
+    public static let tlsSharedBaseByteCount = 45_056
+    /// Parsed CA certificates take about this many times their PEM file
+    /// bytes (mbedTLS keeps the DER, a 616-byte x509_crt and one allocation
+    /// per name component): measured 1.93 on Debian 12's bundle (139
+    /// certificates, 213,848 bytes of PEM → 411,888 bytes, ~2,960 each),
+    /// plus room for a bundle of another mix. Pin-only configs load no CA.
+    public static let tlsCAPerFileByteFactorPercent = 215
+    /// The CA budget for a bundle file of `fileByteCount` bytes.
+    public static func caByteCount(fileByteCount: Int) -> Int {
+        fileByteCount * tlsCAPerFileByteFactorPercent / 100 + 4_096
+    }
 
     public init() {}
+
+    /// Bytes of the TLS shared block: the arena's region table, the base, the CA budget.
+    public var tlsSharedByteCount: Int {
+        guard maxTLSConnections > 0 else { return 0 }
+        let raw = 64 * (maxTLSConnections + 1) + TransportLimits.tlsSharedBaseByteCount + tlsCAByteCount
+        return (raw + 63) & ~63
+    }
 
     /// Bytes of one connection's read buffer (length prefix + largest frame).
     public var readBufferByteCount: Int { 2 + responseByteCountMax }
@@ -57,6 +115,8 @@ public struct TransportLimits: Equatable, Sendable {
     static let connectionsLabel = "outgoing tcp connections (read buffers)"
     static let cellsLabel = "outgoing tcp query cells (pipelining)"
     static let responseLabel = "outgoing response buffer, ready batch"
+    static let tlsSharedLabel = "tls shared mbedTLS memory (configs, RNG, CA bundle)"
+    static let tlsConnectionsLabel = "tls connections mbedTLS memory (max_tls_connections)"
 
     /// The plan's rows: what `Transport.init` carves, in order.
     public var footprint: [Arena.Row] {
@@ -65,7 +125,7 @@ public struct TransportLimits: Equatable, Sendable {
          Arena.Row(TransportLimits.connectionsLabel, count: maxOutgoingTCP,
                    byteCount: Arena.carvingByteCount(of: TCPConnection.self, count: maxOutgoingTCP)
                        + Arena.carvingByteCount(maxOutgoingTCP * readBufferByteCount)
-                       + TimerHeap.byteCount(capacity: maxOutgoingTCP)
+                       + 2 * TimerHeap.byteCount(capacity: maxOutgoingTCP)
                        + Arena.carvingByteCount(of: Int32.self, count: maxOutgoingTCP)),
          Arena.Row(TransportLimits.cellsLabel, count: cellCount,
                    byteCount: Arena.carvingByteCount(of: QueryCell.self, count: cellCount)
@@ -73,6 +133,16 @@ public struct TransportLimits: Equatable, Sendable {
          Arena.Row(TransportLimits.responseLabel, count: 1,
                    byteCount: Arena.carvingByteCount(TransportLimits.datagramByteCountMax)
                        + Arena.carvingByteCount(of: EpollEvent.self, count: Epoll.batchCapacity))]
+            + tlsFootprint
+    }
+
+    /// The TLS rows (none without TLS connections).
+    var tlsFootprint: [Arena.Row] {
+        guard maxTLSConnections > 0 else { return [] }
+        return [Arena.Row(TransportLimits.tlsSharedLabel, count: 1, byteCount: Arena.carvingByteCount(tlsSharedByteCount)),
+                Arena.Row(TransportLimits.tlsConnectionsLabel, count: maxTLSConnections,
+                          byteCount: Arena.carvingByteCount(maxTLSConnections * TransportLimits.tlsConnectionByteCount)
+                              + Arena.carvingByteCount(of: Int32.self, count: maxTLSConnections))]
     }
 
     /// Bytes `footprint` adds up to.
@@ -84,5 +154,7 @@ public struct TransportLimits: Equatable, Sendable {
         maxOutgoing > 0 && maxOutgoingTCP > 0 && queriesPerConnectionMax > 0
             && queriesPerConnectionMax <= Int(UInt16.max) && idleTimeoutMs > 0
             && responseByteCountMax >= TransportLimits.headerByteCount && responseByteCountMax <= 65_535
+            && maxTLSConnections >= 0 && maxTLSConnections <= maxOutgoingTCP && tlsCAByteCount >= 0
+            && tlsHandshakeTimeoutMs > 0 && tlsAnswerTimeoutMs > 0
     }
 }

@@ -14,6 +14,18 @@ public struct TransportStats: Equatable, Sendable {
     /// TCP answers that matched no query in flight (a cancelled query's
     /// late answer, or a wrong ID or question): dropped.
     public var tcpUnmatchedAnswers = 0
+    /// TLS connections opened, handshakes finished (and the version), TLS
+    /// queries sent on a connection already open or opening.
+    public var tlsOpened = 0
+    public var tlsHandshakes = 0
+    public var tlsVersion12 = 0
+    public var tlsVersion13 = 0
+    public var tlsReused = 0
+    /// TLS connections opened by `probeTLS` (RFC 9539).
+    public var tlsProbes = 0
+    /// Connections whose mbedTLS region was not empty after mbedTLS freed
+    /// everything (a library leak; the region is reset anyway).
+    public var tlsMemoryLeftAtClose = 0
 
     // Refused sends.
     public var refusedNoQuerySlot = 0
@@ -21,6 +33,7 @@ public struct TransportStats: Equatable, Sendable {
     public var refusedNoSocket = 0
     public var refusedConnectionPoolFull = 0
     public var refusedPipelineFull = 0
+    public var refusedNoTLSSlot = 0
 
     // How connections ended.
     public var closedIdle = 0
@@ -33,6 +46,13 @@ public struct TransportStats: Equatable, Sendable {
     public var closedOversizeFrame = 0
     public var closedMalformedFrame = 0
     public var closedSocketError = 0
+    public var closedTLSCertificate = 0
+    public var closedTLSPinMismatch = 0
+    public var closedTLSHandshake = 0
+    public var closedTLSHandshakeTimeout = 0
+    public var closedTLSProtocol = 0
+    public var closedTLSNoMemory = 0
+    public var closedTLSAnswerTimeout = 0
 
     public init() {}
 
@@ -40,6 +60,8 @@ public struct TransportStats: Equatable, Sendable {
     public var tcpClosed: Int {
         closedIdle + closedForRoom + closedByServer + closedMidAnswer + closedReset + closedRefused
             + closedUnreachable + closedOversizeFrame + closedMalformedFrame + closedSocketError
+            + closedTLSCertificate + closedTLSPinMismatch + closedTLSHandshake + closedTLSHandshakeTimeout
+            + closedTLSProtocol + closedTLSNoMemory + closedTLSAnswerTimeout
     }
 
     mutating func countEnd(_ end: ConnectionEnd) {
@@ -56,6 +78,13 @@ public struct TransportStats: Equatable, Sendable {
             case .oversizeFrame: closedOversizeFrame += 1
             case .malformedFrame: closedMalformedFrame += 1
             case .socketError: closedSocketError += 1
+            case .tlsCertificate: closedTLSCertificate += 1
+            case .tlsPinMismatch: closedTLSPinMismatch += 1
+            case .tlsHandshake: closedTLSHandshake += 1
+            case .tlsHandshakeTimeout: closedTLSHandshakeTimeout += 1
+            case .tlsProtocol: closedTLSProtocol += 1
+            case .tlsNoMemory: closedTLSNoMemory += 1
+            case .tlsAnswerTimeout: closedTLSAnswerTimeout += 1
             }
         }
     }
@@ -67,6 +96,7 @@ public struct TransportStats: Equatable, Sendable {
         case .noSocket: refusedNoSocket += 1
         case .connectionPoolFull: refusedConnectionPoolFull += 1
         case .pipelineFull: refusedPipelineFull += 1
+        case .noTLSSlot: refusedNoTLSSlot += 1
         }
     }
 
@@ -85,6 +115,17 @@ public struct TransportStats: Equatable, Sendable {
          ("transport.tcp.closed.unreachable", closedUnreachable),
          ("transport.tcp.closed.oversize_frame", closedOversizeFrame),
          ("transport.tcp.closed.malformed_frame", closedMalformedFrame),
-         ("transport.tcp.closed.socket_error", closedSocketError)]
+         ("transport.tcp.closed.socket_error", closedSocketError),
+         ("transport.refused.no_tls_slot", refusedNoTLSSlot),
+         ("transport.tls.opened", tlsOpened), ("transport.tls.handshakes", tlsHandshakes),
+         ("transport.tls.version12", tlsVersion12), ("transport.tls.version13", tlsVersion13),
+         ("transport.tls.reused", tlsReused), ("transport.tls.probes", tlsProbes), ("transport.tls.memory_left_at_close", tlsMemoryLeftAtClose),
+         ("transport.tls.closed.certificate", closedTLSCertificate),
+         ("transport.tls.closed.pin_mismatch", closedTLSPinMismatch),
+         ("transport.tls.closed.handshake", closedTLSHandshake),
+         ("transport.tls.closed.handshake_timeout", closedTLSHandshakeTimeout),
+         ("transport.tls.closed.protocol", closedTLSProtocol),
+         ("transport.tls.closed.no_memory", closedTLSNoMemory),
+         ("transport.tls.closed.answer_timeout", closedTLSAnswerTimeout)]
     }
 }

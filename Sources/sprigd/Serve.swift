@@ -30,6 +30,11 @@ extension Daemon {
                     + "\(arena.lateReservationCount) reservations outside the arena (sprigd --print-footprint)")
             }
             loop.logClockDecision()
+            // DoT upstreams: mbedTLS in its arena, the CA bundle, the profiles.
+            if let why = loop.startUpstreamTLS(config) {
+                Output.err("sprigd: \(why)\n")
+                return 1
+            }
             loop.clockFloorPath = clockFloorPath(config)
             loop.anchorStatePath = anchorStatePath(config)
             if !plan.inTreeHints.isEmpty { loop.learnedHintsPath = learnedHintsPath(config) }
@@ -69,6 +74,7 @@ extension Daemon {
         loop.prime()
         let mode = config.mode == .recursive ? "recursive" : "forward"
         Log.notice("started: mode \(mode), \(config.listen.count) listen addresses, cache \(config.cacheByteCount) bytes")
+        Log.notice(EventLoop.tlsBuildNote)
         var current = config
         while true {   // one pass per SIGHUP; ends on SIGTERM/SIGINT
             let exit: LoopExit
@@ -259,6 +265,11 @@ extension Daemon {
             loop.setLocalFiles(hosts: fresh.hostsFiles.map { $0.string }, leases: fresh.leaseFiles.map { $0.string })
         }
         loop.setUpstreams(Resolver.Upstream.list(fresh))
+        loop.registerUpstreamTLS(fresh)
+        if fresh.upstreams.contains(where: { $0.transport == .tls }) && !current.upstreams.contains(where: { $0.transport == .tls }) {
+            Log.warning("reload: transport 'tls' upstreams need a restart (no TLS memory was reserved); "
+                + "until then their queries fail, never in plain")
+        }
         if fresh.dnssec {
             let wanted = fresh.insecureDomains
             let taken = loop.setNegativeTrustAnchors(wanted)

@@ -30,10 +30,10 @@ final class SectionTests: XCTestCase {
         XCTAssertEqual(c.upstreams[2].transport, .udp)
     }
 
-    /// Never accept what sprigd does not do: until DNS over TLS works, an
-    /// upstream asking for it is an error on its transport line (it would
-    /// get plain DNS), while its TLS options are still parsed and checked.
-    func testTLSUpstreamIsRefusedUntilItIsCarriedOut() {
+    /// DNS over TLS to an upstream is carried out (Server/UpstreamTLS.swift):
+    /// its options parse, the port defaults to 853, and an upstream with
+    /// neither name nor pin is warned about (encrypted, not authenticated).
+    func testTLSUpstreamParsesWithNameAndPin() {
         let text = forward + """
             config upstream 'quad9'
             \toption address '9.9.9.9'
@@ -41,17 +41,16 @@ final class SectionTests: XCTestCase {
             \toption tls_name 'dns.quad9.net'
             \toption tls_pin 'sha256/\(String(repeating: "A", count: 43))='
             """ + "\n"
-        XCTAssertEqual(loadErrors(text), ["t.conf:5: upstream 9.9.9.9: transport 'tls' is not carried out by this build yet "
-            + "(sprigd would send plain DNS, unencrypted); use 'udp' or 'tcp', or remove this upstream"])
+        XCTAssertEqual(loadWarnings(text), [])
         let (c, errors) = parseAll(text)
-        XCTAssertEqual(errors.count, 1)
+        XCTAssertEqual(errors.count, 0)
         XCTAssertEqual(c.upstreams[0].port, 853)
         XCTAssertEqual(c.upstreams[0].transport, .tls)
         XCTAssertEqual(c.upstreams[0].tlsName?.uciText, "dns.quad9.net")
         XCTAssertEqual(c.upstreams[0].tlsPinSHA256, [UInt8](repeating: 0, count: 32))
-        // Without a name or pin it is still refused, and still warned about.
+        // Without a name or pin it is accepted, and warned about.
         let bare = forward + "config upstream\n option address 1.1.1.1\n option transport tls\n"
-        XCTAssertHas(loadErrors(bare), "t.conf:5: upstream 1.1.1.1: transport 'tls' is not carried out")
+        XCTAssertHas(loadWarnings(bare), "not authenticated")
         var sink = DiagnosticSink(fileName: "t.conf")
         _ = SchemaValidator.config(from: UCIDocument.sections(from: UCITokenizer.statements(in: Array(bare.utf8), sink: &sink),
                                                               sink: &sink), sink: &sink)
@@ -163,18 +162,31 @@ final class SectionTests: XCTestCase {
         XCTAssertEqual(HintChecks.loops(parseAll(three).0.hints), [[0, 1, 2]])
     }
 
-    /// `policy 'off'` is what this build does (plain DNS to authoritative
-    /// servers) and is accepted; opportunistic and strict ask for
-    /// encryption it does not do yet and are refused on the section line.
+    /// `policy 'off'` is accepted, and 'opportunistic' for '.' (RFC 9539 to
+    /// every server); strict, and opportunistic for one domain, are refused
+    /// on the section line; 'off' below an opportunistic '.' too.
     func testAuthTransport() {
         let off = loadOK("config auth_transport\n option domain example.net\n option policy off\n")
         XCTAssertEqual(off.authTransports.map { $0.policy }, [.off])
         let text = "config auth_transport\n option domain example.net\n option policy strict\nconfig auth_transport 'b'\n option domain b.example\n"
         XCTAssertEqual(loadErrors(text), [
             "t.conf:1: auth_transport for example.net: policy 'strict' is not carried out by this build yet "
-                + "(queries to its servers would go out as plain DNS, unencrypted); use policy 'off' or remove the section",
+                + "without list tls_pin (authentication by DANE TLSA or by the CA bundle with the NS name) "
+                + "(queries to its servers would go out as plain DNS, unencrypted); use policy 'off', "
+                + "domain '.' with policy 'opportunistic', or remove the section",
             "t.conf:4: auth_transport for b.example: policy 'opportunistic' is not carried out by this build yet "
-                + "(queries to its servers would go out as plain DNS, unencrypted); use policy 'off' or remove the section"])
+                + "for a domain other than '.' (queries to its servers would go out as plain DNS, unencrypted); "
+                + "use policy 'off', domain '.' with policy 'opportunistic', or remove the section"])
+        let root = loadOK("config auth_transport\n option domain .\n option policy opportunistic\n")
+        XCTAssertEqual(root.authTransports.map { $0.policy }, [.opportunistic])
+        XCTAssertHas(loadErrors("config auth_transport\n option domain .\nconfig auth_transport\n option domain x.net\n option policy off\n"),
+                     "t.conf:3: auth_transport for x.net: policy 'off' below an opportunistic '.' or a strict domain is not carried out")
+        // Strict with pins is carried out; pins need strict.
+        let pin = "sha256/" + String(repeating: "A", count: 43) + "="
+        let strict = loadOK("config auth_transport\n option domain x.net\n option policy strict\n list tls_pin '\(pin)'\n")
+        XCTAssertEqual(strict.authTransports.first?.tlsPins.count, 1)
+        XCTAssertHas(loadErrors("config auth_transport\n option domain x.net\n option policy opportunistic\n list tls_pin '\(pin)'\n"),
+                     "list tls_pin needs policy 'strict'")
         let (c, _) = parseAll(text)
         XCTAssertEqual(c.authTransports.map { $0.policy }, [.strict, .opportunistic])
         XCTAssertEqual(c.authTransports[1].name, "b")

@@ -150,7 +150,7 @@ func carryOut(_ core: inout ResolverCore, _ script: inout Script, _ answered: in
                 case 1: pending.append((ref, nil))
                 default: pending.append((ref, response(to: message, &script)))
                 }
-            case .cancel:
+            case .cancel, .probeTLS:
                 break
             }
         }

@@ -337,7 +337,7 @@ struct CountingIO {
             switch h.core.action(i) {
             case .answer: answers += 1
             case .send: sends += 1
-            case .cancel: break
+            case .cancel, .probeTLS: break
             }
         }
         h.core.actionsCarriedOut()

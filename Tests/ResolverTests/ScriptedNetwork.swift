@@ -20,6 +20,8 @@ struct ScriptedNetwork {
     var sent: [Sent] = []
     var answers: [(client: Int, bytes: [UInt8])] = []
     var released: [Int] = []
+    /// RFC 9539 probes the core asked for (their Do53 addresses).
+    var probes: [ServerAddress] = []
     var failSends = false
     var rng: UInt64 = 0x1234_5678
     /// The latest query of each slot, for `Harness.reply`.
@@ -252,6 +254,8 @@ struct Harness: ~Copyable {
                                                          overTCP: transport == .tcp, bytes: Array(message)))
                 case .cancel(let ref):
                     net.released.append(Int(ref.slot))
+                case .probeTLS(let server, _):
+                    net.probes.append(server)
                 case .answer(let client, let message):
                     net.answers.append((client, Array(message)))
                 }

@@ -27,6 +27,9 @@ final class MemoryPlanTests: XCTestCase {
         ("memory tiny, lease file", "config sprig 'main'\n\toption memory 'tiny'\n\tlist lease_file '/tmp/dhcp.leases'\n"),
         ("memory small", "config sprig 'main'\n\toption memory 'small'\n"),
         ("memory large, hosts file", "config sprig 'main'\n\toption memory 'large'\n\tlist hosts_file '/etc/hosts'\n"),
+        ("forward over tls, pin", "config sprig 'main'\n\toption mode 'forward'\n\toption max_tls_connections '2'\n"
+            + "config upstream\n\toption address '192.0.2.53'\n\toption transport 'tls'\n"
+            + "\toption tls_pin 'sha256/\(String(repeating: "A", count: 43))='\n"),
     ]
 
     /// Issue 17: `memory 'tiny'` keeps the whole footprint at or under 2 MB
@@ -95,6 +98,28 @@ final class MemoryPlanTests: XCTestCase {
         XCTAssertEqual(count("outgoing handles (max_outgoing)"), 200)
         XCTAssertEqual(count("failed sends (max_outgoing)"), 200)
         XCTAssertEqual(count("resolver timers (requests + outgoing)"), 300)
+    }
+
+    /// TLS memory is reserved only for a TLS upstream: max_tls_connections
+    /// regions of tlsConnectionByteCount, and the shared block (no CA
+    /// budget for pins alone; the bundle's budget for a tls_name).
+    func testTLSRowsOnlyForTLSUpstreams() throws {
+        let connections = "tls connections mbedTLS memory (max_tls_connections)"
+        let shared = "tls shared mbedTLS memory (configs, RNG, CA bundle)"
+        XCTAssertFalse(MemoryPlan(config: SprigConfig()).rows.contains { $0.label == connections })
+        let pin = load(MemoryPlanTests.configs.first { $0.0 == "forward over tls, pin" }!.1, "pin")
+        let rows = MemoryPlan(config: pin).rows
+        XCTAssertEqual(rows.first { $0.label == connections }?.count, 2)
+        XCTAssertGreaterThanOrEqual(rows.first { $0.label == connections }?.byteCount ?? 0, 2 * 61_440)
+        let pinShared = rows.first { $0.label == shared }?.byteCount ?? 0
+        let ca = FileManager.default.temporaryDirectory.appendingPathComponent("sprig-ca-\(getpid()).pem")
+        try Data(repeating: 0x41, count: 100_000).write(to: ca)
+        defer { try? FileManager.default.removeItem(at: ca) }
+        let named = load("config sprig 'main'\n\toption mode 'forward'\n\toption tls_ca_file '\(ca.path)'\n"
+                         + "config upstream\n\toption address '192.0.2.53'\n\toption transport 'tls'\n"
+                         + "\toption tls_name 'dns.example'\n", "named")
+        let namedShared = MemoryPlan(config: named).rows.first { $0.label == shared }?.byteCount ?? 0
+        XCTAssertGreaterThanOrEqual(namedShared - pinShared, 100_000 * 2, "the CA budget follows the bundle's size")
     }
 
     /// DNSSEC off reserves none of the validation buffers nor the crypto;

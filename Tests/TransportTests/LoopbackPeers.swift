@@ -162,10 +162,11 @@ final class TCPPeer {
 enum Seen: Hashable {
     case response(tag: UInt64, [UInt8])
     case failure(tag: UInt64, TransportFailure)
+    case probe(tag: UInt64, succeeded: Bool)
 
     var tag: UInt64 {
         switch self {
-        case .response(let t, _), .failure(let t, _): return t
+        case .response(let t, _), .failure(let t, _), .probe(let t, _): return t
         }
     }
 }
@@ -180,6 +181,7 @@ extension Transport {
             switch event {
             case .response(let tag, let bytes): seen.append(.response(tag: tag, Array(bytes)))
             case .failure(let tag, let why): seen.append(.failure(tag: tag, why))
+            case .tlsProbe(let tag, _, let ok): seen.append(.probe(tag: tag, succeeded: ok))
             }
         }
         return seen

@@ -13,7 +13,7 @@ CROSS_TOOLCHAIN_PKGS="gcc-aarch64-linux-gnu libc6-dev-arm64-cross
   gcc-arm-linux-gnueabihf libc6-dev-armhf-cross
   gcc-mipsel-linux-gnu libc6-dev-mipsel-cross"
 TEST_PKGS="qemu-user-static $CROSS_TOOLCHAIN_PKGS
-  dnsutils knot-dnsutils nsd unbound dnsmasq-base dnsperf ldnsutils bind9 bind9-utils iproute2 valgrind shellcheck
+  dnsutils knot-dnsutils nsd unbound dnsmasq-base dnsperf ldnsutils bind9 bind9-utils iproute2 valgrind shellcheck openssl
   python3 gcc binutils util-linux libc6-dev perl faketime libfaketime"
 CROSS_ARCHS="arm64 armhf mipsel"
 CROSS_PKGS=""

@@ -135,6 +135,7 @@ int sp_file_replace(const char *path, const uint8_t *data, size_t len);
  * fchmod so neither the umask nor a leftover temp file widens it. */
 int sp_file_replace_mode(const char *path, const uint8_t *data, size_t len, unsigned mode);
 int sp_file_exists(const char *path);
+long sp_file_size(const char *path);   /* bytes, or -errno */
 int sp_file_remove(const char *path);
 /* What says a file changed: modification time (ns), size and inode (a
    rename over it gives a new inode); 0 or -errno. */

@@ -1,0 +1,21 @@
+/* Shared between the arena and the client (not part of the Swift API). */
+#ifndef SPRIG_TLS_INTERNAL_H
+#define SPRIG_TLS_INTERNAL_H
+#include <stddef.h>
+#define SPRIG_REGION_NONE (-2)
+#define SPRIG_REGION_SHARED (-1)
+/* volatile: compilers know calloc/free as builtins that read no user
+ * memory, and would drop the store before such a call as dead (gcc -Os
+ * did, in the router build: mbedTLS's first allocations left the arena). */
+extern volatile int sprig_tls_current_region;
+/* Empties a region at once; returns the bytes that were still in use. */
+size_t sprig_tls_region_release_all(int region);
+/* Connection slots the arena was cut for; -1 before arena_init. */
+int sprig_tls_arena_slot_count(void);
+/* The allocator behind mbedTLS's platform hooks (same rules as the
+ * wrapped calloc/free). */
+void *sprig_tls_platform_calloc(size_t count, size_t size);
+void sprig_tls_platform_free(void *pointer);
+/* Forgets the client set-up (its memory went with the old arena). */
+void sprig_tls_client_forget(void);
+#endif

@@ -1,0 +1,727 @@
+"""DNS over TLS to forwarders (issue 16 item 2; RFC 7858, RFC 8310 §8.1,
+RFC 8467 §4.1), end to end: sprigd forwarding over TLS to an Unbound that
+serves DoT (tls-service-key/-pem, tls-port) on <net>.6.x:853 and resolves
+from the test hierarchy's root hints.
+
+The test makes its own CA and server certificate with openssl (name
+dot.test, P-256). Shown: the right name answers and reuses one
+connection; an SPKI pin alone answers; a wrong name or a wrong pin fails
+closed with zero queries for that name in Unbound's query log (the TLS
+handshake never finished, so no DNS byte went out); with a failing TLS
+upstream first, the next upstream answers; a peer that accepts TCP and never
+finishes the handshake delays no client beyond the retry to the next
+upstream, and its connection ends at the handshake deadline.
+
+Each test has its own sprigd on <net>.6.1x; the DoT Unbound is shared
+(<net>.6.2 and .6.3, both TLS), the stalling peer is on <net>.6.4:853.
+"""
+import base64
+import hashlib
+import os
+import socket
+import ssl
+import struct
+import subprocess
+import threading
+import time
+
+from harness import Skip, expect, expect_answer, expect_rcode, fixture, test
+import dig
+import hierarchy as hiermod
+import servers
+from tests_forwarder import forward_ready, release_sprigd, stats
+from tests_router_policies import faketime_env
+
+SPRIGD_PORT = 5300
+DOT_PORT = 853
+TLS_NAME = "dot.test"
+ANSWER_SECONDS_MAX = 3.0      # a query that had to leave a stalled upstream
+HANDSHAKE_DEADLINE_SECONDS = 4.0   # TransportLimits.tlsHandshakeTimeoutMs
+
+
+def run(argv, cwd):
+    p = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=30)
+    if p.returncode != 0:
+        raise RuntimeError("%s: %s" % (" ".join(argv), p.stderr))
+    return p.stdout
+
+
+class PKI:
+    """A CA and one server certificate for TLS_NAME, made with openssl."""
+
+    def __init__(self, rundir):
+        os.makedirs(rundir, exist_ok=True)
+        self.dir = rundir
+        self.ca = os.path.join(rundir, "ca.pem")
+        self.key = os.path.join(rundir, "server.key")
+        self.cert = os.path.join(rundir, "server.pem")
+        ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+        run(["openssl", "req", "-x509"] + ec + ["-keyout", "ca.key", "-out", "ca.pem", "-days", "30",
+             "-subj", "/CN=Sprig Test CA"], rundir)
+        run(["openssl", "req"] + ec + ["-keyout", "server.key", "-out", "server.csr",
+             "-subj", "/CN=%s" % TLS_NAME], rundir)
+        with open(os.path.join(rundir, "ext.cnf"), "w") as f:
+            f.write("subjectAltName=DNS:%s\nbasicConstraints=CA:FALSE\n" % TLS_NAME)
+        run(["openssl", "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+             "-CAcreateserial", "-out", "server.pem", "-days", "30", "-extfile", "ext.cnf"], rundir)
+        # RFC 7858 §4.2: the pin is the SHA-256 of the DER SubjectPublicKeyInfo.
+        pub = subprocess.run(["openssl", "x509", "-in", self.cert, "-noout", "-pubkey"],
+                             capture_output=True, check=True).stdout
+        der = subprocess.run(["openssl", "pkey", "-pubin", "-outform", "der"], input=pub,
+                             capture_output=True, check=True).stdout
+        # Signed by the same CA, valid for one day two years ago (faketime).
+        run(["faketime", "-f", "-730d", "openssl", "x509", "-req", "-in", "server.csr", "-CA", "ca.pem",
+             "-CAkey", "ca.key", "-CAcreateserial", "-out", "expired.pem", "-days", "1", "-extfile", "ext.cnf"], rundir)
+        self.expired_cert = os.path.join(rundir, "expired.pem")
+        self.pin = "sha256/" + base64.b64encode(hashlib.sha256(der).digest()).decode()
+        self.wrong_pin = "sha256/" + base64.b64encode(hashlib.sha256(b"not the key").digest()).decode()
+
+
+class DoTUnbound:
+    """Unbound resolving from the hierarchy, serving DoT on two addresses
+    (and plain DNS on .2:53, for the readiness probe only)."""
+
+    def __init__(self, session, pki):
+        h = session.get("hierarchy")
+        if hiermod.AUTH_PORT != 53:
+            raise Skip("iterative resolution needs the authoritative servers on port 53")
+        net = session.get("zones").net
+        self.addrs = ["%s.6.2" % net, "%s.6.3" % net]
+        self.rundir = session.rundir("dot-unbound")
+        self.log = os.path.join(self.rundir, "unbound.log")
+        extra = "\n".join(["  interface: %s@%d" % (a, DOT_PORT) for a in self.addrs] + [
+            "  tls-port: %d" % DOT_PORT,
+            "  tls-service-key: \"%s\"" % pki.key,
+            "  tls-service-pem: \"%s\"" % pki.cert,
+            "  log-queries: yes",
+            "  incoming-num-tcp: 64",
+            # Every name under alloc.test answers at once (the allocation test's misses).
+            "  local-zone: \"alloc.test.\" redirect",
+            "  local-data: \"alloc.test. 300 IN A 192.0.2.71\"",
+        ])
+        self.proc = servers.start_unbound(self.rundir, "dot-unbound", self.addrs[0], 53,
+                                          root_hints=h.root_hints_path, validate=False, extra=extra)
+
+    def queries_for(self, name):
+        """Queries for `name` that reached Unbound (its query log)."""
+        with open(self.log) as f:
+            return sum(1 for line in f if " %s. " % name.lower() in line.lower())
+
+
+@fixture
+def dot_pki(session):
+    return PKI(session.rundir("dot-pki"))
+
+
+@fixture
+def dot_unbound(session):
+    return DoTUnbound(session, session.get("dot_pki"))
+
+
+def upstream_text(addr, name=None, pin=None):
+    text = "\nconfig upstream\n\toption address '%s'\n\toption port '%d'\n\toption transport 'tls'\n" % (addr, DOT_PORT)
+    if name:
+        text += "\toption tls_name '%s'\n" % name
+    if pin:
+        text += "\toption tls_pin '%s'\n" % pin
+    return text
+
+
+def start(session, octet, upstreams, env=None, binary=None, extra=""):
+    """sprigd forwarding over TLS only, to `upstreams` (upstream_text pieces)."""
+    net = session.get("zones").net
+    pki = session.get("dot_pki")
+    addr = "%s.6.%d" % (net, octet)
+    rundir = session.rundir("sprigd-dot-%d" % octet)
+    text = ("config sprig 'main'\n"
+            "\tlist listen '%s:%d'\n"
+            "\toption mode 'forward'\n"
+            "\toption dnssec '0'\n"
+            "\toption user ''\n"
+            "\toption log_level 'debug'\n"
+            "\toption state_dir '%s'\n"
+            "\toption control_socket '%s/sprig.sock'\n"
+            "\toption tls_ca_file '%s'\n") % (addr, SPRIGD_PORT, rundir, rundir, pki.ca)
+    text += extra + "".join(upstreams)
+    proc = servers.start_sprigd(binary or session.get("sprigd_binary"), text, rundir, name="sprigd-dot-%d" % octet, env=env)
+    return addr, rundir, proc
+
+
+def ask(addr, name, **options):
+    return dig.dig(addr, name, "A", port=SPRIGD_PORT, dnssec=False, **options)
+
+
+def nonzero(s, prefix):
+    return {k: v for k, v in s.items() if k.startswith(prefix) and v}
+
+
+@test
+def dot_forwarder_right_name_answers_over_one_reused_connection(session):
+    """RFC 8310 §8.1: the certificate chains to the test CA and names
+    dot.test. Three names answered; one handshake (TLS 1.2 on mbedTLS
+    2.28), the later queries reuse the connection (RFC 7858 §3.4); no UDP
+    or plain TCP query left sprigd; every query reached Unbound."""
+    forward_ready(session)
+    up = session.get("dot_unbound")
+    addr, rundir, proc = start(session, 10, [upstream_text(up.addrs[0], name=TLS_NAME)])
+    expect_answer(ask(addr, "www.a.example"), "A", ["192.0.2.1"])
+    expect_answer(ask(addr, "www.ecdsa.example"), "A", ["192.0.2.13"])
+    expect_answer(ask(addr, "www.rsa.example"), "A", ["192.0.2.8"])
+    s = stats(session, rundir)
+    expect(s.get("transport.tls.handshakes") == 1, "handshakes %s" % s.get("transport.tls.handshakes"))
+    expect(s.get("upstream.0.tls.handshakes") == 1, "upstream.0 handshakes %s" % s.get("upstream.0.tls.handshakes"))
+    expect(s.get("upstream.0.tls.reused", 0) >= 2, "upstream.0 reused %s" % s.get("upstream.0.tls.reused"))
+    expect(s.get("transport.tls.version12", 0) + s.get("transport.tls.version13", 0) == 1, "one version counted")
+    expect(s.get("transport.udp.queries") == 0, "no UDP query: %s" % s.get("transport.udp.queries"))
+    expect(s.get("upstream.0.tls.failures") == 0, "failures %s" % s.get("upstream.0.tls.failures"))
+    expect(not nonzero(s, "transport.tls.closed."), "connections ended: %s" % nonzero(s, "transport.tls.closed."))
+    expect(s.get("transport.tls.alloc_failures") == 0, "mbedTLS allocations refused")
+    expect(0 < s.get("transport.tls.memory_high_water", 0) <= s.get("transport.tls.memory_per_connection", 0),
+           "mbedTLS memory per connection %s of %s" % (s.get("transport.tls.memory_high_water"),
+                                                       s.get("transport.tls.memory_per_connection")))
+    expect(up.queries_for("www.a.example") >= 1, "Unbound never saw www.a.example")
+    proc.stop()
+
+
+@test
+def dot_forwarder_spki_pin_alone_answers(session):
+    """RFC 7858 §4.2: no tls_name, the SPKI pin of the server's key."""
+    forward_ready(session)
+    pki = session.get("dot_pki")
+    up = session.get("dot_unbound")
+    addr, rundir, proc = start(session, 11, [upstream_text(up.addrs[0], pin=pki.pin)])
+    expect_answer(ask(addr, "www.sib"), "A", ["192.0.2.50"])
+    s = stats(session, rundir)
+    expect(s.get("upstream.0.tls.handshakes") == 1, "handshakes %s" % s.get("upstream.0.tls.handshakes"))
+    expect(s.get("transport.tls.closed.pin_mismatch") == 0, "pin mismatch counted")
+    proc.stop()
+
+
+def expect_fails_closed(session, up, addr, rundir, name, counter):
+    r = ask(addr, name)
+    expect_rcode(r, "SERVFAIL")
+    s = stats(session, rundir)
+    expect(s.get(counter, 0) >= 1, "%s %s" % (counter, s.get(counter)))
+    expect(s.get("upstream.0.tls.failures", 0) >= 1, "upstream.0 failures %s" % s.get("upstream.0.tls.failures"))
+    expect(s.get("upstream.0.tls.handshakes") == 0, "a handshake was accepted")
+    expect(s.get("transport.udp.queries") == 0, "plain UDP went out: %s" % s.get("transport.udp.queries"))
+    expect(s.get("transport.tls.memory_left_at_close") == 0, "mbedTLS memory left behind")
+    expect(up.queries_for(name) == 0, "Unbound received %d queries for %s" % (up.queries_for(name), name))
+
+
+@test
+def dot_forwarder_wrong_name_fails_closed_with_no_query_sent(session):
+    """RFC 8310 §8.1: the certificate does not name wrong.test. SERVFAIL,
+    transport.tls.closed.certificate, and Unbound never saw the name."""
+    forward_ready(session)
+    up = session.get("dot_unbound")
+    addr, rundir, proc = start(session, 12, [upstream_text(up.addrs[0], name="wrong.test")])
+    expect_fails_closed(session, up, addr, rundir, "wrongname.a.example", "transport.tls.closed.certificate")
+    proc.stop()
+
+
+@test
+def dot_forwarder_wrong_pin_fails_closed_with_no_query_sent(session):
+    """RFC 7858 §4.2: the SPKI does not match the pin: SERVFAIL,
+    transport.tls.closed.pin_mismatch, and Unbound never saw the name."""
+    forward_ready(session)
+    pki = session.get("dot_pki")
+    up = session.get("dot_unbound")
+    addr, rundir, proc = start(session, 13, [upstream_text(up.addrs[0], pin=pki.wrong_pin)])
+    expect_fails_closed(session, up, addr, rundir, "wrongpin.a.example", "transport.tls.closed.pin_mismatch")
+    proc.stop()
+
+
+@test
+def dot_forwarder_failed_check_moves_to_the_next_upstream(session):
+    """A wrong name on the first upstream fails that upstream closed; the
+    second (right name, other address) answers. Never plain DNS."""
+    forward_ready(session)
+    up = session.get("dot_unbound")
+    addr, rundir, proc = start(session, 14, [upstream_text(up.addrs[0], name="wrong.test"),
+                                             upstream_text(up.addrs[1], name=TLS_NAME)])
+    for i in range(4):
+        expect_answer(ask(addr, "www.a.example"), "A", ["192.0.2.1"])
+    s = stats(session, rundir)
+    expect(s.get("upstream.1.tls.handshakes") == 1, "upstream.1 handshakes %s" % s.get("upstream.1.tls.handshakes"))
+    expect(s.get("upstream.0.tls.handshakes") == 0, "upstream.0 handshakes %s" % s.get("upstream.0.tls.handshakes"))
+    expect(s.get("transport.udp.queries") == 0, "plain UDP went out")
+    proc.stop()
+
+
+class StallingPeer:
+    """Accepts TCP on <net>.6.4:853 and never sends a byte (nor reads)."""
+
+    def __init__(self, session):
+        self.addr = "%s.6.4" % session.get("zones").net
+        servers.ensure_loopback_address(self.addr)
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind((self.addr, DOT_PORT))
+        self.sock.listen(64)
+        self.accepted = []
+        self.stopped = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        self.sock.settimeout(0.2)
+        while not self.stopped:
+            try:
+                c, _ = self.sock.accept()
+                self.accepted.append(c)
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+
+    def stop(self):
+        self.stopped = True
+        for c in self.accepted:
+            c.close()
+        self.sock.close()
+
+
+@test
+def dot_forwarder_stalled_handshake_delays_no_other_client(session):
+    """A peer that accepts TCP and never answers the ClientHello is the
+    first upstream. Eight clients at once each get their answer from the
+    second upstream within ANSWER_SECONDS_MAX (the event loop never waits
+    on a handshake), and the stalled connection ends at its handshake
+    deadline (transport.tls.closed.handshake_timeout)."""
+    forward_ready(session)
+    up = session.get("dot_unbound")
+    peer = StallingPeer(session)
+    try:
+        addr, rundir, proc = start(session, 15, [upstream_text(peer.addr, name=TLS_NAME),
+                                                 upstream_text(up.addrs[1], name=TLS_NAME)])
+        results = {}
+
+        def client(i):
+            start_time = time.time()
+            try:
+                r = ask(addr, "www.ecdsa.example" if i % 2 else "www.a.example")
+                results[i] = (r.rcode, r.rdatas("A"), time.time() - start_time)
+            except dig.DigError as e:
+                results[i] = ("no answer: %s" % e, [], time.time() - start_time)
+
+        threads = [threading.Thread(target=client, args=(i,)) for i in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        for i in range(8):
+            rcode, rdatas, seconds = results.get(i, ("missing", [], 0))
+            want = ["192.0.2.13"] if i % 2 else ["192.0.2.1"]
+            expect(rcode == "NOERROR" and rdatas == want, "client %d: %s %s" % (i, rcode, rdatas))
+            expect(seconds <= ANSWER_SECONDS_MAX, "client %d waited %.2f s" % (i, seconds))
+        expect(len(peer.accepted) >= 1, "the stalling peer was never tried")
+        deadline = time.time() + HANDSHAKE_DEADLINE_SECONDS + 3
+        s = stats(session, rundir)
+        while s.get("transport.tls.closed.handshake_timeout", 0) == 0 and time.time() < deadline:
+            time.sleep(0.5)
+            s = stats(session, rundir)
+        expect(s.get("transport.tls.closed.handshake_timeout", 0) >= 1,
+               "handshake_timeout %s" % s.get("transport.tls.closed.handshake_timeout"))
+        expect(s.get("upstream.1.tls.handshakes", 0) >= 1, "the second upstream never answered")
+        expect(s.get("transport.udp.queries") == 0, "plain UDP went out")
+        # Later clients still answered at once (the slot of the stalled peer is free again).
+        expect_answer(ask(addr, "www.rsa.example"), "A", ["192.0.2.8"])
+        proc.stop()
+    finally:
+        peer.stop()
+
+
+def answer_to(query):
+    """An answer to `query`: its header and question, QR RA, one A record."""
+    end = 12
+    while query[end] != 0:
+        end += 1 + query[end]
+    end += 5
+    header = bytearray(query[:12])
+    header[2] |= 0x80
+    header[3] = 0x80
+    header[6:12] = b"\x00\x01\x00\x00\x00\x00"
+    return bytes(header) + query[12:end] + b"\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04\xc0\x00\x02\x63"
+
+
+class HostileDoT:
+    """A DoT server (Python ssl, memory BIOs: every byte under the test's
+    control) on <net>.6.<octet>:853 that completes the handshake, reads one
+    query, then misbehaves as `mode` says:
+      garbage    - bytes that are no TLS record, on the raw socket
+      oversize   - a record header announcing 65,535 bytes (> the 16 KiB buffer)
+      mid_answer - half of a framed answer through TLS, then a close
+      answer     - a right answer (with an expired certificate, say)."""
+
+    def __init__(self, session, octet, mode, cert, key):
+        self.addr = "%s.6.%d" % (session.get("zones").net, octet)
+        self.mode = mode
+        self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.ctx.load_cert_chain(cert, key)
+        self.queries = 0
+        self.handshakes = 0
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind((self.addr, DOT_PORT))
+        self.sock.listen(16)
+        self.sock.settimeout(0.2)
+        self.stopped = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while not self.stopped:
+            try:
+                c, _ = self.sock.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(c,), daemon=True).start()
+
+    def _serve(self, c):
+        c.settimeout(5)
+        inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
+        tls = self.ctx.wrap_bio(inc, out, server_side=True)
+
+        def flush():
+            data = out.read()
+            if data:
+                c.sendall(data)
+
+        def pull():
+            data = c.recv(65536)
+            if not data:
+                raise EOFError
+            inc.write(data)
+
+        try:
+            while True:
+                try:
+                    tls.do_handshake()
+                    flush()
+                    break
+                except ssl.SSLWantReadError:
+                    flush()
+                    pull()
+            self.handshakes += 1
+            buf = b""
+            while len(buf) < 2 or len(buf) < 2 + struct.unpack("!H", buf[:2])[0]:
+                try:
+                    buf += tls.read(65536)
+                except ssl.SSLWantReadError:
+                    pull()
+            query = buf[2:2 + struct.unpack("!H", buf[:2])[0]]
+            self.queries += 1
+            answer = answer_to(query)
+            frame = struct.pack("!H", len(answer)) + answer
+            if self.mode == "garbage":
+                c.sendall(b"\x00 this is no TLS record \x00" * 8)
+            elif self.mode == "oversize":
+                c.sendall(b"\x17\x03\x03\xff\xff" + b"\x00" * 512)
+            elif self.mode == "mid_answer":
+                tls.write(frame[:len(frame) // 2])
+                flush()
+                c.close()
+                return
+            else:
+                tls.write(frame)
+                flush()
+            time.sleep(2)   # keep the connection until sprigd gives up on it
+        except (EOFError, OSError, ssl.SSLError):
+            pass
+        finally:
+            c.close()
+
+    def stop(self):
+        self.stopped = True
+        self.sock.close()
+
+
+def expect_bad_peer(session, octet, mode, counter):
+    forward_ready(session)
+    pki = session.get("dot_pki")
+    peer = HostileDoT(session, octet + 20, mode, pki.cert, pki.key)
+    try:
+        addr, rundir, proc = start(session, octet, [upstream_text(peer.addr, name=TLS_NAME)])
+        r = ask(addr, "%s.hostile.test" % mode.replace("_", "-"))
+        expect_rcode(r, "SERVFAIL")
+        s = stats(session, rundir)
+        expect(peer.handshakes >= 1 and peer.queries >= 1, "the peer saw %d handshakes, %d queries"
+               % (peer.handshakes, peer.queries))
+        expect(s.get(counter, 0) >= 1, "%s %s (ended: %s)" % (counter, s.get(counter), nonzero(s, "transport.tls.closed.")))
+        expect(s.get("transport.tls.memory_left_at_close") == 0, "mbedTLS memory left behind")
+        # The control socket answered above; the process is still there.
+        expect(proc.alive(), "sprigd exited")
+        proc.stop()
+    finally:
+        peer.stop()
+
+
+@test
+def dot_forwarder_garbage_after_handshake_fails_that_connection(session):
+    """Bytes that are no TLS record after the handshake: the connection
+    fails as transport.tls.closed.protocol; the query gets SERVFAIL."""
+    expect_bad_peer(session, 16, "garbage", "transport.tls.closed.protocol")
+
+
+@test
+def dot_forwarder_record_larger_than_the_buffer_fails_that_connection(session):
+    """A record header announcing 65,535 bytes (mbedTLS's buffer holds
+    16 KiB + overhead): refused before any read into the buffer, counted
+    as transport.tls.closed.protocol."""
+    expect_bad_peer(session, 17, "oversize", "transport.tls.closed.protocol")
+
+
+@test
+def dot_forwarder_server_closing_mid_answer_fails_the_query(session):
+    """Half an answer through TLS, then the TCP close: the waiting query
+    fails (transport.tcp.closed.mid_answer), never half-read."""
+    expect_bad_peer(session, 18, "mid_answer", "transport.tcp.closed.mid_answer")
+
+
+@test
+def dot_forwarder_expired_certificate_fails_once_the_clock_is_trusted(session):
+    """The test CA signed a certificate that expired two years ago. With the
+    clock trusted (here it is past the build date): SERVFAIL,
+    transport.tls.closed.certificate, no query sent."""
+    forward_ready(session)
+    pki = session.get("dot_pki")
+    peer = HostileDoT(session, 39, "answer", pki.expired_cert, pki.key)
+    try:
+        addr, rundir, proc = start(session, 19, [upstream_text(peer.addr, name=TLS_NAME)])
+        expect_rcode(ask(addr, "expired.hostile.test"), "SERVFAIL")
+        s = stats(session, rundir)
+        expect(s.get("transport.tls.closed.certificate", 0) >= 1, "closed.certificate %s" % s.get("transport.tls.closed.certificate"))
+        expect(peer.queries == 0, "the peer got %d queries" % peer.queries)
+        proc.stop()
+    finally:
+        peer.stop()
+
+
+@test
+def dot_forwarder_certificate_dates_wait_for_a_trusted_clock(session):
+    """DESIGN.md §2.8: the router's clock reads 2025-06-01, before this
+    build's date, so it is not trusted: certificate dates are not checked
+    (the CA is "not yet valid", the server's certificate expired), the
+    chain and the name still are. The query is answered, and
+    transport.tls.dates_unchecked counts it. A wrong name still fails."""
+    forward_ready(session)
+    pki = session.get("dot_pki")
+    peer = HostileDoT(session, 40, "answer", pki.expired_cert, pki.key)
+    try:
+        env = faketime_env("2025-06-01 00:00:00")
+        addr, rundir, proc = start(session, 20, [upstream_text(peer.addr, name=TLS_NAME)], env=env)
+        expect_answer(ask(addr, "untrusted-clock.hostile.test"), "A", ["192.0.2.99"])
+        s = stats(session, rundir)
+        expect(s.get("clock.trusted") == 0, "clock.trusted %s" % s.get("clock.trusted"))
+        expect(s.get("transport.tls.dates_unchecked", 0) >= 1, "dates_unchecked %s" % s.get("transport.tls.dates_unchecked"))
+        proc.stop()
+        addr, rundir, proc = start(session, 21, [upstream_text(peer.addr, name="wrong.test")], env=env)
+        expect_rcode(ask(addr, "untrusted-wrong.hostile.test"), "SERVFAIL")
+        s = stats(session, rundir)
+        expect(s.get("transport.tls.closed.certificate", 0) >= 1, "a wrong name passed under an untrusted clock")
+        proc.stop()
+    finally:
+        peer.stop()
+
+
+# -- opportunistic DoT to authoritative servers (RFC 9539) --------------------
+
+class NSDTLSTwin:
+    """A second NSD on the "dnssec" server's address, port 853 only, with
+    TLS (tls-service-key/-pem, tls-port): that server now offers DoT,
+    every other server of the hierarchy does not (nothing listens on 853)."""
+
+    def __init__(self, session, pki):
+        h = session.get("hierarchy")
+        server = h.servers["dnssec"]
+        self.addr = server.addr
+        self.rundir = session.rundir("nsd-dnssec-tls")
+        os.makedirs(self.rundir, exist_ok=True)
+        zones = [(z, h.zones[z].zonefile) for z in server.zones]
+        text = servers.nsd_config(self.rundir, self.addr, DOT_PORT, zones)
+        text = text.replace("server:\n", "server:\n  tls-port: %d\n  tls-service-key: \"%s\"\n"
+                            "  tls-service-pem: \"%s\"\n" % (DOT_PORT, pki.key, pki.cert), 1)
+        conf = os.path.join(self.rundir, "nsd.conf")
+        with open(conf, "w") as f:
+            f.write(text)
+        proc = servers.Process("nsd-dnssec-tls", ["nsd", "-d", "-c", conf], os.path.join(self.rundir, "stdout.log"),
+                               addr=self.addr, port=DOT_PORT, cwd=self.rundir)
+        proc.rundir = self.rundir
+        proc.first_zone = zones[0][0]
+        self.proc = servers.wait_nsd(proc)
+
+
+def start_recursive(session, octet, extra=""):
+    """sprigd resolving from the hierarchy, with '.' opportunistic; `extra` adds sections."""
+    h = session.get("hierarchy")
+    net = session.get("zones").net
+    addr = "%s.6.%d" % (net, octet)
+    rundir = session.rundir("sprigd-auth-dot-%d" % octet)
+    text = ("config sprig 'main'\n"
+            "\tlist listen '%s:%d'\n"
+            "\toption mode 'recursive'\n"
+            "\toption user ''\n"
+            "\toption log_level 'debug'\n"
+            "\toption state_dir '%s'\n"
+            "\toption control_socket '%s/sprig.sock'\n"
+            "\toption query_loopback '1'\n"
+            "\toption root_hints '%s'\n"
+            "\toption dnssec '0'\n"
+            "\nconfig auth_transport\n\toption domain '.'\n\toption policy 'opportunistic'\n") % (
+                addr, SPRIGD_PORT, rundir, rundir, h.root_hints_path)
+    proc = servers.start_sprigd(session.get("sprigd_binary"), text + extra, rundir, name="sprigd-auth-dot-%d" % octet)
+    return addr, rundir, proc
+
+
+def wait_for(session, rundir, key, want, seconds=6.0):
+    deadline = time.time() + seconds
+    s = stats(session, rundir)
+    while s.get(key) != want and time.time() < deadline:
+        time.sleep(0.2)
+        s = stats(session, rundir)
+    return s
+
+
+@test
+def auth_dot_opportunistic_upgrades_only_servers_that_offer_it(session):
+    """RFC 9539: the first query to each server goes out over Do53 with a
+    probe beside it (the answer does not wait for the probe). The "dnssec"
+    server's probe succeeds (its NSD twin serves DoT on 853): the next
+    names in its zones (ecdsa.example, rsa.example: one connection for
+    every zone on that server) are asked over DoT. The root and TLD
+    servers refuse port 853: their probes fail, they stay on Do53 and are
+    damped (state 3), with no DoT query to them."""
+    if "recursive" not in session.args.sprigd_ready:
+        raise Skip("sprigd recursive mode not declared ready (--sprigd-ready recursive)")
+    pki = session.get("dot_pki")
+    twin = NSDTLSTwin(session, pki)
+    addr, rundir, proc = start_recursive(session, 30)
+    began = time.time()
+    expect_answer(ask(addr, "www.ecdsa.example"), "A", ["192.0.2.13"])
+    expect(time.time() - began < ANSWER_SECONDS_MAX, "the first answer waited on a probe")
+    key = "auth_dot.server.%s.state" % twin.addr
+    s = wait_for(session, rundir, key, 2)
+    expect(s.get(key) == 2, "the DoT server's state %s (2: over DoT); %s" % (s.get(key), nonzero(s, "auth_dot.")))
+    expect_answer(ask(addr, "www.rsa.example"), "A", ["192.0.2.8"])
+    expect_answer(ask(addr, "x.wild.ecdsa.example"), "A", ["192.0.2.113"])
+    s = stats(session, rundir)
+    tls_queries = s.get("auth_dot.server.%s.tls_queries" % twin.addr, 0)
+    expect(tls_queries >= 2, "queries over DoT to %s: %d" % (twin.addr, tls_queries))
+    expect(s.get("transport.tls.handshakes") == 1, "one handshake for every zone: %s" % s.get("transport.tls.handshakes"))
+    others = {k: v for k, v in s.items() if k.startswith("auth_dot.server.") and k.endswith(".state")
+              and twin.addr not in k}
+    expect(others, "no other server known")
+    expect(all(v in (1, 3) for v in others.values()), "other servers' states %s (want failed/damped)" % others)
+    for k in others:
+        expect(s.get(k.replace(".state", ".tls_queries")) == 0, "%s got a DoT query" % k)
+    expect(s.get("transport.tls.closed.certificate") == 0, "opportunistic DoT checked a certificate")
+    # The server's DoT goes away: the next name falls back to Do53 within
+    # the budget, and the failure is remembered (state 3: damped).
+    twin.proc.stop()
+    began = time.time()
+    expect_answer(ask(addr, "y.wild.ecdsa.example"), "A", ["192.0.2.113"])
+    expect(time.time() - began < ANSWER_SECONDS_MAX, "the fallback took %.2f s" % (time.time() - began))
+    s = stats(session, rundir)
+    expect(s.get(key) == 3, "state after DoT went away: %s (3: failed, damped)" % s.get(key))
+    expect(s.get("auth_dot.fallbacks", 0) >= 1, "auth_dot.fallbacks %s" % s.get("auth_dot.fallbacks"))
+    plain_before = s.get("auth_dot.server.%s.plain_queries" % twin.addr, 0)
+    expect_answer(ask(addr, "z.wild.ecdsa.example"), "A", ["192.0.2.113"])
+    s = stats(session, rundir)
+    expect(s.get("auth_dot.server.%s.plain_queries" % twin.addr, 0) > plain_before, "not asked over Do53 after the failure")
+    expect(s.get("auth_dot.server.%s.tls_queries" % twin.addr, 0) == tls_queries + 1,
+           "DoT tried again while damped: %s" % s.get("auth_dot.server.%s.tls_queries" % twin.addr))
+    proc.stop()
+
+
+@test
+def auth_dot_strict_with_pins_answers_and_fails_closed(session):
+    """Seed 004 strict policy with SPKI pins (RFC 7858 §4.2) for
+    rsa.example (served by the "dnssec" server, whose NSD twin speaks DoT).
+    Right pin: www.rsa.example is answered over DoT. Wrong pin: SERVFAIL
+    with EDE 23 naming the server and "strict DoT", the pin mismatch
+    counted, and no plain query to that server (with '.' opportunistic,
+    every non-strict query to a server is counted per server; the strict
+    server has none). Finding rsa.example's servers (root, TLD) does not
+    depend on the strict server (requirement 5)."""
+    if "recursive" not in session.args.sprigd_ready:
+        raise Skip("sprigd recursive mode not declared ready (--sprigd-ready recursive)")
+    pki = session.get("dot_pki")
+    twin = NSDTLSTwin(session, pki)
+    try:
+        def strict(pin):
+            return ("\nconfig auth_transport\n\toption domain 'rsa.example'\n\toption policy 'strict'\n"
+                    "\tlist tls_pin '%s'\n" % pin)
+        addr, rundir, proc = start_recursive(session, 33, strict(pki.pin))
+        expect_answer(ask(addr, "www.rsa.example"), "A", ["192.0.2.8"])
+        s = stats(session, rundir)
+        expect(s.get("strict.0.tls.handshakes") == 1, "strict handshakes %s" % s.get("strict.0.tls.handshakes"))
+        expect(s.get("auth_dot.server.%s.plain_queries" % twin.addr, 0) == 0, "a plain query to the strict server")
+        proc.stop()
+        addr, rundir, proc = start_recursive(session, 34, strict(pki.wrong_pin))
+        r = ask(addr, "www.rsa.example")
+        expect_rcode(r, "SERVFAIL")
+        texts = " ".join("%s %s" % (code, text) for code, _, text in r.ede)
+        expect("23" in texts and twin.addr in texts and "strict DoT" in texts, "EDE %s" % r.ede)
+        s = stats(session, rundir)
+        expect(s.get("transport.tls.closed.pin_mismatch", 0) >= 1, "pin_mismatch %s" % s.get("transport.tls.closed.pin_mismatch"))
+        expect(s.get("auth_dot.strict_failures", 0) >= 1, "strict_failures %s" % s.get("auth_dot.strict_failures"))
+        expect(s.get("auth_dot.server.%s.plain_queries" % twin.addr, 0) == 0, "a plain query went to the strict server")
+        expect(s.get("auth_dot.server.%s.tls_queries" % twin.addr, 0) == 0, "an opportunistic DoT query to the strict server")
+        proc.stop()
+    finally:
+        twin.proc.stop()
+
+
+@test
+def dot_forwarder_query_path_never_allocates(session):
+    """DESIGN §2.1 over TLS: after warm-up, 20,000 queries (hits and misses
+    that go out over the pipelined TLS connection) cause zero heap
+    allocations in the release sprigd (LD_PRELOAD malloc counter): mbedTLS's
+    record and handshake memory comes from its arena."""
+    forward_ready(session)
+    import sys
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Bench"))
+    import malloc_count
+    binary = release_sprigd(session)
+    up = session.get("dot_unbound")
+    rundir = session.rundir("sprigd-dot-22")
+    so = malloc_count.build(rundir)
+    live = os.path.join(rundir, "malloc.live")
+    addr, rundir, proc = start(session, 22, [upstream_text(up.addrs[0], name=TLS_NAME)],
+                               env=malloc_count.preload_env(so, live=live), binary=binary,
+                               extra="\toption cache_size '256K'\n")
+
+    def perf(names, path):
+        with open(path, "w") as f:
+            for n in names:
+                f.write("%s A\n" % n)
+        p = subprocess.run(["dnsperf", "-s", addr, "-p", str(SPRIGD_PORT), "-d", path, "-n", "1",
+                            # Below the 32 queries one connection pipelines
+                            # (TransportLimits.queriesPerConnectionMax).
+                            "-c", "4", "-q", "24", "-l", "120", "-t", "3"],
+                           capture_output=True, text=True, timeout=180)
+        done = [l for l in p.stdout.splitlines() if "Queries completed" in l]
+        return int(done[0].split()[2]) if done else 0
+
+    warm = ["w%d.alloc.test" % i for i in range(1000)]
+    perf(warm + warm, os.path.join(rundir, "warm.txt"))
+    before = malloc_count.read_live(live)
+    mixed = []
+    for i in range(10000):
+        mixed.append(warm[i % len(warm)])
+        mixed.append("m%d.alloc.test" % i)
+    answered = perf(mixed, os.path.join(rundir, "mixed.txt"))
+    after = malloc_count.read_live(live)
+    expect(before is not None and after is not None, "malloc counter not readable")
+    expect(answered >= 18000, "only %d of 20,000 queries answered" % answered)
+    grown = after["allocations"] - before["allocations"]
+    expect(grown == 0, "%d allocations during %d queries (before %s, after %s)" % (grown, answered, before, after))
+    s = stats(session, rundir)
+    expect(s.get("upstream.0.tls.reused", 0) >= 10000, "reuse %s" % s.get("upstream.0.tls.reused"))
+    expect(s.get("transport.refused.tcp_pipeline_full") == 0, "pipeline full %s" % s.get("transport.refused.tcp_pipeline_full"))
+    expect(s.get("transport.udp.queries") == 0, "plain UDP went out")
+    print("dot alloc: %d queries, handshakes %s, reused %s, mbedTLS high water %s bytes; %s" % (
+        answered, s.get("transport.tls.handshakes"), s.get("upstream.0.tls.reused"), s.get("transport.tls.memory_high_water"),
+        {k: v for k, v in s.items() if v and ("refused" in k or k.startswith("upstream.") or "servfail" in k)}))
+    proc.stop()
