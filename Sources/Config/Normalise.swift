@@ -41,6 +41,7 @@ extension SprigConfig {
         case .qnameMinimisation: return flag(qnameMinimisation)
         case .use0x20: return flag(use0x20)
         case .cookies: return flag(cookies)
+        case .deleg: return flag(deleg)
         case .doIP6: return flag(doIPv6)
         case .queryLoopback: return flag(queryLoopback)
         case .cnameMax: return ["\(cnameMax)"]

@@ -4,7 +4,7 @@ enum MainOption: Int, CaseIterable {
     case listen, mode, cacheSize, cacheMinTTL, cacheMaxTTL
     case maxClients, maxTCPClients, tcpIdleTimeoutMs, maxOutgoing
     case serveStale, staleMax, staleAnswerTTL, clientTimeoutMs, staleRefreshBackoff
-    case qnameMinimisation, use0x20, cookies, doIP6, queryLoopback, cnameMax, rootHints
+    case qnameMinimisation, use0x20, cookies, deleg, doIP6, queryLoopback, cnameMax, rootHints
     case dnssec, aggressiveNSEC, trustAnchorFile, trustAnchor, builtinRootAnchors, insecureDomain
     case allow, user, logLevel, logSyslog, controlSocket, clockMarkerFile, clockTrusted, stateDir, chroot
 
@@ -27,6 +27,7 @@ enum MainOption: Int, CaseIterable {
         case .qnameMinimisation: return "qname_minimisation"
         case .use0x20: return "use_0x20"
         case .cookies: return "cookies"
+        case .deleg: return "deleg"
         case .doIP6: return "do_ip6"
         case .queryLoopback: return "query_loopback"
         case .cnameMax: return "cname_max"

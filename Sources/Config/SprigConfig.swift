@@ -101,6 +101,12 @@ public struct SprigConfig: Equatable, Sendable {
     /// DNS cookies (RFC 7873, RFC 9018): server cookies to clients, client
     /// cookies to upstreams and authoritative servers.
     public var cookies = true
+    /// DELEG-aware resolution (draft-ietf-deleg-12 with
+    /// draft-ietf-dnsop-delext-11): the DE flag in queries to authoritative
+    /// servers, and referrals followed by their DELEG RRset. Off by default;
+    /// on is refused until the DNSKEY-ADT type-bitmap check is done
+    /// (NotCarriedOut.deleg).
+    public var deleg = false
     public var doIPv6 = true
     /// Query authoritative servers at loopback or unspecified addresses
     /// (127.0.0.0/8, ::1, 0.0.0.0/8, ::, and their IPv4-mapped forms):

@@ -113,6 +113,16 @@ final class SectionTests: XCTestCase {
         XCTAssertHas(loadErrors(twice + twice), "t.conf:4: hint for a.net is already configured on line 1")
     }
 
+    /// `option deleg`: '0' (the default) is accepted; '1' is refused on its
+    /// line until the DNSKEY-ADT type-bitmap check is done (issue 18).
+    func testDelegRefusedWhenOn() {
+        XCTAssertFalse(loadOK("config sprig\n option deleg '0'\n").deleg)
+        XCTAssertFalse(loadOK("config sprig\n").deleg)
+        XCTAssertHas(loadErrors("config sprig\n option deleg '1'\n"),
+                     "t.conf:2: option deleg '1': DELEG resolution is not carried out by this build yet")
+        XCTAssertTrue(loadOK("config sprig\n option deleg '0'\n").normalised.contains("\toption deleg '0'\n"))
+    }
+
     /// `policy 'off'` is what this build does (plain DNS to authoritative
     /// servers) and is accepted; opportunistic and strict ask for
     /// encryption it does not do yet and are refused on the section line.
