@@ -189,6 +189,10 @@ extension ResolverCore {
         case .noEDNS(let s):
             server = s
             suffix = " answers without EDNS; the zone is signed"
+        case .delegUnusable:
+            let text: StaticString = "DELEG of the delegation gives no usable server; NS not used"
+            return try b.addExtendedError(code, text: UnsafeRawBufferPointer(start: text.utf8Start,
+                                                                            count: text.utf8CodeUnitCount))
         }
         let n = server.writeText(into: UnsafeMutableRawBufferPointer(rebasing: cache.rdataScratch[0..<64]))
         let tail = UnsafeRawBufferPointer(start: suffix.utf8Start, count: suffix.utf8CodeUnitCount)

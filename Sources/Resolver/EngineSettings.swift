@@ -39,6 +39,9 @@ public struct EngineSettings {
     public var use0x20 = false
     /// DNS cookies to the servers asked (`cookies`; Cookies.swift).
     public var cookies = true
+    /// DELEG-aware iteration (`deleg`; DelegReferral.swift): the DE flag in
+    /// queries to authoritative servers, referrals followed by their DELEG.
+    public var deleg = false
     /// Query authoritative servers over IPv6 too (`do_ip6`).
     public var useIPv6 = true
     /// The operator vouches for the wall clock (`clock_trusted`): DNSSEC
@@ -107,6 +110,7 @@ extension EngineSettings {
         qnameMinimisation = config.qnameMinimisation
         use0x20 = config.use0x20
         cookies = config.cookies
+        deleg = config.deleg
         useIPv6 = config.doIPv6
         queryLoopback = config.queryLoopback
         clockTrusted = config.clockTrusted

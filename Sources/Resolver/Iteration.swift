@@ -50,7 +50,7 @@ extension ResolverCore {
         o.pointee.iteration.nsLookupIndex = 0
         o.pointee.iteration.askedLabelCount = 0
         for _ in 0...Limits.labelCountMax {
-            if hasNS(candidate, nowMs: nowMs) {
+            if hasCut(candidate, nowMs: nowMs) {
                 o.pointee.iteration.zone = candidate
                 addCachedAddresses(index, zone: candidate, nowMs: nowMs)
                 // The root's addresses are known without asking: a cached
@@ -83,6 +83,7 @@ extension ResolverCore {
 
     /// Adds the cached A/AAAA addresses of `zone`'s NS names to the task.
     mutating func addCachedAddresses(_ index: Int, zone: Name, nowMs: Int64) {
+        if addCachedDelegServers(index, zone: zone, nowMs: nowMs) { return }   // DELEG: NS not used
         let names = nsNames(zone, nowMs: nowMs)
         for i in 0..<names.count {
             addAddresses(index, of: names[i], nowMs: nowMs)
@@ -110,6 +111,7 @@ extension ResolverCore {
 
     /// The NS names of `zone` from the cache (at most `ServerSet.capacity`).
     mutating func nsNames(_ zone: Name, nowMs: Int64) -> NameList {
+        if let names = delegServerNames(zone, nowMs: nowMs) { return names }   // DELEG: its server-names
         var list = NameList()
         guard case .fresh(let hit, _) = cache.lookup(zone, .ns, nowSeconds: nowMs / 1000), hit.kind == .rrset else {
             return list
@@ -341,8 +343,12 @@ extension ResolverCore {
             var b = try MessageBuilder(buffer: scratch, header: header)
             try b.addQuestion(o.iteration.sentName, type: o.iteration.sentType, rrClass: .in)
             if asked.withEDNS {
-                try b.addOPT(udpPayloadSize: settings.upstreamPayloadSize,
-                             dnssecOK: passesOn ? o.dnssecOK : settings.requestDNSSEC)
+                let dnssecOK = passesOn ? o.dnssecOK : settings.requestDNSSEC
+                // DE (draft-ietf-dnsop-delext-11 §5.1, EDNS flag bit 2):
+                // only to authoritative servers, only when DELEG is followed.
+                let de = settings.deleg && settings.recursive
+                try b.addOPT(udpPayloadSize: settings.upstreamPayloadSize, version: 0,
+                             flags: (dnssecOK ? EDNSFlags.dnssecOK : 0) | (de ? EDNSFlags.delegationExtensions : 0))
                 if let cookie { try b.addCookie(cookie) }   // RFC 7873 §5.1
             }
             return b.byteCount

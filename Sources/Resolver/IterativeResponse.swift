@@ -132,7 +132,11 @@ extension ResolverCore {
                 }
             case .authority:
                 if record.type == .soa { soa = true }
-                if record.type == .ns && referral == nil && !header.aa { referral = owner }
+                // DELEG, an NS-Omitting Delegation Type, makes a referral
+                // too (draft-ietf-dnsop-delext-11 §5.2).
+                if (record.type == .ns || (settings.deleg && record.type == .deleg)) && referral == nil && !header.aa {
+                    referral = owner
+                }
             default:
                 continue
             }
@@ -234,6 +238,9 @@ extension ResolverCore {
         guard o.pointee.iteration.referrals <= settings.referralsMax else {
             stats.budgetExhausted += 1
             return finishIteration(index, success: false, nowMs: nowMs)
+        }
+        if settings.deleg && ResolverCore.hasDeleg(message, of: child) {
+            return followDelegReferral(index, to: child, message, nowMs: nowMs)   // DelegReferral.swift
         }
         let bailiwick = o.pointee.iteration.zone   // the zone of the server that referred
         storeReferral(message, child: child, bailiwick: bailiwick, nowMs: nowMs)

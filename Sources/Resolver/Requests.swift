@@ -164,6 +164,9 @@ enum FailureDetail: Equatable {
     /// This server of a signed zone answered FORMERR/NOTIMP without an OPT:
     /// it was not asked without EDNS (EDNSFallback.swift).
     case noEDNS(ServerAddress)
+    /// The referral's DELEG RRset exists but gives no usable server; NS
+    /// is not used instead (draft-ietf-dnsop-delext-11 §5.3 step 2.2.1).
+    case delegUnusable
 }
 
 /// Why an iterative task exists.
@@ -289,6 +292,14 @@ public struct EngineStats {
     /// Nameserver look-ups skipped because a task above already does them
     /// (names that can only be resolved through each other).
     public var nsLookupCycles = 0
+    /// Referrals followed by their DELEG RRset (DelegReferral.swift).
+    public var delegReferrals = 0
+    /// DELEG referrals that gave no usable server: SERVFAIL, no NS fallback.
+    public var delegUnusable = 0
+    /// DELEG/DELEGPARAM records not used (draft-ietf-deleg-12 §5.1.2 steps 2–4).
+    public var delegRecordsUnusable = 0
+    /// include-delegparam records met and not followed (not done yet).
+    public var delegIncludesNotFollowed = 0
     /// Validated trust-point key sets fed to RFC 5011.
     public var anchorObservations = 0
     /// Answers built from the final response because the cache refused it.

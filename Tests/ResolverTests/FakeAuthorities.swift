@@ -19,6 +19,11 @@ struct FakeZone {
     /// Additional-section records added to every referral this zone sends:
     /// glue a parent has no authority for (a forgery, or a stale copy).
     var forgedGlue: [Wire.RR] = []
+    /// DELEG RRsets at delegations (child apex → RDATA in presentation
+    /// form), served as a DELEG-aware parent does (draft-ietf-deleg-12
+    /// §5.2.1, draft-ietf-dnsop-delext-11 §4.1): to a query with the DE flag,
+    /// the referral carries the DELEG RRset and no NS; without DE, NS only.
+    var delegs: [String: [String]] = [:]
 }
 
 struct FakeAuthorities {
@@ -40,6 +45,8 @@ struct FakeAuthorities {
     /// does for TYPE128, or old servers for types they do not know).
     var formErrTypes: Set<UInt16> = []
     var queries: [(server: ServerAddress, name: String, type: RRType)] = []
+    /// Referrals answered with a DELEG RRset.
+    var delegQueries = 0
     /// How a signed zone's SOA goes out in negative answers (DNAME tests).
     var soaSigning = SOASigning.signed
     /// Synthesise CNAMEs below a DNAME pointing elsewhere (a forgery).
@@ -101,6 +108,12 @@ struct FakeAuthorities {
         // Below a delegation (and not asking the parent-side DS at the cut)?
         for (child, nsNames) in zone.delegations where isUnder(qname, child) {
             if qtype == .ds && norm(qname) == norm(child) { break }
+            if let delegs = zone.delegs[norm(child)] ?? zone.delegs[child], Wire.ednsFlags(query) & 0x2000 != 0 {
+                delegQueries += 1
+                let rrs = delegs.map { Wire.RR(owner: child, type: .deleg, ttl: 3600,
+                                               rdata: try! RDataText.parse(type: .deleg, text: $0), section: .authority) }
+                return Wire.response(to: query, aa: false, records: rrs)
+            }
             var rrs = nsNames.map { Wire.RR(owner: child, type: .ns, ttl: 3600, rdata: Wire.name($0).wireBytes, section: .authority) }
             for ns in nsNames where isUnder(ns, child) || isUnder(ns, zone.apex) {
                 for r in zone.records where norm(r.owner) == norm(ns) && (r.type == .a || r.type == .aaaa) {
