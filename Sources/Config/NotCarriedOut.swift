@@ -29,12 +29,12 @@ enum NotCarriedOut {
     /// parent's DNSKEY RRset has the ADT flag, a referral's Delegation Types
     /// must match the NSEC/NSEC3 type bitmap of the delegated name. Without
     /// it an on-path attacker could strip a signed DELEG and leave bare NS,
-    /// and the DE flag would promise what is not kept; include-delegparam
-    /// is not followed either.
+    /// and the DE flag would promise what is not kept. The referral's DELEG
+    /// RRset is not validated either.
     static func deleg(_ line: Int, _ sink: inout DiagnosticSink) {
         sink.error(line, "option deleg '1': DELEG resolution is not carried out by this build yet "
             + "(no DNSKEY-ADT / NSEC type-bitmap check against a stripped DELEG, draft-ietf-dnsop-delext-11 §6.2, "
-            + "and include-delegparam is not followed); use '0' or remove the option")
+            + "and a referral's DELEG RRset is not validated); use '0' or remove the option")
     }
 
     /// A `config auth_transport` section asking for encryption to

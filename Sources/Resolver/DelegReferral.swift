@@ -13,9 +13,11 @@ import DNSWire
 /// ends the task in SERVFAIL, EDE 22 "No Reachable Authority": delext §5.3
 /// step 2.2.1 says to treat it as unreachable servers, and never to use the
 /// NS RRset beside it.
+/// include-delegparam names are resolved for their DELEGPARAM RRsets
+/// (sub-tasks, like NS address look-ups) and read from the cache with the
+/// `DelegLimits` on depth and count (§7.1).
 /// Never: caches or validates the NS records of such a referral (delext
-/// §5.2); follows include-delegparam (not done yet: such a record adds no
-/// server, counted in `delegIncludesNotFollowed`); checks the NSEC type
+/// §5.2); checks the NSEC type
 /// bitmap against the DNSKEY-ADT flag (delext §6.2, not done yet: that is
 /// why `option deleg '1'` is still refused, Config/NotCarriedOut.swift).
 extension ResolverCore {
@@ -86,8 +88,7 @@ extension ResolverCore {
             }
             return true
         case .includes:
-            stats.delegIncludesNotFollowed += 1
-            return false
+            return true   // its DELEGPARAM RRsets are read by `walkDeleg`, looked up by `startDelegparamLookup`
         case .nothing:
             return false
         case .unusable:
@@ -125,28 +126,152 @@ extension ResolverCore {
         return true
     }
 
-    /// The task's servers from `zone`'s cached DELEG RRset. False when none
-    /// is cached (the NS path applies); when one is, NS is never used.
+    /// The task's servers from `zone`'s cached DELEG RRset and the
+    /// DELEGPARAM RRsets it includes. False when none is cached (the NS
+    /// path applies); when one is, NS is never used.
     mutating func addCachedDelegServers(_ index: Int, zone: Name, nowMs: Int64) -> Bool {
-        var rdatas = DelegRDataList()
-        let cached = forEachCachedDeleg(zone, nowMs: nowMs) { rdata in rdatas.append(rdata) }
-        guard cached else { return false }
-        for i in 0..<rdatas.count {
-            rdatas.withRData(i) { rdata in _ = addDelegRecord(index, rdata, delegatedName: zone, nowMs: nowMs) }
+        var walk = DelegWalk()
+        return walkDeleg(zone, into: index, &walk, nowMs: nowMs)
+    }
+
+    /// The server-name names of `zone`'s cached DELEG RRset and of the
+    /// DELEGPARAM RRsets it includes (usable records only), or nil when no
+    /// DELEG RRset is cached: they are looked up like NS targets.
+    mutating func delegServerNames(_ zone: Name, nowMs: Int64) -> NameList? {
+        var walk = DelegWalk()
+        return walkDeleg(zone, into: nil, &walk, nowMs: nowMs) ? walk.names : nil
+    }
+
+    /// Reads `zone`'s cached DELEG RRset, then breadth-first the cached
+    /// DELEGPARAM RRsets its include-delegparam names lead to (through
+    /// cached CNAMEs), into `walk`: server names, includes not cached yet,
+    /// and (when `index` is given) addresses added to that task. Each
+    /// include name is read once (loops and repeats: A.5), CNAME steps count
+    /// like include steps (§7.1), and the walk stops at `DelegLimits`.
+    /// False when no DELEG RRset is cached.
+    mutating func walkDeleg(_ zone: Name, into index: Int?, _ walk: inout DelegWalk, nowMs: Int64) -> Bool {
+        var records = DelegRDataList()
+        guard forEachCachedDeleg(zone, nowMs: nowMs, { records.append($0) }) else { return false }
+        collect(records, zone: zone, depth: 0, into: index, &walk, nowMs: nowMs)
+        var next = 0
+        while next < walk.queue.count {
+            let (name, depth) = (walk.queue[next], walk.queueDepths[next])
+            next += 1
+            var current = name
+            var steps = depth
+            var included = DelegRDataList()
+            while steps <= DelegLimits.includeStepsMax {
+                let seconds = nowMs / 1000
+                if case .fresh(let hit, _) = cache.lookup(current, .delegparam, nowSeconds: seconds) {
+                    if hit.kind == .rrset {
+                        _ = cache.withBlob(hit) { blob in AnswerCache.forEachRData(blob) { included.append($0) } }
+                        collect(included, zone: zone, depth: steps + 1, into: index, &walk, nowMs: nowMs)
+                    }
+                    break   // a negative answer: this include gives nothing
+                }
+                guard case .fresh(let alias, _) = cache.lookup(current, .cname, nowSeconds: seconds), alias.kind == .rrset,
+                      let target = cachedCNAMETarget(alias) else {
+                    walk.pending.append(current)   // to look up (startDelegparamLookup)
+                    break
+                }
+                steps += 1
+                stats.delegIncludeSteps += 1
+                current = target
+            }
         }
         return true
     }
 
-    /// The server-name names of `zone`'s cached DELEG RRset (usable records
-    /// only), or nil when no DELEG RRset is cached.
-    mutating func delegServerNames(_ zone: Name, nowMs: Int64) -> NameList? {
-        var list = NameList()
-        let cached = forEachCachedDeleg(zone, nowMs: nowMs) { rdata in
-            guard DelegInfo.use(of: rdata, delegatedName: zone) == .serverNames else { return }
-            DelegInfo.forEachName(in: rdata, key: SVCParamKey.serverName.rawValue) { list.append($0) }
+    /// Adds what `records` give: addresses to task `index`, server names
+    /// and include names (at `depth`, within the limits) to `walk`.
+    mutating func collect(_ records: DelegRDataList, zone: Name, depth: Int, into index: Int?,
+                          _ walk: inout DelegWalk, nowMs: Int64) {
+        for i in 0..<records.count {
+            records.withRData(i) { rdata in
+                switch DelegInfo.use(of: rdata, delegatedName: zone) {
+                case .addresses:
+                    guard let index else { return }
+                    DelegInfo.forEachAddress(in: rdata) { raw in
+                        guard let address = ServerAddress(rdata: raw, port: ResolverCore.authoritativePort),
+                              settings.useIPv6 || !address.isIPv6 else { return }
+                        addServer(index, address)
+                    }
+                case .serverNames:
+                    DelegInfo.forEachName(in: rdata, key: SVCParamKey.serverName.rawValue) { name in
+                        walk.names.appendOnce(name)
+                        if let index { addAddresses(index, of: name, nowMs: nowMs) }
+                    }
+                case .includes:
+                    DelegInfo.forEachName(in: rdata, key: SVCParamKey.includeDelegparam.rawValue) { name in
+                        guard depth < DelegLimits.includeStepsMax, !walk.seen.contains(name) else { return }
+                        guard walk.seen.count < DelegLimits.includeNamesMax else {
+                            stats.delegIncludeLimit += 1
+                            return
+                        }
+                        walk.seen.append(name)
+                        walk.queue.append(name)
+                        walk.queueDepths[walk.queue.count - 1] = depth
+                    }
+                case .nothing, .unusable:
+                    return
+                }
+            }
         }
-        return cached ? list : nil
     }
+
+    func cachedCNAMETarget(_ hit: CacheHit) -> Name? {
+        var target: Name?
+        _ = cache.withBlob(hit) { blob in AnswerCache.forEachRData(blob) { rdata in target = try? Name(wire: rdata) } }
+        return target
+    }
+
+    /// Starts a sub-task resolving the DELEGPARAM RRset of the task's next
+    /// include name not cached yet (a DELEG zone only). False when none is
+    /// left, an ancestor asks it already (a loop), or the budgets are spent.
+    mutating func startDelegparamLookup(_ index: Int, nowMs: Int64) -> Bool {
+        let it = outgoing[index].iteration
+        guard settings.deleg, it.delegparamLookups < DelegLimits.includeLookupsPerTaskMax else { return false }
+        var walk = DelegWalk()
+        guard walkDeleg(it.zone, into: nil, &walk, nowMs: nowMs) else { return false }
+        let root = Int(it.root)
+        for i in 0..<walk.pending.count {
+            let name = walk.pending[i]
+            if ancestorAsks(index, name: name, type: .delegparam) {
+                stats.nsLookupCycles += 1
+                continue
+            }
+            guard outgoing[root].iteration.lookupsLeft > 0 else {
+                stats.budgetExhausted += 1
+                return false
+            }
+            outgoing.pointer(index).pointee.iteration.delegparamLookups += 1
+            return startSubTask(index, name: name, type: .delegparam, purpose: .address, nowMs: nowMs)
+        }
+        return false
+    }
+}
+
+/// Limits on following include-delegparam (draft-ietf-deleg-12 §7.1: bound
+/// it like CNAME chains; a CNAME step counts as an include step).
+enum DelegLimits {
+    /// Include (and CNAME) steps from the DELEG record: deleg-08 suggested
+    /// 3 chains; 4 leaves room for one CNAME in a real chain.
+    static let includeStepsMax = 4
+    /// Distinct include names read for one delegation: also the loop and
+    /// repeat guard (each read once). NameList holds 16.
+    static let includeNamesMax = 16
+    /// DELEGPARAM look-ups one task starts (a failing one is not retried
+    /// forever); the request's `nsLookupsPerRequestMax` bounds them too.
+    static let includeLookupsPerTaskMax = 8
+}
+
+/// What a walk of a DELEG RRset found (`walkDeleg`).
+struct DelegWalk {
+    var names = NameList()        // server-name names
+    var pending = NameList()      // include names without a cached DELEGPARAM
+    var seen = NameList()         // include names met (read once)
+    var queue = NameList()        // include names to read, breadth first
+    var queueDepths = InlineArray<16, Int>(repeating: 0)
 }
 
 /// DELEG RDATAs copied out of the cache, so the cache can be used again

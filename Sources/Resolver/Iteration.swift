@@ -149,6 +149,7 @@ extension ResolverCore {
             if learnCachedAddresses(index, nowMs: nowMs) { continue }
             if outgoing.pointer(index).pointee.iteration.servers.retryTimedOut() { continue }
             if startAddressLookup(index, nowMs: nowMs) { return }
+            if startDelegparamLookup(index, nowMs: nowMs) { return }   // DelegReferral.swift
             if climbToParentCut(index, nowMs: nowMs) { continue }
             noteFailure(index, .noReachableAuthority)   // every server tried, none answered usefully
             return finishIteration(index, success: false, nowMs: nowMs)
@@ -393,6 +394,11 @@ struct NameList {
         count += 1
     }
     subscript(i: Int) -> Name { names[i] }
+    func contains(_ n: Name) -> Bool {
+        for i in 0..<count where names[i] == n { return true }
+        return false
+    }
+    mutating func appendOnce(_ n: Name) { if !contains(n) { append(n) } }
 }
 
 /// Byte-exact name comparison (0x20 checks the echoed spelling).

@@ -157,6 +157,8 @@ struct Iteration {
     var bogusRetries = 0
     /// The final DS NODATA proved an unsigned delegation (cached so).
     var provesUnsignedDelegation = false
+    /// DELEGPARAM look-ups this task started (`startDelegparamLookup`).
+    var delegparamLookups = 0
 }
 
 /// What a failure's EDE text says beyond its code (RFC 8914 §2 EXTRA-TEXT).
@@ -298,8 +300,10 @@ public struct EngineStats {
     public var delegUnusable = 0
     /// DELEG/DELEGPARAM records not used (draft-ietf-deleg-12 §5.1.2 steps 2–4).
     public var delegRecordsUnusable = 0
-    /// include-delegparam records met and not followed (not done yet).
-    public var delegIncludesNotFollowed = 0
+    /// CNAME steps taken in include-delegparam chains.
+    public var delegIncludeSteps = 0
+    /// Include names dropped at `DelegLimits.includeNamesMax`.
+    public var delegIncludeLimit = 0
     /// Validated trust-point key sets fed to RFC 5011.
     public var anchorObservations = 0
     /// Answers built from the final response because the cache refused it.

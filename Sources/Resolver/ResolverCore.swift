@@ -503,7 +503,7 @@ public struct ResolverCore: ~Copyable {
             + [("resolver.ns_lookups", stats.nsLookups), ("resolver.ns_lookup_cycles", stats.nsLookupCycles),
                ("resolver.deleg_referrals", stats.delegReferrals), ("resolver.deleg_unusable", stats.delegUnusable),
                ("resolver.deleg_records_unusable", stats.delegRecordsUnusable),
-               ("resolver.deleg_includes_not_followed", stats.delegIncludesNotFollowed), ("resolver.answers_from_response", stats.answersFromResponse),
+               ("resolver.deleg_include_limit", stats.delegIncludeLimit), ("resolver.answers_from_response", stats.answersFromResponse),
                ("dnssec.anchor_observations", stats.anchorObservations), ("dnssec.anchor_trusted_keys", anchorTrustedKeyCount), ("resolver.lame", stats.lameResponses),
                ("resolver.budget_exhausted", stats.budgetExhausted), ("resolver.cname_too_long", stats.cnameChainTooLong),
                ("dnssec.key_fetches", stats.keyFetches), ("dnssec.bogus", stats.bogusResponses),

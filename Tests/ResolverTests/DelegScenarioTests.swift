@@ -28,29 +28,51 @@ final class DelegScenarioTests: XCTestCase {
             delegations: ["a.test.": ["ns.legacy.test."], "names.test.": ["ns.legacy.test."],
                           "bad.test.": ["ns.legacy.test."], "inc.test.": ["ns.legacy.test."],
                           "mixed.test.": ["ns.legacy.test."], "plain.test.": ["ns.legacy.test."],
-                          "legacy.test.": ["ns.legacy.test."], "helper.test.": ["ns.helper.test."]])
+                          "legacy.test.": ["ns.legacy.test."], "helper.test.": ["ns.helper.test."],
+                          "chain.test.": ["ns.legacy.test."], "cycle.test.": ["ns.legacy.test."],
+                          "deep.test.": ["ns.legacy.test."], "alias.test.": ["ns.legacy.test."]])
         test.delegs = [
             "a.test.": ["server-ipv4=127.9.0.4", "server-ipv4=127.9.0.4"],   // duplicate: SLIST is a set
-            "names.test.": ["server-name=ns.helper.test."],
+            "names.test.": ["server-name=srv.helper.test."],
             "bad.test.": ["mandatory=key65534 server-ipv4=127.9.0.4 key65534=x",
-                          "server-ipv4=127.9.0.4 server-name=ns.helper.test.",
+                          "server-ipv4=127.9.0.4 server-name=srv.helper.test.",
                           "server-name=ns.bad.test."],
             "inc.test.": ["include-delegparam=params.helper.test."],
             "mixed.test.": ["server-name=ns.mixed.test.", "key65280=opaque", "server-ipv4=127.9.0.4"],
+            "chain.test.": ["include-delegparam=cfg.helper.test.,cname.helper.test."],
+            "cycle.test.": ["include-delegparam=p1.helper.test."],
+            "deep.test.": ["include-delegparam=d1.helper.test."],
+            "alias.test.": ["include-delegparam=cname.helper.test."],
         ]
         auth.zones.append(test)
-        for zone in ["a.test.", "names.test.", "bad.test.", "inc.test.", "mixed.test.", "plain.test."] {
+        for zone in ["a.test.", "names.test.", "bad.test.", "inc.test.", "mixed.test.", "plain.test.",
+                     "chain.test.", "cycle.test.", "deep.test.", "alias.test."] {
             auth.zones.append(FakeZone(apex: zone, servers: [legacy], records: [Wire.a("www." + zone, [192, 0, 2, 3])]))
             auth.zones.append(FakeZone(apex: zone, servers: [modern], records: [Wire.a("www." + zone, [192, 0, 2, 4]),
                                                                                  Wire.a("www2." + zone, [192, 0, 2, 5])]))
         }
         auth.zones.append(FakeZone(apex: "legacy.test.", servers: [legacy], records: [Wire.a("ns.legacy.test", [127, 9, 0, 3])]))
         auth.zones.append(FakeZone(apex: "helper.test.", servers: [helper], records: [
-            Wire.a("ns.helper.test", [127, 9, 0, 4]),
-            Wire.RR(owner: "params.helper.test", type: .delegparam, ttl: 3600,
-                    rdata: try! RDataText.parse(type: .delegparam, text: "server-ipv4=127.9.0.4")),
+            Wire.a("ns.helper.test", [127, 9, 0, 5]), Wire.a("srv.helper.test", [127, 9, 0, 4]),
+            DelegScenarioTests.param("params.helper.test", "server-ipv4=127.9.0.4"),
+            DelegScenarioTests.param("cfg.helper.test", "include-delegparam=sub.helper.test."),
+            DelegScenarioTests.param("cfg.helper.test", "server-name=srv.helper.test."),
+            Wire.cname("cname.helper.test", "cfg.helper.test"),
+            DelegScenarioTests.param("sub.helper.test", "server-ipv4=127.9.0.4"),
+            DelegScenarioTests.param("p1.helper.test", "include-delegparam=p2.helper.test."),
+            DelegScenarioTests.param("p2.helper.test", "include-delegparam=p1.helper.test."),
+            DelegScenarioTests.param("d1.helper.test", "include-delegparam=d2.helper.test."),
+            DelegScenarioTests.param("d2.helper.test", "include-delegparam=d3.helper.test."),
+            DelegScenarioTests.param("d3.helper.test", "include-delegparam=d4.helper.test."),
+            DelegScenarioTests.param("d4.helper.test", "include-delegparam=d5.helper.test."),
+            DelegScenarioTests.param("d5.helper.test", "include-delegparam=d6.helper.test."),
+            DelegScenarioTests.param("d6.helper.test", "server-ipv4=127.9.0.4"),
         ]))
         return auth
+    }
+
+    static func param(_ owner: String, _ text: String) -> Wire.RR {
+        Wire.RR(owner: owner, type: .delegparam, ttl: 3600, rdata: try! RDataText.parse(type: .delegparam, text: text))
     }
 
     func harness(deleg: Bool, minimise: Bool = true) -> Harness {
@@ -127,7 +149,7 @@ final class DelegScenarioTests: XCTestCase {
         let p = ask(&h, &auth, "www.names.test")
         XCTAssertEqual(p.rcode, .noError)
         XCTAssertEqual(p.answers.first?.rdata, [192, 0, 2, 4])
-        XCTAssertTrue(auth.queries.contains { $0.name == "ns.helper.test." && $0.server == DelegScenarioTests.helper })
+        XCTAssertTrue(auth.queries.contains { $0.name == "srv.helper.test." && $0.server == DelegScenarioTests.helper })
         XCTAssertFalse(auth.queries.contains { $0.server == DelegScenarioTests.legacy })
     }
 
@@ -148,16 +170,54 @@ final class DelegScenarioTests: XCTestCase {
         XCTAssertEqual(h.core.stats.delegRecordsUnusable, 3)
     }
 
-    /// include-delegparam is not followed yet: such a DELEG gives no
-    /// server, which is SERVFAIL (never NS), and is counted.
-    func testIncludeDelegparamAloneIsServfailForNow() {
+    /// include-delegparam (§5.1.2 step 7): the DELEGPARAM RRset is looked
+    /// up and its addresses used.
+    func testIncludeDelegparamIsFollowed() {
         var h = harness(deleg: true)
         var auth = DelegScenarioTests.hierarchy()
         let p = ask(&h, &auth, "www.inc.test")
-        XCTAssertEqual(p.rcode, .servFail)
-        XCTAssertEqual(p.ede, [EDECode.noReachableAuthority.rawValue])
+        XCTAssertEqual(p.rcode, .noError)
+        XCTAssertEqual(p.answers.first?.rdata, [192, 0, 2, 4])
+        XCTAssertEqual(auth.queries.filter { $0.type == .delegparam }.map { $0.name }, ["params.helper.test."])
         XCTAssertFalse(auth.queries.contains { $0.server == DelegScenarioTests.legacy })
-        XCTAssertEqual(h.core.stats.delegIncludesNotFollowed, 1)
+    }
+
+    /// Appendix A.5 in small: a DELEG including a DELEGPARAM set and a
+    /// CNAME back to it; that set includes a third and names a server. Each
+    /// DELEGPARAM is asked once (SLIST is a set, repeats add nothing), the
+    /// CNAME step is taken, and the zone resolves.
+    func testIncludeChainWithCNAMELoopBackIsReadOnce() {
+        var h = harness(deleg: true)
+        var auth = DelegScenarioTests.hierarchy()
+        let asked = auth.queries.count
+        let p = ask(&h, &auth, "www.chain.test")
+        XCTAssertEqual(p.rcode, .noError)
+        XCTAssertEqual(p.answers.first?.rdata, [192, 0, 2, 4])
+        let params = auth.queries[asked...].filter { $0.type == .delegparam }.map { $0.name }
+        XCTAssertEqual(params.filter { $0 == "cfg.helper.test." }.count, 1, "\(params)")
+        XCTAssertLessThanOrEqual(params.count, 4, "\(params)")
+        // (Lazy filling, §5.1.2: the CNAME was not needed.) A DELEG whose
+        // only include is the CNAME takes the step to the set it names.
+        let q = ask(&h, &auth, "www.alias.test")
+        XCTAssertEqual(q.answers.first?.rdata, [192, 0, 2, 4])
+        XCTAssertGreaterThan(h.core.stats.delegIncludeSteps, 0, "the CNAME step was not taken")
+        XCTAssertFalse(auth.queries.contains { $0.server == DelegScenarioTests.legacy })
+    }
+
+    /// Includes that only include each other, and a chain deeper than
+    /// `DelegLimits.includeStepsMax`: no server, SERVFAIL EDE 22 after a
+    /// bounded number of DELEGPARAM queries, never the NS.
+    func testIncludeLoopAndTooDeepChainEndInServfail() {
+        for zone in ["cycle.test", "deep.test"] {
+            var h = harness(deleg: true)
+            var auth = DelegScenarioTests.hierarchy()
+            let p = ask(&h, &auth, "www." + zone)
+            XCTAssertEqual(p.rcode, .servFail, zone)
+            XCTAssertEqual(p.ede, [EDECode.noReachableAuthority.rawValue], zone)
+            XCTAssertFalse(auth.queries.contains { $0.server == DelegScenarioTests.legacy }, zone)
+            XCTAssertLessThanOrEqual(auth.queries.filter { $0.type == .delegparam }.count, DelegLimits.includeStepsMax + 1, zone)
+            XCTAssertFalse(auth.queries.contains { $0.name == "d6.helper.test." }, "followed past the depth limit")
+        }
     }
 
     /// An RRset mixing an unusable record, one with only an unknown key and
