@@ -1,5 +1,6 @@
 import Cache
 import DNSWire
+import Fixed
 
 /// DELEG referrals (draft-ietf-deleg-12 §5.1, draft-ietf-dnsop-delext-11
 /// §5.2–5.3), behind `settings.deleg`: a referral whose authority section
@@ -42,6 +43,21 @@ extension ResolverCore {
         }
     }
 
+    /// True when an authority-section RRSIG covering `child`'s DELEG has a
+    /// Labels field below the owner's label count (RFC 4034 §3.1.3).
+    static func delegIsWildcardExpanded(_ message: UnsafeRawBufferPointer, of child: Name) -> Bool {
+        guard var reader = try? MessageReader(message) else { return false }
+        var count = 0
+        while let record = try? reader.nextRecord(), count < AnswerCache.recordsPerResponseMax {
+            count += 1
+            guard record.section == .authority, record.type == .rrsig, record.rdataLength >= 4,
+                  AnswerCache.loadU16(message, record.rdataOffset) == RRType.deleg.rawValue,
+                  (try? record.owner(in: message)) == child else { continue }
+            if Int(message[record.rdataOffset + 3]) < child.labelCount { return true }
+        }
+        return false
+    }
+
     /// Follows the referral to `child` by its DELEG RRset: the NS RRset
     /// beside it is ignored, neither validated nor cached; the parent's DS
     /// is kept for the chain of trust. The DELEG RRset is cached below
@@ -59,6 +75,12 @@ extension ResolverCore {
         o.pointee.iteration.servers.removeAll()
         o.pointee.iteration.nsLookupIndex = 0
         o.pointee.iteration.askedLabelCount = 0
+        // delext-11 §5.2: a DELEG RRset from wildcard expansion (its RRSIG
+        // has fewer labels than the owner) must not be used: unreachable.
+        if ResolverCore.delegIsWildcardExpanded(message, of: child) {
+            emitCancel(index)
+            return failUnusableDeleg(index, nowMs: nowMs)
+        }
         var usable = 0
         ResolverCore.forEachDeleg(message, of: child) { rdata in
             if addDelegRecord(index, rdata, delegatedName: child, nowMs: nowMs) { usable += 1 }

@@ -42,7 +42,9 @@ extension ResolverCore {
         if !settings.recursive { return startForwarding(index) }
         let o = outgoing.pointer(index)
         var candidate = start ?? o.pointee.iteration.target
-        if start == nil, o.pointee.question.type == .ds, let up = candidate.parent,
+        // DELEG lives in the parent too (draft-ietf-dnsop-delext-11 §5.3 step 2.1.2).
+        let parentSide = o.pointee.question.type == .ds || (settings.deleg && o.pointee.question.type == .deleg)
+        if start == nil, parentSide, let up = candidate.parent,
            o.pointee.iteration.target == o.pointee.question.name {
             candidate = up
         }

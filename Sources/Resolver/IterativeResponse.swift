@@ -145,7 +145,7 @@ extension ResolverCore {
         // DS lives in the parent, so a referral to its owner is lame.
         let downward = referral.map { child in
             child.isSubdomain(of: it.zone) && child != it.zone && it.sentName.isSubdomain(of: child)
-                && !(it.sentType == .ds && child == it.sentName)
+                && !((it.sentType == .ds || (settings.deleg && it.sentType == .deleg)) && child == it.sentName)
         } ?? false
         // Not authoritative, beside such a delegation: a referral whatever
         // the answer section holds (RFC 1034 §4.3.2; Unbound types it so).

@@ -30,7 +30,8 @@ final class DelegScenarioTests: XCTestCase {
                           "mixed.test.": ["ns.legacy.test."], "plain.test.": ["ns.legacy.test."],
                           "legacy.test.": ["ns.legacy.test."], "helper.test.": ["ns.helper.test."],
                           "chain.test.": ["ns.legacy.test."], "cycle.test.": ["ns.legacy.test."],
-                          "deep.test.": ["ns.legacy.test."], "alias.test.": ["ns.legacy.test."]])
+                          "deep.test.": ["ns.legacy.test."], "alias.test.": ["ns.legacy.test."],
+                          "wild.test.": ["ns.legacy.test."]])
         test.delegs = [
             "a.test.": ["server-ipv4=127.9.0.4", "server-ipv4=127.9.0.4"],   // duplicate: SLIST is a set
             "names.test.": ["server-name=srv.helper.test."],
@@ -43,10 +44,12 @@ final class DelegScenarioTests: XCTestCase {
             "cycle.test.": ["include-delegparam=p1.helper.test."],
             "deep.test.": ["include-delegparam=d1.helper.test."],
             "alias.test.": ["include-delegparam=cname.helper.test."],
+            "wild.test.": ["server-ipv4=127.9.0.4"],
         ]
+        test.delegSignatureLabels = ["wild.test.": 1]
         auth.zones.append(test)
         for zone in ["a.test.", "names.test.", "bad.test.", "inc.test.", "mixed.test.", "plain.test.",
-                     "chain.test.", "cycle.test.", "deep.test.", "alias.test."] {
+                     "chain.test.", "cycle.test.", "deep.test.", "alias.test.", "wild.test."] {
             auth.zones.append(FakeZone(apex: zone, servers: [legacy], records: [Wire.a("www." + zone, [192, 0, 2, 3])]))
             auth.zones.append(FakeZone(apex: zone, servers: [modern], records: [Wire.a("www." + zone, [192, 0, 2, 4]),
                                                                                  Wire.a("www2." + zone, [192, 0, 2, 5])]))
@@ -229,5 +232,29 @@ final class DelegScenarioTests: XCTestCase {
         XCTAssertEqual(p.rcode, .noError)
         XCTAssertEqual(p.answers.first?.rdata, [192, 0, 2, 4])
         XCTAssertEqual(h.core.stats.delegRecordsUnusable, 1)
+    }
+
+    /// delext-11 §5.2: a DELEG RRset that is a wildcard expansion (its
+    /// RRSIG's Labels below the owner's count) is not used, nor the NS.
+    func testWildcardExpandedDelegIsNotUsed() {
+        var h = harness(deleg: true)
+        var auth = DelegScenarioTests.hierarchy()
+        let p = ask(&h, &auth, "www.wild.test")
+        XCTAssertEqual(p.rcode, .servFail)
+        XCTAssertEqual(p.ede, [EDECode.noReachableAuthority.rawValue])
+        XCTAssertFalse(auth.queries.contains { $0.server == DelegScenarioTests.legacy || $0.server == DelegScenarioTests.modern })
+    }
+
+    /// QTYPE=DELEG is asked of the parent, like DS (delext-11 §5.3 step
+    /// 2.1.2), and its answer relayed.
+    func testQueryForDelegGoesToTheParent() {
+        var h = harness(deleg: true)
+        var auth = DelegScenarioTests.hierarchy()
+        _ = h.ask(1, Wire.query("a.test", .deleg, id: 9))
+        h.pump(&auth)
+        let p = Wire.parse(h.net.answers[0].bytes)
+        XCTAssertEqual(p.rcode, .noError)
+        XCTAssertFalse(p.answers.filter { $0.type == .deleg }.isEmpty, "\(p.answers.map { $0.type })")
+        XCTAssertFalse(auth.queries.contains { $0.server == DelegScenarioTests.legacy || $0.server == DelegScenarioTests.modern })
     }
 }

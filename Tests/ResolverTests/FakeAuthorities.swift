@@ -24,6 +24,9 @@ struct FakeZone {
     /// §5.2.1, draft-ietf-dnsop-delext-11 §4.1): to a query with the DE flag,
     /// the referral carries the DELEG RRset and no NS; without DE, NS only.
     var delegs: [String: [String]] = [:]
+    /// An RRSIG over a delegation's DELEG RRset with this Labels field
+    /// (fewer than the owner's: a wildcard expansion, delext-11 §5.2).
+    var delegSignatureLabels: [String: UInt8] = [:]
 }
 
 struct FakeAuthorities {
@@ -110,9 +113,18 @@ struct FakeAuthorities {
             if qtype == .ds && norm(qname) == norm(child) { break }
             if let delegs = zone.delegs[norm(child)] ?? zone.delegs[child], Wire.ednsFlags(query) & 0x2000 != 0 {
                 delegQueries += 1
-                let rrs = delegs.map { Wire.RR(owner: child, type: .deleg, ttl: 3600,
-                                               rdata: try! RDataText.parse(type: .deleg, text: $0), section: .authority) }
-                return Wire.response(to: query, aa: false, records: rrs)
+                // QTYPE=DELEG at the cut: answered by the parent, like DS
+                // (draft-ietf-deleg-12 §5.2.1.1).
+                let atCut = qtype == .deleg && norm(qname) == norm(child)
+                var rrs = delegs.map { Wire.RR(owner: child, type: .deleg, ttl: 3600,
+                                               rdata: try! RDataText.parse(type: .deleg, text: $0),
+                                               section: atCut ? .answer : .authority) }
+                if let labels = zone.delegSignatureLabels[norm(child)] {
+                    let rdata: [UInt8] = [0xF0, 0x00, 13, labels, 0, 0, 0x0E, 0x10] + [UInt8](repeating: 0x7F, count: 8)
+                        + [0x12, 0x34, 0] + [UInt8](repeating: 0xAB, count: 64)
+                    rrs.append(Wire.RR(owner: child, type: .rrsig, ttl: 3600, rdata: rdata, section: atCut ? .answer : .authority))
+                }
+                return Wire.response(to: query, aa: atCut, records: rrs)
             }
             var rrs = nsNames.map { Wire.RR(owner: child, type: .ns, ttl: 3600, rdata: Wire.name($0).wireBytes, section: .authority) }
             for ns in nsNames where isUnder(ns, child) || isUnder(ns, zone.apex) {
