@@ -1,6 +1,7 @@
 import Cache
 import DNSWire
 import Fixed
+import Validator
 
 /// DELEG referrals (draft-ietf-deleg-12 §5.1, draft-ietf-dnsop-delext-11
 /// §5.2–5.3), behind `settings.deleg`: a referral whose authority section
@@ -22,6 +23,39 @@ import Fixed
 /// bitmap against the DNSKEY-ADT flag (delext §6.2, not done yet: that is
 /// why `option deleg '1'` is still refused, Config/NotCarriedOut.swift).
 extension ResolverCore {
+    /// The Delegation Types check of a referral (ValidationEngine.checkReferral,
+    /// delext-11 §6.2 and §8.5) for a validating task. False when the task
+    /// must not follow it: tampered (the response is ignored, delext §6.2:
+    /// another server is asked), or the parent's keys are being fetched
+    /// (the task asks again when they come).
+    mutating func referralTypesHold(_ index: Int, child: Name, _ message: UnsafeRawBufferPointer,
+                                    nowMs: Int64) -> Bool {
+        guard validates(index) else { return true }
+        let it = outgoing[index].iteration
+        let root = Int(it.root)
+        var budget = outgoing[root].iteration.budget
+        let check = validation.checkReferral(message, zone: it.zone, child: child, cache: &cache,
+                                             clock: validationClock(nowMs: nowMs), budget: &budget, nowMs: nowMs)
+        outgoing.pointer(root).pointee.iteration.budget = budget
+        switch check {
+        case .accepted:
+            return true
+        case .tampered(let code):
+            stats.delegReferralsTampered += 1
+            noteFailure(index, code)
+            retryElsewhere(index, nowMs: nowMs)
+            return false
+        case .needKeys(let name, let type):
+            emitCancel(index)
+            if !startKeyFetch(index, name: name, type: type, nowMs: nowMs) {
+                stats.keysUnavailable += 1
+                noteFailure(index, .dnskeyMissing)
+                finishIteration(index, success: false, nowMs: nowMs)
+            }
+            return false
+        }
+    }
+
     /// True when `message`'s authority section holds a DELEG record owned by `child`.
     static func hasDeleg(_ message: UnsafeRawBufferPointer, of child: Name) -> Bool {
         var found = false

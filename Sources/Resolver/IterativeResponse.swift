@@ -103,6 +103,9 @@ extension ResolverCore {
             if !settings.recursive { return followCNAMEInResponse(index, to: target, message, nowMs: nowMs) }
             followCNAME(index, to: target, nowMs: nowMs)
         case .referral(let child) where settings.recursive:
+            // DELEG on: Delegation Types checked against the parent's keys
+            // first (DelegReferral.swift, delext-11 §6.2).
+            if settings.deleg && !referralTypesHold(index, child: child, message, nowMs: nowMs) { return }
             followReferral(index, to: child, message, nowMs: nowMs)
         case .referral, .lame:   // (an upstream resolver never refers: useless)
             stats.lameResponses += 1

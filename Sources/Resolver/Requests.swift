@@ -302,6 +302,9 @@ public struct EngineStats {
     public var delegRecordsUnusable = 0
     /// CNAME steps taken in include-delegparam chains.
     public var delegIncludeSteps = 0
+    /// Referrals ignored: Delegation Types stripped, injected or unsigned
+    /// against the parent's keys (delext-11 §6.2).
+    public var delegReferralsTampered = 0
     /// Include names dropped at `DelegLimits.includeNamesMax`.
     public var delegIncludeLimit = 0
     /// Validated trust-point key sets fed to RFC 5011.
