@@ -219,11 +219,14 @@ extension ResolverCore {
             while steps <= DelegLimits.includeStepsMax {
                 let seconds = nowMs / 1000
                 if case .fresh(let hit, _) = cache.lookup(current, .delegparam, nowSeconds: seconds) {
-                    if hit.kind == .rrset {
+                    if hit.kind == .rrset && hit.rank != .bogus {   // a bogus set gives nothing
                         _ = cache.withBlob(hit) { blob in AnswerCache.forEachRData(blob) { included.append($0) } }
                         collect(included, zone: zone, depth: steps + 1, into: index, &walk, nowMs: nowMs)
                     }
                     break   // a negative answer: this include gives nothing
+                }
+                if case .fresh(let alias, _) = cache.lookup(current, .cname, nowSeconds: seconds), alias.rank == .bogus {
+                    break   // a bogus alias leads nowhere
                 }
                 guard case .fresh(let alias, _) = cache.lookup(current, .cname, nowSeconds: seconds), alias.kind == .rrset,
                       let target = cachedCNAMETarget(alias) else {
@@ -301,7 +304,7 @@ extension ResolverCore {
                 return false
             }
             outgoing.pointer(index).pointee.iteration.delegparamLookups += 1
-            return startSubTask(index, name: name, type: .delegparam, purpose: .address, nowMs: nowMs)
+            return startSubTask(index, name: name, type: .delegparam, purpose: .delegParams, nowMs: nowMs)
         }
         return false
     }

@@ -178,6 +178,10 @@ enum TaskPurpose: Equatable {
     case address
     /// A DNSKEY or DS RRset for the chain of trust.
     case keys
+    /// A DELEGPARAM RRset an include-delegparam names (DelegReferral.swift):
+    /// validated like a client's data (a bogus one is not used), steers
+    /// iteration, never answers a client.
+    case delegParams
 }
 
 /// Up to `capacity` server addresses for the current zone cut, with which

@@ -33,26 +33,47 @@ final class DelegADTTests: XCTestCase {
         var auth = FakeAuthorities()
         auth.zones.append(FakeZone(apex: ".", servers: [root], records: [Wire.a("ns1.example", [127, 9, 0, 2])],
                                    delegations: ["example.": ["ns1.example."]]))
-        let nsecD = nsec("d.example.", next: "n.example.", [.ns, .rrsig, .nsec, .deleg])
+        // DELEG delegations: d. by addresses, i. through a signed DELEGPARAM
+        // (p.), j. through one whose signature is corrupt (q.); n. by NS only.
+        let delegTexts = ["d.example.": "server-ipv4=127.9.0.4", "i.example.": "include-delegparam=p.example.",
+                          "j.example.": "include-delegparam=q.example."]
+        let nsecD = nsec("d.example.", next: "i.example.", [.ns, .rrsig, .nsec, .deleg])
+        let nsecI = nsec("i.example.", next: "j.example.", [.ns, .rrsig, .nsec, .deleg])
+        let nsecJ = nsec("j.example.", next: "n.example.", [.ns, .rrsig, .nsec, .deleg])
         let nsecN = nsec("n.example.", next: "ns1.example.", [.ns, .rrsig, .nsec])
         let apex = nsec("example.", next: "d.example.", [.soa, .ns, .rrsig, .nsec, .dnskey])
-        let nsecNS1 = nsec("ns1.example.", next: "example.", [.a, .rrsig, .nsec])
-        let deleg = Wire.RR(owner: "d.example.", type: .deleg, ttl: 3600,
-                            rdata: try! RDataText.parse(type: .deleg, text: "server-ipv4=127.9.0.4"))
-        let signed = k.signAll([k.dnskey, Wire.a("ns1.example", [127, 9, 0, 2]), apex, nsecNS1])
-        let proofD = [nsecD, k.sign([nsecD])]
-        let proofN = [nsecN, k.sign([nsecN])]
-        var zone = FakeZone(apex: "example.", servers: [parent],
-                            records: signed + proofD + proofN
-                                + [Wire.a("ns.d.example", [127, 9, 0, 3]), Wire.a("ns.n.example", [127, 9, 0, 3])],
-                            delegations: ["d.example.": ["ns.d.example."], "n.example.": ["ns.n.example."]])
-        zone.delegs = ["d.example.": ["server-ipv4=127.9.0.4"]]
-        zone.referralExtras = ["d.example.": proofD + (signDeleg ? [k.sign([deleg])] : []), "n.example.": proofN]
-        auth.zones.append(zone)
-        for child in ["d.example.", "n.example."] {
-            auth.zones.append(FakeZone(apex: child, servers: [legacy], records: [Wire.a("www." + child, [192, 0, 2, 3])]))
+        let nsecNS1 = nsec("ns1.example.", next: "p.example.", [.a, .rrsig, .nsec])
+        let nsecP = nsec("p.example.", next: "q.example.", [.rrsig, .nsec, .delegparam])
+        let nsecQ = nsec("q.example.", next: "example.", [.rrsig, .nsec, .delegparam])
+        let paramP = Wire.RR(owner: "p.example.", type: .delegparam, ttl: 3600,
+                             rdata: try! RDataText.parse(type: .delegparam, text: "server-ipv4=127.9.0.4"))
+        let paramQ = Wire.RR(owner: "q.example.", type: .delegparam, ttl: 3600,
+                             rdata: try! RDataText.parse(type: .delegparam, text: "server-ipv4=127.9.0.4"))
+        var corrupt = k.sign([paramQ])
+        corrupt.rdata[corrupt.rdata.count - 1] ^= 0xFF
+        let signed = k.signAll([k.dnskey, Wire.a("ns1.example", [127, 9, 0, 2]), apex, nsecNS1, nsecP, nsecQ, paramP])
+            + [paramQ, corrupt]
+        var records = signed
+        var extras: [String: [Wire.RR]] = [:]
+        for (child, proof) in [("d.example.", nsecD), ("i.example.", nsecI), ("j.example.", nsecJ), ("n.example.", nsecN)] {
+            let pair = [proof, k.sign([proof])]
+            records += pair + [Wire.a("ns." + child, [127, 9, 0, 3])]
+            extras[child] = pair
+            if let text = delegTexts[child] {
+                let deleg = Wire.RR(owner: child, type: .deleg, ttl: 3600, rdata: try! RDataText.parse(type: .deleg, text: text))
+                if signDeleg { extras[child]! += [k.sign([deleg])] }
+            }
         }
-        auth.zones.append(FakeZone(apex: "d.example.", servers: [modern], records: [Wire.a("www.d.example.", [192, 0, 2, 4])]))
+        var zone = FakeZone(apex: "example.", servers: [parent], records: records,
+                            delegations: ["d.example.": ["ns.d.example."], "i.example.": ["ns.i.example."],
+                                          "j.example.": ["ns.j.example."], "n.example.": ["ns.n.example."]])
+        zone.delegs = delegTexts.mapValues { [$0] }
+        zone.referralExtras = extras
+        auth.zones.append(zone)
+        for child in ["d.example.", "i.example.", "j.example.", "n.example."] {
+            auth.zones.append(FakeZone(apex: child, servers: [legacy], records: [Wire.a("www." + child, [192, 0, 2, 3])]))
+            auth.zones.append(FakeZone(apex: child, servers: [modern], records: [Wire.a("www." + child, [192, 0, 2, 4])]))
+        }
         return auth
     }
 
@@ -135,5 +156,21 @@ final class DelegADTTests: XCTestCase {
         let p = resolve(&h, &auth, "www.d.example")
         XCTAssertEqual(p.rcode, .noError)
         XCTAssertEqual(p.answers.first?.rdata, [192, 0, 2, 3])
+    }
+
+    /// include-delegparam in a signed zone: the DELEGPARAM RRset is
+    /// validated; a good one is used, a bogus one gives no server (SERVFAIL,
+    /// never the NS).
+    func testDelegparamIsValidated() {
+        var h = harness(adt: true)
+        var auth = DelegADTTests.hierarchy(adt: true)
+        let p = resolve(&h, &auth, "www.i.example")
+        XCTAssertEqual(p.rcode, .noError, "\(p.ede) \(p.edeTexts)")
+        XCTAssertEqual(p.answers.first?.rdata, [192, 0, 2, 4])
+        let modernBefore = auth.queries.filter { $0.server == DelegADTTests.modern }.count
+        let q = resolve(&h, &auth, "www.j.example")
+        XCTAssertEqual(q.rcode, .servFail)
+        XCTAssertEqual(auth.queries.filter { $0.server == DelegADTTests.modern }.count, modernBefore, "a bogus DELEGPARAM was used")
+        XCTAssertFalse(legacyAsked(auth))
     }
 }
