@@ -59,6 +59,14 @@ extension ResolverCore {
         return header
     }
 
+    /// The EDNS flags of an answer to `request`: DO echoed (RFC 3225), and
+    /// DE echoed when DELEG is on (draft-ietf-dnsop-delext-11 §5.1: a
+    /// Delegation-Extension-aware recursive resolver MUST).
+    func clientOPTFlags(_ request: Request) -> UInt16 {
+        (request.dnssecOK ? EDNSFlags.dnssecOK : 0)
+            | (settings.deleg && settings.recursive && request.delegationExtensions ? EDNSFlags.delegationExtensions : 0)
+    }
+
     /// SERVFAIL (or another error) with an optional EDE for `request`, and
     /// the EDE text `detail` gives.
     func buildError(for request: Request, rcode: RCode, ede: EDECode?, detail: FailureDetail? = nil) -> Int? {
@@ -67,7 +75,7 @@ extension ResolverCore {
             b.setMaxByteCount(request.answerByteCountMax)
             try b.addQuestion(request.question.name, type: request.question.type, rrClass: request.question.rrClass)
             if request.hasEDNS {
-                try b.addOPT(udpPayloadSize: settings.clientPayloadSizeMax, dnssecOK: request.dnssecOK)
+                try b.addOPT(udpPayloadSize: settings.clientPayloadSizeMax, version: 0, flags: clientOPTFlags(request))
                 if let cookie = request.cookie { try b.addCookie(cookie.option) }
                 if let code = ede, let detail {
                     try addExtendedError(&b, code, detail)
@@ -165,7 +173,7 @@ extension ResolverCore {
             }
             b.setMaxByteCount(request.answerByteCountMax)
             if request.hasEDNS {
-                try b.addOPT(udpPayloadSize: settings.clientPayloadSizeMax, dnssecOK: request.dnssecOK)
+                try b.addOPT(udpPayloadSize: settings.clientPayloadSizeMax, version: 0, flags: clientOPTFlags(request))
                 if let cookie = request.cookie { try b.addCookie(cookie.option) }
                 if let code = ede { try b.addExtendedError(code) }
             }

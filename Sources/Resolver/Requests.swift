@@ -10,6 +10,9 @@ struct Request {
     var checkingDisabled = false
     var hasEDNS = false
     var dnssecOK = false
+    /// The client set DE (draft-ietf-dnsop-delext-11 §5.1): echoed when
+    /// DELEG is on (`ResolverCore.clientOPTFlags`).
+    var delegationExtensions = false
     /// The client set AD: it understands the AD bit without DO (RFC 6840 §5.7).
     var authenticatedData = false
     /// Largest answer this client can take (512 without EDNS; TCP 65535).

@@ -236,6 +236,7 @@ public struct ResolverCore: ~Copyable {
             request.hasEDNS = true
             if edns.version != 0 { return .answer(.badVers, nil) }   // RFC 6891 §6.1.3
             request.dnssecOK = edns.dnssecOK
+            request.delegationExtensions = edns.delegationExtensions
             // RFC 7873 §5.2.2: a COOKIE option of a length no cookie has.
             if settings.cookies, Cookie.first(in: message) == .malformed {
                 request.cookieMalformed = true

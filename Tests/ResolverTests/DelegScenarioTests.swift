@@ -257,4 +257,22 @@ final class DelegScenarioTests: XCTestCase {
         XCTAssertFalse(p.answers.filter { $0.type == .deleg }.isEmpty, "\(p.answers.map { $0.type })")
         XCTAssertFalse(auth.queries.contains { $0.server == DelegScenarioTests.legacy || $0.server == DelegScenarioTests.modern })
     }
+
+    /// delext-11 §5.1: a client's DE is echoed when DELEG is on, never
+    /// when off, and never set for a client that did not set it.
+    func testDEIsEchoedToClientsOnlyWhenOn() {
+        for deleg in [true, false] {
+            var h = harness(deleg: deleg)
+            var auth = DelegScenarioTests.hierarchy()
+            var withDE = Wire.query("www.plain.test", .a, id: 11)
+            withDE[withDE.count - 4] |= 0x20   // OPT TTL flags, high byte: DE (bit 2)
+            _ = h.ask(1, withDE)
+            h.pump(&auth)
+            _ = h.ask(2, Wire.query("www.plain.test", .a, id: 12))
+            h.pump(&auth)
+            XCTAssertEqual(h.net.answers.count, 2)
+            XCTAssertEqual(Wire.ednsFlags(h.net.answers[0].bytes) & EDNSFlags.delegationExtensions != 0, deleg, "deleg \(deleg)")
+            XCTAssertEqual(Wire.ednsFlags(h.net.answers[1].bytes) & EDNSFlags.delegationExtensions, 0, "deleg \(deleg)")
+        }
+    }
 }
