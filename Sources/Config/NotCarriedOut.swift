@@ -23,18 +23,16 @@ enum NotCarriedOut {
             + "(sprigd would resolve \(domain.uciText) through its parent as if this section were absent); remove it")
     }
 
-    /// `option deleg '1'`. The resolver core follows DELEG referrals
-    /// (Resolver/DelegReferral.swift) but does not yet make the check that
-    /// draft-ietf-dnsop-delext-11 §6.2 requires of a validator: when the
-    /// parent's DNSKEY RRset has the ADT flag, a referral's Delegation Types
-    /// must match the NSEC/NSEC3 type bitmap of the delegated name. Without
-    /// it an on-path attacker could strip a signed DELEG and leave bare NS,
-    /// and the DE flag would promise what is not kept. The referral's DELEG
-    /// RRset is not validated either.
-    static func deleg(_ line: Int, _ sink: inout DiagnosticSink) {
-        sink.error(line, "option deleg '1': DELEG resolution is not carried out by this build yet "
-            + "(no DNSKEY-ADT / NSEC type-bitmap check against a stripped DELEG, draft-ietf-dnsop-delext-11 §6.2, "
-            + "and a referral's DELEG RRset is not validated); use '0' or remove the option")
+    /// `option deleg '1'` in forward mode. DELEG is carried out when
+    /// resolving (Resolver/DelegReferral.swift): the DE flag to
+    /// authoritative servers, DELEG referrals, the DNSKEY-ADT check. A
+    /// forwarder sees no referral, and draft-ietf-dnsop-delext-11 §7 allows
+    /// a DELEG-aware validating resolver only DELEG-aware forwarders, which
+    /// this build cannot tell apart: refused rather than promised.
+    static func delegForwarding(_ line: Int, _ sink: inout DiagnosticSink) {
+        sink.error(line, "option deleg '1' is not carried out in forward mode by this build "
+            + "(DELEG is followed only when resolving; forwarders cannot be checked for DELEG support, "
+            + "draft-ietf-dnsop-delext-11 §7); use mode 'recursive' or deleg '0'")
     }
 
     /// A `config auth_transport` section asking for encryption to

@@ -103,9 +103,9 @@ public struct SprigConfig: Equatable, Sendable {
     public var cookies = true
     /// DELEG-aware resolution (draft-ietf-deleg-12 with
     /// draft-ietf-dnsop-delext-11): the DE flag in queries to authoritative
-    /// servers, and referrals followed by their DELEG RRset. Off by default;
-    /// on is refused until the DNSKEY-ADT type-bitmap check is done
-    /// (NotCarriedOut.deleg).
+    /// servers, and referrals followed by their DELEG RRset (Resolver/
+    /// DelegReferral.swift). Off by default; refused in forward mode
+    /// (NotCarriedOut.delegForwarding).
     public var deleg = false
     public var doIPv6 = true
     /// Query authoritative servers at loopback or unspecified addresses

@@ -18,10 +18,12 @@ import Validator
 /// include-delegparam names are resolved for their DELEGPARAM RRsets
 /// (sub-tasks, like NS address look-ups) and read from the cache with the
 /// `DelegLimits` on depth and count (§7.1).
+/// Validating tasks check every referral first (`referralTypesHold`,
+/// ValidationEngine.checkReferral): a signed DELEG, and with a DNSKEY-ADT
+/// parent the NSEC/NSEC3 type bitmap, so a stripped DELEG cannot pass as
+/// "no DELEG" (delext §6.2). Address look-ups validate nothing, as before.
 /// Never: caches or validates the NS records of such a referral (delext
-/// §5.2); checks the NSEC type
-/// bitmap against the DNSKEY-ADT flag (delext §6.2, not done yet: that is
-/// why `option deleg '1'` is still refused, Config/NotCarriedOut.swift).
+/// §5.2).
 extension ResolverCore {
     /// The Delegation Types check of a referral (ValidationEngine.checkReferral,
     /// delext-11 §6.2 and §8.5) for a validating task. False when the task

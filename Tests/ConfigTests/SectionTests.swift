@@ -113,13 +113,13 @@ final class SectionTests: XCTestCase {
         XCTAssertHas(loadErrors(twice + twice), "t.conf:4: hint for a.net is already configured on line 1")
     }
 
-    /// `option deleg`: '0' (the default) is accepted; '1' is refused on its
-    /// line until the DNSKEY-ADT type-bitmap check is done (issue 18).
-    func testDelegRefusedWhenOn() {
-        XCTAssertFalse(loadOK("config sprig\n option deleg '0'\n").deleg)
+    /// `option deleg`: '0' (the default) and, resolving, '1' are accepted;
+    /// '1' in forward mode is refused on its line (issue 18).
+    func testDelegOption() {
         XCTAssertFalse(loadOK("config sprig\n").deleg)
-        XCTAssertHas(loadErrors("config sprig\n option deleg '1'\n"),
-                     "t.conf:2: option deleg '1': DELEG resolution is not carried out by this build yet")
+        XCTAssertTrue(loadOK("config sprig\n option mode recursive\n option deleg '1'\n").deleg)
+        XCTAssertHas(loadErrors(forward + "\toption deleg '1'\nconfig upstream\n option address 1.1.1.1\n"),
+                     "t.conf:3: option deleg '1' is not carried out in forward mode by this build")
         XCTAssertTrue(loadOK("config sprig\n option deleg '0'\n").normalised.contains("\toption deleg '0'\n"))
     }
 
