@@ -75,6 +75,7 @@ enum CrossChecks {
 
     /// Options that only steer iterative resolution or its clock.
     static func checkRecursiveOnly(_ c: SprigConfig, _ line: (MainOption) -> Int, _ sink: inout DiagnosticSink) {
+        if c.mode == .forward && c.deleg { NotCarriedOut.delegForwarding(line(.deleg), &sink) }
         if c.mode == .forward && line(.queryLoopback) != 0 {
             sink.warning(line(.queryLoopback), "query_loopback only applies to authoritative servers in recursive "
                 + "mode; upstreams on loopback are always queried")

@@ -84,6 +84,7 @@ extension SchemaValidator {
         case .use0x20: if let v = bool() { c.use0x20 = v }
         case .cookies: if let v = bool() { c.cookies = v }
         case .errorReporting: if let v = bool() { c.errorReporting = v }
+        case .deleg: if let v = bool() { c.deleg = v }   // forward mode: CrossChecks
         case .doIP6: if let v = bool() { c.doIPv6 = v }
         case .queryLoopback: if let v = bool() { c.queryLoopback = v }
         case .cnameMax: if let v = int(B.cnameMax) { c.cnameMax = v }

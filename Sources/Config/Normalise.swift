@@ -44,6 +44,7 @@ extension SprigConfig {
         case .use0x20: return flag(use0x20)
         case .cookies: return flag(cookies)
         case .errorReporting: return flag(errorReporting)
+        case .deleg: return flag(deleg)
         case .doIP6: return flag(doIPv6)
         case .queryLoopback: return flag(queryLoopback)
         case .cnameMax: return ["\(cnameMax)"]

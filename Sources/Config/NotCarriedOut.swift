@@ -10,6 +10,18 @@ import DNSWire
 /// of such a section, so its other mistakes are reported too.
 /// Never: decides anything about values this build does carry out.
 enum NotCarriedOut {
+    /// `option deleg '1'` in forward mode. DELEG is carried out when
+    /// resolving (Resolver/DelegReferral.swift): the DE flag to
+    /// authoritative servers, DELEG referrals, the DNSKEY-ADT check. A
+    /// forwarder sees no referral, and draft-ietf-dnsop-delext-11 §7 allows
+    /// a DELEG-aware validating resolver only DELEG-aware forwarders, which
+    /// this build cannot tell apart: refused rather than promised.
+    static func delegForwarding(_ line: Int, _ sink: inout DiagnosticSink) {
+        sink.error(line, "option deleg '1' is not carried out in forward mode by this build "
+            + "(DELEG is followed only when resolving; forwarders cannot be checked for DELEG support, "
+            + "draft-ietf-dnsop-delext-11 §7); use mode 'recursive' or deleg '0'")
+    }
+
     /// A `config auth_transport` section asking for encryption to
     /// authoritative servers. Carried out: `policy 'off'`, and
     /// `policy 'opportunistic'` for domain '.' (RFC 9539 for every server,

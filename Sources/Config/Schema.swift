@@ -4,7 +4,7 @@ enum MainOption: Int, CaseIterable {
     case listen, mode, cacheSize, cacheMinTTL, cacheMaxTTL
     case maxClients, maxTCPClients, tcpIdleTimeoutMs, maxOutgoing, maxTLSConnections, tlsCAFile
     case serveStale, staleMax, staleAnswerTTL, clientTimeoutMs, staleRefreshBackoff
-    case qnameMinimisation, use0x20, cookies, errorReporting, doIP6, queryLoopback, cnameMax, rootHints
+    case qnameMinimisation, use0x20, cookies, errorReporting, deleg, doIP6, queryLoopback, cnameMax, rootHints
     case dnssec, aggressiveNSEC, trustAnchorFile, trustAnchor, builtinRootAnchors, insecureDomain
     case allow, user, logLevel, logSyslog, controlSocket, clockMarkerFile, clockTrusted, stateDir, chroot
     case localDomain, hostsFile, leaseFile, localNamesMax, memory, maxOutgoingTCP
@@ -32,6 +32,7 @@ enum MainOption: Int, CaseIterable {
         case .use0x20: return "use_0x20"
         case .cookies: return "cookies"
         case .errorReporting: return "error_reporting"
+        case .deleg: return "deleg"
         case .doIP6: return "do_ip6"
         case .queryLoopback: return "query_loopback"
         case .cnameMax: return "cname_max"

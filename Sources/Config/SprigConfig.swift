@@ -117,6 +117,12 @@ public struct SprigConfig: Equatable, Sendable {
     /// DNS error reporting (RFC 9567 §6.1): after a failed resolution, one
     /// rate-limited report query to the agent the zone's servers named.
     public var errorReporting = true
+    /// DELEG-aware resolution (draft-ietf-deleg-12 with
+    /// draft-ietf-dnsop-delext-11): the DE flag in queries to authoritative
+    /// servers, and referrals followed by their DELEG RRset (Resolver/
+    /// DelegReferral.swift). Off by default; refused in forward mode
+    /// (NotCarriedOut.delegForwarding).
+    public var deleg = false
     public var doIPv6 = true
     /// Query authoritative servers at loopback or unspecified addresses
     /// (127.0.0.0/8, ::1, 0.0.0.0/8, ::, and their IPv4-mapped forms):

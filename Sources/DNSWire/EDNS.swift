@@ -1,6 +1,17 @@
 // EDNS(0) (RFC 6891): the OPT RR's fixed fields and its options, read in
 // place. Option values stay offsets into the message (no copies).
 
+/// The EDNS header flag bits (RFC 6891 §6.1.4, IANA "EDNS Header Flags"):
+/// bit 0 is the most significant of the 16.
+public enum EDNSFlags {
+    /// Bit 0, DO (RFC 3225).
+    public static let dnssecOK: UInt16 = 0x8000
+    /// Bit 2, DE: the sender is Delegation-Extension-aware, which means
+    /// DELEG-aware (draft-ietf-dnsop-delext-11 §5.1 and §8.1, the value
+    /// draft-ietf-deleg asked for; bit 1 is CO, RFC 9824).
+    public static let delegationExtensions: UInt16 = 0x2000
+}
+
 public struct EDNS: Equatable, Sendable {
     /// Requestor's UDP payload size (CLASS field, RFC 6891 §6.1.2).
     public var udpPayloadSize: UInt16
@@ -13,7 +24,9 @@ public struct EDNS: Equatable, Sendable {
     public var optionsOffset: Int
     public var optionsLength: Int
 
-    @inlinable public var dnssecOK: Bool { flags & 0x8000 != 0 }
+    @inlinable public var dnssecOK: Bool { flags & EDNSFlags.dnssecOK != 0 }
+    /// DE, Delegation Extensions (draft-ietf-dnsop-delext-11 §5.1).
+    @inlinable public var delegationExtensions: Bool { flags & EDNSFlags.delegationExtensions != 0 }
 
     /// Reads the OPT record (as found by `MessageReader.opt`) and checks
     /// that its options fill the RDATA exactly.

@@ -31,13 +31,16 @@ public struct RRType: RawRepresentable, Hashable, Sendable {
     public static let ixfr = RRType(251)
     public static let axfr = RRType(252)
     public static let any = RRType(255)
-    /// draft-ietf-deleg: DELEG has the assigned code 61440.
+    /// DELEG (draft-ietf-deleg-12 §8.1: requested value 61440, the first of
+    /// the NS-Omitting Delegation Types, draft-ietf-dnsop-delext-11 §3).
     public static let deleg = RRType(61440)
-    /// DELEGPARAM: no number assigned in draft-ietf-deleg-07 ("TBD"), so we use
-    /// 61441 from the private-use range (RFC 6895 §3.1: 65280-65534 is private
-    /// use for TYPEs; 61440-65279 is "reserved/unassigned" and the draft's
-    /// DELEG number came from it). Change here when IANA assigns one.
-    public static let delegparam = RRType(61441)
+    /// DELEGPARAM: still "TBD2" in draft-ietf-deleg-12 §8.1, a data TYPE
+    /// outside the Delegation Types range 61440-61951 (delext-11 §3). We use
+    /// the draft's temporary interoperability value 65433 (draft-ietf-deleg
+    /// editor's copy of March 2026, §8.3 "Temporary Assignments"; RFC 6895
+    /// private use). Before, 61441 sat inside the NS-Omitting range: a
+    /// DE-aware server would have taken it for a delegation.
+    public static let delegparam = RRType(65433)
 
     /// Mnemonics for presentation form; anything else prints as TYPEnnnn.
     static let mnemonics: [(RRType, String)] = [

@@ -52,6 +52,11 @@ public enum SVCParams {
         }
     }
 
+    /// A DELEG value given in the generic keyNNNNN form, checked as on the wire.
+    static func delegRawValueIsValid(_ key: UInt16, _ value: [UInt8]) -> Bool {
+        value.withUnsafeBytes { delegValueIsValid(Int(key), $0, 0, value.count) }
+    }
+
     /// Non-empty length-prefixed strings filling the range exactly (alpn).
     @inlinable
     static func stringsAreValid(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> Bool {

@@ -113,7 +113,12 @@ enum SVCParamsText {
             let keyBytes = equals.map { Array(raw[..<$0]) } ?? raw
             let valueRaw = equals.map { Array(raw[($0 + 1)...]) } ?? []
             let key = try key(named: keyBytes, deleg: deleg)
-            let value = try parseValue(CharacterString.decode(valueRaw), kind(key, deleg: deleg), deleg: deleg)
+            // DELEG "keyNNNNN=" carries the raw value even for a known key
+            // (draft-ietf-deleg-12 Appendix B: key0=\000\001 key1=\192...).
+            let generic = deleg && keyBytes.first == 0x6B   // 'k': only "keyNNNNN" starts so
+            let valueKind = generic ? .opaque : kind(key, deleg: deleg)
+            let value = try parseValue(CharacterString.decode(valueRaw), valueKind, deleg: deleg)
+            if generic, !SVCParams.delegRawValueIsValid(key, value) { throw .badSVCParam }
             params.append((key, value))
         }
         params.sort { $0.0 < $1.0 }

@@ -59,6 +59,14 @@ extension ResolverCore {
         return header
     }
 
+    /// The EDNS flags of an answer to `request`: DO echoed (RFC 3225), and
+    /// DE echoed when DELEG is on (draft-ietf-dnsop-delext-11 §5.1: a
+    /// Delegation-Extension-aware recursive resolver MUST).
+    func clientOPTFlags(_ request: Request) -> UInt16 {
+        (request.dnssecOK ? EDNSFlags.dnssecOK : 0)
+            | (settings.deleg && settings.recursive && request.delegationExtensions ? EDNSFlags.delegationExtensions : 0)
+    }
+
     /// SERVFAIL (or another error) with an optional EDE for `request`, and
     /// the EDE text `detail` gives.
     func buildError(for request: Request, rcode: RCode, ede: EDECode?, detail: FailureDetail? = nil) -> Int? {
@@ -67,7 +75,7 @@ extension ResolverCore {
             b.setMaxByteCount(request.answerByteCountMax)
             try b.addQuestion(request.question.name, type: request.question.type, rrClass: request.question.rrClass)
             if request.hasEDNS {
-                try b.addOPT(udpPayloadSize: settings.clientPayloadSizeMax, dnssecOK: request.dnssecOK)
+                try b.addOPT(udpPayloadSize: settings.clientPayloadSizeMax, version: 0, flags: clientOPTFlags(request))
                 if let cookie = request.cookie { try b.addCookie(cookie.option) }
                 if let code = ede, let detail {
                     try addExtendedError(&b, code, detail)
@@ -165,7 +173,7 @@ extension ResolverCore {
             }
             b.setMaxByteCount(request.answerByteCountMax)
             if request.hasEDNS {
-                try b.addOPT(udpPayloadSize: settings.clientPayloadSizeMax, dnssecOK: request.dnssecOK)
+                try b.addOPT(udpPayloadSize: settings.clientPayloadSizeMax, version: 0, flags: clientOPTFlags(request))
                 if let cookie = request.cookie { try b.addCookie(cookie.option) }
                 if let code = ede { try b.addExtendedError(code) }
             }
@@ -193,6 +201,10 @@ extension ResolverCore {
             server = s
             suffix = timedOut ? " strict DoT: timed out; not asked in plain"
                               : " strict DoT: TLS or pin check failed; not asked in plain"
+        case .delegUnusable:
+            let text: StaticString = "DELEG of the delegation gives no usable server; NS not used"
+            return try b.addExtendedError(code, text: UnsafeRawBufferPointer(start: text.utf8Start,
+                                                                            count: text.utf8CodeUnitCount))
         }
         let n = server.writeText(into: UnsafeMutableRawBufferPointer(rebasing: cache.rdataScratch[0..<64]))
         let tail = UnsafeRawBufferPointer(start: suffix.utf8Start, count: suffix.utf8CodeUnitCount)

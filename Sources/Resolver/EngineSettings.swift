@@ -50,6 +50,9 @@ public struct EngineSettings {
     public var cookies = true
     /// RFC 9567 report queries after failures (`error_reporting`; ErrorReporting.swift).
     public var errorReporting = true
+    /// DELEG-aware iteration (`deleg`; DelegReferral.swift): the DE flag in
+    /// queries to authoritative servers, referrals followed by their DELEG.
+    public var deleg = false
     /// Query authoritative servers over IPv6 too (`do_ip6`).
     public var useIPv6 = true
     /// The operator vouches for the wall clock (`clock_trusted`): DNSSEC
@@ -144,6 +147,7 @@ extension EngineSettings {
         use0x20 = config.use0x20
         cookies = config.cookies
         errorReporting = config.errorReporting
+        deleg = config.deleg
         useIPv6 = config.doIPv6
         queryLoopback = config.queryLoopback
         clockTrusted = config.clockTrusted

@@ -43,7 +43,9 @@ extension ResolverCore {
         if !settings.recursive { return startForwarding(index) }
         let o = outgoing.pointer(index)
         var candidate = start ?? o.pointee.iteration.target
-        if start == nil, o.pointee.question.type == .ds, let up = candidate.parent,
+        // DELEG lives in the parent too (draft-ietf-dnsop-delext-11 §5.3 step 2.1.2).
+        let parentSide = o.pointee.question.type == .ds || (settings.deleg && o.pointee.question.type == .deleg)
+        if start == nil, parentSide, let up = candidate.parent,
            o.pointee.iteration.target == o.pointee.question.name {
             candidate = up
         }
@@ -60,7 +62,7 @@ extension ResolverCore {
             if inTreeHints.count > 0, !o.pointee.iteration.bypassesHints, let hint = inTreeHints.index(of: candidate) {
                 return useHint(index, hint)
             }
-            if hasNS(candidate, nowMs: nowMs) {
+            if hasCut(candidate, nowMs: nowMs) {
                 o.pointee.iteration.zone = candidate
                 addCachedAddresses(index, zone: candidate, nowMs: nowMs)
                 // The root's addresses are known without asking: a cached
@@ -93,6 +95,7 @@ extension ResolverCore {
 
     /// Adds the cached A/AAAA addresses of `zone`'s NS names to the task.
     mutating func addCachedAddresses(_ index: Int, zone: Name, nowMs: Int64) {
+        if addCachedDelegServers(index, zone: zone, nowMs: nowMs) { return }   // DELEG: NS not used
         let names = nsNames(zone, nowMs: nowMs)
         for i in 0..<names.count {
             addAddresses(index, of: names[i], nowMs: nowMs)
@@ -120,6 +123,7 @@ extension ResolverCore {
 
     /// The NS names of `zone` from the cache (at most `ServerSet.capacity`).
     mutating func nsNames(_ zone: Name, nowMs: Int64) -> NameList {
+        if let names = delegServerNames(zone, nowMs: nowMs) { return names }   // DELEG: its server-names
         var list = NameList()
         guard case .fresh(let hit, _) = cache.lookup(zone, .ns, nowSeconds: nowMs / 1000), hit.kind == .rrset else {
             return list
@@ -157,6 +161,7 @@ extension ResolverCore {
             if learnCachedAddresses(index, nowMs: nowMs) { continue }
             if outgoing.pointer(index).pointee.iteration.servers.retryTimedOut() { continue }
             if startAddressLookup(index, nowMs: nowMs) { return }
+            if startDelegparamLookup(index, nowMs: nowMs) { return }   // DelegReferral.swift
             if climbToParentCut(index, nowMs: nowMs) { continue }
             noteFailure(index, .noReachableAuthority)   // every server tried, none answered usefully
             return finishIteration(index, success: false, nowMs: nowMs)
@@ -375,8 +380,12 @@ extension ResolverCore {
             var b = try MessageBuilder(buffer: scratch, header: header)
             try b.addQuestion(o.iteration.sentName, type: o.iteration.sentType, rrClass: .in)
             if asked.withEDNS {
-                try b.addOPT(udpPayloadSize: settings.upstreamPayloadSize,
-                             dnssecOK: passesOn ? o.dnssecOK : settings.requestDNSSEC)
+                let dnssecOK = passesOn ? o.dnssecOK : settings.requestDNSSEC
+                // DE (draft-ietf-dnsop-delext-11 §5.1, EDNS flag bit 2):
+                // only to authoritative servers, only when DELEG is followed.
+                let de = settings.deleg && settings.recursive
+                try b.addOPT(udpPayloadSize: settings.upstreamPayloadSize, version: 0,
+                             flags: (dnssecOK ? EDNSFlags.dnssecOK : 0) | (de ? EDNSFlags.delegationExtensions : 0))
                 if let cookie { try b.addCookie(cookie) }   // RFC 7873 §5.1
                 // RFC 8467 §4.1: queries over an encrypted transport are
                 // padded to a multiple of 128 bytes (RFC 7830).
@@ -424,6 +433,11 @@ struct NameList {
         count += 1
     }
     subscript(i: Int) -> Name { names[i] }
+    func contains(_ n: Name) -> Bool {
+        for i in 0..<count where names[i] == n { return true }
+        return false
+    }
+    mutating func appendOnce(_ n: Name) { if !contains(n) { append(n) } }
 }
 
 /// Byte-exact name comparison (0x20 checks the echoed spelling).

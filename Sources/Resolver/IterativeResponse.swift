@@ -107,6 +107,9 @@ extension ResolverCore {
             if !settings.recursive { return followCNAMEInResponse(index, to: target, message, nowMs: nowMs) }
             followCNAME(index, to: target, nowMs: nowMs)
         case .referral(let child) where settings.recursive:
+            // DELEG on: Delegation Types checked against the parent's keys
+            // first (DelegReferral.swift, delext-11 §6.2).
+            if settings.deleg && !referralTypesHold(index, child: child, message, nowMs: nowMs) { return }
             followReferral(index, to: child, message, nowMs: nowMs)
         case .referral, .lame:   // (an upstream resolver never refers: useless)
             stats.lameResponses += 1
@@ -136,7 +139,11 @@ extension ResolverCore {
                 }
             case .authority:
                 if record.type == .soa { soa = true }
-                if record.type == .ns && referral == nil && !header.aa { referral = owner }
+                // DELEG, an NS-Omitting Delegation Type, makes a referral
+                // too (draft-ietf-dnsop-delext-11 §5.2).
+                if (record.type == .ns || (settings.deleg && record.type == .deleg)) && referral == nil && !header.aa {
+                    referral = owner
+                }
             default:
                 continue
             }
@@ -145,7 +152,7 @@ extension ResolverCore {
         // DS lives in the parent, so a referral to its owner is lame.
         let downward = referral.map { child in
             child.isSubdomain(of: it.zone) && child != it.zone && it.sentName.isSubdomain(of: child)
-                && !(it.sentType == .ds && child == it.sentName)
+                && !((it.sentType == .ds || (settings.deleg && it.sentType == .deleg)) && child == it.sentName)
         } ?? false
         // Not authoritative, beside such a delegation: a referral whatever
         // the answer section holds (RFC 1034 §4.3.2; Unbound types it so).
@@ -238,6 +245,9 @@ extension ResolverCore {
         guard o.pointee.iteration.referrals <= settings.referralsMax else {
             stats.budgetExhausted += 1
             return finishIteration(index, success: false, nowMs: nowMs)
+        }
+        if settings.deleg && ResolverCore.hasDeleg(message, of: child) {
+            return followDelegReferral(index, to: child, message, nowMs: nowMs)   // DelegReferral.swift
         }
         let bailiwick = o.pointee.iteration.zone   // the zone of the server that referred
         storeReferral(message, child: child, bailiwick: bailiwick, nowMs: nowMs)

@@ -10,6 +10,9 @@ struct Request {
     var checkingDisabled = false
     var hasEDNS = false
     var dnssecOK = false
+    /// The client set DE (draft-ietf-dnsop-delext-11 §5.1): echoed when
+    /// DELEG is on (`ResolverCore.clientOPTFlags`).
+    var delegationExtensions = false
     /// The client set AD: it understands the AD bit without DO (RFC 6840 §5.7).
     var authenticatedData = false
     /// Largest answer this client can take (512 without EDNS; TCP 65535).
@@ -171,6 +174,8 @@ struct Iteration {
     /// The final answer was bogus (validation failed): its EDE, for the
     /// report; the clients get SERVFAIL from the bogus-ranked cache entry.
     var bogusEDE: EDECode? = nil
+    /// DELEGPARAM look-ups this task started (`startDelegparamLookup`).
+    var delegparamLookups = 0
 }
 
 /// What a failure's EDE text says beyond its code (RFC 8914 §2 EXTRA-TEXT).
@@ -181,6 +186,9 @@ enum FailureDetail: Equatable {
     /// Strict DoT to this server failed (TLS refused, handshake or pin
     /// check failed, or it timed out); nothing was asked in plain.
     case strictDoT(ServerAddress, timedOut: Bool)
+    /// The referral's DELEG RRset exists but gives no usable server; NS
+    /// is not used instead (draft-ietf-dnsop-delext-11 §5.3 step 2.2.1).
+    case delegUnusable
 }
 
 /// Why an iterative task exists.
@@ -190,6 +198,10 @@ enum TaskPurpose: Equatable {
     case address
     /// A DNSKEY or DS RRset for the chain of trust.
     case keys
+    /// A DELEGPARAM RRset an include-delegparam names (DelegReferral.swift):
+    /// validated like a client's data (a bogus one is not used), steers
+    /// iteration, never answers a client.
+    case delegParams
 }
 
 /// Up to `capacity` server addresses for the current zone cut, with which
@@ -317,6 +329,19 @@ public struct EngineStats {
     /// Nameserver look-ups skipped because a task above already does them
     /// (names that can only be resolved through each other).
     public var nsLookupCycles = 0
+    /// Referrals followed by their DELEG RRset (DelegReferral.swift).
+    public var delegReferrals = 0
+    /// DELEG referrals that gave no usable server: SERVFAIL, no NS fallback.
+    public var delegUnusable = 0
+    /// DELEG/DELEGPARAM records not used (draft-ietf-deleg-12 §5.1.2 steps 2–4).
+    public var delegRecordsUnusable = 0
+    /// CNAME steps taken in include-delegparam chains.
+    public var delegIncludeSteps = 0
+    /// Referrals ignored: Delegation Types stripped, injected or unsigned
+    /// against the parent's keys (delext-11 §6.2).
+    public var delegReferralsTampered = 0
+    /// Include names dropped at `DelegLimits.includeNamesMax`.
+    public var delegIncludeLimit = 0
     /// Validated trust-point key sets fed to RFC 5011.
     public var anchorObservations = 0
     /// Answers built from the final response because the cache refused it.

@@ -267,6 +267,7 @@ public struct ResolverCore: ~Copyable {
             request.hasEDNS = true
             if edns.version != 0 { return .answer(.badVers, nil) }   // RFC 6891 §6.1.3
             request.dnssecOK = edns.dnssecOK
+            request.delegationExtensions = edns.delegationExtensions
             // RFC 7873 §5.2.2: a COOKIE option of a length no cookie has.
             if settings.cookies, Cookie.first(in: message) == .malformed {
                 request.cookieMalformed = true
@@ -537,7 +538,11 @@ public struct ResolverCore: ~Copyable {
          ("answers.truncated", stats.answersTruncated), ("drop.not_query", stats.droppedNotQuery),
          ("drop.no_request_slot", stats.noRequestSlot), ("drop.no_outgoing_slot", stats.noOutgoingSlot),
          ("pool.requests.high_water", requests.highWater), ("pool.outgoing.high_water", outgoing.highWater)]
-            + [("resolver.ns_lookups", stats.nsLookups), ("resolver.ns_lookup_cycles", stats.nsLookupCycles), ("resolver.answers_from_response", stats.answersFromResponse),
+            + [("resolver.ns_lookups", stats.nsLookups), ("resolver.ns_lookup_cycles", stats.nsLookupCycles),
+               ("resolver.deleg_referrals", stats.delegReferrals), ("resolver.deleg_unusable", stats.delegUnusable),
+               ("resolver.deleg_records_unusable", stats.delegRecordsUnusable),
+               ("resolver.deleg_include_limit", stats.delegIncludeLimit),
+               ("dnssec.deleg_referrals_tampered", stats.delegReferralsTampered), ("resolver.answers_from_response", stats.answersFromResponse),
                ("dnssec.anchor_observations", stats.anchorObservations), ("dnssec.anchor_trusted_keys", anchorTrustedKeyCount), ("resolver.lame", stats.lameResponses),
                ("resolver.budget_exhausted", stats.budgetExhausted), ("resolver.cname_too_long", stats.cnameChainTooLong),
                ("dnssec.key_fetches", stats.keyFetches), ("dnssec.bogus", stats.bogusResponses),

@@ -162,6 +162,16 @@ final class SectionTests: XCTestCase {
         XCTAssertEqual(HintChecks.loops(parseAll(three).0.hints), [[0, 1, 2]])
     }
 
+    /// `option deleg`: '0' (the default) and, resolving, '1' are accepted;
+    /// '1' in forward mode is refused on its line (issue 18).
+    func testDelegOption() {
+        XCTAssertFalse(loadOK("config sprig\n").deleg)
+        XCTAssertTrue(loadOK("config sprig\n option mode recursive\n option deleg '1'\n").deleg)
+        XCTAssertHas(loadErrors(forward + "\toption deleg '1'\nconfig upstream\n option address 1.1.1.1\n"),
+                     "t.conf:3: option deleg '1' is not carried out in forward mode by this build")
+        XCTAssertTrue(loadOK("config sprig\n option deleg '0'\n").normalised.contains("\toption deleg '0'\n"))
+    }
+
     /// `policy 'off'` is accepted, and 'opportunistic' for '.' (RFC 9539 to
     /// every server); strict, and opportunistic for one domain, are refused
     /// on the section line; 'off' below an opportunistic '.' too.

@@ -100,6 +100,12 @@ func exerciseViews(_ message: UnsafeRawBufferPointer) {
         _ = try? RRSIGData(record, in: message)
         if let nsec = try? NSECData(record, in: message) { _ = nsec.hasType(.a, in: message) }
         _ = try? RData.copyCanonical(record, from: message, into: fuzzScratchB, lowercaseNames: true)
+        if record.type == .deleg || record.type == .delegparam {   // draft-ietf-deleg-12 §5.1.2 verdicts
+            let rdata = record.rdata(in: message)
+            _ = DelegInfo.use(of: rdata, delegatedName: (try? record.owner(in: message)) ?? Name.root)
+            DelegInfo.forEachAddress(in: rdata) { _ in }
+            DelegInfo.forEachName(in: rdata, key: 4) { _ in }
+        }
     }
     guard let opt = reader.opt, let edns = try? EDNS(opt, in: message) else { return }
     var options = edns.options(in: message)

@@ -71,8 +71,9 @@ class Zone:
 SERVERS = [
     Server("root", 1, ["."], "root zone"),
     Server("tld", 2, ["example.", "sib."], "TLDs example. and sib. (sib.'s server is named under example.)"),
-    Server("leaf", 3, ["a.example.", "b.example."], "leaf zones; b.example. has an out-of-zone NS"),
-    Server("deep1", 4, ["z.a.example."], "deep delegation, level 1"),
+    Server("leaf", 3, ["a.example.", "b.example.", "deleg.example."],
+           "leaf zones; b.example. has an out-of-zone NS; deleg.example. holds DELEG records as unknown types"),
+    Server("deep1", 4, ["z.a.example.", "child.deleg.example."], "deep delegation, level 1; the DELEG test's child"),
     Server("deep2", 5, ["y.z.a.example."], "deep delegation, level 2"),
     Server("deep3", 6, ["x.y.z.a.example."], "deep delegation, level 3"),
     Server("dnssec", 7, ["ecdsa.example.", "rsa.example.", "ed25519.example.",
@@ -177,6 +178,18 @@ def zone_plan():
         Zone("unsigned-alg.example.", "dnssec", algorithm=13, ds="unknown-alg", signed=False,
              records=["www A 192.0.2.45"],
              purpose="DS of algorithm 253 for a zone served unsigned (no DNSKEY): insecure"),
+        # draft-ietf-deleg-12 records served by a DELEG-unaware NSD as RFC 3597
+        # unknown types (tests_deleg.py): DELEG (TYPE61440) beside the NS of
+        # child.deleg.example. (occluded: NSD refers by NS), DELEG and
+        # DELEGPARAM (TYPE65433, the draft's temporary code) at plain names.
+        Zone("deleg.example.", "leaf", algorithm=None, ds="none", records=[
+            "www A 192.0.2.60",
+            "child TYPE61440 \\# 8 00010004c0000263",
+            "info TYPE61440 \\# 8 00010004c0000263",
+            "params TYPE65433 \\# 23 0004001305706172616d076578616d706c65036e657400",
+        ], purpose="unsigned; a delegation carrying DELEG (unknown type to NSD) beside its NS"),
+        Zone("child.deleg.example.", "deep1", algorithm=None, ds="none", records=["www A 192.0.2.61"],
+             purpose="child of deleg.example., delegated by NS (and DELEG, unseen by NSD)"),
         Zone("rsa512.example.", "dnssec", algorithm=8, key_bits=512, records=["www A 192.0.2.9"],
              purpose="secure, RSA/SHA-256 with a 512-bit key (RFC 5702 2.1's floor)"),
     ]

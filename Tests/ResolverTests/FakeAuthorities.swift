@@ -23,6 +23,17 @@ struct FakeZone {
     /// section, as NSD does for DO queries (off: most tests count the
     /// resolver's own DS queries).
     var dsInReferrals = false
+    /// DELEG RRsets at delegations (child apex → RDATA in presentation
+    /// form), served as a DELEG-aware parent does (draft-ietf-deleg-12
+    /// §5.2.1, draft-ietf-dnsop-delext-11 §4.1): to a query with the DE flag,
+    /// the referral carries the DELEG RRset and no NS; without DE, NS only.
+    var delegs: [String: [String]] = [:]
+    /// An RRSIG over a delegation's DELEG RRset with this Labels field
+    /// (fewer than the owner's: a wildcard expansion, delext-11 §5.2).
+    var delegSignatureLabels: [String: UInt8] = [:]
+    /// Authority records added to every referral for a child (its NSEC and
+    /// RRSIG in a signed parent, the RRSIG over its DELEG), keyed by child.
+    var referralExtras: [String: [Wire.RR]] = [:]
 }
 
 struct FakeAuthorities {
@@ -44,6 +55,12 @@ struct FakeAuthorities {
     /// does for TYPE128, or old servers for types they do not know).
     var formErrTypes: Set<UInt16> = []
     var queries: [(server: ServerAddress, name: String, type: RRType)] = []
+    /// Referrals answered with a DELEG RRset.
+    var delegQueries = 0
+    /// An on-path attacker: DELEG removed from referrals (NS only), and
+    /// with `stripReferralProof` the NSEC and RRSIGs too (delext-11 §9.2.1).
+    var stripDeleg = false
+    var stripReferralProof = false
     /// How a signed zone's SOA goes out in negative answers (DNAME tests).
     var soaSigning = SOASigning.signed
     /// Synthesise CNAMEs below a DNAME pointing elsewhere (a forgery).
@@ -114,6 +131,24 @@ struct FakeAuthorities {
         // Below a delegation (and not asking the parent-side DS at the cut)?
         for (child, nsNames) in zone.delegations where isUnder(qname, child) {
             if qtype == .ds && norm(qname) == norm(child) { break }
+            var extras = stripReferralProof ? [] : (zone.referralExtras[norm(child)] ?? [])
+            for i in extras.indices { extras[i].section = .authority }
+            if !stripDeleg, let delegs = zone.delegs[norm(child)] ?? zone.delegs[child], Wire.ednsFlags(query) & 0x2000 != 0 {
+                delegQueries += 1
+                // QTYPE=DELEG at the cut: answered by the parent, like DS
+                // (draft-ietf-deleg-12 §5.2.1.1).
+                let atCut = qtype == .deleg && norm(qname) == norm(child)
+                var rrs = delegs.map { Wire.RR(owner: child, type: .deleg, ttl: 3600,
+                                               rdata: try! RDataText.parse(type: .deleg, text: $0),
+                                               section: atCut ? .answer : .authority) }
+                if let labels = zone.delegSignatureLabels[norm(child)] {
+                    let rdata: [UInt8] = [0xF0, 0x00, 13, labels, 0, 0, 0x0E, 0x10] + [UInt8](repeating: 0x7F, count: 8)
+                        + [0x12, 0x34, 0] + [UInt8](repeating: 0xAB, count: 64)
+                    rrs.append(Wire.RR(owner: child, type: .rrsig, ttl: 3600, rdata: rdata, section: atCut ? .answer : .authority))
+                }
+                if !atCut { rrs += extras }
+                return Wire.response(to: query, aa: atCut, records: rrs)
+            }
             var rrs = nsNames.map { Wire.RR(owner: child, type: .ns, ttl: 3600, rdata: Wire.name($0).wireBytes, section: .authority) }
             for ns in nsNames where isUnder(ns, child) || isUnder(ns, zone.apex) {
                 for r in zone.records where norm(r.owner) == norm(ns) && (r.type == .a || r.type == .aaaa) {
@@ -129,6 +164,7 @@ struct FakeAuthorities {
                     rrs.append(r)
                 }
             }
+            rrs += extras.filter { !($0.type == .rrsig && $0.rdata.count >= 2 && $0.rdata[0] == 0xF0 && $0.rdata[1] == 0x00) }
             for var forged in zone.forgedGlue {
                 forged.section = .additional
                 rrs.append(forged)
@@ -209,8 +245,13 @@ struct FakeAuthorities {
                 if let signer = known { return signer }
                 continue
             }
-            let found = (0...255).lazy.map { TestSigner(zone: zone.apex, seedByte: UInt8($0)) }
-                .first { $0.dnskeyRData == key.rdata }
+            // The flags are part of the RDATA: try the key's own (ADT, DELEG tests).
+            let flags = key.rdata.count >= 2 ? UInt16(key.rdata[0]) << 8 | UInt16(key.rdata[1]) : 257
+            let found = (0...255).lazy.map { seed -> TestSigner in
+                var signer = TestSigner(zone: zone.apex, seedByte: UInt8(seed))
+                signer.flags = flags
+                return signer
+            }.first { $0.dnskeyRData == key.rdata }
             SignerCache.shared.remember(key.rdata, found)
             if let found { return found }
         }

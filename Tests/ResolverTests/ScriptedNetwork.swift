@@ -105,6 +105,15 @@ enum Wire {
     }
 
     /// Whether a message carries an OPT record (RFC 6891 §6.1.1).
+    /// The 16 EDNS flag bits of a message's OPT (0 without one).
+    static func ednsFlags(_ bytes: [UInt8]) -> UInt16 {
+        bytes.withUnsafeBytes { m in
+            guard var reader = try? MessageReader(m), (try? reader.skipToEnd()) != nil,
+                  let opt = reader.opt, let edns = try? EDNS(opt, in: m) else { return 0 }
+            return edns.flags
+        }
+    }
+
     static func hasOPT(_ bytes: [UInt8]) -> Bool {
         bytes.withUnsafeBytes { m in
             guard var reader = try? MessageReader(m), (try? reader.skipToEnd()) != nil else { return false }

@@ -27,8 +27,11 @@ struct TestSigner {
         _ = crypto_sign_seed_keypair(&publicKey, &secretKey, seed)
     }
 
-    /// DNSKEY RDATA: flags 257 (zone key, SEP), protocol 3, algorithm 15.
-    var dnskeyRData: [UInt8] { [0x01, 0x01, 3, TestSigner.algorithm] + publicKey }
+    /// DNSKEY flags: 257 (zone key, SEP); DELEG tests add ADT (0x0002,
+    /// draft-ietf-dnsop-delext-11 §6.1).
+    var flags: UInt16 = 257
+    /// DNSKEY RDATA: flags, protocol 3, algorithm 15.
+    var dnskeyRData: [UInt8] { [UInt8(flags >> 8), UInt8(flags & 0xFF), 3, TestSigner.algorithm] + publicKey }
     var dnskey: Wire.RR { Wire.RR(owner: zone, type: .dnskey, ttl: 3600, rdata: dnskeyRData) }
 
     /// RFC 4034 Appendix B.
