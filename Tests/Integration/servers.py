@@ -451,6 +451,53 @@ def start_dnsmasq(rundir, name, addr, upstream_addr, upstream_port=53, port=53,
     return wait_until_answers(proc, qname="example.", rd=True)
 
 
+# -- small UDP responders written in the tests ------------------------------------
+
+class UDPResponder:
+    """A UDP socket served by a thread of its own: each datagram goes to
+    `handle(data, peer)`, whose reply (bytes, or a list of them; None for
+    none) is sent back. For the few peers no packaged server can play (a
+    forger, a DELEG-aware parent, a server that never answers). stop()
+    ends it within the 0.2 s poll."""
+
+    POLL_SECONDS = 0.2
+
+    def __init__(self, addr, port=53):
+        import threading
+        family = socket.AF_INET6 if ":" in addr else socket.AF_INET
+        self.sock = socket.socket(family, socket.SOCK_DGRAM)
+        self.sock.bind((addr, port))
+        self.sock.settimeout(self.POLL_SECONDS)
+        self.received = 0
+        self.stopping = False
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.stopping = True
+        self.thread.join(5)
+        self.sock.close()
+
+    def handle(self, data, peer):
+        return None
+
+    def serve(self):
+        while not self.stopping:
+            try:
+                data, peer = self.sock.recvfrom(4096)
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            self.received += 1
+            try:
+                replies = self.handle(data, peer)
+            except Exception:   # a malformed query: no answer (the test fails on its own)
+                replies = None
+            for reply in ([replies] if isinstance(replies, (bytes, bytearray)) else replies or []):
+                self.sock.sendto(reply, peer)
+
+
 # -- sprigd --------------------------------------------------------------------
 
 SPRIGD_STARTED_LINE = "started"

@@ -208,48 +208,30 @@ def servers_forward_config(addr, rundir, upstream):
 SPOOFER = "0.11"   # <net>.0.11: this test's own responder
 
 
-class CookieSpoofer:
+class CookieSpoofer(servers.UDPResponder):
     """A UDP responder for one name that, for every query, first sends a
     forged answer whose COOKIE option carries the wrong client cookie (as
     an off-path spoofer that guessed ID and port would), then the real one
     echoing the query's client cookie. Standard library only."""
 
     def __init__(self, addr, port=53):
-        import socket
-        import threading
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind((addr, port))
-        self.sock.settimeout(0.2)
         self.queries = 0
         self.cookies_seen = 0
-        self.stopping = False
-        self.thread = threading.Thread(target=self.serve, daemon=True)
-        self.thread.start()
+        super().__init__(addr, port)
 
-    def stop(self):
-        self.stopping = True
-        self.thread.join(5)
-        self.sock.close()
-
-    def serve(self):
-        import socket
-        while not self.stopping:
-            try:
-                data, peer = self.sock.recvfrom(4096)
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            reply = self.parse(data)
-            if reply is None:
-                continue
-            query_id, question, client_cookie = reply
-            self.queries += 1
-            if client_cookie is not None:
-                self.cookies_seen += 1
-                forged = bytes(b ^ 0xFF for b in client_cookie)
-                self.sock.sendto(self.answer(query_id, question, "6.6.6.6", forged), peer)
-            self.sock.sendto(self.answer(query_id, question, "192.0.2.77", client_cookie), peer)
+    def handle(self, data, peer):
+        parsed = self.parse(data)
+        if parsed is None:
+            return None
+        query_id, question, client_cookie = parsed
+        self.queries += 1
+        replies = []
+        if client_cookie is not None:
+            self.cookies_seen += 1
+            forged = bytes(b ^ 0xFF for b in client_cookie)
+            replies.append(self.answer(query_id, question, "6.6.6.6", forged))
+        replies.append(self.answer(query_id, question, "192.0.2.77", client_cookie))
+        return replies
 
     @staticmethod
     def parse(data):

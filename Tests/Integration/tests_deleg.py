@@ -14,6 +14,7 @@ DelegScenarioTests.swift and DelegADTTests.swift.
 """
 from harness import expect, expect_answer, expect_rcode, test
 import dig
+import servers
 from tests_sprigd import ready
 
 DELEG_RDATA = "\\# 8 00010004C0000263"          # server-ipv4=192.0.2.99
@@ -87,43 +88,18 @@ def _name(text):
     return out + b"\x00"
 
 
-class DelegAwareServer:
+class DelegAwareServer(servers.UDPResponder):
     """A UDP authoritative responder. `role` 'root': the root zone with the
     delegation of dtest. (DELEG to modern, NS to legacy); 'child': dtest.
     answering www.dtest. A with `address`. Logs (qname, qtype, DE)."""
 
     def __init__(self, addr, role, net, address=None):
-        import socket
-        import threading
         self.addr, self.role, self.net, self.address = addr, role, net, address
         self.log = []
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind((addr, 53))
-        self.sock.settimeout(0.2)
-        self.stopping = False
-        self.thread = threading.Thread(target=self.serve, daemon=True)
-        self.thread.start()
+        super().__init__(addr, 53)
 
-    def stop(self):
-        self.stopping = True
-        self.thread.join(5)
-        self.sock.close()
-
-    def serve(self):
-        import socket
-        while not self.stopping:
-            try:
-                data, peer = self.sock.recvfrom(4096)
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            try:
-                reply = self.respond(data)
-            except Exception:   # a malformed query: no answer (the test fails on its own)
-                reply = None
-            if reply:
-                self.sock.sendto(reply, peer)
+    def handle(self, data, peer):
+        return self.respond(data)
 
     def respond(self, data):
         import struct

@@ -48,30 +48,8 @@ POOLS = ("\toption cache_size '256K'\n\toption max_clients '64'\n"
          "\toption max_tcp_clients '8'\n\toption tcp_idle_timeout_ms '2000'")
 
 
-class Blackhole:
+class Blackhole(servers.UDPResponder):
     """A UDP server that reads every query and never answers."""
-
-    def __init__(self, addr):
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind((addr, UPSTREAM_PORT))
-        self.sock.settimeout(0.2)
-        self.received = 0
-        self.running = True
-        self.thread = threading.Thread(target=self.run, daemon=True)
-        self.thread.start()
-
-    def run(self):
-        while self.running:
-            try:
-                self.sock.recv(4096)
-                self.received += 1
-            except socket.timeout:
-                pass
-
-    def stop(self):
-        self.running = False
-        self.thread.join(2)
-        self.sock.close()
 
 
 class Probe:
@@ -161,7 +139,7 @@ def flood_keeps_cached_names_answered_rss_flat_and_drops_counted(session):
         raise Skip("no dnsperf (Tests/tools/deps.sh)")
     h = session.get("zones")
     hole_addr = "%s.2.%d" % (h.net, BLACKHOLE_OCTET)
-    hole = Blackhole(hole_addr)
+    hole = Blackhole(hole_addr, UPSTREAM_PORT)
     up = Upstream(session, UPSTREAM_OCTET, 3600, ["--address=/flood.test/192.0.2.80",
                                                   "--server=/slow.test/%s#%d" % (hole_addr, UPSTREAM_PORT)])
     addr = "%s.2.%d" % (h.net, SPRIGD_OCTET)
