@@ -451,6 +451,22 @@ def start_dnsmasq(rundir, name, addr, upstream_addr, upstream_port=53, port=53,
     return wait_until_answers(proc, qname="example.", rd=True)
 
 
+# -- dnsperf ----------------------------------------------------------------------
+
+def dnsperf_completed(addr, port, names, path, clients, outstanding, seconds):
+    """Writes `names` (A questions) to `path` and sends each once with
+    dnsperf (`clients` sockets, `outstanding` in flight, at most `seconds`);
+    returns how many were answered (any rcode)."""
+    with open(path, "w") as f:
+        for n in names:
+            f.write("%s A\n" % n)
+    p = subprocess.run(["dnsperf", "-s", addr, "-p", str(port), "-d", path, "-n", "1",
+                        "-c", str(clients), "-q", str(outstanding), "-l", str(seconds), "-t", "3"],
+                       capture_output=True, text=True, timeout=seconds + 60)
+    done = [l for l in p.stdout.splitlines() if "Queries completed" in l]
+    return int(done[0].split()[2]) if done else 0
+
+
 # -- small UDP responders written in the tests ------------------------------------
 
 class UDPResponder:

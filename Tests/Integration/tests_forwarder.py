@@ -352,14 +352,7 @@ def forward_query_path_never_allocates(session):
                                 env=malloc_count.preload_env(so, live=live))
 
     def perf(names, path):
-        with open(path, "w") as f:
-            for n in names:
-                f.write("%s A\n" % n)
-        p = subprocess.run(["dnsperf", "-s", addr, "-p", str(SPRIGD_PORT), "-d", path, "-n", "1",
-                            "-c", "4", "-q", "200", "-l", "120", "-t", "3"],
-                           capture_output=True, text=True, timeout=180)
-        done = [l for l in p.stdout.splitlines() if "Queries completed" in l]
-        return int(done[0].split()[2]) if done else 0
+        return servers.dnsperf_completed(addr, SPRIGD_PORT, names, path, clients=4, outstanding=200, seconds=120)
 
     warm = ["w%d.alloc.test" % i for i in range(2000)]
     perf(warm + warm, os.path.join(rundir, "warm.txt"))

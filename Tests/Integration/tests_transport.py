@@ -198,14 +198,7 @@ def transport_tcp_query_path_never_allocates(session):
                                 env=malloc_count.preload_env(so, live=live))
 
     def perf(names, path):
-        with open(path, "w") as f:
-            for n in names:
-                f.write("%s A\n" % n)
-        p = subprocess.run(["dnsperf", "-s", addr, "-p", str(SPRIGD_PORT), "-d", path, "-n", "1",
-                            "-c", "2", "-q", "16", "-l", "60", "-t", "3"],
-                           capture_output=True, text=True, timeout=120)
-        done = [l for l in p.stdout.splitlines() if "Queries completed" in l]
-        return int(done[0].split()[2]) if done else 0
+        return servers.dnsperf_completed(addr, SPRIGD_PORT, names, path, clients=2, outstanding=16, seconds=60)
 
     perf(["w%d.alloc.test" % i for i in range(300)], os.path.join(rundir, "warm.txt"))
     before = malloc_count.read_live(live)
