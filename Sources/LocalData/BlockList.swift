@@ -44,12 +44,7 @@ public struct BlockList {
     static let lengthsLabel = "block list lengths (block_names_max)"
     static let indexLabel = "block list index"
 
-    /// A power of two at least twice the capacity: probes stay short.
-    static func bucketCount(_ capacity: Int) -> Int {
-        var n = 2
-        while n < 2 * capacity { n <<= 1 }
-        return n
-    }
+    static func bucketCount(_ capacity: Int) -> Int { HashBuckets.count(forCapacity: capacity) }
 
     public static func footprint(capacity: Int) -> [Arena.Row] {
         let c = max(capacity, 1)

@@ -83,12 +83,7 @@ public struct LocalNames {
     static let byNameLabel = "local names by name (index)"
     static let byAddressLabel = "local names by address (index)"
 
-    /// A power of two at least twice the capacity: chains stay short.
-    static func bucketCount(_ capacity: Int) -> Int {
-        var n = 2
-        while n < 2 * capacity { n <<= 1 }
-        return n
-    }
+    static func bucketCount(_ capacity: Int) -> Int { HashBuckets.count(forCapacity: capacity) }
 
     /// The plan's rows: what `init` carves.
     public static func footprint(capacity: Int) -> [Arena.Row] {
