@@ -75,6 +75,9 @@ BUILD = os.environ.get("BENCH_BUILD", "1") != "0"      # may build a missing Emb
 COLD_NAMES = env_int("BENCH_COLD_NAMES", 300)          # distinct names of the cold recursive run
 COLD_ROUNDS = env_int("BENCH_COLD_ROUNDS", 2)          # cold runs per resolver (restarted each time)
 SPRIG_CACHE_SIZE = os.environ.get("BENCH_SPRIG_CACHE_SIZE", "8M")   # every sprigd's cache_size
+# Extra `option` lines for every sprigd (';' between them), to price a
+# feature: BENCH_SPRIG_OPTIONS="cookies 0;error_reporting 0".
+SPRIG_OPTIONS = [o.strip() for o in os.environ.get("BENCH_SPRIG_OPTIONS", "").split(";") if o.strip()]
 REC_SECONDS = env_int("BENCH_REC_SECONDS", 5)          # recursive cache-hit run per resolver and round
 REC_RANDOM_QUERIES = env_int("BENCH_REC_RANDOM_QUERIES", 200000)  # random wildcard names per recursive resolver
 REC_RANDOM_SECONDS = env_int("BENCH_REC_RANDOM_SECONDS", 20)      # time cap of each recursive random load
@@ -487,7 +490,8 @@ config sprig 'main'
 \toption state_dir '{rundir}'
 \toption control_socket '{rundir}/sprig.sock'
 \toption cache_size '{cache}'
-""".format(addr=address, port=PORT, rundir=rundir, cache=SPRIG_CACHE_SIZE) + mode_lines
+""".format(addr=address, port=PORT, rundir=rundir, cache=SPRIG_CACHE_SIZE) + "".join(
+        "\toption %s '%s'\n" % tuple(o.split(None, 1)) for o in SPRIG_OPTIONS) + mode_lines
 
 
 def forward_config(name, address):
