@@ -27,7 +27,9 @@ key (K1) as the parent's current DS:
                  attacker who drops records shows): the empty CDNSKEY answer
                  has no denial of existence, so the denial check fails;
 - nodsproof.dsc. like bootstrap (no DS at the parent), but the parent's NSEC
-                 at the name removed: the missing DS is not proven, bogus.
+                 at the name removed: the missing DS is not proven, bogus;
+- outns.dsc.     consistent, its servers named nsa/nsb.good.dsc. without glue:
+                 their addresses are looked up in good.dsc.
 
 Empty answers are believed only with their NSEC/NSEC3 proof validated
 (none.dsc., cdnskeyonly.dsc., bootstrap.dsc. prove theirs). `--json` gives
@@ -140,11 +142,12 @@ def case_records(k1, k2, k3):
         "halfdead": (both(k1), both(k1), [k1]),
         "stripped": ([k1.cds()], [k1.cds()], [k1]),
         "nodsproof": (both(k1), both(k1), [k1]),
+        "outns": (both(k1), both(k1), [k1]),
     }
 
 
 CASES = ("good", "split", "mismatch", "delete", "orphan", "none", "mixed", "idle", "bootstrap",
-         "cdnskeyonly", "privalg", "halfdead", "stripped", "nodsproof")
+         "cdnskeyonly", "privalg", "halfdead", "stripped", "nodsproof", "outns")
 NO_DS_AT_PARENT = {"bootstrap", "nodsproof"}    # signed child, unsigned delegation
 NO_NSEC = {"stripped"}             # the child's NSEC records removed after signing
 NO_NSEC_AT_PARENT = {"nodsproof"}  # the parent's NSEC at the child's name removed
@@ -185,15 +188,20 @@ def dscheck(session):
         k1, k2, k3 = Key(keydir, origin), Key(keydir, origin), Key(keydir, origin)
         on1, on2, dnskeys = case_records(k1, k2, k3)[case]
         ns = [("ns1." + origin, addr(NS1)), ("ns2." + origin, addr(DEAD if case == "halfdead" else NS2))]
+        extra = []
+        if case == "outns":      # glueless: its servers are named in good.dsc.
+            ns = [("nsa.good.dsc.", addr(NS1)), ("nsb.good.dsc.", addr(NS2))]
+        if case == "good":
+            extra = ["nsa IN A %s" % addr(NS1), "nsb IN A %s" % addr(NS2)]
         for server, lines, files in (("ns1", on1, ns1_files), ("ns2", on2, ns2_files)):
             if case == "halfdead" and server == "ns2":
                 continue
             plain = write(os.path.join(rundir, "%s.%s.zone" % (case, server)),
-                          zone_text(origin, ns, ["www IN A 192.0.2.183"] + lines))
+                          zone_text(origin, ns, ["www IN A 192.0.2.183"] + extra + lines))
             signed = sign(plain, origin, dnskeys, keydir)
             files.append((origin, without_nsec(signed) if case in NO_NSEC else signed))
         tld_lines += ["%s IN NS %s" % (origin, n) for n, _ in ns]
-        tld_lines += ["%s IN A %s" % (n, a) for n, a in ns]
+        tld_lines += ["%s IN A %s" % (n, a) for n, a in ns if n.endswith(origin)]
         if case not in NO_DS_AT_PARENT:
             tld_lines.append(k1.ds_line())
     tld = sign(write(os.path.join(rundir, "dsc.zone"),
@@ -218,6 +226,8 @@ def dscheck(session):
     transport = "config auth_transport\n\toption domain '%s'\n\toption policy '%s'\n"
     configs["strict"] = write(os.path.join(rundir, "sprig-strict.conf"), right + transport % ("dsc.", "strict")
                               + "\tlist tls_pin '%s'\n" % TLS_PIN)
+    configs["strict-ns"] = write(os.path.join(rundir, "sprig-strict-ns.conf"), right
+                                 + transport % ("good.dsc.", "strict") + "\tlist tls_pin '%s'\n" % TLS_PIN)
     configs["opportunistic"] = write(os.path.join(rundir, "sprig-opportunistic.conf"),
                                      right + transport % (".", "opportunistic"))
     digest = f[7]
@@ -443,3 +453,19 @@ def dscheck_strict_transport_is_refused_not_done_in_plain(dscheck):
     rc, v, out = ds_check(dscheck, "good.dsc.", anchor="opportunistic")
     expect_verdict(v, out, "authenticated", "PASS")
     expect(rc == 0, "exit %d:\n%s" % (rc, out))
+
+
+@test
+def dscheck_strict_zone_of_a_nameserver_name_is_refused(dscheck):
+    """outns.dsc. passes every check, its glueless server names looked up
+    in good.dsc.; with good.dsc. strict, that look-up would ask good.dsc.'s
+    servers in plain: refused (exit 2, good.dsc. named), not reported as a
+    nameserver without an address."""
+    rc, v, out = ds_check(dscheck, "outns.dsc.")
+    expect_verdict(v, out, "delegation", "PASS", ["nsa.good.dsc.", "nsb.good.dsc."])
+    expect_verdict(v, out, "authenticated", "PASS")
+    expect(rc == 0, "exit %d:\n%s" % (rc, out))
+    rc, v, out = ds_check(dscheck, "outns.dsc.", anchor="strict-ns")
+    expect(rc == 2, "exit %d:\n%s" % (rc, out))
+    expect("'good.dsc.' is strict" in out and "plain" in out, out)
+    expect("delegation" not in v, "a verdict on a refused walk:\n" + out)
