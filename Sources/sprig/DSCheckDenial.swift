@@ -14,7 +14,7 @@ import DNSWire
 import Validator
 
 enum DSCheckDenial {
-    enum Outcome: Equatable {
+    enum Outcome {
         /// `qname` has no `qtype` RRset, proven (NSEC or NSEC3).
         case noData(String)
         /// For DS: an unsigned delegation, proven (NS without DS, or an
