@@ -22,11 +22,12 @@ enum CLI {
                               tell sprigd that NTP has synced (DNSSEC dates trusted)
           hints status [-c CONFIG | -s SOCKET]
                               the in-tree hints: in use or disabled, servers, _in-tree expiry
-          ds-check [-c CONFIG] DOMAIN
+          ds-check [--json] [-c CONFIG] DOMAIN
                               would a parent accept DOMAIN's CDS/CDNSKEY (RFC 7344,
                               RFC 8078, draft-ietf-dnsop-ds-automation-04 §2)? Asks every
                               authoritative server (found from the config's root hints);
-                              one PASS/WARN/FAIL/SKIP line per check; exit 1 on a FAIL
+                              one PASS/WARN/FAIL/SKIP line per check (--json: one JSON
+                              array, an object per check); exit 1 on a FAIL
 
         """
 
