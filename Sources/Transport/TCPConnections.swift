@@ -91,6 +91,7 @@ extension Transport {
         }
         queries.pointer(index).pointee.carrier = .tcp(connection: Int32(connection), cell: Int32(cell))
         stats.tcpQueries += 1
+        if tlsProfile >= 0 { noteTLSQuery(tlsProfile) }
         idleTimers.cancel(connection)
         if let why = setupFailure {
             fail(connection, why, discardInput: true)

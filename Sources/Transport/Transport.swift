@@ -191,6 +191,8 @@ public final class Transport {
     public internal(set) var tlsIsStarted = false
     /// Most mbedTLS memory one connection has used (bytes).
     var tlsMemoryHighWater = 0
+    /// Saved sessions to resume, one per server and profile (TLSSessions.swift).
+    var tlsSessions: TLSSessionTable
 
     /// Keeps every carving above alive as long as the transport.
     let arena: Arena
@@ -222,6 +224,7 @@ public final class Transport {
         // Filled by the kernel before each read.
         batch = arena.reserve(EpollEvent.self, count: Epoll.batchCapacity, label: TransportLimits.responseLabel, rowCount: 1)
         (tlsShared, tlsConnections, tlsSlotOwners) = Transport.carveTLS(limits, arena: arena)
+        tlsSessions = TLSSessionTable(limits, arena: arena)
     }
 
     deinit {
