@@ -169,6 +169,7 @@ extension Transport {
         tlsSlotOwners![slot] = Int32(connection)
         c.pointee.tlsSlot = Int32(slot)
         stats.tlsOpened += 1
+        tlsSlotsHighWater = max(tlsSlotsHighWater, tlsConnectionsInUse)
         tlsDeadlines.arm(connection, atMs: nowMs + limits.tlsHandshakeTimeoutMs)
         let profile = tlsProfiles[Int(c.pointee.tlsProfile)]
         let rc: Int32
@@ -356,6 +357,9 @@ extension Transport {
             ("transport.tls.alloc_failures", Int(sprig_tls_alloc_failures())),
             ("transport.tls.dates_unchecked", Int(sprig_tls_dates_unchecked())),
             ("transport.tls.version13_available", Transport.hasTLS13 ? 1 : 0)]
+        lines.append(("transport.tls.slots.in_use", tlsConnectionsInUse))
+        lines.append(("transport.tls.slots.high_water", tlsSlotsHighWater))
+        lines.append(("transport.tls.slots.capacity", limits.maxTLSConnections))
         lines += tlsSessionLines
         for p in tlsProfiles where p.isRegistered {
             lines.append((p.label + ".tls.handshakes", p.stats.handshakes))

@@ -179,6 +179,7 @@ extension Transport {
         tlsSessions.entries![i] = TLSSessionEntry(isUsed: true, server: c.server, profile: c.tlsProfile, savedAtMs: nowMs,
                                                   byteCount: n, datesChecked: tlsSessions.datesTrusted)
         stats.tlsSessionsSaved += 1
+        if n > tlsSessionBytesHighWater { tlsSessionBytesHighWater = n }
     }
 
     /// A TLS slot is ending. A handshake that failed after offering a
@@ -215,6 +216,7 @@ extension Transport {
     var tlsSessionLines: [(String, Int)] {
         [("transport.tls.sessions.capacity", tlsSessions.count),
          ("transport.tls.sessions.in_use", tlsSessions.usedCount),
-         ("transport.tls.sessions.bytes_per_entry", tlsSessions.count > 0 ? TransportLimits.tlsSessionByteCount : 0)]
+         ("transport.tls.sessions.bytes_per_entry", tlsSessions.count > 0 ? TransportLimits.tlsSessionByteCount : 0),
+         ("transport.tls.sessions.bytes_high_water", tlsSessionBytesHighWater)]
     }
 }

@@ -193,6 +193,10 @@ public final class Transport {
     var tlsMemoryHighWater = 0
     /// Saved sessions to resume, one per server and profile (TLSSessions.swift).
     var tlsSessions: TLSSessionTable
+    /// Most TLS slots held at once.
+    var tlsSlotsHighWater = 0
+    /// Largest session saved (bytes), against `tlsSessionByteCount`.
+    var tlsSessionBytesHighWater = 0
 
     /// Keeps every carving above alive as long as the transport.
     let arena: Arena

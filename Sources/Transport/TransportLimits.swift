@@ -94,8 +94,9 @@ public struct TransportLimits: Equatable, Sendable {
     /// Bytes of one saved session (mbedtls_ssl_session_save: ~130 bytes of
     /// fields, the server's end-entity certificate in DER, the RFC 5077
     /// ticket). Measured on 2.28 with the tests' P-256 certificate and
-    /// Unbound's (OpenSSL) ticket: see `transport.tls.sessions` in the
-    /// report; a 2,048-bit RSA certificate with many names is ~1.8 KB. A
+    /// Unbound's (OpenSSL) ticket: 677 bytes
+    /// (`transport.tls.sessions.bytes_high_water`); a public resolver's
+    /// 2,048-bit RSA certificate with many names is ~1.8 KB of DER. A
     /// session that needs more is not saved
     /// (`transport.tls.sessions.too_large`): the next handshake is full.
     public static let tlsSessionByteCount = 3_072
