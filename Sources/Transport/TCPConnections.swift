@@ -124,6 +124,7 @@ extension Transport {
         guard let connection = freeConnection() ?? closeIdlestForRoom() else { throw .connectionPoolFull }
         let fd: Int32
         do throws(Errno) { fd = try Socket.tcp(ipv6: server.isIPv6) } catch { throw .noSocket }
+        try? Socket.setNoDelay(fd)   // best effort: without it, only slower
         let c = connections + connection
         let generation = c.pointee.generation
         c.pointee = TCPConnection()
