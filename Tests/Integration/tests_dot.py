@@ -821,6 +821,40 @@ def auth_dot_opportunistic_upgrades_only_servers_that_offer_it(session):
 
 
 @test
+def auth_dot_resumes_its_tls_session_with_nsd(session):
+    """RFC 9539 connections resume too (RFC 7858 §3.4, RFC 5077): the
+    "dnssec" server's NSD twin (OpenSSL) serves DoT; once the first
+    connection (the probe's, then its queries) has idled out, the next
+    query to that server opens a connection that resumes the session saved
+    under the authoritative profile, and is answered over DoT."""
+    if "recursive" not in session.args.sprigd_ready:
+        raise Skip("sprigd recursive mode not declared ready (--sprigd-ready recursive)")
+    pki = session.get("dot_pki")
+    twin = NSDTLSTwin(session, pki)
+    try:
+        addr, rundir, proc = start_recursive(session, 35)
+        expect_answer(ask(addr, "www.ecdsa.example"), "A", ["192.0.2.13"])
+        key = "auth_dot.server.%s.state" % twin.addr
+        s = wait_for(session, rundir, key, 2)
+        expect(s.get(key) == 2, "the DoT server's state %s (2: over DoT)" % s.get(key))
+        expect_answer(ask(addr, "www.rsa.example"), "A", ["192.0.2.8"])
+        s = wait_for(session, rundir, "auth.tls.closed.idle", 1, seconds=IDLE_CLOSE_SECONDS + 5)
+        expect(s.get("auth.tls.closed.idle") == 1, "the connection never idled out: %s" % nonzero(s, "auth.tls."))
+        tls_queries = s.get("auth_dot.server.%s.tls_queries" % twin.addr, 0)
+        expect_answer(ask(addr, "r1.wild.ecdsa.example"), "A", ["192.0.2.113"])
+        s = stats(session, rundir)
+        expect(s.get("auth_dot.server.%s.tls_queries" % twin.addr, 0) > tls_queries, "not asked over DoT again")
+        expect(s.get("auth.tls.handshakes") == 2, "handshakes %s" % s.get("auth.tls.handshakes"))
+        expect(s.get("auth.tls.resumed") == 1, "resumed %s; %s" % (s.get("auth.tls.resumed"), nonzero(s, "transport.tls.")))
+        # The root and TLD servers refuse port 853 (closed.refused); nothing failed in TLS.
+        failed_tls = {k: v for k, v in nonzero(s, "auth.tls.closed.").items() if not k.endswith((".idle", ".refused"))}
+        expect(not failed_tls, "TLS failures %s" % failed_tls)
+        proc.stop()
+    finally:
+        twin.proc.stop()
+
+
+@test
 def auth_dot_strict_with_pins_answers_and_fails_closed(session):
     """Seed 004 strict policy with SPKI pins (RFC 7858 §4.2) for
     rsa.example (served by the "dnssec" server, whose NSD twin speaks DoT).
