@@ -1,4 +1,5 @@
 import DNSWire
+import Fixed
 
 /// Why a DNS-over-TLS query to an upstream failed, as the EDE text of the
 /// SERVFAIL that follows when no upstream answered (RFC 8914 §2: the text

@@ -188,12 +188,6 @@ public struct ConnectionEndCounts: Equatable, Sendable {
 
     mutating func count(_ end: ConnectionEnd) { counts[ConnectionEndCounts.index(end)] += 1 }
 
-    /// The count for the way named `name` (a `names` entry); 0 for others.
-    public subscript(name: String) -> Int {
-        for i in 0..<ConnectionEndCounts.names.count where ConnectionEndCounts.names[i] == name { return counts[i] }
-        return 0
-    }
-
     func lines(prefix: String) -> [(String, Int)] {
         var out: [(String, Int)] = []
         for i in 0..<ConnectionEndCounts.names.count { out.append((prefix + ConnectionEndCounts.names[i], counts[i])) }
