@@ -52,8 +52,6 @@ public enum Event {
     case response(QueryRef, message: UnsafeRawBufferPointer)
     /// `ref` could not be sent, or its connection failed before an answer.
     case failed(QueryRef)
-    /// `ref` went over TLS and its connection failed for `why`.
-    case tlsFailed(QueryRef, TLSFailureKind)
     /// The outcome of a `.probeTLS` to `server` (its Do53 address).
     case tlsProbe(server: ServerAddress, succeeded: Bool)
     /// Time passed: timers due by now fire (`Resolver.nextDeadlineMs`).

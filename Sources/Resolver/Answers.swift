@@ -201,8 +201,6 @@ extension ResolverCore {
             server = s
             suffix = timedOut ? " strict DoT: timed out; not asked in plain"
                               : " strict DoT: TLS or pin check failed; not asked in plain"
-        case .upstreamDoT(let s, let upstream, let why):
-            return try addUpstreamDoTError(&b, code, s, upstream: upstream, why)
         case .delegUnusable:
             let text: StaticString = "DELEG of the delegation gives no usable server; NS not used"
             return try b.addExtendedError(code, text: UnsafeRawBufferPointer(start: text.utf8Start,

@@ -26,10 +26,6 @@ extension ResolverCore {
         case .failed(let ref):
             guard isCurrent(ref) else { return .pending }
             failure(outgoing: Int(ref.slot), nowMs: nowMs)
-        case .tlsFailed(let ref, let why):
-            guard isCurrent(ref) else { return .pending }
-            noteUpstreamDoTFailure(Int(ref.slot), why)
-            failure(outgoing: Int(ref.slot), nowMs: nowMs)
         case .tlsProbe(let server, let succeeded):
             if settings.opportunisticDoT { authDoT.recordProbe(server, succeeded: succeeded, nowMs: nowMs) }
         case .timers:

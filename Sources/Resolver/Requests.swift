@@ -186,9 +186,6 @@ enum FailureDetail: Equatable {
     /// Strict DoT to this server failed (TLS refused, handshake or pin
     /// check failed, or it timed out); nothing was asked in plain.
     case strictDoT(ServerAddress, timedOut: Bool)
-    /// DoT to this upstream (config index) failed for this reason; nothing
-    /// was asked in plain (UpstreamDoTFailures.swift).
-    case upstreamDoT(ServerAddress, upstream: Int, TLSFailureKind)
     /// The referral's DELEG RRset exists but gives no usable server; NS
     /// is not used instead (draft-ietf-dnsop-delext-11 §5.3 step 2.2.1).
     case delegUnusable
@@ -296,8 +293,6 @@ public struct EngineStats {
     public var authDoTFallbacks = 0
     /// Strict DoT queries that failed or timed out (never retried in plain).
     public var strictDoTFailures = 0
-    /// DoT queries to upstreams that failed on TLS (UpstreamDoTFailures.swift).
-    public var upstreamDoTFailures = 0
     public var mismatchedResponses = 0
     /// Responses for a query already given up on (its QueryRef is old).
     public var staleResponses = 0

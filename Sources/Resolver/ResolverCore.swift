@@ -532,7 +532,7 @@ public struct ResolverCore: ~Copyable {
          ("resolver.aggregated", stats.aggregated), ("upstream.queries", stats.upstreamQueries),
          ("upstream.timeouts", stats.upstreamTimeouts), ("upstream.tcp_retries", stats.upstreamTCPRetries),
          ("upstream.errors", stats.upstreamErrors), ("auth_dot.fallbacks", stats.authDoTFallbacks),
-         ("auth_dot.strict_failures", stats.strictDoTFailures), ("upstream.dot_failures", stats.upstreamDoTFailures), ("upstream.mismatched", stats.mismatchedResponses),
+         ("auth_dot.strict_failures", stats.strictDoTFailures), ("upstream.mismatched", stats.mismatchedResponses),
          ("upstream.stale", stats.staleResponses), ("answers.deferred", stats.deferredAnswers),
          ("answers.servfail", stats.servfailAnswers), ("answers.formerr", stats.formerrAnswers),
          ("answers.truncated", stats.answersTruncated), ("drop.not_query", stats.droppedNotQuery),
