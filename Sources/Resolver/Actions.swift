@@ -39,6 +39,10 @@ public enum TransportKind: Equatable, Sendable {
     /// check the server registered for it (one per TLS upstream, by its
     /// index in the config). Never carried in plain.
     case tls(profile: Int32)
+    /// DNS over TLS whose certificate must chain to the CA bundle and match
+    /// `name`, the NS name the server was reached by (seed 004 strict
+    /// policy, AuthDoT.swift); `name` also goes out as SNI.
+    case tlsNamed(profile: Int32, name: Name)
 }
 
 /// What happened, in the order it happened.
@@ -50,8 +54,9 @@ public enum Event {
                cookie: ResponseCookie? = nil)
     /// A response that arrived for `ref` (from the address it was sent to).
     case response(QueryRef, message: UnsafeRawBufferPointer)
-    /// `ref` could not be sent, or its connection failed before an answer.
-    case failed(QueryRef)
+    /// `ref` could not be sent, or its connection failed before an answer;
+    /// `cause` says why when the server knows (strict DoT's EDE text).
+    case failed(QueryRef, cause: SendFailureCause = .unspecified)
     /// The outcome of a `.probeTLS` to `server` (its Do53 address).
     case tlsProbe(server: ServerAddress, succeeded: Bool)
     /// Time passed: timers due by now fire (`Resolver.nextDeadlineMs`).
@@ -59,6 +64,20 @@ public enum Event {
     /// The ring was carried out and cleared: the core goes on with work it
     /// had to defer for room (`hasDeferredWork`).
     case drained
+}
+
+/// Why a send failed, as far as the core cares (the EDE of a strict
+/// server names it; every cause is handled as a failed send).
+public enum SendFailureCause: Equatable, Sendable {
+    case unspecified
+    /// TLS: the certificate did not verify (CA bundle, name, dates).
+    case tlsCertificate
+    /// TLS: the SPKI matched no pin.
+    case tlsPin
+    /// TLS: the handshake failed otherwise, or timed out.
+    case tlsHandshake
+    /// The connection could not be made or broke.
+    case connection
 }
 
 /// What the core asks the server to do.
@@ -97,6 +116,9 @@ public struct ActionRing: ~Copyable {
         case cancel(QueryRef)
         case answer(client: Int, offset: Int, count: Int)
         case probe(ServerAddress, tlsPort: UInt16)
+        /// A `.tlsNamed` send: the name's wire bytes at `nameOffset`, then
+        /// the message (the name stays out of every record's size).
+        case sendNamed(QueryRef, ServerAddress, profile: Int32, nameOffset: Int, offset: Int, count: Int)
     }
 
     let records: UnsafeMutablePointer<Record>
@@ -137,6 +159,13 @@ public struct ActionRing: ~Copyable {
             return .answer(client: client, message: message(offset, n))
         case .probe(let server, let port):
             return .probeTLS(server: server, tlsPort: port)
+        case .sendNamed(let ref, let server, let profile, let nameOffset, let offset, let n):
+            // Written by appendSend from a valid Name: it parses again.
+            guard let name = try? Name(wire: message(nameOffset, offset - nameOffset)) else {
+                preconditionFailure("action ring: a send's name does not parse")
+            }
+            return .send(ref, server: server, transport: .tlsNamed(profile: profile, name: name),
+                         message: message(offset, n))
         }
     }
 
@@ -175,11 +204,26 @@ public struct ActionRing: ~Copyable {
 
     mutating func appendSend(_ ref: QueryRef, to server: ServerAddress, over transport: TransportKind,
                              _ message: UnsafeRawBufferPointer) -> Bool {
+        if case .tlsNamed(let profile, let name) = transport {
+            return appendNamedSend(ref, to: server, profile: profile, name: name, message)
+        }
         guard let offset = copy(message) else {
             overflowCount += 1
             return false
         }
         records[count] = .send(ref, server, transport, offset: offset, count: message.count)
+        count += 1
+        return true
+    }
+
+    mutating func appendNamedSend(_ ref: QueryRef, to server: ServerAddress, profile: Int32, name: Name,
+                                  _ message: UnsafeRawBufferPointer) -> Bool {
+        guard name.byteCount + message.count <= freeByteCount,
+              let nameOffset = name.withUnsafeBytes({ copy($0) }), let offset = copy(message) else {
+            overflowCount += 1
+            return false
+        }
+        records[count] = .sendNamed(ref, server, profile: profile, nameOffset: nameOffset, offset: offset, count: message.count)
         count += 1
         return true
     }

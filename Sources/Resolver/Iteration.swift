@@ -328,12 +328,28 @@ extension ResolverCore {
         // DoT; any other gets Do53, and a probe next to it when due.
         var sendTo = destination.server
         var probe = false
-        if destination.upstream == nil, let strict = strictProfile(for: o.pointee.iteration.zone) {
-            // Strict: DoT with the domain's pins, or nothing (no probe, no Do53).
-            asked.tlsProfile = strict
+        var peerName: Name? = nil
+        // Seed 004: the policy of the most specific section for this zone
+        // and server (AuthPolicy.swift); none: plain.
+        let zone = o.pointee.iteration.zone
+        let policy = destination.upstream == nil && !settings.authPolicies.isEmpty
+            ? authPolicy(zone: zone, server: destination.server, nowMs: nowMs) : nil
+        switch policy?.kind {
+        case .strict:
+            // Strict: DoT, authenticated, or nothing (no probe, no Do53).
+            switch strictSend(policy!, zone: zone, server: destination.server, nowMs: nowMs) {
+            case .pinned(let profile):
+                asked.tlsProfile = profile
+            case .named(let profile, let name):
+                asked.tlsProfile = profile
+                peerName = name
+            case .refused(let why):
+                noteStrictFailure(index, server: destination.server, why)
+                return false
+            }
             asked.overTCP = true
             sendTo.port = AuthDoTTable.dotPort
-        } else if destination.upstream == nil && settings.opportunisticDoT {
+        case .opportunistic:
             switch authDoT.choose(destination.server, nowMs: nowMs) {
             case .tls:
                 asked.tlsProfile = ResolverCore.authTLSProfile
@@ -342,13 +358,15 @@ extension ResolverCore {
             case .plain(let p):
                 probe = p
             }
+        case .off, nil:
+            break
         }
         let cookie = asked.withEDNS ? cookieOption(for: destination.server) : nil
         guard let n = buildIterativeQuery(o.pointee, asked, cookie: cookie) else { return false }
         stats.upstreamQueries += 1
         if cookie != nil { stats.upstreamCookiesSent += 1 }
         if probe { ring.appendProbe(destination.server, tlsPort: AuthDoTTable.dotPort) }
-        guard emitSend(index, to: sendTo, overTCP: asked.overTCP, tlsProfile: asked.tlsProfile,
+        guard emitSend(index, to: sendTo, overTCP: asked.overTCP, tlsProfile: asked.tlsProfile, peerName: peerName,
                        UnsafeRawBufferPointer(rebasing: scratch[0..<n])) else { return false }
         o.pointee.state = .asking(asked)
         var dueMs: Int64

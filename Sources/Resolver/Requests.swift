@@ -185,10 +185,27 @@ enum FailureDetail: Equatable {
     case noEDNS(ServerAddress)
     /// Strict DoT to this server failed (TLS refused, handshake or pin
     /// check failed, or it timed out); nothing was asked in plain.
-    case strictDoT(ServerAddress, timedOut: Bool)
+    case strictDoT(ServerAddress, StrictDoTFailure)
     /// The referral's DELEG RRset exists but gives no usable server; NS
     /// is not used instead (draft-ietf-dnsop-delext-11 §5.3 step 2.2.1).
     case delegUnusable
+}
+
+/// Why a strict DoT server was not usable (the EDE text says it).
+enum StrictDoTFailure: Equatable {
+    case timedOut
+    /// The certificate did not chain to the CA bundle or match the NS name.
+    case certificate
+    /// The SPKI matched no `tls_pin`.
+    case pin
+    /// The TLS handshake failed otherwise (alert, version, suites).
+    case handshake
+    /// No TCP connection to port 853 (refused, unreachable, reset).
+    case connection
+    /// No NS name of the zone is known for this address: nothing to
+    /// authenticate it by (AuthPolicy.swift).
+    case noNSName
+    case other
 }
 
 /// Why an iterative task exists.

@@ -407,12 +407,18 @@ public struct ResolverCore: ~Copyable {
     }
 
     /// A socket error or refused connection for outgoing `index`.
-    mutating func failure(outgoing index: Int, nowMs: Int64) {
+    mutating func failure(outgoing index: Int, cause: SendFailureCause = .unspecified, nowMs: Int64) {
         guard outgoing.isInUse(index) else { return }
         stats.upstreamErrors += 1
         timers.cancel(settings.maxClients + index)
         if fallBackFromAuthDoT(index, nowMs: nowMs) { return }
-        noteStrictFailure(index, timedOut: false)
+        switch cause {
+        case .unspecified: noteStrictFailure(index, .other)
+        case .tlsCertificate: noteStrictFailure(index, .certificate)
+        case .tlsPin: noteStrictFailure(index, .pin)
+        case .tlsHandshake: noteStrictFailure(index, .handshake)
+        case .connection: noteStrictFailure(index, .connection)
+        }
         retryElsewhere(index, nowMs: nowMs)
     }
 
@@ -440,7 +446,7 @@ public struct ResolverCore: ~Copyable {
                     upstreams.recordTimeout(upstream, nowMs: nowMs)
                 } else {
                     if fallBackFromAuthDoT(index, nowMs: nowMs) { continue }
-                    noteStrictFailure(index, timedOut: true)
+                    noteStrictFailure(index, .timedOut)
                     infra.recordTimeout(asked.server, nowMs: nowMs)
                     outgoing.pointer(index).pointee.iteration.servers.markTimedOut(asked.server)
                 }

@@ -29,6 +29,9 @@ struct TLSProfileEntry {
     /// SHA-256s of SubjectPublicKeyInfos, one of which must match (RFC 7858 §4.2).
     var pinsSHA256: [[UInt8]] = []
     var label = ""
+    /// Each connection's certificate must match its own name
+    /// (`TLSPeerName`, `registerPeerNamedTLSProfile`), with the CA bundle.
+    var verifiesPeerName = false
     var isRegistered = false
     var stats = TLSProfileStats()
 }
@@ -157,7 +160,9 @@ extension Transport {
         tlsDeadlines.arm(connection, atMs: nowMs + limits.tlsHandshakeTimeoutMs)
         let profile = tlsProfiles[Int(c.pointee.tlsProfile)]
         let rc: Int32
-        if let name = profile.name {
+        if profile.verifiesPeerName {
+            rc = openPeerNamedTLS(on: connection, slot: slot)
+        } else if let name = profile.name {
             rc = name.withUnsafeBufferPointer { sprig_tls_open(Int32(slot), c.pointee.fd, $0.baseAddress, profile.verifyName ? 1 : 0) }
         } else {
             rc = sprig_tls_open(Int32(slot), c.pointee.fd, nil, 0)

@@ -35,6 +35,9 @@ public enum TransportProtocol: Equatable, Sendable {
     /// DNS over TLS (RFC 7858) with the peer checked as the profile says
     /// (`registerTLSProfile`); never falls back to plain DNS.
     case tls(TLSProfile)
+    /// DNS over TLS whose certificate must chain to the CA bundle and match
+    /// this name (a profile of `registerPeerNamedTLSProfile`), sent as SNI.
+    case tlsNamed(TLSProfile, TLSPeerName)
 }
 
 /// One query sent: what `cancel` takes.
@@ -255,6 +258,8 @@ public final class Transport {
                 case .udp: slot.pointee.carrier = .udp(fd: try openUDP(index, to: server, query))
                 case .tcp: try queueTCP(index, to: server, tlsProfile: -1, query, nowMs: nowMs)
                 case .tls(let profile): try queueTCP(index, to: server, tlsProfile: profile.index, query, nowMs: nowMs)
+                case .tlsNamed(let profile, let name):
+                    try queueTCP(index, to: server, tlsProfile: profile.index, peerName: name, query, nowMs: nowMs)
                 }
             } catch {
                 slot.pointee.generation &+= 1
