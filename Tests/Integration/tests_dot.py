@@ -76,6 +76,16 @@ class PKI:
         self.pin = "sha256/" + base64.b64encode(hashlib.sha256(der).digest()).decode()
         self.wrong_pin = "sha256/" + base64.b64encode(hashlib.sha256(b"not the key").digest()).decode()
 
+    def issue(self, name):
+        """A certificate for `name` from the same CA (P-256): (cert, key)."""
+        ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+        run(["openssl", "req"] + ec + ["-keyout", "%s.key" % name, "-out", "%s.csr" % name, "-subj", "/CN=%s" % name], self.dir)
+        with open(os.path.join(self.dir, "%s.cnf" % name), "w") as f:
+            f.write("subjectAltName=DNS:%s\nbasicConstraints=CA:FALSE\n" % name)
+        run(["openssl", "x509", "-req", "-in", "%s.csr" % name, "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+             "-out", "%s.pem" % name, "-days", "30", "-extfile", "%s.cnf" % name], self.dir)
+        return os.path.join(self.dir, "%s.pem" % name), os.path.join(self.dir, "%s.key" % name)
+
 
 class DoTUnbound:
     """Unbound resolving from the hierarchy, serving DoT on two addresses
@@ -532,7 +542,7 @@ class NSDTLSTwin:
     TLS (tls-service-key/-pem, tls-port): that server now offers DoT,
     every other server of the hierarchy does not (nothing listens on 853)."""
 
-    def __init__(self, session, pki):
+    def __init__(self, session, pki, cert=None, key=None):
         h = session.get("hierarchy")
         server = h.servers["dnssec"]
         self.addr = server.addr
@@ -541,7 +551,7 @@ class NSDTLSTwin:
         zones = [(z, h.zones[z].zonefile) for z in server.zones]
         text = servers.nsd_config(self.rundir, self.addr, DOT_PORT, zones)
         text = text.replace("server:\n", "server:\n  tls-port: %d\n  tls-service-key: \"%s\"\n"
-                            "  tls-service-pem: \"%s\"\n" % (DOT_PORT, pki.key, pki.cert), 1)
+                            "  tls-service-pem: \"%s\"\n" % (DOT_PORT, key or pki.key, cert or pki.cert), 1)
         conf = os.path.join(self.rundir, "nsd.conf")
         with open(conf, "w") as f:
             f.write(text)
@@ -552,8 +562,9 @@ class NSDTLSTwin:
         self.proc = servers.wait_nsd(proc)
 
 
-def start_recursive(session, octet, extra=""):
-    """sprigd resolving from the hierarchy, with '.' opportunistic; `extra` adds sections."""
+def start_recursive(session, octet, extra="", ca=None):
+    """sprigd resolving from the hierarchy, with '.' opportunistic; `extra`
+    adds sections; `ca`: the CA bundle (tls_ca_file)."""
     h = session.get("hierarchy")
     net = session.get("zones").net
     addr = "%s.6.%d" % (net, octet)
@@ -568,7 +579,8 @@ def start_recursive(session, octet, extra=""):
             "\toption query_loopback '1'\n"
             "\toption root_hints '%s'\n"
             "\toption dnssec '0'\n"
-            "\nconfig auth_transport\n\toption domain '.'\n\toption policy 'opportunistic'\n") % (
+            + ("\toption tls_ca_file '%s'\n" % ca if ca else "")
+            + "\nconfig auth_transport\n\toption domain '.'\n\toption policy 'opportunistic'\n") % (
                 addr, SPRIGD_PORT, rundir, rundir, h.root_hints_path)
     proc = servers.start_sprigd(session.get("sprigd_binary"), text + extra, rundir, name="sprigd-auth-dot-%d" % octet)
     return addr, rundir, proc
@@ -671,6 +683,81 @@ def auth_dot_strict_with_pins_answers_and_fails_closed(session):
         proc.stop()
     finally:
         twin.proc.stop()
+
+
+STRICT_RSA = "\nconfig auth_transport\n\toption domain 'rsa.example'\n\toption policy 'strict'\n"
+
+
+@test
+def auth_dot_strict_by_ca_and_ns_name_answers_and_wrong_name_fails_closed(session):
+    """Seed 004 strict without pins: the certificate must chain to the CA
+    bundle (tls_ca_file: the test CA) and match the NS name the server was
+    reached by, ns.rsa.example (RFC 8310 §8.1; the name goes out as SNI).
+    A certificate for ns.rsa.example answers over DoT with no plain query
+    to that server. A certificate for dot.test (same CA, another name)
+    fails closed: SERVFAIL, EDE 23 naming the server and the certificate,
+    transport.tls.closed.certificate counted, zero queries to that server
+    in plain or over opportunistic DoT. The NS name and its address come
+    from example.'s referral (requirement 5)."""
+    if "recursive" not in session.args.sprigd_ready:
+        raise Skip("sprigd recursive mode not declared ready (--sprigd-ready recursive)")
+    pki = session.get("dot_pki")
+    cert, key = pki.issue("ns.rsa.example")
+    twin = NSDTLSTwin(session, pki, cert=cert, key=key)
+    try:
+        addr, rundir, proc = start_recursive(session, 35, STRICT_RSA, ca=pki.ca)
+        expect_answer(ask(addr, "www.rsa.example"), "A", ["192.0.2.8"])
+        s = stats(session, rundir)
+        expect(s.get("strict.0.tls.handshakes") == 1, "strict handshakes %s" % s.get("strict.0.tls.handshakes"))
+        expect(s.get("transport.tls.closed.certificate", 0) == 0, "a certificate check failed")
+        expect(s.get("auth_dot.server.%s.plain_queries" % twin.addr, 0) == 0, "a plain query to the strict server")
+        proc.stop()
+    finally:
+        twin.proc.stop()
+    twin = NSDTLSTwin(session, pki)   # dot.test's certificate
+    try:
+        addr, rundir, proc = start_recursive(session, 36, STRICT_RSA, ca=pki.ca)
+        r = ask(addr, "www.rsa.example")
+        expect_rcode(r, "SERVFAIL")
+        texts = " ".join("%s %s" % (code, text) for code, _, text in r.ede)
+        expect("23" in texts and twin.addr in texts and "certificate" in texts, "EDE %s" % r.ede)
+        s = stats(session, rundir)
+        expect(s.get("transport.tls.closed.certificate", 0) >= 1, "closed.certificate %s" % s.get("transport.tls.closed.certificate"))
+        expect(s.get("auth_dot.strict_failures", 0) >= 1, "strict_failures %s" % s.get("auth_dot.strict_failures"))
+        expect(s.get("auth_dot.server.%s.plain_queries" % twin.addr, 0) == 0, "a plain query went to the strict server")
+        expect(s.get("auth_dot.server.%s.tls_queries" % twin.addr, 0) == 0, "an opportunistic DoT query to the strict server")
+        proc.stop()
+    finally:
+        twin.proc.stop()
+
+
+@test
+def auth_dot_strict_never_takes_a_plain_answer(session):
+    """Hostile: the strict server answers plain DNS on port 53 (its NSD
+    serves rsa.example there, and the other tests resolve through it) but
+    offers no DoT. Under strict, sprigd never asks it in plain, so that
+    answer is never taken: SERVFAIL with EDE 23 "no TLS connection to port
+    853", zero plain queries to the server, and a name in a zone of the
+    same server that is not strict (ecdsa.example) still resolves, so the
+    policy is per zone (requirement 9) and the daemon is up."""
+    if "recursive" not in session.args.sprigd_ready:
+        raise Skip("sprigd recursive mode not declared ready (--sprigd-ready recursive)")
+    pki = session.get("dot_pki")
+    h = session.get("hierarchy")
+    server = h.servers["dnssec"].addr
+    addr, rundir, proc = start_recursive(session, 37, STRICT_RSA, ca=pki.ca)
+    r = ask(addr, "www.rsa.example")
+    expect_rcode(r, "SERVFAIL")
+    texts = " ".join("%s %s" % (code, text) for code, _, text in r.ede)
+    expect("23" in texts and server in texts and "port 853" in texts, "EDE %s" % r.ede)
+    s = stats(session, rundir)
+    expect(s.get("auth_dot.server.%s.plain_queries" % server, 0) == 0, "a plain query went to the strict server")
+    expect_answer(ask(addr, "www.ecdsa.example"), "A", ["192.0.2.13"])
+    s = stats(session, rundir)
+    expect(s.get("auth_dot.server.%s.plain_queries" % server, 0) >= 1, "ecdsa.example was not asked in plain")
+    expect_rcode(ask(addr, "mail.rsa.example"), "SERVFAIL")
+    expect(proc.alive(), "sprigd exited")
+    proc.stop()
 
 
 @test
