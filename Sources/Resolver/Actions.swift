@@ -43,6 +43,10 @@ public enum TransportKind: Equatable, Sendable {
     /// `name`, the NS name the server was reached by (seed 004 strict
     /// policy, AuthDoT.swift); `name` also goes out as SNI.
     case tlsNamed(profile: Int32, name: Name)
+    /// DNS over TLS authenticated by DANE (RFC 7671): the certificate must
+    /// match one of `dane` (from a secure TLSA, DANE.swift); `name` is SNI
+    /// and, for DANE-TA, the name the certificate must match.
+    case tlsDANE(profile: Int32, name: Name, dane: DANEAssociations)
 }
 
 /// What happened, in the order it happened.
@@ -74,6 +78,8 @@ public enum SendFailureCause: Equatable, Sendable {
     case tlsCertificate
     /// TLS: the SPKI matched no pin.
     case tlsPin
+    /// TLS: the certificate matched no record of the secure TLSA (DANE).
+    case tlsDANE
     /// TLS: the handshake failed otherwise, or timed out.
     case tlsHandshake
     /// The connection could not be made or broke.
@@ -118,7 +124,7 @@ public struct ActionRing: ~Copyable {
         case probe(ServerAddress, tlsPort: UInt16)
         /// A `.tlsNamed` send: the name's wire bytes at `nameOffset`, then
         /// the message (the name stays out of every record's size).
-        case sendNamed(QueryRef, ServerAddress, profile: Int32, nameOffset: Int, offset: Int, count: Int)
+        case sendNamed(QueryRef, ServerAddress, profile: Int32, nameOffset: Int, daneOffset: Int, offset: Int, count: Int)
     }
 
     let records: UnsafeMutablePointer<Record>
@@ -159,12 +165,18 @@ public struct ActionRing: ~Copyable {
             return .answer(client: client, message: message(offset, n))
         case .probe(let server, let port):
             return .probeTLS(server: server, tlsPort: port)
-        case .sendNamed(let ref, let server, let profile, let nameOffset, let offset, let n):
-            // Written by appendSend from a valid Name: it parses again.
-            guard let name = try? Name(wire: message(nameOffset, offset - nameOffset)) else {
+        case .sendNamed(let ref, let server, let profile, let nameOffset, let daneOffset, let offset, let n):
+            // Written by appendSend from a valid Name and DANE set: both parse again.
+            guard let name = try? Name(wire: message(nameOffset, daneOffset - nameOffset)) else {
                 preconditionFailure("action ring: a send's name does not parse")
             }
-            return .send(ref, server: server, transport: .tlsNamed(profile: profile, name: name),
+            guard daneOffset < offset else {
+                return .send(ref, server: server, transport: .tlsNamed(profile: profile, name: name), message: message(offset, n))
+            }
+            guard let dane = DANEAssociations(packed: message(daneOffset, offset - daneOffset)) else {
+                preconditionFailure("action ring: a send's DANE records do not parse")
+            }
+            return .send(ref, server: server, transport: .tlsDANE(profile: profile, name: name, dane: dane),
                          message: message(offset, n))
         }
     }
@@ -205,7 +217,10 @@ public struct ActionRing: ~Copyable {
     mutating func appendSend(_ ref: QueryRef, to server: ServerAddress, over transport: TransportKind,
                              _ message: UnsafeRawBufferPointer) -> Bool {
         if case .tlsNamed(let profile, let name) = transport {
-            return appendNamedSend(ref, to: server, profile: profile, name: name, message)
+            return appendNamedSend(ref, to: server, profile: profile, name: name, dane: nil, message)
+        }
+        if case .tlsDANE(let profile, let name, let dane) = transport {
+            return appendNamedSend(ref, to: server, profile: profile, name: name, dane: dane, message)
         }
         guard let offset = copy(message) else {
             overflowCount += 1
@@ -217,13 +232,17 @@ public struct ActionRing: ~Copyable {
     }
 
     mutating func appendNamedSend(_ ref: QueryRef, to server: ServerAddress, profile: Int32, name: Name,
-                                  _ message: UnsafeRawBufferPointer) -> Bool {
-        guard name.byteCount + message.count <= freeByteCount,
-              let nameOffset = name.withUnsafeBytes({ copy($0) }), let offset = copy(message) else {
+                                  dane: DANEAssociations?, _ message: UnsafeRawBufferPointer) -> Bool {
+        let daneByteCount = dane?.byteCount ?? 0
+        guard name.byteCount + daneByteCount + message.count <= freeByteCount,
+              let nameOffset = name.withUnsafeBytes({ copy($0) }),
+              let daneOffset = dane.map({ d in d.withUnsafeBytes { copy($0) } }) ?? .some(byteCount),
+              let offset = copy(message) else {
             overflowCount += 1
             return false
         }
-        records[count] = .sendNamed(ref, server, profile: profile, nameOffset: nameOffset, offset: offset, count: message.count)
+        records[count] = .sendNamed(ref, server, profile: profile, nameOffset: nameOffset, daneOffset: daneOffset,
+                                    offset: offset, count: message.count)
         count += 1
         return true
     }

@@ -194,6 +194,7 @@ extension ResolverCore {
         switch why {
         case .timedOut: return " strict DoT: timed out; not asked in plain"
         case .certificate: return " strict DoT: certificate does not verify for the NS name (CA bundle); not asked in plain"
+        case .dane: return " strict DoT: certificate does not match its secure TLSA (DANE); not asked in plain"
         case .pin: return " strict DoT: SPKI matches no tls_pin; not asked in plain"
         case .handshake: return " strict DoT: TLS handshake failed; not asked in plain"
         case .connection: return " strict DoT: no TLS connection to port 853; not asked in plain"

@@ -20,11 +20,12 @@ import DNSWire
 /// one per section:
 ///  1. `list tls_pin`: the certificate's SPKI must match a pin (RFC 7858
 ///     §4.2); nothing else is checked.
-///  2. otherwise the CA bundle (`tls_ca_file`) with the NS name the server
+///  2. otherwise DANE, when a DNSSEC-validated (secure) TLSA RRset at
+///     `_853._tcp.<ns name>` has a usable record (RFC 7671; DANE.swift):
+///     it alone decides;
+///  3. otherwise the CA bundle (`tls_ca_file`) with the NS name the server
 ///     was reached by (RFC 8310 §8.1): the name goes out as SNI and the
 ///     certificate must chain to the bundle and match it.
-///  (DANE TLSA at `_853._tcp.<ns name>`, RFC 7671, would come between 1
-///  and 2; this build refuses to promise it, Config/NotCarriedOut.swift.)
 ///
 /// Requirement 5 (no circular dependency), the order: a strict zone's NS
 /// names and their addresses come from its parent's referral (names and
@@ -32,7 +33,9 @@ import DNSWire
 /// parent is strict) or from out-of-zone look-ups in other zones; an
 /// in-zone NS name without glue is never looked up through the zone it
 /// serves (Iteration.swift, `startAddressLookup`), the parent is asked
-/// again instead (`climbToParentCut`). Data from the zone itself (its own
+/// again instead (`climbToParentCut`). The TLSA comes last, from a
+/// sub-task that can use the zone's strict servers only by pins or the CA
+/// bundle, never by another TLSA (DANE.swift). Data from the zone itself (its own
 /// NS set, addresses) enters the cache only from an authenticated answer.
 /// A server whose NS name is not known (no cached A/AAAA of an NS name of
 /// the zone holds its address) cannot be authenticated by name: it is
@@ -79,9 +82,23 @@ public struct AuthPolicy: Equatable, Sendable {
 /// A strict server's transport, as `sendIterative` carries it out.
 enum StrictSend {
     case pinned(profile: Int32)
+    /// The CA bundle with the NS name.
     case named(profile: Int32, name: Name)
+    /// A secure, usable TLSA (DANE.swift); the name goes out as SNI.
+    case dane(profile: Int32, name: Name, DANEAssociations)
     /// Cannot be authenticated: fail this server closed with the reason.
     case refused(StrictDoTFailure)
+    /// The task now waits for the server's TLSA (a sub-task).
+    case waiting
+}
+
+/// How one query to an authoritative server travels.
+enum AuthTransportChoice {
+    case plain
+    /// Plain, with an RFC 9539 probe beside it.
+    case probe
+    case opportunisticTLS
+    case strict(StrictSend)
 }
 
 extension ResolverCore {
@@ -99,15 +116,40 @@ extension ResolverCore {
         return nil
     }
 
-    /// How a strict query to `server` of `zone` goes out under `policy`.
-    mutating func strictSend(_ policy: AuthPolicy, zone: Name, server: ServerAddress, nowMs: Int64) -> StrictSend {
-        switch policy.authentication {
-        case .pins:
-            return .pinned(profile: policy.tlsProfile)
-        case .caWithNSName:
-            guard let name = nsName(serving: server, zone: zone, nowMs: nowMs) else { return .refused(.noNSName) }
-            return .named(profile: policy.tlsProfile, name: name)
+    /// The transport for task `index`'s next query to `destination` (an
+    /// upstream: plain here; its own TLS profile applies).
+    mutating func authTransportChoice(_ index: Int, _ destination: Destination, nowMs: Int64) -> AuthTransportChoice {
+        guard destination.upstream == nil, !settings.authPolicies.isEmpty else { return .plain }
+        let zone = outgoing[index].iteration.zone
+        guard let policy = authPolicy(zone: zone, server: destination.server, nowMs: nowMs) else { return .plain }
+        switch policy.kind {
+        case .off:
+            return .plain
+        case .opportunistic:
+            switch authDoT.choose(destination.server, nowMs: nowMs) {
+            case .tls: return .opportunisticTLS
+            case .plain(let probe): return probe ? .probe : .plain
+            }
+        case .strict:
+            return .strict(strictSend(index, policy, zone: zone, server: destination.server, nowMs: nowMs))
         }
+    }
+
+    /// How a strict query to `server` of `zone` goes out under `policy`:
+    /// pins if listed, else a secure TLSA if one exists, else the CA
+    /// bundle with the NS name (the order in the header above).
+    mutating func strictSend(_ index: Int, _ policy: AuthPolicy, zone: Name, server: ServerAddress,
+                             nowMs: Int64) -> StrictSend {
+        if policy.authentication == .pins { return .pinned(profile: policy.tlsProfile) }
+        guard let name = nsName(serving: server, zone: zone, nowMs: nowMs) else { return .refused(.noNSName) }
+        if let tlsa = ResolverCore.tlsaName(for: name) {
+            switch tlsaStatus(tlsa, nowMs: nowMs) {
+            case .usable(let dane): return .dane(profile: policy.tlsProfile, name: name, dane)
+            case .none: break
+            case .unknown: if startTLSALookup(index, tlsa, nowMs: nowMs) { return .waiting }
+            }
+        }
+        return .named(profile: policy.tlsProfile, name: name)
     }
 
     /// The NS name of `zone` whose cached A or AAAA holds `server`'s

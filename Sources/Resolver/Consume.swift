@@ -62,10 +62,13 @@ extension ResolverCore {
     /// answer to the previous one is stale). False only when the ring is
     /// full, a sizing fault: the caller treats it as a failed send.
     mutating func emitSend(_ index: Int, to server: ServerAddress, overTCP: Bool, tlsProfile: Int32 = -1,
-                           peerName: Name? = nil, _ message: UnsafeRawBufferPointer) -> Bool {
+                           peerName: Name? = nil, dane: DANEAssociations? = nil,
+                           _ message: UnsafeRawBufferPointer) -> Bool {
         outgoing.pointer(index).pointee.sendSerial &+= 1
         var kind: TransportKind = tlsProfile >= 0 ? .tls(profile: tlsProfile) : overTCP ? .tcp : .udp
-        if tlsProfile >= 0, let peerName { kind = .tlsNamed(profile: tlsProfile, name: peerName) }
+        if tlsProfile >= 0, let peerName {
+            kind = dane.map { .tlsDANE(profile: tlsProfile, name: peerName, dane: $0) } ?? .tlsNamed(profile: tlsProfile, name: peerName)
+        }
         return ring.appendSend(currentRef(index), to: server, over: kind, message)
     }
 

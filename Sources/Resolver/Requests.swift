@@ -138,6 +138,9 @@ struct Iteration {
     /// What the task is for: a client's question, a nameserver address, or
     /// a DNSKEY/DS set the chain of trust needs.
     var purpose = TaskPurpose.client
+    /// TLSA names this task looked up (their hash32), each once (DANE.swift).
+    var tlsaLookups = InlineArray<4, UInt32>(repeating: 0)
+    var tlsaLookupCount = 0
     /// An in-tree hint's parent check: the hints are not used, so the
     /// parent's own delegation is seen (InTreeParentView.swift).
     var bypassesHints = false
@@ -196,6 +199,8 @@ enum StrictDoTFailure: Equatable {
     case timedOut
     /// The certificate did not chain to the CA bundle or match the NS name.
     case certificate
+    /// The certificate did not match the server's secure TLSA (DANE).
+    case dane
     /// The SPKI matched no `tls_pin`.
     case pin
     /// The TLS handshake failed otherwise (alert, version, suites).
@@ -219,6 +224,9 @@ enum TaskPurpose: Equatable {
     /// validated like a client's data (a bogus one is not used), steers
     /// iteration, never answers a client.
     case delegParams
+    /// The TLSA RRset of a strict server's NS name (DANE.swift): validated,
+    /// steers the transport, never answers a client.
+    case tlsa
 }
 
 /// Up to `capacity` server addresses for the current zone cut, with which
@@ -310,6 +318,8 @@ public struct EngineStats {
     public var authDoTFallbacks = 0
     /// Strict DoT queries that failed or timed out (never retried in plain).
     public var strictDoTFailures = 0
+    /// TLSA look-ups for strict servers (DANE.swift).
+    public var tlsaLookups = 0
     public var mismatchedResponses = 0
     /// Responses for a query already given up on (its QueryRef is old).
     public var staleResponses = 0

@@ -416,6 +416,7 @@ public struct ResolverCore: ~Copyable {
         case .unspecified: noteStrictFailure(index, .other)
         case .tlsCertificate: noteStrictFailure(index, .certificate)
         case .tlsPin: noteStrictFailure(index, .pin)
+        case .tlsDANE: noteStrictFailure(index, .dane)
         case .tlsHandshake: noteStrictFailure(index, .handshake)
         case .connection: noteStrictFailure(index, .connection)
         }
@@ -538,7 +539,8 @@ public struct ResolverCore: ~Copyable {
          ("resolver.aggregated", stats.aggregated), ("upstream.queries", stats.upstreamQueries),
          ("upstream.timeouts", stats.upstreamTimeouts), ("upstream.tcp_retries", stats.upstreamTCPRetries),
          ("upstream.errors", stats.upstreamErrors), ("auth_dot.fallbacks", stats.authDoTFallbacks),
-         ("auth_dot.strict_failures", stats.strictDoTFailures), ("upstream.mismatched", stats.mismatchedResponses),
+         ("auth_dot.strict_failures", stats.strictDoTFailures),
+         ("auth_dot.tlsa_lookups", stats.tlsaLookups), ("upstream.mismatched", stats.mismatchedResponses),
          ("upstream.stale", stats.staleResponses), ("answers.deferred", stats.deferredAnswers),
          ("answers.servfail", stats.servfailAnswers), ("answers.formerr", stats.formerrAnswers),
          ("answers.truncated", stats.answersTruncated), ("drop.not_query", stats.droppedNotQuery),

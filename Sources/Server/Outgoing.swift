@@ -39,6 +39,10 @@ extension ServerSockets {
             // send fails (the core tries the zone's next server), never plain.
             guard let peer = name.withUnsafeBytes({ TLSPeerName(wire: $0) }) else { return false }
             over = .tlsNamed(TLSProfile(index: profile), peer)
+        case .tlsDANE(let profile, let name, let dane):
+            guard let peer = name.withUnsafeBytes({ TLSPeerName(wire: $0) }),
+                  let records = dane.withUnsafeBytes({ TLSDANE(packed: $0) }) else { return false }
+            over = .tlsDANE(TLSProfile(index: profile), peer, records)
         }
         let index = Int(ref.slot)
         releaseOutgoing(index)   // a re-send (TC → TCP) ends the previous one
@@ -57,6 +61,7 @@ extension ServerSockets {
         switch why {
         case .tlsCertificate: return .tlsCertificate
         case .tlsPinMismatch: return .tlsPin
+        case .tlsDANEMismatch: return .tlsDANE
         case .tlsHandshake, .tlsHandshakeTimeout, .tlsProtocol, .tlsNoMemory: return .tlsHandshake
         case .refused, .unreachable, .reset, .socketError: return .connection
         case .closedMidAnswer, .oversizeFrame, .malformedFrame, .tlsAnswerTimeout: return .unspecified

@@ -44,6 +44,8 @@ struct TCPConnection {
     /// The name the certificate must match, for a profile that names its
     /// peer per connection (TLSPeerName.swift); nil otherwise.
     var peerName: TLSPeerName? = nil
+    /// The records DANE checks the certificate against instead (nil: none).
+    var dane: TLSDANE? = nil
 
     /// Takes new queries: connecting, handshaking or open.
     var isUsable: Bool { state == .connecting || state == .handshaking || state == .open }
@@ -74,18 +76,18 @@ extension Transport {
     /// Puts query `index` on the server's connection, opening one if needed.
     /// `tlsProfile` -1: plain TCP; else the TLS profile the connection must use.
     func queueTCP(_ index: Int, to server: Address, tlsProfile: Int32, peerName: TLSPeerName? = nil,
-                  _ query: UnsafeRawBufferPointer, nowMs: Int64) throws(SendRefusal) {
+                  dane: TLSDANE? = nil, _ query: UnsafeRawBufferPointer, nowMs: Int64) throws(SendRefusal) {
         guard query.count <= TransportLimits.queryByteCountMax else { throw .queryTooLarge }
         var setupFailure: TransportFailure? = nil
         let connection: Int
-        if let c = usableConnection(to: server, tlsProfile: tlsProfile, peerName: peerName) {
+        if let c = usableConnection(to: server, tlsProfile: tlsProfile, peerName: peerName, dane: dane) {
             guard connections[c].cellsInUse < limits.queriesPerConnectionMax else { throw .pipelineFull }
             connection = c
             stats.tcpReused += 1
             if tlsProfile >= 0 { noteTLSReuse(tlsProfile) }
         } else {
             if tlsProfile >= 0 { guard tlsProfileIsKnown(tlsProfile) else { throw .noTLSSlot } }
-            connection = try openConnection(to: server, tlsProfile: tlsProfile, peerName: peerName, nowMs: nowMs,
+            connection = try openConnection(to: server, tlsProfile: tlsProfile, peerName: peerName, dane: dane, nowMs: nowMs,
                                             setupFailure: &setupFailure)
         }
         let cell = place(query, for: index, on: connection)
@@ -107,10 +109,11 @@ extension Transport {
 
     /// A connection to `server` of the same kind: plain TCP, or TLS with
     /// the same profile (a TLS connection never carries a plain query).
-    func usableConnection(to server: Address, tlsProfile: Int32, peerName: TLSPeerName? = nil) -> Int? {
+    func usableConnection(to server: Address, tlsProfile: Int32, peerName: TLSPeerName? = nil,
+                          dane: TLSDANE? = nil) -> Int? {
         for i in 0..<limits.maxOutgoingTCP
             where connections[i].isUsable && connections[i].server == server && connections[i].tlsProfile == tlsProfile
-                && peerNameMatches(i, peerName) {
+                && peerNameMatches(i, peerName) && connections[i].dane == dane {
             return i
         }
         return nil
@@ -118,7 +121,8 @@ extension Transport {
 
     /// A free slot, else the slot of the connection idle longest (closed
     /// for room), else a refusal. The connect runs in the background.
-    func openConnection(to server: Address, tlsProfile: Int32, peerName: TLSPeerName? = nil, nowMs: Int64,
+    func openConnection(to server: Address, tlsProfile: Int32, peerName: TLSPeerName? = nil, dane: TLSDANE? = nil,
+                        nowMs: Int64,
                         setupFailure: inout TransportFailure?) throws(SendRefusal) -> Int {
         var tlsSlot: Int32 = -1
         if tlsProfile >= 0 {
@@ -141,6 +145,7 @@ extension Transport {
         if tlsProfile >= 0 {
             c.pointee.tlsProfile = tlsProfile
             c.pointee.peerName = peerName
+            c.pointee.dane = dane
             if let why = openTLS(on: connection, slot: Int(tlsSlot), nowMs: nowMs) {
                 setupFailure = why
                 return connection

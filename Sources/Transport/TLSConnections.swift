@@ -205,6 +205,10 @@ extension Transport {
             fail(connection, .tlsPinMismatch, discardInput: true)
             return true
         }
+        if let why = checkDANE(connection) {
+            fail(connection, why, discardInput: true)
+            return true
+        }
         tlsDeadlines.cancel(connection)
         c.pointee.state = .open
         stats.tlsHandshakes += 1

@@ -2,7 +2,8 @@ import CMbedTLS
 
 /// The name one TLS connection's certificate must match when its profile
 /// authenticates by the name the server was reached by (seed 004 strict
-/// policy to authoritative servers: the CA bundle with the NS name).
+/// policy to authoritative servers: the CA bundle with the NS name), or
+/// the DANE records it must match instead (`TLSDANE`).
 ///
 /// Owns: the name as SNI text (RFC 6066 §3: dotted, no final dot, host
 /// name bytes only) in fixed storage, carried by each such connection
@@ -77,12 +78,27 @@ extension Transport {
         return profile
     }
 
-    /// `openTLS` for a profile that verifies the connection's own name. A
-    /// connection without a name fails its set-up: it is never opened
-    /// unauthenticated.
+    /// `openTLS` for a profile that verifies the connection's own name: by
+    /// the CA bundle, or (with DANE records) by them alone once the
+    /// handshake is done (`checkDANE`). A connection without a name fails
+    /// its set-up: it is never opened unauthenticated.
     func openPeerNamedTLS(on connection: Int, slot: Int) -> Int32 {
         guard let name = connections[connection].peerName else { return SPRIG_TLS_E_SETUP }
-        return name.withCString { sprig_tls_open(Int32(slot), connections[connection].fd, $0, 1) }
+        let byCA: Int32 = connections[connection].dane == nil ? 1 : 0
+        return name.withCString { sprig_tls_open(Int32(slot), connections[connection].fd, $0, byCA) }
+    }
+
+    /// RFC 7671: after the handshake, before any query byte, the peer's
+    /// chain against the connection's DANE records (none: nil).
+    func checkDANE(_ connection: Int) -> TransportFailure? {
+        guard let dane = connections[connection].dane, let name = connections[connection].peerName else { return nil }
+        let rc = name.withCString { cName in
+            dane.withUnsafeBytes { records in
+                sprig_tls_peer_dane_match(connections[connection].tlsSlot,
+                                          records.baseAddress!.assumingMemoryBound(to: UInt8.self), records.count, cName)
+            }
+        }
+        return rc == 0 ? nil : .tlsDANEMismatch
     }
 
     /// Whether connection `i` may carry a query for `peerName` (nil: a
@@ -93,5 +109,39 @@ extension Transport {
         case (let a?, let b?): return a.sameName(as: b)
         default: return false
         }
+    }
+}
+
+/// The usable records of a DNSSEC-validated TLSA RRset one connection's
+/// certificate must match (RFC 7671), packed as the C shim reads them
+/// (CMbedTLS.h, `sprig_tls_peer_dane_match`). Fixed storage.
+public struct TLSDANE: Equatable, Sendable {
+    /// 1 count byte and up to 4 records of 4 + 64 bytes.
+    public static let byteCountMax = 273
+    var bytes = InlineArray<273, UInt8>(repeating: 0)
+    public private(set) var byteCount = 0
+
+    /// nil: empty, too long, or records that do not add up.
+    public init?(packed: UnsafeRawBufferPointer) {
+        guard packed.count >= 1, packed.count <= TLSDANE.byteCountMax, packed[0] > 0 else { return nil }
+        var at = 1
+        for _ in 0..<Int(packed[0]) {
+            guard at + 4 <= packed.count else { return nil }
+            at += 4 + Int(packed[at + 3])
+        }
+        guard at == packed.count else { return nil }
+        for i in 0..<packed.count { bytes[i] = packed[i] }
+        byteCount = packed.count
+    }
+
+    public static func == (a: TLSDANE, b: TLSDANE) -> Bool {
+        guard a.byteCount == b.byteCount else { return false }
+        for i in 0..<a.byteCount where a.bytes[i] != b.bytes[i] { return false }
+        return true
+    }
+
+    func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+        let n = byteCount
+        return bytes.span.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
     }
 }

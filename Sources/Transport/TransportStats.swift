@@ -48,6 +48,7 @@ public struct TransportStats: Equatable, Sendable {
     public var closedSocketError = 0
     public var closedTLSCertificate = 0
     public var closedTLSPinMismatch = 0
+    public var closedTLSDANEMismatch = 0
     public var closedTLSHandshake = 0
     public var closedTLSHandshakeTimeout = 0
     public var closedTLSProtocol = 0
@@ -60,7 +61,7 @@ public struct TransportStats: Equatable, Sendable {
     public var tcpClosed: Int {
         closedIdle + closedForRoom + closedByServer + closedMidAnswer + closedReset + closedRefused
             + closedUnreachable + closedOversizeFrame + closedMalformedFrame + closedSocketError
-            + closedTLSCertificate + closedTLSPinMismatch + closedTLSHandshake + closedTLSHandshakeTimeout
+            + closedTLSCertificate + closedTLSPinMismatch + closedTLSDANEMismatch + closedTLSHandshake + closedTLSHandshakeTimeout
             + closedTLSProtocol + closedTLSNoMemory + closedTLSAnswerTimeout
     }
 
@@ -80,6 +81,7 @@ public struct TransportStats: Equatable, Sendable {
             case .socketError: closedSocketError += 1
             case .tlsCertificate: closedTLSCertificate += 1
             case .tlsPinMismatch: closedTLSPinMismatch += 1
+            case .tlsDANEMismatch: closedTLSDANEMismatch += 1
             case .tlsHandshake: closedTLSHandshake += 1
             case .tlsHandshakeTimeout: closedTLSHandshakeTimeout += 1
             case .tlsProtocol: closedTLSProtocol += 1
@@ -122,6 +124,7 @@ public struct TransportStats: Equatable, Sendable {
          ("transport.tls.reused", tlsReused), ("transport.tls.probes", tlsProbes), ("transport.tls.memory_left_at_close", tlsMemoryLeftAtClose),
          ("transport.tls.closed.certificate", closedTLSCertificate),
          ("transport.tls.closed.pin_mismatch", closedTLSPinMismatch),
+         ("transport.tls.closed.dane_mismatch", closedTLSDANEMismatch),
          ("transport.tls.closed.handshake", closedTLSHandshake),
          ("transport.tls.closed.handshake_timeout", closedTLSHandshakeTimeout),
          ("transport.tls.closed.protocol", closedTLSProtocol),

@@ -562,9 +562,10 @@ class NSDTLSTwin:
         self.proc = servers.wait_nsd(proc)
 
 
-def start_recursive(session, octet, extra="", ca=None):
+def start_recursive(session, octet, extra="", ca=None, validate=False):
     """sprigd resolving from the hierarchy, with '.' opportunistic; `extra`
-    adds sections; `ca`: the CA bundle (tls_ca_file)."""
+    adds sections; `ca`: the CA bundle (tls_ca_file); `validate`: DNSSEC
+    on, from the hierarchy's root trust anchor."""
     h = session.get("hierarchy")
     net = session.get("zones").net
     addr = "%s.6.%d" % (net, octet)
@@ -578,7 +579,7 @@ def start_recursive(session, octet, extra="", ca=None):
             "\toption control_socket '%s/sprig.sock'\n"
             "\toption query_loopback '1'\n"
             "\toption root_hints '%s'\n"
-            "\toption dnssec '0'\n"
+            + ("\toption dnssec '1'\n\tlist trust_anchor '%s'\n" % h.trust_anchor if validate else "\toption dnssec '0'\n")
             + ("\toption tls_ca_file '%s'\n" % ca if ca else "")
             + "\nconfig auth_transport\n\toption domain '.'\n\toption policy 'opportunistic'\n") % (
                 addr, SPRIGD_PORT, rundir, rundir, h.root_hints_path)
@@ -758,6 +759,57 @@ def auth_dot_strict_never_takes_a_plain_answer(session):
     expect_rcode(ask(addr, "mail.rsa.example"), "SERVFAIL")
     expect(proc.alive(), "sprigd exited")
     proc.stop()
+
+
+STRICT_DANE = "\nconfig auth_transport\n\toption domain 'dane.example'\n\toption policy 'strict'\n"
+
+
+@test
+def auth_dot_strict_by_dane_answers_and_a_tlsa_mismatch_fails_closed(session):
+    """Seed 004 strict by DANE (RFC 7671): dane.example.'s NS name is
+    ns.rsa.example., and rsa.example. (signed) publishes
+    _853._tcp.ns.rsa.example. TLSA 3 1 1 of a self-signed certificate the
+    hierarchy made; no CA vouches for it. With DNSSEC on, the TLSA is
+    validated (secure), looked up in a sub-task of its own through
+    rsa.example.'s servers (not strict: requirement 5), and the DoT twin
+    serving that certificate answers www.dane.example with AD. Then the
+    twin serves a certificate for ns.rsa.example. from the test CA, which
+    the CA bundle alone would accept: the secure TLSA decides, so the
+    server fails closed with SERVFAIL, EDE 23 naming it and the TLSA, and
+    transport.tls.closed.dane_mismatch counted."""
+    if "recursive" not in session.args.sprigd_ready or "dnssec" not in session.args.sprigd_ready:
+        raise Skip("sprigd recursive and dnssec not declared ready (--sprigd-ready recursive,dnssec)")
+    pki = session.get("dot_pki")
+    h = session.get("hierarchy")
+    twin = NSDTLSTwin(session, pki, cert=h.dane_cert, key=h.dane_key)
+    try:
+        addr, rundir, proc = start_recursive(session, 38, STRICT_DANE, ca=pki.ca, validate=True)
+        r = dig.dig(addr, "www.dane.example", "A", port=SPRIGD_PORT, dnssec=True)
+        expect_answer(r, "A", ["192.0.2.30"])
+        expect("ad" in r.flags, "no AD on a signed answer: %s" % r.flags)
+        s = stats(session, rundir)
+        expect(s.get("strict.0.tls.handshakes") == 1, "strict handshakes %s" % s.get("strict.0.tls.handshakes"))
+        expect(s.get("auth_dot.tlsa_lookups", 0) >= 1, "tlsa_lookups %s" % s.get("auth_dot.tlsa_lookups"))
+        expect(s.get("transport.tls.closed.dane_mismatch", 0) == 0, "a DANE check failed")
+        expect(s.get("transport.tls.closed.certificate", 0) == 0, "the CA path was used")
+        proc.stop()
+    finally:
+        twin.proc.stop()
+    cert, key = pki.issue("ns.rsa.example")
+    twin = NSDTLSTwin(session, pki, cert=cert, key=key)
+    try:
+        addr, rundir, proc = start_recursive(session, 39, STRICT_DANE, ca=pki.ca, validate=True)
+        r = ask(addr, "www.dane.example")
+        expect_rcode(r, "SERVFAIL")
+        texts = " ".join("%s %s" % (code, text) for code, _, text in r.ede)
+        expect("23" in texts and twin.addr in texts and "TLSA" in texts, "EDE %s" % r.ede)
+        s = stats(session, rundir)
+        expect(s.get("transport.tls.closed.dane_mismatch", 0) >= 1,
+               "dane_mismatch %s" % s.get("transport.tls.closed.dane_mismatch"))
+        expect(s.get("strict.0.tls.handshakes", 0) == 0, "a strict handshake was accepted")
+        proc.stop()
+    finally:
+        twin.proc.stop()
 
 
 @test
