@@ -23,7 +23,10 @@ import DNSWire
 ///
 /// Requirement 5: the TLSA look-up for a server of zone Z is a sub-task
 /// (`purpose .tlsa`). A TLSA sub-task, and anything under it, never starts
-/// another one: when it reaches Z's strict servers (the TLSA name of an
+/// another one, nor does a DNSKEY/DS fetch for a zone at or above the
+/// TLSA's name (the TLSA is validated with those keys, so it cannot come
+/// first; such a fetch uses a TLSA already cached secure, else the CA
+/// path): when it reaches Z's strict servers (the TLSA name of an
 /// in-zone NS name lies in Z), it can only use them authenticated by pins
 /// or by the CA bundle with their NS name. So a TLSA never waits on the
 /// TLSA of the server it is for, and a server only DANE can authenticate
@@ -131,13 +134,18 @@ extension ResolverCore {
         }
     }
 
-    /// True when task `index` or a task it works for is a TLSA look-up.
-    func underTLSALookup(_ index: Int) -> Bool {
+    /// True when a TLSA look-up for `name` would wait on itself: task
+    /// `index` or a task it works for is a TLSA look-up, or fetches the
+    /// keys of a zone at or above `name` (the TLSA is validated with those
+    /// keys, so it cannot come before them).
+    func tlsaLookupWouldWait(_ index: Int, _ name: Name) -> Bool {
         var current: Int32? = Int32(index)
         for _ in 0..<outgoing.capacity {
             guard let task = current, outgoing.isInUse(Int(task)) else { return false }
-            if outgoing[Int(task)].iteration.purpose == .tlsa { return true }
-            current = outgoing[Int(task)].iteration.parent
+            let o = outgoing[Int(task)]
+            if o.iteration.purpose == .tlsa { return true }
+            if o.iteration.purpose == .keys && name.isSubdomain(of: o.question.name) { return true }
+            current = o.iteration.parent
         }
         return true   // a parent chain longer than the pool: corrupt, refuse
     }
@@ -149,7 +157,7 @@ extension ResolverCore {
         let hash = name.lowercased().hash32
         for i in 0..<it.tlsaLookupCount where it.tlsaLookups[i] == hash { return false }   // asked once
         guard settings.recursive, isValidating, it.tlsaLookupCount < ResolverCore.tlsaLookupsPerTaskMax,
-              !underTLSALookup(index), !ancestorAsks(index, name: name, type: .tlsa),
+              !tlsaLookupWouldWait(index, name), !ancestorAsks(index, name: name, type: .tlsa),
               outgoing[Int(it.root)].iteration.lookupsLeft > 0 else { return false }
         let o = outgoing.pointer(index)
         o.pointee.iteration.tlsaLookups[it.tlsaLookupCount] = hash

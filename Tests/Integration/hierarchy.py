@@ -244,9 +244,6 @@ class Hierarchy:
         self.root_hints_path = os.path.join(workdir, "root.hints")
         self.trust_anchor_path = os.path.join(workdir, "root.ds")
         self.trust_anchor = None  # ". IN DS ..." line
-        # DANE_NS_NAME's DoT certificate and key (self-signed, P-256).
-        self.dane_cert = os.path.join(self.key_dir, "dane-ns.pem")
-        self.dane_key = os.path.join(self.key_dir, "dane-ns.key")
 
     # -- addresses ---------------------------------------------------------
     def resolver_addr(self, key):
@@ -295,7 +292,12 @@ class Hierarchy:
 
     def make_dane_certificate(self):
         """A self-signed DoT certificate for DANE_NS_NAME, and its TLSA
-        (DANE-EE, SPKI, SHA-256: RFC 7671 §5.1) in the name's zone."""
+        (DANE-EE, SPKI, SHA-256: RFC 7671 §5.1) in the name's zone. Only
+        in a plan that has that zone (subclasses build smaller ones)."""
+        if "rsa.example." not in self.zones:
+            return
+        self.dane_cert = os.path.join(self.key_dir, "dane-ns.pem")
+        self.dane_key = os.path.join(self.key_dir, "dane-ns.key")
         name = DANE_NS_NAME.rstrip(".")
         run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
              "-keyout", self.dane_key, "-out", self.dane_cert, "-days", "30", "-subj", "/CN=%s" % name,

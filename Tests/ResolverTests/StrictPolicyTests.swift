@@ -83,6 +83,9 @@ final class StrictPolicyTests: XCTestCase {
             case .tls:
                 XCTFail("an unnamed TLS query under CA + NS name authentication")
                 continue
+            case .tlsDANE:
+                XCTFail("DANE without DNSSEC validation")
+                continue
             case .tlsNamed(_, let name):
                 XCTAssertEqual(server.port, 853, "strict DoT goes to port 853")
                 server.port = 53
