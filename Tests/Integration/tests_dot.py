@@ -813,6 +813,33 @@ def auth_dot_strict_by_dane_answers_and_a_tlsa_mismatch_fails_closed(session):
 
 
 @test
+def auth_dot_strict_by_dane_ta_answers(session):
+    """RFC 7671 §5.2 DANE-TA(2) Cert(0) SHA2-256(1): dane-ta.example.'s NS
+    name is ns.ecdsa.example., whose TLSA (signed in ecdsa.example.) names
+    a CA of the hierarchy's own, in no bundle. The twin serves the leaf
+    for ns.ecdsa.example. with that CA after it: the leaf chains to the
+    TLSA's anchor and matches the name, so www.dane-ta.example. is
+    answered with AD, over one strict handshake, no certificate failure."""
+    if "recursive" not in session.args.sprigd_ready or "dnssec" not in session.args.sprigd_ready:
+        raise Skip("sprigd recursive and dnssec not declared ready (--sprigd-ready recursive,dnssec)")
+    pki = session.get("dot_pki")
+    h = session.get("hierarchy")
+    twin = NSDTLSTwin(session, pki, cert=h.dane_ta_chain, key=h.dane_ta_key)
+    try:
+        strict = "\nconfig auth_transport\n\toption domain 'dane-ta.example'\n\toption policy 'strict'\n"
+        addr, rundir, proc = start_recursive(session, 40, strict, ca=pki.ca, validate=True)
+        r = dig.dig(addr, "www.dane-ta.example", "A", port=SPRIGD_PORT, dnssec=True)
+        expect_answer(r, "A", ["192.0.2.31"])
+        expect("ad" in r.flags, "no AD on a signed answer: %s" % r.flags)
+        s = stats(session, rundir)
+        expect(s.get("strict.0.tls.handshakes") == 1, "strict handshakes %s" % s.get("strict.0.tls.handshakes"))
+        expect(s.get("transport.tls.closed.dane_mismatch", 0) == 0, "a DANE check failed")
+        proc.stop()
+    finally:
+        twin.proc.stop()
+
+
+@test
 def dot_forwarder_query_path_never_allocates(session):
     """DESIGN §2.1 over TLS: after warm-up, 20,000 queries (hits and misses
     that go out over the pipelined TLS connection) cause zero heap
