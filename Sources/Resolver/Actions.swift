@@ -118,13 +118,34 @@ public struct ActionRing: ~Copyable {
     public static let sendReserveByteCount = 16_384
 
     enum Record {
-        case send(QueryRef, ServerAddress, TransportKind, offset: Int, count: Int)
+        case send(QueryRef, ServerAddress, SmallKind, offset: Int, count: Int)
         case cancel(QueryRef)
         case answer(client: Int, offset: Int, count: Int)
         case probe(ServerAddress, tlsPort: UInt16)
         /// A `.tlsNamed` send: the name's wire bytes at `nameOffset`, then
         /// the message (the name stays out of every record's size).
         case sendNamed(QueryRef, ServerAddress, profile: Int32, nameOffset: Int, daneOffset: Int, offset: Int, count: Int)
+    }
+
+    /// A transport without a name or DANE records (those travel in the
+    /// message bytes, `.sendNamed`): keeps every record small.
+    enum SmallKind {
+        case udp, tcp
+        case tls(Int32)
+        init(_ kind: TransportKind) {
+            switch kind {
+            case .udp: self = .udp
+            case .tcp: self = .tcp
+            case .tls(let p), .tlsNamed(let p, _), .tlsDANE(let p, _, _): self = .tls(p)
+            }
+        }
+        var transport: TransportKind {
+            switch self {
+            case .udp: return .udp
+            case .tcp: return .tcp
+            case .tls(let p): return .tls(profile: p)
+            }
+        }
     }
 
     let records: UnsafeMutablePointer<Record>
@@ -157,8 +178,8 @@ public struct ActionRing: ~Copyable {
     public subscript(index: Int) -> Action {
         precondition(index >= 0 && index < count)
         switch records[index] {
-        case .send(let ref, let server, let transport, let offset, let n):
-            return .send(ref, server: server, transport: transport, message: message(offset, n))
+        case .send(let ref, let server, let kind, let offset, let n):
+            return .send(ref, server: server, transport: kind.transport, message: message(offset, n))
         case .cancel(let ref):
             return .cancel(ref)
         case .answer(let client, let offset, let n):
@@ -226,7 +247,7 @@ public struct ActionRing: ~Copyable {
             overflowCount += 1
             return false
         }
-        records[count] = .send(ref, server, transport, offset: offset, count: message.count)
+        records[count] = .send(ref, server, SmallKind(transport), offset: offset, count: message.count)
         count += 1
         return true
     }

@@ -1,6 +1,7 @@
 import Cache
 import Config
 import DNSWire
+import Fixed
 
 /// Encryption policy toward authoritative servers, per domain and per
 /// server (seed 004, requirements 2, 7, 8, 9): which transport a query to
@@ -101,17 +102,81 @@ enum AuthTransportChoice {
     case strict(StrictSend)
 }
 
+/// The sections in the arena, as the query path reads them: fixed, sized
+/// from the config at start (`auth_transport policies` in
+/// `--print-footprint`), never grown.
+struct AuthPolicyTable: ~Copyable {
+    struct Entry {
+        var domain: Name
+        var kind: AuthPolicy.Kind
+        var tlsProfile: Int32
+        var authentication: AuthPolicy.Authentication
+        /// Its `list server` entries: `servers[firstServer..<firstServer+serverCount]`.
+        var firstServer: Int
+        var serverCount: Int
+    }
+    enum Server {
+        case name(Name)
+        case address(ServerAddress)
+    }
+
+    let entries: UnsafeMutablePointer<Entry>
+    let entryCount: Int
+    let servers: UnsafeMutablePointer<Server>
+    let serverCount: Int
+    let arena: Arena
+
+    static let label = "auth_transport policies (sections, list server)"
+
+    static func serverCount(_ policies: [AuthPolicy]) -> Int {
+        policies.reduce(0) { $0 + $1.serverNames.count + $1.serverAddresses.count }
+    }
+
+    static func footprint(_ policies: [AuthPolicy]) -> Arena.Row {
+        Arena.Row(label, count: policies.count,
+                  byteCount: Arena.carvingByteCount(of: Entry.self, count: policies.count)
+                      + Arena.carvingByteCount(of: Server.self, count: serverCount(policies)))
+    }
+
+    /// `policies` most specific first (EngineSettings.authPolicies).
+    init(_ policies: [AuthPolicy], arena: Arena) {
+        self.arena = arena
+        entryCount = policies.count
+        serverCount = AuthPolicyTable.serverCount(policies)
+        entries = arena.reserve(Entry.self, count: entryCount, label: AuthPolicyTable.label).baseAddress!
+        servers = arena.reserve(Server.self, count: serverCount, label: AuthPolicyTable.label, rowCount: 0).baseAddress!
+        var next = 0
+        for (i, p) in policies.enumerated() {
+            (entries + i).initialize(to: Entry(domain: p.domain, kind: p.kind, tlsProfile: p.tlsProfile,
+                                               authentication: p.authentication, firstServer: next,
+                                               serverCount: p.serverNames.count + p.serverAddresses.count))
+            for n in p.serverNames { (servers + next).initialize(to: .name(n)); next += 1 }
+            for a in p.serverAddresses { (servers + next).initialize(to: .address(a)); next += 1 }
+        }
+    }
+}
+
 extension ResolverCore {
     /// The section that applies to `server` of `zone`, or nil (off). The
     /// server's NS name is found only when a narrowed section needs it.
-    mutating func authPolicy(zone: Name, server: ServerAddress, nowMs: Int64) -> AuthPolicy? {
+    mutating func authPolicy(zone: Name, server: ServerAddress, nowMs: Int64) -> AuthPolicyTable.Entry? {
         var name: Name?? = .none   // not looked up yet
-        for p in settings.authPolicies where zone.isSubdomain(of: p.domain) {
-            guard p.isNarrowed else { return p }
-            if p.serverAddresses.contains(where: { $0.sameHost(as: server) }) { return p }
-            if p.serverNames.isEmpty { continue }
+        for i in 0..<authPolicies.entryCount where zone.isSubdomain(of: authPolicies.entries[i].domain) {
+            let p = authPolicies.entries[i]
+            guard p.serverCount > 0 else { return p }
+            var needsName = false
+            for j in p.firstServer..<(p.firstServer + p.serverCount) {
+                switch authPolicies.servers[j] {
+                case .address(let a): if a.sameHost(as: server) { return p }
+                case .name: needsName = true
+                }
+            }
+            guard needsName else { continue }
             if case .none = name { name = .some(nsName(serving: server, zone: zone, nowMs: nowMs)) }
-            if case .some(.some(let n)) = name, p.serverNames.contains(n) { return p }
+            guard case .some(.some(let n)) = name else { continue }
+            for j in p.firstServer..<(p.firstServer + p.serverCount) {
+                if case .name(let listed) = authPolicies.servers[j], listed == n { return p }
+            }
         }
         return nil
     }
@@ -119,7 +184,7 @@ extension ResolverCore {
     /// The transport for task `index`'s next query to `destination` (an
     /// upstream: plain here; its own TLS profile applies).
     mutating func authTransportChoice(_ index: Int, _ destination: Destination, nowMs: Int64) -> AuthTransportChoice {
-        guard destination.upstream == nil, !settings.authPolicies.isEmpty else { return .plain }
+        guard destination.upstream == nil, authPolicies.entryCount > 0 else { return .plain }
         let zone = outgoing[index].iteration.zone
         guard let policy = authPolicy(zone: zone, server: destination.server, nowMs: nowMs) else { return .plain }
         switch policy.kind {
@@ -138,7 +203,7 @@ extension ResolverCore {
     /// How a strict query to `server` of `zone` goes out under `policy`:
     /// pins if listed, else a secure TLSA if one exists, else the CA
     /// bundle with the NS name (the order in the header above).
-    mutating func strictSend(_ index: Int, _ policy: AuthPolicy, zone: Name, server: ServerAddress,
+    mutating func strictSend(_ index: Int, _ policy: AuthPolicyTable.Entry, zone: Name, server: ServerAddress,
                              nowMs: Int64) -> StrictSend {
         if policy.authentication == .pins { return .pinned(profile: policy.tlsProfile) }
         guard let name = nsName(serving: server, zone: zone, nowMs: nowMs) else { return .refused(.noNSName) }

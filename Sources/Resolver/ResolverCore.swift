@@ -36,6 +36,8 @@ public struct ResolverCore: ~Copyable {
     var infra: InfraCache
     /// RFC 9539 state per authoritative server (AuthDoT.swift).
     var authDoT: AuthDoTTable
+    /// The `auth_transport` sections, most specific first (AuthPolicy.swift).
+    let authPolicies: AuthPolicyTable
     var rootServers: [ServerAddress]
     /// In-tree hints (draft-kolkman-dns-in-tree-hints): InTreeHints.swift.
     var inTreeHints: InTreeHintSet
@@ -109,6 +111,7 @@ public struct ResolverCore: ~Copyable {
         rebind = RebindGuard(enabled: settings.rebindProtection, allowed: settings.rebindAllow, arena: arena)
         blocked = BlockList(capacity: settings.blockNameCount, arena: arena)
         authDoT = AuthDoTTable(isOn: settings.opportunisticDoT, arena: arena)
+        authPolicies = AuthPolicyTable(settings.authPolicies, arena: arena)
         validation = ValidationEngine(reserving: settings.validate, clockVouchedFor: settings.clockTrusted,
                                       nsecTableEntryCount: settings.nsecTableEntryCount, arena: arena)
     }
@@ -135,7 +138,7 @@ public struct ResolverCore: ~Copyable {
             + LocalData.footprint(nameCapacity: settings.localNameCount)
             + RebindGuard.footprint(enabled: settings.rebindProtection)
             + BlockList.footprint(capacity: settings.blockNameCount)
-            + [AuthDoTTable.footprint(isOn: settings.opportunisticDoT)]
+            + [AuthDoTTable.footprint(isOn: settings.opportunisticDoT), AuthPolicyTable.footprint(settings.authPolicies)]
             + ValidationEngine.footprint(reserving: settings.validate, nsecTableEntryCount: settings.nsecTableEntryCount)
     }
 
