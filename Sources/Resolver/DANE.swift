@@ -1,6 +1,7 @@
 import Cache
 import Crypto
 import DNSWire
+import Fixed
 
 /// DANE for strict authoritative servers (RFC 7671, RFC 6698; seed 004:
 /// "a DNSSEC-validated TLSA at `_853._tcp.<ns name>`").

@@ -840,6 +840,52 @@ def auth_dot_strict_by_dane_ta_answers(session):
 
 
 @test
+def auth_dot_most_specific_section_wins_and_list_server_narrows(session):
+    """Seed 004 requirements 2, 8, 9 through the daemon. '.' opportunistic,
+    ecdsa.example 'off': once the "dnssec" server's twin has shown DoT
+    (state 2, reached for rsa.example), ecdsa.example's names still go to
+    it in plain (off wins below), while ed25519.example's go over DoT.
+    Then a strict section for all of 'example' narrowed by `list server
+    'ns.rsa.example'`: the same address is strict when reached as
+    ns.rsa.example (rsa.example, no DoT offered: SERVFAIL with EDE 23, no
+    plain query) and not when reached as ns.ecdsa.example (answered)."""
+    if "recursive" not in session.args.sprigd_ready:
+        raise Skip("sprigd recursive mode not declared ready (--sprigd-ready recursive)")
+    pki = session.get("dot_pki")
+    twin = NSDTLSTwin(session, pki)
+    try:
+        off = "\nconfig auth_transport\n\toption domain 'ecdsa.example'\n\toption policy 'off'\n"
+        addr, rundir, proc = start_recursive(session, 41, off)
+        expect_answer(ask(addr, "www.rsa.example"), "A", ["192.0.2.8"])
+        key = "auth_dot.server.%s" % twin.addr
+        s = wait_for(session, rundir, key + ".state", 2)
+        expect(s.get(key + ".state") == 2, "the DoT server's state %s" % s.get(key + ".state"))
+        tls_before, plain_before = s.get(key + ".tls_queries", 0), s.get(key + ".plain_queries", 0)
+        expect_answer(ask(addr, "www.ecdsa.example"), "A", ["192.0.2.13"])
+        expect_answer(ask(addr, "x.wild.ecdsa.example"), "A", ["192.0.2.113"])
+        s = stats(session, rundir)
+        expect(s.get(key + ".tls_queries", 0) == tls_before, "an 'off' zone went over DoT")
+        expect(s.get(key + ".plain_queries", 0) == plain_before, "'off' queries counted as opportunistic ones")
+        expect_answer(ask(addr, "www.ed25519.example"), "A", ["192.0.2.15"])
+        s = stats(session, rundir)
+        expect(s.get(key + ".tls_queries", 0) > tls_before, "ed25519.example (opportunistic) not over DoT")
+        proc.stop()
+    finally:
+        twin.proc.stop()
+    narrowed = ("\nconfig auth_transport\n\toption domain 'example'\n\toption policy 'strict'\n"
+                "\tlist server 'ns.rsa.example'\n")
+    addr, rundir, proc = start_recursive(session, 42, narrowed, ca=pki.ca)
+    r = ask(addr, "www.rsa.example")
+    expect_rcode(r, "SERVFAIL")
+    texts = " ".join("%s %s" % (code, text) for code, _, text in r.ede)
+    expect("23" in texts and twin.addr in texts and "strict DoT" in texts, "EDE %s" % r.ede)
+    expect_answer(ask(addr, "www.ecdsa.example"), "A", ["192.0.2.13"])
+    s = stats(session, rundir)
+    expect(s.get("strict.0.tls.handshakes", 0) == 0, "a strict handshake without DoT")
+    proc.stop()
+
+
+@test
 def dot_forwarder_query_path_never_allocates(session):
     """DESIGN §2.1 over TLS: after warm-up, 20,000 queries (hits and misses
     that go out over the pipelined TLS connection) cause zero heap
