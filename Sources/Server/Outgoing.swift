@@ -1,3 +1,4 @@
+import DNSWire
 import Platform
 import Resolver
 import Transport
