@@ -189,6 +189,20 @@ extension ResolverCore {
         type == .rrsig || type == .nsec || type == .nsec3
     }
 
+    /// The EDE text after a strict server's address: why it was not used.
+    static func strictDoTText(_ why: StrictDoTFailure) -> StaticString {
+        switch why {
+        case .timedOut: return " strict DoT: timed out; not asked in plain"
+        case .certificate: return " strict DoT: certificate does not verify for the NS name (CA bundle); not asked in plain"
+        case .dane: return " strict DoT: certificate does not match its secure TLSA (DANE); not asked in plain"
+        case .pin: return " strict DoT: SPKI matches no tls_pin; not asked in plain"
+        case .handshake: return " strict DoT: TLS handshake failed; not asked in plain"
+        case .connection: return " strict DoT: no TLS connection to port 853; not asked in plain"
+        case .noNSName: return " strict DoT: no NS name known for this address to authenticate; not asked"
+        case .other: return " strict DoT: TLS failed; not asked in plain"
+        }
+    }
+
     /// EDE `code` with the text of `detail` (ASCII, under 100 bytes).
     func addExtendedError(_ b: inout MessageBuilder, _ code: EDECode, _ detail: FailureDetail) throws(BuildError) {
         let server: ServerAddress
@@ -197,10 +211,9 @@ extension ResolverCore {
         case .noEDNS(let s):
             server = s
             suffix = " answers without EDNS; the zone is signed"
-        case .strictDoT(let s, let timedOut):
+        case .strictDoT(let s, let why):
             server = s
-            suffix = timedOut ? " strict DoT: timed out; not asked in plain"
-                              : " strict DoT: TLS or pin check failed; not asked in plain"
+            suffix = ResolverCore.strictDoTText(why)
         case .delegUnusable:
             let text: StaticString = "DELEG of the delegation gives no usable server; NS not used"
             return try b.addExtendedError(code, text: UnsafeRawBufferPointer(start: text.utf8Start,

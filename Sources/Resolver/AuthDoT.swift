@@ -212,32 +212,19 @@ extension ResolverCore {
     }
 }
 
-/// A strict `auth_transport` domain and its TLS profile (its pins).
-public struct StrictDomain: Equatable, Sendable {
-    public var domain: Name
-    public var tlsProfile: Int32
-    public init(domain: Name, tlsProfile: Int32) {
-        self.domain = domain
-        self.tlsProfile = tlsProfile
-    }
-}
-
 extension ResolverCore {
-    /// The strict profile for servers of `zone`: the most specific strict
-    /// domain at or above it (seed 004: a policy applies to a domain and
-    /// everything below it). nil: not strict.
-    func strictProfile(for zone: Name) -> Int32? {
-        for s in settings.strictDomains where zone.isSubdomain(of: s.domain) { return s.tlsProfile }
-        return nil
-    }
-
     /// A strict DoT query failed or timed out: never Do53 (RFC 8310 §5,
-    /// strict privacy fails closed). The task's reason names the server;
-    /// the caller then tries the zone's other servers (each strict too).
-    mutating func noteStrictFailure(_ index: Int, timedOut: Bool) {
+    /// strict privacy fails closed). The task's reason names the server
+    /// and why; the caller then tries the zone's other servers (each under
+    /// its own policy).
+    mutating func noteStrictFailure(_ index: Int, _ why: StrictDoTFailure) {
         guard case .asking(let asked) = outgoing[index].state, asked.upstream == nil,
               asked.tlsProfile > ResolverCore.authTLSProfile else { return }
+        noteStrictFailure(index, server: asked.server, why)
+    }
+
+    mutating func noteStrictFailure(_ index: Int, server: ServerAddress, _ why: StrictDoTFailure) {
         stats.strictDoTFailures += 1
-        noteFailure(index, .networkError, detail: .strictDoT(asked.server, timedOut: timedOut))
+        noteFailure(index, .networkError, detail: .strictDoT(server, why))
     }
 }

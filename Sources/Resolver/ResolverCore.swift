@@ -36,6 +36,8 @@ public struct ResolverCore: ~Copyable {
     var infra: InfraCache
     /// RFC 9539 state per authoritative server (AuthDoT.swift).
     var authDoT: AuthDoTTable
+    /// The `auth_transport` sections, most specific first (AuthPolicy.swift).
+    let authPolicies: AuthPolicyTable
     var rootServers: [ServerAddress]
     /// In-tree hints (draft-kolkman-dns-in-tree-hints): InTreeHints.swift.
     var inTreeHints: InTreeHintSet
@@ -109,6 +111,7 @@ public struct ResolverCore: ~Copyable {
         rebind = RebindGuard(enabled: settings.rebindProtection, allowed: settings.rebindAllow, arena: arena)
         blocked = BlockList(capacity: settings.blockNameCount, arena: arena)
         authDoT = AuthDoTTable(isOn: settings.opportunisticDoT, arena: arena)
+        authPolicies = AuthPolicyTable(settings.authPolicies, arena: arena)
         validation = ValidationEngine(reserving: settings.validate, clockVouchedFor: settings.clockTrusted,
                                       nsecTableEntryCount: settings.nsecTableEntryCount, arena: arena)
     }
@@ -135,7 +138,7 @@ public struct ResolverCore: ~Copyable {
             + LocalData.footprint(nameCapacity: settings.localNameCount)
             + RebindGuard.footprint(enabled: settings.rebindProtection)
             + BlockList.footprint(capacity: settings.blockNameCount)
-            + [AuthDoTTable.footprint(isOn: settings.opportunisticDoT)]
+            + [AuthDoTTable.footprint(isOn: settings.opportunisticDoT), AuthPolicyTable.footprint(settings.authPolicies)]
             + ValidationEngine.footprint(reserving: settings.validate, nsecTableEntryCount: settings.nsecTableEntryCount)
     }
 
@@ -407,12 +410,19 @@ public struct ResolverCore: ~Copyable {
     }
 
     /// A socket error or refused connection for outgoing `index`.
-    mutating func failure(outgoing index: Int, nowMs: Int64) {
+    mutating func failure(outgoing index: Int, cause: SendFailureCause = .unspecified, nowMs: Int64) {
         guard outgoing.isInUse(index) else { return }
         stats.upstreamErrors += 1
         timers.cancel(settings.maxClients + index)
         if fallBackFromAuthDoT(index, nowMs: nowMs) { return }
-        noteStrictFailure(index, timedOut: false)
+        switch cause {
+        case .unspecified: noteStrictFailure(index, .other)
+        case .tlsCertificate: noteStrictFailure(index, .certificate)
+        case .tlsPin: noteStrictFailure(index, .pin)
+        case .tlsDANE: noteStrictFailure(index, .dane)
+        case .tlsHandshake: noteStrictFailure(index, .handshake)
+        case .connection: noteStrictFailure(index, .connection)
+        }
         retryElsewhere(index, nowMs: nowMs)
     }
 
@@ -440,7 +450,7 @@ public struct ResolverCore: ~Copyable {
                     upstreams.recordTimeout(upstream, nowMs: nowMs)
                 } else {
                     if fallBackFromAuthDoT(index, nowMs: nowMs) { continue }
-                    noteStrictFailure(index, timedOut: true)
+                    noteStrictFailure(index, .timedOut)
                     infra.recordTimeout(asked.server, nowMs: nowMs)
                     outgoing.pointer(index).pointee.iteration.servers.markTimedOut(asked.server)
                 }
@@ -532,7 +542,8 @@ public struct ResolverCore: ~Copyable {
          ("resolver.aggregated", stats.aggregated), ("upstream.queries", stats.upstreamQueries),
          ("upstream.timeouts", stats.upstreamTimeouts), ("upstream.tcp_retries", stats.upstreamTCPRetries),
          ("upstream.errors", stats.upstreamErrors), ("auth_dot.fallbacks", stats.authDoTFallbacks),
-         ("auth_dot.strict_failures", stats.strictDoTFailures), ("upstream.mismatched", stats.mismatchedResponses),
+         ("auth_dot.strict_failures", stats.strictDoTFailures),
+         ("auth_dot.tlsa_lookups", stats.tlsaLookups), ("upstream.mismatched", stats.mismatchedResponses),
          ("upstream.stale", stats.staleResponses), ("answers.deferred", stats.deferredAnswers),
          ("answers.servfail", stats.servfailAnswers), ("answers.formerr", stats.formerrAnswers),
          ("answers.truncated", stats.answersTruncated), ("drop.not_query", stats.droppedNotQuery),

@@ -354,10 +354,10 @@ public final class EventLoop {
             switch event {
             case .response(let tag, let bytes):
                 feed(.response(ServerSockets.ref(tag), message: bytes), nowMs: Clock.monotonicMs())
-            case .failure(let tag, _):
+            case .failure(let tag, let why):
                 let ref = ServerSockets.ref(tag)
                 sockets.releaseOutgoing(Int(ref.slot))
-                feed(.failed(ref), nowMs: Clock.monotonicMs())
+                feed(.failed(ref, cause: ServerSockets.cause(why)), nowMs: Clock.monotonicMs())
             case .tlsProbe(let tag, let server, let succeeded):
                 // The tag is the server's Do53 port (Outgoing.swift, probeTLS).
                 guard let address = ServerSockets.serverAddress(server, port: UInt16(truncatingIfNeeded: tag)) else { continue }

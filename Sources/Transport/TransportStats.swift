@@ -61,6 +61,7 @@ public struct TransportStats: Equatable, Sendable {
     public var closedSocketError = 0
     public var closedTLSCertificate = 0
     public var closedTLSPinMismatch = 0
+    public var closedTLSDANEMismatch = 0
     public var closedTLSHandshake = 0
     public var closedTLSHandshakeTimeout = 0
     public var closedTLSProtocol = 0
@@ -73,7 +74,7 @@ public struct TransportStats: Equatable, Sendable {
     public var tcpClosed: Int {
         closedIdle + closedForRoom + closedByServer + closedMidAnswer + closedReset + closedRefused
             + closedUnreachable + closedOversizeFrame + closedMalformedFrame + closedSocketError
-            + closedTLSCertificate + closedTLSPinMismatch + closedTLSHandshake + closedTLSHandshakeTimeout
+            + closedTLSCertificate + closedTLSPinMismatch + closedTLSDANEMismatch + closedTLSHandshake + closedTLSHandshakeTimeout
             + closedTLSProtocol + closedTLSNoMemory + closedTLSAnswerTimeout
     }
 
@@ -93,6 +94,7 @@ public struct TransportStats: Equatable, Sendable {
             case .socketError: closedSocketError += 1
             case .tlsCertificate: closedTLSCertificate += 1
             case .tlsPinMismatch: closedTLSPinMismatch += 1
+            case .tlsDANEMismatch: closedTLSDANEMismatch += 1
             case .tlsHandshake: closedTLSHandshake += 1
             case .tlsHandshakeTimeout: closedTLSHandshakeTimeout += 1
             case .tlsProtocol: closedTLSProtocol += 1
@@ -141,6 +143,7 @@ public struct TransportStats: Equatable, Sendable {
          ("transport.tls.sessions.dropped_after_failure", tlsSessionsDroppedAfterFailure),
          ("transport.tls.closed.certificate", closedTLSCertificate),
          ("transport.tls.closed.pin_mismatch", closedTLSPinMismatch),
+         ("transport.tls.closed.dane_mismatch", closedTLSDANEMismatch),
          ("transport.tls.closed.handshake", closedTLSHandshake),
          ("transport.tls.closed.handshake_timeout", closedTLSHandshakeTimeout),
          ("transport.tls.closed.protocol", closedTLSProtocol),
