@@ -403,12 +403,7 @@ size_t sprig_tls_close(int slot) {
     return sprig_tls_region_release_all(slot);
 }
 
-/* --- for tls_dane.c --- */
-
-mbedtls_ssl_context *sprig_tls_slot_context(int slot) {
-    struct slot *s = slot_at(slot);
-    return s ? s->ssl : NULL;
-}
+/* --- for tls_dane.c (and tls_session.c: sprig_tls_slot_context above) --- */
 
 int sprig_tls_verify_dates(void *context, mbedtls_x509_crt *crt, int depth, uint32_t *flags) {
     return verify_dates(context, crt, depth, flags);

@@ -156,11 +156,12 @@ public struct TransportStats: Equatable, Sendable {
 /// profile's lines (`upstream.N.tls.closed.<way>`); the names are those of
 /// `transport.tcp.closed.*` and `transport.tls.closed.*`.
 public struct ConnectionEndCounts: Equatable, Sendable {
-    var counts = InlineArray<17, Int>(repeating: 0)
+    var counts = InlineArray<18, Int>(repeating: 0)
 
     static let names: [String] = ["idle", "for_room", "by_server", "mid_answer", "reset", "refused", "unreachable",
                                   "oversize_frame", "malformed_frame", "socket_error", "certificate", "pin_mismatch",
-                                  "handshake", "handshake_timeout", "protocol", "no_memory", "answer_timeout"]
+                                  "handshake", "handshake_timeout", "protocol", "no_memory", "answer_timeout",
+                                  "dane_mismatch"]
 
     public init() {}
 
@@ -185,6 +186,7 @@ public struct ConnectionEndCounts: Equatable, Sendable {
             case .tlsProtocol: return 14
             case .tlsNoMemory: return 15
             case .tlsAnswerTimeout: return 16
+            case .tlsDANEMismatch: return 17
             }
         }
     }
