@@ -838,7 +838,7 @@ def auth_dot_resumes_its_tls_session_with_nsd(session):
     pki = session.get("dot_pki")
     twin = NSDTLSTwin(session, pki)
     try:
-        addr, rundir, proc = start_recursive(session, 35)
+        addr, rundir, proc = start_recursive(session, 43)
         expect_answer(ask(addr, "www.ecdsa.example"), "A", ["192.0.2.13"])
         key = "auth_dot.server.%s.state" % twin.addr
         s = wait_for(session, rundir, key, 2)
