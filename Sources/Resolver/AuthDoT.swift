@@ -227,4 +227,16 @@ extension ResolverCore {
         stats.strictDoTFailures += 1
         noteFailure(index, .networkError, detail: .strictDoT(server, why))
     }
+
+    /// A DoT query to an upstream (forward mode, `transport 'tls'`) failed:
+    /// the SERVFAIL that follows when no upstream answers says which
+    /// upstream and why (EDE 23, RFC 8914 §4.24); the first reason noted
+    /// is the one given. The core moves on to the next upstream as for any
+    /// failure, never to plain DNS.
+    mutating func noteUpstreamDoTFailure(_ index: Int, _ why: StrictDoTFailure) {
+        guard case .asking(let asked) = outgoing[index].state, let upstream = asked.upstream,
+              asked.tlsProfile >= 0 else { return }
+        stats.upstreamDoTFailures += 1
+        noteFailure(index, .networkError, detail: .upstreamDoT(asked.server, upstream: upstream, why))
+    }
 }

@@ -189,6 +189,9 @@ enum FailureDetail: Equatable {
     /// Strict DoT to this server failed (TLS refused, handshake or pin
     /// check failed, or it timed out); nothing was asked in plain.
     case strictDoT(ServerAddress, StrictDoTFailure)
+    /// DoT to this upstream (its config index) failed so; nothing was
+    /// asked of it in plain (RFC 8310 §5).
+    case upstreamDoT(ServerAddress, upstream: Int, StrictDoTFailure)
     /// The referral's DELEG RRset exists but gives no usable server; NS
     /// is not used instead (draft-ietf-dnsop-delext-11 §5.3 step 2.2.1).
     case delegUnusable
@@ -318,6 +321,8 @@ public struct EngineStats {
     public var authDoTFallbacks = 0
     /// Strict DoT queries that failed or timed out (never retried in plain).
     public var strictDoTFailures = 0
+    /// DoT queries to upstreams that failed on TLS or timed out.
+    public var upstreamDoTFailures = 0
     /// TLSA look-ups for strict servers (DANE.swift).
     public var tlsaLookups = 0
     public var mismatchedResponses = 0

@@ -415,14 +415,17 @@ public struct ResolverCore: ~Copyable {
         stats.upstreamErrors += 1
         timers.cancel(settings.maxClients + index)
         if fallBackFromAuthDoT(index, nowMs: nowMs) { return }
+        let why: StrictDoTFailure
         switch cause {
-        case .unspecified: noteStrictFailure(index, .other)
-        case .tlsCertificate: noteStrictFailure(index, .certificate)
-        case .tlsPin: noteStrictFailure(index, .pin)
-        case .tlsDANE: noteStrictFailure(index, .dane)
-        case .tlsHandshake: noteStrictFailure(index, .handshake)
-        case .connection: noteStrictFailure(index, .connection)
+        case .unspecified: why = .other
+        case .tlsCertificate: why = .certificate
+        case .tlsPin: why = .pin
+        case .tlsDANE: why = .dane
+        case .tlsHandshake: why = .handshake
+        case .connection: why = .connection
         }
+        noteStrictFailure(index, why)
+        noteUpstreamDoTFailure(index, why)
         retryElsewhere(index, nowMs: nowMs)
     }
 
@@ -447,6 +450,7 @@ public struct ResolverCore: ~Copyable {
                 stats.upstreamTimeouts += 1
                 guard case .asking(let asked) = outgoing[index].state else { continue }
                 if let upstream = asked.upstream {
+                    noteUpstreamDoTFailure(index, .timedOut)
                     upstreams.recordTimeout(upstream, nowMs: nowMs)
                 } else {
                     if fallBackFromAuthDoT(index, nowMs: nowMs) { continue }
@@ -542,7 +546,7 @@ public struct ResolverCore: ~Copyable {
          ("resolver.aggregated", stats.aggregated), ("upstream.queries", stats.upstreamQueries),
          ("upstream.timeouts", stats.upstreamTimeouts), ("upstream.tcp_retries", stats.upstreamTCPRetries),
          ("upstream.errors", stats.upstreamErrors), ("auth_dot.fallbacks", stats.authDoTFallbacks),
-         ("auth_dot.strict_failures", stats.strictDoTFailures),
+         ("auth_dot.strict_failures", stats.strictDoTFailures), ("upstream.dot_failures", stats.upstreamDoTFailures),
          ("auth_dot.tlsa_lookups", stats.tlsaLookups), ("upstream.mismatched", stats.mismatchedResponses),
          ("upstream.stale", stats.staleResponses), ("answers.deferred", stats.deferredAnswers),
          ("answers.servfail", stats.servfailAnswers), ("answers.formerr", stats.formerrAnswers),

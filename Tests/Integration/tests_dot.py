@@ -207,9 +207,12 @@ def dot_forwarder_spki_pin_alone_answers(session):
     proc.stop()
 
 
-def expect_fails_closed(session, up, addr, rundir, name, counter):
+def expect_fails_closed(session, up, addr, rundir, name, counter, why):
     r = ask(addr, name)
     expect_rcode(r, "SERVFAIL")
+    # RFC 8914: EDE 23 (Network Error) says which upstream and which check.
+    want = "upstream 0 %s DoT: %s; not asked in plain" % (up.addrs[0], why)
+    expect(any(code == 23 and want in text for code, _, text in r.ede), "EDE %s" % r.ede)
     s = stats(session, rundir)
     expect(s.get(counter, 0) >= 1, "%s %s" % (counter, s.get(counter)))
     expect(s.get("upstream.0.tls.failures", 0) >= 1, "upstream.0 failures %s" % s.get("upstream.0.tls.failures"))
@@ -221,24 +224,28 @@ def expect_fails_closed(session, up, addr, rundir, name, counter):
 
 @test
 def dot_forwarder_wrong_name_fails_closed_with_no_query_sent(session):
-    """RFC 8310 §8.1: the certificate does not name wrong.test. SERVFAIL,
-    transport.tls.closed.certificate, and Unbound never saw the name."""
+    """RFC 8310 §8.1: the certificate does not name wrong.test. SERVFAIL
+    with EDE 23 naming the upstream and the check, transport.tls.closed.certificate,
+    and Unbound never saw the name."""
     forward_ready(session)
     up = session.get("dot_unbound")
     addr, rundir, proc = start(session, 12, [upstream_text(up.addrs[0], name="wrong.test")])
-    expect_fails_closed(session, up, addr, rundir, "wrongname.a.example", "transport.tls.closed.certificate")
+    expect_fails_closed(session, up, addr, rundir, "wrongname.a.example", "transport.tls.closed.certificate",
+                        "certificate does not verify for tls_name")
     proc.stop()
 
 
 @test
 def dot_forwarder_wrong_pin_fails_closed_with_no_query_sent(session):
-    """RFC 7858 §4.2: the SPKI does not match the pin: SERVFAIL,
-    transport.tls.closed.pin_mismatch, and Unbound never saw the name."""
+    """RFC 7858 §4.2: the SPKI does not match the pin: SERVFAIL with EDE 23
+    naming the upstream and the pin, transport.tls.closed.pin_mismatch, and
+    Unbound never saw the name."""
     forward_ready(session)
     pki = session.get("dot_pki")
     up = session.get("dot_unbound")
     addr, rundir, proc = start(session, 13, [upstream_text(up.addrs[0], pin=pki.wrong_pin)])
-    expect_fails_closed(session, up, addr, rundir, "wrongpin.a.example", "transport.tls.closed.pin_mismatch")
+    expect_fails_closed(session, up, addr, rundir, "wrongpin.a.example", "transport.tls.closed.pin_mismatch",
+                        "key does not match tls_pin")
     proc.stop()
 
 
