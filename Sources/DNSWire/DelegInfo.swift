@@ -113,6 +113,35 @@ public enum DelegInfo {
         }
     }
 
+    /// The private-use key (RFC 9460 §14.3.2: 65280–65534, for local
+    /// experiments) that this build reads as the parent's transport signal
+    /// (seed 004: "leave room for parent-signalled transport"), until the
+    /// DELEG work assigns one. Its value is an alpn-id list in RFC 9460
+    /// §7.1.1 wire form; the id "dot" (RFC 7858's ALPN) says the record's
+    /// servers speak DNS over TLS on port 853. Like any key this build does
+    /// not support, it never makes a record usable or unusable by itself
+    /// (§5.1.2 step 1); unless listed as mandatory it is ignored by
+    /// resolvers that do not know it.
+    public static let transportSignalKey: UInt16 = 65280
+
+    /// Whether `rdata` carries the transport signal with the id "dot".
+    public static func signalsDoT(_ rdata: UnsafeRawBufferPointer) -> Bool {
+        var found = false
+        forEachValue(in: rdata) { key, value in
+            guard key == transportSignalKey else { return }
+            var position = 0
+            while position < value.count {
+                let length = Int(value[position])
+                guard length > 0, position + 1 + length <= value.count else { return }
+                if length == 3 && value[position + 1] == 0x64 && value[position + 2] == 0x6F && value[position + 3] == 0x74 {
+                    found = true
+                }
+                position += 1 + length
+            }
+        }
+        return found
+    }
+
     /// (key, value) of each DelegInfo, bounded like `use`.
     static func forEachValue(in rdata: UnsafeRawBufferPointer, _ body: (UInt16, UnsafeRawBufferPointer) -> Void) {
         var position = 0

@@ -146,6 +146,20 @@ struct AuthDoTTable: ~Copyable {
         if succeeded { e.pointee.lastSuccessMs = nowMs } else { recordFailure(server, nowMs: nowMs) }
     }
 
+    /// The parent signalled DoT for `server` (a DELEG record's transport
+    /// key, DelegInfo.transportSignalKey): it is asked over DoT from the
+    /// next query on, as after a successful probe (RFC 9539 §4.3), unless a
+    /// DoT failure is still damping it. A wrong or forged signal costs one
+    /// failed connection, then Do53 and damping as for any failure: it can
+    /// upgrade, never downgrade. True when the state changed.
+    func recordParentSignal(_ server: ServerAddress, nowMs: Int64) -> Bool {
+        let e = entry(server, nowMs: nowMs)
+        if e.pointee.usesTLS(nowMs: nowMs) { return false }
+        if let f = e.pointee.lastFailureMs, nowMs - f < AuthDoTTable.dampingMs { return false }
+        e.pointee.lastSuccessMs = nowMs
+        return true
+    }
+
     /// An answer over DoT: persistence starts again.
     func recordSuccess(_ server: ServerAddress, nowMs: Int64) {
         entry(server, nowMs: nowMs).pointee.lastSuccessMs = nowMs
@@ -226,6 +240,15 @@ extension ResolverCore {
     mutating func noteStrictFailure(_ index: Int, server: ServerAddress, _ why: StrictDoTFailure) {
         stats.strictDoTFailures += 1
         noteFailure(index, .networkError, detail: .strictDoT(server, why))
+    }
+
+    /// A DELEG record signalled DoT for `server` (DelegInfo.signalsDoT):
+    /// remembered in the RFC 9539 table when opportunistic DoT is on; the
+    /// policy for the zone still decides (off: plain; strict: its own
+    /// authentication, which a signal never replaces).
+    mutating func noteParentDoTSignal(_ server: ServerAddress, nowMs: Int64) {
+        guard settings.opportunisticDoT, authDoT.recordParentSignal(server, nowMs: nowMs) else { return }
+        stats.delegDoTSignals += 1
     }
 
     /// A DoT query to an upstream (forward mode, `transport 'tls'`) failed:

@@ -136,10 +136,12 @@ extension ResolverCore {
                                  nowMs: Int64) -> Bool {
         switch DelegInfo.use(of: rdata, delegatedName: delegatedName) {
         case .addresses:
+            let dot = DelegInfo.signalsDoT(rdata)
             DelegInfo.forEachAddress(in: rdata) { raw in
                 guard let address = ServerAddress(rdata: raw, port: ResolverCore.authoritativePort),
                       settings.useIPv6 || !address.isIPv6 else { return }
                 addServer(index, address)
+                if dot { noteParentDoTSignal(address, nowMs: nowMs) }
             }
             return true
         case .serverNames:
@@ -254,10 +256,12 @@ extension ResolverCore {
                 switch DelegInfo.use(of: rdata, delegatedName: zone) {
                 case .addresses:
                     guard let index else { return }
+                    let dot = DelegInfo.signalsDoT(rdata)
                     DelegInfo.forEachAddress(in: rdata) { raw in
                         guard let address = ServerAddress(rdata: raw, port: ResolverCore.authoritativePort),
                               settings.useIPv6 || !address.isIPv6 else { return }
                         addServer(index, address)
+                        if dot { noteParentDoTSignal(address, nowMs: nowMs) }
                     }
                 case .serverNames:
                     DelegInfo.forEachName(in: rdata, key: SVCParamKey.serverName.rawValue) { name in

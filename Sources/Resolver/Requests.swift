@@ -321,6 +321,8 @@ public struct EngineStats {
     public var authDoTFallbacks = 0
     /// Strict DoT queries that failed or timed out (never retried in plain).
     public var strictDoTFailures = 0
+    /// Servers a DELEG record signalled DoT for (DelegInfo.signalsDoT).
+    public var delegDoTSignals = 0
     /// DoT queries to upstreams that failed on TLS or timed out.
     public var upstreamDoTFailures = 0
     /// TLSA look-ups for strict servers (DANE.swift).

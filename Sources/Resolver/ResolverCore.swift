@@ -547,6 +547,7 @@ public struct ResolverCore: ~Copyable {
          ("upstream.timeouts", stats.upstreamTimeouts), ("upstream.tcp_retries", stats.upstreamTCPRetries),
          ("upstream.errors", stats.upstreamErrors), ("auth_dot.fallbacks", stats.authDoTFallbacks),
          ("auth_dot.strict_failures", stats.strictDoTFailures), ("upstream.dot_failures", stats.upstreamDoTFailures),
+         ("deleg.dot_signals", stats.delegDoTSignals),
          ("auth_dot.tlsa_lookups", stats.tlsaLookups), ("upstream.mismatched", stats.mismatchedResponses),
          ("upstream.stale", stats.staleResponses), ("answers.deferred", stats.deferredAnswers),
          ("answers.servfail", stats.servfailAnswers), ("answers.formerr", stats.formerrAnswers),

@@ -121,6 +121,48 @@ final class DelegScenarioTests: XCTestCase {
         }
     }
 
+    /// Parent-signalled transport behind a private-use key (seed 004: leave
+    /// room for it; DelegInfo.transportSignalKey, RFC 9460 §14.3.2's range):
+    /// a DELEG record whose key65280 lists the alpn-id "dot" (RFC 7858) has
+    /// its servers asked over DoT from the first query, with no RFC 9539
+    /// probe; the same record without the key gets Do53 with a probe beside
+    /// it. Either way the answer comes from the DELEG server.
+    func testTransportSignalAsksTheDelegServerOverDoTAtOnce() {
+        for signalled in [true, false] {
+            var s = RecursionTests.settings()
+            s.deleg = true
+            s.qnameMinimisation = false
+            s.opportunisticDoT = true
+            s.authPolicies = [AuthPolicy(domain: Wire.name("."), kind: .opportunistic)]
+            var h = Harness(settings: s, rootServers: [DelegScenarioTests.root])
+            var auth = DelegScenarioTests.hierarchy()
+            let tld = auth.zones.firstIndex { $0.apex == "test." }!
+            auth.zones[tld].delegs["a.test."] = ["server-ipv4=127.9.0.4" + (signalled ? " key65280=\"\\003dot\"" : "")]
+            _ = h.ask(1, Wire.query("www.a.test", .a, id: 11))
+            for _ in 0..<400 {   // deliver plain and DoT queries alike (port 853 is the server's)
+                guard h.delivered < h.net.sent.count else { break }
+                let q = h.net.sent[h.delivered]
+                h.delivered += 1
+                var server = q.server
+                server.port = 53
+                if let reply = auth.respond(to: q.bytes, at: server) { h.reply(q.ref, reply) }
+            }
+            let p = Wire.parse(h.net.answers.last!.bytes)
+            XCTAssertEqual(p.answers.first?.rdata, [192, 0, 2, 4], "signalled \(signalled): the DELEG server answered")
+            let toModern = h.net.sent.filter { var a = $0.server; a.port = 53; return a == DelegScenarioTests.modern }
+            XCTAssertEqual(toModern.count, 1)
+            if signalled {
+                XCTAssertEqual(toModern.first?.transport, .tls(profile: ResolverCore.authTLSProfile), "asked over DoT at once")
+                XCTAssertFalse(h.net.probes.contains(DelegScenarioTests.modern), "no probe: the parent said it")
+                XCTAssertEqual(h.core.stats.delegDoTSignals, 1)
+            } else {
+                XCTAssertNotEqual(toModern.first?.transport, .tls(profile: ResolverCore.authTLSProfile))
+                XCTAssertTrue(h.net.probes.contains(DelegScenarioTests.modern), "Do53 with a probe beside it")
+                XCTAssertEqual(h.core.stats.delegDoTSignals, 0)
+            }
+        }
+    }
+
     /// Option off: no DE flag, the same parent refers by NS, resolved as
     /// before (the NS target answers).
     func testWithDelegOffTheNSDelegationIsUsedAndNoDEIsSent() {
