@@ -360,7 +360,13 @@ public final class EventLoop {
         while let event = sockets.transport.nextEvent(nowMs: Clock.monotonicMs()) {
             switch event {
             case .response(let tag, let bytes):
-                feed(.response(ServerSockets.ref(tag), message: bytes), nowMs: Clock.monotonicMs())
+                let ref = ServerSockets.ref(tag)
+                let mismatched = resolver.stats.mismatchedResponses
+                feed(.response(ref, message: bytes), nowMs: Clock.monotonicMs())
+                if resolver.stats.mismatchedResponses > mismatched, let server = resolver.serverAsked(ref) {
+                    sockets.queryLog.note(.upstreamMismatch, client: ServerSockets.address(server),
+                                          nowMs: Clock.monotonicMs())
+                }
             case .failure(let tag, _):
                 let ref = ServerSockets.ref(tag)
                 sockets.releaseOutgoing(Int(ref.slot))

@@ -30,8 +30,12 @@ public enum QueryLogKind: Int, Sendable {
     case oversize
     /// An answer the kernel would not send.
     case sendError
+    /// A server's answer that does not match the query asked (ID, flags or
+    /// question): dropped, the real one is awaited (a spoofing attempt, or
+    /// a broken server). The address is the server's.
+    case upstreamMismatch
 
-    public static let count = 5
+    public static let count = 6
 
     /// The name in `sprig stats` (`log.<name>.lines`).
     public var statsName: String {
@@ -41,6 +45,7 @@ public enum QueryLogKind: Int, Sendable {
         case .tcpFull: "tcp_full"
         case .oversize: "oversize"
         case .sendError: "send_error"
+        case .upstreamMismatch: "upstream_mismatch"
         }
     }
 
@@ -52,13 +57,14 @@ public enum QueryLogKind: Int, Sendable {
         case .tcpFull: "every TCP client slot busy (max_tcp_clients), connection closed"
         case .oversize: "dropped a query over 1232 bytes"
         case .sendError: "cannot send an answer"
+        case .upstreamMismatch: "dropped an answer that does not match the query asked, from server"
         }
     }
 
     public var level: LogLevel {
         switch self {
         case .refusedACL, .oversize: .info
-        case .noClientSlot, .tcpFull, .sendError: .warning
+        case .noClientSlot, .tcpFull, .sendError, .upstreamMismatch: .warning
         }
     }
 }
@@ -83,7 +89,7 @@ struct LogLimiter {
     /// summary at most a minute late.
     static let windowMs: Int64 = 60_000
 
-    var windows = InlineArray<5, LogWindow>(repeating: LogWindow())
+    var windows = InlineArray<6, LogWindow>(repeating: LogWindow())
 
     init() {
         precondition(QueryLogKind.count == windows.count, "one window per kind")

@@ -246,6 +246,34 @@ def operator_commands_through_the_control_socket(session, sprigd_binary):
     r.stop()
 
 
+@test
+def bad_upstream_answers_are_logged_within_the_limit(session, sprigd_binary, faults):
+    """A server that first answers every name with a wrong ID (a spoofing
+    attempt, fault_server.py's `wrongid-*`): each name still resolves (the
+    real answer follows), `upstream.mismatched` counts every forged
+    answer, and the log names the server in at most 5 lines, the rest
+    counted in `log.upstream_mismatch.suppressed`."""
+    ready("recursive")(session)
+    r, rundir = commands_sprigd(session)
+    names = ["wrongid-op%d.faults.example." % i for i in range(20)]
+    for name in names:
+        expect_rcode(r.query(name, "A", dnssec=False), "NOERROR")
+    counters = stats(session, rundir)
+    forged = counters.get("upstream.mismatched", 0)
+    expect(forged >= len(names), "upstream.mismatched %d for %d names" % (forged, len(names)))
+    expect(counters.get("log.upstream_mismatch.lines") == LINES_PER_WINDOW
+           and counters.get("log.upstream_mismatch.suppressed") == forged - LINES_PER_WINDOW,
+           "log.upstream_mismatch: %s lines, %s suppressed, %d forged" % (
+               counters.get("log.upstream_mismatch.lines"), counters.get("log.upstream_mismatch.suppressed"), forged))
+    server = "%s.0.60" % session.get("hierarchy").net
+    lines = [l for l in log_text(r.process).splitlines()
+             if "does not match the query asked, from server: %s" % server in l]
+    expect(len(lines) == LINES_PER_WINDOW, "%d mismatch lines in the log" % len(lines))
+    r.stop()
+    expect("does not match the query asked, from server: suppressed %d similar lines" % (forged - LINES_PER_WINDOW)
+           in log_text(r.process), "no shutdown summary:\n%s" % r.process.log_tail(10))
+
+
 def raw_control(path, payload, read=True, timeout=3.0):
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
         s.settimeout(timeout)
