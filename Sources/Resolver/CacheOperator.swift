@@ -10,7 +10,7 @@
 //
 // Example:
 //   engine.flushCache(below: try Name(parsing: "example.org"))   // → 12 entries removed
-//   engine.cacheDump(nowMs: now, byteCountMax: 60_000).text
+//   engine.cacheDump(below: nil, nowMs: now, byteCountMax: 60_000).text
 //   // "www.example.org. 287 IN A 192.0.2.1 ; secure\n..."
 import Cache
 import DNSWire
@@ -30,14 +30,17 @@ extension ResolverCore {
         return cache.store.removeAll { owner in CacheOperatorText.owner(owner, isAtOrBelow: suffix) }
     }
 
-    /// The cache as text, at most `byteCountMax` bytes; `shown` of `total`
-    /// entries made it.
-    public func cacheDump(nowMs: Int64, byteCountMax: Int) -> (text: String, shown: Int, total: Int) {
+    /// The cache as text (every entry, or those of `name` and below), at
+    /// most `byteCountMax` bytes; `shown` of `total` entries made it.
+    public func cacheDump(below name: Name? = nil, nowMs: Int64,
+                          byteCountMax: Int) -> (text: String, shown: Int, total: Int) {
         var text = ""
         var shown = 0
         var total = 0
         let nowSeconds = nowMs / 1000
+        let suffix = name?.lowercased().wireBytes
         cache.store.forEachEntry { entry in
+            if let suffix, !CacheOperatorText.owner(entry.owner, isAtOrBelow: suffix) { return }
             total += 1
             guard text.utf8.count < byteCountMax else { return }
             let lines = CacheOperatorText.lines(entry, nowSeconds: nowSeconds)

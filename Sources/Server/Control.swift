@@ -121,7 +121,8 @@ enum ControlCommand: Equatable {
     case clockSynced
     /// The whole cache (nil), or a name and everything below it.
     case flush(Name?)
-    case dumpCache
+    /// The whole cache (nil), or a name and everything below it.
+    case dumpCache(Name?)
     case anchors
     case leases
 
@@ -152,18 +153,20 @@ enum ControlCommand: Equatable {
         guard let first = words.first, words.count <= 2 else {
             return .failure(ControlParseError(words.isEmpty ? "empty command" : "too many arguments"))
         }
-        let plain: [ControlCommand] = [.stats, .hints, .ping, .clockSynced, .dumpCache, .anchors, .leases]
+        let plain: [ControlCommand] = [.stats, .hints, .ping, .clockSynced, .anchors, .leases]
         for command in plain where first == Array(command.word.utf8) {
             guard words.count == 1 else { return .failure(ControlParseError(command.word + " takes no argument")) }
             return .success(command)
         }
-        guard first == Array("flush".utf8) else { return .failure(ControlParseError("unknown command")) }
-        guard words.count == 2 else { return .success(.flush(nil)) }
-        do throws(PresentationError) {
-            return .success(.flush(try Name(parsingBytes: words[1]).lowercased()))
-        } catch {
-            return .failure(ControlParseError("flush: not a domain name"))
+        let isFlush = first == Array("flush".utf8)
+        guard isFlush || first == Array("dump-cache".utf8) else { return .failure(ControlParseError("unknown command")) }
+        var name: Name? = nil
+        if words.count == 2 {
+            do throws(PresentationError) { name = try Name(parsingBytes: words[1]).lowercased() } catch {
+                return .failure(ControlParseError((isFlush ? "flush" : "dump-cache") + ": not a domain name"))
+            }
         }
+        return .success(isFlush ? .flush(name) : .dumpCache(name))
     }
 }
 

@@ -25,9 +25,9 @@ extension EventLoop {
             let removed = resolver.flushCache(below: name)
             Log.notice("control: flushed \(removed) cache entries" + (name.map { " at and below \($0.text)" } ?? ""))
             return "flushed " + String(removed) + " entries\n"
-        case .dumpCache:
+        case .dumpCache(let name):
             let room = ControlChannel.replyByteCountMax - 100
-            let dump = resolver.cacheDump(nowMs: Clock.monotonicMs(), byteCountMax: room)
+            let dump = resolver.cacheDump(below: name, nowMs: Clock.monotonicMs(), byteCountMax: room)
             return dump.text + "; " + String(dump.shown) + " of " + String(dump.total) + " entries shown"
                 + (dump.shown < dump.total ? " (reply limit " + String(ControlChannel.replyByteCountMax) + " bytes)" : "")
                 + "\n"

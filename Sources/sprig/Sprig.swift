@@ -24,8 +24,9 @@ enum CLI {
                               the in-tree hints: in use or disabled, servers, _in-tree expiry
           flush [NAME] [-c CONFIG | -s SOCKET]
                               drop the whole cache, or NAME and every name below it (root only)
-          dump-cache [-c CONFIG | -s SOCKET]
-                              the cached RRsets in zone-file form (first 60,000 bytes)
+          dump-cache [NAME] [-c CONFIG | -s SOCKET]
+                              the cached RRsets (of NAME and below) in zone-file form
+                              (first 60,000 bytes)
           anchors show [-c CONFIG | -s SOCKET]
                               DNSSEC trust points, RFC 5011 key states and timers
           leases [-c CONFIG | -s SOCKET]
@@ -48,7 +49,7 @@ enum CLI {
             return StatsCommand.hintsStatus(arguments: Array(rest.dropFirst()))
         }
         if matches(command, "flush") { return StatsCommand.flush(arguments: rest) }
-        if matches(command, "dump-cache") { return StatsCommand.send("dump-cache\n", arguments: rest) }
+        if matches(command, "dump-cache") { return StatsCommand.flush(arguments: rest, command: "dump-cache") }
         if matches(command, "anchors"), let sub = rest.first, matches(sub, "show") {
             return StatsCommand.send("anchors\n", arguments: Array(rest.dropFirst()))
         }

@@ -35,14 +35,15 @@ enum StatsCommand {
         send("hints\n", arguments: arguments)
     }
 
-    /// `sprig flush [NAME]`: the whole cache, or NAME and every name below it.
-    static func flush(arguments: [String]) -> Int32 {
+    /// `sprig flush [NAME]` / `sprig dump-cache [NAME]`: the whole cache,
+    /// or NAME and every name below it.
+    static func flush(arguments: [String], command: String = "flush") -> Int32 {
         var rest = arguments
-        var line = "flush"
+        var line = command
         if let first = rest.first, first.utf8.first != 0x2D {
             // One word, no control bytes: the daemon parses it as a domain name.
             guard first.utf8.allSatisfy({ $0 > 0x20 && $0 != 0x7F }), first.utf8.count <= 1_000 else {
-                Output.err("sprig flush: '\(first)' is not a domain name\n")
+                Output.err("sprig \(command): '\(first)' is not a domain name\n")
                 return 2
             }
             line += " " + first

@@ -213,6 +213,10 @@ def operator_commands_through_the_control_socket(session, sprigd_binary):
     expect(lines[-1].startswith("; ") and " entries shown" in lines[-1], "no closing count: %r" % lines[-1:])
     shown_before = int(lines[-1].split()[1])
 
+    part = cli_ok(session, rundir, "dump-cache", "ecdsa.example")
+    expect(all(l.split(" ")[0].endswith("ecdsa.example.") for l in part.splitlines() if not l.startswith(";"))
+           and "www.ecdsa.example. " in part, "dump-cache ecdsa.example:\n%s" % part[:2000])
+
     out = cli_ok(session, rundir, "flush", "a.example")
     removed = int(out.split()[1])
     expect(out.startswith("flushed ") and removed >= 1, "flush a.example: %r" % out)

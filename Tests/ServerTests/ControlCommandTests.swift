@@ -10,7 +10,8 @@ final class ControlCommandTests: XCTestCase {
 
     func testCommandsAndTheirArguments() throws {
         XCTAssertEqual(parse("stats"), .success(.stats))
-        XCTAssertEqual(parse("dump-cache\r"), .success(.dumpCache))
+        XCTAssertEqual(parse("dump-cache\r"), .success(.dumpCache(nil)))
+        XCTAssertEqual(parse("dump-cache lan"), .success(.dumpCache(try Name(parsing: "lan"))))
         XCTAssertEqual(parse("flush"), .success(.flush(nil)))
         XCTAssertEqual(parse("flush  Example.ORG."), .success(.flush(try Name(parsing: "example.org"))))
         XCTAssertEqual(parse("leases now"), .failure(ControlParseError("leases takes no argument")))
@@ -22,7 +23,7 @@ final class ControlCommandTests: XCTestCase {
         XCTAssertEqual(ControlCommand.parse([0xFF, 0x00, 0x01]), .failure(ControlParseError("unknown command")))
         XCTAssertTrue(ControlCommand.flush(nil).isMutating)
         XCTAssertTrue(ControlCommand.clockSynced.isMutating)
-        XCTAssertFalse(ControlCommand.dumpCache.isMutating)
+        XCTAssertFalse(ControlCommand.dumpCache(nil).isMutating)
     }
 
     func testFlushMatchesTheNameAndNamesBelowItAtLabelBoundaries() throws {
