@@ -170,7 +170,9 @@ enum ControlCommand: Equatable {
     }
 }
 
-struct ControlParseError: Error, Equatable {
+/// Why a command line was refused (no Equatable: comparing Strings needs
+/// Unicode tables the MIPS build lacks).
+struct ControlParseError: Error {
     let message: String
     init(_ message: String) { self.message = message }
 }

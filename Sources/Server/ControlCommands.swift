@@ -5,6 +5,7 @@
 // the bound: long listings stop and say how much they left out.
 import DNSWire
 import Platform
+import Resolver
 
 extension EventLoop {
     func controlReply(_ command: ControlCommand) -> String {

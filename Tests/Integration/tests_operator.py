@@ -93,7 +93,9 @@ def query_log_is_rate_limited_and_counted(session, sprigd_binary):
     client outside `list allow`, and 12 oversize datagrams: each kind
     writes 5 lines, the rest are counted in `sprig stats`, and the
     shutdown summary names the same counts. The allowed client is
-    answered throughout."""
+    answered throughout, and the whole stream (lines written and lines
+    counted) causes no heap allocation (LD_PRELOAD malloc counter, even
+    in a debug build)."""
     ready("forward")(session)
     net = session.get("zones").net
     addr, bad, good = "%s.7.10" % net, "%s.7.20" % net, "%s.7.21" % net
@@ -109,14 +111,35 @@ def query_log_is_rate_limited_and_counted(session, sprigd_binary):
             "\toption control_socket '%s/sprig.sock'\n"
             "\nconfig upstream\n\toption address '%s.7.%d'\n\toption port '53'\n") % (
                 addr, FLOOD_PORT, good, rundir, rundir, net, DEAD_OCTET)
-    proc = servers.start_sprigd(sprigd_binary, text, rundir, name="sprigd-logflood")
+    import sys
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Bench"))
+    import malloc_count
+    so = malloc_count.build(rundir)
+    live = os.path.join(rundir, "malloc.live")
+    proc = servers.start_sprigd(sprigd_binary, text, rundir, name="sprigd-logflood",
+                                env=malloc_count.preload_env(so, live=live))
+    # Warm-up: one of each event, then count allocations over the stream.
+    udp_ask(bad, addr, FLOOD_PORT, query_bytes(1))
+    udp_ask(good, addr, FLOOD_PORT, query_bytes(2))
+    time.sleep(0.2)
+    before = malloc_count.read_live(live)
+    allowed_allocations = [0]
+
+    def allowed_query():
+        time.sleep(0.05)   # let the refusals before it be handled
+        was = malloc_count.read_live(live)["allocations"]
+        reply = udp_ask(good, addr, FLOOD_PORT, query_bytes(7))
+        time.sleep(0.05)
+        allowed_allocations[0] += malloc_count.read_live(live)["allocations"] - was
+        return reply
+
     refused = 0
     for i in range(REFUSED_UDP):
         reply = udp_ask(bad, addr, FLOOD_PORT, query_bytes(i & 0xFFFF), timeout=0.5)
         if reply is not None and rcode_of(reply) == 5:
             refused += 1
         if i % 500 == 0:   # the allowed client is answered in the middle of the stream
-            ok = udp_ask(good, addr, FLOOD_PORT, query_bytes(7))
+            ok = allowed_query()
             expect(ok is not None and rcode_of(ok) == 0, "allowed client not answered during the flood")
     expect(refused == REFUSED_UDP, "only %d of %d refused queries got REFUSED" % (refused, REFUSED_UDP))
     for _ in range(REFUSED_TCP):
@@ -130,8 +153,16 @@ def query_log_is_rate_limited_and_counted(session, sprigd_binary):
                 pass
     for _ in range(OVERSIZE):
         udp_ask(good, addr, FLOOD_PORT, query_bytes(9) + b"\0" * 1300, timeout=0.05)
-    ok = udp_ask(good, addr, FLOOD_PORT, query_bytes(8))
+    ok = allowed_query()
     expect(ok is not None and rcode_of(ok) == 0, "allowed client not answered after the flood")
+    time.sleep(0.2)
+    after = malloc_count.read_live(live)
+    expect(before is not None and after is not None, "malloc counter not readable")
+    # The allowed queries' own allocations (a debug build's local-data
+    # lookup) are not the stream's.
+    grown = after["allocations"] - before["allocations"] - allowed_allocations[0]
+    expect(grown == 0, "%d heap allocations during %d refused and oversize queries (before %s, after %s)"
+           % (grown, REFUSED_UDP + REFUSED_TCP + OVERSIZE, before, after))
 
     # The TCP refusals are counted when accepted: wait until all are seen.
     deadline = time.monotonic() + 5
@@ -139,20 +170,20 @@ def query_log_is_rate_limited_and_counted(session, sprigd_binary):
     while counters.get("refused.acl", 0) < REFUSED_UDP + REFUSED_TCP and time.monotonic() < deadline:
         time.sleep(0.1)
         counters = stats(session, rundir)
-    events = counters.get("refused.acl", 0)
+    events = counters.get("refused.acl", 0) - 1   # less the warm-up
     expect(events == REFUSED_UDP + REFUSED_TCP, "refused.acl %d, sent %d" % (events, REFUSED_UDP + REFUSED_TCP))
     expect(counters.get("log.acl_refused.lines") == LINES_PER_WINDOW,
            "log.acl_refused.lines %s" % counters.get("log.acl_refused.lines"))
-    expect(counters.get("log.acl_refused.suppressed") == events - LINES_PER_WINDOW,
+    expect(counters.get("log.acl_refused.suppressed") == events + 1 - LINES_PER_WINDOW,
            "log.acl_refused.suppressed %s, expected %d" % (counters.get("log.acl_refused.suppressed"),
-                                                          events - LINES_PER_WINDOW))
+                                                          events + 1 - LINES_PER_WINDOW))
     oversize = counters.get("drop.oversize", 0)
     expect(oversize == OVERSIZE, "drop.oversize %d, sent %d" % (oversize, OVERSIZE))
     expect(counters.get("log.oversize.lines") == LINES_PER_WINDOW
            and counters.get("log.oversize.suppressed") == OVERSIZE - LINES_PER_WINDOW,
            "log.oversize: %s lines, %s suppressed" % (counters.get("log.oversize.lines"),
                                                       counters.get("log.oversize.suppressed")))
-    expect(counters.get("log.suppressed") == events + oversize - 2 * LINES_PER_WINDOW,
+    expect(counters.get("log.suppressed") == events + 1 + oversize - 2 * LINES_PER_WINDOW,
            "log.suppressed %s" % counters.get("log.suppressed"))
 
     log = log_text(proc)
@@ -161,7 +192,7 @@ def query_log_is_rate_limited_and_counted(session, sprigd_binary):
            % (len(refusal_lines), LINES_PER_WINDOW))
     proc.stop()
     log = log_text(proc)
-    summary = "refused a client not in list allow: suppressed %d similar lines" % (events - LINES_PER_WINDOW)
+    summary = "refused a client not in list allow: suppressed %d similar lines" % (events + 1 - LINES_PER_WINDOW)
     expect(summary in log, "no shutdown summary %r in the log:\n%s" % (summary, proc.log_tail(10)))
     expect("dropped a query over 1232 bytes: suppressed %d similar lines" % (OVERSIZE - LINES_PER_WINDOW) in log,
            "no oversize summary:\n%s" % proc.log_tail(10))

@@ -3,6 +3,10 @@ import DNSWire
 @testable import Resolver
 @testable import Server
 
+extension ControlParseError: Equatable {
+    public static func == (a: ControlParseError, b: ControlParseError) -> Bool { a.message == b.message }
+}
+
 /// Issue 17 item 7: the control socket's command lines (anything a local
 /// client sends) and which cache owners a flush removes.
 final class ControlCommandTests: XCTestCase {
@@ -17,7 +21,7 @@ final class ControlCommandTests: XCTestCase {
         XCTAssertEqual(parse("leases now"), .failure(ControlParseError("leases takes no argument")))
         XCTAssertEqual(parse("flush a b"), .failure(ControlParseError("too many arguments")))
         XCTAssertEqual(parse("flush a..b"), .failure(ControlParseError("flush: not a domain name")))
-        XCTAssertEqual(parse(String(repeating: "a", count: 64) + ".org").map { $0.word }, .failure(ControlParseError("unknown command")))
+        XCTAssertEqual(parse(String(repeating: "a", count: 64) + ".org"), .failure(ControlParseError("unknown command")))
         XCTAssertEqual(parse("flush " + String(repeating: "a", count: 64)), .failure(ControlParseError("flush: not a domain name")))
         XCTAssertEqual(parse(""), .failure(ControlParseError("empty command")))
         XCTAssertEqual(ControlCommand.parse([0xFF, 0x00, 0x01]), .failure(ControlParseError("unknown command")))
