@@ -86,14 +86,6 @@ static const int ciphersuites[] = {
     0,
 };
 
-/* Runs `call` with mbedTLS's allocations landing in `region`. */
-#define IN_REGION(region, call) do { \
-    int saved_ = sprig_tls_current_region; \
-    sprig_tls_current_region = (region); \
-    call; \
-    sprig_tls_current_region = saved_; \
-} while (0)
-
 /* A new arena (a new Transport: tests) drops everything the old one held. */
 void sprig_tls_client_forget(void) {
     entropy = NULL; drbg = NULL; ca_chain = NULL; conf_verify = NULL; conf_pinned = NULL;
@@ -272,6 +264,11 @@ int sprig_tls_setup(const char *ca_file, long *detail) {
 static struct slot *slot_at(int slot) {
     if (!is_set_up || slot < 0 || slot >= slot_count) return NULL;
     return &slots[slot];
+}
+
+mbedtls_ssl_context *sprig_tls_slot_context(int slot) {
+    struct slot *s = slot_at(slot);
+    return s ? s->ssl : NULL;
 }
 
 /* mbedTLS's code in the result the caller acts on. */

@@ -18,4 +18,15 @@ void *sprig_tls_platform_calloc(size_t count, size_t size);
 void sprig_tls_platform_free(void *pointer);
 /* Forgets the client set-up (its memory went with the old arena). */
 void sprig_tls_client_forget(void);
+/* Runs `call` with mbedTLS's allocations landing in `region`. */
+#define IN_REGION(region, call) do { \
+    int saved_ = sprig_tls_current_region; \
+    sprig_tls_current_region = (region); \
+    call; \
+    sprig_tls_current_region = saved_; \
+} while (0)
+/* The slot's SSL context (an opaque pointer outside tls_client.c, which
+ * includes mbedTLS's headers); NULL when the slot is not open. */
+struct mbedtls_ssl_context;
+struct mbedtls_ssl_context *sprig_tls_slot_context(int slot);
 #endif

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -148,6 +149,11 @@ int sp_local_addr(int fd, sp_addr *out) {
     if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0) return -errno;
     from_sockaddr(&ss, out);
     return 0;
+}
+
+int sp_set_tcp_nodelay(int fd) {
+    int one = 1;
+    return SP_ERR(setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one));
 }
 
 int sp_set_recv_buffer(int fd, int bytes) {

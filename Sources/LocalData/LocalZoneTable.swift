@@ -2,7 +2,8 @@ import DNSWire
 
 /// The locally served zones, as wire names back to back in one blob
 /// (about 100 zones in 2 KB, where 100 `Name`s would take 26 KB).
-/// Built once at start-up; `closest` reads it without copying.
+/// Built at start-up (and SIGHUP) from a once-parsed built-in part;
+/// `closest` reads it without copying.
 struct LocalZoneTable {
     var bytes: [UInt8] = []
     var entries: [LocalZone] = []
@@ -17,12 +18,34 @@ struct LocalZoneTable {
     let loopbackPTROwners: [Name]
 
     init(localDomain: Name?) {
+        self = LocalZoneTable.builtInZones
+        guard let localDomain, !localDomain.isRoot else { return }
+        // The local domain first: configured as `home.arpa`, it is served
+        // with the household's names, not as the empty RFC 8375 zone (`add`
+        // keeps the first entry of a name).
+        let builtIn = self
+        bytes = []
+        entries = []
+        topLabels = []
+        add(localDomain, .localDomain)
+        for e in builtIn.entries {
+            guard let name = try? Name(wire: Array(builtIn.bytes[e.offset..<(e.offset + e.byteCount)])) else {
+                preconditionFailure("a built-in zone does not read back")
+            }
+            add(name, e.kind)
+        }
+    }
+
+    /// The built-in zones (RFC 6761, RFC 6303, RFC 8375), parsed from their
+    /// text once per process: a table is built at start, at every SIGHUP,
+    /// and per input by the resolver fuzzer, and parsing some 100 names was
+    /// most of that work.
+    private static let builtInZones = LocalZoneTable()
+
+    private init() {
         nobodyInvalid = LocalZoneTable.builtIn("nobody.invalid.")
         localhostName = LocalZoneTable.builtIn("localhost.")
         loopbackPTROwners = SpecialUseZones.loopbackPTRs.map(LocalZoneTable.builtIn)
-        // The local domain first: configured as `home.arpa`, it is served
-        // with the household's names, not as the empty RFC 8375 zone.
-        if let localDomain, !localDomain.isRoot { add(localDomain, .localDomain) }
         for text in SpecialUseZones.localhost { add(text, .localhost) }
         for text in SpecialUseZones.invalid { add(text, .invalid) }
         for text in SpecialUseZones.locallyServed() { add(text, .locallyServed) }

@@ -35,6 +35,14 @@ public enum Socket {
         try Errno.check(sp_socket_tcp(ipv6 ? Int32(SP_AF_INET6) : Int32(SP_AF_INET4)))
     }
 
+    /// Sends small writes at once (TCP_NODELAY). A TLS flight is several
+    /// records, one send each, and pipelined queries are one send each:
+    /// with Nagle's algorithm every write after the first waits for the
+    /// ACK of the one before, which a delayed-ACK peer holds ~40 ms.
+    public static func setNoDelay(_ fd: Int32) throws(Errno) {
+        _ = try Errno.check(sp_set_tcp_nodelay(fd))
+    }
+
     public static func bind(_ fd: Int32, _ address: Address) throws(Errno) {
         var a = address.raw
         _ = try Errno.check(sp_bind(fd, &a))

@@ -21,7 +21,9 @@ import Validator
 /// Validating tasks check every referral first (`referralTypesHold`,
 /// ValidationEngine.checkReferral): a signed DELEG, and with a DNSKEY-ADT
 /// parent the NSEC/NSEC3 type bitmap, so a stripped DELEG cannot pass as
-/// "no DELEG" (delext §6.2). Address look-ups validate nothing, as before.
+/// "no DELEG" (delext §6.2). With DELEG on, nameserver address look-ups
+/// validate too (`validates`): the referrals on their way get the same
+/// check, and a bogus address of a server name is not used.
 /// Never: caches or validates the NS records of such a referral (delext
 /// §5.2).
 extension ResolverCore {

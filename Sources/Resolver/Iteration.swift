@@ -107,8 +107,9 @@ extension ResolverCore {
         var refused = 0
         for pass in 0..<(settings.useIPv6 ? 2 : 1) {
             let type: RRType = pass == 0 ? .a : .aaaa
+            // A bogus address set (a validating look-up, DELEG on) is no server.
             guard case .fresh(let hit, _) = cache.lookup(name, type, nowSeconds: nowMs / 1000),
-                  hit.kind == .rrset else { continue }
+                  hit.kind == .rrset, hit.rank != .bogus else { continue }
             _ = cache.withBlob(hit) { blob in
                 AnswerCache.forEachRData(blob) { rdata in
                     if let a = ServerAddress(rdata: rdata, port: ResolverCore.authoritativePort),

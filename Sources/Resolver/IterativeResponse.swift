@@ -490,6 +490,8 @@ extension ResolverCore {
             finishOutgoing(index)
             outgoing.pointer(parent).pointee.state = .ready
             if success && it.purpose == .address {
+                // A bogus address is not used; the client learns why.
+                if let ede = it.bogusEDE { noteFailure(parent, ede) }
                 addAddresses(parent, of: question.name, nowMs: nowMs)
             }
             return iterate(parent, nowMs: nowMs)

@@ -88,10 +88,17 @@ extension ResolverCore {
     // MARK: when the resolver validates
 
     /// Whether task `index` validates what it learns: client and key tasks
-    /// do when anchors are loaded; nameserver address look-ups only steer
-    /// iteration and never answer a client, so they skip it.
+    /// do when anchors are loaded. Nameserver address look-ups only steer
+    /// iteration and never answer a client, so they skip it, except with
+    /// DELEG on: then the referrals they follow get the Delegation Types
+    /// check (a DNSKEY-ADT parent's bitmap; draft-ietf-dnsop-delext-11 §6.2
+    /// applies to every referral a DE-setting resolver follows, or a
+    /// stripped DELEG on the way to a server name would pass as "no
+    /// DELEG"), and an address from a signed zone that is bogus is not
+    /// used (`addAddresses`): a DELEG server-name is as strong as its
+    /// address (draft-ietf-deleg-12 §7.3).
     func validates(_ index: Int) -> Bool {
-        isValidating && outgoing[index].iteration.purpose != .address
+        isValidating && (outgoing[index].iteration.purpose != .address || settings.deleg)
     }
 
     /// DNSSEC on and at least one trust anchor loaded (either mode).

@@ -91,6 +91,7 @@ extension Transport {
         }
         queries.pointer(index).pointee.carrier = .tcp(connection: Int32(connection), cell: Int32(cell))
         stats.tcpQueries += 1
+        if tlsProfile >= 0 { noteTLSQuery(tlsProfile) }
         idleTimers.cancel(connection)
         if let why = setupFailure {
             fail(connection, why, discardInput: true)
@@ -123,6 +124,7 @@ extension Transport {
         guard let connection = freeConnection() ?? closeIdlestForRoom() else { throw .connectionPoolFull }
         let fd: Int32
         do throws(Errno) { fd = try Socket.tcp(ipv6: server.isIPv6) } catch { throw .noSocket }
+        try? Socket.setNoDelay(fd)   // best effort: without it, only slower
         let c = connections + connection
         let generation = c.pointee.generation
         c.pointee = TCPConnection()

@@ -35,9 +35,17 @@ struct TLSProfileEntry {
 
 /// Per-profile counters (per upstream in `sprig stats`).
 public struct TLSProfileStats: Equatable, Sendable {
+    /// Handshakes finished (full or resumed) and, of those, resumed ones.
     public var handshakes = 0
+    public var resumed = 0
+    /// A saved session was offered and the server did a full handshake.
+    public var resumptionsDeclined = 0
+    /// Queries sent, and those sent on a connection already open or opening.
+    public var queries = 0
     public var reused = 0
+    /// Connections that ended failed (all kinds), and every way they ended.
     public var failures = 0
+    public var ends = ConnectionEndCounts()
 }
 
 /// Why TLS could not be set up at start (sprigd refuses to start).
@@ -107,13 +115,20 @@ extension Transport {
         entry.label = label
         entry.isRegistered = true
         entry.stats = tlsProfiles[index].stats
+        let old = tlsProfiles[index]
+        if old.isRegistered && (old.name != entry.name || old.verifyName != entry.verifyName || old.pinsSHA256 != entry.pinsSHA256) {
+            dropSessions(ofProfile: Int32(index))   // never resumed under another peer check
+        }
         tlsProfiles[index] = entry
         return TLSProfile(index: Int32(index))
     }
 
     /// DESIGN.md §2.8: certificate dates count only once the clock is
     /// trusted; until then chains, signatures, names and pins still do.
-    public func setCertificateDatesTrusted(_ trusted: Bool) { sprig_tls_set_dates_trusted(trusted ? 1 : 0) }
+    public func setCertificateDatesTrusted(_ trusted: Bool) {
+        sprig_tls_set_dates_trusted(trusted ? 1 : 0)
+        noteSessionDatesTrusted(trusted)
+    }
 
     func tlsProfileIsKnown(_ profile: Int32) -> Bool {
         tlsIsStarted && Int(profile) < tlsProfiles.count && tlsProfiles[Int(profile)].isRegistered
@@ -154,6 +169,7 @@ extension Transport {
         tlsSlotOwners![slot] = Int32(connection)
         c.pointee.tlsSlot = Int32(slot)
         stats.tlsOpened += 1
+        tlsSlotsHighWater = max(tlsSlotsHighWater, tlsConnectionsInUse)
         tlsDeadlines.arm(connection, atMs: nowMs + limits.tlsHandshakeTimeoutMs)
         let profile = tlsProfiles[Int(c.pointee.tlsProfile)]
         let rc: Int32
@@ -162,7 +178,9 @@ extension Transport {
         } else {
             rc = sprig_tls_open(Int32(slot), c.pointee.fd, nil, 0)
         }
-        return rc == 0 ? nil : Transport.failure(rc, handshaking: true)
+        guard rc == 0 else { return Transport.failure(rc, handshaking: true) }
+        offerSession(on: connection, slot: slot, nowMs: nowMs)
+        return nil
     }
 
     /// Frees the connection's TLS slot (close_notify is tried first).
@@ -170,6 +188,7 @@ extension Transport {
         let c = connections + connection
         guard c.pointee.tlsSlot >= 0 else { return }
         let slot = Int(c.pointee.tlsSlot)
+        endSessionOffer(connection)
         let highWater = Int(sprig_tls_region_high_water(Int32(slot)))
         if highWater > tlsMemoryHighWater { tlsMemoryHighWater = highWater }
         if sprig_tls_close(Int32(slot)) > 0 { stats.tlsMemoryLeftAtClose += 1 }
@@ -205,6 +224,7 @@ extension Transport {
         stats.tlsHandshakes += 1
         if sprig_tls_negotiated_version(c.pointee.tlsSlot) == 13 { stats.tlsVersion13 += 1 } else { stats.tlsVersion12 += 1 }
         tlsProfiles[Int(c.pointee.tlsProfile)].stats.handshakes += 1
+        noteSessionAfterHandshake(connection, nowMs: nowMs)
         if let why = flush(connection) {
             fail(connection, why, discardInput: true)
             return true
@@ -303,10 +323,16 @@ extension Transport {
         if Int(profile) < tlsProfiles.count { tlsProfiles[Int(profile)].stats.reused += 1 }
     }
 
-    /// Counts a TLS connection's failure against its profile.
+    func noteTLSQuery(_ profile: Int32) {
+        if Int(profile) < tlsProfiles.count { tlsProfiles[Int(profile)].stats.queries += 1 }
+    }
+
+    /// Counts how a TLS connection ended against its profile.
     func noteTLSEnd(_ connection: Int, _ end: ConnectionEnd) {
         let profile = Int(connections[connection].tlsProfile)
-        guard profile >= 0, profile < tlsProfiles.count, case .failed = end else { return }
+        guard profile >= 0, profile < tlsProfiles.count else { return }
+        tlsProfiles[profile].stats.ends.count(end)
+        guard case .failed = end else { return }
         tlsProfiles[profile].stats.failures += 1
     }
 
@@ -331,10 +357,18 @@ extension Transport {
             ("transport.tls.alloc_failures", Int(sprig_tls_alloc_failures())),
             ("transport.tls.dates_unchecked", Int(sprig_tls_dates_unchecked())),
             ("transport.tls.version13_available", Transport.hasTLS13 ? 1 : 0)]
+        lines.append(("transport.tls.slots.in_use", tlsConnectionsInUse))
+        lines.append(("transport.tls.slots.high_water", tlsSlotsHighWater))
+        lines.append(("transport.tls.slots.capacity", limits.maxTLSConnections))
+        lines += tlsSessionLines
         for p in tlsProfiles where p.isRegistered {
             lines.append((p.label + ".tls.handshakes", p.stats.handshakes))
+            lines.append((p.label + ".tls.resumed", p.stats.resumed))
+            lines.append((p.label + ".tls.resumptions_declined", p.stats.resumptionsDeclined))
+            lines.append((p.label + ".tls.queries", p.stats.queries))
             lines.append((p.label + ".tls.reused", p.stats.reused))
             lines.append((p.label + ".tls.failures", p.stats.failures))
+            lines += p.stats.ends.lines(prefix: p.label + ".tls.closed.")
         }
         return lines
     }

@@ -191,6 +191,12 @@ public final class Transport {
     public internal(set) var tlsIsStarted = false
     /// Most mbedTLS memory one connection has used (bytes).
     var tlsMemoryHighWater = 0
+    /// Saved sessions to resume, one per server and profile (TLSSessions.swift).
+    var tlsSessions: TLSSessionTable
+    /// Most TLS slots held at once.
+    var tlsSlotsHighWater = 0
+    /// Largest session saved (bytes), against `tlsSessionByteCount`.
+    var tlsSessionBytesHighWater = 0
 
     /// Keeps every carving above alive as long as the transport.
     let arena: Arena
@@ -222,6 +228,7 @@ public final class Transport {
         // Filled by the kernel before each read.
         batch = arena.reserve(EpollEvent.self, count: Epoll.batchCapacity, label: TransportLimits.responseLabel, rowCount: 1)
         (tlsShared, tlsConnections, tlsSlotOwners) = Transport.carveTLS(limits, arena: arena)
+        tlsSessions = TLSSessionTable(limits, arena: arena)
     }
 
     deinit {

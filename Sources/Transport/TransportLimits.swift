@@ -47,6 +47,15 @@ public struct TransportLimits: Equatable, Sendable {
     /// query opens a fresh connection. Above an upstream's slowest honest
     /// answer (a cold name it must resolve: a few seconds).
     public var tlsAnswerTimeoutMs: Int64 = 5_000
+    /// Saved TLS sessions (TLSSessions.swift), one per server and profile:
+    /// `tlsSessionsPerConnection` per TLS connection, so the forwarders
+    /// and the authoritative servers a household's traffic rotates through
+    /// keep theirs; the oldest goes first. 0 without TLS.
+    public var tlsSessionCount: Int { maxTLSConnections * TransportLimits.tlsSessionsPerConnection }
+    /// A saved session older than this is not offered (and dropped):
+    /// OpenSSL's default session timeout and ticket lifetime hint for TLS
+    /// 1.2 is 7,200 s, so servers would decline an older one anyway.
+    public var tlsSessionLifetimeMs: Int64 = 7_200_000
 
     /// Largest query carried over TCP: a header (12), a question (at most
     /// 255 + 4) and an OPT record with a cookie and RFC 8467 block padding
@@ -80,6 +89,17 @@ public struct TransportLimits: Equatable, Sendable {
     /// headroom for a longer or RSA chain. A connection that needs more fails alone
     /// (`transport.tls.closed.no_memory`).
     public static let tlsConnectionByteCount = 61_440
+    /// Saved sessions per TLS connection slot (`tlsSessionCount`).
+    public static let tlsSessionsPerConnection = 4
+    /// Bytes of one saved session (mbedtls_ssl_session_save: ~130 bytes of
+    /// fields, the server's end-entity certificate in DER, the RFC 5077
+    /// ticket). Measured on 2.28 with the tests' P-256 certificate and
+    /// Unbound's (OpenSSL) ticket: 677 bytes
+    /// (`transport.tls.sessions.bytes_high_water`); a public resolver's
+    /// 2,048-bit RSA certificate with many names is ~1.8 KB of DER. A
+    /// session that needs more is not saved
+    /// (`transport.tls.sessions.too_large`): the next handshake is full.
+    public static let tlsSessionByteCount = 3_072
     /// mbedTLS memory shared by all connections besides the CA bundle: the
     /// entropy context (37,960 bytes in Debian's 2.28: 20 source slots and
     /// a SHA-512 accumulator), the DRBG, two client configs, the slot table.
@@ -117,6 +137,7 @@ public struct TransportLimits: Equatable, Sendable {
     static let responseLabel = "outgoing response buffer, ready batch"
     static let tlsSharedLabel = "tls shared mbedTLS memory (configs, RNG, CA bundle)"
     static let tlsConnectionsLabel = "tls connections mbedTLS memory (max_tls_connections)"
+    static let tlsSessionsLabel = "tls saved sessions (resumption, 4 per tls connection)"
 
     /// The plan's rows: what `Transport.init` carves, in order.
     public var footprint: [Arena.Row] {
@@ -142,7 +163,11 @@ public struct TransportLimits: Equatable, Sendable {
         return [Arena.Row(TransportLimits.tlsSharedLabel, count: 1, byteCount: Arena.carvingByteCount(tlsSharedByteCount)),
                 Arena.Row(TransportLimits.tlsConnectionsLabel, count: maxTLSConnections,
                           byteCount: Arena.carvingByteCount(maxTLSConnections * TransportLimits.tlsConnectionByteCount)
-                              + Arena.carvingByteCount(of: Int32.self, count: maxTLSConnections))]
+                              + Arena.carvingByteCount(of: Int32.self, count: maxTLSConnections)),
+                Arena.Row(TransportLimits.tlsSessionsLabel, count: tlsSessionCount,
+                          byteCount: Arena.carvingByteCount(of: TLSSessionEntry.self, count: tlsSessionCount)
+                              + Arena.carvingByteCount(tlsSessionCount * TransportLimits.tlsSessionByteCount)
+                              + Arena.carvingByteCount(of: TLSSessionOffer.self, count: maxTLSConnections))]
     }
 
     /// Bytes `footprint` adds up to.
@@ -155,6 +180,6 @@ public struct TransportLimits: Equatable, Sendable {
             && queriesPerConnectionMax <= Int(UInt16.max) && idleTimeoutMs > 0
             && responseByteCountMax >= TransportLimits.headerByteCount && responseByteCountMax <= 65_535
             && maxTLSConnections >= 0 && maxTLSConnections <= maxOutgoingTCP && tlsCAByteCount >= 0
-            && tlsHandshakeTimeoutMs > 0 && tlsAnswerTimeoutMs > 0
+            && tlsHandshakeTimeoutMs > 0 && tlsAnswerTimeoutMs > 0 && tlsSessionLifetimeMs > 0
     }
 }

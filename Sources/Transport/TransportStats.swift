@@ -23,6 +23,19 @@ public struct TransportStats: Equatable, Sendable {
     public var tlsReused = 0
     /// TLS connections opened by `probeTLS` (RFC 9539).
     public var tlsProbes = 0
+    /// TLS session resumption (TLSSessions.swift): sessions offered on a
+    /// new connection, handshakes the server resumed, offers it declined
+    /// (a full handshake instead), sessions saved, sessions too large for
+    /// an entry, saved ones too old or from an untrusted-clock time,
+    /// unloadable ones, and ones dropped after a handshake that failed.
+    public var tlsSessionsOffered = 0
+    public var tlsResumed = 0
+    public var tlsResumptionsDeclined = 0
+    public var tlsSessionsSaved = 0
+    public var tlsSessionsTooLarge = 0
+    public var tlsSessionsExpired = 0
+    public var tlsSessionsUnloadable = 0
+    public var tlsSessionsDroppedAfterFailure = 0
     /// Connections whose mbedTLS region was not empty after mbedTLS freed
     /// everything (a library leak; the region is reset anyway).
     public var tlsMemoryLeftAtClose = 0
@@ -120,6 +133,12 @@ public struct TransportStats: Equatable, Sendable {
          ("transport.tls.opened", tlsOpened), ("transport.tls.handshakes", tlsHandshakes),
          ("transport.tls.version12", tlsVersion12), ("transport.tls.version13", tlsVersion13),
          ("transport.tls.reused", tlsReused), ("transport.tls.probes", tlsProbes), ("transport.tls.memory_left_at_close", tlsMemoryLeftAtClose),
+         ("transport.tls.sessions.offered", tlsSessionsOffered), ("transport.tls.resumed", tlsResumed),
+         ("transport.tls.resumptions_declined", tlsResumptionsDeclined),
+         ("transport.tls.sessions.saved", tlsSessionsSaved), ("transport.tls.sessions.too_large", tlsSessionsTooLarge),
+         ("transport.tls.sessions.expired", tlsSessionsExpired),
+         ("transport.tls.sessions.unloadable", tlsSessionsUnloadable),
+         ("transport.tls.sessions.dropped_after_failure", tlsSessionsDroppedAfterFailure),
          ("transport.tls.closed.certificate", closedTLSCertificate),
          ("transport.tls.closed.pin_mismatch", closedTLSPinMismatch),
          ("transport.tls.closed.handshake", closedTLSHandshake),
@@ -127,5 +146,56 @@ public struct TransportStats: Equatable, Sendable {
          ("transport.tls.closed.protocol", closedTLSProtocol),
          ("transport.tls.closed.no_memory", closedTLSNoMemory),
          ("transport.tls.closed.answer_timeout", closedTLSAnswerTimeout)]
+    }
+}
+
+/// One counter per way a connection ends (`ConnectionEnd`), for a TLS
+/// profile's lines (`upstream.N.tls.closed.<way>`); the names are those of
+/// `transport.tcp.closed.*` and `transport.tls.closed.*`.
+public struct ConnectionEndCounts: Equatable, Sendable {
+    var counts = InlineArray<17, Int>(repeating: 0)
+
+    static let names: [String] = ["idle", "for_room", "by_server", "mid_answer", "reset", "refused", "unreachable",
+                                  "oversize_frame", "malformed_frame", "socket_error", "certificate", "pin_mismatch",
+                                  "handshake", "handshake_timeout", "protocol", "no_memory", "answer_timeout"]
+
+    public init() {}
+
+    static func index(_ end: ConnectionEnd) -> Int {
+        switch end {
+        case .idle: return 0
+        case .forRoom: return 1
+        case .byServer: return 2
+        case .failed(let why):
+            switch why {
+            case .closedMidAnswer: return 3
+            case .reset: return 4
+            case .refused: return 5
+            case .unreachable: return 6
+            case .oversizeFrame: return 7
+            case .malformedFrame: return 8
+            case .socketError: return 9
+            case .tlsCertificate: return 10
+            case .tlsPinMismatch: return 11
+            case .tlsHandshake: return 12
+            case .tlsHandshakeTimeout: return 13
+            case .tlsProtocol: return 14
+            case .tlsNoMemory: return 15
+            case .tlsAnswerTimeout: return 16
+            }
+        }
+    }
+
+    mutating func count(_ end: ConnectionEnd) { counts[ConnectionEndCounts.index(end)] += 1 }
+
+    func lines(prefix: String) -> [(String, Int)] {
+        var out: [(String, Int)] = []
+        for i in 0..<ConnectionEndCounts.names.count { out.append((prefix + ConnectionEndCounts.names[i], counts[i])) }
+        return out
+    }
+
+    public static func == (a: ConnectionEndCounts, b: ConnectionEndCounts) -> Bool {
+        for i in 0..<ConnectionEndCounts.names.count where a.counts[i] != b.counts[i] { return false }
+        return true
     }
 }

@@ -6,6 +6,8 @@
 //   delegation    the parent's NS set for DOMAIN, from the config's root hints
 //   servers       every authoritative server answers CDS, CDNSKEY, DNSKEY
 //   servers-agree they all publish the same CDS and the same CDNSKEY RRset
+//   denial        an empty CDS or CDNSKEY answer is proven by NSEC/NSEC3
+//                 records the zone's DNSKEY RRset signs (DSCheckDenial)
 //   request       what is asked: DS parameters, the delete signal, or nothing
 //   cds-cdnskey   CDS and CDNSKEY designate the same keys
 //   algorithms    a key with an algorithm and digest the draft designates
@@ -15,8 +17,12 @@
 //   authenticated the CDS/CDNSKEY RRsets are signed by the DNSKEY RRset that
 //                 the parent's current DS set secures (RFC 7344 §4.1)
 //
+// `--json`: the same verdicts as one JSON array, one object per check
+// (`{"check": "servers", "verdict": "PASS", "reason": "..."}`).
 // Exit: 0 every check passed (WARN lines are advice), 1 a check failed
-// (the parent should cancel the update), 2 usage or config error.
+// (the parent should cancel the update), 2 usage or config error, or a
+// zone on the way whose servers the config wants over strict DoT (this
+// client speaks plain DNS only; it refuses rather than ask them in plain).
 // Never: changes anything anywhere; it only asks.
 import Config
 import DNSWire
@@ -25,7 +31,7 @@ import Platform
 import Validator
 
 enum DSCheck {
-    static let usage = "usage: sprig ds-check [-c CONFIG] DOMAIN\n"
+    static let usage = "usage: sprig ds-check [--json] [-c CONFIG] DOMAIN\n"
 
     enum Status {
         case pass, warn, fail, skip
@@ -49,21 +55,49 @@ enum DSCheck {
         var cdsSignatures: [[UInt8]] = []
         var cdnskeySignatures: [[UInt8]] = []
         var dnskeySignatures: [[UInt8]] = []
+        /// The whole response to an empty CDS or CDNSKEY answer: its
+        /// NSEC/NSEC3 records must prove the absence (`checkDenial`).
+        var cdsEmptyResponse: FetchedResponse? = nil
+        var cdnskeyEmptyResponse: FetchedResponse? = nil
         var error: String? = nil
     }
 
     struct Report {
         var failed = false
+        var json = false
+        /// A zone the config wants over strict DoT: nothing is asked of it,
+        /// the run ends with exit 2 and this message.
+        var strictRefusal: String? = nil
+        private var entries: [(Status, String, String)] = []
+
+        init(json: Bool) { self.json = json }
+
         mutating func say(_ status: Status, _ check: StaticString, _ reason: String) {
             if status == .fail { failed = true }
-            Output.out("\(status.word) \(check): \(reason)\n")
+            if json {
+                entries.append((status, "\(check)", reason))
+            } else {
+                Output.out("\(status.word) \(check): \(reason)\n")
+            }
+        }
+
+        /// With --json: every verdict so far as one JSON array.
+        func finish() {
+            guard json else { return }
+            var text = "["
+            for (i, e) in entries.enumerated() {
+                text += (i == 0 ? "\n  " : ",\n  ") + "{\"check\": " + JSONText.string(e.1) + ", \"verdict\": "
+                    + JSONText.string(e.0.word) + ", \"reason\": " + JSONText.string(e.2) + "}"
+            }
+            Output.out(text + (entries.isEmpty ? "]\n" : "\n]\n"))
         }
     }
 
     static func run(arguments: [String]) -> Int32 {
         var configPath = "/etc/config/sprig"
         var configGiven = false
-        var rest = arguments
+        let json = arguments.contains { matches($0, "--json") }
+        var rest = arguments.filter { !matches($0, "--json") }
         if rest.count == 3 && matches(rest[0], "-c") {
             configPath = rest[1]
             configGiven = true
@@ -76,22 +110,31 @@ enum DSCheck {
             return 2
         }
         guard let config = loadConfig(configPath, required: configGiven), let roots = rootServers(config) else { return 2 }
-        if let strict = config.authTransports.first(where: { domain.isSubdomain(of: $0.domain) && $0.policy == .strict }) {
-            // DESIGN.md §6: strict fails closed; this client has no DoT.
-            Output.err("sprig ds-check: auth_transport \(strict.domain.text) is strict (encrypted only); "
-                + "ds-check speaks plain DNS only and does not query it\n")
+        let strictDomains = config.authTransports.filter { $0.policy == .strict }.map { $0.domain }
+        if let refusal = DSCheckIteration.strictRefusal(zone: domain, strictDomains) {
+            Output.err("sprig ds-check: \(refusal)\n")
             return 2
         }
-        var iteration = DSCheckIteration(roots: roots, allowLoopback: config.queryLoopback, allowIPv6: config.doIPv6)
-        var report = Report()
+        var iteration = DSCheckIteration(roots: roots, allowLoopback: config.queryLoopback, allowIPv6: config.doIPv6,
+                                         strictDomains: strictDomains)
+        var report = Report(json: json)
         check(domain, config: config, iteration: &iteration, report: &report)
+        report.finish()
+        if let refusal = report.strictRefusal {
+            Output.err("sprig ds-check: \(refusal)\n")
+            return 2
+        }
         return report.failed ? 1 : 0
     }
 
     static func check(_ domain: Name, config: SprigConfig, iteration: inout DSCheckIteration, report: inout Report) {
         let delegation: Delegation
         do throws(IterationFailure) { delegation = try iteration.delegation(of: domain) } catch {
-            report.say(.fail, "delegation", error.reason)
+            if error.isStrictRefusal {
+                report.strictRefusal = error.reason
+            } else {
+                report.say(.fail, "delegation", error.reason)
+            }
             return
         }
         let nsText = delegation.nameservers.map { ns in
@@ -104,6 +147,7 @@ enum DSCheck {
         let answered = views.filter { $0.error == nil }
         guard checkAgreement(answered, report: &report) else { return }
         let scratch = DSCheckRules.makeScratch()
+        guard checkDenial(answered, domain, scratch: scratch, report: &report) else { return }
         let first = answered[0]
         let cdsRequest = DSCheckRules.request(first.cds, deleteSignal: DSCheckRules.cdsDelete)
         let cdnskeyRequest = DSCheckRules.request(first.cdnskey, deleteSignal: DSCheckRules.cdnskeyDelete)
@@ -144,8 +188,12 @@ enum DSCheck {
                         let rdatas = response.rdatas(.answer, owner: domain, type: type)
                         let sigs = response.signatures(.answer, owner: domain, covering: type)
                         switch type {
-                        case .cds: view.cds = rdatas; view.cdsSignatures = sigs
-                        case .cdnskey: view.cdnskey = rdatas; view.cdnskeySignatures = sigs
+                        case .cds:
+                            view.cds = rdatas; view.cdsSignatures = sigs
+                            if rdatas.isEmpty { view.cdsEmptyResponse = response }
+                        case .cdnskey:
+                            view.cdnskey = rdatas; view.cdnskeySignatures = sigs
+                            if rdatas.isEmpty { view.cdnskeyEmptyResponse = response }
                         default: view.dnskey = rdatas; view.dnskeySignatures = sigs
                         }
                     } catch {
@@ -186,6 +234,48 @@ enum DSCheck {
         }
         report.say(.pass, "servers-agree", "\(views.count) servers publish the same \(first.cds.count) CDS "
             + "and \(first.cdnskey.count) CDNSKEY records")
+        return true
+    }
+
+    /// RFC 4035 §5.4: an empty CDS or CDNSKEY answer counts as "not
+    /// published" only with its denial proven by NSEC/NSEC3 records that the
+    /// zone's DNSKEY RRset signs (whether that RRset is the one the parent's
+    /// DS secures is the `authenticated` check). An unsigned zone cannot
+    /// prove anything: a warning. False (stop) when a proof fails.
+    static func checkDenial(_ views: [ServerView], _ domain: Name, scratch: borrowing ValidatorScratch,
+                            report: inout Report) -> Bool {
+        var proven: [String] = []
+        var unsigned: [String] = []
+        var failures: [String] = []
+        for v in views {
+            for (type, response) in [(RRType.cds, v.cdsEmptyResponse), (.cdnskey, v.cdnskeyEmptyResponse)] {
+                guard let response else { continue }
+                guard !v.dnskey.isEmpty else {
+                    unsigned.append("\(type.mnemonic) at \(v.label)")
+                    continue
+                }
+                switch DSCheckDenial.noData(response, qname: domain, qtype: type, zone: domain, keys: v.dnskey,
+                                            scratch: scratch) {
+                case .noData(let how), .insecureDelegation(let how):
+                    proven.append("\(type.mnemonic) at \(v.label) (\(how))")
+                case .notProven(let why):
+                    failures.append("\(type.mnemonic) at \(v.label): \(why)")
+                }
+            }
+        }
+        guard failures.isEmpty else {
+            report.say(.fail, "denial", "an empty answer without a valid denial of existence (a record may have been "
+                + "stripped): " + failures.joined(separator: "; "))
+            return false
+        }
+        if !unsigned.isEmpty {
+            report.say(.warn, "denial", "the zone has no DNSKEY RRset: the absence of "
+                + unsigned.joined(separator: ", ") + " cannot be proven")
+        } else if proven.isEmpty {
+            report.say(.skip, "denial", "CDS and CDNSKEY are both published: no absence to prove")
+        } else {
+            report.say(.pass, "denial", "the absence is proven: " + proven.joined(separator: "; "))
+        }
         return true
     }
 

@@ -2,8 +2,11 @@
 // current DS RRset for the domain (RFC 4035 §5: DS → DNSKEY → signed DS, zone
 // by zone down the referral path), so that `ds-check` authenticates the
 // CDS/CDNSKEY against a DS set it has validated (RFC 7344 §4.1).
-// Never: proves denial (an unsigned delegation is reported as such, its
-// NSEC/NSEC3 proof unchecked) or honours insecure_domain (the result says so).
+// An unsigned delegation on the way counts only with its denial proven: the
+// NSEC/NSEC3 records of the DS answer, signed by the zone's validated keys,
+// must show the name without DS (DSCheckDenial); an empty answer alone is
+// bogus (it could be a stripped DS).
+// Never: honours insecure_domain (the result says so).
 import Config
 import DNSWire
 import Hints
@@ -13,7 +16,7 @@ import Validator
 enum ChainResult {
     /// The parent's DS RRset for the domain, validated from `anchorText`.
     case secure(ds: [[UInt8]], anchorText: String)
-    /// A zone on the way has no DS for the next one (denial not checked).
+    /// A zone on the way has no DS for the next one, its denial proven.
     case insecure(String)
     /// Something that should validate does not.
     case bogus(String)
@@ -76,7 +79,14 @@ enum DSCheckChain {
                 return .bogus("no DS answer for \(next.text) from the servers of \(hop.zone.text)")
             }
             guard !ds.rdatas.isEmpty else {
-                return .insecure("\(hop.zone.text) has no DS for \(next.text) (its denial is not checked)")
+                switch DSCheckDenial.noData(ds.response, qname: next, qtype: .ds, zone: hop.zone, keys: keys.rdatas,
+                                            scratch: scratch) {
+                case .noData(let how), .insecureDelegation(let how):
+                    return .insecure("\(hop.zone.text) has no DS for \(next.text), \(how)")
+                case .notProven(let why):
+                    return .bogus("\(hop.zone.text) answers no DS for \(next.text) without a valid denial "
+                        + "of existence (a DS may have been stripped): \(why)")
+                }
             }
             if let failure = DSCheckRules.verify(ds.rdatas, type: .ds, owner: next, signatures: ds.signatures,
                                                  keys: keys.rdatas, zone: hop.zone, scratch: scratch) {
@@ -92,6 +102,8 @@ enum DSCheckChain {
     struct SignedRRset {
         var rdatas: [[UInt8]]
         var signatures: [[UInt8]]
+        /// The whole response (an empty answer's denial is in it).
+        var response: FetchedResponse
     }
 
     /// The RRset from the first server that answers it authoritatively
@@ -101,7 +113,7 @@ enum DSCheckChain {
             guard let response = try? DSCheckClient.fetch(name, type, from: server).response,
                   response.rcode == .noError, response.authoritative else { continue }
             return SignedRRset(rdatas: response.rdatas(.answer, owner: name, type: type),
-                               signatures: response.signatures(.answer, owner: name, covering: type))
+                               signatures: response.signatures(.answer, owner: name, covering: type), response: response)
         }
         return nil
     }

@@ -33,6 +33,8 @@ struct ZoneServers {
 
 struct IterationFailure: Error {
     var reason: String
+    /// A zone on the way is under a strict auth_transport: refused, not failed.
+    var isStrictRefusal = false
 }
 
 struct DSCheckIteration {
@@ -53,13 +55,27 @@ struct DSCheckIteration {
     let roots: [Address]
     let allowLoopback: Bool
     let allowIPv6: Bool
+    /// `config auth_transport` domains with `policy 'strict'`: their
+    /// servers (and those of every zone below) are asked over DoT only.
+    let strictDomains: [Name]
     private(set) var queryCount = 0
     private let startMs = Clock.monotonicMs()
 
-    init(roots: [Address], allowLoopback: Bool, allowIPv6: Bool) {
+    init(roots: [Address], allowLoopback: Bool, allowIPv6: Bool, strictDomains: [Name] = []) {
         self.roots = roots.filter { Self.usable($0, allowLoopback: allowLoopback, allowIPv6: allowIPv6) }
         self.allowLoopback = allowLoopback
         self.allowIPv6 = allowIPv6
+        self.strictDomains = strictDomains
+    }
+
+    /// The refusal to ask `zone`'s servers, when the config wants them over
+    /// strict DoT (DESIGN.md §6: strict fails closed): this client speaks
+    /// plain DNS only and never asks them in plain. Opportunistic policy
+    /// needs nothing: plain DNS is what it falls back to (RFC 9539 §4).
+    static func strictRefusal(zone: Name, _ strictDomains: [Name]) -> String? {
+        guard let strict = strictDomains.first(where: { zone.isSubdomain(of: $0) }) else { return nil }
+        return "auth_transport '\(strict.text)' is strict (DNS over TLS only) and ds-check would have to ask the "
+            + "servers of \(zone.text); ds-check speaks plain DNS only, so it refuses instead of asking them in plain"
     }
 
     /// Loopback and unspecified addresses only with `query_loopback '1'`
@@ -104,11 +120,16 @@ struct DSCheckIteration {
     }
 
     /// Addresses of `name` (A, and AAAA when IPv6 is allowed).
-    mutating func addresses(of name: Name, nesting: Int) -> [Address] {
+    mutating func addresses(of name: Name, nesting: Int) throws(IterationFailure) -> [Address] {
         guard nesting <= Self.lookupNestingMax else { return [] }
         var list: [Address] = []
         for type in allowIPv6 ? [RRType.a, .aaaa] : [.a] {
-            guard case .answer(_, _, let response, _)? = try? walk(name, type, stopAt: nil, nesting: nesting) else { continue }
+            let end: WalkEnd
+            do throws(IterationFailure) { end = try walk(name, type, stopAt: nil, nesting: nesting) } catch {
+                if error.isStrictRefusal { throw error }   // never swallowed into "no address"
+                continue
+            }
+            guard case .answer(_, _, let response, _) = end else { continue }
             list += Self.addressRecords(response, .answer, owner: name, type: type)
         }
         return list.filter { Self.usable($0, allowLoopback: allowLoopback, allowIPv6: allowIPv6) }
@@ -145,6 +166,9 @@ struct DSCheckIteration {
     /// The first server of `servers` that answers NOERROR or NXDOMAIN.
     mutating func ask(_ qname: Name, _ qtype: RRType, _ servers: [Address], zone: Name)
         throws(IterationFailure) -> (FetchedResponse, Address) {
+        if let refusal = Self.strictRefusal(zone: zone, strictDomains) {
+            throw IterationFailure(reason: refusal, isStrictRefusal: true)
+        }
         var why = "no server"
         for server in servers {
             queryCount += 1
@@ -209,7 +233,7 @@ struct DSCheckIteration {
                     + (allowIPv6 ? Self.addressRecords(response, .additional, owner: name, type: .aaaa) : [])
                 addresses = addresses.filter { Self.usable($0, allowLoopback: allowLoopback, allowIPv6: allowIPv6) }
             }
-            if addresses.isEmpty { addresses = self.addresses(of: name, nesting: nesting + 1) }
+            if addresses.isEmpty { addresses = try self.addresses(of: name, nesting: nesting + 1) }
             list.append(Nameserver(name: name, addresses: addresses))
         }
         return list

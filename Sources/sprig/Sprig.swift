@@ -31,11 +31,12 @@ enum CLI {
                               DNSSEC trust points, RFC 5011 key states and timers
           leases [-c CONFIG | -s SOCKET]
                               the LAN names table (hosts and lease files)
-          ds-check [-c CONFIG] DOMAIN
+          ds-check [--json] [-c CONFIG] DOMAIN
                               would a parent accept DOMAIN's CDS/CDNSKEY (RFC 7344,
                               RFC 8078, draft-ietf-dnsop-ds-automation-04 §2)? Asks every
                               authoritative server (found from the config's root hints);
-                              one PASS/WARN/FAIL/SKIP line per check; exit 1 on a FAIL
+                              one PASS/WARN/FAIL/SKIP line per check (--json: one JSON
+                              array, an object per check); exit 1 on a FAIL
 
         """
 

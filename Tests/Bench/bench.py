@@ -64,7 +64,7 @@ SERVER_CORE = os.environ.get("BENCH_SERVER_CORE", "0")  # taskset core of the se
 CLIENT_CORE = os.environ.get("BENCH_CLIENT_CORE", "1")  # dnsperf and NSD
 SCENARIO_NAMES = os.environ.get("BENCH_SCENARIOS", "verify_speed,cache_hit,footprint,cold_recursive,cold_sibling_glue,recursive_cache_hit,"
                                                   "recursive_footprint,cold_validating,validating_cache_hit,"
-                                                  "cold_forward_validating,sizes,flash_days")
+                                                  "cold_forward_validating,dot_forward,sizes,flash_days")
 SPRIGD = os.environ.get("BENCH_SPRIGD", os.path.join(ROOT, ".build", "release", "sprigd"))
 # Another sprigd measured beside it in the same run (an older build, for before/after ratios under
 # the same load): a path to its binary, or unset. Its rows are named "<resolver>-baseline".
@@ -1803,11 +1803,227 @@ def scenario_flash_days(lab, results):
         flush=True)
 
 
+# ---------------------------------------------------------------- scenario: DoT to a forwarder
+
+DOT_PORT = env_int("BENCH_DOT_PORT", 8853)             # the DoT front's TLS port
+DOT_NAMES = env_int("BENCH_DOT_NAMES", 300)            # cold names per resolver, one at a time
+DOT_SECONDS = env_int("BENCH_DOT_SECONDS", 10)         # steady load for queries per handshake
+DOT_TLS_NAME = "dot.sprigbench"                        # the front's certificate name (made by the bench)
+DOT_IDLE_SECONDS = 11     # > sprigd's 10 s idle close (TransportLimits.idleTimeoutMs): the next query resumes
+DOT_ADDRESS = {"dot-front": NET + "20", "sprigd-dot": NET + "21", "sprigd-plain": NET + "22",
+               "unbound-dot": NET + "23", "unbound-plain": NET + "24"}
+DOT_RESOLVERS = ("sprigd-dot", "sprigd-plain", "unbound-dot", "unbound-plain")
+DOT_KINDS = (("rnd", "", "NOERROR"),)
+
+
+def dot_pki():
+    """A CA and a P-256 certificate for DOT_TLS_NAME (openssl), in WORK/dot-pki: (ca, cert, key)."""
+    rundir = os.path.join(WORK, "dot-pki")
+    os.makedirs(rundir, exist_ok=True)
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+
+    def run(argv):
+        subprocess.run(argv, cwd=rundir, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=30)
+
+    run(["openssl", "req", "-x509"] + ec + ["-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
+                                            "-subj", "/CN=Sprig Bench CA"])
+    run(["openssl", "req"] + ec + ["-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=" + DOT_TLS_NAME])
+    with open(os.path.join(rundir, "ext.cnf"), "w") as f:
+        f.write("subjectAltName=DNS:%s\nbasicConstraints=CA:FALSE\n" % DOT_TLS_NAME)
+    run(["openssl", "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+         "-out", "server.pem", "-days", "2", "-extfile", "ext.cnf"])
+    return tuple(os.path.join(rundir, f) for f in ("ca.pem", "server.pem", "server.key"))
+
+
+def dot_unbound_config(name, address, lines):
+    """A one-thread Unbound on `address`:PORT, iterator only, with `lines` added to server:."""
+    return """server:
+  interface: {addr}
+  port: {port}
+  outgoing-interface: {addr}
+  num-threads: 1
+  do-ip6: no
+  do-daemonize: no
+  username: ""
+  chroot: ""
+  directory: "{work}"
+  pidfile: "{work}/{name}.pid"
+  logfile: ""
+  use-syslog: no
+  verbosity: 0
+  access-control: 127.0.0.0/8 allow
+  do-not-query-localhost: no
+  module-config: "iterator"
+  so-reuseport: no
+  prefetch: no
+{lines}remote-control:
+  control-enable: no
+""".format(addr=address, port=PORT, work=WORK, name=name, lines=lines)
+
+
+def start_dot_front(lab, cert, key):
+    """The forwarder: Unbound serving DoT on DOT_PORT and plain DNS on PORT, forwarding
+    sprigbench. to NSD. Every resolver of the scenario forwards to it (over TLS or plain)."""
+    address = DOT_ADDRESS["dot-front"]
+    text = dot_unbound_config("dot-front", address, """  interface: {addr}@{dot}
+  tls-port: {dot}
+  tls-service-key: "{key}"
+  tls-service-pem: "{cert}"
+  incoming-num-tcp: 64
+forward-zone:
+  name: "{zone}"
+  forward-addr: {nsd}@{port}
+""".format(addr=address, dot=DOT_PORT, key=key, cert=cert, zone=ZONE, nsd=ADDRESS["nsd"], port=PORT))
+    conf = os.path.join(WORK, "dot-front.conf")
+    with open(conf, "w") as f:
+        f.write(text)
+    server = lab.start("dot-front", ["unbound", "-d", "-c", conf], address, CLIENT_CORE)
+    return require_answer(server, "h0." + HIT_SUFFIX)
+
+
+def start_dot_resolver(lab, name, ca):
+    """One resolver of the comparison, forwarding to the DoT front over TLS or plain UDP."""
+    address, front = DOT_ADDRESS[name], DOT_ADDRESS["dot-front"]
+    conf = os.path.join(WORK, name + ".conf")
+    if name.startswith("sprigd"):
+        upstream = ("\toption port '%d'\n\toption transport 'tls'\n\toption tls_name '%s'\n" % (DOT_PORT, DOT_TLS_NAME)
+                    if name == "sprigd-dot" else "\toption port '%d'\n\toption transport 'udp'\n" % PORT)
+        ca_line = "\toption tls_ca_file '%s'\n" % ca if name == "sprigd-dot" else ""
+        text = sprig_config(name, address, "\toption mode 'forward'\n\toption dnssec '0'\n%s"
+                            "\nconfig upstream\n\toption address '%s'\n%s" % (ca_line, front, upstream))
+        argv = [SPRIGD, "-c", conf]
+    else:
+        tls = name == "unbound-dot"
+        forward = ("  tls-cert-bundle: \"%s\"\nforward-zone:\n  name: \"%s\"\n  forward-addr: %s@%d#%s\n"
+                   "  forward-tls-upstream: yes\n" % (ca, ZONE, front, DOT_PORT, DOT_TLS_NAME) if tls else
+                   "forward-zone:\n  name: \"%s\"\n  forward-addr: %s@%d\n" % (ZONE, front, PORT))
+        text = dot_unbound_config(name, address, forward)
+        argv = ["unbound", "-d", "-c", conf]
+    with open(conf, "w") as f:
+        f.write(text)
+    server = lab.start(name, argv, address, SERVER_CORE)
+    # Answered locally by both (RFC 6761): no upstream connection exists before the measurement.
+    if probe(address, "localhost.", START_TIMEOUT_SECONDS) and server.alive():
+        return server
+    server.stop()
+    return None
+
+
+def dot_names(tag, count):
+    """`count` names under the wildcard, new to every cache (the front's too)."""
+    return [("%s%d.%s" % (tag, i, RANDOM_SUFFIX), "rnd", "NOERROR") for i in range(count)]
+
+
+def dot_steady_load(server, tag):
+    """DOT_SECONDS of dnsperf with names new to sprigd's cache: every query goes upstream."""
+    path = os.path.join(WORK, "%s.queries" % tag)
+    with open(path, "w") as f:
+        f.write("".join("%s%d.%s A\n" % (tag, i, RANDOM_SUFFIX) for i in range(200000)))
+    return dnsperf(server.address, path, DOT_SECONDS, max_runs=1, outstanding=20)
+
+
+def scenario_dot_forward(lab, results):
+    """DoT to a forwarder (issue 16): an Unbound DoT front; sprigd and Unbound each forward to it
+    over TLS and over plain UDP. Cold latency (fresh names, one at a time) DoT vs plain, the first
+    query (TCP + full TLS handshake), queries per handshake under steady load, and the first
+    query after an idle close (a resumed handshake)."""
+    if not os.path.exists(SPRIGD):
+        results.setdefault("skipped", []).append("dot_forward: no sprigd at %s — skipped" % SPRIGD)
+        return
+    if lab.nsd is None:
+        write_zone()
+        lab.nsd = start_nsd(lab)
+    ca, cert, key = dot_pki()
+    start_dot_front(lab, cert, key)
+    rows = results.setdefault("dot_forward", {})
+    for name in DOT_RESOLVERS:
+        server = start_dot_resolver(lab, name, ca)
+        if not server:
+            results.setdefault("skipped", []).append("dot_forward: %s did not answer — skipped" % name)
+            continue
+        # The first query opens the upstream connection (TCP + a full TLS handshake over DoT).
+        row = measure_cold(server, dot_names("c-%s-" % name, DOT_NAMES), kinds=DOT_KINDS)
+        rows[name] = row
+        if name != "sprigd-dot":
+            continue
+        socket_path = os.path.join(WORK, name, "sprig.sock")
+        row["load"] = dot_steady_load(server, "l-%s-" % name)
+        time.sleep(DOT_IDLE_SECONDS)
+        after_idle = measure_cold(server, dot_names("i-%s-" % name, 1), kinds=DOT_KINDS)
+        row["after_idle_ms"] = after_idle.get("first_ms")
+        c = sprig_counters(socket_path)
+        for key in ("handshakes", "resumed", "resumptions_declined", "queries", "reused", "failures"):
+            row["tls_" + key] = counter(c, "upstream.0.tls." + key)
+        row["tls_memory_high_water"] = counter(c, "transport.tls.memory_high_water")
+        row["tls_memory_per_connection"] = counter(c, "transport.tls.memory_per_connection")
+        row["tls_session_bytes"] = counter(c, "transport.tls.sessions.bytes_high_water")
+        if row["tls_handshakes"]:
+            row["queries_per_handshake"] = (row["tls_queries"] or 0) / row["tls_handshakes"]
+        print("dot       %-14s queries %s, handshakes %s (resumed %s): %.0f queries per handshake" % (
+            name, row["tls_queries"], row["tls_handshakes"], row["tls_resumed"], row.get("queries_per_handshake", 0)))
+    ratios = results.setdefault("dot_forward_ratios", {})
+    for tls, plain in (("sprigd-dot", "sprigd-plain"), ("unbound-dot", "unbound-plain"), ("sprigd-dot", "unbound-dot"),
+                       ("sprigd-plain", "unbound-plain")):
+        for key in ("median_ms", "p90_ms", "first_ms"):
+            mine, theirs = rows.get(tls, {}).get(key), rows.get(plain, {}).get(key)
+            if mine and theirs:
+                ratios["%s_vs_%s_%s" % (tls, plain, key)] = mine / theirs
+    sprig = rows.get("sprigd-dot", {})
+    if sprig.get("after_idle_ms") and sprig.get("first_ms"):
+        ratios["sprigd-dot_resumed_vs_full_first_ms"] = sprig["after_idle_ms"] / sprig["first_ms"]
+
+
+def render_dot_forward(results, out):
+    rows = results.get("dot_forward")
+    if not rows:
+        return
+    out.append("DoT to a FORWARDER: an Unbound DoT front (%s, TLS on %d, plain on %d) forwarding to NSD; each resolver "
+               "asks %d fresh names one at a time" % (DOT_ADDRESS["dot-front"], DOT_PORT, PORT, DOT_NAMES))
+    out.append("(the front is cold for each of them too); -dot forwards over TLS (sprigd: transport 'tls', tls_name; "
+               "Unbound: forward-tls-upstream), -plain over UDP; ms")
+    out.append("  %-14s %8s %8s %8s %10s %6s" % ("resolver", "median", "p90", "max", "first q", "lost"))
+    for name in DOT_RESOLVERS:
+        row = rows.get(name)
+        if not row:
+            continue
+        out.append("  %-14s %8s %8s %8s %10s %6s" % (
+            name, fmt(row.get("median_ms"), "{:.2f}"), fmt(row.get("p90_ms"), "{:.2f}"), fmt(row.get("max_ms"), "{:.2f}"),
+            fmt(row.get("first_ms"), "{:.2f}"), fmt(row.get("lost"))))
+    sprig = rows.get("sprigd-dot", {})
+    load = sprig.get("load") or {}
+    out.append("sprigd-dot under %d s of steady load (%s answered, %s q/s): %s queries over %s handshakes = %s queries "
+               "per handshake; %s resumed, %s declined, %s queries on a reused connection, %s failed connections" % (
+                   DOT_SECONDS, fmt(load.get("completed")), fmt(load.get("qps")), fmt(sprig.get("tls_queries")),
+                   fmt(sprig.get("tls_handshakes")), fmt(sprig.get("queries_per_handshake")), fmt(sprig.get("tls_resumed")),
+                   fmt(sprig.get("tls_resumptions_declined")), fmt(sprig.get("tls_reused")), fmt(sprig.get("tls_failures"))))
+    out.append("sprigd-dot first query after a %d s idle close (resumed TLS session): %s ms; mbedTLS memory per "
+               "connection %s bytes reserved, %s used at most; saved session %s bytes" % (
+                   DOT_IDLE_SECONDS, fmt(sprig.get("after_idle_ms"), "{:.2f}"), fmt(sprig.get("tls_memory_per_connection")),
+                   fmt(sprig.get("tls_memory_high_water")), fmt(sprig.get("tls_session_bytes"))))
+    ratios = results.get("dot_forward_ratios") or {}
+
+    def r(key):
+        return fmt(ratios.get(key), "{:.2f}")
+
+    out.append("DoT/plain latency (lower is better): Sprig median x%s, p90 x%s, first query x%s; Unbound median x%s, "
+               "p90 x%s, first query x%s" % (
+                   r("sprigd-dot_vs_sprigd-plain_median_ms"), r("sprigd-dot_vs_sprigd-plain_p90_ms"),
+                   r("sprigd-dot_vs_sprigd-plain_first_ms"), r("unbound-dot_vs_unbound-plain_median_ms"),
+                   r("unbound-dot_vs_unbound-plain_p90_ms"), r("unbound-dot_vs_unbound-plain_first_ms")))
+    out.append("Sprig/Unbound over DoT: median x%s, p90 x%s, first query x%s (plain: median x%s); Sprig resumed/full "
+               "first query x%s" % (
+                   r("sprigd-dot_vs_unbound-dot_median_ms"), r("sprigd-dot_vs_unbound-dot_p90_ms"),
+                   r("sprigd-dot_vs_unbound-dot_first_ms"), r("sprigd-plain_vs_unbound-plain_median_ms"),
+                   r("sprigd-dot_resumed_vs_full_first_ms")))
+    out.append("")
+
+
 SCENARIOS = {"verify_speed": scenario_verify_speed, "cache_hit": scenario_cache_hit, "footprint": scenario_footprint,
              "cold_recursive": scenario_cold_recursive, "cold_sibling_glue": scenario_cold_sibling_glue, "recursive_cache_hit": scenario_recursive_cache_hit,
              "recursive_footprint": scenario_recursive_footprint, "sizes": scenario_sizes,
              "cold_validating": scenario_cold_validating, "validating_cache_hit": scenario_validating_cache_hit,
-             "cold_forward_validating": scenario_cold_forward_validating, "flash_days": scenario_flash_days}
+             "cold_forward_validating": scenario_cold_forward_validating, "flash_days": scenario_flash_days,
+             "dot_forward": scenario_dot_forward}
 NEEDS_SERVERS = {"cache_hit", "footprint"}
 
 
@@ -2282,6 +2498,7 @@ def render_report(results):
     render_cold_validating(results, out)
     render_validating_cache_hit(results, out)
     render_cold_forward_validating(results, out)
+    render_dot_forward(results, out)
     render_baseline(results, out)
     render_flash_writes(results, out)
     render_sizes(results, out)

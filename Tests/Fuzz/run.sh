@@ -11,7 +11,8 @@
 # names). If the target imports them (`import DNSWire`, `@testable import`),
 # each is compiled as its own module; if not, the target is compiled in one
 # module together with their sources. All with -sanitize=fuzzer,address.
-# Seeds: Tests/Fuzz/corpus/<Name>/ (committed, read only); new inputs go to
+# Seeds: Tests/Fuzz/corpus/<Name>/ (committed, read only; FuzzMessage's
+# capture-* are real responses, Tests/Fuzz/capture_seeds.py); new inputs go to
 # the scratch corpus out/fuzz/<Name>/corpus/. A crash, leak or timeout fails
 # the run and prints the reproducer path.
 #

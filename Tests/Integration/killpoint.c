@@ -11,6 +11,12 @@
  * $SPRIG_KILLPOINT_COUNT (when set), so a clean run tells how many steps a
  * shutdown takes. $SPRIG_KILLPOINT_TRACE set: each step is named on stderr.
  *
+ * $SPRIG_KILLPOINT_IN_PLACE set: the shim sabotages the crash-safe write,
+ * so the test can show it would catch a writer that is not: an open of
+ * "X.tmp" for writing opens X itself, truncated, and the rename of X.tmp
+ * over X is skipped (it succeeds). A kill between the open and the last
+ * write then leaves X empty or torn, as an in-place writer would.
+ *
  * Test tooling only; never linked into Sprig. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -29,6 +35,7 @@ static size_t dir_len;
 static long kill_at;
 static long steps;
 static int trace;
+static int in_place;
 static unsigned char tracked[TRACKED_FDS];
 
 __attribute__((constructor)) static void killpoint_init(void) {
@@ -37,7 +44,9 @@ __attribute__((constructor)) static void killpoint_init(void) {
     const char *at = getenv("SPRIG_KILLPOINT_AT");
     kill_at = at ? atol(at) : 0;
     trace = getenv("SPRIG_KILLPOINT_TRACE") != NULL;
+    in_place = getenv("SPRIG_KILLPOINT_IN_PLACE") != NULL;
 }
+
 
 __attribute__((destructor)) static void killpoint_report(void) {
     const char *path = getenv("SPRIG_KILLPOINT_COUNT");
@@ -51,6 +60,17 @@ __attribute__((destructor)) static void killpoint_report(void) {
 static int in_dir(const char *path) {
     if (!dir || !path || dir_len == 0) return 0;
     return strncmp(path, dir, dir_len) == 0 && (path[dir_len] == '/' || path[dir_len] == 0);
+}
+
+/* With $SPRIG_KILLPOINT_IN_PLACE: "X.tmp" in the directory names X. */
+static const char *sabotaged(const char *path, int flags, char *buffer, size_t size) {
+    size_t n = path ? strlen(path) : 0;
+    if (!in_place || !in_dir(path) || !(flags & (O_WRONLY | O_RDWR)) || n < 5 || n >= size
+        || strcmp(path + n - 4, ".tmp") != 0)
+        return path;
+    memcpy(buffer, path, n - 4);
+    buffer[n - 4] = 0;
+    return buffer;
 }
 
 /* One step; with $SPRIG_KILLPOINT_TRACE set, named on stderr (the log). */
@@ -85,6 +105,8 @@ int open(const char *path, int flags, ...) {
     REAL(open, int, (const char *, int, ...));
     va_list ap; va_start(ap, flags); mode_t mode = mode_of(flags, ap); va_end(ap);
     before_open(path, flags);
+    char target[4096];
+    path = sabotaged(path, flags, target, sizeof target);
     return opened(real_open(path, flags, mode), path, flags);
 }
 
@@ -92,6 +114,8 @@ int open64(const char *path, int flags, ...) {
     REAL(open64, int, (const char *, int, ...));
     va_list ap; va_start(ap, flags); mode_t mode = mode_of(flags, ap); va_end(ap);
     before_open(path, flags);
+    char target[4096];
+    path = sabotaged(path, flags, target, sizeof target);
     return opened(real_open64(path, flags, mode), path, flags);
 }
 
@@ -99,6 +123,8 @@ int openat(int at, const char *path, int flags, ...) {
     REAL(openat, int, (int, const char *, int, ...));
     va_list ap; va_start(ap, flags); mode_t mode = mode_of(flags, ap); va_end(ap);
     before_open(path, flags);
+    char target[4096];
+    path = sabotaged(path, flags, target, sizeof target);
     return opened(real_openat(at, path, flags, mode), path, flags);
 }
 
@@ -126,6 +152,8 @@ int close(int fd) {
 int rename(const char *from, const char *to) {
     REAL(rename, int, (const char *, const char *));
     if (in_dir(to)) step(to);
+    char target[4096];
+    if (in_dir(to) && sabotaged(from, O_WRONLY, target, sizeof target) != from) return 0;
     return real_rename(from, to);
 }
 

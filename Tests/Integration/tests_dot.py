@@ -250,10 +250,11 @@ def dot_forwarder_failed_check_moves_to_the_next_upstream(session):
 
 
 class StallingPeer:
-    """Accepts TCP on <net>.6.4:853 and never sends a byte (nor reads)."""
+    """Accepts TCP on <net>.6.<octet>:853 (default 4) and never sends a
+    byte (nor reads)."""
 
-    def __init__(self, session):
-        self.addr = "%s.6.4" % session.get("zones").net
+    def __init__(self, session, octet=4):
+        self.addr = "%s.6.%d" % (session.get("zones").net, octet)
         servers.ensure_loopback_address(self.addr)
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -351,15 +352,21 @@ class HostileDoT:
       garbage    - bytes that are no TLS record, on the raw socket
       oversize   - a record header announcing 65,535 bytes (> the 16 KiB buffer)
       mid_answer - half of a framed answer through TLS, then a close
-      answer     - a right answer (with an expired certificate, say)."""
+      answer     - a right answer (with an expired certificate, say)
+      answer_close - a right answer, then the close at once (so the next
+                   query opens a new connection).
+    `resume` False: a fresh SSL context per connection, so every session
+    it issued (ticket or ID) is unknown when offered again: it declines
+    each resumption with a full handshake. `reused`: handshakes it resumed."""
 
-    def __init__(self, session, octet, mode, cert, key):
+    def __init__(self, session, octet, mode, cert, key, resume=True):
         self.addr = "%s.6.%d" % (session.get("zones").net, octet)
         self.mode = mode
-        self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        self.ctx.load_cert_chain(cert, key)
+        self.cert, self.key, self.resume = cert, key, resume
+        self.ctx = self._context()
         self.queries = 0
         self.handshakes = 0
+        self.reused = 0
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind((self.addr, DOT_PORT))
@@ -378,10 +385,15 @@ class HostileDoT:
                 return
             threading.Thread(target=self._serve, args=(c,), daemon=True).start()
 
+    def _context(self):
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(self.cert, self.key)
+        return ctx
+
     def _serve(self, c):
         c.settimeout(5)
         inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
-        tls = self.ctx.wrap_bio(inc, out, server_side=True)
+        tls = (self.ctx if self.resume else self._context()).wrap_bio(inc, out, server_side=True)
 
         def flush():
             data = out.read()
@@ -404,6 +416,8 @@ class HostileDoT:
                     flush()
                     pull()
             self.handshakes += 1
+            if tls.session_reused:
+                self.reused += 1
             buf = b""
             while len(buf) < 2 or len(buf) < 2 + struct.unpack("!H", buf[:2])[0]:
                 try:
@@ -426,6 +440,8 @@ class HostileDoT:
             else:
                 tls.write(frame)
                 flush()
+                if self.mode == "answer_close":
+                    return
             time.sleep(2)   # keep the connection until sprigd gives up on it
         except (EOFError, OSError, ssl.SSLError):
             pass
@@ -523,6 +539,169 @@ def dot_forwarder_certificate_dates_wait_for_a_trusted_clock(session):
         proc.stop()
     finally:
         peer.stop()
+
+
+# -- TLS session resumption (RFC 7858 §3.4, RFC 5077) ------------------------
+
+IDLE_CLOSE_SECONDS = 10.0   # TransportLimits.idleTimeoutMs
+
+
+@test
+def dot_forwarder_resumes_its_tls_session_with_unbound(session):
+    """RFC 7858 §3.4 / RFC 5077 with a real DoT server (Unbound, OpenSSL):
+    the first query makes a full handshake and sprigd saves the session;
+    once the connection has idled out (RFC 7766 §6.2.3), the next query's
+    connection offers it and Unbound resumes it (the master secret stayed
+    the same). Counted per upstream; nothing failed; the pin is still
+    checked (against the certificate the resumed session carries)."""
+    forward_ready(session)
+    pki = session.get("dot_pki")
+    up = session.get("dot_unbound")
+    addr, rundir, proc = start(session, 23, [upstream_text(up.addrs[0], name=TLS_NAME, pin=pki.pin)])
+    expect_answer(ask(addr, "www.a.example"), "A", ["192.0.2.1"])
+    s = wait_for(session, rundir, "upstream.0.tls.closed.idle", 1, seconds=IDLE_CLOSE_SECONDS + 5)
+    expect(s.get("upstream.0.tls.closed.idle") == 1, "the connection never idled out: %s" % nonzero(s, "upstream.0."))
+    expect(s.get("transport.tls.sessions.saved") == 1, "sessions saved %s" % s.get("transport.tls.sessions.saved"))
+    expect_answer(ask(addr, "www.ecdsa.example"), "A", ["192.0.2.13"])
+    s = stats(session, rundir)
+    expect(s.get("upstream.0.tls.handshakes") == 2, "handshakes %s" % s.get("upstream.0.tls.handshakes"))
+    expect(s.get("upstream.0.tls.resumed") == 1, "resumed %s; %s" % (s.get("upstream.0.tls.resumed"), nonzero(s, "transport.tls.")))
+    expect(s.get("upstream.0.tls.resumptions_declined") == 0, "declined %s" % s.get("upstream.0.tls.resumptions_declined"))
+    expect(s.get("transport.tls.sessions.offered") == 1, "offered %s" % s.get("transport.tls.sessions.offered"))
+    expect(s.get("upstream.0.tls.failures") == 0, "failures %s" % nonzero(s, "upstream.0.tls.closed."))
+    expect(s.get("upstream.0.tls.queries") == 2, "queries %s" % s.get("upstream.0.tls.queries"))
+    expect(0 < s.get("transport.tls.sessions.bytes_high_water", 0) <= s.get("transport.tls.sessions.bytes_per_entry", 0),
+           "session bytes %s of %s" % (s.get("transport.tls.sessions.bytes_high_water"),
+                                       s.get("transport.tls.sessions.bytes_per_entry")))
+    expect(s.get("transport.udp.queries") == 0, "plain UDP went out")
+    print("resumption with Unbound: saved session %d bytes" % s.get("transport.tls.sessions.bytes_high_water"))
+    proc.stop()
+
+
+@test
+def dot_forwarder_resumption_seen_from_the_server_side(session):
+    """The server's own view (Python ssl over OpenSSL: SSLObject.session_reused):
+    it closes after each answer, so each query opens a connection; every
+    connection after the first is resumed, and sprigd's counters agree."""
+    forward_ready(session)
+    pki = session.get("dot_pki")
+    peer = HostileDoT(session, 44, "answer_close", pki.cert, pki.key, resume=True)
+    try:
+        addr, rundir, proc = start(session, 24, [upstream_text(peer.addr, name=TLS_NAME)])
+        for i in range(4):
+            expect_answer(ask(addr, "r%d.resume.test" % i), "A", ["192.0.2.99"])
+        s = stats(session, rundir)
+        expect(peer.handshakes == 4 and peer.reused == 3, "server: %d handshakes, %d resumed" % (peer.handshakes, peer.reused))
+        expect(s.get("upstream.0.tls.resumed") == 3, "sprigd resumed %s" % s.get("upstream.0.tls.resumed"))
+        expect(s.get("upstream.0.tls.closed.by_server", 0) >= 3, "closed by server %s" % nonzero(s, "upstream.0.tls.closed."))
+        expect(s.get("upstream.0.tls.failures") == 0, "failures %s" % s.get("upstream.0.tls.failures"))
+        proc.stop()
+    finally:
+        peer.stop()
+
+
+@test
+def dot_forwarder_declined_resumption_falls_back_to_a_full_handshake(session):
+    """Hostile: a server that issues a session (ticket and ID) on every
+    connection and declines each one offered back (a fresh SSL context per
+    connection: ticket key and session cache are new). Every query is
+    answered through a full handshake: nothing fails, the declines are
+    counted, and the server never resumed."""
+    forward_ready(session)
+    pki = session.get("dot_pki")
+    peer = HostileDoT(session, 45, "answer_close", pki.cert, pki.key, resume=False)
+    try:
+        addr, rundir, proc = start(session, 25, [upstream_text(peer.addr, name=TLS_NAME)])
+        for i in range(4):
+            expect_answer(ask(addr, "d%d.decline.test" % i), "A", ["192.0.2.99"])
+        s = stats(session, rundir)
+        expect(peer.handshakes == 4 and peer.reused == 0, "server: %d handshakes, %d resumed" % (peer.handshakes, peer.reused))
+        expect(s.get("upstream.0.tls.handshakes") == 4, "handshakes %s" % s.get("upstream.0.tls.handshakes"))
+        expect(s.get("upstream.0.tls.resumed") == 0, "resumed %s" % s.get("upstream.0.tls.resumed"))
+        expect(s.get("upstream.0.tls.resumptions_declined") == 3, "declined %s" % s.get("upstream.0.tls.resumptions_declined"))
+        expect(s.get("upstream.0.tls.failures") == 0, "failures %s" % nonzero(s, "upstream.0.tls.closed."))
+        expect(s.get("transport.tls.sessions.dropped_after_failure") == 0, "a session dropped after a failure")
+        expect(s.get("transport.tls.memory_left_at_close") == 0, "mbedTLS memory left behind")
+        proc.stop()
+    finally:
+        peer.stop()
+
+
+TLS_SLOTS = 2                 # max_tls_connections in the slots test
+SLOT_PHASES = 3
+SLOT_PHASE_SECONDS = 6        # > the 4 s handshake deadline: stalled slots turn over
+RSS_GROWTH_MAX_KB = 512       # page-cache noise, not pools (tests_flood.py)
+
+
+@test
+def dot_every_tls_slot_busy_keeps_rss_flat_and_counts_refusals(session):
+    """DESIGN.md §2.1 with TLS: max_tls_connections 2 and four DoT
+    upstreams, two of them peers that accept TCP and stall the handshake
+    (each holds a slot until its 4 s deadline), two the DoT Unbound. Three
+    phases of dnsperf (distinct names, 16 in flight) keep more connections
+    wanted than there are slots. Every slot is busy (high water = 2),
+    sends that found none are refused and counted
+    (transport.refused.no_tls_slot), stalled handshakes end by deadline,
+    nothing goes out in plain, sprigd still answers, and RSS after the
+    phases is what it was after the warm-up."""
+    forward_ready(session)
+    from tests_hostile import rss_kb
+    up = session.get("dot_unbound")
+    stalls = [StallingPeer(session, 41), StallingPeer(session, 42)]
+    try:
+        addr, rundir, proc = start(session, 26, [upstream_text(stalls[0].addr, name=TLS_NAME),
+                                                 upstream_text(up.addrs[0], name=TLS_NAME),
+                                                 upstream_text(stalls[1].addr, name=TLS_NAME),
+                                                 upstream_text(up.addrs[1], name=TLS_NAME)],
+                                   extra="\toption max_tls_connections '%d'\n" % TLS_SLOTS)
+
+        def phase(tag, count=3000):
+            names = ["%s-%d.alloc.test" % (tag, i) for i in range(count)]
+            return servers.dnsperf_completed(addr, SPRIGD_PORT, names, os.path.join(rundir, "%s.txt" % tag),
+                                             clients=4, outstanding=16, seconds=SLOT_PHASE_SECONDS)
+
+        phase("warm")
+        rss_before = rss_kb(proc.pid)
+        rows = []
+        for k in range(SLOT_PHASES):
+            answered = phase("p%d" % k)
+            rows.append((answered, rss_kb(proc.pid)))
+        rss_after = rss_kb(proc.pid)
+        s = stats(session, rundir)
+        for k, (answered, rss) in enumerate(rows):
+            print("tls slots phase %d: %d answered, RSS %d kB" % (k, answered, rss))
+        print("tls slots: RSS %d kB after warm-up, %d kB after; refused.no_tls_slot %d, handshake_timeout %d, "
+              "handshakes %d, high water %d" % (rss_before, rss_after, s.get("transport.refused.no_tls_slot", 0),
+                                                s.get("transport.tls.closed.handshake_timeout", 0),
+                                                s.get("transport.tls.handshakes", 0), s.get("transport.tls.slots.high_water", 0)))
+        expect(len(stalls[0].accepted) + len(stalls[1].accepted) >= 1, "no stalling peer was tried")
+        expect(s.get("transport.tls.slots.high_water") == TLS_SLOTS, "slots high water %s" % s.get("transport.tls.slots.high_water"))
+        expect(s.get("transport.refused.no_tls_slot", 0) >= 1, "no send found every slot busy: %s"
+               % nonzero(s, "transport.refused."))
+        expect(s.get("transport.tls.closed.handshake_timeout", 0) >= 1, "no stalled handshake ended by deadline")
+        expect(s.get("transport.tls.alloc_failures") == 0, "mbedTLS allocations refused")
+        expect(s.get("transport.tls.memory_left_at_close") == 0, "mbedTLS memory left behind")
+        expect(s.get("transport.udp.queries") == 0, "plain UDP went out")
+        expect(s.get("arena.late_reservations", 0) == 0, "pools reserved after start-up")
+        expect(rss_after - rss_before <= RSS_GROWTH_MAX_KB,
+               "RSS grew %d kB (%d -> %d)" % (rss_after - rss_before, rss_before, rss_after))
+        # Once the stalled handshakes have reached their deadline, slots are
+        # free again and a new name is answered.
+        time.sleep(HANDSHAKE_DEADLINE_SECONDS + 1)
+        answers = []
+        for i in range(3):
+            r = ask(addr, "after-%d.alloc.test" % i)
+            answers.append(r.rcode)
+            if r.rcode == "NOERROR":
+                expect(r.rdatas("A") == ["192.0.2.71"], "after the load: %s" % r.rdatas("A"))
+                break
+        print("tls slots: after the load, %s" % answers)
+        expect("NOERROR" in answers, "no answer after the load: %s (%s)" % (answers, nonzero(stats(session, rundir), "transport.tls.slots")))
+        expect(proc.alive(), "sprigd exited")
+        proc.stop()
+    finally:
+        for p in stalls:
+            p.stop()
 
 
 # -- opportunistic DoT to authoritative servers (RFC 9539) --------------------
@@ -632,6 +811,40 @@ def auth_dot_opportunistic_upgrades_only_servers_that_offer_it(session):
     expect(s.get("auth_dot.server.%s.tls_queries" % twin.addr, 0) == tls_queries + 1,
            "DoT tried again while damped: %s" % s.get("auth_dot.server.%s.tls_queries" % twin.addr))
     proc.stop()
+
+
+@test
+def auth_dot_resumes_its_tls_session_with_nsd(session):
+    """RFC 9539 connections resume too (RFC 7858 §3.4, RFC 5077): the
+    "dnssec" server's NSD twin (OpenSSL) serves DoT; once the first
+    connection (the probe's, then its queries) has idled out, the next
+    query to that server opens a connection that resumes the session saved
+    under the authoritative profile, and is answered over DoT."""
+    if "recursive" not in session.args.sprigd_ready:
+        raise Skip("sprigd recursive mode not declared ready (--sprigd-ready recursive)")
+    pki = session.get("dot_pki")
+    twin = NSDTLSTwin(session, pki)
+    try:
+        addr, rundir, proc = start_recursive(session, 35)
+        expect_answer(ask(addr, "www.ecdsa.example"), "A", ["192.0.2.13"])
+        key = "auth_dot.server.%s.state" % twin.addr
+        s = wait_for(session, rundir, key, 2)
+        expect(s.get(key) == 2, "the DoT server's state %s (2: over DoT)" % s.get(key))
+        expect_answer(ask(addr, "www.rsa.example"), "A", ["192.0.2.8"])
+        s = wait_for(session, rundir, "auth.tls.closed.idle", 1, seconds=IDLE_CLOSE_SECONDS + 5)
+        expect(s.get("auth.tls.closed.idle") == 1, "the connection never idled out: %s" % nonzero(s, "auth.tls."))
+        tls_queries = s.get("auth_dot.server.%s.tls_queries" % twin.addr, 0)
+        expect_answer(ask(addr, "r1.wild.ecdsa.example"), "A", ["192.0.2.113"])
+        s = stats(session, rundir)
+        expect(s.get("auth_dot.server.%s.tls_queries" % twin.addr, 0) > tls_queries, "not asked over DoT again")
+        expect(s.get("auth.tls.handshakes") == 2, "handshakes %s" % s.get("auth.tls.handshakes"))
+        expect(s.get("auth.tls.resumed") == 1, "resumed %s; %s" % (s.get("auth.tls.resumed"), nonzero(s, "transport.tls.")))
+        # The root and TLD servers refuse port 853 (closed.refused); nothing failed in TLS.
+        failed_tls = {k: v for k, v in nonzero(s, "auth.tls.closed.").items() if not k.endswith((".idle", ".refused"))}
+        expect(not failed_tls, "TLS failures %s" % failed_tls)
+        proc.stop()
+    finally:
+        twin.proc.stop()
 
 
 @test

@@ -21,7 +21,20 @@ key (K1) as the parent's current DS:
 - bootstrap.dsc. consistent, but the parent has no DS: not authenticated in-band;
 - cdnskeyonly.dsc. CDNSKEY alone: accepted with a warning;
 - privalg.dsc.   the only CDS has algorithm 253: not designated;
-- halfdead.dsc.  ns2's address answers nothing: the servers check fails.
+- halfdead.dsc.  ns2's address answers nothing: the servers check fails;
+- stripped.dsc.  CDS of K1 but no CDNSKEY, and the zone's NSEC records
+                 removed after signing (a broken signer, or what an on-path
+                 attacker who drops records shows): the empty CDNSKEY answer
+                 has no denial of existence, so the denial check fails;
+- nodsproof.dsc. like bootstrap (no DS at the parent), but the parent's NSEC
+                 at the name removed: the missing DS is not proven, bogus;
+- outns.dsc.     consistent, its servers named nsa/nsb.good.dsc. without glue:
+                 their addresses are looked up in good.dsc.
+
+Empty answers are believed only with their NSEC/NSEC3 proof validated
+(none.dsc., cdnskeyonly.dsc., bootstrap.dsc. prove theirs). `--json` gives
+the same verdicts as a JSON array. A config whose auth_transport makes a
+zone on the way strict is refused (exit 2); an opportunistic '.' is not.
 
 The parent's current DS is validated from the config's trust anchor (the
 test root's DS); a config with a wrong anchor makes that chain bogus.
@@ -36,7 +49,7 @@ import os
 import subprocess
 import time
 
-from harness import REPO, Skip, expect, test
+from harness import REPO, Skip, expect, fixture, test
 import hierarchy as hiermod
 import servers
 
@@ -127,17 +140,40 @@ def case_records(k1, k2, k3):
         # CDS of K1 with the algorithm field 253 (PRIVATEDNS): not designated.
         "privalg": ([k1.cds().replace(" 13 2 ", " 253 2 ", 1)], [k1.cds().replace(" 13 2 ", " 253 2 ", 1)], [k1]),
         "halfdead": (both(k1), both(k1), [k1]),
+        "stripped": ([k1.cds()], [k1.cds()], [k1]),
+        "nodsproof": (both(k1), both(k1), [k1]),
+        "outns": (both(k1), both(k1), [k1]),
     }
 
 
-NO_DS_AT_PARENT = {"bootstrap"}    # signed child, unsigned delegation
+CASES = ("good", "split", "mismatch", "delete", "orphan", "none", "mixed", "idle", "bootstrap",
+         "cdnskeyonly", "privalg", "halfdead", "stripped", "nodsproof", "outns")
+NO_DS_AT_PARENT = {"bootstrap", "nodsproof"}    # signed child, unsigned delegation
+NO_NSEC = {"stripped"}             # the child's NSEC records removed after signing
+NO_NSEC_AT_PARENT = {"nodsproof"}  # the parent's NSEC at the child's name removed
 DEAD = 99                          # <net>.183.99: nothing listens (halfdead's ns2)
+TLS_PIN = "sha256/" + "A" * 43 + "="   # well-formed; nothing is ever asked over TLS here
 
 
-def dscheck_hierarchy(session):
-    """Builds and starts the hierarchy once; returns the sprig config path."""
-    if "dscheck" in session.values:
-        return session.values["dscheck"]
+def without_nsec(signed, owner=None):
+    """The signed zone file without NSEC records (and their RRSIGs): all of
+    them, or those at `owner`."""
+    kept = []
+    with open(signed) as f:
+        for line in f:
+            fields = line.split()
+            if len(fields) >= 5 and (owner is None or fields[0].lower() == owner):
+                if fields[3] == "NSEC" or (fields[3] == "RRSIG" and fields[4] == "NSEC"):
+                    continue
+            kept.append(line)
+    write(signed, "".join(kept))
+    return signed
+
+
+@fixture
+def dscheck(session):
+    """The hierarchy, built and started once (a failure is remembered, not
+    retried by every test); returns the sprig config paths."""
     if not os.environ.get("SPRIG_IT_IN_NETNS"):
         raise Skip("needs the private network namespace (netns.sh): NSD on port 53 of <net>.%d.x" % NET_OCTET)
     net = hiermod.DEFAULT_NET
@@ -147,24 +183,31 @@ def dscheck_hierarchy(session):
     os.makedirs(keydir, exist_ok=True)
     root_key, tld_key = Key(keydir, "."), Key(keydir, "dsc.")
     ns1_files, ns2_files, tld_lines = [], [], []
-    for case in ("good", "split", "mismatch", "delete", "orphan", "none", "mixed", "idle", "bootstrap",
-                 "cdnskeyonly", "privalg", "halfdead"):
+    for case in CASES:
         origin = case + ".dsc."
         k1, k2, k3 = Key(keydir, origin), Key(keydir, origin), Key(keydir, origin)
         on1, on2, dnskeys = case_records(k1, k2, k3)[case]
         ns = [("ns1." + origin, addr(NS1)), ("ns2." + origin, addr(DEAD if case == "halfdead" else NS2))]
+        extra = []
+        if case == "outns":      # glueless: its servers are named in good.dsc.
+            ns = [("nsa.good.dsc.", addr(NS1)), ("nsb.good.dsc.", addr(NS2))]
+        if case == "good":
+            extra = ["nsa IN A %s" % addr(NS1), "nsb IN A %s" % addr(NS2)]
         for server, lines, files in (("ns1", on1, ns1_files), ("ns2", on2, ns2_files)):
             if case == "halfdead" and server == "ns2":
                 continue
             plain = write(os.path.join(rundir, "%s.%s.zone" % (case, server)),
-                          zone_text(origin, ns, ["www IN A 192.0.2.183"] + lines))
-            files.append((origin, sign(plain, origin, dnskeys, keydir)))
+                          zone_text(origin, ns, ["www IN A 192.0.2.183"] + extra + lines))
+            signed = sign(plain, origin, dnskeys, keydir)
+            files.append((origin, without_nsec(signed) if case in NO_NSEC else signed))
         tld_lines += ["%s IN NS %s" % (origin, n) for n, _ in ns]
-        tld_lines += ["%s IN A %s" % (n, a) for n, a in ns]
+        tld_lines += ["%s IN A %s" % (n, a) for n, a in ns if n.endswith(origin)]
         if case not in NO_DS_AT_PARENT:
             tld_lines.append(k1.ds_line())
     tld = sign(write(os.path.join(rundir, "dsc.zone"),
                      zone_text("dsc.", [("ns.dsc.", addr(TLD))], tld_lines)), "dsc.", [tld_key], keydir)
+    for case in NO_NSEC_AT_PARENT:
+        without_nsec(tld, case + ".dsc.")
     root = sign(write(os.path.join(rundir, "root.zone"),
                       zone_text(".", [("a.root-dsc.", addr(ROOT))],
                                 ["dsc. IN NS ns.dsc.", "ns.dsc. IN A %s" % addr(TLD), tld_key.ds_line()])),
@@ -178,21 +221,29 @@ def dscheck_hierarchy(session):
     f = root_key.ds.split()
     text = ("config sprig 'main'\n\toption query_loopback '1'\n\toption root_hints '%s'\n"
             "\toption do_ip6 '0'\n\toption builtin_root_anchors '0'\n\tlist trust_anchor '. IN DS %s'\n")
-    config = write(os.path.join(rundir, "sprig.conf"), text % (hints, " ".join(f[4:])))
+    right = text % (hints, " ".join(f[4:]))
+    configs = {"right": write(os.path.join(rundir, "sprig.conf"), right)}
+    transport = "config auth_transport\n\toption domain '%s'\n\toption policy '%s'\n"
+    configs["strict"] = write(os.path.join(rundir, "sprig-strict.conf"), right + transport % ("dsc.", "strict")
+                              + "\tlist tls_pin '%s'\n" % TLS_PIN)
+    configs["strict-ns"] = write(os.path.join(rundir, "sprig-strict-ns.conf"), right
+                                 + transport % ("good.dsc.", "strict") + "\tlist tls_pin '%s'\n" % TLS_PIN)
+    configs["opportunistic"] = write(os.path.join(rundir, "sprig-opportunistic.conf"),
+                                     right + transport % (".", "opportunistic"))
     digest = f[7]
     f[7] = ("0" if digest[0] != "0" else "1") + digest[1:]   # an anchor that matches no root key
-    wrong = write(os.path.join(rundir, "sprig-wrong-anchor.conf"), text % (hints, " ".join(f[4:])))
-    session.values["dscheck"] = {"right": config, "wrong": wrong}
-    return session.values["dscheck"]
+    configs["wrong"] = write(os.path.join(rundir, "sprig-wrong-anchor.conf"), text % (hints, " ".join(f[4:])))
+    return configs
 
 
-def ds_check(session, domain, anchor="right"):
+def ds_check(configs, domain, anchor="right", json_output=False):
     """(exit status, {check: (status, reason)}, whole output)."""
-    config = dscheck_hierarchy(session)[anchor]
-    p = subprocess.run([find_sprig(), "ds-check", "-c", config, domain], capture_output=True, text=True,
-                       timeout=SPRIG_TIMEOUT_SECONDS)
+    argv = [find_sprig(), "ds-check"] + (["--json"] if json_output else []) + ["-c", configs[anchor], domain]
+    p = subprocess.run(argv, capture_output=True, text=True, timeout=SPRIG_TIMEOUT_SECONDS)
     if os.environ.get("SPRIG_IT_SHOW"):
         print("$ sprig ds-check %s (exit %d)\n%s%s" % (domain, p.returncode, p.stdout, p.stderr))
+    if json_output:
+        return p.returncode, p.stdout, p.stderr
     verdicts = {}
     for line in p.stdout.splitlines():
         status, _, rest = line.partition(" ")
@@ -210,41 +261,42 @@ def expect_verdict(verdicts, output, check, status, words=()):
 
 
 @test
-def dscheck_consistent_request_passes_every_check(session):
+def dscheck_consistent_request_passes_every_check(dscheck):
     """good.dsc.: both servers publish CDS and CDNSKEY of the key that signs
     the DNSKEY RRset and that the parent's DS designates: exit 0."""
-    rc, v, out = ds_check(session, "good.dsc.")
+    rc, v, out = ds_check(dscheck, "good.dsc.")
     for check in ("delegation", "servers", "servers-agree", "request", "cds-cdnskey", "algorithms",
                   "continuity", "authenticated"):
         expect_verdict(v, out, check, "PASS")
+    expect_verdict(v, out, "denial", "SKIP", ["both published"])
     expect_verdict(v, out, "delegation", "PASS", ["ns1.good.dsc.", "ns2.good.dsc."])
     expect(rc == 0, "exit %d:\n%s" % (rc, out))
 
 
 @test
-def dscheck_servers_that_disagree_fail(session):
+def dscheck_servers_that_disagree_fail(dscheck):
     """split.dsc.: ns2 publishes another key's CDS/CDNSKEY than ns1: the
     request is ambiguous (draft §2.1 item 1a): exit 1."""
-    rc, v, out = ds_check(session, "split.dsc.")
+    rc, v, out = ds_check(dscheck, "split.dsc.")
     expect_verdict(v, out, "servers", "PASS")
     expect_verdict(v, out, "servers-agree", "FAIL", ["CDS at ns2.split.dsc.", "CDNSKEY at ns2.split.dsc."])
     expect(rc == 1, "exit %d:\n%s" % (rc, out))
 
 
 @test
-def dscheck_cds_and_cdnskey_that_disagree_fail(session):
+def dscheck_cds_and_cdnskey_that_disagree_fail(dscheck):
     """mismatch.dsc.: CDS designates K1, CDNSKEY is K2: exit 1."""
-    rc, v, out = ds_check(session, "mismatch.dsc.")
+    rc, v, out = ds_check(dscheck, "mismatch.dsc.")
     expect_verdict(v, out, "servers-agree", "PASS")
     expect_verdict(v, out, "cds-cdnskey", "FAIL", ["matches no CDNSKEY", "has no CDS"])
     expect(rc == 1, "exit %d:\n%s" % (rc, out))
 
 
 @test
-def dscheck_delete_signal_is_recognised(session):
+def dscheck_delete_signal_is_recognised(dscheck):
     """delete.dsc.: CDS 0 0 0 00 and CDNSKEY 0 3 0 AA== (RFC 8078 §4),
     signed under the current DS: a valid delete request, exit 0."""
-    rc, v, out = ds_check(session, "delete.dsc.")
+    rc, v, out = ds_check(dscheck, "delete.dsc.")
     expect_verdict(v, out, "request", "PASS", ["delete signal", "CDS 0 0 0 00", "CDNSKEY 0 3 0 AA=="])
     expect_verdict(v, out, "continuity", "SKIP")
     expect_verdict(v, out, "authenticated", "PASS")
@@ -252,93 +304,168 @@ def dscheck_delete_signal_is_recognised(session):
 
 
 @test
-def dscheck_delete_signal_beside_other_records_fails(session):
+def dscheck_delete_signal_beside_other_records_fails(dscheck):
     """mixed.dsc.: CDS 0 0 0 00 beside a real CDS: ambiguous, exit 1."""
-    rc, v, out = ds_check(session, "mixed.dsc.")
+    rc, v, out = ds_check(dscheck, "mixed.dsc.")
     expect_verdict(v, out, "request", "FAIL", ["ambiguous"])
     expect(rc == 1, "exit %d:\n%s" % (rc, out))
 
 
 @test
-def dscheck_ds_set_that_would_break_the_delegation_fails(session):
+def dscheck_ds_set_that_would_break_the_delegation_fails(dscheck):
     """orphan.dsc.: CDS/CDNSKEY of a key absent from the DNSKEY RRset: the
     resulting DS set validates nothing (draft §2.2.1), exit 1."""
-    rc, v, out = ds_check(session, "orphan.dsc.")
+    rc, v, out = ds_check(dscheck, "orphan.dsc.")
     expect_verdict(v, out, "cds-cdnskey", "PASS")
     expect_verdict(v, out, "continuity", "FAIL", ["no key of its DNSKEY RRset"])
     expect(rc == 1, "exit %d:\n%s" % (rc, out))
 
 
 @test
-def dscheck_designated_key_that_signs_nothing_fails(session):
+def dscheck_designated_key_that_signs_nothing_fails(dscheck):
     """idle.dsc.: the designated key is published but does not sign the
     DNSKEY RRset: no RRSIG validates (RFC 6840 §5.11), exit 1."""
-    rc, v, out = ds_check(session, "idle.dsc.")
+    rc, v, out = ds_check(dscheck, "idle.dsc.")
     expect_verdict(v, out, "cds-cdnskey", "PASS")
     expect_verdict(v, out, "continuity", "FAIL", ["no RRSIG by that key"])
     expect(rc == 1, "exit %d:\n%s" % (rc, out))
 
 
 @test
-def dscheck_current_ds_is_validated_from_the_trust_anchor(session):
+def dscheck_current_ds_is_validated_from_the_trust_anchor(dscheck):
     """The parent's DS is validated from the config's anchor: with an anchor
     that matches no root key the chain is bogus and authenticated fails."""
-    rc, v, out = ds_check(session, "good.dsc.")
+    rc, v, out = ds_check(dscheck, "good.dsc.")
     expect_verdict(v, out, "authenticated", "PASS", ["validated from the trust anchor ."])
-    rc, v, out = ds_check(session, "good.dsc.", anchor="wrong")
+    rc, v, out = ds_check(dscheck, "good.dsc.", anchor="wrong")
     expect_verdict(v, out, "continuity", "PASS")
     expect_verdict(v, out, "authenticated", "FAIL", ["chain of trust", "DNSKEY RRset of ."])
     expect(rc == 1, "exit %d:\n%s" % (rc, out))
 
 
 @test
-def dscheck_unsigned_delegation_is_not_authenticated(session):
+def dscheck_unsigned_delegation_is_not_authenticated(dscheck):
     """bootstrap.dsc.: signed, consistent, but no DS at the parent: the
     request cannot be authenticated in-band (RFC 9615 not checked): WARN,
     exit 0."""
-    rc, v, out = ds_check(session, "bootstrap.dsc.")
+    rc, v, out = ds_check(dscheck, "bootstrap.dsc.")
     expect_verdict(v, out, "continuity", "PASS")
-    expect_verdict(v, out, "authenticated", "WARN", ["insecure", "RFC 9615"])
+    expect_verdict(v, out, "authenticated", "WARN", ["insecure", "RFC 9615", "proven by a validated NSEC"])
     expect(rc == 0, "exit %d:\n%s" % (rc, out))
 
 
 @test
-def dscheck_only_cdnskey_is_a_warning(session):
+def dscheck_only_cdnskey_is_a_warning(dscheck):
     """cdnskeyonly.dsc.: CDNSKEY without CDS is accepted with the draft's
     advice to publish both (§2.1 item 3): WARN, exit 0."""
-    rc, v, out = ds_check(session, "cdnskeyonly.dsc.")
+    rc, v, out = ds_check(dscheck, "cdnskeyonly.dsc.")
+    expect_verdict(v, out, "denial", "PASS", ["CDS at ns1.cdnskeyonly.dsc.", "CDS at ns2.cdnskeyonly.dsc.",
+                                               "proven by a validated NSEC"])
     expect_verdict(v, out, "cds-cdnskey", "WARN", ["only CDNSKEY"])
     expect_verdict(v, out, "continuity", "PASS")
     expect(rc == 0, "exit %d:\n%s" % (rc, out))
 
 
 @test
-def dscheck_algorithm_not_designated_fails(session):
+def dscheck_algorithm_not_designated_fails(dscheck):
     """privalg.dsc.: the only CDS says algorithm 253, which is not MUST or
     RECOMMENDED for validation (RFC 8624 / RFC 9904): exit 1."""
-    rc, v, out = ds_check(session, "privalg.dsc.")
+    rc, v, out = ds_check(dscheck, "privalg.dsc.")
     expect_verdict(v, out, "algorithms", "FAIL", ["alg 253", "not assigned"])
     expect(rc == 1, "exit %d:\n%s" % (rc, out))
 
 
 @test
-def dscheck_unreachable_server_fails(session):
+def dscheck_unreachable_server_fails(dscheck):
     """halfdead.dsc.: ns2 does not answer: its request cannot be known,
     so the check fails (draft §2.1 item 1a, every nameserver), in bounded time."""
-    rc, v, out = ds_check(session, "halfdead.dsc.")
+    rc, v, out = ds_check(dscheck, "halfdead.dsc.")
     expect_verdict(v, out, "servers", "FAIL", ["ns2.halfdead.dsc.", "no answer within the timeout"])
     expect(rc == 1, "exit %d:\n%s" % (rc, out))
 
 
 @test
-def dscheck_no_request_and_no_zone(session):
+def dscheck_no_request_and_no_zone(dscheck):
     """none.dsc.: no CDS/CDNSKEY, exit 1 with the reason; a name that does
     not exist fails at the delegation; the root is refused."""
-    rc, v, out = ds_check(session, "none.dsc.")
+    rc, v, out = ds_check(dscheck, "none.dsc.")
+    expect_verdict(v, out, "denial", "PASS", ["CDS at ns1.none.dsc.", "CDNSKEY at ns2.none.dsc."])
     expect_verdict(v, out, "request", "FAIL", ["neither CDS nor CDNSKEY"])
     expect(rc == 1, "exit %d:\n%s" % (rc, out))
-    rc, v, out = ds_check(session, "nothere.dsc.")
+    rc, v, out = ds_check(dscheck, "nothere.dsc.")
     expect_verdict(v, out, "delegation", "FAIL", ["does not exist"])
     expect(rc == 1, "exit %d:\n%s" % (rc, out))
-    rc, v, out = ds_check(session, ".")
+    rc, v, out = ds_check(dscheck, ".")
     expect_verdict(v, out, "delegation", "FAIL", ["root"])
+
+
+@test
+def dscheck_empty_answer_without_denial_fails(dscheck):
+    """stripped.dsc.: CDS published, CDNSKEY answered empty with no NSEC: the
+    absence is not proven (RFC 4035 §5.4), so ds-check does not reason
+    about "CDS only": the denial check fails, exit 1, nothing after it."""
+    rc, v, out = ds_check(dscheck, "stripped.dsc.")
+    expect_verdict(v, out, "servers-agree", "PASS")
+    expect_verdict(v, out, "denial", "FAIL", ["CDNSKEY at ns1.stripped.dsc.", "no NSEC or NSEC3", "stripped"])
+    expect("cds-cdnskey" not in v and "request" not in v, "checks ran on an unproven answer:\n" + out)
+    expect(rc == 1, "exit %d:\n%s" % (rc, out))
+
+
+@test
+def dscheck_missing_ds_without_denial_is_bogus(dscheck):
+    """nodsproof.dsc.: the parent answers no DS, but its NSEC at the name is
+    gone: an empty DS answer alone could be a stripped DS, so the chain is
+    bogus and authenticated fails (where bootstrap.dsc. only warns)."""
+    rc, v, out = ds_check(dscheck, "nodsproof.dsc.")
+    expect_verdict(v, out, "continuity", "PASS")
+    expect_verdict(v, out, "authenticated", "FAIL", ["chain of trust", "without a valid denial", "nodsproof.dsc."])
+    expect(rc == 1, "exit %d:\n%s" % (rc, out))
+
+
+@test
+def dscheck_json_gives_one_object_per_check(dscheck):
+    """--json: the same verdicts as a JSON array of {check, verdict, reason},
+    and the same exit status (0 for good.dsc., 1 for split.dsc.)."""
+    import json
+    for domain, status, failing in (("good.dsc.", 0, None), ("split.dsc.", 1, "servers-agree")):
+        rc, stdout, stderr = ds_check(dscheck, domain, json_output=True)
+        checks = json.loads(stdout)
+        expect(isinstance(checks, list) and checks, "not a JSON array: %r" % stdout)
+        for c in checks:
+            expect(set(c) == {"check", "verdict", "reason"}, "keys %r" % sorted(c))
+            expect(c["verdict"] in ("PASS", "WARN", "FAIL", "SKIP"), "verdict %r" % c["verdict"])
+        _, text_verdicts, _ = ds_check(dscheck, domain)
+        expect([c["check"] for c in checks] == list(text_verdicts), "JSON and text differ: %r" % stdout)
+        if failing:
+            expect(any(c["check"] == failing and c["verdict"] == "FAIL" for c in checks), stdout)
+        expect(rc == status, "exit %d for %s: %s%s" % (rc, domain, stdout, stderr))
+
+
+@test
+def dscheck_strict_transport_is_refused_not_done_in_plain(dscheck):
+    """auth_transport 'dsc.' strict: ds-check has no DoT, so it refuses with
+    the zone named (exit 2) and prints no verdict; an opportunistic '.' is
+    carried out in plain (what it falls back to): exit 0."""
+    rc, v, out = ds_check(dscheck, "good.dsc.", anchor="strict")
+    expect(rc == 2, "exit %d:\n%s" % (rc, out))
+    expect("strict" in out and "dsc." in out and "plain" in out, out)
+    expect(not v, "verdicts printed despite the refusal:\n" + out)
+    rc, v, out = ds_check(dscheck, "good.dsc.", anchor="opportunistic")
+    expect_verdict(v, out, "authenticated", "PASS")
+    expect(rc == 0, "exit %d:\n%s" % (rc, out))
+
+
+@test
+def dscheck_strict_zone_of_a_nameserver_name_is_refused(dscheck):
+    """outns.dsc. passes every check, its glueless server names looked up
+    in good.dsc.; with good.dsc. strict, that look-up would ask good.dsc.'s
+    servers in plain: refused (exit 2, good.dsc. named), not reported as a
+    nameserver without an address."""
+    rc, v, out = ds_check(dscheck, "outns.dsc.")
+    expect_verdict(v, out, "delegation", "PASS", ["nsa.good.dsc.", "nsb.good.dsc."])
+    expect_verdict(v, out, "authenticated", "PASS")
+    expect(rc == 0, "exit %d:\n%s" % (rc, out))
+    rc, v, out = ds_check(dscheck, "outns.dsc.", anchor="strict-ns")
+    expect(rc == 2, "exit %d:\n%s" % (rc, out))
+    expect("'good.dsc.' is strict" in out and "plain" in out, out)
+    expect("delegation" not in v, "a verdict on a refused walk:\n" + out)

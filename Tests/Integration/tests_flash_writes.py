@@ -16,6 +16,10 @@ point's last refresh never go back), and the next start must not call them
 corrupt. libfaketime moves the wall clock on by an hour per trial so each
 clean write has something new to say.
 
+The checks prove they can fail: after the trials, the shim turns the write
+into an in-place one (SPRIG_KILLPOINT_IN_PLACE) and the same sweep must
+catch the torn file a kill then leaves.
+
 SPRIG_FLASH_TRIALS (default 100) sets the number of trials.
 Gate: sprigd recursive and dnssec modes; gcc and libfaketime.
 """
@@ -144,13 +148,16 @@ def kill_9_during_every_flash_write_leaves_readable_state_never_older(session, s
     anchors_path = os.path.join(state_dir, "anchors.state")
     cookie_path = os.path.join(state_dir, "cookie.secret")
 
-    def run(trial, kill_at):
+    def run(trial, kill_at, in_place=False):
         """Starts sprigd with the clock `trial` hours on, queries, waits for
         the anchor to be observed, stops it (SIGTERM) unless the shim kills
-        it first. Returns (log text, killed)."""
+        it first. `in_place`: the shim turns the crash-safe write into an
+        in-place one (killpoint.c). Returns (log text, killed)."""
         env = {"LD_PRELOAD": "%s %s" % (libs[0], shim), "FAKETIME": "+%d" % (trial * HOUR_PER_TRIAL_SECONDS),
                "FAKETIME_DONT_FAKE_MONOTONIC": "1", "SPRIG_KILLPOINT_DIR": state_dir,
                "SPRIG_KILLPOINT_AT": str(kill_at), "SPRIG_KILLPOINT_COUNT": count_file}
+        if in_place:
+            env["SPRIG_KILLPOINT_IN_PLACE"] = "1"
         log_path = os.path.join(rundir, "sprigd.log")
         if os.path.exists(log_path):
             os.unlink(log_path)
@@ -188,6 +195,22 @@ def kill_9_during_every_flash_write_leaves_readable_state_never_older(session, s
     floor, refresh = read_floor(floor_path), read_last_refresh(anchors_path)
     expect(floor is not None and refresh is not None, "the clean runs left no state: %s" % os.listdir(state_dir))
 
+    def check(where, log, fresh, floor, refresh):
+        """What a trial left: (what is wrong or None, clock floor, last refresh)."""
+        if "corrupt" in log:
+            return ("%s: the start called the state corrupt:\n%s" % (
+                where, "\n".join(l for l in log.splitlines() if "corrupt" in l)), None, None)
+        try:
+            new_floor, new_refresh = read_floor(floor_path), read_last_refresh(anchors_path)
+            check_cookie_secret(cookie_path)
+        except AssertionError as e:
+            return "%s: %s" % (where, e), None, None
+        if new_floor is None or new_floor < floor:
+            return "%s: clock floor went back %s -> %s" % (where, floor, new_floor), new_floor, new_refresh
+        if not fresh and (new_refresh is None or new_refresh < refresh):
+            return "%s: anchor last refresh went back %s -> %s" % (where, refresh, new_refresh), new_floor, new_refresh
+        return None, new_floor, new_refresh
+
     # Even trials start without anchors.state and cookie.secret, so the
     # kill lands in their first writes (or the floor's); odd trials keep
     # them and kill the floor's rewrite. Each sweeps its kill point over
@@ -204,17 +227,8 @@ def kill_9_during_every_flash_write_leaves_readable_state_never_older(session, s
         log, killed = run(trial, kill_at)
         killed_count += killed
         where = "trial %d (%s, kill at step %d)" % (trial, "no anchor state" if fresh else "state kept", kill_at)
-        expect("corrupt" not in log, "%s: the start called the state corrupt:\n%s" % (
-            where, "\n".join(l for l in log.splitlines() if "corrupt" in l)))
-        try:
-            new_floor, new_refresh = read_floor(floor_path), read_last_refresh(anchors_path)
-            check_cookie_secret(cookie_path)
-        except AssertionError as e:
-            raise AssertionError("%s: %s" % (where, e))
-        expect(new_floor is not None and new_floor >= floor,
-               "%s: clock floor went back %s -> %s" % (where, floor, new_floor))
-        expect(fresh or (new_refresh is not None and new_refresh >= refresh),
-               "%s: anchor last refresh went back %s -> %s" % (where, refresh, new_refresh))
+        problem, new_floor, new_refresh = check(where, log, fresh, floor, refresh)
+        expect(problem is None, problem)
         outcome = ("floor new" if new_floor > floor else "floor kept",
                    "anchors absent" if new_refresh is None else "anchors new" if fresh else "anchors kept")
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
@@ -230,5 +244,21 @@ def kill_9_during_every_flash_write_leaves_readable_state_never_older(session, s
     log, killed = run(TRIALS + 2, 0)
     expect(not killed and "corrupt" not in log, "the last clean start:\n%s" % log[-2000:])
     expect(len(leftovers(state_dir)) <= len(STATE_FILES), "temporary files pile up in state_dir: %s" % leftovers(state_dir))
-    print("flash writes: %d trials over %d/%d write steps (no state/state kept), %d killed; outcomes %s" % (
-        TRIALS, fresh_steps, kept_steps, killed_count, ", ".join("%s/%s %d" % (k[0], k[1], v) for k, v in sorted(outcomes.items()))))
+
+    # The checks have teeth: the same sweep against a writer that is not
+    # crash-safe (the shim writes in place, killpoint.c) must be caught.
+    floor, refresh = read_floor(floor_path), read_last_refresh(anchors_path)
+    caught = None
+    for kill_at in range(1, kept_steps + 1):
+        trial = TRIALS + 3 + kill_at
+        log, killed = run(trial, kill_at, in_place=True)
+        problem, _, _ = check("in-place writer, kill at step %d" % kill_at, log, False, floor, refresh)
+        if problem:
+            caught = problem
+            break
+        floor, refresh = read_floor(floor_path), read_last_refresh(anchors_path)
+    expect(caught is not None, "an in-place writer killed at each of %d steps went unnoticed" % kept_steps)
+    print("flash writes: %d trials over %d/%d write steps (no state/state kept), %d killed; outcomes %s; "
+          "an in-place writer is caught (%s)" % (
+              TRIALS, fresh_steps, kept_steps, killed_count,
+              ", ".join("%s/%s %d" % (k[0], k[1], v) for k, v in sorted(outcomes.items())), caught.split(": ", 1)[-1][:80]))

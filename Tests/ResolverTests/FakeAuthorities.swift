@@ -61,6 +61,8 @@ struct FakeAuthorities {
     /// with `stripReferralProof` the NSEC and RRSIGs too (delext-11 §9.2.1).
     var stripDeleg = false
     var stripReferralProof = false
+    /// The same attacker aimed at some children only (DELEG and proof).
+    var stripDelegOf: Set<String> = []
     /// How a signed zone's SOA goes out in negative answers (DNAME tests).
     var soaSigning = SOASigning.signed
     /// Synthesise CNAMEs below a DNAME pointing elsewhere (a forgery).
@@ -131,9 +133,10 @@ struct FakeAuthorities {
         // Below a delegation (and not asking the parent-side DS at the cut)?
         for (child, nsNames) in zone.delegations where isUnder(qname, child) {
             if qtype == .ds && norm(qname) == norm(child) { break }
-            var extras = stripReferralProof ? [] : (zone.referralExtras[norm(child)] ?? [])
+            let stripped = stripDelegOf.contains(norm(child))
+            var extras = stripReferralProof || stripped ? [] : (zone.referralExtras[norm(child)] ?? [])
             for i in extras.indices { extras[i].section = .authority }
-            if !stripDeleg, let delegs = zone.delegs[norm(child)] ?? zone.delegs[child], Wire.ednsFlags(query) & 0x2000 != 0 {
+            if !stripDeleg, !stripped, let delegs = zone.delegs[norm(child)] ?? zone.delegs[child], Wire.ednsFlags(query) & 0x2000 != 0 {
                 delegQueries += 1
                 // QTYPE=DELEG at the cut: answered by the parent, like DS
                 // (draft-ietf-deleg-12 §5.2.1.1).

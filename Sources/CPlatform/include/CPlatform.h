@@ -73,6 +73,8 @@ int sp_connect(int fd, const sp_addr *to);      /* -EINPROGRESS is normal */
 int sp_socket_error(int fd);                    /* SO_ERROR as -errno, or 0 */
 int sp_local_addr(int fd, sp_addr *out);
 int sp_set_recv_buffer(int fd, int bytes);
+/* TCP_NODELAY: small writes go out at once (no Nagle wait for an ACK). */
+int sp_set_tcp_nodelay(int fd);
 long sp_recvfrom(int fd, uint8_t *buf, size_t cap, sp_addr *from);
 long sp_sendto(int fd, const uint8_t *buf, size_t len, const sp_addr *to);
 /* sp_sendto from the source `from` (family 0: the kernel chooses). */
