@@ -14,8 +14,8 @@ through a running daemon:
   refused while `stats` is read: DNS keeps being answered throughout.
 
 Addresses: <net>.7.10 (log flood, port 5350; its only allowed client is
-<net>.7.21, the refused one <net>.7.20), <net>.7.11 (operator commands,
-port 5351). Gate: sprigd forward mode (flood); recursive and dnssec
+<net>.7.21, the refused one <net>.7.20), <net>.7.11-13 (operator
+commands, forged answers, hostile control clients; port 5351). Gate: sprigd forward mode (flood); recursive and dnssec
 (commands).
 """
 import os
@@ -97,6 +97,7 @@ def query_log_is_rate_limited_and_counted(session, sprigd_binary):
     counted) causes no heap allocation (LD_PRELOAD malloc counter, even
     in a debug build)."""
     ready("forward")(session)
+    sprig_cli(session)
     net = session.get("zones").net
     addr, bad, good = "%s.7.10" % net, "%s.7.20" % net, "%s.7.21" % net
     rundir = session.rundir("sprigd-logflood")
@@ -200,10 +201,13 @@ def query_log_is_rate_limited_and_counted(session, sprigd_binary):
     print("    %d refused, %d oversize: %d log lines in all" % (events, oversize, len(log.splitlines())))
 
 
-def commands_sprigd(session):
+def commands_sprigd(session, octet):
+    """A recursive sprigd of its own at <net>.7.<octet> (one per test, so a
+    test that fails half-way leaves the next one its address)."""
+    sprig_cli(session)   # skip before starting anything
     h = session.get("hierarchy")
-    addr = "%s.7.11" % h.net
-    rundir = session.rundir("sprigd-operator")
+    addr = "%s.7.%d" % (h.net, octet)
+    rundir = session.rundir("sprigd-operator-%d" % octet)
     hosts = os.path.join(rundir, "hosts")
     leases = os.path.join(rundir, "dhcp.leases")
     with open(hosts, "w") as f:
@@ -212,9 +216,9 @@ def commands_sprigd(session):
         f.write("%d aa:bb:cc:dd:ee:ff 192.168.1.23 laptop *\n" % (int(time.time()) + 3600))
     text = sprigd_recursive_config(h, addr, COMMAND_PORT, rundir) + (
         "\toption local_domain 'lan'\n\tlist hosts_file '%s'\n\tlist lease_file '%s'\n") % (hosts, leases)
-    p = servers.start_sprigd(session.get("sprigd_binary"), text, rundir, name="sprigd-operator")
+    p = servers.start_sprigd(session.get("sprigd_binary"), text, rundir, name="sprigd-operator-%d" % octet)
     servers.wait_until_answers(p, qname="example.", rd=True)
-    return Resolver("sprigd-operator", addr, COMMAND_PORT, p), rundir
+    return Resolver("sprigd-operator-%d" % octet, addr, COMMAND_PORT, p), rundir
 
 
 def cli_ok(session, rundir, *args):
@@ -232,7 +236,7 @@ def operator_commands_through_the_control_socket(session, sprigd_binary):
     leases lists the hosts and lease file names."""
     ready("recursive")(session)
     ready("dnssec")(session)
-    r, rundir = commands_sprigd(session)
+    r, rundir = commands_sprigd(session, 11)
     for name in ("www.a.example.", "www.ecdsa.example."):
         expect_rcode(r.query(name, "A"), "NOERROR")
     dump = first_dump = cli_ok(session, rundir, "dump-cache")
@@ -289,7 +293,7 @@ def bad_upstream_answers_are_logged_within_the_limit(session, sprigd_binary, fau
     answer, and the log names the server in at most 5 lines, the rest
     counted in `log.upstream_mismatch.suppressed`."""
     ready("recursive")(session)
-    r, rundir = commands_sprigd(session)
+    r, rundir = commands_sprigd(session, 12)
     names = ["wrongid-op%d.faults.example." % i for i in range(20)]
     for name in names:
         expect_rcode(r.query(name, "A", dnssec=False), "NOERROR")
@@ -337,7 +341,7 @@ def control_socket_under_hostile_clients(session, sprigd_binary):
     non-root user (the socket's mode widened by hand) reads stats but its
     flush and clock-synced are refused; sprigd keeps answering."""
     ready("recursive")(session)
-    r, rundir = commands_sprigd(session)
+    r, rundir = commands_sprigd(session, 13)
     sock = os.path.join(rundir, "sprig.sock")
     expect(raw_control(sock, b"x" * 5000).startswith(b"error: command too long"), "long line")
     expect(raw_control(sock, bytes(range(1, 10)) + b"\xff\xfe\n") == b"error: unknown command\n", "garbage line")
