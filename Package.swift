@@ -59,7 +59,7 @@ let package = Package(
             dependencies: ["Platform", "DNSWire", "Config", "Hints", "Crypto", "Validator", "Fixed"]),
 
         .testTarget(name: "DNSWireTests", dependencies: ["DNSWire"]),
-        .testTarget(name: "ConfigTests", dependencies: ["Config"], exclude: ["broken"]),
+        .testTarget(name: "ConfigTests", dependencies: ["Config", "DNSWire"], exclude: ["broken"]),
         .testTarget(name: "PlatformTests", dependencies: ["Platform"]),
         .testTarget(name: "CryptoTests", dependencies: ["Crypto"]),
         .testTarget(name: "ValidatorTests", dependencies: ["Validator", "DNSWire", "Crypto", "Cache", "Fixed"]),

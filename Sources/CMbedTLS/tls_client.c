@@ -402,3 +402,9 @@ size_t sprig_tls_close(int slot) {
     s->fd = -1;
     return sprig_tls_region_release_all(slot);
 }
+
+/* --- for tls_dane.c (and tls_session.c: sprig_tls_slot_context above) --- */
+
+int sprig_tls_verify_dates(void *context, mbedtls_x509_crt *crt, int depth, uint32_t *flags) {
+    return verify_dates(context, crt, depth, flags);
+}

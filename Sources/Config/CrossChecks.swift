@@ -54,18 +54,20 @@ enum CrossChecks {
         }
         checkDuplicateDomains(c.hints.map { $0.domain }, sectionLines.hints, "hint", &sink)
         HintChecks.run(c, sectionLines.hints, dnssecLine: line(.dnssec), &sink)
-        checkDuplicateDomains(c.authTransports.map { $0.domain }, sectionLines.authTransports, "auth_transport", &sink)
+        // One section per domain, and one more per distinct `list server`
+        // narrowing of it (AuthPolicy.swift: the narrowed one wins for its servers).
+        let whole = c.authTransports.indices.filter { c.authTransports[$0].servers.isEmpty }
+        checkDuplicateDomains(whole.map { c.authTransports[$0].domain },
+                              whole.compactMap { $0 < sectionLines.authTransports.count ? sectionLines.authTransports[$0] : nil },
+                              "auth_transport", &sink)
+        for (i, a) in c.authTransports.enumerated() where !a.servers.isEmpty && i < sectionLines.authTransports.count
+            && c.authTransports[..<i].contains(where: { $0.domain == a.domain && $0.servers == a.servers }) {
+            sink.error(sectionLines.authTransports[i], "auth_transport for \(a.domain.uciText): the same servers are listed in an earlier section")
+        }
         // TransportLimits.strictDomainCountMax: one TLS profile each.
         for (i, a) in c.authTransports.enumerated()
         where a.policy == .strict && c.authTransports[..<i].filter({ $0.policy == .strict }).count >= 8 {
             sink.error(sectionLines.authTransports[i], "auth_transport for \(a.domain.uciText): at most 8 strict domains")
-        }
-        for (i, a) in c.authTransports.enumerated() where a.policy == .off && i < sectionLines.authTransports.count {
-            let above = c.authTransports.contains {
-                $0.domain != a.domain && a.domain.isSubdomain(of: $0.domain)
-                    && ($0.policy == .strict || ($0.policy == .opportunistic && $0.domain.isRoot))
-            }
-            if above { NotCarriedOut.authTransportOffBelowOpportunistic(sectionLines.authTransports[i], a, &sink) }
         }
         for (i, u) in c.upstreams.enumerated()
         where c.upstreams[..<i].contains(where: { $0.address == u.address && $0.port == u.port && $0.transport == u.transport }) {

@@ -145,6 +145,12 @@ enum UCIText {
         }
         out += line("option", "policy", policy)
         for p in a.tlsPins { out += line("list", "tls_pin", "sha256/" + Base64.encode(p)) }
+        for server in a.servers {
+            switch server {
+            case .name(let n): out += line("list", "server", n.uciText)
+            case .address(let ip): out += line("list", "server", ip.text)
+            }
+        }
         return out
     }
 }

@@ -4,7 +4,7 @@ import DNSWire
 extension SchemaValidator {
     static let upstreamKeys: [StaticString] = ["address", "port", "transport", "tls_name", "tls_pin"]
     static let hintKeys: [StaticString] = ["domain", "nameserver", "trust_anchor"]
-    static let authTransportKeys: [StaticString] = ["domain", "policy", "tls_pin"]
+    static let authTransportKeys: [StaticString] = ["domain", "policy", "tls_pin", "server"]
 
     static func sectionName(_ section: UCISection) -> ConfigText? {
         section.name.map { ConfigText(bytes: $0) }
@@ -157,10 +157,20 @@ extension SchemaValidator {
         return .success(HintNameserver(name: name, addresses: addresses))
     }
 
+    /// A `list server` value: an address, else an NS name.
+    static func authServer(_ bytes: [UInt8]) -> Result<AuthServer, ValueError> {
+        if case .success(let a) = ValueParser.address(bytes) { return .success(.address(a)) }
+        switch ValueParser.domainName(bytes) {
+        case .success(let n): return .success(.name(n))
+        case .failure(let e): return .failure(e)
+        }
+    }
+
     static func authTransport(_ section: UCISection, sink: inout DiagnosticSink) -> AuthTransport? {
         var domain: Name? = nil
         var policy = AuthTransportPolicy.opportunistic
         var pins: [[UInt8]] = []
+        var servers: [AuthServer] = []
         var ok = true
         for o in section.options {
             let before = sink.errorCount
@@ -172,6 +182,8 @@ extension SchemaValidator {
                 }
             } else if Bytes.equals(o.name, "tls_pin") {
                 if let v = each(o, &sink, ValueParser.tlsPin) { pins = v }
+            } else if Bytes.equals(o.name, "server") {
+                if let v = each(o, &sink, authServer) { servers = v }
             } else {
                 unknownOption(o, in: "auth_transport", candidates: authTransportKeys, &sink)
             }
@@ -190,8 +202,12 @@ extension SchemaValidator {
             sink.error(section.line, "auth_transport for \(domain.uciText): list tls_pin needs policy 'strict'")
             return nil
         }
-        let transport = AuthTransport(name: sectionName(section), domain: domain, policy: policy, tlsPins: pins)
-        NotCarriedOut.authTransport(section.line, transport, &sink)
+        if servers.count > 16 {   // AuthPolicy.serverCountMax: a zone's servers worth naming
+            sink.error(section.line, "auth_transport for \(domain.uciText): at most 16 server entries")
+            return nil
+        }
+        let transport = AuthTransport(name: sectionName(section), domain: domain, policy: policy, tlsPins: pins,
+                                      servers: servers)
         return transport
     }
 }

@@ -71,6 +71,16 @@ public struct AuthTransport: Equatable, Sendable {
     /// SPKI pins (`list tls_pin`, RFC 7858 §4.2 form) a strict server's
     /// certificate must match one of.
     public var tlsPins: [[UInt8]] = []
+    /// `list server`: the section applies only to these servers of the
+    /// domain's zones (seed 004 requirements 8, 9); empty: to every server.
+    public var servers: [AuthServer] = []
+}
+
+/// One `list server` value of `config auth_transport`: an NS name, or an
+/// address.
+public enum AuthServer: Equatable, Sendable {
+    case name(Name)
+    case address(IPAddress)
 }
 
 /// The whole effective configuration. `SprigConfig()` holds every default:

@@ -39,6 +39,14 @@ public enum TransportKind: Equatable, Sendable {
     /// check the server registered for it (one per TLS upstream, by its
     /// index in the config). Never carried in plain.
     case tls(profile: Int32)
+    /// DNS over TLS whose certificate must chain to the CA bundle and match
+    /// `name`, the NS name the server was reached by (seed 004 strict
+    /// policy, AuthDoT.swift); `name` also goes out as SNI.
+    case tlsNamed(profile: Int32, name: Name)
+    /// DNS over TLS authenticated by DANE (RFC 7671): the certificate must
+    /// match one of `dane` (from a secure TLSA, DANE.swift); `name` is SNI
+    /// and, for DANE-TA, the name the certificate must match.
+    case tlsDANE(profile: Int32, name: Name, dane: DANEAssociations)
 }
 
 /// What happened, in the order it happened.
@@ -50,8 +58,9 @@ public enum Event {
                cookie: ResponseCookie? = nil)
     /// A response that arrived for `ref` (from the address it was sent to).
     case response(QueryRef, message: UnsafeRawBufferPointer)
-    /// `ref` could not be sent, or its connection failed before an answer.
-    case failed(QueryRef)
+    /// `ref` could not be sent, or its connection failed before an answer;
+    /// `cause` says why when the server knows (strict DoT's EDE text).
+    case failed(QueryRef, cause: SendFailureCause = .unspecified)
     /// The outcome of a `.probeTLS` to `server` (its Do53 address).
     case tlsProbe(server: ServerAddress, succeeded: Bool)
     /// Time passed: timers due by now fire (`Resolver.nextDeadlineMs`).
@@ -59,6 +68,22 @@ public enum Event {
     /// The ring was carried out and cleared: the core goes on with work it
     /// had to defer for room (`hasDeferredWork`).
     case drained
+}
+
+/// Why a send failed, as far as the core cares (the EDE of a strict
+/// server names it; every cause is handled as a failed send).
+public enum SendFailureCause: Equatable, Sendable {
+    case unspecified
+    /// TLS: the certificate did not verify (CA bundle, name, dates).
+    case tlsCertificate
+    /// TLS: the SPKI matched no pin.
+    case tlsPin
+    /// TLS: the certificate matched no record of the secure TLSA (DANE).
+    case tlsDANE
+    /// TLS: the handshake failed otherwise, or timed out.
+    case tlsHandshake
+    /// The connection could not be made or broke.
+    case connection
 }
 
 /// What the core asks the server to do.
@@ -93,10 +118,34 @@ public struct ActionRing: ~Copyable {
     public static let sendReserveByteCount = 16_384
 
     enum Record {
-        case send(QueryRef, ServerAddress, TransportKind, offset: Int, count: Int)
+        case send(QueryRef, ServerAddress, SmallKind, offset: Int, count: Int)
         case cancel(QueryRef)
         case answer(client: Int, offset: Int, count: Int)
         case probe(ServerAddress, tlsPort: UInt16)
+        /// A `.tlsNamed` send: the name's wire bytes at `nameOffset`, then
+        /// the message (the name stays out of every record's size).
+        case sendNamed(QueryRef, ServerAddress, profile: Int32, nameOffset: Int, daneOffset: Int, offset: Int, count: Int)
+    }
+
+    /// A transport without a name or DANE records (those travel in the
+    /// message bytes, `.sendNamed`): keeps every record small.
+    enum SmallKind {
+        case udp, tcp
+        case tls(Int32)
+        init(_ kind: TransportKind) {
+            switch kind {
+            case .udp: self = .udp
+            case .tcp: self = .tcp
+            case .tls(let p), .tlsNamed(let p, _), .tlsDANE(let p, _, _): self = .tls(p)
+            }
+        }
+        var transport: TransportKind {
+            switch self {
+            case .udp: return .udp
+            case .tcp: return .tcp
+            case .tls(let p): return .tls(profile: p)
+            }
+        }
     }
 
     let records: UnsafeMutablePointer<Record>
@@ -129,14 +178,27 @@ public struct ActionRing: ~Copyable {
     public subscript(index: Int) -> Action {
         precondition(index >= 0 && index < count)
         switch records[index] {
-        case .send(let ref, let server, let transport, let offset, let n):
-            return .send(ref, server: server, transport: transport, message: message(offset, n))
+        case .send(let ref, let server, let kind, let offset, let n):
+            return .send(ref, server: server, transport: kind.transport, message: message(offset, n))
         case .cancel(let ref):
             return .cancel(ref)
         case .answer(let client, let offset, let n):
             return .answer(client: client, message: message(offset, n))
         case .probe(let server, let port):
             return .probeTLS(server: server, tlsPort: port)
+        case .sendNamed(let ref, let server, let profile, let nameOffset, let daneOffset, let offset, let n):
+            // Written by appendSend from a valid Name and DANE set: both parse again.
+            guard let name = try? Name(wire: message(nameOffset, daneOffset - nameOffset)) else {
+                preconditionFailure("action ring: a send's name does not parse")
+            }
+            guard daneOffset < offset else {
+                return .send(ref, server: server, transport: .tlsNamed(profile: profile, name: name), message: message(offset, n))
+            }
+            guard let dane = DANEAssociations(packed: message(daneOffset, offset - daneOffset)) else {
+                preconditionFailure("action ring: a send's DANE records do not parse")
+            }
+            return .send(ref, server: server, transport: .tlsDANE(profile: profile, name: name, dane: dane),
+                         message: message(offset, n))
         }
     }
 
@@ -175,11 +237,33 @@ public struct ActionRing: ~Copyable {
 
     mutating func appendSend(_ ref: QueryRef, to server: ServerAddress, over transport: TransportKind,
                              _ message: UnsafeRawBufferPointer) -> Bool {
+        if case .tlsNamed(let profile, let name) = transport {
+            return appendNamedSend(ref, to: server, profile: profile, name: name, dane: nil, message)
+        }
+        if case .tlsDANE(let profile, let name, let dane) = transport {
+            return appendNamedSend(ref, to: server, profile: profile, name: name, dane: dane, message)
+        }
         guard let offset = copy(message) else {
             overflowCount += 1
             return false
         }
-        records[count] = .send(ref, server, transport, offset: offset, count: message.count)
+        records[count] = .send(ref, server, SmallKind(transport), offset: offset, count: message.count)
+        count += 1
+        return true
+    }
+
+    mutating func appendNamedSend(_ ref: QueryRef, to server: ServerAddress, profile: Int32, name: Name,
+                                  dane: DANEAssociations?, _ message: UnsafeRawBufferPointer) -> Bool {
+        let daneByteCount = dane?.byteCount ?? 0
+        guard name.byteCount + daneByteCount + message.count <= freeByteCount,
+              let nameOffset = name.withUnsafeBytes({ copy($0) }),
+              let daneOffset = dane.map({ d in d.withUnsafeBytes { copy($0) } }) ?? .some(byteCount),
+              let offset = copy(message) else {
+            overflowCount += 1
+            return false
+        }
+        records[count] = .sendNamed(ref, server, profile: profile, nameOffset: nameOffset, daneOffset: daneOffset,
+                                    offset: offset, count: message.count)
         count += 1
         return true
     }

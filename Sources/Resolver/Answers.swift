@@ -189,6 +189,57 @@ extension ResolverCore {
         type == .rrsig || type == .nsec || type == .nsec3
     }
 
+    /// The EDE text after a strict server's address: why it was not used.
+    static func strictDoTText(_ why: StrictDoTFailure) -> StaticString {
+        switch why {
+        case .timedOut: return " strict DoT: timed out; not asked in plain"
+        case .certificate: return " strict DoT: certificate does not verify for the NS name (CA bundle); not asked in plain"
+        case .dane: return " strict DoT: certificate does not match its secure TLSA (DANE); not asked in plain"
+        case .pin: return " strict DoT: SPKI matches no tls_pin; not asked in plain"
+        case .handshake: return " strict DoT: TLS handshake failed; not asked in plain"
+        case .connection: return " strict DoT: no TLS connection to port 853; not asked in plain"
+        case .noNSName: return " strict DoT: no NS name known for this address to authenticate; not asked"
+        case .other: return " strict DoT: TLS failed; not asked in plain"
+        }
+    }
+
+    /// The EDE text after an upstream's address: why DoT to it failed.
+    static func upstreamDoTText(_ why: StrictDoTFailure) -> StaticString {
+        switch why {
+        case .timedOut: return " DoT: timed out; not asked in plain"
+        case .certificate: return " DoT: certificate does not verify for tls_name; not asked in plain"
+        case .pin: return " DoT: key does not match tls_pin; not asked in plain"
+        case .handshake: return " DoT: TLS handshake failed; not asked in plain"
+        case .connection: return " DoT: no TLS connection; not asked in plain"
+        case .dane, .noNSName, .other: return " DoT: TLS failed; not asked in plain"
+        }
+    }
+
+    /// EDE text "upstream N ADDRESS DoT: WHY; not asked in plain".
+    func addUpstreamDoTError(_ b: inout MessageBuilder, _ code: EDECode, _ server: ServerAddress, upstream: Int,
+                             _ why: StrictDoTFailure) throws(BuildError) {
+        let out = UnsafeMutableRawBufferPointer(rebasing: cache.rdataScratch[0..<192])
+        var n = 0
+        func put(_ text: StaticString) {
+            let bytes = UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount)
+            UnsafeMutableRawBufferPointer(rebasing: out[n..<(n + bytes.count)]).copyMemory(from: bytes)
+            n += bytes.count
+        }
+        put("upstream ")
+        let index = max(upstream, 0)
+        var digits = 1
+        while index / digits >= 10 { digits *= 10 }
+        while digits > 0 {
+            out[n] = 0x30 + UInt8(index / digits % 10)
+            n += 1
+            digits /= 10
+        }
+        put(" ")
+        n += server.writeText(into: UnsafeMutableRawBufferPointer(rebasing: out[n..<(n + 64)]))
+        put(ResolverCore.upstreamDoTText(why))
+        try b.addExtendedError(code, text: UnsafeRawBufferPointer(rebasing: out[0..<n]))
+    }
+
     /// EDE `code` with the text of `detail` (ASCII, under 100 bytes).
     func addExtendedError(_ b: inout MessageBuilder, _ code: EDECode, _ detail: FailureDetail) throws(BuildError) {
         let server: ServerAddress
@@ -197,10 +248,11 @@ extension ResolverCore {
         case .noEDNS(let s):
             server = s
             suffix = " answers without EDNS; the zone is signed"
-        case .strictDoT(let s, let timedOut):
+        case .strictDoT(let s, let why):
             server = s
-            suffix = timedOut ? " strict DoT: timed out; not asked in plain"
-                              : " strict DoT: TLS or pin check failed; not asked in plain"
+            suffix = ResolverCore.strictDoTText(why)
+        case .upstreamDoT(let s, let upstream, let why):
+            return try addUpstreamDoTError(&b, code, s, upstream: upstream, why)
         case .delegUnusable:
             let text: StaticString = "DELEG of the delegation gives no usable server; NS not used"
             return try b.addExtendedError(code, text: UnsafeRawBufferPointer(start: text.utf8Start,

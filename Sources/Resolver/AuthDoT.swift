@@ -212,32 +212,31 @@ extension ResolverCore {
     }
 }
 
-/// A strict `auth_transport` domain and its TLS profile (its pins).
-public struct StrictDomain: Equatable, Sendable {
-    public var domain: Name
-    public var tlsProfile: Int32
-    public init(domain: Name, tlsProfile: Int32) {
-        self.domain = domain
-        self.tlsProfile = tlsProfile
-    }
-}
-
 extension ResolverCore {
-    /// The strict profile for servers of `zone`: the most specific strict
-    /// domain at or above it (seed 004: a policy applies to a domain and
-    /// everything below it). nil: not strict.
-    func strictProfile(for zone: Name) -> Int32? {
-        for s in settings.strictDomains where zone.isSubdomain(of: s.domain) { return s.tlsProfile }
-        return nil
-    }
-
     /// A strict DoT query failed or timed out: never Do53 (RFC 8310 §5,
-    /// strict privacy fails closed). The task's reason names the server;
-    /// the caller then tries the zone's other servers (each strict too).
-    mutating func noteStrictFailure(_ index: Int, timedOut: Bool) {
+    /// strict privacy fails closed). The task's reason names the server
+    /// and why; the caller then tries the zone's other servers (each under
+    /// its own policy).
+    mutating func noteStrictFailure(_ index: Int, _ why: StrictDoTFailure) {
         guard case .asking(let asked) = outgoing[index].state, asked.upstream == nil,
               asked.tlsProfile > ResolverCore.authTLSProfile else { return }
+        noteStrictFailure(index, server: asked.server, why)
+    }
+
+    mutating func noteStrictFailure(_ index: Int, server: ServerAddress, _ why: StrictDoTFailure) {
         stats.strictDoTFailures += 1
-        noteFailure(index, .networkError, detail: .strictDoT(asked.server, timedOut: timedOut))
+        noteFailure(index, .networkError, detail: .strictDoT(server, why))
+    }
+
+    /// A DoT query to an upstream (forward mode, `transport 'tls'`) failed:
+    /// the SERVFAIL that follows when no upstream answers says which
+    /// upstream and why (EDE 23, RFC 8914 §4.24); the first reason noted
+    /// is the one given. The core moves on to the next upstream as for any
+    /// failure, never to plain DNS.
+    mutating func noteUpstreamDoTFailure(_ index: Int, _ why: StrictDoTFailure) {
+        guard case .asking(let asked) = outgoing[index].state, let upstream = asked.upstream,
+              asked.tlsProfile >= 0 else { return }
+        stats.upstreamDoTFailures += 1
+        noteFailure(index, .networkError, detail: .upstreamDoT(asked.server, upstream: upstream, why))
     }
 }

@@ -23,9 +23,9 @@ extension ResolverCore {
                 return .pending
             }
             response(outgoing: Int(ref.slot), message, nowMs: nowMs)
-        case .failed(let ref):
+        case .failed(let ref, let cause):
             guard isCurrent(ref) else { return .pending }
-            failure(outgoing: Int(ref.slot), nowMs: nowMs)
+            failure(outgoing: Int(ref.slot), cause: cause, nowMs: nowMs)
         case .tlsProbe(let server, let succeeded):
             if settings.opportunisticDoT { authDoT.recordProbe(server, succeeded: succeeded, nowMs: nowMs) }
         case .timers:
@@ -62,9 +62,13 @@ extension ResolverCore {
     /// answer to the previous one is stale). False only when the ring is
     /// full, a sizing fault: the caller treats it as a failed send.
     mutating func emitSend(_ index: Int, to server: ServerAddress, overTCP: Bool, tlsProfile: Int32 = -1,
+                           peerName: Name? = nil, dane: DANEAssociations? = nil,
                            _ message: UnsafeRawBufferPointer) -> Bool {
         outgoing.pointer(index).pointee.sendSerial &+= 1
-        let kind: TransportKind = tlsProfile >= 0 ? .tls(profile: tlsProfile) : overTCP ? .tcp : .udp
+        var kind: TransportKind = tlsProfile >= 0 ? .tls(profile: tlsProfile) : overTCP ? .tcp : .udp
+        if tlsProfile >= 0, let peerName {
+            kind = dane.map { .tlsDANE(profile: tlsProfile, name: peerName, dane: $0) } ?? .tlsNamed(profile: tlsProfile, name: peerName)
+        }
         return ring.appendSend(currentRef(index), to: server, over: kind, message)
     }
 

@@ -34,14 +34,14 @@ public struct EngineSettings {
     // Iterative mode (option mode 'recursive').
     public var recursive = false
     /// Opportunistic DNS over TLS to authoritative servers (RFC 9539):
-    /// recursive mode with `config auth_transport` for '.' set to
-    /// 'opportunistic' (AuthDoT.swift).
+    /// recursive mode with some `config auth_transport` section set to
+    /// 'opportunistic': the RFC 9539 table is kept (AuthDoT.swift).
     public var opportunisticDoT = false
-    /// Strict domains (`auth_transport` policy 'strict' with `list
-    /// tls_pin`), most specific first, each with the TLS profile the server
-    /// registers for it: their servers are asked over DoT only, never in
-    /// plain (AuthDoT.swift).
-    public var strictDomains: [StrictDomain] = []
+    /// The `config auth_transport` sections (recursive mode), most
+    /// specific first; strict ones carry the TLS profile the server
+    /// registers for them (AuthPolicy.swift). At most
+    /// `ConfigLimits.maxAuthTransportCount`, fixed at start.
+    public var authPolicies: [AuthPolicy] = []
     /// RFC 9156 QNAME minimisation (`qname_minimisation`).
     public var qnameMinimisation = true
     /// Random case in queried names, checked in answers (`use_0x20`).
@@ -134,15 +134,8 @@ extension EngineSettings {
         staleRefreshBackoffMs = Int64(config.staleRefreshBackoffSeconds) * 1_000
         cnameMax = config.cnameMax
         recursive = config.mode == .recursive
-        opportunisticDoT = recursive && config.authTransports.contains { $0.domain.isRoot && $0.policy == .opportunistic }
-        if recursive {
-            var k: Int32 = 0
-            for a in config.authTransports where a.policy == .strict && !a.tlsPins.isEmpty && k < 8 {
-                strictDomains.append(StrictDomain(domain: a.domain.lowercased(), tlsProfile: ResolverCore.authTLSProfile + 1 + k))
-                k += 1
-            }
-            strictDomains.sort { $0.domain.labelCount > $1.domain.labelCount }
-        }
+        if recursive { authPolicies = EngineSettings.authPolicies(config) }
+        opportunisticDoT = authPolicies.contains { $0.kind == .opportunistic }
         qnameMinimisation = config.qnameMinimisation
         use0x20 = config.use0x20
         cookies = config.cookies

@@ -310,6 +310,15 @@ extension ResolverCore {
     /// False only when the query cannot be built or the ring is full.
     mutating func sendIterative(_ index: Int, to destination: Destination, overTCP: Bool = false,
                                 nowMs: Int64) -> Bool {
+        // Seed 004: the transport this zone's policy gives this server
+        // (AuthPolicy.swift), decided before anything of the task changes:
+        // a strict server may first need its TLSA (a sub-task) or be unusable.
+        let choice = authTransportChoice(index, destination, nowMs: nowMs)
+        if case .strict(.refused(let why)) = choice {
+            noteStrictFailure(index, server: destination.server, why)
+            return false
+        }
+        if case .strict(.waiting) = choice { return true }
         skipNamesKnownWithoutCut(index, nowMs: nowMs)
         let o = outgoing.pointer(index)
         let (name, type) = nextQuestion(o.pointee.iteration, full: o.pointee.question)
@@ -329,27 +338,41 @@ extension ResolverCore {
         // DoT; any other gets Do53, and a probe next to it when due.
         var sendTo = destination.server
         var probe = false
-        if destination.upstream == nil, let strict = strictProfile(for: o.pointee.iteration.zone) {
-            // Strict: DoT with the domain's pins, or nothing (no probe, no Do53).
-            asked.tlsProfile = strict
+        var peerName: Name? = nil
+        var dane: DANEAssociations? = nil
+        switch choice {
+        case .plain:
+            break
+        case .probe:
+            probe = true
+        case .opportunisticTLS:
+            asked.tlsProfile = ResolverCore.authTLSProfile
             asked.overTCP = true
             sendTo.port = AuthDoTTable.dotPort
-        } else if destination.upstream == nil && settings.opportunisticDoT {
-            switch authDoT.choose(destination.server, nowMs: nowMs) {
-            case .tls:
-                asked.tlsProfile = ResolverCore.authTLSProfile
-                asked.overTCP = true
-                sendTo.port = AuthDoTTable.dotPort
-            case .plain(let p):
-                probe = p
+        case .strict(let send):
+            // Strict: DoT, authenticated, or nothing (no probe, no Do53).
+            switch send {
+            case .pinned(let profile):
+                asked.tlsProfile = profile
+            case .named(let profile, let name):
+                asked.tlsProfile = profile
+                peerName = name
+            case .dane(let profile, let name, let associations):
+                asked.tlsProfile = profile
+                peerName = name
+                dane = associations
+            case .refused, .waiting:
+                preconditionFailure("handled above")
             }
+            asked.overTCP = true
+            sendTo.port = AuthDoTTable.dotPort
         }
         let cookie = asked.withEDNS ? cookieOption(for: destination.server) : nil
         guard let n = buildIterativeQuery(o.pointee, asked, cookie: cookie) else { return false }
         stats.upstreamQueries += 1
         if cookie != nil { stats.upstreamCookiesSent += 1 }
         if probe { ring.appendProbe(destination.server, tlsPort: AuthDoTTable.dotPort) }
-        guard emitSend(index, to: sendTo, overTCP: asked.overTCP, tlsProfile: asked.tlsProfile,
+        guard emitSend(index, to: sendTo, overTCP: asked.overTCP, tlsProfile: asked.tlsProfile, peerName: peerName, dane: dane,
                        UnsafeRawBufferPointer(rebasing: scratch[0..<n])) else { return false }
         o.pointee.state = .asking(asked)
         var dueMs: Int64

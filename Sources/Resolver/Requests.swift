@@ -138,6 +138,9 @@ struct Iteration {
     /// What the task is for: a client's question, a nameserver address, or
     /// a DNSKEY/DS set the chain of trust needs.
     var purpose = TaskPurpose.client
+    /// TLSA names this task looked up (their hash32), each once (DANE.swift).
+    var tlsaLookups = InlineArray<4, UInt32>(repeating: 0)
+    var tlsaLookupCount = 0
     /// An in-tree hint's parent check: the hints are not used, so the
     /// parent's own delegation is seen (InTreeParentView.swift).
     var bypassesHints = false
@@ -185,10 +188,32 @@ enum FailureDetail: Equatable {
     case noEDNS(ServerAddress)
     /// Strict DoT to this server failed (TLS refused, handshake or pin
     /// check failed, or it timed out); nothing was asked in plain.
-    case strictDoT(ServerAddress, timedOut: Bool)
+    case strictDoT(ServerAddress, StrictDoTFailure)
+    /// DoT to this upstream (its config index) failed so; nothing was
+    /// asked of it in plain (RFC 8310 §5).
+    case upstreamDoT(ServerAddress, upstream: Int, StrictDoTFailure)
     /// The referral's DELEG RRset exists but gives no usable server; NS
     /// is not used instead (draft-ietf-dnsop-delext-11 §5.3 step 2.2.1).
     case delegUnusable
+}
+
+/// Why a strict DoT server was not usable (the EDE text says it).
+enum StrictDoTFailure: Equatable {
+    case timedOut
+    /// The certificate did not chain to the CA bundle or match the NS name.
+    case certificate
+    /// The certificate did not match the server's secure TLSA (DANE).
+    case dane
+    /// The SPKI matched no `tls_pin`.
+    case pin
+    /// The TLS handshake failed otherwise (alert, version, suites).
+    case handshake
+    /// No TCP connection to port 853 (refused, unreachable, reset).
+    case connection
+    /// No NS name of the zone is known for this address: nothing to
+    /// authenticate it by (AuthPolicy.swift).
+    case noNSName
+    case other
 }
 
 /// Why an iterative task exists.
@@ -202,6 +227,9 @@ enum TaskPurpose: Equatable {
     /// validated like a client's data (a bogus one is not used), steers
     /// iteration, never answers a client.
     case delegParams
+    /// The TLSA RRset of a strict server's NS name (DANE.swift): validated,
+    /// steers the transport, never answers a client.
+    case tlsa
 }
 
 /// Up to `capacity` server addresses for the current zone cut, with which
@@ -293,6 +321,10 @@ public struct EngineStats {
     public var authDoTFallbacks = 0
     /// Strict DoT queries that failed or timed out (never retried in plain).
     public var strictDoTFailures = 0
+    /// DoT queries to upstreams that failed on TLS or timed out.
+    public var upstreamDoTFailures = 0
+    /// TLSA look-ups for strict servers (DANE.swift).
+    public var tlsaLookups = 0
     public var mismatchedResponses = 0
     /// Responses for a query already given up on (its QueryRef is old).
     public var staleResponses = 0

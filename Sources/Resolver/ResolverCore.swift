@@ -36,6 +36,8 @@ public struct ResolverCore: ~Copyable {
     var infra: InfraCache
     /// RFC 9539 state per authoritative server (AuthDoT.swift).
     var authDoT: AuthDoTTable
+    /// The `auth_transport` sections, most specific first (AuthPolicy.swift).
+    let authPolicies: AuthPolicyTable
     var rootServers: [ServerAddress]
     /// In-tree hints (draft-kolkman-dns-in-tree-hints): InTreeHints.swift.
     var inTreeHints: InTreeHintSet
@@ -109,6 +111,7 @@ public struct ResolverCore: ~Copyable {
         rebind = RebindGuard(enabled: settings.rebindProtection, allowed: settings.rebindAllow, arena: arena)
         blocked = BlockList(capacity: settings.blockNameCount, arena: arena)
         authDoT = AuthDoTTable(isOn: settings.opportunisticDoT, arena: arena)
+        authPolicies = AuthPolicyTable(settings.authPolicies, arena: arena)
         validation = ValidationEngine(reserving: settings.validate, clockVouchedFor: settings.clockTrusted,
                                       nsecTableEntryCount: settings.nsecTableEntryCount, arena: arena)
     }
@@ -135,7 +138,7 @@ public struct ResolverCore: ~Copyable {
             + LocalData.footprint(nameCapacity: settings.localNameCount)
             + RebindGuard.footprint(enabled: settings.rebindProtection)
             + BlockList.footprint(capacity: settings.blockNameCount)
-            + [AuthDoTTable.footprint(isOn: settings.opportunisticDoT)]
+            + [AuthDoTTable.footprint(isOn: settings.opportunisticDoT), AuthPolicyTable.footprint(settings.authPolicies)]
             + ValidationEngine.footprint(reserving: settings.validate, nsecTableEntryCount: settings.nsecTableEntryCount)
     }
 
@@ -416,12 +419,22 @@ public struct ResolverCore: ~Copyable {
     }
 
     /// A socket error or refused connection for outgoing `index`.
-    mutating func failure(outgoing index: Int, nowMs: Int64) {
+    mutating func failure(outgoing index: Int, cause: SendFailureCause = .unspecified, nowMs: Int64) {
         guard outgoing.isInUse(index) else { return }
         stats.upstreamErrors += 1
         timers.cancel(settings.maxClients + index)
         if fallBackFromAuthDoT(index, nowMs: nowMs) { return }
-        noteStrictFailure(index, timedOut: false)
+        let why: StrictDoTFailure
+        switch cause {
+        case .unspecified: why = .other
+        case .tlsCertificate: why = .certificate
+        case .tlsPin: why = .pin
+        case .tlsDANE: why = .dane
+        case .tlsHandshake: why = .handshake
+        case .connection: why = .connection
+        }
+        noteStrictFailure(index, why)
+        noteUpstreamDoTFailure(index, why)
         retryElsewhere(index, nowMs: nowMs)
     }
 
@@ -446,10 +459,11 @@ public struct ResolverCore: ~Copyable {
                 stats.upstreamTimeouts += 1
                 guard case .asking(let asked) = outgoing[index].state else { continue }
                 if let upstream = asked.upstream {
+                    noteUpstreamDoTFailure(index, .timedOut)
                     upstreams.recordTimeout(upstream, nowMs: nowMs)
                 } else {
                     if fallBackFromAuthDoT(index, nowMs: nowMs) { continue }
-                    noteStrictFailure(index, timedOut: true)
+                    noteStrictFailure(index, .timedOut)
                     infra.recordTimeout(asked.server, nowMs: nowMs)
                     outgoing.pointer(index).pointee.iteration.servers.markTimedOut(asked.server)
                 }
@@ -541,7 +555,8 @@ public struct ResolverCore: ~Copyable {
          ("resolver.aggregated", stats.aggregated), ("upstream.queries", stats.upstreamQueries),
          ("upstream.timeouts", stats.upstreamTimeouts), ("upstream.tcp_retries", stats.upstreamTCPRetries),
          ("upstream.errors", stats.upstreamErrors), ("auth_dot.fallbacks", stats.authDoTFallbacks),
-         ("auth_dot.strict_failures", stats.strictDoTFailures), ("upstream.mismatched", stats.mismatchedResponses),
+         ("auth_dot.strict_failures", stats.strictDoTFailures), ("upstream.dot_failures", stats.upstreamDoTFailures),
+         ("auth_dot.tlsa_lookups", stats.tlsaLookups), ("upstream.mismatched", stats.mismatchedResponses),
          ("upstream.stale", stats.staleResponses), ("answers.deferred", stats.deferredAnswers),
          ("answers.servfail", stats.servfailAnswers), ("answers.formerr", stats.formerrAnswers),
          ("answers.truncated", stats.answersTruncated), ("drop.not_query", stats.droppedNotQuery),

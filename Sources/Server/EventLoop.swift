@@ -367,10 +367,10 @@ public final class EventLoop {
                     sockets.queryLog.note(.upstreamMismatch, client: ServerSockets.address(server),
                                           nowMs: Clock.monotonicMs())
                 }
-            case .failure(let tag, _):
+            case .failure(let tag, let why):
                 let ref = ServerSockets.ref(tag)
                 sockets.releaseOutgoing(Int(ref.slot))
-                feed(.failed(ref), nowMs: Clock.monotonicMs())
+                feed(.failed(ref, cause: ServerSockets.cause(why)), nowMs: Clock.monotonicMs())
             case .tlsProbe(let tag, let server, let succeeded):
                 // The tag is the server's Do53 port (Outgoing.swift, probeTLS).
                 guard let address = ServerSockets.serverAddress(server, port: UInt16(truncatingIfNeeded: tag)) else { continue }

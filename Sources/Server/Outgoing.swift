@@ -1,3 +1,4 @@
+import DNSWire
 import Platform
 import Resolver
 import Transport
@@ -34,6 +35,15 @@ extension ServerSockets {
         case .udp: over = .udp
         case .tcp: over = .tcp
         case .tls(let profile): over = .tls(TLSProfile(index: profile))
+        case .tlsNamed(let profile, let name):
+            // A name that is no host name has no certificate to match: the
+            // send fails (the core tries the zone's next server), never plain.
+            guard let peer = name.withUnsafeBytes({ TLSPeerName(wire: $0) }) else { return false }
+            over = .tlsNamed(TLSProfile(index: profile), peer)
+        case .tlsDANE(let profile, let name, let dane):
+            guard let peer = name.withUnsafeBytes({ TLSPeerName(wire: $0) }),
+                  let records = dane.withUnsafeBytes({ TLSDANE(packed: $0) }) else { return false }
+            over = .tlsDANE(TLSProfile(index: profile), peer, records)
         }
         let index = Int(ref.slot)
         releaseOutgoing(index)   // a re-send (TC → TCP) ends the previous one
@@ -44,6 +54,18 @@ extension ServerSockets {
             return true
         } catch {
             return false
+        }
+    }
+
+    /// Transport's reason as the core's (the EDE text of a strict server).
+    static func cause(_ why: TransportFailure) -> SendFailureCause {
+        switch why {
+        case .tlsCertificate: return .tlsCertificate
+        case .tlsPinMismatch: return .tlsPin
+        case .tlsDANEMismatch: return .tlsDANE
+        case .tlsHandshake, .tlsHandshakeTimeout, .tlsProtocol, .tlsNoMemory: return .tlsHandshake
+        case .refused, .unreachable, .reset, .socketError: return .connection
+        case .closedMidAnswer, .oversizeFrame, .malformedFrame, .tlsAnswerTimeout: return .unspecified
         }
     }
 

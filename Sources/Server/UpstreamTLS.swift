@@ -32,12 +32,19 @@ public enum UpstreamTLS {
         EngineSettings(config: config).opportunisticDoT || !strictSections(config).isEmpty
     }
 
-    /// Strict sections with pins in recursive mode, in config order (profile
-    /// `authTLSProfile + 1 + k` for the k-th).
+    /// Strict sections in recursive mode, in config order (profile
+    /// `authTLSProfile + 1 + k` for the k-th; Resolver/AuthPolicy.swift).
     static func strictSections(_ config: SprigConfig) -> [AuthTransport] {
         guard config.mode == .recursive else { return [] }
-        return Array(config.authTransports.filter { $0.policy == .strict && !$0.tlsPins.isEmpty }
+        return Array(config.authTransports.filter { $0.policy == .strict }
             .prefix(TransportLimits.strictDomainCountMax))
+    }
+
+    /// The CA bundle is loaded for a TLS upstream with a name, and for a
+    /// strict section without pins (the NS name checked with the bundle).
+    static func needsCABundle(_ config: SprigConfig) -> Bool {
+        config.upstreams.contains { $0.transport == .tls && $0.tlsName != nil }
+            || strictSections(config).contains { $0.tlsPins.isEmpty }
     }
 }
 
@@ -46,7 +53,7 @@ extension EventLoop {
     /// the reason sprigd cannot start (a missing or unreadable CA bundle).
     public func startUpstreamTLS(_ config: SprigConfig) -> String? {
         guard UpstreamTLS.usesTLS(config) else { return nil }
-        let needsCA = config.upstreams.contains { $0.transport == .tls && $0.tlsName != nil }
+        let needsCA = UpstreamTLS.needsCABundle(config)
         let caPath = UpstreamTLS.caFilePath(config)
         do throws(TLSSetupError) {
             try sockets.transport.startTLS(caFile: needsCA ? Array(caPath.utf8) : nil)
@@ -79,10 +86,17 @@ extension EventLoop {
             _ = sockets.transport.registerTLSProfile(at: Int(ResolverCore.authTLSProfile), name: nil, verifyName: false,
                                                      pinsSHA256: [], label: "auth")
         }
-        // Strict domains (EngineSettings.strictDomains gives the core the same numbers).
+        // Strict sections (EngineSettings.authPolicies gives the core the
+        // same numbers): pins if listed, else the CA bundle with the NS
+        // name each connection was reached by (Resolver/AuthPolicy.swift).
         for (k, a) in UpstreamTLS.strictSections(config).enumerated() {
-            _ = sockets.transport.registerTLSProfile(at: Int(ResolverCore.authTLSProfile) + 1 + k, name: nil,
-                                                     verifyName: false, pinsSHA256: a.tlsPins, label: "strict.\(k)")
+            let index = Int(ResolverCore.authTLSProfile) + 1 + k
+            if a.tlsPins.isEmpty {
+                _ = sockets.transport.registerPeerNamedTLSProfile(at: index, label: "strict.\(k)")
+            } else {
+                _ = sockets.transport.registerTLSProfile(at: index, name: nil, verifyName: false, pinsSHA256: a.tlsPins,
+                                                         label: "strict.\(k)")
+            }
         }
     }
 

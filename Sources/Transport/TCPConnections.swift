@@ -41,6 +41,11 @@ struct TCPConnection {
     /// The probe's outcome, known and not yet handed out.
     var probeOutcome: Bool? = nil
     var probeReported = false
+    /// The name the certificate must match, for a profile that names its
+    /// peer per connection (TLSPeerName.swift); nil otherwise.
+    var peerName: TLSPeerName? = nil
+    /// The records DANE checks the certificate against instead (nil: none).
+    var dane: TLSDANE? = nil
 
     /// Takes new queries: connecting, handshaking or open.
     var isUsable: Bool { state == .connecting || state == .handshaking || state == .open }
@@ -70,19 +75,20 @@ extension Transport {
 
     /// Puts query `index` on the server's connection, opening one if needed.
     /// `tlsProfile` -1: plain TCP; else the TLS profile the connection must use.
-    func queueTCP(_ index: Int, to server: Address, tlsProfile: Int32, _ query: UnsafeRawBufferPointer,
-                  nowMs: Int64) throws(SendRefusal) {
+    func queueTCP(_ index: Int, to server: Address, tlsProfile: Int32, peerName: TLSPeerName? = nil,
+                  dane: TLSDANE? = nil, _ query: UnsafeRawBufferPointer, nowMs: Int64) throws(SendRefusal) {
         guard query.count <= TransportLimits.queryByteCountMax else { throw .queryTooLarge }
         var setupFailure: TransportFailure? = nil
         let connection: Int
-        if let c = usableConnection(to: server, tlsProfile: tlsProfile) {
+        if let c = usableConnection(to: server, tlsProfile: tlsProfile, peerName: peerName, dane: dane) {
             guard connections[c].cellsInUse < limits.queriesPerConnectionMax else { throw .pipelineFull }
             connection = c
             stats.tcpReused += 1
             if tlsProfile >= 0 { noteTLSReuse(tlsProfile) }
         } else {
             if tlsProfile >= 0 { guard tlsProfileIsKnown(tlsProfile) else { throw .noTLSSlot } }
-            connection = try openConnection(to: server, tlsProfile: tlsProfile, nowMs: nowMs, setupFailure: &setupFailure)
+            connection = try openConnection(to: server, tlsProfile: tlsProfile, peerName: peerName, dane: dane, nowMs: nowMs,
+                                            setupFailure: &setupFailure)
         }
         let cell = place(query, for: index, on: connection)
         // The first query waiting on an open TLS connection starts its answer deadline.
@@ -104,9 +110,11 @@ extension Transport {
 
     /// A connection to `server` of the same kind: plain TCP, or TLS with
     /// the same profile (a TLS connection never carries a plain query).
-    func usableConnection(to server: Address, tlsProfile: Int32) -> Int? {
+    func usableConnection(to server: Address, tlsProfile: Int32, peerName: TLSPeerName? = nil,
+                          dane: TLSDANE? = nil) -> Int? {
         for i in 0..<limits.maxOutgoingTCP
-            where connections[i].isUsable && connections[i].server == server && connections[i].tlsProfile == tlsProfile {
+            where connections[i].isUsable && connections[i].server == server && connections[i].tlsProfile == tlsProfile
+                && peerNameMatches(i, peerName) && connections[i].dane == dane {
             return i
         }
         return nil
@@ -114,7 +122,8 @@ extension Transport {
 
     /// A free slot, else the slot of the connection idle longest (closed
     /// for room), else a refusal. The connect runs in the background.
-    func openConnection(to server: Address, tlsProfile: Int32, nowMs: Int64,
+    func openConnection(to server: Address, tlsProfile: Int32, peerName: TLSPeerName? = nil, dane: TLSDANE? = nil,
+                        nowMs: Int64,
                         setupFailure: inout TransportFailure?) throws(SendRefusal) -> Int {
         var tlsSlot: Int32 = -1
         if tlsProfile >= 0 {
@@ -137,6 +146,8 @@ extension Transport {
         stats.tcpOpened += 1
         if tlsProfile >= 0 {
             c.pointee.tlsProfile = tlsProfile
+            c.pointee.peerName = peerName
+            c.pointee.dane = dane
             if let why = openTLS(on: connection, slot: Int(tlsSlot), nowMs: nowMs) {
                 setupFailure = why
                 return connection

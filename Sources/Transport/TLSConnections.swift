@@ -29,6 +29,9 @@ struct TLSProfileEntry {
     /// SHA-256s of SubjectPublicKeyInfos, one of which must match (RFC 7858 §4.2).
     var pinsSHA256: [[UInt8]] = []
     var label = ""
+    /// Each connection's certificate must match its own name
+    /// (`TLSPeerName`, `registerPeerNamedTLSProfile`), with the CA bundle.
+    var verifiesPeerName = false
     var isRegistered = false
     var stats = TLSProfileStats()
 }
@@ -173,7 +176,9 @@ extension Transport {
         tlsDeadlines.arm(connection, atMs: nowMs + limits.tlsHandshakeTimeoutMs)
         let profile = tlsProfiles[Int(c.pointee.tlsProfile)]
         let rc: Int32
-        if let name = profile.name {
+        if profile.verifiesPeerName {
+            rc = openPeerNamedTLS(on: connection, slot: slot)
+        } else if let name = profile.name {
             rc = name.withUnsafeBufferPointer { sprig_tls_open(Int32(slot), c.pointee.fd, $0.baseAddress, profile.verifyName ? 1 : 0) }
         } else {
             rc = sprig_tls_open(Int32(slot), c.pointee.fd, nil, 0)
@@ -217,6 +222,10 @@ extension Transport {
         let pins = tlsProfiles[Int(c.pointee.tlsProfile)].pinsSHA256
         if !pins.isEmpty && !peerMatches(pins, connection) {
             fail(connection, .tlsPinMismatch, discardInput: true)
+            return true
+        }
+        if let why = checkDANE(connection) {
+            fail(connection, why, discardInput: true)
             return true
         }
         tlsDeadlines.cancel(connection)

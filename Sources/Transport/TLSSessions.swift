@@ -6,15 +6,19 @@ import Platform
 // RFC 5077 tickets and RFC 5246 §7.4.1.2 session IDs, TLS 1.2).
 //
 // Owns: a fixed table of saved sessions, one per (server address, TLS
-// profile), carved from the arena at start (`tlsSessionCount` entries of
+// profile, peer name), carved from the arena at start (`tlsSessionCount` entries of
 // `tlsSessionByteCount` bytes, in `--print-footprint`); offering the saved
 // session when a connection to that server with that profile opens; after
 // the handshake, telling a resumed session from a full handshake (and
 // counting both), and saving the session the server gave.
 //
-// Never: resumes across profiles (the key is server + profile, and a
-// profile whose name, verification or pins change on reload loses its
-// sessions), offers a session saved while certificate dates were not
+// Never: resumes across profiles or peer names (the key is server +
+// profile + the NS name a strict connection must match, TLSPeerName.swift:
+// a resumed session skips the certificate, so a session of ns1's name must
+// not stand for ns2's at the same address; a profile whose name,
+// verification or pins change on reload loses its sessions), resumes a
+// connection that DANE authenticates (its TLSA check wants the certificate
+// the server sends now), offers a session saved while certificate dates were not
 // checked once they are (DESIGN.md §2.8), offers one older than
 // `tlsSessionLifetimeMs`, or fails a connection over resumption: a server
 // that does not resume gives a full handshake, and a handshake that fails
@@ -30,6 +34,9 @@ struct TLSSessionEntry {
     var isUsed = false
     var server = Address()
     var profile: Int32 = -1
+    /// The name the certificate was checked against, when the connection
+    /// had one of its own (strict by CA and NS name).
+    var peerName: TLSPeerName? = nil
     var savedAtMs: Int64 = 0
     var byteCount = 0
     /// Saved while certificate dates were checked (the clock was trusted).
@@ -75,10 +82,11 @@ struct TLSSessionTable {
         return UnsafeMutableRawBufferPointer(rebasing: bytes[(entry * size)..<((entry + 1) * size)])
     }
 
-    /// The entry for `server` and `profile`, if one is saved.
-    func find(_ server: Address, _ profile: Int32) -> Int? {
+    /// The entry for `server`, `profile` and `peerName`, if one is saved.
+    func find(_ server: Address, _ profile: Int32, _ peerName: TLSPeerName?) -> Int? {
         guard let entries else { return nil }
-        for i in 0..<count where entries[i].isUsed && entries[i].profile == profile && entries[i].server == server {
+        for i in 0..<count where entries[i].isUsed && entries[i].profile == profile && entries[i].server == server
+            && entries[i].peerName == peerName {
             return i
         }
         return nil
@@ -86,8 +94,8 @@ struct TLSSessionTable {
 
     /// Where a new session for `server` and `profile` goes: its old entry,
     /// a free one, else the one saved longest ago.
-    func place(_ server: Address, _ profile: Int32) -> Int {
-        if let i = find(server, profile) { return i }
+    func place(_ server: Address, _ profile: Int32, _ peerName: TLSPeerName?) -> Int {
+        if let i = find(server, profile, peerName) { return i }
         var oldest = 0
         for i in 0..<count {
             if !entries![i].isUsed { return i }
@@ -118,7 +126,7 @@ extension Transport {
         guard let offers = tlsSessions.offers else { return }
         offers[slot] = TLSSessionOffer()
         let c = connections[connection]
-        guard let i = tlsSessions.find(c.server, c.tlsProfile) else { return }
+        guard c.dane == nil, let i = tlsSessions.find(c.server, c.tlsProfile, c.peerName) else { return }
         let entry = tlsSessions.entries![i]
         let tooOld = nowMs - entry.savedAtMs > limits.tlsSessionLifetimeMs
         guard !tooOld, entry.datesChecked || !tlsSessions.datesTrusted else {
@@ -167,7 +175,8 @@ extension Transport {
 
     func saveSession(_ connection: Int, nowMs: Int64) {
         let c = connections[connection]
-        let i = tlsSessions.place(c.server, c.tlsProfile)
+        guard c.dane == nil else { return }
+        let i = tlsSessions.place(c.server, c.tlsProfile, c.peerName)
         tlsSessions.drop(i)
         var needed = 0
         let n = sprig_tls_session_save(c.tlsSlot, tlsSessions.buffer(i).baseAddress, TransportLimits.tlsSessionByteCount, &needed)
@@ -176,7 +185,8 @@ extension Transport {
             tlsSessions.buffer(i).initializeMemory(as: UInt8.self, repeating: 0)
             return
         }
-        tlsSessions.entries![i] = TLSSessionEntry(isUsed: true, server: c.server, profile: c.tlsProfile, savedAtMs: nowMs,
+        tlsSessions.entries![i] = TLSSessionEntry(isUsed: true, server: c.server, profile: c.tlsProfile,
+                                                  peerName: c.peerName, savedAtMs: nowMs,
                                                   byteCount: n, datesChecked: tlsSessions.datesTrusted)
         stats.tlsSessionsSaved += 1
         if n > tlsSessionBytesHighWater { tlsSessionBytesHighWater = n }
@@ -191,7 +201,8 @@ extension Transport {
         let slot = Int(c.tlsSlot)
         let entry = Int(offers[slot].entry)
         if entry >= 0 && c.state == .handshaking, let entries = tlsSessions.entries,
-           entries[entry].server == c.server && entries[entry].profile == c.tlsProfile {
+           entries[entry].server == c.server && entries[entry].profile == c.tlsProfile
+           && entries[entry].peerName == c.peerName {
             tlsSessions.drop(entry)
             stats.tlsSessionsDroppedAfterFailure += 1
         }

@@ -35,6 +35,12 @@ public enum TransportProtocol: Equatable, Sendable {
     /// DNS over TLS (RFC 7858) with the peer checked as the profile says
     /// (`registerTLSProfile`); never falls back to plain DNS.
     case tls(TLSProfile)
+    /// DNS over TLS whose certificate must chain to the CA bundle and match
+    /// this name (a profile of `registerPeerNamedTLSProfile`), sent as SNI.
+    case tlsNamed(TLSProfile, TLSPeerName)
+    /// DNS over TLS authenticated by DANE alone (a secure TLSA's records);
+    /// the name goes out as SNI and is matched for DANE-TA.
+    case tlsDANE(TLSProfile, TLSPeerName, TLSDANE)
 }
 
 /// One query sent: what `cancel` takes.
@@ -82,6 +88,9 @@ public enum TransportFailure: Hashable, Sendable {
     case tlsCertificate
     /// TLS: the certificate's SPKI is not the pinned one (RFC 7858 §4.2).
     case tlsPinMismatch
+    /// TLS: the certificate matches no record of the server's secure TLSA
+    /// (DANE, RFC 7671; TLSPeerName.swift).
+    case tlsDANEMismatch
     /// TLS: the handshake failed otherwise (an alert, no common version or
     /// cipher suite, the peer closed).
     case tlsHandshake
@@ -262,6 +271,10 @@ public final class Transport {
                 case .udp: slot.pointee.carrier = .udp(fd: try openUDP(index, to: server, query))
                 case .tcp: try queueTCP(index, to: server, tlsProfile: -1, query, nowMs: nowMs)
                 case .tls(let profile): try queueTCP(index, to: server, tlsProfile: profile.index, query, nowMs: nowMs)
+                case .tlsNamed(let profile, let name):
+                    try queueTCP(index, to: server, tlsProfile: profile.index, peerName: name, query, nowMs: nowMs)
+                case .tlsDANE(let profile, let name, let dane):
+                    try queueTCP(index, to: server, tlsProfile: profile.index, peerName: name, dane: dane, query, nowMs: nowMs)
                 }
             } catch {
                 slot.pointee.generation &+= 1

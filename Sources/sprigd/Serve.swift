@@ -265,7 +265,17 @@ extension Daemon {
             loop.setLocalFiles(hosts: fresh.hostsFiles.map { $0.string }, leases: fresh.leaseFiles.map { $0.string })
         }
         loop.setUpstreams(Resolver.Upstream.list(fresh))
-        loop.registerUpstreamTLS(fresh)
+        // The auth_transport policies (and their TLS profiles, the CA
+        // bundle) are the core's fixed table from start: re-registering
+        // the fresh sections' profiles under the running table would pair
+        // a policy with another section's authentication.
+        var tlsConfig = fresh
+        tlsConfig.authTransports = current.authTransports
+        tlsConfig.tlsCAFilePath = current.tlsCAFilePath
+        loop.registerUpstreamTLS(tlsConfig)
+        if fresh.authTransports != current.authTransports || fresh.tlsCAFilePath != current.tlsCAFilePath {
+            Log.warning("reload: auth_transport sections and tls_ca_file change after restart")
+        }
         if fresh.upstreams.contains(where: { $0.transport == .tls }) && !current.upstreams.contains(where: { $0.transport == .tls }) {
             Log.warning("reload: transport 'tls' upstreams need a restart (no TLS memory was reserved); "
                 + "until then their queries fail, never in plain")

@@ -120,15 +120,20 @@ final class DefaultsAndRoundTripTests: XCTestCase {
         config auth_transport
         \toption domain 'example.net'
         \toption policy 'strict'
+        \tlist server 'ns1.example.net'
+        \tlist server '192.0.2.1'
         """
 
     func testRefusedSectionsNormaliseToTheSameValues() {
         let (first, errors) = parseAll(Self.refused)
-        // The hint (issue 15) and the tls upstream (issue 16) are carried out; strict auth_transport is refused.
-        XCTAssertEqual(errors.count, 1, errors.joined(separator: "\n"))
+        // The hint (issue 15), the tls upstream and strict auth_transport
+        // with list server (issue 16) are carried out.
+        XCTAssertEqual(errors.count, 0, errors.joined(separator: "\n"))
         let (second, again) = parseAll(first.normalised)
         XCTAssertEqual(first, second, first.normalised)
-        XCTAssertEqual(again.count, 1)
+        XCTAssertEqual(again.count, 0)
+        XCTAssertTrue(first.normalised.contains("list server 'ns1.example.net'"), first.normalised)
+        XCTAssertTrue(first.normalised.contains("list server '192.0.2.1'"), first.normalised)
         XCTAssertTrue(first.normalised.contains("option port '853'"))
     }
 

@@ -80,8 +80,9 @@ SERVERS = [
                          "ed448.example.", "nsec3.example.", "insecure.example.",
                          "bogus-ds.example.", "expired.example.",
                          "unknown-alg.example.", "unknown-digest.example.",
-                         "unsigned-alg.example.", "rsa512.example.", "deadlive.example."],
-           "DNSSEC variants; the live half of deadlive."),
+                         "unsigned-alg.example.", "rsa512.example.", "deadlive.example.",
+                         "dane.example.", "dane-ta.example."],
+           "DNSSEC variants; the live half of deadlive; dane. (NS ns.rsa.example., whose TLSA is signed)"),
     Server("optout", 8, ["unsigned.nsec3.example."], "insecure child under NSEC3 opt-out"),
     # BIND answers FORMERR *with an OPT* to meta-type questions (TYPE128...):
     # the answer that turned EDNS off in issue 19. Started by the `bind`
@@ -192,7 +193,22 @@ def zone_plan():
              purpose="child of deleg.example., delegated by NS (and DELEG, unseen by NSD)"),
         Zone("rsa512.example.", "dnssec", algorithm=8, key_bits=512, records=["www A 192.0.2.9"],
              purpose="secure, RSA/SHA-256 with a 512-bit key (RFC 5702 2.1's floor)"),
+        # Seed 004 strict DoT by DANE (tests_dot.py): dane.example.'s only
+        # NS name lives in rsa.example., which publishes the signed TLSA
+        # of that name's DoT certificate (DANE_NS_NAME, made at build).
+        Zone("dane.example.", "dnssec", algorithm=13, ns_names=["ns.rsa.example."], records=["www A 192.0.2.30"],
+             purpose="secure; its NS name's DoT key is in a signed TLSA (_853._tcp.ns.rsa.example. 3 1 1)"),
+        Zone("dane-ta.example.", "dnssec", algorithm=13, ns_names=["ns.ecdsa.example."], records=["www A 192.0.2.31"],
+             purpose="secure; its NS name's DoT CA is in a signed TLSA (_853._tcp.ns.ecdsa.example. 2 0 1)"),
     ]
+
+
+# The NS name whose DoT certificate the hierarchy makes (self-signed: only
+# DANE can authenticate it) and whose TLSA 3 1 1 rsa.example. publishes.
+DANE_NS_NAME = "ns.rsa.example."
+# The NS name whose DoT certificate comes from a CA of the hierarchy's own
+# (no bundle has it), named by a TLSA 2 0 1 in ecdsa.example.
+DANE_TA_NS_NAME = "ns.ecdsa.example."
 
 
 def parent_of(name, zone_names):
@@ -262,6 +278,7 @@ class Hierarchy:
             zone = self.zones[name]
             if zone.algorithm:
                 self.make_key(zone)
+        self.make_dane_certificate()
         # Children first so that each parent can carry its children's DS.
         for name in reversed(self.order):
             self.write_and_sign(self.zones[name])
@@ -277,6 +294,53 @@ class Hierarchy:
         zone.key_base = os.path.join(self.key_dir, base)
         ds = run(["ldns-key2ds", "-n", "-2", zone.key_base + ".key"]).strip()
         zone.ds_records = [self.published_ds(zone, ds)]
+
+    def make_dane_certificate(self):
+        """A self-signed DoT certificate for DANE_NS_NAME, and its TLSA
+        (DANE-EE, SPKI, SHA-256: RFC 7671 §5.1) in the name's zone. Only
+        in a plan that has that zone (subclasses build smaller ones)."""
+        if "rsa.example." not in self.zones:
+            return
+        self.dane_cert = os.path.join(self.key_dir, "dane-ns.pem")
+        self.dane_key = os.path.join(self.key_dir, "dane-ns.key")
+        name = DANE_NS_NAME.rstrip(".")
+        run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+             "-keyout", self.dane_key, "-out", self.dane_cert, "-days", "30", "-subj", "/CN=%s" % name,
+             "-addext", "subjectAltName=DNS:%s" % name])
+        pub = subprocess.run(["openssl", "x509", "-in", self.dane_cert, "-noout", "-pubkey"],
+                             capture_output=True, check=True).stdout
+        der = subprocess.run(["openssl", "pkey", "-pubin", "-outform", "der"], input=pub,
+                             capture_output=True, check=True).stdout
+        import hashlib
+        zone = self.zones["rsa.example."]
+        zone.records.append("_853._tcp.ns TLSA 3 1 1 %s" % hashlib.sha256(der).hexdigest())
+        self.make_dane_ta_certificate()
+
+    def make_dane_ta_certificate(self):
+        """DANE-TA (RFC 7671 §5.2): a CA of the hierarchy's own, a leaf for
+        DANE_TA_NS_NAME it signs, served with the chain (leaf then CA), and
+        TLSA 2 0 1 of the CA certificate in the name's zone."""
+        name = DANE_TA_NS_NAME.rstrip(".")
+        d = self.key_dir
+        ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+        run(["openssl", "req", "-x509"] + ec + ["-keyout", "dane-ta-ca.key", "-out", "dane-ta-ca.pem", "-days", "30",
+             "-subj", "/CN=Sprig DANE-TA Test CA"], cwd=d)
+        run(["openssl", "req"] + ec + ["-keyout", "dane-ta-leaf.key", "-out", "dane-ta-leaf.csr", "-subj", "/CN=%s" % name],
+            cwd=d)
+        with open(os.path.join(d, "dane-ta-leaf.cnf"), "w") as f:
+            f.write("subjectAltName=DNS:%s\nbasicConstraints=CA:FALSE\n" % name)
+        run(["openssl", "x509", "-req", "-in", "dane-ta-leaf.csr", "-CA", "dane-ta-ca.pem", "-CAkey", "dane-ta-ca.key",
+             "-CAcreateserial", "-out", "dane-ta-leaf.pem", "-days", "30", "-extfile", "dane-ta-leaf.cnf"], cwd=d)
+        with open(os.path.join(d, "dane-ta-chain.pem"), "w") as out:
+            for part in ["dane-ta-leaf.pem", "dane-ta-ca.pem"]:
+                with open(os.path.join(d, part)) as f:
+                    out.write(f.read())
+        self.dane_ta_chain = os.path.join(d, "dane-ta-chain.pem")
+        self.dane_ta_key = os.path.join(d, "dane-ta-leaf.key")
+        der = subprocess.run(["openssl", "x509", "-in", os.path.join(d, "dane-ta-ca.pem"), "-outform", "der"],
+                             capture_output=True, check=True).stdout
+        import hashlib
+        self.zones["ecdsa.example."].records.append("_853._tcp.ns TLSA 2 0 1 %s" % hashlib.sha256(der).hexdigest())
 
     @staticmethod
     def published_ds(zone, ds_line):

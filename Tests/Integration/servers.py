@@ -48,6 +48,10 @@ class Process:
         self.addr = addr
         self.port = port
         self.log = open(log_path, "ab")
+        # A restart appends to the same log: readiness is judged only on
+        # what this process writes (a "started" line from the previous run
+        # once let a test query a daemon that was not up yet).
+        self.log_start = self.log.seek(0, os.SEEK_END)
         self.popen = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=self.log,
                                       stderr=subprocess.STDOUT, cwd=cwd,
                                       env=dict(os.environ, **env) if env else None,
@@ -167,10 +171,19 @@ def wait_until_answers(proc, qname=".", rd=False):
         proc.name, proc.addr, proc.port, START_TIMEOUT_SECONDS, proc.log_path, proc.log_tail()))
 
 
+def _log_since_start(proc):
+    try:
+        with open(proc.log_path, "rb") as f:
+            f.seek(getattr(proc, "log_start", 0))
+            return f.read().decode(errors="replace")
+    except OSError:
+        return ""
+
+
 def wait_for_log_line(proc, needle):
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
-        if needle in proc.log_tail(200):
+        if needle in _log_since_start(proc):
             return proc
         if not proc.alive():
             Process.stop(proc)   # reap it; its exit status is the reason below

@@ -76,6 +76,16 @@ class PKI:
         self.pin = "sha256/" + base64.b64encode(hashlib.sha256(der).digest()).decode()
         self.wrong_pin = "sha256/" + base64.b64encode(hashlib.sha256(b"not the key").digest()).decode()
 
+    def issue(self, name):
+        """A certificate for `name` from the same CA (P-256): (cert, key)."""
+        ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+        run(["openssl", "req"] + ec + ["-keyout", "%s.key" % name, "-out", "%s.csr" % name, "-subj", "/CN=%s" % name], self.dir)
+        with open(os.path.join(self.dir, "%s.cnf" % name), "w") as f:
+            f.write("subjectAltName=DNS:%s\nbasicConstraints=CA:FALSE\n" % name)
+        run(["openssl", "x509", "-req", "-in", "%s.csr" % name, "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+             "-out", "%s.pem" % name, "-days", "30", "-extfile", "%s.cnf" % name], self.dir)
+        return os.path.join(self.dir, "%s.pem" % name), os.path.join(self.dir, "%s.key" % name)
+
 
 class DoTUnbound:
     """Unbound resolving from the hierarchy, serving DoT on two addresses
@@ -197,9 +207,12 @@ def dot_forwarder_spki_pin_alone_answers(session):
     proc.stop()
 
 
-def expect_fails_closed(session, up, addr, rundir, name, counter):
+def expect_fails_closed(session, up, addr, rundir, name, counter, why):
     r = ask(addr, name)
     expect_rcode(r, "SERVFAIL")
+    # RFC 8914: EDE 23 (Network Error) says which upstream and which check.
+    want = "upstream 0 %s DoT: %s; not asked in plain" % (up.addrs[0], why)
+    expect(any(code == 23 and want in text for code, _, text in r.ede), "EDE %s" % r.ede)
     s = stats(session, rundir)
     expect(s.get(counter, 0) >= 1, "%s %s" % (counter, s.get(counter)))
     expect(s.get("upstream.0.tls.failures", 0) >= 1, "upstream.0 failures %s" % s.get("upstream.0.tls.failures"))
@@ -211,24 +224,28 @@ def expect_fails_closed(session, up, addr, rundir, name, counter):
 
 @test
 def dot_forwarder_wrong_name_fails_closed_with_no_query_sent(session):
-    """RFC 8310 §8.1: the certificate does not name wrong.test. SERVFAIL,
-    transport.tls.closed.certificate, and Unbound never saw the name."""
+    """RFC 8310 §8.1: the certificate does not name wrong.test. SERVFAIL
+    with EDE 23 naming the upstream and the check, transport.tls.closed.certificate,
+    and Unbound never saw the name."""
     forward_ready(session)
     up = session.get("dot_unbound")
     addr, rundir, proc = start(session, 12, [upstream_text(up.addrs[0], name="wrong.test")])
-    expect_fails_closed(session, up, addr, rundir, "wrongname.a.example", "transport.tls.closed.certificate")
+    expect_fails_closed(session, up, addr, rundir, "wrongname.a.example", "transport.tls.closed.certificate",
+                        "certificate does not verify for tls_name")
     proc.stop()
 
 
 @test
 def dot_forwarder_wrong_pin_fails_closed_with_no_query_sent(session):
-    """RFC 7858 §4.2: the SPKI does not match the pin: SERVFAIL,
-    transport.tls.closed.pin_mismatch, and Unbound never saw the name."""
+    """RFC 7858 §4.2: the SPKI does not match the pin: SERVFAIL with EDE 23
+    naming the upstream and the pin, transport.tls.closed.pin_mismatch, and
+    Unbound never saw the name."""
     forward_ready(session)
     pki = session.get("dot_pki")
     up = session.get("dot_unbound")
     addr, rundir, proc = start(session, 13, [upstream_text(up.addrs[0], pin=pki.wrong_pin)])
-    expect_fails_closed(session, up, addr, rundir, "wrongpin.a.example", "transport.tls.closed.pin_mismatch")
+    expect_fails_closed(session, up, addr, rundir, "wrongpin.a.example", "transport.tls.closed.pin_mismatch",
+                        "key does not match tls_pin")
     proc.stop()
 
 
@@ -711,7 +728,7 @@ class NSDTLSTwin:
     TLS (tls-service-key/-pem, tls-port): that server now offers DoT,
     every other server of the hierarchy does not (nothing listens on 853)."""
 
-    def __init__(self, session, pki):
+    def __init__(self, session, pki, cert=None, key=None):
         h = session.get("hierarchy")
         server = h.servers["dnssec"]
         self.addr = server.addr
@@ -720,7 +737,7 @@ class NSDTLSTwin:
         zones = [(z, h.zones[z].zonefile) for z in server.zones]
         text = servers.nsd_config(self.rundir, self.addr, DOT_PORT, zones)
         text = text.replace("server:\n", "server:\n  tls-port: %d\n  tls-service-key: \"%s\"\n"
-                            "  tls-service-pem: \"%s\"\n" % (DOT_PORT, pki.key, pki.cert), 1)
+                            "  tls-service-pem: \"%s\"\n" % (DOT_PORT, key or pki.key, cert or pki.cert), 1)
         conf = os.path.join(self.rundir, "nsd.conf")
         with open(conf, "w") as f:
             f.write(text)
@@ -731,8 +748,10 @@ class NSDTLSTwin:
         self.proc = servers.wait_nsd(proc)
 
 
-def start_recursive(session, octet, extra=""):
-    """sprigd resolving from the hierarchy, with '.' opportunistic; `extra` adds sections."""
+def start_recursive(session, octet, extra="", ca=None, validate=False):
+    """sprigd resolving from the hierarchy, with '.' opportunistic; `extra`
+    adds sections; `ca`: the CA bundle (tls_ca_file); `validate`: DNSSEC
+    on, from the hierarchy's root trust anchor."""
     h = session.get("hierarchy")
     net = session.get("zones").net
     addr = "%s.6.%d" % (net, octet)
@@ -746,8 +765,9 @@ def start_recursive(session, octet, extra=""):
             "\toption control_socket '%s/sprig.sock'\n"
             "\toption query_loopback '1'\n"
             "\toption root_hints '%s'\n"
-            "\toption dnssec '0'\n"
-            "\nconfig auth_transport\n\toption domain '.'\n\toption policy 'opportunistic'\n") % (
+            + ("\toption dnssec '1'\n\tlist trust_anchor '%s'\n" % h.trust_anchor if validate else "\toption dnssec '0'\n")
+            + ("\toption tls_ca_file '%s'\n" % ca if ca else "")
+            + "\nconfig auth_transport\n\toption domain '.'\n\toption policy 'opportunistic'\n") % (
                 addr, SPRIGD_PORT, rundir, rundir, h.root_hints_path)
     proc = servers.start_sprigd(session.get("sprigd_binary"), text + extra, rundir, name="sprigd-auth-dot-%d" % octet)
     return addr, rundir, proc
@@ -825,7 +845,7 @@ def auth_dot_resumes_its_tls_session_with_nsd(session):
     pki = session.get("dot_pki")
     twin = NSDTLSTwin(session, pki)
     try:
-        addr, rundir, proc = start_recursive(session, 35)
+        addr, rundir, proc = start_recursive(session, 43)
         expect_answer(ask(addr, "www.ecdsa.example"), "A", ["192.0.2.13"])
         key = "auth_dot.server.%s.state" % twin.addr
         s = wait_for(session, rundir, key, 2)
@@ -884,6 +904,205 @@ def auth_dot_strict_with_pins_answers_and_fails_closed(session):
         proc.stop()
     finally:
         twin.proc.stop()
+
+
+STRICT_RSA = "\nconfig auth_transport\n\toption domain 'rsa.example'\n\toption policy 'strict'\n"
+
+
+@test
+def auth_dot_strict_by_ca_and_ns_name_answers_and_wrong_name_fails_closed(session):
+    """Seed 004 strict without pins: the certificate must chain to the CA
+    bundle (tls_ca_file: the test CA) and match the NS name the server was
+    reached by, ns.rsa.example (RFC 8310 §8.1; the name goes out as SNI).
+    A certificate for ns.rsa.example answers over DoT with no plain query
+    to that server. A certificate for dot.test (same CA, another name)
+    fails closed: SERVFAIL, EDE 23 naming the server and the certificate,
+    transport.tls.closed.certificate counted, zero queries to that server
+    in plain or over opportunistic DoT. The NS name and its address come
+    from example.'s referral (requirement 5)."""
+    if "recursive" not in session.args.sprigd_ready:
+        raise Skip("sprigd recursive mode not declared ready (--sprigd-ready recursive)")
+    pki = session.get("dot_pki")
+    cert, key = pki.issue("ns.rsa.example")
+    twin = NSDTLSTwin(session, pki, cert=cert, key=key)
+    try:
+        addr, rundir, proc = start_recursive(session, 35, STRICT_RSA, ca=pki.ca)
+        expect_answer(ask(addr, "www.rsa.example"), "A", ["192.0.2.8"])
+        s = stats(session, rundir)
+        expect(s.get("strict.0.tls.handshakes") == 1, "strict handshakes %s" % s.get("strict.0.tls.handshakes"))
+        expect(s.get("transport.tls.closed.certificate", 0) == 0, "a certificate check failed")
+        expect(s.get("auth_dot.server.%s.plain_queries" % twin.addr, 0) == 0, "a plain query to the strict server")
+        proc.stop()
+    finally:
+        twin.proc.stop()
+    twin = NSDTLSTwin(session, pki)   # dot.test's certificate
+    try:
+        addr, rundir, proc = start_recursive(session, 36, STRICT_RSA, ca=pki.ca)
+        r = ask(addr, "www.rsa.example")
+        expect_rcode(r, "SERVFAIL")
+        texts = " ".join("%s %s" % (code, text) for code, _, text in r.ede)
+        expect("23" in texts and twin.addr in texts and "certificate" in texts, "EDE %s" % r.ede)
+        s = stats(session, rundir)
+        expect(s.get("transport.tls.closed.certificate", 0) >= 1, "closed.certificate %s" % s.get("transport.tls.closed.certificate"))
+        expect(s.get("auth_dot.strict_failures", 0) >= 1, "strict_failures %s" % s.get("auth_dot.strict_failures"))
+        expect(s.get("auth_dot.server.%s.plain_queries" % twin.addr, 0) == 0, "a plain query went to the strict server")
+        expect(s.get("auth_dot.server.%s.tls_queries" % twin.addr, 0) == 0, "an opportunistic DoT query to the strict server")
+        proc.stop()
+    finally:
+        twin.proc.stop()
+
+
+@test
+def auth_dot_strict_never_takes_a_plain_answer(session):
+    """Hostile: the strict server answers plain DNS on port 53 (its NSD
+    serves rsa.example there, and the other tests resolve through it) but
+    offers no DoT. Under strict, sprigd never asks it in plain, so that
+    answer is never taken: SERVFAIL with EDE 23 "no TLS connection to port
+    853", zero plain queries to the server, and a name in a zone of the
+    same server that is not strict (ecdsa.example) still resolves, so the
+    policy is per zone (requirement 9) and the daemon is up."""
+    if "recursive" not in session.args.sprigd_ready:
+        raise Skip("sprigd recursive mode not declared ready (--sprigd-ready recursive)")
+    pki = session.get("dot_pki")
+    h = session.get("hierarchy")
+    server = h.servers["dnssec"].addr
+    addr, rundir, proc = start_recursive(session, 37, STRICT_RSA, ca=pki.ca)
+    r = ask(addr, "www.rsa.example")
+    expect_rcode(r, "SERVFAIL")
+    texts = " ".join("%s %s" % (code, text) for code, _, text in r.ede)
+    expect("23" in texts and server in texts and "port 853" in texts, "EDE %s" % r.ede)
+    s = stats(session, rundir)
+    expect(s.get("auth_dot.server.%s.plain_queries" % server, 0) == 0, "a plain query went to the strict server")
+    expect_answer(ask(addr, "www.ecdsa.example"), "A", ["192.0.2.13"])
+    s = stats(session, rundir)
+    expect(s.get("auth_dot.server.%s.plain_queries" % server, 0) >= 1, "ecdsa.example was not asked in plain")
+    expect_rcode(ask(addr, "mail.rsa.example"), "SERVFAIL")
+    expect(proc.alive(), "sprigd exited")
+    proc.stop()
+
+
+STRICT_DANE = "\nconfig auth_transport\n\toption domain 'dane.example'\n\toption policy 'strict'\n"
+
+
+@test
+def auth_dot_strict_by_dane_answers_and_a_tlsa_mismatch_fails_closed(session):
+    """Seed 004 strict by DANE (RFC 7671): dane.example.'s NS name is
+    ns.rsa.example., and rsa.example. (signed) publishes
+    _853._tcp.ns.rsa.example. TLSA 3 1 1 of a self-signed certificate the
+    hierarchy made; no CA vouches for it. With DNSSEC on, the TLSA is
+    validated (secure), looked up in a sub-task of its own through
+    rsa.example.'s servers (not strict: requirement 5), and the DoT twin
+    serving that certificate answers www.dane.example with AD. Then the
+    twin serves a certificate for ns.rsa.example. from the test CA, which
+    the CA bundle alone would accept: the secure TLSA decides, so the
+    server fails closed with SERVFAIL, EDE 23 naming it and the TLSA, and
+    transport.tls.closed.dane_mismatch counted."""
+    if "recursive" not in session.args.sprigd_ready or "dnssec" not in session.args.sprigd_ready:
+        raise Skip("sprigd recursive and dnssec not declared ready (--sprigd-ready recursive,dnssec)")
+    pki = session.get("dot_pki")
+    h = session.get("hierarchy")
+    twin = NSDTLSTwin(session, pki, cert=h.dane_cert, key=h.dane_key)
+    try:
+        addr, rundir, proc = start_recursive(session, 38, STRICT_DANE, ca=pki.ca, validate=True)
+        r = dig.dig(addr, "www.dane.example", "A", port=SPRIGD_PORT, dnssec=True)
+        expect_answer(r, "A", ["192.0.2.30"])
+        expect("ad" in r.flags, "no AD on a signed answer: %s" % r.flags)
+        s = stats(session, rundir)
+        expect(s.get("strict.0.tls.handshakes") == 1, "strict handshakes %s" % s.get("strict.0.tls.handshakes"))
+        expect(s.get("auth_dot.tlsa_lookups", 0) >= 1, "tlsa_lookups %s" % s.get("auth_dot.tlsa_lookups"))
+        expect(s.get("transport.tls.closed.dane_mismatch", 0) == 0, "a DANE check failed")
+        expect(s.get("transport.tls.closed.certificate", 0) == 0, "the CA path was used")
+        proc.stop()
+    finally:
+        twin.proc.stop()
+    cert, key = pki.issue("ns.rsa.example")
+    twin = NSDTLSTwin(session, pki, cert=cert, key=key)
+    try:
+        addr, rundir, proc = start_recursive(session, 39, STRICT_DANE, ca=pki.ca, validate=True)
+        r = ask(addr, "www.dane.example")
+        expect_rcode(r, "SERVFAIL")
+        texts = " ".join("%s %s" % (code, text) for code, _, text in r.ede)
+        expect("23" in texts and twin.addr in texts and "TLSA" in texts, "EDE %s" % r.ede)
+        s = stats(session, rundir)
+        expect(s.get("transport.tls.closed.dane_mismatch", 0) >= 1,
+               "dane_mismatch %s" % s.get("transport.tls.closed.dane_mismatch"))
+        expect(s.get("strict.0.tls.handshakes", 0) == 0, "a strict handshake was accepted")
+        proc.stop()
+    finally:
+        twin.proc.stop()
+
+
+@test
+def auth_dot_strict_by_dane_ta_answers(session):
+    """RFC 7671 §5.2 DANE-TA(2) Cert(0) SHA2-256(1): dane-ta.example.'s NS
+    name is ns.ecdsa.example., whose TLSA (signed in ecdsa.example.) names
+    a CA of the hierarchy's own, in no bundle. The twin serves the leaf
+    for ns.ecdsa.example. with that CA after it: the leaf chains to the
+    TLSA's anchor and matches the name, so www.dane-ta.example. is
+    answered with AD, over one strict handshake, no certificate failure."""
+    if "recursive" not in session.args.sprigd_ready or "dnssec" not in session.args.sprigd_ready:
+        raise Skip("sprigd recursive and dnssec not declared ready (--sprigd-ready recursive,dnssec)")
+    pki = session.get("dot_pki")
+    h = session.get("hierarchy")
+    twin = NSDTLSTwin(session, pki, cert=h.dane_ta_chain, key=h.dane_ta_key)
+    try:
+        strict = "\nconfig auth_transport\n\toption domain 'dane-ta.example'\n\toption policy 'strict'\n"
+        addr, rundir, proc = start_recursive(session, 40, strict, ca=pki.ca, validate=True)
+        r = dig.dig(addr, "www.dane-ta.example", "A", port=SPRIGD_PORT, dnssec=True)
+        expect_answer(r, "A", ["192.0.2.31"])
+        expect("ad" in r.flags, "no AD on a signed answer: %s" % r.flags)
+        s = stats(session, rundir)
+        expect(s.get("strict.0.tls.handshakes") == 1, "strict handshakes %s" % s.get("strict.0.tls.handshakes"))
+        expect(s.get("transport.tls.closed.dane_mismatch", 0) == 0, "a DANE check failed")
+        proc.stop()
+    finally:
+        twin.proc.stop()
+
+
+@test
+def auth_dot_most_specific_section_wins_and_list_server_narrows(session):
+    """Seed 004 requirements 2, 8, 9 through the daemon. '.' opportunistic,
+    ecdsa.example 'off': once the "dnssec" server's twin has shown DoT
+    (state 2, reached for rsa.example), ecdsa.example's names still go to
+    it in plain (off wins below), while ed25519.example's go over DoT.
+    Then a strict section for all of 'example' narrowed by `list server
+    'ns.rsa.example'`: the same address is strict when reached as
+    ns.rsa.example (rsa.example, no DoT offered: SERVFAIL with EDE 23, no
+    plain query) and not when reached as ns.ecdsa.example (answered)."""
+    if "recursive" not in session.args.sprigd_ready:
+        raise Skip("sprigd recursive mode not declared ready (--sprigd-ready recursive)")
+    pki = session.get("dot_pki")
+    twin = NSDTLSTwin(session, pki)
+    try:
+        off = "\nconfig auth_transport\n\toption domain 'ecdsa.example'\n\toption policy 'off'\n"
+        addr, rundir, proc = start_recursive(session, 41, off)
+        expect_answer(ask(addr, "www.rsa.example"), "A", ["192.0.2.8"])
+        key = "auth_dot.server.%s" % twin.addr
+        s = wait_for(session, rundir, key + ".state", 2)
+        expect(s.get(key + ".state") == 2, "the DoT server's state %s" % s.get(key + ".state"))
+        tls_before, plain_before = s.get(key + ".tls_queries", 0), s.get(key + ".plain_queries", 0)
+        expect_answer(ask(addr, "www.ecdsa.example"), "A", ["192.0.2.13"])
+        expect_answer(ask(addr, "x.wild.ecdsa.example"), "A", ["192.0.2.113"])
+        s = stats(session, rundir)
+        expect(s.get(key + ".tls_queries", 0) == tls_before, "an 'off' zone went over DoT")
+        expect(s.get(key + ".plain_queries", 0) == plain_before, "'off' queries counted as opportunistic ones")
+        expect_answer(ask(addr, "www.ed25519.example"), "A", ["192.0.2.15"])
+        s = stats(session, rundir)
+        expect(s.get(key + ".tls_queries", 0) > tls_before, "ed25519.example (opportunistic) not over DoT")
+        proc.stop()
+    finally:
+        twin.proc.stop()
+    narrowed = ("\nconfig auth_transport\n\toption domain 'example'\n\toption policy 'strict'\n"
+                "\tlist server 'ns.rsa.example'\n")
+    addr, rundir, proc = start_recursive(session, 42, narrowed, ca=pki.ca)
+    r = ask(addr, "www.rsa.example")
+    expect_rcode(r, "SERVFAIL")
+    texts = " ".join("%s %s" % (code, text) for code, _, text in r.ede)
+    expect("23" in texts and twin.addr in texts and "strict DoT" in texts, "EDE %s" % r.ede)
+    expect_answer(ask(addr, "www.ecdsa.example"), "A", ["192.0.2.13"])
+    s = stats(session, rundir)
+    expect(s.get("strict.0.tls.handshakes", 0) == 0, "a strict handshake without DoT")
+    proc.stop()
 
 
 @test

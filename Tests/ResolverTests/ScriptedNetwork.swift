@@ -15,6 +15,8 @@ struct ScriptedNetwork {
         var server: ServerAddress
         var overTCP: Bool
         var bytes: [UInt8]
+        /// How the core asked for it to travel (strict DoT tests).
+        var transport: TransportKind = .udp
         var id: UInt16 { UInt16(bytes[0]) << 8 | UInt16(bytes[1]) }
     }
     var sent: [Sent] = []
@@ -260,7 +262,8 @@ struct Harness: ~Copyable {
                     if net.failSends { failed.append(ref); continue }
                     net.latest[Int(ref.slot)] = ref
                     net.sent.append(ScriptedNetwork.Sent(outgoing: Int(ref.slot), ref: ref, server: server,
-                                                         overTCP: transport == .tcp, bytes: Array(message)))
+                                                         overTCP: transport == .tcp, bytes: Array(message),
+                                                         transport: transport))
                 case .cancel(let ref):
                     net.released.append(Int(ref.slot))
                 case .probeTLS(let server, _):

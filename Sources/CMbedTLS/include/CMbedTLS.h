@@ -93,6 +93,16 @@ size_t sprig_tls_pending(int slot);
 /* SHA-256 of the peer certificate's SubjectPublicKeyInfo (RFC 7858 §4.2
  * pin) into out[32]: 0, or -1 when there is no peer certificate. */
 int sprig_tls_peer_spki_sha256(int slot, unsigned char *out);
+/* DANE (RFC 7671) once the handshake is done, before any query byte:
+ * `associations` packs the usable records of a DNSSEC-validated TLSA
+ * RRset (Resolver/DANE.swift): a count byte, then per record usage (2
+ * DANE-TA or 3 DANE-EE), selector (0 Cert, 1 SPKI), matching (0 Full,
+ * kept as its SHA-256; 1 SHA2-256; 2 SHA2-512), length, data. DANE-EE:
+ * the leaf's certificate or SPKI matches; nothing else is checked (RFC
+ * 7671 §5.1). DANE-TA: a certificate the peer sent after its leaf matches,
+ * and the leaf chains to it and matches `name` (RFC 7671 §5.2).
+ * 0: a record matched; 1: none did; -1: no peer certificate or bad input. */
+int sprig_tls_peer_dane_match(int slot, const unsigned char *associations, size_t bytes, const char *name);
 /* 13 or 12: the version negotiated; 0 before the handshake ends. */
 int sprig_tls_negotiated_version(int slot);
 /* The last mbedTLS error code on the slot (for logs). */
