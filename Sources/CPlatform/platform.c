@@ -600,7 +600,20 @@ void sp_log(int level, const uint8_t *msg, size_t len) {
     }
     static const char *names[] = {"", "", "", "error", "warning", "notice", "info", "debug"};
     const char *name = level >= 0 && level <= 7 ? names[level] : "";
-    dprintf(2, "sprig[%s]: %.*s\n", name, (int)len, (const char *)msg);
+    /* Assembled on the stack and written with one write(2): no stdio, so
+     * no buffer is malloc'd (dprintf allocates one per call), and lines of
+     * concurrent writers to the same pipe do not interleave. */
+    char line[1100];
+    size_t n = 0;
+    const char *open = "sprig[";
+    memcpy(line, open, 6); n = 6;
+    size_t name_len = strlen(name);
+    memcpy(line + n, name, name_len); n += name_len;
+    memcpy(line + n, "]: ", 3); n += 3;
+    memcpy(line + n, msg, len); n += len;   /* len <= 1024, n <= 1024 + 17 */
+    line[n++] = '\n';
+    ssize_t rc;
+    do { rc = write(2, line, n); } while (rc < 0 && errno == EINTR);
 }
 
 void sp_write_out(int fd, const uint8_t *msg, size_t len) {
@@ -665,6 +678,14 @@ int sp_prepare_state_dir(const char *path, const char *user) {
 }
 
 int sp_is_root(void) { return geteuid() == 0; }
+long sp_geteuid(void) { return (long)geteuid(); }
+
+long sp_peer_uid(int fd) {
+    struct ucred cred;
+    socklen_t len = sizeof cred;
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) return -errno;
+    return (long)cred.uid;
+}
 int sp_getpid(void) { return (int)getpid(); }
 int sp_daemonize(void) { return SP_ERR(daemon(0, 0)); }
 void sp_exit(int status) { exit(status); }

@@ -73,3 +73,22 @@ public enum CacheAuditFailure: Equatable, Sendable {
     case slotPointsAtNonLiveRecord
     case slotCountMismatch
 }
+
+/// Operator commands (`sprig flush`): not on the query path.
+extension RRsetCache {
+    /// Removes every live entry whose owner (lowercased wire form)
+    /// `matches`; returns how many. Collects the records first, then
+    /// unlinks them (a removed record stays in the ring, dead, until the
+    /// tail reclaims it). O(entries); the list is the control path's.
+    @discardableResult
+    public mutating func removeAll(whereOwner matches: (UnsafeRawBufferPointer) -> Bool) -> Int {
+        var offsets: [Int] = []
+        walkRing { offset in
+            let view = record(at: offset)
+            if view.isLive && matches(view.owner) { offsets.append(offset) }
+        }
+        for offset in offsets { unlinkRecord(at: offset) }
+        statistics.removeCount += offsets.count
+        return offsets.count
+    }
+}

@@ -24,7 +24,7 @@ public struct LocalAddress: Equatable, Sendable {
     }
 
     /// The address's bytes (4 or 16) into `out`; the count.
-    func write(into out: UnsafeMutableRawBufferPointer) -> Int {
+    public func write(into out: UnsafeMutableRawBufferPointer) -> Int {
         let count = isIPv6 ? 16 : 4
         for i in 0..<count {
             out[i] = i < 8 ? UInt8(truncatingIfNeeded: high >> UInt64(56 - 8 * i)) : UInt8(truncatingIfNeeded: low >> UInt64(56 - 8 * (i - 8)))
@@ -155,6 +155,16 @@ public struct LocalNames {
 
     /// The first name recorded for `address` (the hosts file's canonical
     /// name comes first on its line), as wire bytes in the table.
+    /// Every pair, in the order added (`sprig leases`): the name's
+    /// lowercased wire form and the address.
+    public func forEachEntry(_ body: (UnsafeRawBufferPointer, LocalAddress) -> Void) {
+        for i in 0..<count {
+            let e = entries[i]
+            body(UnsafeRawBufferPointer(rebasing: nameBytes[Int(e.nameOffset)..<(Int(e.nameOffset) + Int(e.nameByteCount))]),
+                 e.address)
+        }
+    }
+
     public func name(for address: LocalAddress) -> UnsafeRawBufferPointer? {
         var i = byAddress[addressBucket(address)]
         var best: Int32 = -1

@@ -61,6 +61,17 @@ public struct Address: Equatable {
         }
     }
 
+    /// Writes the numeric presentation (no port) into `out`; the byte
+    /// count written, 0 when it does not fit. Allocates nothing (log lines
+    /// on a query path, `QueryLog`).
+    public func format(into out: UnsafeMutableRawBufferPointer) -> Int {
+        guard let base = out.baseAddress, out.count > 1 else { return 0 }
+        let n = withUnsafePointer(to: raw) {
+            sp_format_addr($0, base.assumingMemoryBound(to: CChar.self), out.count)
+        }
+        return n < 0 ? 0 : Int(n)
+    }
+
     /// `a.b.c.d:port` or `[v6]:port`.
     public var textWithPort: String {
         isIPv6 ? "[\(text)]:\(port)" : "\(text):\(port)"

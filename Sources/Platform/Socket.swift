@@ -136,6 +136,11 @@ public enum Socket {
     }
 
     /// A blocking local stream client (the CLI side of the control socket).
+    /// The uid of the peer of a connected Unix socket (SO_PEERCRED).
+    public static func peerUid(_ fd: Int32) throws(Errno) -> UInt32 {
+        UInt32(truncatingIfNeeded: try Errno.check(Int(sp_peer_uid(fd))))
+    }
+
     public static func unixConnect(path: String) throws(Errno) -> Int32 {
         try Errno.check(path.withCString { sp_unix_connect($0) })
     }

@@ -112,6 +112,15 @@ public enum Log {
         text.withUTF8 { sp_log(level.rawValue, $0.baseAddress, $0.count) }
     }
 
+    /// Whether a line of `level` is written at all (`option log_level`).
+    public static func allows(_ level: LogLevel) -> Bool { level <= threshold }
+
+    /// A line already formatted as bytes: nothing is allocated.
+    public static func write(_ level: LogLevel, bytes: UnsafeRawBufferPointer) {
+        if level > threshold { return }
+        sp_log(level.rawValue, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count)
+    }
+
     public static func error(_ m: String) { write(.error, m) }
     public static func warning(_ m: String) { write(.warning, m) }
     public static func notice(_ m: String) { write(.notice, m) }
@@ -133,6 +142,8 @@ public enum Output {
 /// Process-level operations.
 public enum Process {
     public static var isRoot: Bool { sp_is_root() != 0 }
+    /// The effective uid now.
+    public static var effectiveUid: UInt32 { UInt32(truncatingIfNeeded: sp_geteuid()) }
     public static var id: Int32 { sp_getpid() }
 
     /// Switches to `user` for good (setgroups, setgid, setuid) and checks

@@ -47,4 +47,9 @@ extension ResolverCore {
 
     /// The trust points' key states, for logs and `sprig stats`.
     public var anchorTrustedKeyCount: Int { validation.anchorTrustedKeyCount }
+
+    /// `sprig anchors show` (ValidationEngine.anchorStatusLines).
+    public func anchorStatusLines(nowMs: Int64, wallSeconds: Int64) -> [String] {
+        validation.anchorStatusLines(nowMs: nowMs, wallSeconds: wallSeconds)
+    }
 }

@@ -53,4 +53,18 @@ extension ResolverCore {
     /// Names in the household's table now, and its capacity (`local_names_max`).
     public var localNameCount: Int { local.names.count }
     public var localNameCapacity: Int { local.names.capacity }
+
+    /// `sprig leases`: one `name address` line per pair of the table
+    /// (names as served, address in presentation form). Control path only.
+    public func localNameLines() -> [String] {
+        var lines: [String] = []
+        var bytes = [UInt8](repeating: 0, count: 16)
+        local.names.forEachEntry { wire, address in
+            let name = (try? Name(wire: wire))?.text ?? "?"
+            let n = bytes.withUnsafeMutableBytes { address.write(into: $0) }
+            let text = IPAddress(bytes: Array(bytes[0..<n]))?.text ?? "?"
+            lines.append(name + " " + text)
+        }
+        return lines
+    }
 }

@@ -379,6 +379,15 @@ public struct ResolverCore: ~Copyable {
 
     // MARK: responses
 
+    /// The server outgoing query `ref` was sent to, while it waits for the
+    /// answer (the server names it in a log line).
+    public func serverAsked(_ ref: QueryRef) -> ServerAddress? {
+        let index = Int(ref.slot)
+        guard index >= 0, index < outgoing.capacity, outgoing.isInUse(index),
+              case .asking(let asked) = outgoing[index].state else { return nil }
+        return asked.server
+    }
+
     mutating func response(outgoing index: Int, _ message: UnsafeRawBufferPointer,
                                                   nowMs: Int64) {
         guard outgoing.isInUse(index) else { emitCancel(index); return }

@@ -126,11 +126,13 @@ extension ServerSockets {
             do throws(Errno) { fd = try Socket.accept(tcpListeners[listener], peer: &peer) } catch { return }
             guard acl.allows(peer) else {
                 stats.refusedByACL += 1
+                queryLog.note(.refusedACL, client: peer, nowMs: nowMs)
                 Socket.close(fd)
                 continue
             }
             guard let index = tcpClients.acquire() ?? makeRoomForTCP() else {
                 stats.droppedTCPFull += 1
+                queryLog.note(.tcpFull, client: peer, nowMs: nowMs)
                 Socket.close(fd)
                 continue
             }

@@ -1,29 +1,46 @@
+import DNSWire
 import Platform
 
-/// The local control socket: `sprig stats` connects, sends one command line,
-/// and reads the reply until the daemon closes. One client at a time, read
+/// The local control socket: `sprig` connects, sends one command line, and
+/// reads the reply until the daemon closes. One client at a time, read
 /// through the event loop like any socket (never a blocking wait); an idle
-/// client is dropped after `clientIdleMsMax`. The control path may allocate
-/// (it is not a query path).
+/// client is dropped after `clientIdleMsMax`, a second client while one is
+/// served is closed at once. The control path may allocate (it is not a
+/// query path).
+///
+/// Who may use it: the socket is born mode 0600 and owned by root (sprigd
+/// opens it before dropping privileges), so only root can connect. The
+/// commands that change the daemon (`ControlCommand.isMutating`) also
+/// check the peer's uid (SO_PEERCRED): root, or the uid sprigd opened the
+/// socket as; anyone else gets `error: … needs root` even if the socket's
+/// mode was widened by hand.
 struct ControlChannel {
     let listener: Int32
     let path: String
+    /// The uid the socket was opened as (root, before privileges drop).
+    let ownerUid: UInt32
     var client: Int32 = -1
+    var clientUid: UInt32? = nil
     var clientSinceMs: Int64 = 0
     var request: [UInt8] = []
-    /// Set by a `clock-synced` command; the loop acts on it and clears it.
-    var clockSyncRequested = false
 
-    /// Longest command line accepted.
-    static let commandByteCountMax = 256
+    /// Longest command line accepted: a command and a domain name in
+    /// presentation form (≤ 255 bytes in wire form, escapes make it longer).
+    static let commandByteCountMax = 1_100
     /// A client that has not sent its line by then is disconnected.
     static let clientIdleMsMax: Int64 = 2_000
-    /// Write attempts for a reply (a few KiB; the socket buffer takes it at once).
+    /// Write attempts for a reply. Replies are bounded (`replyByteCountMax`)
+    /// so the socket buffer takes one at once; a client that does not read
+    /// gets a cut reply and the loop is not held.
     static let replyWriteAttemptsMax = 16
+    /// Largest reply (`dump-cache` and `leases` stop short of it and say
+    /// how much they left out); `sprig` reads up to the same.
+    static let replyByteCountMax = 60_000
 
-    init(listener: Int32, path: String) {
+    init(listener: Int32, path: String, ownerUid: UInt32) {
         self.listener = listener
         self.path = path
+        self.ownerUid = ownerUid
     }
 
     mutating func accept(epoll: borrowing Epoll, nowMs: Int64) {
@@ -35,38 +52,34 @@ struct ControlChannel {
             return
         }
         client = fd
+        clientUid = try? Socket.peerUid(fd)
         clientSinceMs = nowMs
         request = []
     }
 
-    mutating func readable(epoll: borrowing Epoll, text: () -> [(String, Int)], hints: () -> [String]) {
-        guard client >= 0 else { return }
+    /// Reads what the client sent. Returns its command once the line is
+    /// complete and allowed (the caller answers with `finish`); answers
+    /// errors itself.
+    mutating func readable(epoll: borrowing Epoll) -> ControlCommand? {
+        guard client >= 0 else { return nil }
         var chunk = [UInt8](repeating: 0, count: ControlChannel.commandByteCountMax)
         let n = chunk.withUnsafeMutableBytes { b in (try? Socket.read(client, into: b)) ?? -1 }
-        if n <= 0 { return close(epoll: epoll) }
+        if n <= 0 { close(epoll: epoll); return nil }
         request.append(contentsOf: chunk[0..<n])
         guard let newline = request.firstIndex(of: 10) else {
             if request.count >= ControlChannel.commandByteCountMax { finish("error: command too long\n", epoll: epoll) }
-            return
+            return nil
         }
-        let command = Array(request[0..<newline])
-        if command == Array("stats".utf8) {
-            var out = ""
-            for (name, value) in text() { out += name + " " + String(value) + "\n" }
-            finish(out, epoll: epoll)
-        } else if command == Array("hints".utf8) {
-            // `sprig hints status`: one line per in-tree hint.
-            let lines = hints()
-            var out = lines.isEmpty ? "no in-tree hints configured\n" : ""
-            for line in lines { out += line + "\n" }
-            finish(out, epoll: epoll)
-        } else if command == Array("ping".utf8) {
-            finish("pong\n", epoll: epoll)
-        } else if command == Array("clock-synced".utf8) {
-            clockSyncRequested = true
-            finish("ok\n", epoll: epoll)
-        } else {
-            finish("error: unknown command\n", epoll: epoll)
+        switch ControlCommand.parse(Array(request[0..<newline])) {
+        case .failure(let problem):
+            finish("error: " + problem.message + "\n", epoll: epoll)
+            return nil
+        case .success(let command):
+            if command.isMutating && !(clientUid == 0 || clientUid == ownerUid) {
+                finish("error: " + command.word + " needs root (the control socket's owner)\n", epoll: epoll)
+                return nil
+            }
+            return command
         }
     }
 
@@ -76,6 +89,7 @@ struct ControlChannel {
     }
 
     mutating func finish(_ reply: String, epoll: borrowing Epoll) {
+        guard client >= 0 else { return }
         var r = reply
         let fd = client
         r.withUTF8 { bytes in
@@ -94,6 +108,71 @@ struct ControlChannel {
         epoll.remove(client)
         Socket.close(client)
         client = -1
+        clientUid = nil
         request = []
     }
+}
+
+/// A command line from `sprig`, parsed (ASCII words; one name argument).
+enum ControlCommand: Equatable {
+    case stats
+    case hints
+    case ping
+    case clockSynced
+    /// The whole cache (nil), or a name and everything below it.
+    case flush(Name?)
+    /// The whole cache (nil), or a name and everything below it.
+    case dumpCache(Name?)
+    case anchors
+    case leases
+
+    /// Changes the daemon's state: only root may send it.
+    var isMutating: Bool {
+        switch self {
+        case .clockSynced, .flush: true
+        default: false
+        }
+    }
+
+    var word: String {
+        switch self {
+        case .stats: "stats"
+        case .hints: "hints"
+        case .ping: "ping"
+        case .clockSynced: "clock-synced"
+        case .flush: "flush"
+        case .dumpCache: "dump-cache"
+        case .anchors: "anchors"
+        case .leases: "leases"
+        }
+    }
+
+    static func parse(_ line: [UInt8]) -> Result<ControlCommand, ControlParseError> {
+        var words = line.split(separator: 0x20, omittingEmptySubsequences: true).map { Array($0) }
+        if let last = words.last, last.last == 0x0D { words[words.count - 1] = Array(last.dropLast()) }
+        guard let first = words.first, words.count <= 2 else {
+            return .failure(ControlParseError(words.isEmpty ? "empty command" : "too many arguments"))
+        }
+        let plain: [ControlCommand] = [.stats, .hints, .ping, .clockSynced, .anchors, .leases]
+        for command in plain where first == Array(command.word.utf8) {
+            guard words.count == 1 else { return .failure(ControlParseError(command.word + " takes no argument")) }
+            return .success(command)
+        }
+        let isFlush = first == Array("flush".utf8)
+        guard isFlush || first == Array("dump-cache".utf8) else { return .failure(ControlParseError("unknown command")) }
+        var name: Name? = nil
+        if words.count == 2 {
+            do throws(PresentationError) { name = try Name(parsingBytes: words[1]).lowercased() } catch {
+                return .failure(ControlParseError((isFlush ? "flush" : "dump-cache") + ": not a domain name"))
+            }
+        }
+        return .success(isFlush ? .flush(name) : .dumpCache(name))
+    }
+}
+
+/// Why a command line was refused (no Equatable: comparing Strings needs
+/// Unicode tables the MIPS build lacks).
+struct ControlParseError: Error {
+    let message: String
+    init(_ message: String) { self.message = message }
 }

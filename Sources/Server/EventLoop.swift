@@ -101,7 +101,7 @@ public final class EventLoop {
     public func openControl(path: String) throws(Errno) {
         let fd = try Socket.unixListen(path: path)
         try sockets.epoll.add(fd, .readable, token: Token(.controlListener, 0).raw)
-        control = ControlChannel(listener: fd, path: path)
+        control = ControlChannel(listener: fd, path: path, ownerUid: Process.effectiveUid)
     }
 
     /// Replaces the forwarding upstreams (SIGHUP reload).
@@ -185,10 +185,9 @@ public final class EventLoop {
         case .controlListener:
             control?.accept(epoll: sockets.epoll, nowMs: Clock.monotonicMs())
         case .controlClient:
-            control?.readable(epoll: sockets.epoll, text: statsLines, hints: { resolver.inTreeHintStatusLines() })
-            if control?.clockSyncRequested == true {
-                control?.clockSyncRequested = false
-                noteClockSynced(byCommand: true)
+            if let command = control?.readable(epoll: sockets.epoll) {
+                let reply = controlReply(command)
+                control?.finish(reply, epoll: sockets.epoll)
             }
         }
         return nil
@@ -199,6 +198,7 @@ public final class EventLoop {
             switch signal {
             case .terminate, .interrupt:
                 housekeeping(nowMs: Clock.monotonicMs(), isShutdown: true)
+                sockets.queryLog.writeSummaries(nowMs: Clock.monotonicMs(), all: true)
                 return .terminate
             case .hangUp: return .reload
             case .user1:
@@ -230,12 +230,14 @@ public final class EventLoop {
         let n = Int(d.len)
         if n > ServerLimits.clientQueryByteCountMax {
             sockets.stats.droppedOversize += 1   // no real query is this large
+            sockets.queryLog.note(.oversize, client: d.address, nowMs: Clock.monotonicMs())
             return
         }
         let from = d.address
         let query = UnsafeRawBufferPointer(start: d.buf, count: n)
         if !sockets.acl.allows(from) {
             sockets.stats.refusedByACL += 1
+            sockets.queryLog.note(.refusedACL, client: from, nowMs: Clock.monotonicMs())
             replyDirect(query, rcode: .refused, listener: listener, to: from, from: d.localAddress)
             return
         }
@@ -259,6 +261,7 @@ public final class EventLoop {
                            from: Address) -> QueryOutcome? {
         guard let client = sockets.acquireClient(overflow: true) else {
             sockets.stats.droppedNoClientSlot += 1
+            sockets.queryLog.note(.noClientSlot, client: from, nowMs: Clock.monotonicMs())
             return nil
         }
         sockets.clients[client] = slot
@@ -267,7 +270,10 @@ public final class EventLoop {
                                                       nowMs: Clock.monotonicMs())
         carryOutActions()   // delivers the answer, which releases the slot
         if outcome != .answered && sockets.clients.isInUse(client) { sockets.clients.release(client) }
-        if outcome == nil { sockets.stats.droppedNoClientSlot += 1 }
+        if outcome == nil {
+            sockets.stats.droppedNoClientSlot += 1
+            sockets.queryLog.note(.noClientSlot, client: from, nowMs: Clock.monotonicMs())
+        }
         if outcome == .answered { sockets.stats.answeredWithoutSlot += 1 }
         return outcome
     }
@@ -310,6 +316,7 @@ public final class EventLoop {
             let length = Int(buffer[0]) << 8 | Int(buffer[1])
             if length < 12 || length > ServerLimits.clientQueryByteCountMax {
                 sockets.stats.droppedOversize += 1
+                sockets.queryLog.note(.oversize, client: conn.pointee.peer, nowMs: nowMs)
                 sockets.closeTCP(index)
                 return
             }
@@ -353,7 +360,13 @@ public final class EventLoop {
         while let event = sockets.transport.nextEvent(nowMs: Clock.monotonicMs()) {
             switch event {
             case .response(let tag, let bytes):
-                feed(.response(ServerSockets.ref(tag), message: bytes), nowMs: Clock.monotonicMs())
+                let ref = ServerSockets.ref(tag)
+                let mismatched = resolver.stats.mismatchedResponses
+                feed(.response(ref, message: bytes), nowMs: Clock.monotonicMs())
+                if resolver.stats.mismatchedResponses > mismatched, let server = resolver.serverAsked(ref) {
+                    sockets.queryLog.note(.upstreamMismatch, client: ServerSockets.address(server),
+                                          nowMs: Clock.monotonicMs())
+                }
             case .failure(let tag, let why):
                 let ref = ServerSockets.ref(tag)
                 sockets.releaseOutgoing(Int(ref.slot))
@@ -392,6 +405,7 @@ public final class EventLoop {
     /// clock); at shutdown only the flash write-backs run.
     func housekeeping(nowMs: Int64, isShutdown: Bool = false) {
         control?.expire(epoll: sockets.epoll, nowMs: nowMs)
+        sockets.queryLog.writeSummaries(nowMs: nowMs)
         var effects = SystemHousekeeping()
         refillEntropy()
         if !isShutdown { priming.tick(nowMs: nowMs, engine: &resolver) }
@@ -449,6 +463,7 @@ public final class EventLoop {
         lines.append(("local_names.count", resolver.localNameCount))
         lines.append(("local_names.capacity", resolver.localNameCapacity))
         lines += localFiles.statsLines
+        lines += sockets.queryLog.limiter.statsLines
         lines += extraStats()
         return lines
     }

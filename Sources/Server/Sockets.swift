@@ -64,6 +64,9 @@ final class ServerSockets {
     let randomBlock: UnsafeMutablePointer<UInt64>
     var randomLeft = 0
     static let randomBlockCount = 64
+    /// Log lines that clients' and servers' events cause, rate-limited
+    /// (`QueryLog.swift`).
+    var queryLog: QueryLog
 
     /// Keeps every carving above alive as long as the sockets.
     let arena: Arena
@@ -103,6 +106,7 @@ final class ServerSockets {
             rxBatch[i] = Datagram(buffer: base + i * rxSize, capacity: rxSize)
             txBatch[i] = Datagram(buffer: base + batch * rxSize + i * txSize, capacity: txSize)
         }
+        queryLog = QueryLog(arena: arena)
     }
 
     deinit {
@@ -155,7 +159,8 @@ final class ServerSockets {
                Arena.Row(batchLabel, count: 2 * batch,
                          byteCount: Arena.carvingByteCount(batch * batchDatagramByteCount)
                              + 2 * Arena.carvingByteCount(of: Datagram.self, count: batch)
-                             + Arena.carvingByteCount(of: Int32.self, count: batch))]
+                             + Arena.carvingByteCount(of: Int32.self, count: batch)),
+               QueryLog.footprint]
     }
 
     // MARK: batched UDP answers
@@ -173,7 +178,10 @@ final class ServerSockets {
             txCount += 1
             return
         }
-        do throws(Errno) { _ = try Socket.send(fd, message, to: address, from: local) } catch { stats.sendErrors += 1 }
+        do throws(Errno) { _ = try Socket.send(fd, message, to: address, from: local) } catch {
+            stats.sendErrors += 1
+            queryLog.note(.sendError, client: address, nowMs: Clock.monotonicMs())
+        }
     }
 
     /// Sends the queued answers, one sendmmsg per run of the same socket.
@@ -188,6 +196,7 @@ final class ServerSockets {
                 sent += n
             }
             stats.sendErrors += end - sent
+            for i in sent..<end { queryLog.note(.sendError, client: txBatch[i].address, nowMs: Clock.monotonicMs()) }
             start = end
         }
         txCount = 0

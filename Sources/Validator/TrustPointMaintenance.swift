@@ -192,3 +192,54 @@ extension ValidationEngine {
         return total
     }
 }
+
+extension ValidationEngine {
+    /// `sprig anchors show`: per trust point its status and next refresh,
+    /// then one line per key with its RFC 5011 state and timers (wall
+    /// times in RFC 3339 UTC, as stored; a hold-down's end as a date and as
+    /// seconds from `wallSeconds`). Control path only (allocates).
+    public func anchorStatusLines(nowMs: Int64, wallSeconds: Int64) -> [String] {
+        var lines: [String] = []
+        let state = anchorState.pointee
+        if state.trustPointCount == 0 { return ["no trust points (dnssec '0', or no trust anchors)"] }
+        lines.append("clock " + (clock.isTrusted ? "trusted" : "not trusted: RFC 5011 timers wait for NTP")
+                     + "; next key set refresh "
+                     + (anchorRefreshDueMs == .max ? "not scheduled"
+                        : "in " + String(max(0, anchorRefreshDueMs - nowMs) / 1000) + " s"))
+        for p in 0..<state.trustPointCount {
+            guard let owner = state.owner(at: p) else { continue }
+            var status = "no trusted keys: the configured anchors are used"
+            switch state.status(of: owner) {
+            case .active(let count)?: status = String(count) + " trusted keys"
+            case .allRevoked?: status = "every key revoked"
+            default: break
+            }
+            let last = state.lastRefreshSeconds(of: owner) ?? 0
+            lines.append("trust point " + owner.text + ": " + status + ", last refresh "
+                         + (last > 0 ? CalendarDate.text(unixSeconds: last) : "never"))
+            for k in 0..<state.keyCount(of: owner) {
+                guard let key = state.key(k, of: owner) else { continue }
+                var line = "  key " + String(key.keyTag) + " algorithm " + String(key.algorithm) + " "
+                    + ValidationEngine.stateText(key.state)
+                    + ", first seen " + CalendarDate.text(unixSeconds: key.firstSeenSeconds)
+                    + ", last seen " + CalendarDate.text(unixSeconds: key.lastSeenSeconds)
+                if key.holdDownEndSeconds > 0 {
+                    line += ", hold-down ends " + CalendarDate.text(unixSeconds: key.holdDownEndSeconds)
+                        + " (in " + String(max(0, key.holdDownEndSeconds - wallSeconds)) + " s)"
+                }
+                lines.append(line)
+            }
+        }
+        return lines
+    }
+
+    /// RFC 5011 §4 state names.
+    static func stateText(_ state: AnchorKeyState) -> String {
+        switch state {
+        case .addPending: "AddPend"
+        case .valid: "Valid"
+        case .missing: "Missing"
+        case .revoked: "Revoked"
+        }
+    }
+}

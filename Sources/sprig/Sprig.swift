@@ -22,6 +22,15 @@ enum CLI {
                               tell sprigd that NTP has synced (DNSSEC dates trusted)
           hints status [-c CONFIG | -s SOCKET]
                               the in-tree hints: in use or disabled, servers, _in-tree expiry
+          flush [NAME] [-c CONFIG | -s SOCKET]
+                              drop the whole cache, or NAME and every name below it (root only)
+          dump-cache [NAME] [-c CONFIG | -s SOCKET]
+                              the cached RRsets (of NAME and below) in zone-file form
+                              (first 60,000 bytes)
+          anchors show [-c CONFIG | -s SOCKET]
+                              DNSSEC trust points, RFC 5011 key states and timers
+          leases [-c CONFIG | -s SOCKET]
+                              the LAN names table (hosts and lease files)
           ds-check [--json] [-c CONFIG] DOMAIN
                               would a parent accept DOMAIN's CDS/CDNSKEY (RFC 7344,
                               RFC 8078, draft-ietf-dnsop-ds-automation-04 §2)? Asks every
@@ -40,6 +49,12 @@ enum CLI {
         if matches(command, "hints"), let sub = rest.first, matches(sub, "status") {
             return StatsCommand.hintsStatus(arguments: Array(rest.dropFirst()))
         }
+        if matches(command, "flush") { return StatsCommand.flush(arguments: rest) }
+        if matches(command, "dump-cache") { return StatsCommand.flush(arguments: rest, command: "dump-cache") }
+        if matches(command, "anchors"), let sub = rest.first, matches(sub, "show") {
+            return StatsCommand.send("anchors\n", arguments: Array(rest.dropFirst()))
+        }
+        if matches(command, "leases") { return StatsCommand.send("leases\n", arguments: rest) }
         if matches(command, "ds-check") { return DSCheck.run(arguments: rest) }
         if matches(command, "-h") || matches(command, "--help") || matches(command, "help") {
             Output.out(usage)

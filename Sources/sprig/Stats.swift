@@ -4,13 +4,18 @@
 //   or any web UI;
 //   `sprig clock-synced [-c FILE | -s SOCKET]`: NTP has synced (for an ntpd
 //   hotplug script): DNSSEC signature dates are checked from then on;
-//   `sprig hints status [-c FILE | -s SOCKET]`: the in-tree hints.
+//   `sprig hints status [-c FILE | -s SOCKET]`: the in-tree hints;
+//   `sprig flush [NAME]`, `sprig dump-cache`, `sprig anchors show`,
+//   `sprig leases` (same options): the operator's tools (issue 17 item 7).
+// A reply that starts with `error:` goes to stderr, exit 1.
 import Config
 import Platform
 
 enum StatsCommand {
-    static let usage = "usage: sprig stats [--json] [-c CONFIG | -s SOCKET] | sprig clock-synced [-c CONFIG | -s SOCKET]\n"
-    /// Longest reply accepted; the daemon's reply is a few KiB.
+    static let usage = "usage: sprig stats [--json] | clock-synced | hints status | flush [NAME] | dump-cache | "
+        + "anchors show | leases  [-c CONFIG | -s SOCKET]\n"
+    /// Longest reply accepted: the daemon bounds its replies to 60,000
+    /// bytes (`ControlChannel.replyByteCountMax`).
     static let replyByteCountMax = 65_536
     /// How long to wait for the daemon (it answers within one loop turn).
     static let replyTimeoutMs: Int32 = 2_000
@@ -30,8 +35,30 @@ enum StatsCommand {
         send("hints\n", arguments: arguments)
     }
 
-    /// Sends one command line and prints the daemon's reply.
+    /// `sprig flush [NAME]` / `sprig dump-cache [NAME]`: the whole cache,
+    /// or NAME and every name below it.
+    static func flush(arguments: [String], command: String = "flush") -> Int32 {
+        var rest = arguments
+        var line = command
+        if let first = rest.first, first.utf8.first != 0x2D {
+            // One word, no control bytes: the daemon parses it as a domain name.
+            guard first.utf8.allSatisfy({ $0 > 0x20 && $0 != 0x7F }), first.utf8.count <= 1_000 else {
+                Output.err("sprig \(command): '\(first)' is not a domain name\n")
+                return 2
+            }
+            line += " " + first
+            rest.removeFirst()
+        }
+        return send(line + "\n", arguments: rest)
+    }
+
     static func send(_ line: StaticString, arguments: [String], json: Bool = false) -> Int32 {
+        send(String(decoding: UnsafeBufferPointer(start: line.utf8Start, count: line.utf8CodeUnitCount), as: UTF8.self),
+             arguments: arguments, json: json)
+    }
+
+    /// Sends one command line and prints the daemon's reply.
+    static func send(_ line: String, arguments: [String], json: Bool = false) -> Int32 {
         guard let path = socketPath(arguments) else { Output.err(usage); return 2 }
         let fd: Int32
         do throws(Errno) { fd = try Socket.unixConnect(path: path) } catch {
@@ -39,7 +66,7 @@ enum StatsCommand {
             return 1
         }
         defer { Socket.close(fd) }
-        let request = Array(UnsafeBufferPointer(start: line.utf8Start, count: line.utf8CodeUnitCount))
+        let request = Array(line.utf8)
         let sent = request.withUnsafeBytes { try? Socket.write(fd, $0) }
         guard sent == request.count else { Output.err("sprig: cannot send to sprigd\n"); return 1 }
         var reply = [UInt8](repeating: 0, count: replyByteCountMax)
@@ -55,7 +82,12 @@ enum StatsCommand {
             if n <= 0 { break }
             count += n
         }
-        Output.out(json ? jsonObject(Array(reply[0..<count])) : String(decoding: reply[0..<count], as: UTF8.self))
+        let text = String(decoding: reply[0..<count], as: UTF8.self)
+        if reply[0..<count].starts(with: Array("error:".utf8)) {
+            Output.err("sprig: sprigd says " + text)
+            return 1
+        }
+        Output.out(json ? jsonObject(Array(reply[0..<count])) : text)
         return 0
     }
 

@@ -154,6 +154,9 @@ int sp_lookup_user(const char *user, uint32_t *uid, uint32_t *gid);   /* -ENOENT
 int sp_drop_to(uint32_t uid, uint32_t gid); /* as sp_drop_privileges, for ids looked up before a chroot */
 int sp_chroot(const char *dir);             /* chroot and chdir("/") */
 int sp_is_root(void);
+long sp_geteuid(void);
+/* The uid of the process at the other end of a Unix socket (SO_PEERCRED), or -errno. */
+long sp_peer_uid(int fd);
 int sp_getpid(void);
 int sp_daemonize(void);
 /* Creates `path` (one level) if missing; gives it to `user` (when root and
