@@ -34,16 +34,9 @@
 #define SPRIG_SHA512 mbedtls_sha512_ret
 #endif
 
-/* From tls_client.c: a slot's context (NULL: none), the router-clock
- * date rule of the CA path, and the region switch of every mbedTLS call. */
-mbedtls_ssl_context *sprig_tls_slot_context(int slot);
+/* From tls_client.c: the router-clock date rule of the CA path (a slot's
+ * context and IN_REGION come from tls_internal.h). */
 int sprig_tls_verify_dates(void *context, mbedtls_x509_crt *crt, int depth, uint32_t *flags);
-#define IN_REGION(region, call) do { \
-    int saved_ = sprig_tls_current_region; \
-    sprig_tls_current_region = (region); \
-    call; \
-    sprig_tls_current_region = saved_; \
-} while (0)
 
 /* RFC 6698 §2.1.1-2.1.3. */
 #define USAGE_DANE_TA 2

@@ -431,11 +431,10 @@ def start_floor(lab):
     return require_answer(server, "h0." + HIT_SUFFIX)
 
 
-def start_unbound(lab):
-    """Unbound forwarding sprigbench. to NSD; one thread; caches sized by default (4m + 4m)."""
-    conf = os.path.join(WORK, "unbound.conf")
-    with open(conf, "w") as f:
-        f.write("""server:
+def unbound_config(name, address, lines):
+    """A one-thread Unbound on `address`:PORT, iterator only, with `lines`
+    after server: (more server options, then forward-zone sections)."""
+    return """server:
   interface: {addr}
   port: {port}
   outgoing-interface: {addr}
@@ -445,7 +444,7 @@ def start_unbound(lab):
   username: ""
   chroot: ""
   directory: "{work}"
-  pidfile: "{work}/unbound.pid"
+  pidfile: "{work}/{name}.pid"
   logfile: ""
   use-syslog: no
   verbosity: 0
@@ -454,12 +453,19 @@ def start_unbound(lab):
   module-config: "iterator"
   so-reuseport: no
   prefetch: no
-forward-zone:
+{lines}remote-control:
+  control-enable: no
+""".format(addr=address, port=PORT, work=WORK, name=name, lines=lines)
+
+
+def start_unbound(lab):
+    """Unbound forwarding sprigbench. to NSD; one thread; caches sized by default (4m + 4m)."""
+    conf = os.path.join(WORK, "unbound.conf")
+    with open(conf, "w") as f:
+        f.write(unbound_config("unbound", ADDRESS["unbound"], """forward-zone:
   name: "{zone}"
   forward-addr: {upstream}@{port}
-remote-control:
-  control-enable: no
-""".format(addr=ADDRESS["unbound"], port=PORT, work=WORK, zone=ZONE, upstream=ADDRESS["nsd"]))
+""".format(zone=ZONE, upstream=ADDRESS["nsd"], port=PORT)))
     server = lab.start("unbound", ["unbound", "-d", "-c", conf], ADDRESS["unbound"],
                        SERVER_CORE, preload=True)
     return require_answer(server, "h0." + HIT_SUFFIX)
@@ -1835,37 +1841,11 @@ def dot_pki():
     return tuple(os.path.join(rundir, f) for f in ("ca.pem", "server.pem", "server.key"))
 
 
-def dot_unbound_config(name, address, lines):
-    """A one-thread Unbound on `address`:PORT, iterator only, with `lines` added to server:."""
-    return """server:
-  interface: {addr}
-  port: {port}
-  outgoing-interface: {addr}
-  num-threads: 1
-  do-ip6: no
-  do-daemonize: no
-  username: ""
-  chroot: ""
-  directory: "{work}"
-  pidfile: "{work}/{name}.pid"
-  logfile: ""
-  use-syslog: no
-  verbosity: 0
-  access-control: 127.0.0.0/8 allow
-  do-not-query-localhost: no
-  module-config: "iterator"
-  so-reuseport: no
-  prefetch: no
-{lines}remote-control:
-  control-enable: no
-""".format(addr=address, port=PORT, work=WORK, name=name, lines=lines)
-
-
 def start_dot_front(lab, cert, key):
     """The forwarder: Unbound serving DoT on DOT_PORT and plain DNS on PORT, forwarding
     sprigbench. to NSD. Every resolver of the scenario forwards to it (over TLS or plain)."""
     address = DOT_ADDRESS["dot-front"]
-    text = dot_unbound_config("dot-front", address, """  interface: {addr}@{dot}
+    text = unbound_config("dot-front", address, """  interface: {addr}@{dot}
   tls-port: {dot}
   tls-service-key: "{key}"
   tls-service-pem: "{cert}"
@@ -1897,7 +1877,7 @@ def start_dot_resolver(lab, name, ca):
         forward = ("  tls-cert-bundle: \"%s\"\nforward-zone:\n  name: \"%s\"\n  forward-addr: %s@%d#%s\n"
                    "  forward-tls-upstream: yes\n" % (ca, ZONE, front, DOT_PORT, DOT_TLS_NAME) if tls else
                    "forward-zone:\n  name: \"%s\"\n  forward-addr: %s@%d\n" % (ZONE, front, PORT))
-        text = dot_unbound_config(name, address, forward)
+        text = unbound_config(name, address, forward)
         argv = ["unbound", "-d", "-c", conf]
     with open(conf, "w") as f:
         f.write(text)

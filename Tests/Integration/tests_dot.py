@@ -867,6 +867,25 @@ def auth_dot_resumes_its_tls_session_with_nsd(session):
         twin.proc.stop()
 
 
+STRICT_RSA = "\nconfig auth_transport\n\toption domain 'rsa.example'\n\toption policy 'strict'\n"
+
+
+def expect_strict_fails_closed(session, addr, rundir, server, reason, counter):
+    """www.rsa.example under strict with its server unusable: SERVFAIL with
+    EDE 23 naming `server` and `reason`, `counter` and the strict failure
+    counted, and nothing asked of that server in plain or over
+    opportunistic DoT (seed 004: no downgrade)."""
+    r = ask(addr, "www.rsa.example")
+    expect_rcode(r, "SERVFAIL")
+    texts = " ".join("%s %s" % (code, text) for code, _, text in r.ede)
+    expect("23" in texts and server in texts and reason in texts, "EDE %s" % r.ede)
+    s = stats(session, rundir)
+    expect(s.get(counter, 0) >= 1, "%s %s" % (counter, s.get(counter)))
+    expect(s.get("auth_dot.strict_failures", 0) >= 1, "strict_failures %s" % s.get("auth_dot.strict_failures"))
+    expect(s.get("auth_dot.server.%s.plain_queries" % server, 0) == 0, "a plain query went to the strict server")
+    expect(s.get("auth_dot.server.%s.tls_queries" % server, 0) == 0, "an opportunistic DoT query to the strict server")
+
+
 @test
 def auth_dot_strict_with_pins_answers_and_fails_closed(session):
     """Seed 004 strict policy with SPKI pins (RFC 7858 §4.2) for
@@ -892,21 +911,10 @@ def auth_dot_strict_with_pins_answers_and_fails_closed(session):
         expect(s.get("auth_dot.server.%s.plain_queries" % twin.addr, 0) == 0, "a plain query to the strict server")
         proc.stop()
         addr, rundir, proc = start_recursive(session, 34, strict(pki.wrong_pin))
-        r = ask(addr, "www.rsa.example")
-        expect_rcode(r, "SERVFAIL")
-        texts = " ".join("%s %s" % (code, text) for code, _, text in r.ede)
-        expect("23" in texts and twin.addr in texts and "strict DoT" in texts, "EDE %s" % r.ede)
-        s = stats(session, rundir)
-        expect(s.get("transport.tls.closed.pin_mismatch", 0) >= 1, "pin_mismatch %s" % s.get("transport.tls.closed.pin_mismatch"))
-        expect(s.get("auth_dot.strict_failures", 0) >= 1, "strict_failures %s" % s.get("auth_dot.strict_failures"))
-        expect(s.get("auth_dot.server.%s.plain_queries" % twin.addr, 0) == 0, "a plain query went to the strict server")
-        expect(s.get("auth_dot.server.%s.tls_queries" % twin.addr, 0) == 0, "an opportunistic DoT query to the strict server")
+        expect_strict_fails_closed(session, addr, rundir, twin.addr, "strict DoT", "transport.tls.closed.pin_mismatch")
         proc.stop()
     finally:
         twin.proc.stop()
-
-
-STRICT_RSA = "\nconfig auth_transport\n\toption domain 'rsa.example'\n\toption policy 'strict'\n"
 
 
 @test
@@ -938,15 +946,7 @@ def auth_dot_strict_by_ca_and_ns_name_answers_and_wrong_name_fails_closed(sessio
     twin = NSDTLSTwin(session, pki)   # dot.test's certificate
     try:
         addr, rundir, proc = start_recursive(session, 36, STRICT_RSA, ca=pki.ca)
-        r = ask(addr, "www.rsa.example")
-        expect_rcode(r, "SERVFAIL")
-        texts = " ".join("%s %s" % (code, text) for code, _, text in r.ede)
-        expect("23" in texts and twin.addr in texts and "certificate" in texts, "EDE %s" % r.ede)
-        s = stats(session, rundir)
-        expect(s.get("transport.tls.closed.certificate", 0) >= 1, "closed.certificate %s" % s.get("transport.tls.closed.certificate"))
-        expect(s.get("auth_dot.strict_failures", 0) >= 1, "strict_failures %s" % s.get("auth_dot.strict_failures"))
-        expect(s.get("auth_dot.server.%s.plain_queries" % twin.addr, 0) == 0, "a plain query went to the strict server")
-        expect(s.get("auth_dot.server.%s.tls_queries" % twin.addr, 0) == 0, "an opportunistic DoT query to the strict server")
+        expect_strict_fails_closed(session, addr, rundir, twin.addr, "certificate", "transport.tls.closed.certificate")
         proc.stop()
     finally:
         twin.proc.stop()
