@@ -136,13 +136,7 @@ extension ResolverCore {
                                  nowMs: Int64) -> Bool {
         switch DelegInfo.use(of: rdata, delegatedName: delegatedName) {
         case .addresses:
-            let dot = DelegInfo.signalsDoT(rdata)
-            DelegInfo.forEachAddress(in: rdata) { raw in
-                guard let address = ServerAddress(rdata: raw, port: ResolverCore.authoritativePort),
-                      settings.useIPv6 || !address.isIPv6 else { return }
-                addServer(index, address)
-                if dot { noteParentDoTSignal(address, nowMs: nowMs) }
-            }
+            addDelegAddresses(index, rdata, nowMs: nowMs)
             return true
         case .serverNames:
             DelegInfo.forEachName(in: rdata, key: SVCParamKey.serverName.rawValue) { name in
@@ -156,6 +150,19 @@ extension ResolverCore {
         case .unusable:
             stats.delegRecordsUnusable += 1
             return false
+        }
+    }
+
+    /// A record's server-ipv4/server-ipv6 addresses join the task's servers
+    /// (IPv6 only when used), each marked for DoT when the record carries
+    /// the parent's transport signal (DelegInfo.signalsDoT).
+    mutating func addDelegAddresses(_ index: Int, _ rdata: UnsafeRawBufferPointer, nowMs: Int64) {
+        let dot = DelegInfo.signalsDoT(rdata)
+        DelegInfo.forEachAddress(in: rdata) { raw in
+            guard let address = ServerAddress(rdata: raw, port: ResolverCore.authoritativePort),
+                  settings.useIPv6 || !address.isIPv6 else { return }
+            addServer(index, address)
+            if dot { noteParentDoTSignal(address, nowMs: nowMs) }
         }
     }
 
@@ -256,13 +263,7 @@ extension ResolverCore {
                 switch DelegInfo.use(of: rdata, delegatedName: zone) {
                 case .addresses:
                     guard let index else { return }
-                    let dot = DelegInfo.signalsDoT(rdata)
-                    DelegInfo.forEachAddress(in: rdata) { raw in
-                        guard let address = ServerAddress(rdata: raw, port: ResolverCore.authoritativePort),
-                              settings.useIPv6 || !address.isIPv6 else { return }
-                        addServer(index, address)
-                        if dot { noteParentDoTSignal(address, nowMs: nowMs) }
-                    }
+                    addDelegAddresses(index, rdata, nowMs: nowMs)
                 case .serverNames:
                     DelegInfo.forEachName(in: rdata, key: SVCParamKey.serverName.rawValue) { name in
                         walk.names.appendOnce(name)
