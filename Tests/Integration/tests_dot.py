@@ -595,19 +595,31 @@ def dot_forwarder_resumes_its_tls_session_with_unbound(session):
     proc.stop()
 
 
+def four_queries_to_a_closing_server(session, peer_octet, sprigd_octet, resume):
+    """A HostileDoT forwarder that closes after each answer (`resume`: it
+    resumes sessions offered back; else it declines them) and a sprigd
+    forwarding to it; four names asked, each over a new connection.
+    Returns (peer, sprigd, stats after the four)."""
+    forward_ready(session)
+    pki = session.get("dot_pki")
+    peer = HostileDoT(session, peer_octet, "answer_close", pki.cert, pki.key, resume=resume)
+    try:
+        addr, rundir, proc = start(session, sprigd_octet, [upstream_text(peer.addr, name=TLS_NAME)])
+        for i in range(4):
+            expect_answer(ask(addr, "q%d.%s.test" % (i, "resume" if resume else "decline")), "A", ["192.0.2.99"])
+        return peer, proc, stats(session, rundir)
+    except BaseException:
+        peer.stop()
+        raise
+
+
 @test
 def dot_forwarder_resumption_seen_from_the_server_side(session):
     """The server's own view (Python ssl over OpenSSL: SSLObject.session_reused):
     it closes after each answer, so each query opens a connection; every
     connection after the first is resumed, and sprigd's counters agree."""
-    forward_ready(session)
-    pki = session.get("dot_pki")
-    peer = HostileDoT(session, 44, "answer_close", pki.cert, pki.key, resume=True)
+    peer, proc, s = four_queries_to_a_closing_server(session, 44, 24, resume=True)
     try:
-        addr, rundir, proc = start(session, 24, [upstream_text(peer.addr, name=TLS_NAME)])
-        for i in range(4):
-            expect_answer(ask(addr, "r%d.resume.test" % i), "A", ["192.0.2.99"])
-        s = stats(session, rundir)
         expect(peer.handshakes == 4 and peer.reused == 3, "server: %d handshakes, %d resumed" % (peer.handshakes, peer.reused))
         expect(s.get("upstream.0.tls.resumed") == 3, "sprigd resumed %s" % s.get("upstream.0.tls.resumed"))
         expect(s.get("upstream.0.tls.closed.by_server", 0) >= 3, "closed by server %s" % nonzero(s, "upstream.0.tls.closed."))
@@ -624,14 +636,8 @@ def dot_forwarder_declined_resumption_falls_back_to_a_full_handshake(session):
     connection: ticket key and session cache are new). Every query is
     answered through a full handshake: nothing fails, the declines are
     counted, and the server never resumed."""
-    forward_ready(session)
-    pki = session.get("dot_pki")
-    peer = HostileDoT(session, 45, "answer_close", pki.cert, pki.key, resume=False)
+    peer, proc, s = four_queries_to_a_closing_server(session, 45, 25, resume=False)
     try:
-        addr, rundir, proc = start(session, 25, [upstream_text(peer.addr, name=TLS_NAME)])
-        for i in range(4):
-            expect_answer(ask(addr, "d%d.decline.test" % i), "A", ["192.0.2.99"])
-        s = stats(session, rundir)
         expect(peer.handshakes == 4 and peer.reused == 0, "server: %d handshakes, %d resumed" % (peer.handshakes, peer.reused))
         expect(s.get("upstream.0.tls.handshakes") == 4, "handshakes %s" % s.get("upstream.0.tls.handshakes"))
         expect(s.get("upstream.0.tls.resumed") == 0, "resumed %s" % s.get("upstream.0.tls.resumed"))
