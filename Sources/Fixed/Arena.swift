@@ -92,7 +92,8 @@ public final class Arena {
     /// System memory of late reservations, returned with the block.
     var lateBlocks: [UnsafeMutableRawPointer] = []
     /// Memory handed to C code that keeps it for the process (the crypto
-    /// arena, Signature.startUp(memory:)): the block is then never returned.
+    /// arena, Signature.startUp(memory:)), or a block the caller owns
+    /// (`init(carving:)`): the block is then never returned.
     var isPinned = false
 
     /// Reserves and zeroes a block of `byteCount` bytes (every page touched
@@ -103,6 +104,21 @@ public final class Arena {
         self.lateReservations = lateReservations
         base = .allocate(byteCount: max(self.byteCount, Arena.lineByteCount), alignment: Arena.lineByteCount)
         base.initializeMemory(as: UInt8.self, repeating: 0, count: max(self.byteCount, Arena.lineByteCount))
+    }
+
+    /// Carves `block`, which the caller owns, keeps and frees: zeroed here
+    /// and never returned by the arena. For code that builds many
+    /// short-lived arenas of one size, such as the resolver's fuzz target
+    /// (one per input): a fresh system block each time costs more in page
+    /// faults than the input itself.
+    public init(carving block: UnsafeMutableRawBufferPointer, lateReservations: LateReservations = .buildDefault) {
+        precondition(block.count >= Arena.lineByteCount, "a block smaller than a line")
+        precondition(Int(bitPattern: block.baseAddress!) % Arena.lineByteCount == 0, "a block not on a line")
+        byteCount = block.count / Arena.lineByteCount * Arena.lineByteCount
+        self.lateReservations = lateReservations
+        base = block.baseAddress!
+        base.initializeMemory(as: UInt8.self, repeating: 0, count: byteCount)
+        isPinned = true
     }
 
     /// An arena the size of `rows` (a plan's table).
@@ -200,7 +216,9 @@ public final class Arena {
 
     static func add(_ row: Row, to table: inout [Row]) {
         guard row.byteCount > 0 else { return }
-        for i in table.indices where table[i].label.utf8.elementsEqual(row.label.utf8) {
+        let labelByteCount = row.label.utf8.count
+        for i in table.indices where table[i].label.utf8.count == labelByteCount
+            && table[i].label.utf8.elementsEqual(row.label.utf8) {
             table[i].count = max(table[i].count, row.count)
             table[i].byteCount += row.byteCount
             return

@@ -34,6 +34,24 @@ final class ArenaTests: XCTestCase {
         XCTAssertEqual(Int(bitPattern: wide.baseAddress!) % MemoryLayout<Wide>.alignment, 0)
     }
 
+    func testACallersBlockIsZeroedCarvedAndKept() {
+        let block = UnsafeMutableRawBufferPointer.allocate(byteCount: 1_000, alignment: Arena.lineByteCount)
+        defer { block.deallocate() }
+        for round in 0..<2 {
+            block.initializeMemory(as: UInt8.self, repeating: 0xA5)
+            do {
+                let arena = Arena(carving: block, lateReservations: .count)
+                XCTAssertEqual(arena.byteCount, 960, "whole lines of the block")
+                let a = arena.reserveBytes(100, label: "a")
+                XCTAssertEqual(a.baseAddress, block.baseAddress, "round \(round): carved from the caller's block")
+                XCTAssertTrue(a.allSatisfy { $0 == 0 }, "round \(round): zeroed whatever was there")
+                _ = arena.reserveBytes(1_000, label: "too much")
+                XCTAssertEqual(arena.lateReservationCount, 1, "beyond the block: counted, as with its own block")
+            }
+            XCTAssertEqual(block[0], 0, "the arena gone, the block is still the caller's (not freed)")
+        }
+    }
+
     func testPartsOfOnePoolShareARow() {
         let arena = Arena(byteCount: 4_096, lateReservations: .count)
         _ = arena.reserve(Int32.self, count: 20, label: "pool")
