@@ -31,6 +31,10 @@ key (K1) as the parent's current DS:
 - outns.dsc.     consistent, its servers named nsa/nsb.good.dsc. without glue:
                  their addresses are looked up in good.dsc.
 
+A second signed TLD, `dsc3.` (same server), uses NSEC3 with opt-out, and
+its children good, none, cdnskeyonly and bootstrap use NSEC3: the same
+verdicts, each absence proven by NSEC3, bootstrap's by an opt-out span.
+
 Empty answers are believed only with their NSEC/NSEC3 proof validated
 (none.dsc., cdnskeyonly.dsc., bootstrap.dsc. prove theirs). `--json` gives
 the same verdicts as a JSON array. A config whose auth_transport makes a
@@ -106,11 +110,27 @@ def zone_text(origin, ns, lines):
     return "\n".join(out + list(lines)) + "\n"
 
 
-def sign(path, origin, keys, keydir):
+# NSEC3 as RFC 9276 §3.1 advises: no extra iterations, no salt.
+NSEC3 = ["-n", "-t", "0"]
+
+
+def sign(path, origin, keys, keydir, denial=()):
     now = int(time.time())
     signed = path + ".signed"
-    run(["ldns-signzone", "-f", signed, "-o", origin, "-i", str(now - 3600), "-e", str(now + 14 * 86400),
-         path] + [k.base for k in keys], cwd=keydir)
+    run(["ldns-signzone", "-f", signed, "-o", origin, "-i", str(now - 3600), "-e", str(now + 14 * 86400)]
+        + list(denial) + [path] + [k.base for k in keys], cwd=keydir)
+    return signed
+
+
+def sign_opt_out(path, origin, key, keydir):
+    """NSEC3 with opt-out (RFC 5155 §6) and no NSEC3 for insecure
+    delegations (dnssec-signzone -A: ldns-signzone's -p sets the flag but
+    keeps every delegation in the chain, so no span would be exercised)."""
+    with open(path, "a") as f:
+        f.write(key.dnskey + "\n")
+    signed = path + ".signed"
+    run(["dnssec-signzone", "-q", "-z", "-3", "-", "-A", "-H", "0", "-o", origin, "-f", signed, "-K", keydir,
+         path, key.base], cwd=keydir)
     return signed
 
 
@@ -148,6 +168,9 @@ def case_records(k1, k2, k3):
 
 CASES = ("good", "split", "mismatch", "delete", "orphan", "none", "mixed", "idle", "bootstrap",
          "cdnskeyonly", "privalg", "halfdead", "stripped", "nodsproof", "outns")
+# Under dsc3. (NSEC3 with opt-out), children signed with NSEC3: the same
+# verdicts as under dsc., each absence proven by NSEC3 instead.
+CASES3 = ("good", "none", "bootstrap", "cdnskeyonly")
 NO_DS_AT_PARENT = {"bootstrap", "nodsproof"}    # signed child, unsigned delegation
 NO_NSEC = {"stripped"}             # the child's NSEC records removed after signing
 NO_NSEC_AT_PARENT = {"nodsproof"}  # the parent's NSEC at the child's name removed
@@ -181,10 +204,12 @@ def dscheck(session):
     rundir = session.rundir("dscheck")
     keydir = os.path.join(rundir, "keys")
     os.makedirs(keydir, exist_ok=True)
-    root_key, tld_key = Key(keydir, "."), Key(keydir, "dsc.")
-    ns1_files, ns2_files, tld_lines = [], [], []
-    for case in CASES:
-        origin = case + ".dsc."
+    root_key, tld_key, tld3_key = Key(keydir, "."), Key(keydir, "dsc."), Key(keydir, "dsc3.")
+    ns1_files, ns2_files, tld_lines, tld3_lines = [], [], [], []
+    for tld_name, case in [("dsc.", c) for c in CASES] + [("dsc3.", c) for c in CASES3]:
+        origin = case + "." + tld_name
+        denial = NSEC3 if tld_name == "dsc3." else ()
+        parent_lines = tld3_lines if tld_name == "dsc3." else tld_lines
         k1, k2, k3 = Key(keydir, origin), Key(keydir, origin), Key(keydir, origin)
         on1, on2, dnskeys = case_records(k1, k2, k3)[case]
         ns = [("ns1." + origin, addr(NS1)), ("ns2." + origin, addr(DEAD if case == "halfdead" else NS2))]
@@ -196,24 +221,27 @@ def dscheck(session):
         for server, lines, files in (("ns1", on1, ns1_files), ("ns2", on2, ns2_files)):
             if case == "halfdead" and server == "ns2":
                 continue
-            plain = write(os.path.join(rundir, "%s.%s.zone" % (case, server)),
+            plain = write(os.path.join(rundir, "%s%s.zone" % (origin, server)),
                           zone_text(origin, ns, ["www IN A 192.0.2.183"] + extra + lines))
-            signed = sign(plain, origin, dnskeys, keydir)
+            signed = sign(plain, origin, dnskeys, keydir, denial)
             files.append((origin, without_nsec(signed) if case in NO_NSEC else signed))
-        tld_lines += ["%s IN NS %s" % (origin, n) for n, _ in ns]
-        tld_lines += ["%s IN A %s" % (n, a) for n, a in ns if n.endswith(origin)]
+        parent_lines += ["%s IN NS %s" % (origin, n) for n, _ in ns]
+        parent_lines += ["%s IN A %s" % (n, a) for n, a in ns if n.endswith(origin)]
         if case not in NO_DS_AT_PARENT:
-            tld_lines.append(k1.ds_line())
+            parent_lines.append(k1.ds_line())
     tld = sign(write(os.path.join(rundir, "dsc.zone"),
                      zone_text("dsc.", [("ns.dsc.", addr(TLD))], tld_lines)), "dsc.", [tld_key], keydir)
+    tld3 = sign_opt_out(write(os.path.join(rundir, "dsc3.zone"),
+                              zone_text("dsc3.", [("ns.dsc.", addr(TLD))], tld3_lines)), "dsc3.", tld3_key, keydir)
     for case in NO_NSEC_AT_PARENT:
         without_nsec(tld, case + ".dsc.")
     root = sign(write(os.path.join(rundir, "root.zone"),
                       zone_text(".", [("a.root-dsc.", addr(ROOT))],
-                                ["dsc. IN NS ns.dsc.", "ns.dsc. IN A %s" % addr(TLD), tld_key.ds_line()])),
+                                ["dsc. IN NS ns.dsc.", "ns.dsc. IN A %s" % addr(TLD), tld_key.ds_line(),
+                                 "dsc3. IN NS ns.dsc.", tld3_key.ds_line()])),
                 ".", [root_key], keydir)
     servers.start_nsd(os.path.join(rundir, "nsd-root"), "nsd-dsc-root", addr(ROOT), [(".", root)])
-    servers.start_nsd(os.path.join(rundir, "nsd-tld"), "nsd-dsc-tld", addr(TLD), [("dsc.", tld)])
+    servers.start_nsd(os.path.join(rundir, "nsd-tld"), "nsd-dsc-tld", addr(TLD), [("dsc.", tld), ("dsc3.", tld3)])
     servers.start_nsd(os.path.join(rundir, "nsd-ns1"), "nsd-dsc-ns1", addr(NS1), ns1_files)
     servers.start_nsd(os.path.join(rundir, "nsd-ns2"), "nsd-dsc-ns2", addr(NS2), ns2_files)
     hints = write(os.path.join(rundir, "root.hints"),
@@ -469,3 +497,30 @@ def dscheck_strict_zone_of_a_nameserver_name_is_refused(dscheck):
     expect(rc == 2, "exit %d:\n%s" % (rc, out))
     expect("'good.dsc.' is strict" in out and "plain" in out, out)
     expect("delegation" not in v, "a verdict on a refused walk:\n" + out)
+
+
+@test
+def dscheck_nsec3_opt_out_parent_and_nsec3_children(dscheck):
+    """dsc3. is signed with NSEC3 and opt-out (RFC 5155 §6), its children
+    with NSEC3 (RFC 9276: no iterations, no salt). good.dsc3. passes every
+    check; none.dsc3. and cdnskeyonly.dsc3. have their empty CDS/CDNSKEY
+    answers proven by NSEC3 (RFC 5155 §8.5); bootstrap.dsc3. has no DS and
+    no NSEC3 of its own at the parent: its insecure delegation is proven by
+    the opt-out span that covers it (RFC 5155 §8.6, §9.2): WARN, not bogus."""
+    rc, v, out = ds_check(dscheck, "good.dsc3.")
+    for check in ("delegation", "servers", "servers-agree", "request", "cds-cdnskey", "algorithms",
+                  "continuity", "authenticated"):
+        expect_verdict(v, out, check, "PASS")
+    expect(rc == 0, "exit %d:\n%s" % (rc, out))
+    rc, v, out = ds_check(dscheck, "none.dsc3.")
+    expect_verdict(v, out, "denial", "PASS", ["CDS at ns1.none.dsc3.", "proven by a validated NSEC3"])
+    expect_verdict(v, out, "request", "FAIL", ["neither CDS nor CDNSKEY"])
+    expect(rc == 1, "exit %d:\n%s" % (rc, out))
+    rc, v, out = ds_check(dscheck, "cdnskeyonly.dsc3.")
+    expect_verdict(v, out, "denial", "PASS", ["CDS at ns2.cdnskeyonly.dsc3.", "proven by a validated NSEC3"])
+    expect_verdict(v, out, "cds-cdnskey", "WARN", ["only CDNSKEY"])
+    expect(rc == 0, "exit %d:\n%s" % (rc, out))
+    rc, v, out = ds_check(dscheck, "bootstrap.dsc3.")
+    expect_verdict(v, out, "continuity", "PASS")
+    expect_verdict(v, out, "authenticated", "WARN", ["insecure", "NSEC3 opt-out span"])
+    expect(rc == 0, "exit %d:\n%s" % (rc, out))
