@@ -11,7 +11,7 @@
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$ROOT"
+cd "$ROOT" || exit 1
 SWIFT=${SWIFT:-swift}
 TEST_BOARDS=${TEST_BOARDS:-aarch64}
 TEST_FUZZ_SECONDS=${TEST_FUZZ_SECONDS:-20}
@@ -20,17 +20,17 @@ NAMES=() RESULTS=() TIMES=()
 passed=0 failed=0
 PIPELINE_START=$SECONDS
 
-# stage NAME COMMAND...: runs one stage and records its result and time.
-stage() {
-    local name=$1; shift
-    local start=$SECONDS rc=0
+banner() {
     echo
     echo "=================================================================="
-    echo "== stage: $name"
-    echo "==   \$ $*"
+    echo "== stage: $1"
+    echo "==   \$ $2"
     echo "=================================================================="
-    "$@" || rc=$?
-    local took=$(( SECONDS - start ))
+}
+
+# record NAME RC SECONDS: a stage's result, in the summary and on its line.
+record() {
+    local name=$1 rc=$2 took=$3
     NAMES+=("$name") TIMES+=("$took")
     if [ "$rc" -eq 0 ]; then
         RESULTS+=(passed); passed=$((passed + 1))
@@ -40,6 +40,43 @@ stage() {
         echo "== stage $name: FAILED (exit $rc) after ${took}s"
     fi
     return "$rc"
+}
+
+# stage NAME COMMAND...: runs one stage and records its result and time.
+stage() {
+    local name=$1; shift
+    local start=$SECONDS rc=0
+    banner "$name" "$*"
+    "$@" || rc=$?
+    record "$name" "$rc" $(( SECONDS - start ))
+}
+
+# Board builds (Embedded Swift, ~5 min each) are mostly one chain of
+# module compiles (Resolver waits for every module below it), so a build
+# keeps about one core busy: two at once, beside the fuzz stage, take half
+# the time of one after another on CI's two cores. Each lane builds its
+# boards in turn, logging to $BOARD_LOGS/<board>.log, and the board stages
+# are reported in order once the lanes end (`report_board`).
+BOARD_LOGS="${OUT:-out}/pipeline-boards"
+LANES=()
+start_board_lane() {
+    (
+        for b in "$@"; do
+            start=$SECONDS rc=0
+            bash Board/build.sh "$b" > "$BOARD_LOGS/$b.log" 2>&1 || rc=$?
+            echo "$rc $(( SECONDS - start ))" > "$BOARD_LOGS/$b.result"
+        done
+    ) &
+    LANES+=($!)
+}
+
+# report_board STAGE BOARD: the lane's log and result, as a stage.
+report_board() {
+    local rc took
+    banner "$1" "bash Board/build.sh $2   (in a background lane; its own time)"
+    cat "$BOARD_LOGS/$2.log" 2>/dev/null
+    read -r rc took < "$BOARD_LOGS/$2.result" 2>/dev/null || { rc=1; took=0; echo "no result: the lane died"; }
+    record "$1" "$rc" "$took"
 }
 
 summary() {
@@ -65,19 +102,30 @@ stage unit-test "$SWIFT" test --skip-build
 stage openwrt-package bash Tests/Board/openwrt-init-test.sh "$ROOT/.build/debug"
 # The optimised daemon: the integration suite's allocation seal runs on it.
 stage release-build "$SWIFT" build -c release --product sprigd
-if stage embedded-check bash Board/build.sh x86_64; then
-    stage embedded-smoke env SMOKE_QUERY=1 bash Board/qemu-smoke.sh x86_64   # native, no qemu
-fi
 # Every test board's C toolchain and libraries, named package by package
 # when one is missing, before any board stage spends minutes on Swift.
 # shellcheck disable=SC2086
 stage board-toolchains bash Board/preflight.sh $TEST_BOARDS
-for b in $TEST_BOARDS; do
-    if stage "board-$b" bash Board/build.sh "$b"; then
+# The host's Embedded build (embedded-check) and the test boards, in two
+# lanes, while the fuzz stage runs.
+rm -rf "$BOARD_LOGS" && mkdir -p "$BOARD_LOGS"
+read -r -a boards <<< "$TEST_BOARDS"
+lane_a=(x86_64) lane_b=()
+for i in "${!boards[@]}"; do
+    if [ $((i % 2)) -eq 0 ]; then lane_b+=("${boards[$i]}"); else lane_a+=("${boards[$i]}"); fi
+done
+start_board_lane "${lane_a[@]}"
+[ ${#lane_b[@]} -eq 0 ] || start_board_lane "${lane_b[@]}"
+stage fuzz env FUZZ_SECONDS="$TEST_FUZZ_SECONDS" bash Tests/Fuzz/run.sh
+wait "${LANES[@]}"
+if report_board embedded-check x86_64; then
+    stage embedded-smoke env SMOKE_QUERY=1 bash Board/qemu-smoke.sh x86_64   # native, no qemu
+fi
+for b in "${boards[@]}"; do
+    if report_board "board-$b" "$b"; then
         stage "qemu-smoke-$b" env SMOKE_QUERY=1 bash Board/qemu-smoke.sh "$b"
     fi
 done
-stage fuzz env FUZZ_SECONDS="$TEST_FUZZ_SECONDS" bash Tests/Fuzz/run.sh
 if [ -f Tests/Integration/run.sh ]; then
     # sprigd modes whose rows the suite checks (see Tests/Integration/README.md).
     stage integration bash Tests/Integration/run.sh --sprigd "$ROOT/.build/debug/sprigd" \
