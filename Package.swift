@@ -56,7 +56,7 @@ let package = Package(
             dependencies: ["Platform", "DNSWire", "Config", "Cache", "Crypto", "Fixed", "Resolver", "Server", "Hints", "Validator"]),
         .executableTarget(
             name: "sprig",
-            dependencies: ["Platform", "DNSWire", "Config", "Hints", "Crypto", "Validator", "Fixed"]),
+            dependencies: ["Platform", "DNSWire", "Config", "Hints", "Crypto", "Validator", "Fixed", "Transport", "CMbedTLS"]),
 
         .testTarget(name: "DNSWireTests", dependencies: ["DNSWire"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "DNSWire"], exclude: ["broken"]),

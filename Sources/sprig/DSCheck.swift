@@ -19,10 +19,12 @@
 //
 // `--json`: the same verdicts as one JSON array, one object per check
 // (`{"check": "servers", "verdict": "PASS", "reason": "..."}`).
+// Every server is asked over the transport the config's auth_transport
+// sections choose for its zone (DSCheckTransport): plain DNS, opportunistic
+// DoT, or strict DoT, which fails that server with its reason rather than
+// ask it in plain.
 // Exit: 0 every check passed (WARN lines are advice), 1 a check failed
-// (the parent should cancel the update), 2 usage or config error, or a
-// zone on the way whose servers the config wants over strict DoT (this
-// client speaks plain DNS only; it refuses rather than ask them in plain).
+// (the parent should cancel the update), 2 usage or config error.
 // Never: changes anything anywhere; it only asks.
 import Config
 import DNSWire
@@ -60,14 +62,13 @@ enum DSCheck {
         var cdsEmptyResponse: FetchedResponse? = nil
         var cdnskeyEmptyResponse: FetchedResponse? = nil
         var error: String? = nil
+        /// Asked over DNS over TLS (auth_transport).
+        var overDoT = false
     }
 
     struct Report {
         var failed = false
         var json = false
-        /// A zone the config wants over strict DoT: nothing is asked of it,
-        /// the run ends with exit 2 and this message.
-        var strictRefusal: String? = nil
         private var entries: [(Status, String, String)] = []
 
         init(json: Bool) { self.json = json }
@@ -110,31 +111,18 @@ enum DSCheck {
             return 2
         }
         guard let config = loadConfig(configPath, required: configGiven), let roots = rootServers(config) else { return 2 }
-        let strictDomains = config.authTransports.filter { $0.policy == .strict }.map { $0.domain }
-        if let refusal = DSCheckIteration.strictRefusal(zone: domain, strictDomains) {
-            Output.err("sprig ds-check: \(refusal)\n")
-            return 2
-        }
         var iteration = DSCheckIteration(roots: roots, allowLoopback: config.queryLoopback, allowIPv6: config.doIPv6,
-                                         strictDomains: strictDomains)
+                                         transport: DSCheckTransport(config: config))
         var report = Report(json: json)
         check(domain, config: config, iteration: &iteration, report: &report)
         report.finish()
-        if let refusal = report.strictRefusal {
-            Output.err("sprig ds-check: \(refusal)\n")
-            return 2
-        }
         return report.failed ? 1 : 0
     }
 
     static func check(_ domain: Name, config: SprigConfig, iteration: inout DSCheckIteration, report: inout Report) {
         let delegation: Delegation
         do throws(IterationFailure) { delegation = try iteration.delegation(of: domain) } catch {
-            if error.isStrictRefusal {
-                report.strictRefusal = error.reason
-            } else {
-                report.say(.fail, "delegation", error.reason)
-            }
+            report.say(.fail, "delegation", error.reason)
             return
         }
         let nsText = delegation.nameservers.map { ns in
@@ -142,7 +130,7 @@ enum DSCheck {
         }.joined(separator: ", ")
         report.say(.pass, "delegation", "\(delegation.parent.text) delegates \(domain.text) to \(nsText)"
             + (delegation.parentServesChild ? " (the parent's server is authoritative for the child too)" : ""))
-        let views = fetchViews(domain, delegation)
+        let views = fetchViews(domain, delegation, via: iteration.transport)
         guard checkServers(views, report: &report) else { return }
         let answered = views.filter { $0.error == nil }
         guard checkAgreement(answered, report: &report) else { return }
@@ -162,11 +150,12 @@ enum DSCheck {
             guard checkAlgorithms(first, report: &report) else { return }
             checkContinuity(answered, domain, scratch: scratch, report: &report)
         }
-        checkAuthenticated(answered, domain, delegation, config: config, scratch: scratch, report: &report)
+        checkAuthenticated(answered, domain, delegation, config: config, transport: iteration.transport, scratch: scratch,
+                           report: &report)
     }
 
     /// CDS, CDNSKEY and DNSKEY from every address of every NS name.
-    static func fetchViews(_ domain: Name, _ delegation: Delegation) -> [ServerView] {
+    static func fetchViews(_ domain: Name, _ delegation: Delegation, via transport: DSCheckTransport) -> [ServerView] {
         var views: [ServerView] = []
         for ns in delegation.nameservers {
             if ns.addresses.isEmpty {
@@ -176,7 +165,9 @@ enum DSCheck {
                 var view = ServerView(label: "\(ns.name.text) \(address.text)")
                 for type in [RRType.cds, .cdnskey, .dnskey] {
                     do throws(FetchError) {
-                        let response = try DSCheckClient.fetch(domain, type, from: address).response
+                        let fetched = try DSCheckClient.fetch(domain, type, from: address, zone: domain, via: transport)
+                        let response = fetched.response
+                        if fetched.overTLS { view.overDoT = true }
                         guard response.rcode == .noError else {
                             view.error = "\(type.mnemonic): rcode \(response.rcode.rawValue)"
                             break
@@ -215,7 +206,9 @@ enum DSCheck {
             report.say(.fail, "servers", broken.map { "\($0.label): \($0.error ?? "")" }.joined(separator: "; "))
             return false
         }
-        report.say(.pass, "servers", "all \(views.count) server addresses answered CDS, CDNSKEY and DNSKEY authoritatively")
+        let overDoT = views.filter { $0.overDoT }.count
+        report.say(.pass, "servers", "all \(views.count) server addresses answered CDS, CDNSKEY and DNSKEY authoritatively"
+            + (overDoT > 0 ? " (\(overDoT) over DoT)" : ""))
         return true
     }
 
@@ -423,12 +416,12 @@ enum DSCheck {
     /// (DSCheckChain). No DS at the parent: the request cannot be
     /// authenticated in-band (RFC 9615 bootstrapping is not checked here).
     static func checkAuthenticated(_ views: [ServerView], _ domain: Name, _ delegation: Delegation,
-                                   config: SprigConfig, scratch: borrowing ValidatorScratch,
-                                   report: inout Report) {
+                                   config: SprigConfig, transport: DSCheckTransport,
+                                   scratch: borrowing ValidatorScratch, report: inout Report) {
         let currentDS: [[UInt8]]
         let provenance: String
         var status = Status.pass
-        switch DSCheckChain.currentDS(domain, delegation, config: config, scratch: scratch) {
+        switch DSCheckChain.currentDS(domain, delegation, config: config, via: transport, scratch: scratch) {
         case .secure(let ds, let anchorText):
             currentDS = ds
             provenance = "validated from the trust \(anchorText)"
@@ -441,7 +434,8 @@ enum DSCheck {
             return
         case .unchecked(let why):
             // Fall back to the DS as the parent serves it, and say so.
-            guard let ds = DSCheckChain.fetch(domain, .ds, from: delegation.parentServers) else {
+            guard let ds = DSCheckChain.fetch(domain, .ds, from: delegation.parentServers, zone: delegation.parent,
+                                              via: transport) else {
                 report.say(.fail, "authenticated", "cannot read the current DS RRset from \(delegation.parent.text)")
                 return
             }
@@ -500,7 +494,7 @@ enum DSCheck {
     }
 
     /// Root server addresses: `option root_hints`, or the compiled-in table.
-    static func rootServers(_ config: SprigConfig) -> [Address]? {
+    static func rootServers(_ config: SprigConfig) -> [Nameserver]? {
         let table: HintTable
         if let path = config.rootHintsPath?.string {
             guard let text = try? File.readAll(path, limit: HintLimits.tableByteCountMax * 4) else {
@@ -519,12 +513,14 @@ enum DSCheck {
         }
         guard table.domainCount > 0 else { return [] }
         let root = table.domain(0)
-        var list: [Address] = []
+        var list: [Nameserver] = []
         for i in 0..<root.serverCount {
             let server = root.server(i)
+            var addresses: [Address] = []
             for j in 0..<server.addressCount {
-                if let a = Address(bytes: server.address(j).bytes, port: 53) { list.append(a) }
+                if let a = Address(bytes: server.address(j).bytes, port: 53) { addresses.append(a) }
             }
+            list.append(Nameserver(name: server.name, addresses: addresses))
         }
         return list
     }

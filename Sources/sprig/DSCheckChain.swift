@@ -45,7 +45,7 @@ enum DSCheckChain {
     }
 
     /// Validates the parent's DS RRset for `domain` down `delegation.path`.
-    static func currentDS(_ domain: Name, _ delegation: Delegation, config: SprigConfig,
+    static func currentDS(_ domain: Name, _ delegation: Delegation, config: SprigConfig, via transport: DSCheckTransport,
                           scratch: borrowing ValidatorScratch) -> ChainResult {
         guard config.dnssec else { return .unchecked("dnssec '0' in the config") }
         let anchors = anchors(config)
@@ -61,7 +61,7 @@ enum DSCheckChain {
         var anchorText = "anchor \(startZone.text)"
         for index in start..<delegation.path.count {
             let hop = delegation.path[index]
-            guard let keys = fetch(hop.zone, .dnskey, from: hop.servers) else {
+            guard let keys = fetch(hop.zone, .dnskey, from: hop.servers, zone: hop.zone, via: transport) else {
                 return .bogus("no DNSKEY RRset from the servers of \(hop.zone.text)")
             }
             let entries = keys.rdatas.filter { key in
@@ -75,7 +75,7 @@ enum DSCheckChain {
                 anchorText = "anchor \(startZone.text) key tag \(tag)"
             }
             let next = index + 1 < delegation.path.count ? delegation.path[index + 1].zone : domain
-            guard let ds = fetch(next, .ds, from: hop.servers) else {
+            guard let ds = fetch(next, .ds, from: hop.servers, zone: hop.zone, via: transport) else {
                 return .bogus("no DS answer for \(next.text) from the servers of \(hop.zone.text)")
             }
             guard !ds.rdatas.isEmpty else {
@@ -108,9 +108,10 @@ enum DSCheckChain {
 
     /// The RRset from the first server that answers it authoritatively
     /// (NOERROR; empty for NODATA).
-    static func fetch(_ name: Name, _ type: RRType, from servers: [Address]) -> SignedRRset? {
+    static func fetch(_ name: Name, _ type: RRType, from servers: [Address], zone: Name,
+                      via transport: DSCheckTransport) -> SignedRRset? {
         for server in servers {
-            guard let response = try? DSCheckClient.fetch(name, type, from: server).response,
+            guard let response = try? DSCheckClient.fetch(name, type, from: server, zone: zone, via: transport).response,
                   response.rcode == .noError, response.authoritative else { continue }
             return SignedRRset(rdatas: response.rdatas(.answer, owner: name, type: type),
                                signatures: response.signatures(.answer, owner: name, covering: type), response: response)

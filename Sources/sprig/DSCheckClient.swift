@@ -1,6 +1,7 @@
 // The blocking stub client of `sprig ds-check`: one question to one server,
-// UDP first and TCP when the answer is truncated (RFC 7766 §5), every wait
-// bounded. It is an operator command run once, not the query path: it may
+// UDP first and TCP when the answer is truncated (RFC 7766 §5), or DNS over
+// TLS where the config's auth_transport says so (DSCheckTransport); every
+// wait bounded. It is an operator command run once, not the query path: it may
 // allocate, and it blocks.
 // Never: caches, follows referrals (DSCheckIteration does), or validates.
 import DNSWire
@@ -42,6 +43,9 @@ struct FetchedResponse {
 
 enum FetchError: Error {
     case timeout, network(String), malformed(String), mismatched
+    /// A strict server failed over DoT (the text says which and why):
+    /// never asked in plain, and never reported as a mere "no answer".
+    case strict(String)
 
     var text: String {
         switch self {
@@ -49,6 +53,7 @@ enum FetchError: Error {
         case .network(let m): return m
         case .malformed(let m): return "malformed answer: \(m)"
         case .mismatched: return "answers did not match the question"
+        case .strict(let m): return m
         }
     }
 }
@@ -66,9 +71,46 @@ enum DSCheckClient {
     /// Datagrams from elsewhere or with other IDs skipped before giving up.
     static let strayDatagramsMax = 16
 
-    /// Asks `server` (port 53 unless the address says otherwise) `name type IN`,
-    /// RD=0, DO=1: the authoritative data with its signatures.
-    static func fetch(_ name: Name, _ type: RRType, from server: Address) throws(FetchError) -> FetchResponseAndTransport {
+    /// Asks `server`, one of `zone`'s servers, `name type IN` (RD=0, DO=1:
+    /// the authoritative data with its signatures) over the transport the
+    /// config's auth_transport sections choose (DSCheckTransport): plain
+    /// DNS, DoT falling back to plain (opportunistic), or DoT only (strict).
+    static func fetch(_ name: Name, _ type: RRType, from server: Address, zone: Name,
+                      via transport: DSCheckTransport) throws(FetchError) -> FetchResponseAndTransport {
+        switch transport.route(zone: zone, server: server) {
+        case .plain:
+            return try fetchPlain(name, type, from: server)
+        case .opportunistic:
+            if let response = try? fetchDoT(name, type, from: server, via: transport, pins: nil, authenticate: false) {
+                return response
+            }
+            return try fetchPlain(name, type, from: server)   // RFC 9539 §4: no DoT is not an error
+        case .strict(let pins):
+            let peer = transport.describe(server)
+            if pins.isEmpty && transport.nsName(of: server) == nil {
+                throw .strict("strict DoT to \(peer): no NS name known to authenticate it by; not asked in plain")
+            }
+            do throws(FetchError) {
+                return try fetchDoT(name, type, from: server, via: transport, pins: pins.isEmpty ? nil : pins,
+                                    authenticate: true)
+            } catch {
+                throw .strict("strict DoT to \(peer): \(error.text); not asked in plain")
+            }
+        }
+    }
+
+    static func fetchDoT(_ name: Name, _ type: RRType, from server: Address, via transport: DSCheckTransport,
+                         pins: [[UInt8]]?, authenticate: Bool) throws(FetchError) -> FetchResponseAndTransport {
+        let id = UInt16(truncatingIfNeeded: (try? Random.uint64()) ?? 0x5eed)
+        let query = try makeQuery(name, type, id: id)
+        let bytes = try transport.exchange(query, with: server, peerName: transport.nsName(of: server), pins: pins,
+                                           authenticate: authenticate)
+        return FetchResponseAndTransport(response: try parse(bytes, name: name, type: type, id: id), overTCP: true,
+                                         overTLS: true)
+    }
+
+    /// Plain DNS to `server` (port 53 unless the address says otherwise).
+    static func fetchPlain(_ name: Name, _ type: RRType, from server: Address) throws(FetchError) -> FetchResponseAndTransport {
         let id = UInt16(truncatingIfNeeded: (try? Random.uint64()) ?? 0x5eed)
         let query = try makeQuery(name, type, id: id)
         var lastError = FetchError.timeout
@@ -95,6 +137,7 @@ enum DSCheckClient {
     struct FetchResponseAndTransport {
         var response: FetchedResponse
         var overTCP: Bool
+        var overTLS = false
     }
 
     static func makeQuery(_ name: Name, _ type: RRType, id: UInt16) throws(FetchError) -> [UInt8] {

@@ -33,8 +33,9 @@ struct ZoneServers {
 
 struct IterationFailure: Error {
     var reason: String
-    /// A zone on the way is under a strict auth_transport: refused, not failed.
-    var isStrictRefusal = false
+    /// A strict server on the way failed over DoT: the reason names it,
+    /// and a look-up that needed it reports that, not "no address".
+    var isStrict = false
 }
 
 struct DSCheckIteration {
@@ -55,27 +56,24 @@ struct DSCheckIteration {
     let roots: [Address]
     let allowLoopback: Bool
     let allowIPv6: Bool
-    /// `config auth_transport` domains with `policy 'strict'`: their
-    /// servers (and those of every zone below) are asked over DoT only.
-    let strictDomains: [Name]
+    /// Each server's transport (`config auth_transport`), and the NS names
+    /// the referrals give the addresses (what a strict server is
+    /// authenticated by).
+    let transport: DSCheckTransport
     private(set) var queryCount = 0
     private let startMs = Clock.monotonicMs()
 
-    init(roots: [Address], allowLoopback: Bool, allowIPv6: Bool, strictDomains: [Name] = []) {
-        self.roots = roots.filter { Self.usable($0, allowLoopback: allowLoopback, allowIPv6: allowIPv6) }
+    init(roots: [Nameserver], allowLoopback: Bool, allowIPv6: Bool, transport: DSCheckTransport) {
+        var addresses: [Address] = []
+        for root in roots {
+            let usable = root.addresses.filter { Self.usable($0, allowLoopback: allowLoopback, allowIPv6: allowIPv6) }
+            transport.note(root.name, at: usable)
+            addresses += usable
+        }
+        self.roots = addresses
         self.allowLoopback = allowLoopback
         self.allowIPv6 = allowIPv6
-        self.strictDomains = strictDomains
-    }
-
-    /// The refusal to ask `zone`'s servers, when the config wants them over
-    /// strict DoT (DESIGN.md §6: strict fails closed): this client speaks
-    /// plain DNS only and never asks them in plain. Opportunistic policy
-    /// needs nothing: plain DNS is what it falls back to (RFC 9539 §4).
-    static func strictRefusal(zone: Name, _ strictDomains: [Name]) -> String? {
-        guard let strict = strictDomains.first(where: { zone.isSubdomain(of: $0) }) else { return nil }
-        return "auth_transport '\(strict.text)' is strict (DNS over TLS only) and ds-check would have to ask the "
-            + "servers of \(zone.text); ds-check speaks plain DNS only, so it refuses instead of asking them in plain"
+        self.transport = transport
     }
 
     /// Loopback and unspecified addresses only with `query_loopback '1'`
@@ -126,7 +124,7 @@ struct DSCheckIteration {
         for type in allowIPv6 ? [RRType.a, .aaaa] : [.a] {
             let end: WalkEnd
             do throws(IterationFailure) { end = try walk(name, type, stopAt: nil, nesting: nesting) } catch {
-                if error.isStrictRefusal { throw error }   // never swallowed into "no address"
+                if error.isStrict { throw error }   // never swallowed into "no address"
                 continue
             }
             guard case .answer(_, _, let response, _) = end else { continue }
@@ -166,10 +164,8 @@ struct DSCheckIteration {
     /// The first server of `servers` that answers NOERROR or NXDOMAIN.
     mutating func ask(_ qname: Name, _ qtype: RRType, _ servers: [Address], zone: Name)
         throws(IterationFailure) -> (FetchedResponse, Address) {
-        if let refusal = Self.strictRefusal(zone: zone, strictDomains) {
-            throw IterationFailure(reason: refusal, isStrictRefusal: true)
-        }
         var why = "no server"
+        var strictFailed = false
         for server in servers {
             queryCount += 1
             guard queryCount <= Self.queryCountMax else {
@@ -179,14 +175,20 @@ struct DSCheckIteration {
                 throw IterationFailure(reason: "no delegation found within \(Self.runTimeMsMax / 1000) s: giving up (\(why))")
             }
             do throws(FetchError) {
-                let response = try DSCheckClient.fetch(qname, qtype, from: server).response
+                let response = try DSCheckClient.fetch(qname, qtype, from: server, zone: zone, via: transport).response
                 if response.rcode == .noError || response.rcode == .nxDomain { return (response, server) }
                 why = "\(server.text) answered rcode \(response.rcode.rawValue)"
             } catch {
-                why = "\(server.text): \(error.text)"
+                if case .strict(let text) = error {
+                    strictFailed = true
+                    why = text                      // names the server already
+                } else {
+                    why = "\(server.text): \(error.text)"
+                }
             }
         }
-        throw IterationFailure(reason: "no server of \(zone.text) answered \(qname.text) \(qtype.mnemonic) (\(why))")
+        throw IterationFailure(reason: "no server of \(zone.text) answered \(qname.text) \(qtype.mnemonic) (\(why))",
+                               isStrict: strictFailed)
     }
 
     /// The zone a referral points to: NS records in the authority section,
@@ -234,6 +236,7 @@ struct DSCheckIteration {
                 addresses = addresses.filter { Self.usable($0, allowLoopback: allowLoopback, allowIPv6: allowIPv6) }
             }
             if addresses.isEmpty { addresses = try self.addresses(of: name, nesting: nesting + 1) }
+            transport.note(name, at: addresses)
             list.append(Nameserver(name: name, addresses: addresses))
         }
         return list

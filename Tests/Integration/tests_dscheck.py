@@ -28,6 +28,7 @@ key (K1) as the parent's current DS:
                  has no denial of existence, so the denial check fails;
 - nodsproof.dsc. like bootstrap (no DS at the parent), but the parent's NSEC
                  at the name removed: the missing DS is not proven, bogus;
+- dot.dsc.       consistent; its NS names are the ones the DoT certificate names;
 - outns.dsc.     consistent, its servers named nsa/nsb.good.dsc. without glue:
                  their addresses are looked up in good.dsc.
 
@@ -37,8 +38,14 @@ verdicts, each absence proven by NSEC3, bootstrap's by an opt-out span.
 
 Empty answers are believed only with their NSEC/NSEC3 proof validated
 (none.dsc., cdnskeyonly.dsc., bootstrap.dsc. prove theirs). `--json` gives
-the same verdicts as a JSON array. A config whose auth_transport makes a
-zone on the way strict is refused (exit 2); an opportunistic '.' is not.
+the same verdicts as a JSON array.
+
+Transport (`config auth_transport`, as sprigd applies it): ns1 and ns2
+also serve their zones over DoT (a second NSD on port 853 of each, with a
+certificate for ns1.dot.dsc and ns2.dot.dsc from a test CA). Strict by CA bundle + NS
+name, or by pin, passes over DoT; a wrong CA or pin fails closed; `list
+server` makes one server strict; a strict zone without DoT fails the walk,
+never asked in plain; an opportunistic '.' falls back to plain.
 
 The parent's current DS is validated from the config's trust anchor (the
 test root's DS); a config with a wrong anchor makes that chain bogus.
@@ -48,7 +55,9 @@ finds the servers from the root hints of its config (query_loopback '1').
 
 Gate: the private network namespace (NSD on port 53 of <net>.183.x).
 """
+import base64
 import glob
+import hashlib
 import os
 import subprocess
 import time
@@ -163,11 +172,12 @@ def case_records(k1, k2, k3):
         "stripped": ([k1.cds()], [k1.cds()], [k1]),
         "nodsproof": (both(k1), both(k1), [k1]),
         "outns": (both(k1), both(k1), [k1]),
+        "dot": (both(k1), both(k1), [k1]),
     }
 
 
 CASES = ("good", "split", "mismatch", "delete", "orphan", "none", "mixed", "idle", "bootstrap",
-         "cdnskeyonly", "privalg", "halfdead", "stripped", "nodsproof", "outns")
+         "cdnskeyonly", "privalg", "halfdead", "stripped", "nodsproof", "outns", "dot")
 # Under dsc3. (NSEC3 with opt-out), children signed with NSEC3: the same
 # verdicts as under dsc., each absence proven by NSEC3 instead.
 CASES3 = ("good", "none", "bootstrap", "cdnskeyonly")
@@ -175,7 +185,44 @@ NO_DS_AT_PARENT = {"bootstrap", "nodsproof"}    # signed child, unsigned delegat
 NO_NSEC = {"stripped"}             # the child's NSEC records removed after signing
 NO_NSEC_AT_PARENT = {"nodsproof"}  # the parent's NSEC at the child's name removed
 DEAD = 99                          # <net>.183.99: nothing listens (halfdead's ns2)
-TLS_PIN = "sha256/" + "A" * 43 + "="   # well-formed; nothing is ever asked over TLS here
+DOT_PORT = 853                     # dot.dsc.'s servers also serve it over TLS (RFC 7858)
+TLS_PIN = "sha256/" + "A" * 43 + "="   # well-formed; no server's key matches it
+
+
+class DoTPKI:
+    """A test CA and one certificate for ns1.dot.dsc and ns2.dot.dsc (the
+    NS names DoT is authenticated by, RFC 8310 §8.1), with its SPKI pin
+    (RFC 7858 §4.2)."""
+
+    def __init__(self, d):
+        ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+        run(["openssl", "req", "-x509"] + ec + ["-keyout", "ca.key", "-out", "ca.pem", "-days", "30",
+             "-subj", "/CN=Sprig ds-check Test CA"], cwd=d)
+        run(["openssl", "req"] + ec + ["-keyout", "ns.key", "-out", "ns.csr", "-subj", "/CN=ns1.dot.dsc"], cwd=d)
+        write(os.path.join(d, "ns.cnf"), "subjectAltName=DNS:ns1.dot.dsc,DNS:ns2.dot.dsc\nbasicConstraints=CA:FALSE\n")
+        run(["openssl", "x509", "-req", "-in", "ns.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+             "-out", "ns.pem", "-days", "30", "-extfile", "ns.cnf"], cwd=d)
+        self.ca, self.cert, self.key = (os.path.join(d, f) for f in ("ca.pem", "ns.pem", "ns.key"))
+        pub = subprocess.run(["openssl", "x509", "-in", self.cert, "-noout", "-pubkey"],
+                             capture_output=True, check=True).stdout
+        der = subprocess.run(["openssl", "pkey", "-pubin", "-outform", "der"], input=pub,
+                             capture_output=True, check=True).stdout
+        self.pin = "sha256/" + base64.b64encode(hashlib.sha256(der).digest()).decode()
+
+
+def start_dot_twin(rundir, name, addr, zones, pki):
+    """NSD on addr port 853 with TLS (tls-port, tls-service-key/-pem):
+    the server at addr now also speaks DoT for `zones`."""
+    text = servers.nsd_config(rundir, addr, DOT_PORT, zones)
+    text = text.replace("server:\n", "server:\n  tls-port: %d\n  tls-service-key: \"%s\"\n"
+                        "  tls-service-pem: \"%s\"\n" % (DOT_PORT, pki.key, pki.cert), 1)
+    os.makedirs(rundir, exist_ok=True)
+    conf = write(os.path.join(rundir, "nsd.conf"), text)
+    proc = servers.Process(name, ["nsd", "-d", "-c", conf], os.path.join(rundir, "stdout.log"),
+                           addr=addr, port=DOT_PORT, cwd=rundir)
+    proc.rundir = rundir
+    proc.first_zone = zones[0][0]
+    return servers.wait_nsd(proc)
 
 
 def without_nsec(signed, owner=None):
@@ -244,6 +291,9 @@ def dscheck(session):
     servers.start_nsd(os.path.join(rundir, "nsd-tld"), "nsd-dsc-tld", addr(TLD), [("dsc.", tld), ("dsc3.", tld3)])
     servers.start_nsd(os.path.join(rundir, "nsd-ns1"), "nsd-dsc-ns1", addr(NS1), ns1_files)
     servers.start_nsd(os.path.join(rundir, "nsd-ns2"), "nsd-dsc-ns2", addr(NS2), ns2_files)
+    pki = DoTPKI(keydir)
+    for octet, files in ((NS1, ns1_files), (NS2, ns2_files)):
+        start_dot_twin(os.path.join(rundir, "nsd-dot-%d" % octet), "nsd-dsc-dot-%d" % octet, addr(octet), files, pki)
     hints = write(os.path.join(rundir, "root.hints"),
                   ". 3600000 NS a.root-dsc.\na.root-dsc. 3600000 A %s\n" % addr(ROOT))
     f = root_key.ds.split()
@@ -258,6 +308,18 @@ def dscheck(session):
                                  + transport % ("good.dsc.", "strict") + "\tlist tls_pin '%s'\n" % TLS_PIN)
     configs["opportunistic"] = write(os.path.join(rundir, "sprig-opportunistic.conf"),
                                      right + transport % (".", "opportunistic"))
+    with_ca = lambda ca: right + "\toption tls_ca_file '%s'\n" % ca
+    configs["dot-ca"] = write(os.path.join(rundir, "sprig-dot-ca.conf"),
+                              with_ca(pki.ca) + transport % ("dot.dsc.", "strict"))
+    configs["dot-other-ca"] = write(os.path.join(rundir, "sprig-dot-other-ca.conf"),
+                                    with_ca(pki.cert) + transport % ("dot.dsc.", "strict"))
+    configs["dot-pin"] = write(os.path.join(rundir, "sprig-dot-pin.conf"),
+                               right + transport % ("dot.dsc.", "strict") + "\tlist tls_pin '%s'\n" % pki.pin)
+    configs["dot-wrong-pin"] = write(os.path.join(rundir, "sprig-dot-wrong-pin.conf"),
+                                     right + transport % ("dot.dsc.", "strict") + "\tlist tls_pin '%s'\n" % TLS_PIN)
+    configs["dot-one-server"] = write(os.path.join(rundir, "sprig-dot-one-server.conf"),
+                                      right + transport % ("dot.dsc.", "strict") + "\tlist tls_pin '%s'\n" % TLS_PIN
+                                      + "\tlist server 'ns2.dot.dsc.'\n")
     digest = f[7]
     f[7] = ("0" if digest[0] != "0" else "1") + digest[1:]   # an anchor that matches no root key
     configs["wrong"] = write(os.path.join(rundir, "sprig-wrong-anchor.conf"), text % (hints, " ".join(f[4:])))
@@ -470,33 +532,70 @@ def dscheck_json_gives_one_object_per_check(dscheck):
 
 
 @test
-def dscheck_strict_transport_is_refused_not_done_in_plain(dscheck):
-    """auth_transport 'dsc.' strict: ds-check has no DoT, so it refuses with
-    the zone named (exit 2) and prints no verdict; an opportunistic '.' is
-    carried out in plain (what it falls back to): exit 0."""
+def dscheck_strict_zone_without_dot_fails_closed_not_in_plain(dscheck):
+    """auth_transport 'dsc.' strict (a pin): the walk must ask dsc.'s server,
+    which has no DoT: the delegation check fails, naming the server and
+    the reason, "not asked in plain" (seed 004: strict never falls back);
+    exit 1. An opportunistic '.' falls back to plain DNS where no server
+    offers DoT (RFC 9539 §4): every check passes."""
     rc, v, out = ds_check(dscheck, "good.dsc.", anchor="strict")
-    expect(rc == 2, "exit %d:\n%s" % (rc, out))
-    expect("strict" in out and "dsc." in out and "plain" in out, out)
-    expect(not v, "verdicts printed despite the refusal:\n" + out)
+    expect_verdict(v, out, "delegation", "FAIL", ["strict DoT to ns.dsc. (", "not asked in plain"])
+    expect("servers" not in v, "servers asked after a failed delegation:\n" + out)
+    expect(rc == 1, "exit %d:\n%s" % (rc, out))
     rc, v, out = ds_check(dscheck, "good.dsc.", anchor="opportunistic")
     expect_verdict(v, out, "authenticated", "PASS")
     expect(rc == 0, "exit %d:\n%s" % (rc, out))
 
 
 @test
-def dscheck_strict_zone_of_a_nameserver_name_is_refused(dscheck):
+def dscheck_strict_zone_of_a_nameserver_name_fails_closed(dscheck):
     """outns.dsc. passes every check, its glueless server names looked up
-    in good.dsc.; with good.dsc. strict, that look-up would ask good.dsc.'s
-    servers in plain: refused (exit 2, good.dsc. named), not reported as a
-    nameserver without an address."""
+    in good.dsc.; with good.dsc. strict (a pin no key matches, no DoT there),
+    that look-up fails closed and says why, instead of "no address"."""
     rc, v, out = ds_check(dscheck, "outns.dsc.")
     expect_verdict(v, out, "delegation", "PASS", ["nsa.good.dsc.", "nsb.good.dsc."])
     expect_verdict(v, out, "authenticated", "PASS")
     expect(rc == 0, "exit %d:\n%s" % (rc, out))
     rc, v, out = ds_check(dscheck, "outns.dsc.", anchor="strict-ns")
-    expect(rc == 2, "exit %d:\n%s" % (rc, out))
-    expect("'good.dsc.' is strict" in out and "plain" in out, out)
-    expect("delegation" not in v, "a verdict on a refused walk:\n" + out)
+    expect_verdict(v, out, "delegation", "FAIL", ["no server of good.dsc. answered nsa.good.dsc.", "strict DoT to ns",
+                                                  ".good.dsc. (", "matches no tls_pin", "not asked in plain"])
+    expect(rc == 1, "exit %d:\n%s" % (rc, out))
+
+
+@test
+def dscheck_strict_dot_by_ca_and_ns_name(dscheck):
+    """dot.dsc. strict, no pin: its servers are asked over DoT (port 853)
+    and authenticated by the CA bundle (tls_ca_file) and the NS name they
+    were reached by (RFC 8310 §8.1); every check passes, both servers over
+    DoT. With a bundle that does not hold the CA, both fail closed."""
+    rc, v, out = ds_check(dscheck, "dot.dsc.", anchor="dot-ca")
+    for check in ("delegation", "request", "cds-cdnskey", "continuity", "authenticated"):
+        expect_verdict(v, out, check, "PASS")
+    expect_verdict(v, out, "servers", "PASS", ["(2 over DoT)"])
+    expect(rc == 0, "exit %d:\n%s" % (rc, out))
+    rc, v, out = ds_check(dscheck, "dot.dsc.", anchor="dot-other-ca")
+    expect_verdict(v, out, "servers", "FAIL", ["strict DoT to ns1.dot.dsc. (", "strict DoT to ns2.dot.dsc. (",
+                                               "does not verify", "not asked in plain"])
+    expect(rc == 1, "exit %d:\n%s" % (rc, out))
+
+
+@test
+def dscheck_strict_dot_by_pin_and_per_server(dscheck):
+    """dot.dsc. strict with the servers' SPKI pin (RFC 7858 §4.2): every
+    check passes over DoT. A pin no key matches fails both servers closed;
+    with `list server 'ns2.dot.dsc.'` only ns2 is strict (seed 004
+    requirement 8): ns1 answers in plain, ns2 fails, and the check fails."""
+    rc, v, out = ds_check(dscheck, "dot.dsc.", anchor="dot-pin")
+    expect_verdict(v, out, "servers", "PASS", ["(2 over DoT)"])
+    expect_verdict(v, out, "authenticated", "PASS")
+    expect(rc == 0, "exit %d:\n%s" % (rc, out))
+    rc, v, out = ds_check(dscheck, "dot.dsc.", anchor="dot-wrong-pin")
+    expect_verdict(v, out, "servers", "FAIL", ["ns1.dot.dsc.", "ns2.dot.dsc.", "matches no tls_pin", "not asked in plain"])
+    expect(rc == 1, "exit %d:\n%s" % (rc, out))
+    rc, v, out = ds_check(dscheck, "dot.dsc.", anchor="dot-one-server")
+    expect_verdict(v, out, "servers", "FAIL", ["strict DoT to ns2.dot.dsc. (", "matches no tls_pin"])
+    expect("strict DoT to ns1" not in v["servers"][1], "ns1 was strict too:\n" + out)
+    expect(rc == 1, "exit %d:\n%s" % (rc, out))
 
 
 @test
