@@ -34,7 +34,8 @@ enum CLI {
           ds-check [--json] [-c CONFIG] DOMAIN
                               would a parent accept DOMAIN's CDS/CDNSKEY (RFC 7344,
                               RFC 8078, draft-ietf-dnsop-ds-automation-04 §2)? Asks every
-                              authoritative server (found from the config's root hints);
+                              authoritative server (found from the config's root hints)
+                              over the config's auth_transport (plain, or DoT);
                               one PASS/WARN/FAIL/SKIP line per check (--json: one JSON
                               array, an object per check); exit 1 on a FAIL
 
