@@ -730,15 +730,17 @@ def dot_every_tls_slot_busy_keeps_rss_flat_and_counts_refusals(session):
 # -- opportunistic DoT to authoritative servers (RFC 9539) --------------------
 
 class NSDTLSTwin:
-    """A second NSD on the "dnssec" server's address, port 853 only, with
-    TLS (tls-service-key/-pem, tls-port): that server now offers DoT,
-    every other server of the hierarchy does not (nothing listens on 853)."""
+    """A second NSD on the "dnssec" server's address (or `server`'s), port
+    853 only, with TLS (tls-service-key/-pem, tls-port): that server now
+    offers DoT, every other server of the hierarchy does not (nothing
+    listens on 853)."""
 
-    def __init__(self, session, pki, cert=None, key=None):
+    def __init__(self, session, pki, cert=None, key=None, server="dnssec"):
         h = session.get("hierarchy")
-        server = h.servers["dnssec"]
+        name = server
+        server = h.servers[name]
         self.addr = server.addr
-        self.rundir = session.rundir("nsd-dnssec-tls")
+        self.rundir = session.rundir("nsd-%s-tls" % name)
         os.makedirs(self.rundir, exist_ok=True)
         zones = [(z, h.zones[z].zonefile) for z in server.zones]
         text = servers.nsd_config(self.rundir, self.addr, DOT_PORT, zones)
@@ -747,7 +749,7 @@ class NSDTLSTwin:
         conf = os.path.join(self.rundir, "nsd.conf")
         with open(conf, "w") as f:
             f.write(text)
-        proc = servers.Process("nsd-dnssec-tls", ["nsd", "-d", "-c", conf], os.path.join(self.rundir, "stdout.log"),
+        proc = servers.Process("nsd-%s-tls" % name, ["nsd", "-d", "-c", conf], os.path.join(self.rundir, "stdout.log"),
                                addr=self.addr, port=DOT_PORT, cwd=self.rundir)
         proc.rundir = self.rundir
         proc.first_zone = zones[0][0]
@@ -1060,6 +1062,183 @@ def auth_dot_strict_by_dane_ta_answers(session):
         s = stats(session, rundir)
         expect(s.get("strict.0.tls.handshakes") == 1, "strict handshakes %s" % s.get("strict.0.tls.handshakes"))
         expect(s.get("transport.tls.closed.dane_mismatch", 0) == 0, "a DANE check failed")
+        proc.stop()
+    finally:
+        twin.proc.stop()
+
+
+def hint_text(h, domain, nameservers):
+    """A `config hint` for `domain` of the hierarchy (its DS as the hint's
+    anchor) with `nameservers`, each 'NAME ADDR'."""
+    f = h.zones[domain].ds_records[0].split()
+    text = "\nconfig hint\n\toption domain '%s'\n" % domain
+    text += "".join("\tlist nameserver '%s'\n" % ns for ns in nameservers)
+    return text + "\tlist trust_anchor '%s IN DS %s %s %s %s'\n" % (domain, f[4], f[5], f[6], f[7])
+
+
+def strict_ready(session):
+    if "recursive" not in session.args.sprigd_ready or "dnssec" not in session.args.sprigd_ready:
+        raise Skip("sprigd recursive and dnssec not declared ready (--sprigd-ready recursive,dnssec)")
+
+
+STRICT_ED25519 = "\nconfig auth_transport\n\toption domain 'ed25519.example'\n\toption policy 'strict'\n"
+
+
+@test
+def auth_dot_strict_hinted_domain_by_the_hints_ns_name(session):
+    """Seed 004 strict for a domain served through an in-tree hint
+    (draft-kolkman-dns-in-tree-hints §2.1): ed25519.example.'s servers come
+    from `config hint` ('ns.ed25519.example. ADDR', its DS as anchor),
+    never from example.'s referral, so the NS name strict authenticates by
+    is the hint's (requirement 5: name and address from the
+    configuration). A certificate for ns.ed25519.example from the test CA:
+    answered with AD over strict DoT, no certificate failure, zero plain
+    queries to the server (before, this failed closed: "no NS name
+    known"). A certificate for dot.test: SERVFAIL, EDE 23
+    "ns.ed25519.example (ADDR) strict DoT: certificate ...", zero plain
+    queries. The same server pinned by its SPKI (`list tls_pin`): answered."""
+    strict_ready(session)
+    pki = session.get("dot_pki")
+    h = session.get("hierarchy")
+    server = h.servers["dnssec"].addr
+    hint = hint_text(h, "ed25519.example.", ["ns.ed25519.example. %s" % server])
+    cert, key = pki.issue("ns.ed25519.example")
+    twin = NSDTLSTwin(session, pki, cert=cert, key=key)
+    try:
+        addr, rundir, proc = start_recursive(session, 50, hint + STRICT_ED25519, ca=pki.ca, validate=True)
+        r = dig.dig(addr, "www.ed25519.example", "A", port=SPRIGD_PORT, dnssec=True)
+        expect_answer(r, "A", ["192.0.2.15"])
+        expect("ad" in r.flags, "no AD on a signed answer: %s" % r.flags)
+        s = stats(session, rundir)
+        expect(s.get("hints.in_tree.cuts", 0) >= 1, "the hint was not used: %s" % nonzero(s, "hints."))
+        expect(s.get("strict.0.tls.handshakes", 0) >= 1, "strict handshakes %s" % s.get("strict.0.tls.handshakes"))
+        expect(s.get("transport.tls.closed.certificate", 0) == 0, "a certificate check failed")
+        expect(s.get("auth_dot.strict_failures", 0) == 0, "strict failures %s" % s.get("auth_dot.strict_failures"))
+        expect(s.get("auth_dot.server.%s.plain_queries" % server, 0) == 0, "a plain query to the strict server")
+        proc.stop()
+    finally:
+        twin.proc.stop()
+    twin = NSDTLSTwin(session, pki)   # dot.test's certificate
+    try:
+        addr, rundir, proc = start_recursive(session, 51, hint + STRICT_ED25519, ca=pki.ca, validate=True)
+        r = ask(addr, "www.ed25519.example")
+        expect_rcode(r, "SERVFAIL")
+        want = "ns.ed25519.example (%s) strict DoT: certificate" % server
+        expect(any(code == 23 and text.strip("()").startswith(want) for code, _, text in r.ede),
+               "EDE %s, want %r" % (r.ede, want))
+        s = stats(session, rundir)
+        expect(s.get("transport.tls.closed.certificate", 0) >= 1, "certificate %s" % s.get("transport.tls.closed.certificate"))
+        expect(s.get("auth_dot.server.%s.plain_queries" % server, 0) == 0, "a plain query to the strict server")
+        proc.stop()
+        addr, rundir, proc = start_recursive(session, 52, hint + STRICT_ED25519 + "\tlist tls_pin '%s'\n" % pki.pin,
+                                             ca=pki.ca, validate=True)
+        r = dig.dig(addr, "www.ed25519.example", "A", port=SPRIGD_PORT, dnssec=True)
+        expect_answer(r, "A", ["192.0.2.15"])
+        expect("ad" in r.flags, "no AD on a signed answer: %s" % r.flags)
+        s = stats(session, rundir)
+        expect(s.get("auth_dot.server.%s.plain_queries" % server, 0) == 0, "a plain query to the strict server")
+        proc.stop()
+    finally:
+        twin.proc.stop()
+
+
+@test
+def auth_dot_strict_hinted_domain_gets_an_in_domain_tlsa_over_the_ca_path(session):
+    """Requirement 5's order for a hint name inside the hinted domain:
+    rsa.example. hinted ('ns.rsa.example. ADDR'), strict; rsa.example.
+    publishes a secure TLSA at _853._tcp.ns.rsa.example. (the hierarchy's
+    self-signed key). The TLSA lives in the hinted zone, so it is fetched
+    from the hinted server authenticated by the CA bundle with the hint's
+    name (never by a TLSA): the twin's certificate for ns.rsa.example from
+    the test CA passes that, no certificate failure. Then the secure TLSA
+    decides for the query itself, and that certificate is not its key:
+    SERVFAIL, EDE 23 "ns.rsa.example (ADDR) strict DoT: certificate does
+    not match its secure TLSA (DANE)", the mismatch counted, nothing plain."""
+    strict_ready(session)
+    pki = session.get("dot_pki")
+    h = session.get("hierarchy")
+    server = h.servers["dnssec"].addr
+    hint = hint_text(h, "rsa.example.", ["ns.rsa.example. %s" % server])
+    cert, key = pki.issue("ns.rsa.example")
+    twin = NSDTLSTwin(session, pki, cert=cert, key=key)
+    try:
+        addr, rundir, proc = start_recursive(session, 55, hint + STRICT_RSA, ca=pki.ca, validate=True)
+        r = ask(addr, "www.rsa.example")
+        expect_rcode(r, "SERVFAIL")
+        want = "ns.rsa.example (%s) strict DoT: certificate does not match its secure TLSA" % server
+        expect(any(code == 23 and text.strip("()").startswith(want) for code, _, text in r.ede),
+               "EDE %s, want %r" % (r.ede, want))
+        s = stats(session, rundir)
+        expect(s.get("auth_dot.tlsa_lookups", 0) >= 1, "tlsa_lookups %s" % s.get("auth_dot.tlsa_lookups"))
+        expect(s.get("transport.tls.closed.certificate", 0) == 0, "the TLSA's CA path failed")
+        expect(s.get("transport.tls.closed.dane_mismatch", 0) >= 1,
+               "dane_mismatch %s" % s.get("transport.tls.closed.dane_mismatch"))
+        expect(s.get("auth_dot.server.%s.plain_queries" % server, 0) == 0, "a plain query to the strict server")
+        proc.stop()
+    finally:
+        twin.proc.stop()
+
+
+@test
+def auth_dot_strict_hinted_domain_by_dane_of_a_hint_name_outside_it(session):
+    """Strict dane.example. through a hint whose in-domain nameserver
+    (ns1.dane.example. at <net>.0.99: nothing listens) is tried first and
+    fails closed, and whose second one, ns.rsa.example. on the "dnssec"
+    server, only DANE can authenticate (the hierarchy's self-signed
+    certificate). That name is outside the hinted domain: its TLSA
+    (_853._tcp.ns.rsa.example. 3 1 1, signed in rsa.example.) is looked up
+    in rsa.example., never through the hinted servers (requirement 5), is
+    secure, and decides: www.dane.example. answered with AD over strict
+    DoT, no DANE mismatch; the dead server's failure is counted."""
+    strict_ready(session)
+    pki = session.get("dot_pki")
+    h = session.get("hierarchy")
+    server = h.servers["dnssec"].addr
+    hint = hint_text(h, "dane.example.", ["ns1.dane.example. %s.0.99" % h.net, "ns.rsa.example. %s" % server])
+    twin = NSDTLSTwin(session, pki, cert=h.dane_cert, key=h.dane_key)
+    try:
+        addr, rundir, proc = start_recursive(session, 53, hint + STRICT_DANE, ca=pki.ca, validate=True)
+        r = dig.dig(addr, "www.dane.example", "A", port=SPRIGD_PORT, dnssec=True)
+        expect_answer(r, "A", ["192.0.2.30"])
+        expect("ad" in r.flags, "no AD on a signed answer: %s" % r.flags)
+        s = stats(session, rundir)
+        expect(s.get("hints.in_tree.cuts", 0) >= 1, "the hint was not used: %s" % nonzero(s, "hints."))
+        expect(s.get("strict.0.tls.handshakes", 0) >= 1, "strict handshakes %s" % s.get("strict.0.tls.handshakes"))
+        expect(s.get("auth_dot.tlsa_lookups", 0) >= 1, "tlsa_lookups %s" % s.get("auth_dot.tlsa_lookups"))
+        expect(s.get("transport.tls.closed.dane_mismatch", 0) == 0, "a DANE check failed")
+        expect(s.get("auth_dot.strict_failures", 0) >= 1, "the dead in-domain server was not tried first")
+        expect(s.get("auth_dot.server.%s.0.99.plain_queries" % h.net, 0) == 0, "a plain query to a strict server")
+        proc.stop()
+    finally:
+        twin.proc.stop()
+
+
+@test
+def auth_dot_strict_root_by_the_root_hints_name(session):
+    """Strict '.' narrowed to `list server 'a.root-servers.example'`: the
+    root hints (named.root form) name that server, so it is authenticated
+    by that name with the CA bundle from the first query (priming
+    included), before any root NS set is cached; the root twin's
+    certificate for a.root-servers.example answers, zero plain queries go
+    to the root. Every other server stays opportunistic ('.')."""
+    strict_ready(session)
+    pki = session.get("dot_pki")
+    h = session.get("hierarchy")
+    root = h.servers["root"].addr
+    cert, key = pki.issue("a.root-servers.example")
+    twin = NSDTLSTwin(session, pki, cert=cert, key=key, server="root")
+    try:
+        strict = ("\nconfig auth_transport\n\toption domain '.'\n\toption policy 'strict'\n"
+                  "\tlist server 'a.root-servers.example'\n")
+        addr, rundir, proc = start_recursive(session, 54, strict, ca=pki.ca, validate=True)
+        r = dig.dig(addr, "www.ecdsa.example", "A", port=SPRIGD_PORT, dnssec=True)
+        expect_answer(r, "A", ["192.0.2.13"])
+        expect("ad" in r.flags, "no AD on a signed answer: %s" % r.flags)
+        s = stats(session, rundir)
+        expect(s.get("strict.0.tls.handshakes", 0) >= 1, "strict handshakes %s" % s.get("strict.0.tls.handshakes"))
+        expect(s.get("transport.tls.closed.certificate", 0) == 0, "a certificate check failed")
+        expect(s.get("auth_dot.strict_failures", 0) == 0, "strict failures %s" % s.get("auth_dot.strict_failures"))
+        expect(s.get("auth_dot.server.%s.plain_queries" % root, 0) == 0, "a plain query to the strict root")
         proc.stop()
     finally:
         twin.proc.stop()
