@@ -1245,6 +1245,103 @@ def auth_dot_strict_root_by_the_root_hints_name(session):
         twin.proc.stop()
 
 
+class BINDTLSTwin:
+    """BIND 9.18 on the "bind" server's address, port 853 only, DoT
+    (`tls NAME { key-file; cert-file; }` and `listen-on port 853 tls
+    NAME`), serving bind9.example. beside the `bind` fixture's plain BIND
+    on port 53. Both log their queries: what reaches this one came over
+    DoT, what reaches the other came in plain."""
+
+    TLS = "sprig-dot"
+
+    def __init__(self, session, cert, key):
+        h = session.get("hierarchy")
+        session.get("bind")   # the plain one (port 53), and the address on lo
+        server = h.servers["bind"]
+        self.addr = server.addr
+        self.rundir = session.rundir("bind-tls")
+        os.makedirs(self.rundir, exist_ok=True)
+        zones = [(z, h.zones[z].zonefile) for z in server.zones]
+        text = servers.bind_config(self.rundir, self.addr, DOT_PORT, zones)
+        text = text.replace("listen-on port %d {" % DOT_PORT, "listen-on port %d tls %s {" % (DOT_PORT, self.TLS), 1)
+        text = 'tls %s { key-file "%s"; cert-file "%s"; };\n' % (self.TLS, key, cert) + text
+        conf = os.path.join(self.rundir, "named.conf")
+        with open(conf, "w") as f:
+            f.write(text)
+        check = subprocess.run(["named-checkconf", conf], capture_output=True, text=True)
+        if check.returncode != 0:
+            raise RuntimeError("named-checkconf %s: %s" % (conf, check.stdout + check.stderr))
+        self.log = os.path.join(self.rundir, "named.log")
+        self.proc = servers.Process("bind-tls", ["named", "-g", "-4", "-c", conf], self.log,
+                                    addr=self.addr, port=DOT_PORT, cwd=self.rundir)
+        deadline = time.time() + 10
+        while time.time() < deadline and "running" not in open(self.log).read():
+            time.sleep(0.1)
+        expect("running" in open(self.log).read(), "BIND with DoT did not start: %s" % self.log)
+
+    @staticmethod
+    def queries(log, name=None):
+        """Queries for `name` (or every query) in a BIND query log."""
+        want = "query: %s IN " % name.rstrip(".") if name else "query: "
+        with open(log) as f:
+            return sum(1 for line in f if want in line)
+
+
+def plain_bind_log(session):
+    return os.path.join(session.rundir("bind-bind"), "named.log")
+
+
+@test
+def auth_dot_bind_opportunistic_upgrade_and_strict(session):
+    """The issue's second authoritative DoT peer, BIND 9.18 (`listen-on
+    port 853 tls`), through the daemon. Opportunistic ('.'): the first
+    query to ns.bind9.example. goes plain (to the port-53 BIND) with a
+    probe; the probe's handshake with BIND succeeds (state 2), and the next
+    names go over DoT: BIND's DoT instance logs them, the plain one does
+    not. Strict bind9.example. by the CA bundle with the NS name (a
+    certificate for ns.bind9.example from the test CA): answered with AD;
+    the name reaches the DoT BIND, and not one query of any name reaches
+    the plain one (its query log)."""
+    strict_ready(session)
+    pki = session.get("dot_pki")
+    cert, key = pki.issue("ns.bind9.example")
+    twin = BINDTLSTwin(session, cert, key)
+    plain_log = plain_bind_log(session)
+    try:
+        addr, rundir, proc = start_recursive(session, 56, validate=True)
+        expect_answer(ask(addr, "www.bind9.example"), "A", ["192.0.2.90"])
+        k = "auth_dot.server.%s" % twin.addr
+        s = wait_for(session, rundir, k + ".state", 2)
+        expect(s.get(k + ".state") == 2, "BIND's DoT state %s (2: over DoT); %s" % (s.get(k + ".state"), nonzero(s, "auth_dot.")))
+        plain_before = BINDTLSTwin.queries(plain_log, "new.bind9.example")
+        expect_answer(ask(addr, "new.bind9.example"), "A", ["192.0.2.91"])
+        s = stats(session, rundir)
+        expect(s.get(k + ".tls_queries", 0) >= 1, "queries over DoT to BIND: %s" % s.get(k + ".tls_queries"))
+        expect(BINDTLSTwin.queries(twin.log, "new.bind9.example") >= 1, "BIND's DoT log has no query for new.bind9.example")
+        expect(BINDTLSTwin.queries(plain_log, "new.bind9.example") == plain_before, "new.bind9.example went plain to BIND")
+        print("bind dot: opportunistic: tls_queries %d, plain_queries %d to %s" % (
+            s.get(k + ".tls_queries", 0), s.get(k + ".plain_queries", 0), twin.addr))
+        proc.stop()
+        strict = "\nconfig auth_transport\n\toption domain 'bind9.example'\n\toption policy 'strict'\n"
+        plain_before = BINDTLSTwin.queries(plain_log)   # every query: none may come now
+        tls_before = BINDTLSTwin.queries(twin.log, "later.bind9.example")
+        addr, rundir, proc = start_recursive(session, 57, strict, ca=pki.ca, validate=True)
+        r = dig.dig(addr, "later.bind9.example", "A", port=SPRIGD_PORT, dnssec=True)
+        expect_answer(r, "A", ["192.0.2.92"])
+        expect("ad" in r.flags, "no AD on a signed answer: %s" % r.flags)
+        s = stats(session, rundir)
+        expect(s.get("strict.0.tls.handshakes", 0) >= 1, "strict handshakes %s" % s.get("strict.0.tls.handshakes"))
+        expect(s.get("transport.tls.closed.certificate", 0) == 0, "a certificate check failed")
+        expect(BINDTLSTwin.queries(twin.log, "later.bind9.example") > tls_before, "later.bind9.example not asked over DoT")
+        expect(BINDTLSTwin.queries(plain_log) == plain_before, "a plain query reached BIND under strict")
+        print("bind dot: strict: %d handshakes, %d queries for later.bind9.example over DoT, %d plain queries to BIND" % (
+            s.get("strict.0.tls.handshakes", 0), BINDTLSTwin.queries(twin.log, "later.bind9.example") - tls_before,
+            BINDTLSTwin.queries(plain_log) - plain_before))
+        proc.stop()
+    finally:
+        twin.proc.stop()
+
+
 @test
 def auth_dot_most_specific_section_wins_and_list_server_narrows(session):
     """Seed 004 requirements 2, 8, 9 through the daemon. '.' opportunistic,
