@@ -153,6 +153,29 @@ final class StrictHintTests: XCTestCase {
         XCTAssertTrue(plainTo(dot, StrictHintTests.signedServer, StrictHintTests.second).isEmpty)
     }
 
+    /// Requirement 5, the dead end through a hint: the in-domain hinted
+    /// server fits only its TLSA, which lives in the hinted zone and can
+    /// be fetched only over the CA path from that same server (wrong
+    /// name); the other hinted server fits nothing. The look-ups are not
+    /// repeated or nested (one per hint name at most), nothing waits on
+    /// itself: SERVFAIL with EDE 23 within the request's budget, every
+    /// task ended, nothing plain to either server.
+    func testDANEOnlyInDomainHintedServerFailsClosedWithoutLooping() {
+        let owner = "_853._tcp.ns.signed.example."
+        var auth = StrictHintTests.hierarchy(signed: [StrictDANETests.tlsa(owner, StrictHintTests.spki)])
+        var dot = StrictDANETests.DoT(names: [FakeAuthorities.key(StrictHintTests.signedServer): "self-signed.invalid"],
+                                      spkis: [FakeAuthorities.key(StrictHintTests.signedServer): StrictHintTests.spki])
+        var h = harness(strict: ["signed.example"])
+        let start = h.nowMs
+        let p = StrictDANETests.resolve(&h, &auth, &dot, "www.signed.example")
+        XCTAssertEqual(p.rcode, .servFail)
+        XCTAssertEqual(p.ede, [23])
+        XCTAssertLessThanOrEqual(h.nowMs - start, 6_000)
+        XCTAssertLessThanOrEqual(h.core.stats.tlsaLookups, 2, "one TLSA look-up per hint name, none nested")
+        XCTAssertTrue(dot.dane.isEmpty)
+        XCTAssertTrue(plainTo(dot, StrictHintTests.signedServer, StrictHintTests.second).isEmpty)
+    }
+
     /// DANE for a hint name outside the domain, on a server that only DANE
     /// can authenticate (its certificate is for no NS name): its TLSA at
     /// `_853._tcp.ns2.example` is looked up in example. (anchored, not
