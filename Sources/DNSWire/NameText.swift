@@ -90,18 +90,49 @@ extension Name {
         return Text.string(out)
     }
 
+    /// Presentation text without the final dot ("ns1.example"; the root
+    /// is "."), escaped as `text` is, into `buffer`: its byte count, or
+    /// nil when it does not fit. No allocation (EDE texts on the query path).
+    public func writeText(into buffer: UnsafeMutableRawBufferPointer) -> Int? {
+        if isRoot {
+            guard buffer.count >= 1 else { return nil }
+            buffer[0] = 0x2E
+            return 1
+        }
+        var n = 0
+        var fits = true
+        func put(_ c: UInt8) {
+            guard n < buffer.count else { fits = false; return }
+            buffer[n] = c
+            n += 1
+        }
+        var offset = 0
+        while offset < byteCount && storage[offset] != 0 {
+            let length = Int(storage[offset])
+            if offset > 0 { put(0x2E) }
+            for i in 1...length { Name.escape(storage[offset + i], put) }
+            offset += length + 1
+        }
+        return fits ? n : nil
+    }
+
     /// Appends one label byte, escaped as zone files require.
     static func appendEscaped(_ byte: UInt8, to out: inout [UInt8]) {
+        escape(byte) { out.append($0) }
+    }
+
+    /// One label byte as zone files write it: itself, `\X`, or `\DDD`.
+    static func escape(_ byte: UInt8, _ emit: (UInt8) -> Void) {
         if !needsEscape(byte) {
-            out.append(byte)
+            emit(byte)
         } else if byte >= 0x21 && byte <= 0x7E {
-            out.append(0x5C)
-            out.append(byte)
+            emit(0x5C)
+            emit(byte)
         } else {
-            out.append(0x5C)
-            out.append(0x30 + byte / 100)
-            out.append(0x30 + byte / 10 % 10)
-            out.append(0x30 + byte % 10)
+            emit(0x5C)
+            emit(0x30 + byte / 100)
+            emit(0x30 + byte / 10 % 10)
+            emit(0x30 + byte % 10)
         }
     }
 

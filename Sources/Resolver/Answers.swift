@@ -240,6 +240,35 @@ extension ResolverCore {
         try b.addExtendedError(code, text: UnsafeRawBufferPointer(rebasing: out[0..<n]))
     }
 
+    /// EDE text "NS-NAME (ADDRESS) strict DoT: WHY", or "ADDRESS strict
+    /// DoT: WHY" when no NS name is known (or it would make the text over
+    /// `strictNameTextByteCountMax`).
+    func addStrictDoTError(_ b: inout MessageBuilder, _ code: EDECode, _ server: ServerAddress, _ name: Name?,
+                           _ why: StrictDoTFailure) throws(BuildError) {
+        let out = UnsafeMutableRawBufferPointer(rebasing: cache.rdataScratch[0..<256])
+        var n = 0
+        func put(_ text: StaticString) {
+            let bytes = UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount)
+            UnsafeMutableRawBufferPointer(rebasing: out[n..<(n + bytes.count)]).copyMemory(from: bytes)
+            n += bytes.count
+        }
+        if let name, let count = name.writeText(into: UnsafeMutableRawBufferPointer(
+            rebasing: out[0..<ResolverCore.strictNameTextByteCountMax])) {
+            n = count
+            put(" (")
+            n += server.writeText(into: UnsafeMutableRawBufferPointer(rebasing: out[n..<(n + ServerAddress.textByteCountMax)]))
+            put(")")
+        } else {
+            n = server.writeText(into: UnsafeMutableRawBufferPointer(rebasing: out[0..<ServerAddress.textByteCountMax]))
+        }
+        put(ResolverCore.strictDoTText(why))
+        try b.addExtendedError(code, text: UnsafeRawBufferPointer(rebasing: out[0..<n]))
+    }
+
+    /// The longest NS name an EDE text spells out: the text stays small
+    /// (a long name gives the address alone).
+    static let strictNameTextByteCountMax = 96
+
     /// EDE `code` with the text of `detail` (ASCII, under 100 bytes).
     func addExtendedError(_ b: inout MessageBuilder, _ code: EDECode, _ detail: FailureDetail) throws(BuildError) {
         let server: ServerAddress
@@ -248,9 +277,8 @@ extension ResolverCore {
         case .noEDNS(let s):
             server = s
             suffix = " answers without EDNS; the zone is signed"
-        case .strictDoT(let s, let why):
-            server = s
-            suffix = ResolverCore.strictDoTText(why)
+        case .strictDoT(let s, let why, let nameSerial):
+            return try addStrictDoTError(&b, code, s, strictFailureNames.name(nameSerial), why)
         case .upstreamDoT(let s, let upstream, let why):
             return try addUpstreamDoTError(&b, code, s, upstream: upstream, why)
         case .delegUnusable:

@@ -231,15 +231,21 @@ extension ResolverCore {
     /// strict privacy fails closed). The task's reason names the server
     /// and why; the caller then tries the zone's other servers (each under
     /// its own policy).
-    mutating func noteStrictFailure(_ index: Int, _ why: StrictDoTFailure) {
+    mutating func noteStrictFailure(_ index: Int, _ why: StrictDoTFailure, nowMs: Int64) {
         guard case .asking(let asked) = outgoing[index].state, asked.upstream == nil,
               asked.tlsProfile > ResolverCore.authTLSProfile else { return }
-        noteStrictFailure(index, server: asked.server, why)
+        noteStrictFailure(index, server: asked.server, why, nowMs: nowMs)
     }
 
-    mutating func noteStrictFailure(_ index: Int, server: ServerAddress, _ why: StrictDoTFailure) {
+    mutating func noteStrictFailure(_ index: Int, server: ServerAddress, _ why: StrictDoTFailure, nowMs: Int64) {
         stats.strictDoTFailures += 1
-        noteFailure(index, .networkError, detail: .strictDoT(server, why))
+        guard outgoing[index].iteration.failureEDE == nil else { return }   // the first reason is the one given
+        // The name it was (or would have been) authenticated by, for the text.
+        var serial: UInt32 = 0
+        if why != .noNSName, let name = nsName(serving: server, zone: outgoing[index].iteration.zone, nowMs: nowMs) {
+            serial = strictFailureNames.remember(name)
+        }
+        noteFailure(index, .networkError, detail: .strictDoT(server, why, name: serial))
     }
 
     /// A DELEG record signalled DoT for `server` (DelegInfo.signalsDoT):

@@ -38,9 +38,13 @@ import Fixed
 /// sub-task that can use the zone's strict servers only by pins or the CA
 /// bundle, never by another TLSA (DANE.swift). Data from the zone itself (its own
 /// NS set, addresses) enters the cache only from an authenticated answer.
-/// A server whose NS name is not known (no cached A/AAAA of an NS name of
-/// the zone holds its address) cannot be authenticated by name: it is
-/// failed closed with its reason, and the zone's next server is tried.
+/// A server of an in-tree hint, or of the root hints, is authenticated by
+/// the NS name the hint gives its address (ConfiguredNSNames.swift): the
+/// name, the address and so the TLSA name come from the configuration,
+/// not from any server. A server whose NS name is not known (not hinted,
+/// and no cached A/AAAA of an NS name of the zone holds its address)
+/// cannot be authenticated by name: it is failed closed with its reason,
+/// and the zone's next server is tried.
 ///
 /// Never: falls back from strict to plain DNS or to unauthenticated TLS.
 public struct AuthPolicy: Equatable, Sendable {
@@ -217,9 +221,15 @@ extension ResolverCore {
         return .named(profile: policy.tlsProfile, name: name)
     }
 
-    /// The NS name of `zone` whose cached A or AAAA holds `server`'s
-    /// address: the name the server was reached by. nil: none known.
+    /// The name `server` of `zone` was reached by: the hint's name for a
+    /// hinted zone or a root hints address (ConfiguredNSNames.swift), else
+    /// the NS name of `zone` whose cached A or AAAA holds the address.
+    /// nil: none known.
     mutating func nsName(serving server: ServerAddress, zone: Name, nowMs: Int64) -> Name? {
+        switch configuredNSName(serving: server, zone: zone) {
+        case .hinted(let name): return name   // a hinted zone: never the parent's NS names
+        case .notHinted: break
+        }
         let names = nsNames(zone, nowMs: nowMs)
         for i in 0..<names.count where hasAddress(names[i], server, nowMs: nowMs) { return names[i].lowercased() }
         return nil

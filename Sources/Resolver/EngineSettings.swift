@@ -42,6 +42,8 @@ public struct EngineSettings {
     /// registers for them (AuthPolicy.swift). At most
     /// `ConfigLimits.maxAuthTransportCount`, fixed at start.
     public var authPolicies: [AuthPolicy] = []
+    /// Some section is strict (its failures' NS names are kept for the EDE text).
+    var hasStrictPolicy: Bool { authPolicies.contains { $0.kind == .strict } }
     /// RFC 9156 QNAME minimisation (`qname_minimisation`).
     public var qnameMinimisation = true
     /// Random case in queried names, checked in answers (`use_0x20`).

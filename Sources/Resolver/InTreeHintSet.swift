@@ -76,6 +76,10 @@ struct InTreeHintSet: ~Copyable {
         /// Learning (§2.1): the name (index in `hintNS`) each address
         /// belongs to, whether the set was learned, and the re-check.
         var addressOwners = InlineArray<16, UInt8>(repeating: 0)
+        /// `addressOwners` was given (sprigd's hints and learned sets
+        /// carry it): each address's NS name is known, for strict DoT's
+        /// authentication by name (`nsName(ofAddress:)`).
+        var ownersKnown = false
         var isLearned = false
         var learnNextMs: Int64 = 0
         var learnPending = false
@@ -141,6 +145,7 @@ struct InTreeHintSet: ~Copyable {
         for (i, o) in hint.addressOwners.enumerated() where i < InTreeHintSet.addressesPerHintMax && o >= 0 && o < 13 {
             entry.addressOwners[i] = UInt8(o)
         }
+        entry.ownersKnown = !hint.nameservers.isEmpty && hint.addressOwners.count == hint.addresses.count
         entry.isLearned = hint.isLearned
         (entries.baseAddress! + count).initialize(to: entry)
         count += 1
@@ -161,6 +166,18 @@ struct InTreeHintSet: ~Copyable {
             best = i
         }
         return best
+    }
+
+    /// The NS name hint `i` gives `server`'s address (any port), or nil
+    /// when it does not list the address or its owners are unknown.
+    func nsName(ofAddress server: ServerAddress, inHint i: Int) -> Name? {
+        let e = entries[i]
+        guard e.ownersKnown else { return nil }
+        for j in 0..<e.count where e.addresses[j].sameHost(as: server) {
+            let owner = Int(e.addressOwners[j])
+            return owner < e.hintNS.count ? e.hintNS.names[owner] : nil
+        }
+        return nil
     }
 
     subscript(i: Int) -> Entry {

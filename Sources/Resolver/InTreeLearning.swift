@@ -124,6 +124,7 @@ extension ResolverCore {
             entry.addresses[j] = a
             entry.addressOwners[j] = UInt8(learned.addressOwners[j])
         }
+        entry.ownersKnown = true
         entry.isLearned = true
         entry.hasLearnNotice = true
         // The parent is compared with the new set soon, not a day later.

@@ -315,7 +315,7 @@ extension ResolverCore {
         // a strict server may first need its TLSA (a sub-task) or be unusable.
         let choice = authTransportChoice(index, destination, nowMs: nowMs)
         if case .strict(.refused(let why)) = choice {
-            noteStrictFailure(index, server: destination.server, why)
+            noteStrictFailure(index, server: destination.server, why, nowMs: nowMs)
             return false
         }
         if case .strict(.waiting) = choice { return true }

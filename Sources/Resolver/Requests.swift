@@ -188,7 +188,8 @@ enum FailureDetail: Equatable {
     case noEDNS(ServerAddress)
     /// Strict DoT to this server failed (TLS refused, handshake or pin
     /// check failed, or it timed out); nothing was asked in plain.
-    case strictDoT(ServerAddress, StrictDoTFailure)
+    /// `name`: the serial of its NS name in `StrictFailureNames` (0: none known).
+    case strictDoT(ServerAddress, StrictDoTFailure, name: UInt32)
     /// DoT to this upstream (its config index) failed so; nothing was
     /// asked of it in plain (RFC 8310 §5).
     case upstreamDoT(ServerAddress, upstream: Int, StrictDoTFailure)

@@ -38,7 +38,13 @@ public struct ResolverCore: ~Copyable {
     var authDoT: AuthDoTTable
     /// The `auth_transport` sections, most specific first (AuthPolicy.swift).
     let authPolicies: AuthPolicyTable
+    /// NS names of strict DoT failures, for their EDE text.
+    var strictFailureNames: StrictFailureNames
     var rootServers: [ServerAddress]
+    /// The root hints' NS name of each of `rootServers` (same index;
+    /// shorter or empty: unknown), for strict DoT to the root
+    /// (ConfiguredNSNames.swift).
+    let rootServerNames: [Name]
     /// In-tree hints (draft-kolkman-dns-in-tree-hints): InTreeHints.swift.
     var inTreeHints: InTreeHintSet
     /// Learned hints changed since flash was written, and when it was
@@ -88,9 +94,10 @@ public struct ResolverCore: ~Copyable {
     /// Carves every pool of the core from `arena`, in the order of
     /// `footprint(settings)`; the cache was carved before.
     public init(settings: EngineSettings, upstreams: [Upstream], rootServers: [ServerAddress] = [],
-                cache: consuming AnswerCache, arena: Arena) {
+                rootServerNames: [Name] = [], cache: consuming AnswerCache, arena: Arena) {
         self.settings = settings
         self.rootServers = rootServers
+        self.rootServerNames = rootServerNames.map { $0.lowercased() }
         self.upstreams = UpstreamTable(upstreams)
         self.cache = cache
         self.arena = arena
@@ -112,6 +119,7 @@ public struct ResolverCore: ~Copyable {
         blocked = BlockList(capacity: settings.blockNameCount, arena: arena)
         authDoT = AuthDoTTable(isOn: settings.opportunisticDoT, arena: arena)
         authPolicies = AuthPolicyTable(settings.authPolicies, arena: arena)
+        strictFailureNames = StrictFailureNames(isOn: settings.hasStrictPolicy, arena: arena)
         validation = ValidationEngine(reserving: settings.validate, clockVouchedFor: settings.clockTrusted,
                                       nsecTableEntryCount: settings.nsecTableEntryCount, arena: arena)
     }
@@ -138,7 +146,8 @@ public struct ResolverCore: ~Copyable {
             + LocalData.footprint(nameCapacity: settings.localNameCount)
             + RebindGuard.footprint(enabled: settings.rebindProtection)
             + BlockList.footprint(capacity: settings.blockNameCount)
-            + [AuthDoTTable.footprint(isOn: settings.opportunisticDoT), AuthPolicyTable.footprint(settings.authPolicies)]
+            + [AuthDoTTable.footprint(isOn: settings.opportunisticDoT), AuthPolicyTable.footprint(settings.authPolicies),
+               StrictFailureNames.footprint(isOn: settings.hasStrictPolicy)]
             + ValidationEngine.footprint(reserving: settings.validate, nsecTableEntryCount: settings.nsecTableEntryCount)
     }
 
@@ -433,7 +442,7 @@ public struct ResolverCore: ~Copyable {
         case .tlsHandshake: why = .handshake
         case .connection: why = .connection
         }
-        noteStrictFailure(index, why)
+        noteStrictFailure(index, why, nowMs: nowMs)
         noteUpstreamDoTFailure(index, why)
         retryElsewhere(index, nowMs: nowMs)
     }
@@ -463,7 +472,7 @@ public struct ResolverCore: ~Copyable {
                     upstreams.recordTimeout(upstream, nowMs: nowMs)
                 } else {
                     if fallBackFromAuthDoT(index, nowMs: nowMs) { continue }
-                    noteStrictFailure(index, .timedOut)
+                    noteStrictFailure(index, .timedOut, nowMs: nowMs)
                     infra.recordTimeout(asked.server, nowMs: nowMs)
                     outgoing.pointer(index).pointee.iteration.servers.markTimedOut(asked.server)
                 }

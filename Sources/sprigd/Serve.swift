@@ -151,7 +151,7 @@ extension Daemon {
             return nil
         }
         return ResolverCore(settings: plan.memory.settings, upstreams: plan.upstreams,
-                            rootServers: plan.rootServers, cache: cache, arena: arena)
+                            rootServers: plan.rootServers, rootServerNames: plan.rootServerNames, cache: cache, arena: arena)
     }
 
     /// Hands the trust anchors (all of one owner at once, whatever their

@@ -74,8 +74,9 @@ enum Daemon {
         var plan = Plan(config)
         if config.mode == .recursive {
             guard let roots = rootServers(config) else { return 1 }
-            plan.rootServers = roots
-            warnIfRootHintsRefused(roots, config)
+            plan.rootServers = roots.addresses
+            plan.rootServerNames = roots.names
+            warnIfRootHintsRefused(roots.addresses, config)
         }
         // Both modes validate: forwarding fetches DS/DNSKEY through the upstreams.
         if config.dnssec {
@@ -126,6 +127,8 @@ enum Daemon {
         var upstreams: [Resolver.Upstream]
         var acl: AccessList
         var rootServers: [ServerAddress] = []
+        /// Each root server's NS name from the hints (strict DoT to the root).
+        var rootServerNames: [Name] = []
         var trustAnchors: [PlannedAnchor] = []
         var insecureDomains: [Name] = []
         /// In-tree hints, read from their compact table (`inTreeHints`).
@@ -138,9 +141,9 @@ enum Daemon {
         }
     }
 
-    /// Root server addresses: `option root_hints` (named.root format) or the
-    /// table compiled in from Config/root.hints.
-    static func rootServers(_ config: SprigConfig) -> [ServerAddress]? {
+    /// Root server addresses, each with its NS name: `option root_hints`
+    /// (named.root format) or the table compiled in from Config/root.hints.
+    static func rootServers(_ config: SprigConfig) -> (addresses: [ServerAddress], names: [Name])? {
         let table: HintTable
         if let path = config.rootHintsPath?.string {
             do throws(Errno) {
@@ -159,18 +162,20 @@ enum Daemon {
                 return nil
             }
         }
-        guard table.domainCount > 0 else { return [] }
+        guard table.domainCount > 0 else { return ([], []) }
         let root = table.domain(0)
         var list: [ServerAddress] = []
+        var names: [Name] = []
         for i in 0..<root.serverCount {
             let server = root.server(i)
             for j in 0..<server.addressCount {
                 if let a = ServerAddress(bytes: server.address(j).bytes, port: ResolverCore.authoritativePort) {
                     list.append(a)
+                    names.append(server.name)
                 }
             }
         }
-        return list
+        return (list, names)
     }
 
     /// Root hints on loopback (a test bed's hints file) are never queried

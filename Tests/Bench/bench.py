@@ -64,7 +64,7 @@ SERVER_CORE = os.environ.get("BENCH_SERVER_CORE", "0")  # taskset core of the se
 CLIENT_CORE = os.environ.get("BENCH_CLIENT_CORE", "1")  # dnsperf and NSD
 SCENARIO_NAMES = os.environ.get("BENCH_SCENARIOS", "verify_speed,cache_hit,footprint,cold_recursive,cold_sibling_glue,recursive_cache_hit,"
                                                   "recursive_footprint,cold_validating,validating_cache_hit,"
-                                                  "cold_forward_validating,dot_forward,sizes,flash_days")
+                                                  "cold_forward_validating,dot_forward,cold_auth_dot,sizes,flash_days")
 SPRIGD = os.environ.get("BENCH_SPRIGD", os.path.join(ROOT, ".build", "release", "sprigd"))
 # Another sprigd measured beside it in the same run (an older build, for before/after ratios under
 # the same load): a path to its binary, or unset. Its rows are named "<resolver>-baseline".
@@ -1998,12 +1998,208 @@ def render_dot_forward(results, out):
     out.append("")
 
 
+# ---------------------------------------------------------------- scenario: DoT to authoritative servers
+
+AUTH_DOT_PORT = 853   # RFC 7858 §3.1: the only port either resolver looks at for an authoritative server's DoT
+AUTH_DOT_ADDRESS = {"sprigd-auth-plain": REC_NET + "40", "sprigd-auth-odot": REC_NET + "41",
+                    "pdns-plain": REC_NET + "42", "pdns-dot": REC_NET + "43"}
+AUTH_DOT_RESOLVERS = tuple(AUTH_DOT_ADDRESS)
+AUTH_DOT_ROUNDS = env_int("BENCH_AUTH_DOT_ROUNDS", 2)   # cold starts per resolver; the lowest median is shown
+# PowerDNS Recursor 4.8 has no RFC 9539 probing: `dot-to-auth-names` (names or suffixes) sends every
+# query to those NS names over DoT on port 853; `dot-to-port-853` (default yes) only covers addresses
+# configured with port 853 (forwarders). Every NS name of the hierarchy ends in "example".
+AUTH_DOT_PDNS_NAMES = "example"
+AUTH_DOT_COUNTERS = ("dot-outqueries", "all-outqueries", "tcp-outqueries")
+
+
+def start_auth_dot_twins(lab, rec, cert, key):
+    """A second NSD per hierarchy server, on its address and port 853 with TLS (tls-port,
+    tls-service-key/-pem: OpenSSL), serving the same zones: every authoritative server now
+    offers DoT. True once each accepts TCP on 853."""
+    _, servers = integration_modules()
+    h = rec.hierarchy
+    procs = []
+    for name, server in h.servers.items():
+        rundir = os.path.join(h.workdir, "run", "nsd-tls-" + name)
+        os.makedirs(rundir, exist_ok=True)
+        conf = os.path.join(rundir, "nsd.conf")
+        with open(conf, "w") as f:
+            f.write(servers.nsd_config(rundir, server.addr, AUTH_DOT_PORT,
+                                       [(z, h.zones[z].zonefile) for z in server.zones]).replace(
+                "server:\n", "server:\n  rrl-ratelimit: 0\n  rrl-whitelist-ratelimit: 0\n  tls-port: %d\n"
+                "  tls-service-key: \"%s\"\n  tls-service-pem: \"%s\"\n" % (AUTH_DOT_PORT, key, cert), 1))
+        procs.append(lab.start("nsd-tls-" + name, ["nsd", "-d", "-c", conf], server.addr, CLIENT_CORE))
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    waiting = list(procs)
+    while waiting and time.monotonic() < deadline:   # bounded by the deadline
+        proc = waiting[0]
+        try:
+            socket.create_connection((proc.address, AUTH_DOT_PORT), timeout=0.2).close()
+            waiting.pop(0)
+        except OSError:
+            time.sleep(0.05)
+    return not waiting
+
+
+def auth_dot_pdns_config(name, rundir, hints):
+    """PowerDNS Recursor iterating from the hierarchy's root hints, one thread, no DNSSEC (as
+    the sprigd rows), loopback servers allowed (dont-query empty), no security polling (it
+    would ask the internet); pdns-dot: DoT to every NS name of the hierarchy."""
+    lines = ["local-address=%s" % AUTH_DOT_ADDRESS[name], "local-port=%d" % PORT,
+             "hint-file=%s" % hints, "dont-query=", "allow-from=127.0.0.0/8", "dnssec=off",
+             "daemon=no", "write-pid=no", "socket-dir=%s" % rundir, "threads=1",
+             "pdns-distributes-queries=no", "disable-syslog=yes", "loglevel=3", "qname-minimization=yes",
+             "security-poll-suffix=", "dot-to-port-853=yes"]
+    if name == "pdns-dot":
+        lines.append("dot-to-auth-names=%s" % AUTH_DOT_PDNS_NAMES)
+    return "\n".join(lines) + "\n"
+
+
+def start_auth_dot_resolver(lab, rec, name):
+    """A fresh (cold) resolver of the comparison; None when it does not answer."""
+    rundir = os.path.join(WORK, name)
+    os.makedirs(rundir, exist_ok=True)
+    address = AUTH_DOT_ADDRESS[name]
+    if name.startswith("sprigd"):
+        policy = "opportunistic" if name == "sprigd-auth-odot" else "off"
+        text = sprig_config(name, address, """\toption mode 'recursive'
+\toption query_loopback '1'
+\toption root_hints '{hints}'
+\toption dnssec '0'
+\toption do_ip6 '0'
+
+config auth_transport
+\toption domain '.'
+\toption policy '{policy}'
+""".format(hints=rec.hierarchy.root_hints_path, policy=policy))
+        conf = os.path.join(WORK, name + ".conf")
+        argv = [SPRIGD, "-c", conf]
+    else:
+        text = auth_dot_pdns_config(name, rundir, rec.hierarchy.root_hints_path)
+        conf = os.path.join(rundir, "recursor.conf")
+        argv = ["pdns_recursor", "--config-dir=%s" % rundir]
+    with open(conf, "w") as f:
+        f.write(text)
+    server = lab.start(name, argv, address, SERVER_CORE)
+    # pdns ignores opcode STATUS; both answer localhost. themselves (RFC 6761): the cache stays cold.
+    if probe(address, "localhost.", START_TIMEOUT_SECONDS) and server.alive():
+        time.sleep(0.5)
+        return server
+    server.stop()
+    return None
+
+
+def auth_dot_counters(name, server):
+    """What went over DoT: sprigd's RFC 9539 table summed over servers, or pdns' metrics."""
+    if name.startswith("sprigd"):
+        c = sprig_counters(os.path.join(WORK, name, "sprig.sock"))
+        row = {key: int(sum(v for k, v in c.items() if k.startswith("auth_dot.server.") and k.endswith("." + key)))
+               for key in ("tls_queries", "plain_queries")}
+        row["servers_over_dot"] = sum(1 for k, v in c.items() if k.startswith("auth_dot.server.")
+                                      and k.endswith(".state") and v == 2)
+        for key in ("auth_dot.fallbacks", "auth.tls.handshakes", "auth.tls.resumed", "upstream.queries"):
+            row[key] = counter(c, key)
+        return row
+    done = subprocess.run(["rec_control", "--socket-dir=%s" % os.path.join(WORK, name), "get"] + list(AUTH_DOT_COUNTERS),
+                          capture_output=True, text=True, timeout=10)
+    values = done.stdout.split()
+    return {key: int(v) for key, v in zip(AUTH_DOT_COUNTERS, values) if v.isdigit()}
+
+
+def scenario_cold_auth_dot(lab, results):
+    """Cold recursive latency with DoT to the authoritative servers against plain DNS (issue 16):
+    every hierarchy server also serves DoT on port 853; sprigd with '.' opportunistic (RFC 9539:
+    the first query to a server plain with a probe beside it, DoT once it succeeded) and with '.'
+    off, PowerDNS Recursor 4.8 with DoT to every NS name (dot-to-auth-names) and plain. Each is
+    restarted (cold) and asked every cold name once, one at a time; AUTH_DOT_ROUNDS rounds."""
+    if not os.path.exists(SPRIGD):
+        return skip(results, "cold_auth_dot: no sprigd at %s" % SPRIGD)
+    if not shutil.which("pdns_recursor") and not os.path.exists("/usr/sbin/pdns_recursor"):
+        return skip(results, "cold_auth_dot: no pdns_recursor (Debian package pdns-recursor; make deps)")
+    rec = recursive_lab(lab, results)
+    if not rec:
+        return
+    _, cert, key = dot_pki()
+    if not start_auth_dot_twins(lab, rec, cert, key):
+        return skip(results, "cold_auth_dot: the NSD DoT twins did not open port %d" % AUTH_DOT_PORT)
+    runs = {}
+    for _ in range(AUTH_DOT_ROUNDS):
+        for name in AUTH_DOT_RESOLVERS:
+            server = start_auth_dot_resolver(lab, rec, name)
+            if not server:
+                skip(results, "cold_auth_dot: %s did not answer" % name)
+                continue
+            row = measure_cold(server, rec.names)
+            row.update(auth_dot_counters(name, server))
+            runs.setdefault(name, []).append(row)
+            server.stop()
+    rows = results.setdefault("cold_auth_dot", {})
+    for name, server_runs in runs.items():
+        rows[name] = best_cold_round(server_runs, ("median_ms", "p90_ms", "max_ms", "lost", "wrong_count"))
+    ratios = results.setdefault("cold_auth_dot_ratios", {})
+    for mine, theirs in (("sprigd-auth-odot", "sprigd-auth-plain"), ("pdns-dot", "pdns-plain"),
+                         ("sprigd-auth-odot", "pdns-dot"), ("sprigd-auth-plain", "pdns-plain")):
+        for key in ("median_ms", "p90_ms", "first_ms"):
+            a, b = rows.get(mine, {}).get(key), rows.get(theirs, {}).get(key)
+            if a and b:
+                ratios["%s_vs_%s_%s" % (mine, theirs, key)] = a / b
+
+
+def render_cold_auth_dot(results, out):
+    rows = results.get("cold_auth_dot")
+    if not rows:
+        return
+    out.append("DoT to AUTHORITATIVE servers, cold: %d names through the hierarchy, every server also serving DoT on "
+               "port %d (NSD tls-port); each resolver restarted, %d rounds, the lowest median shown; ms" % (
+                   COLD_NAMES, AUTH_DOT_PORT, AUTH_DOT_ROUNDS))
+    out.append("sprigd-auth-odot: '.' opportunistic (RFC 9539); sprigd-auth-plain: '.' off; pdns-dot: PowerDNS "
+               "Recursor 4.8 dot-to-auth-names=%s (+ dot-to-port-853=yes); pdns-plain: the same without; no DNSSEC" %
+               AUTH_DOT_PDNS_NAMES)
+    out.append("  %-18s %8s %5s %5s %9s %8s %8s %8s   %s" % ("resolver", "answered", "wrong", "lost", "first", "median",
+                                                          "p90", "max", "queries to the authorities: over DoT / all"))
+    for name in AUTH_DOT_RESOLVERS:
+        row = rows.get(name)
+        if not row:
+            continue
+        if name.startswith("sprigd"):
+            transport = "%s DoT / %s all; %s servers on DoT, %s handshakes, %s fallbacks" % (
+                fmt(row.get("tls_queries")), fmt(row.get("upstream.queries")), fmt(row.get("servers_over_dot")),
+                fmt(row.get("auth.tls.handshakes")), fmt(row.get("auth_dot.fallbacks")))
+        else:
+            transport = "%s DoT / %s all (%s TCP)" % (fmt(row.get("dot-outqueries")), fmt(row.get("all-outqueries")),
+                                                      fmt(row.get("tcp-outqueries")))
+        out.append("  %-18s %8s %5s %5s %9s %8s %8s %8s   %s" % (
+            name, fmt(row.get("answered")), fmt(row.get("wrong_count")), fmt(row.get("lost")),
+            fmt(row.get("first_ms"), "{:.2f}"), fmt(row.get("median_ms"), "{:.3f}"), fmt(row.get("p90_ms"), "{:.3f}"),
+            fmt(row.get("max_ms"), "{:.2f}"), transport))
+        if row.get("wrong"):
+            out.append("WARNING: %s gave unexpected answers, e.g. %s" % (name, ", ".join(row["wrong"][:4])))
+    ratios = results.get("cold_auth_dot_ratios") or {}
+
+    def r(key):
+        return fmt(ratios.get(key), "{:.2f}")
+
+    out.append("DoT/plain (lower is better): Sprig median x%s, p90 x%s, first x%s; pdns median x%s, p90 x%s, first x%s" % (
+        r("sprigd-auth-odot_vs_sprigd-auth-plain_median_ms"), r("sprigd-auth-odot_vs_sprigd-auth-plain_p90_ms"),
+        r("sprigd-auth-odot_vs_sprigd-auth-plain_first_ms"), r("pdns-dot_vs_pdns-plain_median_ms"),
+        r("pdns-dot_vs_pdns-plain_p90_ms"), r("pdns-dot_vs_pdns-plain_first_ms")))
+    out.append("Sprig/pdns: over DoT median x%s, p90 x%s, first x%s; plain median x%s, p90 x%s" % (
+        r("sprigd-auth-odot_vs_pdns-dot_median_ms"), r("sprigd-auth-odot_vs_pdns-dot_p90_ms"),
+        r("sprigd-auth-odot_vs_pdns-dot_first_ms"), r("sprigd-auth-plain_vs_pdns-plain_median_ms"),
+        r("sprigd-auth-plain_vs_pdns-plain_p90_ms")))
+    out.append("Every round (median/p90 ms): " + ", ".join(
+        "%s %s" % (name, " ".join("%s/%s" % (fmt(x.get("median_ms"), "{:.2f}"), fmt(x.get("p90_ms"), "{:.2f}"))
+                                  for x in row.get("rounds", [])))
+        for name, row in rows.items()))
+    out.append("")
+
+
 SCENARIOS = {"verify_speed": scenario_verify_speed, "cache_hit": scenario_cache_hit, "footprint": scenario_footprint,
              "cold_recursive": scenario_cold_recursive, "cold_sibling_glue": scenario_cold_sibling_glue, "recursive_cache_hit": scenario_recursive_cache_hit,
              "recursive_footprint": scenario_recursive_footprint, "sizes": scenario_sizes,
              "cold_validating": scenario_cold_validating, "validating_cache_hit": scenario_validating_cache_hit,
              "cold_forward_validating": scenario_cold_forward_validating, "flash_days": scenario_flash_days,
-             "dot_forward": scenario_dot_forward}
+             "dot_forward": scenario_dot_forward, "cold_auth_dot": scenario_cold_auth_dot}
 NEEDS_SERVERS = {"cache_hit", "footprint"}
 
 
@@ -2479,6 +2675,7 @@ def render_report(results):
     render_validating_cache_hit(results, out)
     render_cold_forward_validating(results, out)
     render_dot_forward(results, out)
+    render_cold_auth_dot(results, out)
     render_baseline(results, out)
     render_flash_writes(results, out)
     render_sizes(results, out)
@@ -2492,7 +2689,7 @@ def render_report(results):
 # ---------------------------------------------------------------- main
 
 RECURSIVE_SCENARIOS = {"cold_recursive", "recursive_cache_hit", "recursive_footprint", "cold_validating",
-                       "validating_cache_hit", "cold_forward_validating"}
+                       "validating_cache_hit", "cold_forward_validating", "cold_auth_dot"}
 
 
 def enter_private_network():

@@ -24,6 +24,25 @@ final class NameTests: XCTestCase {
         XCTAssertThrowsError(try Name(parsing: "a..b.")) { XCTAssertEqual($0 as? PresentationError, .badName) }
     }
 
+    /// `writeText(into:)` (EDE texts, no allocation): `text` without the
+    /// final dot, the same escapes, nil when the buffer is too small.
+    func testWriteTextWithoutTheFinalDot() throws {
+        func written(_ name: Name, room: Int = 300) -> String? {
+            var bytes = [UInt8](repeating: 0, count: room)
+            let n = bytes.withUnsafeMutableBytes { name.writeText(into: $0) }
+            return n.map { String(decoding: bytes[0..<$0], as: UTF8.self) }
+        }
+        for text in ["ns1.Example.com.", "a\\.b.example.", "Abc.\\000.", "x."] {
+            let name = try Name(parsing: text)
+            XCTAssertEqual(written(name), String(name.text.dropLast()))
+        }
+        XCTAssertEqual(written(.root), ".")
+        let name = try Name(parsing: "ns1.example.")
+        XCTAssertEqual(written(name, room: 11), "ns1.example")
+        XCTAssertNil(written(name, room: 10), "does not fit")
+        XCTAssertNil(written(.root, room: 0))
+    }
+
     func testRelativeNamesAndOrigin() throws {
         let origin = dn("example.com.")
         XCTAssertEqual(try Name(parsing: "www", origin: origin), dn("www.example.com."))

@@ -730,15 +730,17 @@ def dot_every_tls_slot_busy_keeps_rss_flat_and_counts_refusals(session):
 # -- opportunistic DoT to authoritative servers (RFC 9539) --------------------
 
 class NSDTLSTwin:
-    """A second NSD on the "dnssec" server's address, port 853 only, with
-    TLS (tls-service-key/-pem, tls-port): that server now offers DoT,
-    every other server of the hierarchy does not (nothing listens on 853)."""
+    """A second NSD on the "dnssec" server's address (or `server`'s), port
+    853 only, with TLS (tls-service-key/-pem, tls-port): that server now
+    offers DoT, every other server of the hierarchy does not (nothing
+    listens on 853)."""
 
-    def __init__(self, session, pki, cert=None, key=None):
+    def __init__(self, session, pki, cert=None, key=None, server="dnssec"):
         h = session.get("hierarchy")
-        server = h.servers["dnssec"]
+        name = server
+        server = h.servers[name]
         self.addr = server.addr
-        self.rundir = session.rundir("nsd-dnssec-tls")
+        self.rundir = session.rundir("nsd-%s-tls" % name)
         os.makedirs(self.rundir, exist_ok=True)
         zones = [(z, h.zones[z].zonefile) for z in server.zones]
         text = servers.nsd_config(self.rundir, self.addr, DOT_PORT, zones)
@@ -747,7 +749,7 @@ class NSDTLSTwin:
         conf = os.path.join(self.rundir, "nsd.conf")
         with open(conf, "w") as f:
             f.write(text)
-        proc = servers.Process("nsd-dnssec-tls", ["nsd", "-d", "-c", conf], os.path.join(self.rundir, "stdout.log"),
+        proc = servers.Process("nsd-%s-tls" % name, ["nsd", "-d", "-c", conf], os.path.join(self.rundir, "stdout.log"),
                                addr=self.addr, port=DOT_PORT, cwd=self.rundir)
         proc.rundir = self.rundir
         proc.first_zone = zones[0][0]
@@ -878,13 +880,14 @@ STRICT_RSA = "\nconfig auth_transport\n\toption domain 'rsa.example'\n\toption p
 
 def expect_strict_fails_closed(session, addr, rundir, server, reason, counter):
     """www.rsa.example under strict with its server unusable: SERVFAIL with
-    EDE 23 naming `server` and `reason`, `counter` and the strict failure
-    counted, and nothing asked of that server in plain or over
-    opportunistic DoT (seed 004: no downgrade)."""
+    EDE 23 naming `server` by NS name and address ("ns.rsa.example (ADDR)")
+    and `reason`, `counter` and the strict failure counted, and nothing
+    asked of that server in plain or over opportunistic DoT (seed 004: no
+    downgrade)."""
     r = ask(addr, "www.rsa.example")
     expect_rcode(r, "SERVFAIL")
     texts = " ".join("%s %s" % (code, text) for code, _, text in r.ede)
-    expect("23" in texts and server in texts and reason in texts, "EDE %s" % r.ede)
+    expect("23" in texts and ("ns.rsa.example (%s) strict DoT" % server) in texts and reason in texts, "EDE %s" % r.ede)
     s = stats(session, rundir)
     expect(s.get(counter, 0) >= 1, "%s %s" % (counter, s.get(counter)))
     expect(s.get("auth_dot.strict_failures", 0) >= 1, "strict_failures %s" % s.get("auth_dot.strict_failures"))
@@ -976,7 +979,7 @@ def auth_dot_strict_never_takes_a_plain_answer(session):
     r = ask(addr, "www.rsa.example")
     expect_rcode(r, "SERVFAIL")
     texts = " ".join("%s %s" % (code, text) for code, _, text in r.ede)
-    expect("23" in texts and server in texts and "port 853" in texts, "EDE %s" % r.ede)
+    expect("23" in texts and ("ns.rsa.example (%s)" % server) in texts and "port 853" in texts, "EDE %s" % r.ede)
     s = stats(session, rundir)
     expect(s.get("auth_dot.server.%s.plain_queries" % server, 0) == 0, "a plain query went to the strict server")
     expect_answer(ask(addr, "www.ecdsa.example"), "A", ["192.0.2.13"])
@@ -1028,7 +1031,7 @@ def auth_dot_strict_by_dane_answers_and_a_tlsa_mismatch_fails_closed(session):
         r = ask(addr, "www.dane.example")
         expect_rcode(r, "SERVFAIL")
         texts = " ".join("%s %s" % (code, text) for code, _, text in r.ede)
-        expect("23" in texts and twin.addr in texts and "TLSA" in texts, "EDE %s" % r.ede)
+        expect("23" in texts and ("ns.rsa.example (%s)" % twin.addr) in texts and "TLSA" in texts, "EDE %s" % r.ede)
         s = stats(session, rundir)
         expect(s.get("transport.tls.closed.dane_mismatch", 0) >= 1,
                "dane_mismatch %s" % s.get("transport.tls.closed.dane_mismatch"))
@@ -1060,6 +1063,280 @@ def auth_dot_strict_by_dane_ta_answers(session):
         s = stats(session, rundir)
         expect(s.get("strict.0.tls.handshakes") == 1, "strict handshakes %s" % s.get("strict.0.tls.handshakes"))
         expect(s.get("transport.tls.closed.dane_mismatch", 0) == 0, "a DANE check failed")
+        proc.stop()
+    finally:
+        twin.proc.stop()
+
+
+def hint_text(h, domain, nameservers):
+    """A `config hint` for `domain` of the hierarchy (its DS as the hint's
+    anchor) with `nameservers`, each 'NAME ADDR'."""
+    f = h.zones[domain].ds_records[0].split()
+    text = "\nconfig hint\n\toption domain '%s'\n" % domain
+    text += "".join("\tlist nameserver '%s'\n" % ns for ns in nameservers)
+    return text + "\tlist trust_anchor '%s IN DS %s %s %s %s'\n" % (domain, f[4], f[5], f[6], f[7])
+
+
+def strict_ready(session):
+    if "recursive" not in session.args.sprigd_ready or "dnssec" not in session.args.sprigd_ready:
+        raise Skip("sprigd recursive and dnssec not declared ready (--sprigd-ready recursive,dnssec)")
+
+
+STRICT_ED25519 = "\nconfig auth_transport\n\toption domain 'ed25519.example'\n\toption policy 'strict'\n"
+
+
+@test
+def auth_dot_strict_hinted_domain_by_the_hints_ns_name(session):
+    """Seed 004 strict for a domain served through an in-tree hint
+    (draft-kolkman-dns-in-tree-hints §2.1): ed25519.example.'s servers come
+    from `config hint` ('ns.ed25519.example. ADDR', its DS as anchor),
+    never from example.'s referral, so the NS name strict authenticates by
+    is the hint's (requirement 5: name and address from the
+    configuration). A certificate for ns.ed25519.example from the test CA:
+    answered with AD over strict DoT, no certificate failure, zero plain
+    queries to the server (before, this failed closed: "no NS name
+    known"). A certificate for dot.test: SERVFAIL, EDE 23
+    "ns.ed25519.example (ADDR) strict DoT: certificate ...", zero plain
+    queries. The same server pinned by its SPKI (`list tls_pin`): answered."""
+    strict_ready(session)
+    pki = session.get("dot_pki")
+    h = session.get("hierarchy")
+    server = h.servers["dnssec"].addr
+    hint = hint_text(h, "ed25519.example.", ["ns.ed25519.example. %s" % server])
+    cert, key = pki.issue("ns.ed25519.example")
+    twin = NSDTLSTwin(session, pki, cert=cert, key=key)
+    try:
+        addr, rundir, proc = start_recursive(session, 50, hint + STRICT_ED25519, ca=pki.ca, validate=True)
+        r = dig.dig(addr, "www.ed25519.example", "A", port=SPRIGD_PORT, dnssec=True)
+        expect_answer(r, "A", ["192.0.2.15"])
+        expect("ad" in r.flags, "no AD on a signed answer: %s" % r.flags)
+        s = stats(session, rundir)
+        expect(s.get("hints.in_tree.cuts", 0) >= 1, "the hint was not used: %s" % nonzero(s, "hints."))
+        expect(s.get("strict.0.tls.handshakes", 0) >= 1, "strict handshakes %s" % s.get("strict.0.tls.handshakes"))
+        expect(s.get("transport.tls.closed.certificate", 0) == 0, "a certificate check failed")
+        expect(s.get("auth_dot.strict_failures", 0) == 0, "strict failures %s" % s.get("auth_dot.strict_failures"))
+        expect(s.get("auth_dot.server.%s.plain_queries" % server, 0) == 0, "a plain query to the strict server")
+        proc.stop()
+    finally:
+        twin.proc.stop()
+    twin = NSDTLSTwin(session, pki)   # dot.test's certificate
+    try:
+        addr, rundir, proc = start_recursive(session, 51, hint + STRICT_ED25519, ca=pki.ca, validate=True)
+        r = ask(addr, "www.ed25519.example")
+        expect_rcode(r, "SERVFAIL")
+        want = "ns.ed25519.example (%s) strict DoT: certificate" % server
+        expect(any(code == 23 and text.strip("()").startswith(want) for code, _, text in r.ede),
+               "EDE %s, want %r" % (r.ede, want))
+        s = stats(session, rundir)
+        expect(s.get("transport.tls.closed.certificate", 0) >= 1, "certificate %s" % s.get("transport.tls.closed.certificate"))
+        expect(s.get("auth_dot.server.%s.plain_queries" % server, 0) == 0, "a plain query to the strict server")
+        proc.stop()
+        addr, rundir, proc = start_recursive(session, 52, hint + STRICT_ED25519 + "\tlist tls_pin '%s'\n" % pki.pin,
+                                             ca=pki.ca, validate=True)
+        r = dig.dig(addr, "www.ed25519.example", "A", port=SPRIGD_PORT, dnssec=True)
+        expect_answer(r, "A", ["192.0.2.15"])
+        expect("ad" in r.flags, "no AD on a signed answer: %s" % r.flags)
+        s = stats(session, rundir)
+        expect(s.get("auth_dot.server.%s.plain_queries" % server, 0) == 0, "a plain query to the strict server")
+        proc.stop()
+    finally:
+        twin.proc.stop()
+
+
+@test
+def auth_dot_strict_hinted_domain_gets_an_in_domain_tlsa_over_the_ca_path(session):
+    """Requirement 5's order for a hint name inside the hinted domain:
+    rsa.example. hinted ('ns.rsa.example. ADDR'), strict; rsa.example.
+    publishes a secure TLSA at _853._tcp.ns.rsa.example. (the hierarchy's
+    self-signed key). The TLSA lives in the hinted zone, so it is fetched
+    from the hinted server authenticated by the CA bundle with the hint's
+    name (never by a TLSA): the twin's certificate for ns.rsa.example from
+    the test CA passes that, no certificate failure. Then the secure TLSA
+    decides for the query itself, and that certificate is not its key:
+    SERVFAIL, EDE 23 "ns.rsa.example (ADDR) strict DoT: certificate does
+    not match its secure TLSA (DANE)", the mismatch counted, nothing plain."""
+    strict_ready(session)
+    pki = session.get("dot_pki")
+    h = session.get("hierarchy")
+    server = h.servers["dnssec"].addr
+    hint = hint_text(h, "rsa.example.", ["ns.rsa.example. %s" % server])
+    cert, key = pki.issue("ns.rsa.example")
+    twin = NSDTLSTwin(session, pki, cert=cert, key=key)
+    try:
+        addr, rundir, proc = start_recursive(session, 55, hint + STRICT_RSA, ca=pki.ca, validate=True)
+        r = ask(addr, "www.rsa.example")
+        expect_rcode(r, "SERVFAIL")
+        want = "ns.rsa.example (%s) strict DoT: certificate does not match its secure TLSA" % server
+        expect(any(code == 23 and text.strip("()").startswith(want) for code, _, text in r.ede),
+               "EDE %s, want %r" % (r.ede, want))
+        s = stats(session, rundir)
+        expect(s.get("auth_dot.tlsa_lookups", 0) >= 1, "tlsa_lookups %s" % s.get("auth_dot.tlsa_lookups"))
+        expect(s.get("transport.tls.closed.certificate", 0) == 0, "the TLSA's CA path failed")
+        expect(s.get("transport.tls.closed.dane_mismatch", 0) >= 1,
+               "dane_mismatch %s" % s.get("transport.tls.closed.dane_mismatch"))
+        expect(s.get("auth_dot.server.%s.plain_queries" % server, 0) == 0, "a plain query to the strict server")
+        proc.stop()
+    finally:
+        twin.proc.stop()
+
+
+@test
+def auth_dot_strict_hinted_domain_by_dane_of_a_hint_name_outside_it(session):
+    """Strict dane.example. through a hint whose in-domain nameserver
+    (ns1.dane.example. at <net>.0.99: nothing listens) is tried first and
+    fails closed, and whose second one, ns.rsa.example. on the "dnssec"
+    server, only DANE can authenticate (the hierarchy's self-signed
+    certificate). That name is outside the hinted domain: its TLSA
+    (_853._tcp.ns.rsa.example. 3 1 1, signed in rsa.example.) is looked up
+    in rsa.example., never through the hinted servers (requirement 5), is
+    secure, and decides: www.dane.example. answered with AD over strict
+    DoT, no DANE mismatch; the dead server's failure is counted."""
+    strict_ready(session)
+    pki = session.get("dot_pki")
+    h = session.get("hierarchy")
+    server = h.servers["dnssec"].addr
+    hint = hint_text(h, "dane.example.", ["ns1.dane.example. %s.0.99" % h.net, "ns.rsa.example. %s" % server])
+    twin = NSDTLSTwin(session, pki, cert=h.dane_cert, key=h.dane_key)
+    try:
+        addr, rundir, proc = start_recursive(session, 53, hint + STRICT_DANE, ca=pki.ca, validate=True)
+        r = dig.dig(addr, "www.dane.example", "A", port=SPRIGD_PORT, dnssec=True)
+        expect_answer(r, "A", ["192.0.2.30"])
+        expect("ad" in r.flags, "no AD on a signed answer: %s" % r.flags)
+        s = stats(session, rundir)
+        expect(s.get("hints.in_tree.cuts", 0) >= 1, "the hint was not used: %s" % nonzero(s, "hints."))
+        expect(s.get("strict.0.tls.handshakes", 0) >= 1, "strict handshakes %s" % s.get("strict.0.tls.handshakes"))
+        expect(s.get("auth_dot.tlsa_lookups", 0) >= 1, "tlsa_lookups %s" % s.get("auth_dot.tlsa_lookups"))
+        expect(s.get("transport.tls.closed.dane_mismatch", 0) == 0, "a DANE check failed")
+        expect(s.get("auth_dot.strict_failures", 0) >= 1, "the dead in-domain server was not tried first")
+        expect(s.get("auth_dot.server.%s.0.99.plain_queries" % h.net, 0) == 0, "a plain query to a strict server")
+        proc.stop()
+    finally:
+        twin.proc.stop()
+
+
+@test
+def auth_dot_strict_root_by_the_root_hints_name(session):
+    """Strict '.' narrowed to `list server 'a.root-servers.example'`: the
+    root hints (named.root form) name that server, so it is authenticated
+    by that name with the CA bundle from the first query (priming
+    included), before any root NS set is cached; the root twin's
+    certificate for a.root-servers.example answers, zero plain queries go
+    to the root. Every other server stays opportunistic ('.')."""
+    strict_ready(session)
+    pki = session.get("dot_pki")
+    h = session.get("hierarchy")
+    root = h.servers["root"].addr
+    cert, key = pki.issue("a.root-servers.example")
+    twin = NSDTLSTwin(session, pki, cert=cert, key=key, server="root")
+    try:
+        strict = ("\nconfig auth_transport\n\toption domain '.'\n\toption policy 'strict'\n"
+                  "\tlist server 'a.root-servers.example'\n")
+        addr, rundir, proc = start_recursive(session, 54, strict, ca=pki.ca, validate=True)
+        r = dig.dig(addr, "www.ecdsa.example", "A", port=SPRIGD_PORT, dnssec=True)
+        expect_answer(r, "A", ["192.0.2.13"])
+        expect("ad" in r.flags, "no AD on a signed answer: %s" % r.flags)
+        s = stats(session, rundir)
+        expect(s.get("strict.0.tls.handshakes", 0) >= 1, "strict handshakes %s" % s.get("strict.0.tls.handshakes"))
+        expect(s.get("transport.tls.closed.certificate", 0) == 0, "a certificate check failed")
+        expect(s.get("auth_dot.strict_failures", 0) == 0, "strict failures %s" % s.get("auth_dot.strict_failures"))
+        expect(s.get("auth_dot.server.%s.plain_queries" % root, 0) == 0, "a plain query to the strict root")
+        proc.stop()
+    finally:
+        twin.proc.stop()
+
+
+class BINDTLSTwin:
+    """BIND 9.18 on the "bind" server's address, port 853 only, DoT
+    (`tls NAME { key-file; cert-file; }` and `listen-on port 853 tls
+    NAME`), serving bind9.example. beside the `bind` fixture's plain BIND
+    on port 53. Both log their queries: what reaches this one came over
+    DoT, what reaches the other came in plain."""
+
+    TLS = "sprig-dot"
+
+    def __init__(self, session, cert, key):
+        h = session.get("hierarchy")
+        session.get("bind")   # the plain one (port 53), and the address on lo
+        server = h.servers["bind"]
+        self.addr = server.addr
+        self.rundir = session.rundir("bind-tls")
+        os.makedirs(self.rundir, exist_ok=True)
+        zones = [(z, h.zones[z].zonefile) for z in server.zones]
+        text = servers.bind_config(self.rundir, self.addr, DOT_PORT, zones)
+        text = text.replace("listen-on port %d {" % DOT_PORT, "listen-on port %d tls %s {" % (DOT_PORT, self.TLS), 1)
+        text = 'tls %s { key-file "%s"; cert-file "%s"; };\n' % (self.TLS, key, cert) + text
+        conf = os.path.join(self.rundir, "named.conf")
+        with open(conf, "w") as f:
+            f.write(text)
+        check = subprocess.run(["named-checkconf", conf], capture_output=True, text=True)
+        if check.returncode != 0:
+            raise RuntimeError("named-checkconf %s: %s" % (conf, check.stdout + check.stderr))
+        self.log = os.path.join(self.rundir, "named.log")
+        self.proc = servers.Process("bind-tls", ["named", "-g", "-4", "-c", conf], self.log,
+                                    addr=self.addr, port=DOT_PORT, cwd=self.rundir)
+        deadline = time.time() + 10
+        while time.time() < deadline and "running" not in open(self.log).read():
+            time.sleep(0.1)
+        expect("running" in open(self.log).read(), "BIND with DoT did not start: %s" % self.log)
+
+    @staticmethod
+    def queries(log, name=None):
+        """Queries for `name` (or every query) in a BIND query log."""
+        want = "query: %s IN " % name.rstrip(".") if name else "query: "
+        with open(log) as f:
+            return sum(1 for line in f if want in line)
+
+
+def plain_bind_log(session):
+    return os.path.join(session.rundir("bind-bind"), "named.log")
+
+
+@test
+def auth_dot_bind_opportunistic_upgrade_and_strict(session):
+    """The issue's second authoritative DoT peer, BIND 9.18 (`listen-on
+    port 853 tls`), through the daemon. Opportunistic ('.'): the first
+    query to ns.bind9.example. goes plain (to the port-53 BIND) with a
+    probe; the probe's handshake with BIND succeeds (state 2), and the next
+    names go over DoT: BIND's DoT instance logs them, the plain one does
+    not. Strict bind9.example. by the CA bundle with the NS name (a
+    certificate for ns.bind9.example from the test CA): answered with AD;
+    the name reaches the DoT BIND, and not one query of any name reaches
+    the plain one (its query log)."""
+    strict_ready(session)
+    pki = session.get("dot_pki")
+    cert, key = pki.issue("ns.bind9.example")
+    twin = BINDTLSTwin(session, cert, key)
+    plain_log = plain_bind_log(session)
+    try:
+        addr, rundir, proc = start_recursive(session, 56, validate=True)
+        expect_answer(ask(addr, "www.bind9.example"), "A", ["192.0.2.90"])
+        k = "auth_dot.server.%s" % twin.addr
+        s = wait_for(session, rundir, k + ".state", 2)
+        expect(s.get(k + ".state") == 2, "BIND's DoT state %s (2: over DoT); %s" % (s.get(k + ".state"), nonzero(s, "auth_dot.")))
+        plain_before = BINDTLSTwin.queries(plain_log, "new.bind9.example")
+        expect_answer(ask(addr, "new.bind9.example"), "A", ["192.0.2.91"])
+        s = stats(session, rundir)
+        expect(s.get(k + ".tls_queries", 0) >= 1, "queries over DoT to BIND: %s" % s.get(k + ".tls_queries"))
+        expect(BINDTLSTwin.queries(twin.log, "new.bind9.example") >= 1, "BIND's DoT log has no query for new.bind9.example")
+        expect(BINDTLSTwin.queries(plain_log, "new.bind9.example") == plain_before, "new.bind9.example went plain to BIND")
+        print("bind dot: opportunistic: tls_queries %d, plain_queries %d to %s" % (
+            s.get(k + ".tls_queries", 0), s.get(k + ".plain_queries", 0), twin.addr))
+        proc.stop()
+        strict = "\nconfig auth_transport\n\toption domain 'bind9.example'\n\toption policy 'strict'\n"
+        plain_before = BINDTLSTwin.queries(plain_log)   # every query: none may come now
+        tls_before = BINDTLSTwin.queries(twin.log, "later.bind9.example")
+        addr, rundir, proc = start_recursive(session, 57, strict, ca=pki.ca, validate=True)
+        r = dig.dig(addr, "later.bind9.example", "A", port=SPRIGD_PORT, dnssec=True)
+        expect_answer(r, "A", ["192.0.2.92"])
+        expect("ad" in r.flags, "no AD on a signed answer: %s" % r.flags)
+        s = stats(session, rundir)
+        expect(s.get("strict.0.tls.handshakes", 0) >= 1, "strict handshakes %s" % s.get("strict.0.tls.handshakes"))
+        expect(s.get("transport.tls.closed.certificate", 0) == 0, "a certificate check failed")
+        expect(BINDTLSTwin.queries(twin.log, "later.bind9.example") > tls_before, "later.bind9.example not asked over DoT")
+        expect(BINDTLSTwin.queries(plain_log) == plain_before, "a plain query reached BIND under strict")
+        print("bind dot: strict: %d handshakes, %d queries for later.bind9.example over DoT, %d plain queries to BIND" % (
+            s.get("strict.0.tls.handshakes", 0), BINDTLSTwin.queries(twin.log, "later.bind9.example") - tls_before,
+            BINDTLSTwin.queries(plain_log) - plain_before))
         proc.stop()
     finally:
         twin.proc.stop()
@@ -1104,7 +1381,7 @@ def auth_dot_most_specific_section_wins_and_list_server_narrows(session):
     r = ask(addr, "www.rsa.example")
     expect_rcode(r, "SERVFAIL")
     texts = " ".join("%s %s" % (code, text) for code, _, text in r.ede)
-    expect("23" in texts and twin.addr in texts and "strict DoT" in texts, "EDE %s" % r.ede)
+    expect("23" in texts and ("ns.rsa.example (%s) strict DoT" % twin.addr) in texts, "EDE %s" % r.ede)
     expect_answer(ask(addr, "www.ecdsa.example"), "A", ["192.0.2.13"])
     s = stats(session, rundir)
     expect(s.get("strict.0.tls.handshakes", 0) == 0, "a strict handshake without DoT")

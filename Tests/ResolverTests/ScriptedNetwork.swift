@@ -205,7 +205,7 @@ struct Harness: ~Copyable {
     /// config does (`option query_loopback '1'`); tests of the loopback rule
     /// itself pass `queryLoopback: false`.
     init(settings: EngineSettings = EngineSettings(), upstreams: [Upstream]? = nil, rootServers: [ServerAddress] = [],
-         cacheBytes: Int = 1 << 20, queryLoopback: Bool = true) {
+         rootServerNames: [Name] = [], cacheBytes: Int = 1 << 20, queryLoopback: Bool = true) {
         var settings = settings
         settings.queryLoopback = queryLoopback
         // One arena for the cache and the core, as sprigd carves them
@@ -217,7 +217,7 @@ struct Harness: ~Copyable {
         let cache = try! AnswerCache(configuration: configuration, hashSeed: 99, arena: arena)
         core = ResolverCore(settings: settings,
                               upstreams: upstreams ?? [Upstream(address: Harness.upstreamA), Upstream(address: Harness.upstreamB)],
-                              rootServers: rootServers, cache: cache, arena: arena)
+                              rootServers: rootServers, rootServerNames: rootServerNames, cache: cache, arena: arena)
         precondition(arena.rows == Arena.table(planned) && arena.freeByteCount == 0, "the footprint is not what is reserved")
     }
 

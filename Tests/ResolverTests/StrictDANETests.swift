@@ -56,7 +56,7 @@ final class StrictDANETests: XCTestCase {
         return h
     }
 
-    func question(_ bytes: [UInt8]) -> (String, RRType) {
+    static func question(_ bytes: [UInt8]) -> (String, RRType) {
         bytes.withUnsafeBytes { q in
             var r = try! MessageReader(q)
             let question = try! r.nextQuestion()!
@@ -64,14 +64,16 @@ final class StrictDANETests: XCTestCase {
         }
     }
 
-    func pump(_ h: inout Harness, _ auth: inout FakeAuthorities, _ dot: inout DoT) {
+    /// Delivers every query (bounded): plain ones and those whose TLS
+    /// check passes to the fake servers (also for StrictHintTests).
+    static func pump(_ h: inout Harness, _ auth: inout FakeAuthorities, _ dot: inout DoT) {
         for _ in 0..<400 {
             guard h.delivered < h.net.sent.count else { return }
             let s = h.net.sent[h.delivered]
             h.delivered += 1
             var server = s.server
             server.port = 53
-            let (qname, qtype) = question(s.bytes)
+            let (qname, qtype) = StrictDANETests.question(s.bytes)
             let key = FakeAuthorities.key(server)
             switch s.transport {
             case .udp, .tcp:
@@ -108,11 +110,11 @@ final class StrictDANETests: XCTestCase {
         }
     }
 
-    func resolve(_ h: inout Harness, _ auth: inout FakeAuthorities, _ dot: inout DoT, _ name: String) -> Wire.Parsed {
+    static func resolve(_ h: inout Harness, _ auth: inout FakeAuthorities, _ dot: inout DoT, _ name: String) -> Wire.Parsed {
         let before = h.net.answers.count
         _ = h.ask(before + 1, Wire.query(name, .a, id: 3, dnssecOK: true))
         for _ in 0..<50 where h.net.answers.count == before {
-            pump(&h, &auth, &dot)
+            StrictDANETests.pump(&h, &auth, &dot)
             if h.net.answers.count == before { h.advance(100) }
         }
         XCTAssertEqual(h.net.answers.count, before + 1, "one answer, never a hang")
@@ -133,7 +135,7 @@ final class StrictDANETests: XCTestCase {
         var dot = DoT(names: [FakeAuthorities.key(StrictDANETests.signedServer): "ns.signed.example"],
                       spkis: [FakeAuthorities.key(StrictDANETests.signedServer): StrictDANETests.spki])
         var h = harness(strict: "signed.example")
-        let p = resolve(&h, &auth, &dot, "www.signed.example")
+        let p = StrictDANETests.resolve(&h, &auth, &dot, "www.signed.example")
         XCTAssertEqual(p.rcode, .noError, "\(p.edeTexts)")
         XCTAssertEqual(p.answers.filter { $0.type == .a }.map { $0.rdata }, [[192, 0, 2, 3]])
         XCTAssertTrue(p.ad)
@@ -147,16 +149,18 @@ final class StrictDANETests: XCTestCase {
 
     /// A secure TLSA that does not match the server's key: the server
     /// fails closed, even though the CA path would have accepted it (DANE
-    /// decides alone), with the EDE naming the TLSA; nothing in plain.
+    /// decides alone), with the EDE naming the server by NS name and
+    /// address, and the TLSA; nothing in plain.
     func testSecureTLSAMismatchFailsClosedWithoutTheCAPath() {
         var auth = StrictDANETests.hierarchy(signed: [StrictDANETests.tlsa(StrictDANETests.tlsaOwner, StrictDANETests.otherSPKI)])
         var dot = DoT(names: [FakeAuthorities.key(StrictDANETests.signedServer): "ns.signed.example"],
                       spkis: [FakeAuthorities.key(StrictDANETests.signedServer): StrictDANETests.spki])
         var h = harness(strict: "signed.example")
-        let p = resolve(&h, &auth, &dot, "www.signed.example")
+        let p = StrictDANETests.resolve(&h, &auth, &dot, "www.signed.example")
         XCTAssertEqual(p.rcode, .servFail)
         XCTAssertEqual(p.ede, [23])
-        XCTAssertTrue((p.edeTexts.first ?? "").hasPrefix("127.9.0.3") && (p.edeTexts.first ?? "").contains("TLSA"), "\(p.edeTexts)")
+        XCTAssertTrue((p.edeTexts.first ?? "").hasPrefix("ns.signed.example (127.9.0.3) strict DoT:")
+                      && (p.edeTexts.first ?? "").contains("TLSA"), "the NS name and the address: \(p.edeTexts)")
         XCTAssertFalse(dot.named.contains { $0.1 == "www.signed.example." }, "fell back to the CA path")
         XCTAssertFalse(dot.plain.contains { $0.0 == StrictDANETests.signedServer })
     }
@@ -170,7 +174,7 @@ final class StrictDANETests: XCTestCase {
         var dot = DoT(names: [FakeAuthorities.key(server): "ns.insecure.example"],
                       spkis: [FakeAuthorities.key(server): StrictDANETests.spki])
         var h = harness(strict: "insecure.example")
-        let p = resolve(&h, &auth, &dot, "www.insecure.example")
+        let p = StrictDANETests.resolve(&h, &auth, &dot, "www.insecure.example")
         XCTAssertEqual(p.rcode, .noError, "\(p.edeTexts)")
         XCTAssertFalse(p.ad)
         XCTAssertEqual(h.core.stats.tlsaLookups, 1, "looked up once")
@@ -189,7 +193,7 @@ final class StrictDANETests: XCTestCase {
                       spkis: [FakeAuthorities.key(StrictDANETests.signedServer): StrictDANETests.spki])
         var h = harness(strict: "signed.example")
         let start = h.nowMs
-        let p = resolve(&h, &auth, &dot, "www.signed.example")
+        let p = StrictDANETests.resolve(&h, &auth, &dot, "www.signed.example")
         XCTAssertEqual(p.rcode, .servFail)
         XCTAssertEqual(p.ede, [23])
         XCTAssertLessThanOrEqual(h.nowMs - start, 6_000)

@@ -138,7 +138,8 @@ final class StrictPolicyTests: XCTestCase {
 
     /// A certificate for another name fails that server closed: the next
     /// server is tried (still strict), and when none is usable the answer
-    /// is SERVFAIL with EDE 23 naming a server and the certificate, with
+    /// is SERVFAIL with EDE 23 naming a server (its NS name, then its
+    /// address in parentheses) and the certificate, with
     /// zero plain queries to either server.
     func testWrongNameFailsClosedTriesTheNextServerThenServfailWithEDE() {
         var auth = StrictPolicyTests.hierarchy()
@@ -157,7 +158,8 @@ final class StrictPolicyTests: XCTestCase {
         XCTAssertEqual(p.rcode, .servFail)
         XCTAssertEqual(p.ede, [23])
         let text = p.edeTexts.first ?? ""
-        XCTAssertTrue(text.hasPrefix("127.9.0.3") || text.hasPrefix("127.9.0.4"), text)
+        XCTAssertTrue(text.hasPrefix("ns1.example.test (127.9.0.3) strict DoT:")
+                      || text.hasPrefix("ns2.example.test (127.9.0.4) strict DoT:"), "the NS name and the address: " + text)
         XCTAssertTrue(text.contains("certificate") && text.contains("not asked in plain"), text)
         XCTAssertEqual(Set(dot.named.map { $0.server.low }), Set([StrictPolicyTests.ns1.low, StrictPolicyTests.ns2.low]),
                        "both servers tried over DoT")

@@ -12,9 +12,13 @@ HOST_PKGS="libmbedtls-dev libsodium-dev nettle-dev libgmp-dev"
 CROSS_TOOLCHAIN_PKGS="gcc-aarch64-linux-gnu libc6-dev-arm64-cross
   gcc-arm-linux-gnueabihf libc6-dev-armhf-cross
   gcc-mipsel-linux-gnu libc6-dev-mipsel-cross"
+# `make bench` only: the resolvers Sprig is compared with that no test uses
+# (PowerDNS Recursor: DoT to authoritative servers, cold_auth_dot).
+BENCH_PKGS="pdns-recursor"
 TEST_PKGS="qemu-user-static $CROSS_TOOLCHAIN_PKGS
   dnsutils knot-dnsutils nsd unbound dnsmasq-base dnsperf ldnsutils bind9 bind9-utils iproute2 valgrind shellcheck openssl
-  python3 gcc binutils util-linux libc6-dev perl faketime libfaketime"
+  python3 gcc binutils util-linux libc6-dev perl faketime libfaketime
+  $BENCH_PKGS"
 CROSS_ARCHS="arm64 armhf mipsel"
 CROSS_PKGS=""
 for a in $CROSS_ARCHS; do CROSS_PKGS="$CROSS_PKGS libmbedtls-dev:$a libsodium-dev:$a nettle-dev:$a libgmp-dev:$a"; done
