@@ -161,6 +161,10 @@ public struct SprigConfig: Equatable, Sendable {
     public var logLevel: LogLevelSetting = .info
     public var logSyslog = true
     public var controlSocketPath: ConfigText = "/var/run/sprig.sock"
+    /// Who besides root may use the control socket (root:group, mode 0660);
+    /// nil: root only (mode 0600). Its gid is looked up when the file is
+    /// loaded: an unknown group is an error of the file.
+    public var controlGroup: ControlGroup? = nil
     public var clockMarkerFilePath: ConfigText? = nil
     /// The operator vouches for the wall clock (an RTC, a test bed): it is
     /// trusted from the start as it reads, even before the build date.
@@ -210,20 +214,24 @@ public struct SprigConfig: Equatable, Sendable {
 
     /// Parses and validates `text` (the bytes of `fileName`). Every error
     /// is reported; warnings do not prevent success.
-    public static func load(text: [UInt8], fileName: String,
-                            warnings: inout [ConfigDiagnostic]) -> Result<SprigConfig, ConfigErrors> {
+    /// `groupID` looks a group name up (sprigd and sprig pass the system's,
+    /// `Process.lookUpGroup`; the Config module reads no files). The
+    /// default knows no group: a config with `control_group` is refused.
+    public static func load(text: [UInt8], fileName: String, warnings: inout [ConfigDiagnostic],
+                            groupID: (String) -> UInt32? = { _ in nil }) -> Result<SprigConfig, ConfigErrors> {
         var sink = DiagnosticSink(fileName: fileName)
         let statements = UCITokenizer.statements(in: text, sink: &sink)
         let sections = UCIDocument.sections(from: statements, sink: &sink)
-        let config = SchemaValidator.config(from: sections, sink: &sink)
+        let config = SchemaValidator.config(from: sections, sink: &sink, groupID: groupID)
         let diagnostics = sink.sorted()
         if sink.errorCount > 0 { return .failure(ConfigErrors(diagnostics: diagnostics)) }
         warnings = diagnostics
         return .success(config)
     }
 
-    public static func load(text: [UInt8], fileName: String) -> Result<SprigConfig, ConfigErrors> {
+    public static func load(text: [UInt8], fileName: String,
+                            groupID: (String) -> UInt32? = { _ in nil }) -> Result<SprigConfig, ConfigErrors> {
         var ignored: [ConfigDiagnostic] = []
-        return load(text: text, fileName: fileName, warnings: &ignored)
+        return load(text: text, fileName: fileName, warnings: &ignored, groupID: groupID)
     }
 }

@@ -94,6 +94,10 @@ enum Daemon {
     }
 
     /// Reads and validates the config; prints every error as FILE:LINE.
+    /// The system's group database, for `control_group` (looked up as the
+    /// config is loaded: at start, as root, and on SIGHUP).
+    static func systemGroupID(_ name: String) -> UInt32? { try? Process.lookUpGroup(name) }
+
     static func loadConfig(_ path: String, required: Bool) -> SprigConfig? {
         let text: [UInt8]
         do throws(Errno) {
@@ -107,7 +111,7 @@ enum Daemon {
             return nil
         }
         var warnings: [ConfigDiagnostic] = []
-        switch SprigConfig.load(text: text, fileName: path, warnings: &warnings) {
+        switch SprigConfig.load(text: text, fileName: path, warnings: &warnings, groupID: systemGroupID) {
         case .success(let config):
             for w in warnings { Output.err(w.text + "\n") }
             return config
