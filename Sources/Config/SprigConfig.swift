@@ -91,18 +91,19 @@ public struct SprigConfig: Equatable, Sendable {
     public var mode: ResolutionMode = .recursive
 
     // cache
-    public var cacheByteCount = 4 << 20
+    public var cacheByteCount = MemoryPreset.builtIn.sizes.cacheByteCount
     public var cacheMinTTLSeconds = 0
     public var cacheMaxTTLSeconds = 86400
 
-    // pools (static memory is sized from these; `memory` sets them all)
-    public var memory: MemoryPreset = .medium
-    public var maxClients = 256
-    public var maxTCPClients = 64
+    // pools (static memory is sized from these; `memory` sets them all,
+    // and with no `option memory` they are MemoryPreset.builtIn's)
+    public var memory: MemoryPreset = MemoryPreset.builtIn
+    public var maxClients = MemoryPreset.builtIn.sizes.maxClients
+    public var maxTCPClients = MemoryPreset.builtIn.sizes.maxTCPClients
     public var tcpIdleTimeoutMs = 10000
-    public var maxOutgoing = 512
+    public var maxOutgoing = MemoryPreset.builtIn.sizes.maxOutgoing
     /// Outgoing TCP connections (each holds a 64 KiB response buffer).
-    public var maxOutgoingTCP = 8
+    public var maxOutgoingTCP = MemoryPreset.builtIn.sizes.maxOutgoingTCP
     /// DNS-over-TLS connections at once (their mbedTLS memory is reserved
     /// at start). Only reserved when some upstream uses transport 'tls'.
     public var maxTLSConnections = 4
@@ -186,7 +187,7 @@ public struct SprigConfig: Equatable, Sendable {
     public var leaseFiles: [ConfigText] = []
     /// Entries of the names table those files fill (reserved only when a
     /// file is configured).
-    public var localNamesMax = 1024
+    public var localNamesMax = MemoryPreset.builtIn.sizes.localNamesMax
     /// DNS rebinding protection: private, loopback and link-local addresses
     /// are removed from answers from the internet, except for names at or
     /// below `rebindAllow`. Off by default (test beds serve such

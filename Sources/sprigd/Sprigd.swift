@@ -344,7 +344,8 @@ enum Daemon {
     /// Each memory preset's total with this file's other settings (DNSSEC,
     /// local files, …): what `option memory` would reserve.
     static func printPresets(_ config: SprigConfig) {
-        Output.out("\noption memory (this is '\(config.memory.text)'; sizes set in the file win over it)\n")
+        Output.out("\noption memory (this is '\(config.memory.text)'; sizes set in the file win over it; "
+            + "without the option: '\(MemoryPreset.builtIn.text)')\n")
         for preset in MemoryPreset.allCases {
             let s = preset.sizes
             let total = MemoryPlan(config: config.applying(preset)).byteCount
