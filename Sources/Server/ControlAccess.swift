@@ -10,7 +10,7 @@
 // once at start, before privileges drop and before any chroot).
 
 /// The rule, fixed at start.
-struct ControlAccess: Equatable {
+struct ControlAccess {
     /// The uid the socket was opened as (root, before privileges drop;
     /// the running user when sprigd was not started as root).
     let ownerUid: UInt32
