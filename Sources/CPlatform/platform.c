@@ -324,25 +324,45 @@ static int unix_address(const char *path, struct sockaddr_un *sun) {
     return 0;
 }
 
-int sp_unix_listen(const char *path) {
+/* The control socket, born with its final owner, group and mode. bind()
+ * runs under umask 0177, so the node appears 0600 and owned by the caller
+ * (root: sprigd opens it before dropping privileges). For a group, lchown
+ * and chmod then make it group:0660, and lstat checks the node is a socket
+ * with exactly that owner, group and mode. Only then listen(): until
+ * listen, the kernel refuses every connect() (ECONNREFUSED), so there is no
+ * moment at which anyone outside root and the group can reach the daemon,
+ * whatever the umask, a setgid folder or a default ACL would have made. */
+int sp_unix_listen(const char *path, long group) {
     struct sockaddr_un sun;
     int rc = unix_address(path, &sun);
     if (rc < 0) return rc;
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) return -errno;
     unlink(path);
-    /* Born 0600 (no window with the umask's mode): only its owner, root
-     * (sprigd creates it before dropping privileges), may connect. */
     mode_t old_mask = umask(0177);
     int bound = bind(fd, (struct sockaddr *)&sun, sizeof sun);
+    int e = errno;
     umask(old_mask);
-    if (bound < 0 || listen(fd, 8) < 0) {
-        int e = errno;
+    if (bound < 0) {
         close(fd);
         return -e;
     }
-    chmod(path, 0600);
-    return fd;
+    mode_t want = group >= 0 ? 0660 : 0600;
+    gid_t want_gid = group >= 0 ? (gid_t)group : (gid_t)-1;
+    struct stat st;
+    if ((group >= 0 && lchown(path, (uid_t)-1, want_gid) < 0) || chmod(path, want) < 0 || lstat(path, &st) < 0) {
+        e = errno;
+    } else if (!S_ISSOCK(st.st_mode) || (st.st_mode & 07777) != want || st.st_uid != geteuid()
+               || (group >= 0 && st.st_gid != want_gid)) {
+        e = EPERM;   /* not what was asked for: never listen on it */
+    } else if (listen(fd, 8) < 0) {
+        e = errno;
+    } else {
+        return fd;
+    }
+    unlink(path);
+    close(fd);
+    return -e;
 }
 
 int sp_unix_connect(const char *path) {
@@ -680,11 +700,36 @@ int sp_prepare_state_dir(const char *path, const char *user) {
 int sp_is_root(void) { return geteuid() == 0; }
 long sp_geteuid(void) { return (long)geteuid(); }
 
-long sp_peer_uid(int fd) {
+int sp_peer_ids(int fd, uint32_t *uid, uint32_t *gid) {
     struct ucred cred;
     socklen_t len = sizeof cred;
     if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) return -errno;
-    return (long)cred.uid;
+    *uid = (uint32_t)cred.uid;
+    *gid = (uint32_t)cred.gid;
+    return 0;
+}
+
+int sp_peer_has_group(int fd, uint32_t gid) {
+#ifdef SO_PEERGROUPS
+    gid_t groups[SP_PEER_GROUPS_MAX];   /* on the stack: the control path does not allocate */
+    socklen_t len = sizeof groups;
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0) return -errno;   /* ERANGE: more than the bound */
+    for (socklen_t i = 0; i < len / sizeof groups[0]; i++) {
+        if (groups[i] == (gid_t)gid) return 1;
+    }
+    return 0;
+#else
+    (void)fd; (void)gid;
+    return -ENOPROTOOPT;
+#endif
+}
+
+int sp_lookup_group(const char *group, uint32_t *gid) {
+    errno = 0;
+    struct group *gr = getgrnam(group);
+    if (!gr) return errno != 0 ? -errno : -ENOENT;
+    *gid = (uint32_t)gr->gr_gid;
+    return 0;
 }
 int sp_getpid(void) { return (int)getpid(); }
 int sp_daemonize(void) { return SP_ERR(daemon(0, 0)); }

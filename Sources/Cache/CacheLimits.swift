@@ -1,6 +1,8 @@
 /// Every bound the cache enforces, each with its reason and memory cost.
 public enum CacheLimits {
-    /// `cache_size` default: ~20,000 typical RRsets, a fraction of a 64 MB router.
+    /// A `CacheConfiguration` made without a size (the module's own
+    /// tests): ~20,000 typical RRsets. sprigd always passes `cache_size`,
+    /// whose default is the `small` preset's 1 MiB (Config/MemoryPreset).
     public static let arenaByteCountDefault = 4 << 20
     /// Below this a few large DNSKEY sets would flush everything else.
     public static let arenaByteCountMin = 64 << 10

@@ -10,9 +10,10 @@ public struct ConfigCheckOutcome: Sendable {
 }
 
 extension SprigConfig {
-    public static func check(text: [UInt8], fileName: String) -> ConfigCheckOutcome {
+    public static func check(text: [UInt8], fileName: String,
+                             groupID: (String) -> UInt32? = { _ in nil }) -> ConfigCheckOutcome {
         var warnings: [ConfigDiagnostic] = []
-        switch load(text: text, fileName: fileName, warnings: &warnings) {
+        switch load(text: text, fileName: fileName, warnings: &warnings, groupID: groupID) {
         case .success(let config):
             let notes = ConfigErrors(diagnostics: warnings).text
             return ConfigCheckOutcome(exitCode: 0, standardOutput: config.normalised, standardError: notes)

@@ -111,6 +111,10 @@ extension SchemaValidator {
             if let v = one(o, &sink, { ValueParser.path($0, maxByteCount: ConfigLimits.maxSocketPathByteCount) }) {
                 c.controlSocketPath = v
             }
+        case .controlGroup:
+            if let v = one(o, &sink, { $0.isEmpty ? .success(nil) : ValueParser.accountName($0, kind: "group").map { Optional($0) } }) {
+                c.controlGroup = v.map { ControlGroup(name: $0, id: 0) }
+            }
         case .clockMarkerFile: if let v = path() { c.clockMarkerFilePath = v }
         case .clockTrusted: if let v = bool() { c.clockTrusted = v }
         case .stateDir: if let v = one(o, &sink, { ValueParser.path($0) }) { c.stateDirectory = v }

@@ -8,9 +8,10 @@ public enum MemoryPreset: Int, CaseIterable, Equatable, Sendable {
     /// 32 MB routers: the whole footprint ≤ 2 MB with DNSSEC on (a 256 KiB
     /// cache: a household's working set of a few hundred names).
     case tiny
-    /// 64 MB routers.
+    /// 64–128 MB routers: the built-in default (`builtIn`, #17 item 2),
+    /// about 3.6 MB of pools, what the OpenWrt package ships too.
     case small
-    /// 128–256 MB routers: the built-in defaults (9.3 MB of pools).
+    /// 256 MB routers (about 9.5 MB of pools).
     case medium
     /// 256 MB and more.
     case large
@@ -23,6 +24,11 @@ public enum MemoryPreset: Int, CaseIterable, Equatable, Sendable {
         case .large: return "large"
         }
     }
+
+    /// The preset of a file with no `option memory`: `small`, which suits
+    /// the 64–128 MB routers most households have (#17 item 2). SprigConfig's
+    /// pool sizes default to its sizes.
+    public static let builtIn: MemoryPreset = .small
 
     /// The name as text (messages, `--print-footprint`).
     public var text: String { Bytes.string(name) }

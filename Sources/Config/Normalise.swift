@@ -67,6 +67,7 @@ extension SprigConfig {
             }
         case .logSyslog: return flag(logSyslog)
         case .controlSocket: return [controlSocketPath.string]
+        case .controlGroup: return [controlGroup?.name.string ?? ""]
         case .clockMarkerFile: return [clockMarkerFilePath?.string ?? ""]
         case .clockTrusted: return flag(clockTrusted)
         case .stateDir: return [stateDirectory.string]

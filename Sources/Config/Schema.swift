@@ -6,7 +6,7 @@ enum MainOption: Int, CaseIterable {
     case serveStale, staleMax, staleAnswerTTL, clientTimeoutMs, staleRefreshBackoff
     case qnameMinimisation, use0x20, cookies, errorReporting, deleg, doIP6, queryLoopback, cnameMax, rootHints
     case dnssec, aggressiveNSEC, trustAnchorFile, trustAnchor, builtinRootAnchors, insecureDomain
-    case allow, user, logLevel, logSyslog, controlSocket, clockMarkerFile, clockTrusted, stateDir, chroot
+    case allow, user, logLevel, logSyslog, controlSocket, controlGroup, clockMarkerFile, clockTrusted, stateDir, chroot
     case localDomain, hostsFile, leaseFile, localNamesMax, memory, maxOutgoingTCP
     case rebindProtection, rebindAllow, blockFile, blockNamesMax, blockAnswer
 
@@ -48,6 +48,7 @@ enum MainOption: Int, CaseIterable {
         case .logLevel: return "log_level"
         case .logSyslog: return "log_syslog"
         case .controlSocket: return "control_socket"
+        case .controlGroup: return "control_group"
         case .clockMarkerFile: return "clock_marker_file"
         case .clockTrusted: return "clock_trusted"
         case .stateDir: return "state_dir"
@@ -118,7 +119,8 @@ enum OptionBounds {
 enum SchemaValidator {
     static let sectionTypes: [StaticString] = ["sprig", "upstream", "hint", "auth_transport"]
 
-    static func config(from sections: [UCISection], sink: inout DiagnosticSink) -> SprigConfig {
+    static func config(from sections: [UCISection], sink: inout DiagnosticSink,
+                       groupID: (String) -> UInt32? = { _ in nil }) -> SprigConfig {
         var config = SprigConfig()
         var mainLines = [Int](repeating: 0, count: MainOption.allCases.count)
         var mainSectionLine = 0
@@ -155,6 +157,7 @@ enum SchemaValidator {
             }
         }
         CrossChecks.run(config, mainLines: mainLines, sectionLines: sectionLines, sink: &sink)
+        resolveControlGroup(&config, line: mainLines[MainOption.controlGroup.rawValue], groupID: groupID, sink: &sink)
         return config
     }
 

@@ -91,18 +91,19 @@ public struct SprigConfig: Equatable, Sendable {
     public var mode: ResolutionMode = .recursive
 
     // cache
-    public var cacheByteCount = 4 << 20
+    public var cacheByteCount = MemoryPreset.builtIn.sizes.cacheByteCount
     public var cacheMinTTLSeconds = 0
     public var cacheMaxTTLSeconds = 86400
 
-    // pools (static memory is sized from these; `memory` sets them all)
-    public var memory: MemoryPreset = .medium
-    public var maxClients = 256
-    public var maxTCPClients = 64
+    // pools (static memory is sized from these; `memory` sets them all,
+    // and with no `option memory` they are MemoryPreset.builtIn's)
+    public var memory: MemoryPreset = MemoryPreset.builtIn
+    public var maxClients = MemoryPreset.builtIn.sizes.maxClients
+    public var maxTCPClients = MemoryPreset.builtIn.sizes.maxTCPClients
     public var tcpIdleTimeoutMs = 10000
-    public var maxOutgoing = 512
+    public var maxOutgoing = MemoryPreset.builtIn.sizes.maxOutgoing
     /// Outgoing TCP connections (each holds a 64 KiB response buffer).
-    public var maxOutgoingTCP = 8
+    public var maxOutgoingTCP = MemoryPreset.builtIn.sizes.maxOutgoingTCP
     /// DNS-over-TLS connections at once (their mbedTLS memory is reserved
     /// at start). Only reserved when some upstream uses transport 'tls'.
     public var maxTLSConnections = 4
@@ -161,6 +162,10 @@ public struct SprigConfig: Equatable, Sendable {
     public var logLevel: LogLevelSetting = .info
     public var logSyslog = true
     public var controlSocketPath: ConfigText = "/var/run/sprig.sock"
+    /// Who besides root may use the control socket (root:group, mode 0660);
+    /// nil: root only (mode 0600). Its gid is looked up when the file is
+    /// loaded: an unknown group is an error of the file.
+    public var controlGroup: ControlGroup? = nil
     public var clockMarkerFilePath: ConfigText? = nil
     /// The operator vouches for the wall clock (an RTC, a test bed): it is
     /// trusted from the start as it reads, even before the build date.
@@ -182,7 +187,7 @@ public struct SprigConfig: Equatable, Sendable {
     public var leaseFiles: [ConfigText] = []
     /// Entries of the names table those files fill (reserved only when a
     /// file is configured).
-    public var localNamesMax = 1024
+    public var localNamesMax = MemoryPreset.builtIn.sizes.localNamesMax
     /// DNS rebinding protection: private, loopback and link-local addresses
     /// are removed from answers from the internet, except for names at or
     /// below `rebindAllow`. Off by default (test beds serve such
@@ -210,20 +215,24 @@ public struct SprigConfig: Equatable, Sendable {
 
     /// Parses and validates `text` (the bytes of `fileName`). Every error
     /// is reported; warnings do not prevent success.
-    public static func load(text: [UInt8], fileName: String,
-                            warnings: inout [ConfigDiagnostic]) -> Result<SprigConfig, ConfigErrors> {
+    /// `groupID` looks a group name up (sprigd and sprig pass the system's,
+    /// `Process.lookUpGroup`; the Config module reads no files). The
+    /// default knows no group: a config with `control_group` is refused.
+    public static func load(text: [UInt8], fileName: String, warnings: inout [ConfigDiagnostic],
+                            groupID: (String) -> UInt32? = { _ in nil }) -> Result<SprigConfig, ConfigErrors> {
         var sink = DiagnosticSink(fileName: fileName)
         let statements = UCITokenizer.statements(in: text, sink: &sink)
         let sections = UCIDocument.sections(from: statements, sink: &sink)
-        let config = SchemaValidator.config(from: sections, sink: &sink)
+        let config = SchemaValidator.config(from: sections, sink: &sink, groupID: groupID)
         let diagnostics = sink.sorted()
         if sink.errorCount > 0 { return .failure(ConfigErrors(diagnostics: diagnostics)) }
         warnings = diagnostics
         return .success(config)
     }
 
-    public static func load(text: [UInt8], fileName: String) -> Result<SprigConfig, ConfigErrors> {
+    public static func load(text: [UInt8], fileName: String,
+                            groupID: (String) -> UInt32? = { _ in nil }) -> Result<SprigConfig, ConfigErrors> {
         var ignored: [ConfigDiagnostic] = []
-        return load(text: text, fileName: fileName, warnings: &ignored)
+        return load(text: text, fileName: fileName, warnings: &ignored, groupID: groupID)
     }
 }

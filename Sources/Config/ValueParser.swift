@@ -103,14 +103,17 @@ enum ValueParser {
     }
 
     /// A user name (empty means: do not drop privileges).
-    static func userName(_ bytes: [UInt8]) -> Result<ConfigText, ValueError> {
+    static func userName(_ bytes: [UInt8]) -> Result<ConfigText, ValueError> { accountName(bytes, kind: "user") }
+
+    /// A user or group name (`kind`): busybox's rules and length.
+    static func accountName(_ bytes: [UInt8], kind: String) -> Result<ConfigText, ValueError> {
         let shown = Bytes.display(bytes)
         if bytes.count > ConfigLimits.maxUserNameByteCount {
-            return .failure(ValueError("user name is longer than \(ConfigLimits.maxUserNameByteCount) bytes"))
+            return .failure(ValueError("\(kind) name is longer than \(ConfigLimits.maxUserNameByteCount) bytes"))
         }
         let ok = bytes.allSatisfy { Bytes.isAlphanumeric($0) || $0 == 0x5F || $0 == 0x2D || $0 == 0x2E }
         if !ok || bytes.first == 0x2D {
-            return .failure(ValueError("'\(shown)' is not a user name (letters, digits, '_', '-', '.')"))
+            return .failure(ValueError("'\(shown)' is not a \(kind) name (letters, digits, '_', '-', '.')"))
         }
         return .success(ConfigText(bytes: bytes))
     }

@@ -130,17 +130,30 @@ public enum Socket {
         return UInt16(try Errno.check(sp_bind_random_port(fd, &a, attempts)))
     }
 
-    /// A non-blocking local stream listener (the control socket).
-    public static func unixListen(path: String) throws(Errno) -> Int32 {
-        try Errno.check(path.withCString { sp_unix_listen($0) })
+    /// A non-blocking local stream listener (the control socket): mode
+    /// 0600 and the caller's group, or mode 0660 and `groupID`. It listens
+    /// only once its node is checked to be exactly that (throws otherwise,
+    /// with the node removed).
+    public static func unixListen(path: String, groupID: UInt32? = nil) throws(Errno) -> Int32 {
+        let group = groupID.map { Int($0) } ?? -1
+        return try Errno.check(path.withCString { sp_unix_listen($0, group) })
+    }
+
+    /// The uid and gid of the peer of a connected Unix socket (SO_PEERCRED).
+    public static func peerIDs(_ fd: Int32) throws(Errno) -> (uid: UInt32, gid: UInt32) {
+        var uid: UInt32 = 0
+        var gid: UInt32 = 0
+        _ = try Errno.check(sp_peer_ids(fd, &uid, &gid))
+        return (uid, gid)
+    }
+
+    /// Whether `groupID` is one of the supplementary groups of the peer of
+    /// a connected Unix socket (SO_PEERGROUPS; bounded, no allocation).
+    public static func peerHasGroup(_ fd: Int32, _ groupID: UInt32) throws(Errno) -> Bool {
+        try Errno.check(sp_peer_has_group(fd, groupID)) == 1
     }
 
     /// A blocking local stream client (the CLI side of the control socket).
-    /// The uid of the peer of a connected Unix socket (SO_PEERCRED).
-    public static func peerUid(_ fd: Int32) throws(Errno) -> UInt32 {
-        UInt32(truncatingIfNeeded: try Errno.check(Int(sp_peer_uid(fd))))
-    }
-
     public static func unixConnect(path: String) throws(Errno) -> Int32 {
         try Errno.check(path.withCString { sp_unix_connect($0) })
     }

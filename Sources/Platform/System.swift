@@ -162,6 +162,14 @@ public enum Process {
         return (uid, gid)
     }
 
+    /// The gid of `group`, looked up now (as root, before a chroot).
+    /// Throws `.noEntry` when there is no such group.
+    public static func lookUpGroup(_ group: String) throws(Errno) -> UInt32 {
+        var gid: UInt32 = 0
+        _ = try Errno.check(group.withCString { sp_lookup_group($0, &gid) })
+        return gid
+    }
+
     /// `dropPrivileges(to:)` for ids looked up earlier. Fails closed: any
     /// step that does not take (supplementary groups included) throws.
     public static func dropPrivileges(uid: UInt32, gid: UInt32) throws(Errno) -> Bool {

@@ -8,19 +8,19 @@ import Platform
 /// served is closed at once. The control path may allocate (it is not a
 /// query path).
 ///
-/// Who may use it: the socket is born mode 0600 and owned by root (sprigd
-/// opens it before dropping privileges), so only root can connect. The
-/// commands that change the daemon (`ControlCommand.isMutating`) also
-/// check the peer's uid (SO_PEERCRED): root, or the uid sprigd opened the
-/// socket as; anyone else gets `error: … needs root` even if the socket's
-/// mode was widened by hand.
+/// Who may use it (ControlAccess): root, or the members of `control_group`.
+/// The socket is born mode 0600 and owned by root (sprigd opens it before
+/// dropping privileges), or root:group 0660 with a control_group, so only
+/// they can connect; every command also checks the peer's credentials
+/// (SO_PEERCRED, SO_PEERGROUPS) and anyone else gets
+/// `error: … needs root …` even if the socket's mode was widened by hand.
 struct ControlChannel {
     let listener: Int32
     let path: String
-    /// The uid the socket was opened as (root, before privileges drop).
-    let ownerUid: UInt32
+    let access: ControlAccess
     var client: Int32 = -1
-    var clientUid: UInt32? = nil
+    /// Judged once, at accept, from the credentials of the peer's connect.
+    var clientAllowed = false
     var clientSinceMs: Int64 = 0
     var request: [UInt8] = []
 
@@ -37,10 +37,10 @@ struct ControlChannel {
     /// how much they left out); `sprig` reads up to the same.
     static let replyByteCountMax = 60_000
 
-    init(listener: Int32, path: String, ownerUid: UInt32) {
+    init(listener: Int32, path: String, access: ControlAccess) {
         self.listener = listener
         self.path = path
-        self.ownerUid = ownerUid
+        self.access = access
     }
 
     mutating func accept(epoll: borrowing Epoll, nowMs: Int64) {
@@ -52,7 +52,15 @@ struct ControlChannel {
             return
         }
         client = fd
-        clientUid = try? Socket.peerUid(fd)
+        // Unreadable credentials, or supplementary groups past the bound
+        // (SP_PEER_GROUPS_MAX): refused, never let in on a guess.
+        if let ids = try? Socket.peerIDs(fd) {
+            clientAllowed = access.allows(uid: ids.uid, gid: ids.gid) { gid in
+                (try? Socket.peerHasGroup(fd, gid)) ?? false
+            }
+        } else {
+            clientAllowed = false
+        }
         clientSinceMs = nowMs
         request = []
     }
@@ -75,8 +83,8 @@ struct ControlChannel {
             finish("error: " + problem.message + "\n", epoll: epoll)
             return nil
         case .success(let command):
-            if command.isMutating && !(clientUid == 0 || clientUid == ownerUid) {
-                finish("error: " + command.word + " needs root (the control socket's owner)\n", epoll: epoll)
+            if !clientAllowed {
+                finish(access.refusal(command.word), epoll: epoll)
                 return nil
             }
             return command
@@ -108,7 +116,7 @@ struct ControlChannel {
         epoll.remove(client)
         Socket.close(client)
         client = -1
-        clientUid = nil
+        clientAllowed = false
         request = []
     }
 }
@@ -125,14 +133,6 @@ enum ControlCommand: Equatable {
     case dumpCache(Name?)
     case anchors
     case leases
-
-    /// Changes the daemon's state: only root may send it.
-    var isMutating: Bool {
-        switch self {
-        case .clockSynced, .flush: true
-        default: false
-        }
-    }
 
     var word: String {
         switch self {

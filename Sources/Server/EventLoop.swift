@@ -97,11 +97,21 @@ public final class EventLoop {
         try sockets.listen(on: address)
     }
 
-    /// Opens the control socket for `sprig stats`.
-    public func openControl(path: String) throws(Errno) {
-        let fd = try Socket.unixListen(path: path)
-        try sockets.epoll.add(fd, .readable, token: Token(.controlListener, 0).raw)
-        control = ControlChannel(listener: fd, path: path, ownerUid: Process.effectiveUid)
+    /// Opens the control socket for `sprig stats` and the operator's
+    /// commands: root's, mode 0600, or root:`group` 0660 (`control_group`,
+    /// its gid resolved at start). Throws, leaving no socket, when it
+    /// cannot be made exactly so.
+    public func openControl(path: String, group: (name: String, id: UInt32)? = nil) throws(Errno) {
+        let fd = try Socket.unixListen(path: path, groupID: group?.id)
+        do throws(Errno) {
+            try sockets.epoll.add(fd, .readable, token: Token(.controlListener, 0).raw)
+        } catch {
+            Socket.close(fd)
+            File.remove(path)
+            throw error
+        }
+        let access = ControlAccess(ownerUid: Process.effectiveUid, groupName: group?.name, groupID: group?.id)
+        control = ControlChannel(listener: fd, path: path, access: access)
     }
 
     /// Replaces the forwarding upstreams (SIGHUP reload).

@@ -15,9 +15,9 @@
 // rows (what was reserved, not what was meant); MemoryPlanTests proves the
 // two tables are the same, row by row, for several configs.
 //
-// Example (defaults: 4 MiB cache, 256 clients, 512 outgoing):
+// Example (defaults, the `small` preset: 1 MiB cache, 128 clients, 192 outgoing):
 //   let plan = MemoryPlan(config: SprigConfig())
-//   plan.rows[0]   // ("cache records (RRsets, negative answers)", 65536, 4194304)
+//   plan.rows[0]   // ("cache records (RRsets, negative answers)", 16384, 1048576)
 //   plan.byteCount // what sprigd reserves in one block
 import Cache
 import Config

@@ -29,6 +29,6 @@ enum CheckConfig {
                 : error.message
             return ConfigCheckOutcome.readFailure("\(path): cannot read the config: \(reason)\n")
         }
-        return SprigConfig.check(text: bytes, fileName: path)
+        return SprigConfig.check(text: bytes, fileName: path) { name in try? Process.lookUpGroup(name) }
     }
 }

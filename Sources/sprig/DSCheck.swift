@@ -485,7 +485,7 @@ enum DSCheck {
             Output.err("sprig ds-check: \(path): \(error.message)\n")
             return nil
         }
-        switch SprigConfig.load(text: text, fileName: path) {
+        switch SprigConfig.load(text: text, fileName: path, groupID: { try? Process.lookUpGroup($0) }) {
         case .success(let config): return config
         case .failure(let errors):
             Output.err(errors.text)

@@ -62,7 +62,9 @@ enum StatsCommand {
         guard let path = socketPath(arguments) else { Output.err(usage); return 2 }
         let fd: Int32
         do throws(Errno) { fd = try Socket.unixConnect(path: path) } catch {
-            Output.err("sprig: cannot reach sprigd at \(path): \(error.message) (is it running?)\n")
+            let hint = error.kind == .accessDenied
+                ? "only root and the members of option control_group may use it" : "is it running?"
+            Output.err("sprig: cannot reach sprigd at \(path): \(error.message) (\(hint))\n")
             return 1
         }
         defer { Socket.close(fd) }
@@ -134,7 +136,8 @@ enum StatsCommand {
             return nil
         }
         guard let text = try? File.readAll(configPath, limit: ConfigLimits.maxFileByteCount),
-              case .success(let config) = SprigConfig.load(text: text, fileName: configPath) else {
+              case .success(let config) = SprigConfig.load(text: text, fileName: configPath,
+                                                            groupID: { try? Process.lookUpGroup($0) }) else {
             return SprigConfig().controlSocketPath.string
         }
         return config.controlSocketPath.string

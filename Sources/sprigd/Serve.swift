@@ -61,7 +61,16 @@ extension Daemon {
             return 1
         }
         let controlPath = config.controlSocketPath.string
-        do throws(Errno) { try loop.openControl(path: controlPath) } catch {
+        let group = config.controlGroup.map { (name: $0.name.string, id: $0.id) }
+        do throws(Errno) { try loop.openControl(path: controlPath, group: group) } catch {
+            // #20 item 6: with a control_group the socket is root:group
+            // 0660 or sprigd does not run; without one a missing socket
+            // only costs the operator's commands.
+            if let group {
+                Output.err("sprigd: cannot make the control socket \(controlPath) root:\(group.name) mode 0660 "
+                    + "(option control_group): \(error.message)\n")
+                return 1
+            }
             Log.warning("control socket \(controlPath): \(error.message); `sprig stats` will not work")
         }
         guard dropPrivileges(config, loop: loop) else { return 1 }
@@ -286,6 +295,9 @@ extension Daemon {
             if taken < wanted.count { Log.warning("reload: only \(taken) of \(wanted.count) insecure domains kept (store full)") }
         }
         if fresh.cookies != current.cookies { Log.warning("reload: option cookies changes after restart") }
+        if fresh.controlSocketPath != current.controlSocketPath || fresh.controlGroup != current.controlGroup {
+            Log.warning("reload: control_socket and control_group change after restart")
+        }
         if fresh.dnssec != current.dnssec || fresh.trustAnchors != current.trustAnchors
             || fresh.builtinRootAnchors != current.builtinRootAnchors || fresh.trustAnchorFilePath != current.trustAnchorFilePath {
             Log.warning("reload: dnssec and trust anchors change after restart")

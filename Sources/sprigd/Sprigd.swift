@@ -95,6 +95,10 @@ enum Daemon {
     }
 
     /// Reads and validates the config; prints every error as FILE:LINE.
+    /// The system's group database, for `control_group` (looked up as the
+    /// config is loaded: at start, as root, and on SIGHUP).
+    static func systemGroupID(_ name: String) -> UInt32? { try? Process.lookUpGroup(name) }
+
     static func loadConfig(_ path: String, required: Bool) -> SprigConfig? {
         let text: [UInt8]
         do throws(Errno) {
@@ -108,7 +112,7 @@ enum Daemon {
             return nil
         }
         var warnings: [ConfigDiagnostic] = []
-        switch SprigConfig.load(text: text, fileName: path, warnings: &warnings) {
+        switch SprigConfig.load(text: text, fileName: path, warnings: &warnings, groupID: systemGroupID) {
         case .success(let config):
             for w in warnings { Output.err(w.text + "\n") }
             return config
@@ -345,7 +349,8 @@ enum Daemon {
     /// Each memory preset's total with this file's other settings (DNSSEC,
     /// local files, …): what `option memory` would reserve.
     static func printPresets(_ config: SprigConfig) {
-        Output.out("\noption memory (this is '\(config.memory.text)'; sizes set in the file win over it)\n")
+        Output.out("\noption memory (this is '\(config.memory.text)'; sizes set in the file win over it; "
+            + "without the option: '\(MemoryPreset.builtIn.text)')\n")
         for preset in MemoryPreset.allCases {
             let s = preset.sizes
             let total = MemoryPlan(config: config.applying(preset)).byteCount

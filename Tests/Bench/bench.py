@@ -75,6 +75,11 @@ BUILD = os.environ.get("BENCH_BUILD", "1") != "0"      # may build a missing Emb
 COLD_NAMES = env_int("BENCH_COLD_NAMES", 300)          # distinct names of the cold recursive run
 COLD_ROUNDS = env_int("BENCH_COLD_ROUNDS", 2)          # cold runs per resolver (restarted each time)
 SPRIG_CACHE_SIZE = os.environ.get("BENCH_SPRIG_CACHE_SIZE", "8M")   # every sprigd's cache_size
+# Every sprigd's `option memory`, written out so that the pool sizes the
+# bench measures (max_clients, max_outgoing, TCP) do not follow the
+# built-in default when it changes (it became 'small' in #17 item 2);
+# cache_size above still wins over the preset's cache.
+SPRIG_MEMORY = os.environ.get("BENCH_SPRIG_MEMORY", "medium")
 # Extra `option` lines for every sprigd (';' between them), to price a
 # feature: BENCH_SPRIG_OPTIONS="cookies 0;error_reporting 0".
 SPRIG_OPTIONS = [o.strip() for o in os.environ.get("BENCH_SPRIG_OPTIONS", "").split(";") if o.strip()]
@@ -495,8 +500,9 @@ config sprig 'main'
 \toption log_level 'warning'
 \toption state_dir '{rundir}'
 \toption control_socket '{rundir}/sprig.sock'
+\toption memory '{memory}'
 \toption cache_size '{cache}'
-""".format(addr=address, port=PORT, rundir=rundir, cache=SPRIG_CACHE_SIZE) + "".join(
+""".format(addr=address, port=PORT, rundir=rundir, memory=SPRIG_MEMORY, cache=SPRIG_CACHE_SIZE) + "".join(
         "\toption %s '%s'\n" % tuple(o.split(None, 1)) for o in SPRIG_OPTIONS) + mode_lines
 
 
@@ -2313,9 +2319,9 @@ def render_footprint(results, out):
     out.append("flat? = RSS grew at most max(%d kB, 1%%) over the random load; 2nd half = RSS growth (kB) "
                "during its second half (bounded caches stop growing)" % FLAT_TOLERANCE_KB)
     footprint_table(footprint, ("floor",) + RESOLVERS, out)
-    out.append("Caches: Unbound 4m msg + 4m RRset (defaults), sprigd cache_size %s (both builds), "
+    out.append("Caches: Unbound 4m msg + 4m RRset (defaults), sprigd memory '%s' with cache_size %s (both builds), "
                "dnsmasq --cache-size=%d entries." % (
-                   SPRIG_CACHE_SIZE, max(150, HIT_NAMES * 2)))
+                   SPRIG_MEMORY, SPRIG_CACHE_SIZE, max(150, HIT_NAMES * 2)))
     out.append("")
 
 

@@ -61,6 +61,6 @@ func parseAll(_ text: String) -> (SprigConfig, [String]) {
     var sink = DiagnosticSink(fileName: "t.conf")
     let statements = UCITokenizer.statements(in: Array(text.utf8), sink: &sink)
     let sections = UCIDocument.sections(from: statements, sink: &sink)
-    let config = SchemaValidator.config(from: sections, sink: &sink)
+    let config = SchemaValidator.config(from: sections, sink: &sink, groupID: { _ in nil })
     return (config, sink.sorted().filter { $0.severity == .error }.map { $0.text })
 }

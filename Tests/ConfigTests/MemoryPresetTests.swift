@@ -12,10 +12,15 @@ final class MemoryPresetTests: XCTestCase {
                        [s.cacheByteCount, s.maxClients, s.maxOutgoing, s.maxTCPClients, s.maxOutgoingTCP, s.localNamesMax])
     }
 
-    func testDefaultIsMedium() {
+    /// #17 item 2: the default suits 64–128 MB routers: `small`, the
+    /// preset the OpenWrt package ships too.
+    func testDefaultIsSmall() {
         let d = SprigConfig()
-        XCTAssertEqual(d.memory, .medium)
-        XCTAssertEqual(d, SprigConfig().applying(.medium))
+        XCTAssertEqual(MemoryPreset.builtIn, .small)
+        XCTAssertEqual(d.memory, .small)
+        XCTAssertEqual(d, SprigConfig().applying(.small))
+        XCTAssertEqual(loadOK(""), loadOK(main("option memory 'small'")))
+        XCTAssertTrue(d.normalised.contains("\toption memory 'small'\n"))
     }
 
     func testExplicitSizesWinInAnyOrder() {

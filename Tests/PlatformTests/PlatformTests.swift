@@ -97,4 +97,47 @@ final class PlatformTests: XCTestCase {
         XCTAssertEqual(q.next(), .user2)
         XCTAssertNil(q.next())
     }
+
+    /// The control socket is born with its final mode and group (0600, or
+    /// 0660 and the given gid, checked before listen); the peer's uid and
+    /// gid come back through SO_PEERCRED, and its supplementary groups
+    /// through SO_PEERGROUPS (#17 item 7).
+    func testControlSocketModeGroupAndPeerCredentials() throws {
+        let path = NSTemporaryDirectory() + "sprig-control-\(getpid()).sock"
+        defer { File.remove(path) }
+        let plain = try Socket.unixListen(path: path)
+        var st = stat()
+        XCTAssertEqual(lstat(path, &st), 0)
+        XCTAssertEqual(st.st_mode & 0o7777, 0o600)
+        Socket.close(plain)
+
+        let gid = UInt32(getegid())
+        let listener = try Socket.unixListen(path: path, groupID: gid)
+        defer { Socket.close(listener) }
+        XCTAssertEqual(lstat(path, &st), 0)
+        XCTAssertEqual(st.st_mode & 0o7777, 0o660)
+        XCTAssertEqual(st.st_gid, gid)
+        XCTAssertEqual(st.st_uid, geteuid())
+
+        let client = try Socket.unixConnect(path: path)
+        defer { Socket.close(client) }
+        XCTAssertTrue(try Socket.waitReadable(listener, timeoutMs: 1000))
+        var peer = Address()
+        let server = try Socket.accept(listener, peer: &peer)
+        defer { Socket.close(server) }
+        let ids = try Socket.peerIDs(server)
+        XCTAssertEqual(ids.uid, UInt32(getuid()))
+        XCTAssertEqual(ids.gid, UInt32(getgid()))
+        var groups = [gid_t](repeating: 0, count: 256)
+        let n = Int(getgroups(Int32(groups.count), &groups))
+        if n > 0 { XCTAssertTrue(try Socket.peerHasGroup(server, UInt32(groups[0]))) }
+        XCTAssertFalse(try Socket.peerHasGroup(server, 4_000_000_000))
+
+        // A gid the caller may not give it (not root, not a member):
+        // refused, and no socket is left at the path.
+        if geteuid() != 0 {
+            XCTAssertThrowsError(try Socket.unixListen(path: path + "2", groupID: 4_000_000_000))
+            XCTAssertFalse(File.exists(path + "2"))
+        }
+    }
 }

@@ -223,8 +223,8 @@ final class AggressiveNSECTests: XCTestCase {
     }
 
     func testTableScalesWithTheCache() {
-        XCTAssertEqual(EngineSettings.aggressiveNSECEntryCount(cacheByteCount: 1 << 20), 64, "16 MB router, 1 MB cache")
-        XCTAssertEqual(EngineSettings.aggressiveNSECEntryCount(cacheByteCount: 4 << 20), 256, "the default cache")
+        XCTAssertEqual(EngineSettings.aggressiveNSECEntryCount(cacheByteCount: 1 << 20), 64, "the default (small) 1 MB cache")
+        XCTAssertEqual(EngineSettings.aggressiveNSECEntryCount(cacheByteCount: 4 << 20), 256, "medium's 4 MB cache")
         XCTAssertEqual(EngineSettings.aggressiveNSECEntryCount(cacheByteCount: 64 << 10), 32, "never below 32")
         XCTAssertEqual(EngineSettings.aggressiveNSECEntryCount(cacheByteCount: 1 << 30), 256, "never above 256")
         var small = EngineSettings()

@@ -42,14 +42,25 @@ final class MemoryPlanTests: XCTestCase {
         let plan = MemoryPlan(config: c)
         XCTAssertLessThanOrEqual(plan.byteCount, 2_000_000, "tiny: \(plan.byteCount) bytes")
         XCTAssertTrue(plan.rows.contains { $0.label.hasPrefix("local names") && $0.count == 256 })
-        // Each bigger preset reserves more; medium is the defaults.
+        // Each bigger preset reserves more; small is the defaults.
         var last = 0
         for preset in MemoryPreset.allCases {
             let bytes = MemoryPlan(config: SprigConfig().applying(preset)).byteCount
             XCTAssertGreaterThan(bytes, last, preset.text)
             last = bytes
         }
-        XCTAssertEqual(MemoryPlan(config: SprigConfig().applying(.medium)).byteCount, MemoryPlan(config: SprigConfig()).byteCount)
+        XCTAssertEqual(MemoryPlan(config: SprigConfig().applying(.small)).byteCount, MemoryPlan(config: SprigConfig()).byteCount)
+    }
+
+    /// #17 item 2: the built-in default suits a 64 MB router: the whole
+    /// footprint at or under 4 MB (10^6 bytes), as tiny's 2 MB is for 32 MB,
+    /// with DNSSEC, aggressive NSEC and a lease file.
+    func testDefaultFitsSixtyFourMegabyteRouters() throws {
+        let c = try load("config sprig 'main'\n\toption local_domain 'lan'\n\tlist lease_file '/tmp/dhcp.leases'\n", "default")
+        XCTAssertEqual(c.memory, .small)
+        XCTAssertTrue(c.dnssec && c.aggressiveNSEC)
+        let bytes = MemoryPlan(config: c).byteCount
+        XCTAssertLessThanOrEqual(bytes, 4_000_000, "default: \(bytes) bytes")
     }
     static let files = ["Config/sprig", "Config/examples/small-router.conf", "Config/examples/forward.conf",
                         "Config/examples/recursive-lan.conf"]

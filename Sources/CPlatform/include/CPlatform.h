@@ -108,7 +108,10 @@ int sp_recv_batch(int fd, sp_datagram *datagrams, int count);      /* count rece
 int sp_send_batch(int fd, const sp_datagram *datagrams, int count); /* count sent, or -errno */
 
 /* Local stream sockets for the control channel (sprig ↔ sprigd). */
-int sp_unix_listen(const char *path);           /* non-blocking listener; replaces a stale socket file */
+/* Non-blocking listener; replaces a stale socket file. group < 0: mode
+   0600, the caller's group; else that gid and mode 0660. Checked with lstat
+   before listen(); -errno (-EPERM: the node is not what was asked for). */
+int sp_unix_listen(const char *path, long group);
 int sp_unix_connect(const char *path);          /* blocking client */
 int sp_wait_readable(int fd, int timeout_ms);   /* 1 ready, 0 timeout, -errno */
 int sp_wait_writable(int fd, int timeout_ms);   /* 1 ready (connect done), 0 timeout, -errno */
@@ -155,8 +158,17 @@ int sp_drop_to(uint32_t uid, uint32_t gid); /* as sp_drop_privileges, for ids lo
 int sp_chroot(const char *dir);             /* chroot and chdir("/") */
 int sp_is_root(void);
 long sp_geteuid(void);
-/* The uid of the process at the other end of a Unix socket (SO_PEERCRED), or -errno. */
-long sp_peer_uid(int fd);
+/* The uid and gid of the process at the other end of a Unix socket
+   (SO_PEERCRED, as of its connect), 0 or -errno. */
+int sp_peer_ids(int fd, uint32_t *uid, uint32_t *gid);
+/* Supplementary groups of a Unix socket's peer read at most (SO_PEERGROUPS,
+   Linux 4.13+): 256 gids, 1 KiB on the stack; a peer with more gets -ERANGE. */
+#define SP_PEER_GROUPS_MAX 256
+/* 1: `gid` is one of the peer's supplementary groups; 0: not; -errno
+   (-ENOPROTOOPT: the kernel or libc has no SO_PEERGROUPS). */
+int sp_peer_has_group(int fd, uint32_t gid);
+/* The gid of group `group` (getgrnam); -ENOENT: no such group. */
+int sp_lookup_group(const char *group, uint32_t *gid);
 int sp_getpid(void);
 int sp_daemonize(void);
 /* Creates `path` (one level) if missing; gives it to `user` (when root and
