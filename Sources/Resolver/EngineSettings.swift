@@ -115,7 +115,7 @@ public struct EngineSettings {
     public var blockWithNullAddress = false
 
     /// One entry per 16 KiB of cache (the table stays ~6% of it), 32 to
-    /// 256: 64 for a 16 MB router's 1 MB cache, 256 from the default 4 MB up.
+    /// 256: 64 for the default (`small`) 1 MB cache, 256 from `medium`'s 4 MB up.
     public static func aggressiveNSECEntryCount(cacheByteCount: Int) -> Int {
         min(max(cacheByteCount / 16_384, 32), 256)
     }
