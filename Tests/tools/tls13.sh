@@ -36,7 +36,7 @@ config sprig 'main'
 config upstream
 	option address '127.0.0.1'
 	option transport 'tls'
-	option tls_pin 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA='
+	option tls_pin 'sha256/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA='
 EOF
 "$BIN/sprigd" -c "$CONF/sprig" >"$CONF/log" 2>&1 &
 pid=$!
