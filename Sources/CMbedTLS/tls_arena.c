@@ -10,6 +10,7 @@
 #include "CMbedTLS.h"
 #include "tls_internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define BLOCK_ALIGN 16u
@@ -165,7 +166,7 @@ void *__real_calloc(size_t count, size_t size);
 void __real_free(void *pointer);
 
 void *__wrap_calloc(size_t count, size_t size) {
-    if (sprig_tls_current_region != SPRIG_REGION_NONE)
+    if (sprig_tls_current_region != SPRIG_REGION_NONE && sprig_tls_current_region != SPRIG_REGION_PROCESS)
         return sprig_tls_region_calloc(sprig_tls_current_region, count, size);
     return __real_calloc(count, size);
 }
@@ -178,12 +179,15 @@ void __wrap_free(void *pointer) {
 
 /* For mbedtls_platform_set_calloc_free (MBEDTLS_PLATFORM_MEMORY builds):
  * only mbedTLS calls these, so an allocation outside a region is a fault
- * of the shim, refused rather than served from the heap. */
+ * of the shim, refused rather than served from the heap; the one
+ * exception is the process-lifetime state set up under
+ * SPRIG_REGION_PROCESS (tls_internal.h). */
 void *sprig_tls_platform_calloc(size_t count, size_t size) {
+    if (sprig_tls_current_region == SPRIG_REGION_PROCESS) return calloc(count, size);
     if (sprig_tls_current_region == SPRIG_REGION_NONE) { alloc_failures++; return NULL; }
     return sprig_tls_region_calloc(sprig_tls_current_region, count, size);
 }
 
 void sprig_tls_platform_free(void *pointer) {
-    if (pointer != NULL) (void)sprig_tls_region_free(pointer);
+    if (pointer != NULL && !sprig_tls_region_free(pointer)) free(pointer);
 }

@@ -40,13 +40,6 @@
 #define SPRIG_HAS_TLS13 0
 #endif
 
-/* Fields 3.x made private. */
-#if MBEDTLS_VERSION_NUMBER >= 0x03000000
-#define SPRIG_PRIVATE(f) MBEDTLS_PRIVATE(f)
-#else
-#define SPRIG_PRIVATE(f) f
-#endif
-
 struct slot {
     mbedtls_ssl_context *ssl;
     int fd;
@@ -148,6 +141,17 @@ static int config_init(mbedtls_ssl_config *conf, int verify) {
 #if defined(MBEDTLS_SSL_RENEGOTIATION)
     mbedtls_ssl_conf_renegotiation(conf, MBEDTLS_SSL_RENEGOTIATION_DISABLED);
 #endif
+#if SPRIG_HAS_TLS13
+    /* TLS 1.3 resumption (PSK, RFC 8446 §2.2) is not offered: every 1.3
+     * handshake is a full (EC)DHE one, so no ticket is kept and no
+     * psk_key_exchange_modes is sent; the server's NewSessionTickets are
+     * read and dropped by mbedTLS (the default since 3.6.1, set here
+     * anyway). TLS 1.2 sessions resume as on 2.28 (tls_session.c). */
+    mbedtls_ssl_conf_tls13_key_exchange_modes(conf, MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_EPHEMERAL);
+#if defined(MBEDTLS_SSL_SESSION_TICKETS) && MBEDTLS_VERSION_NUMBER >= 0x03060100
+    mbedtls_ssl_conf_tls13_enable_signal_new_session_tickets(conf, MBEDTLS_SSL_TLS1_3_SIGNAL_NEW_SESSION_TICKETS_DISABLED);
+#endif
+#endif
     if (verify) {
         mbedtls_ssl_conf_authmode(conf, MBEDTLS_SSL_VERIFY_REQUIRED);
         mbedtls_ssl_conf_ca_chain(conf, ca_chain, NULL);
@@ -163,9 +167,6 @@ static int config_init(mbedtls_ssl_config *conf, int verify) {
 static int setup_in_region(const unsigned char *ca_text, size_t ca_text_bytes, long *detail) {
     static const unsigned char personal[] = "sprig dns-over-tls";
     int rc;
-#if MBEDTLS_VERSION_NUMBER >= 0x03000000
-    if (psa_crypto_init() != PSA_SUCCESS) { *detail = -1; return SPRIG_TLS_E_SETUP; }
-#endif
     entropy = calloc(1, sizeof *entropy);
     drbg = calloc(1, sizeof *drbg);
     ca_chain = calloc(1, sizeof *ca_chain);
@@ -192,6 +193,50 @@ static int setup_in_region(const unsigned char *ca_text, size_t ca_text_bytes, l
     }
     return 0;
 }
+
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+/* PSA crypto (3.x: TLS 1.3's key schedule and ECDHE keys). Its key store
+ * is process-wide and outlives an arena (a new Transport in the tests
+ * cuts a new one), so it lives on the heap, set up here and never on the
+ * query path: psa_crypto_init once, then, when the store grows on demand
+ * (MBEDTLS_PSA_KEY_STORE_DYNAMIC, on by default in 3.6), enough key slots
+ * for every connection slot are made and destroyed at once, so no slice
+ * of the store is ever allocated inside a connection's region (which is
+ * emptied when the connection closes). A key's own bytes still come from
+ * the region of the connection that made it, and go with it. */
+#define PSA_KEYS_PER_CONNECTION 4   /* a TLS 1.3 handshake holds one ECDHE key (two after a HelloRetryRequest) */
+static int psa_keys_reserved;
+
+static int psa_start(int connections, long *detail) {
+    psa_status_t status;
+    IN_REGION(SPRIG_REGION_PROCESS, status = psa_crypto_init());
+    if (status != PSA_SUCCESS) { *detail = (long)status; return SPRIG_TLS_E_SETUP; }
+#if defined(MBEDTLS_PSA_KEY_STORE_DYNAMIC)
+    int want = (connections + 1) * PSA_KEYS_PER_CONNECTION;
+    if (want <= psa_keys_reserved) return 0;
+    psa_key_id_t *ids = malloc((size_t)want * sizeof *ids);
+    if (ids == NULL) { *detail = MBEDTLS_ERR_SSL_ALLOC_FAILED; return SPRIG_TLS_E_SETUP; }
+    static const unsigned char byte[1] = {0};
+    psa_key_attributes_t attributes = PSA_KEY_ATTRIBUTES_INIT;
+    psa_set_key_type(&attributes, PSA_KEY_TYPE_RAW_DATA);
+    int made = 0;
+    status = PSA_SUCCESS;
+    IN_REGION(SPRIG_REGION_PROCESS, {
+        for (; made < want && status == PSA_SUCCESS; made++) {
+            status = psa_import_key(&attributes, byte, sizeof byte, &ids[made]);
+            if (status != PSA_SUCCESS) break;
+        }
+        for (int i = made - 1; i >= 0; i--) (void)psa_destroy_key(ids[i]);
+    });
+    free(ids);
+    if (status != PSA_SUCCESS) { *detail = (long)status; return SPRIG_TLS_E_SETUP; }
+    psa_keys_reserved = want;
+#else
+    (void)connections;
+#endif
+    return 0;
+}
+#endif
 
 /* The whole file plus a NUL (mbedTLS's PEM parser wants one) in a heap
  * buffer outside the arena; 0 or -1. Bounded by MAX_CA_FILE_BYTES. */
@@ -234,6 +279,10 @@ int sprig_tls_setup(const char *ca_file, long *detail) {
 #endif
     int wrapped = sprig_tls_region_free(probe);
     if (!wrapped) { free(probe); *detail = -2; return SPRIG_TLS_E_SETUP; }
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+    int psa_rc = psa_start(count, detail);
+    if (psa_rc != 0) return psa_rc;
+#endif
     /* The bundle's text is read outside the arena (start-up only, freed
      * below): mbedtls_x509_crt_parse_file would hold the whole file in the
      * arena while it parses, which the CA budget does not cover. */
@@ -343,6 +392,14 @@ long sprig_tls_read(int slot, void *bytes, size_t count) {
     if (s == NULL || s->ssl == NULL) return SPRIG_TLS_E_SETUP;
     int rc;
     IN_REGION(slot, rc = mbedtls_ssl_read(s->ssl, (unsigned char *)bytes, count));
+#if defined(MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET)
+    /* Only when tickets are signalled (not Sprig's config, but mbedTLS
+     * before 3.6.1 always did): the ticket is dropped and the read goes
+     * on, since answer bytes may already wait behind it. */
+    for (int tickets = 0; rc == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET && tickets < 8; tickets++) {
+        IN_REGION(slot, rc = mbedtls_ssl_read(s->ssl, (unsigned char *)bytes, count));
+    }
+#endif
     if (rc == 0) return SPRIG_TLS_CLOSED;
     return classify(s, rc, 0);
 }
@@ -357,7 +414,7 @@ int sprig_tls_peer_spki_sha256(int slot, unsigned char *out) {
     if (s == NULL || s->ssl == NULL) return -1;
     const mbedtls_x509_crt *peer = mbedtls_ssl_get_peer_cert(s->ssl);
     if (peer == NULL) return -1;
-    const mbedtls_x509_buf *spki = &peer->SPRIG_PRIVATE(pk_raw);
+    const mbedtls_x509_buf *spki = &peer->SPRIG_PK_RAW;
     int rc;
 #if MBEDTLS_VERSION_NUMBER >= 0x03000000
     IN_REGION(slot, rc = mbedtls_sha256(spki->p, spki->len, out, 0));

@@ -25,11 +25,9 @@
 #include <mbedtls/x509_crt.h>
 
 #if MBEDTLS_VERSION_NUMBER >= 0x03000000
-#define SPRIG_PRIVATE(f) MBEDTLS_PRIVATE(f)
 #define SPRIG_SHA256 mbedtls_sha256
 #define SPRIG_SHA512 mbedtls_sha512
 #else
-#define SPRIG_PRIVATE(f) f
 #define SPRIG_SHA256 mbedtls_sha256_ret
 #define SPRIG_SHA512 mbedtls_sha512_ret
 #endif
@@ -57,7 +55,7 @@ static int same_bytes(const unsigned char *a, const unsigned char *b, size_t n) 
 /* Whether `crt`'s selected data matches one record's digest. */
 static int matches(const mbedtls_x509_crt *crt, unsigned char selector, unsigned char matching,
                    const unsigned char *data, size_t length) {
-    const mbedtls_x509_buf *selected = selector == SELECTOR_CERT ? &crt->raw : &crt->SPRIG_PRIVATE(pk_raw);
+    const mbedtls_x509_buf *selected = selector == SELECTOR_CERT ? &crt->raw : &crt->SPRIG_PK_RAW;
     unsigned char digest[64];
     switch (matching) {
     case MATCHING_FULL:

@@ -4,6 +4,9 @@
 #include <stddef.h>
 #define SPRIG_REGION_NONE (-2)
 #define SPRIG_REGION_SHARED (-1)
+/* State mbedTLS keeps for the whole process, across arenas: PSA's key
+ * store on 3.x (tls_client.c, psa_start). libc's heap, at set-up only. */
+#define SPRIG_REGION_PROCESS (-3)
 /* volatile: compilers know calloc/free as builtins that read no user
  * memory, and would drop the store before such a call as dead (gcc -Os
  * did, in the router build: mbedTLS's first allocations left the arena). */
@@ -28,5 +31,13 @@ void sprig_tls_client_forget(void);
 /* The slot's SSL context (an opaque pointer outside tls_client.c, which
  * includes mbedTLS's headers); NULL when the slot is not open. */
 struct mbedtls_ssl_context;
+/* A certificate's SubjectPublicKeyInfo: private in mbedTLS 3.0 only
+ * (public again from 3.1). */
+#include <mbedtls/version.h>
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000 && MBEDTLS_VERSION_NUMBER < 0x03010000
+#define SPRIG_PK_RAW MBEDTLS_PRIVATE(pk_raw)
+#else
+#define SPRIG_PK_RAW pk_raw
+#endif
 struct mbedtls_ssl_context *sprig_tls_slot_context(int slot);
 #endif

@@ -7,8 +7,13 @@
  * keeps the offered one (RFC 5246 §7.3), a full handshake derives a new one.
  *
  * TLS 1.3 (mbedTLS >= 3 with MBEDTLS_SSL_PROTO_TLS1_3) gets its tickets
- * after the handshake and resumes by PSK, which this file does not carry
- * out: there, save returns -2 for a TLS 1.3 session and nothing is offered. */
+ * after the handshake and resumes by PSK, which Sprig does not offer
+ * (tls_client.c configures ephemeral key exchange only and has mbedTLS
+ * drop NewSessionTicket messages): save returns -2 for a TLS 1.3 session.
+ * A saved TLS 1.2 session is still offered on a 3.x build, and mbedTLS
+ * then proposes TLS 1.2 alone (ssl_client.c: a resumed session's version
+ * is the only one offered); the caller never offers one on a connection
+ * that requires TLS 1.3 (TLSSessions.swift). */
 #include "CMbedTLS.h"
 #include "tls_session.h"
 #include "tls_internal.h"
@@ -30,6 +35,16 @@
 #endif
 
 #if defined(MBEDTLS_SSL_CLI_C)
+
+/* The context's own session: no copy, no allocation. 3.x dropped the
+ * public getter; the field is the same one. */
+static const mbedtls_ssl_session *current_session(const mbedtls_ssl_context *ssl) {
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+    return ssl->MBEDTLS_PRIVATE(session);
+#else
+    return mbedtls_ssl_get_session_pointer(ssl);
+#endif
+}
 
 /* 1 when `session` is a TLS 1.2 one (the only kind resumed here). */
 static int is_tls12(const mbedtls_ssl_session *session) {
@@ -61,8 +76,7 @@ long sprig_tls_session_save(int slot, void *out, size_t capacity, size_t *needed
     *needed = 0;
     mbedtls_ssl_context *ssl = sprig_tls_slot_context(slot);
     if (ssl == NULL) return -2;
-    /* The context's own session: no copy, no allocation. */
-    const mbedtls_ssl_session *session = mbedtls_ssl_get_session_pointer(ssl);
+    const mbedtls_ssl_session *session = current_session(ssl);
     if (session == NULL || !is_tls12(session)) return -2;
     int rc;
     IN_REGION(slot, rc = mbedtls_ssl_session_save(session, (unsigned char *)out, capacity, needed));
@@ -94,7 +108,7 @@ int sprig_tls_session_offer(int slot, const void *bytes, size_t count, unsigned 
 int sprig_tls_session_fingerprint(int slot, unsigned char *fingerprint) {
     mbedtls_ssl_context *ssl = sprig_tls_slot_context(slot);
     if (ssl == NULL) return -1;
-    const mbedtls_ssl_session *session = mbedtls_ssl_get_session_pointer(ssl);
+    const mbedtls_ssl_session *session = current_session(ssl);
     if (session == NULL) return -1;
     return fingerprint_of(session, fingerprint, slot);
 }

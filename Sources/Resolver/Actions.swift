@@ -82,6 +82,8 @@ public enum SendFailureCause: Equatable, Sendable {
     case tlsDANE
     /// TLS: the handshake failed otherwise, or timed out.
     case tlsHandshake
+    /// TLS: the server speaks TLS 1.2 only where TLS 1.3 is required.
+    case tlsVersion
     /// The connection could not be made or broke.
     case connection
 }

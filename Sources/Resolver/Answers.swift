@@ -197,6 +197,7 @@ extension ResolverCore {
         case .dane: return " strict DoT: certificate does not match its secure TLSA (DANE); not asked in plain"
         case .pin: return " strict DoT: SPKI matches no tls_pin; not asked in plain"
         case .handshake: return " strict DoT: TLS handshake failed; not asked in plain"
+        case .tlsVersion: return " strict DoT: TLS 1.2 only; strict requires TLS 1.3; not asked in plain"
         case .connection: return " strict DoT: no TLS connection to port 853; not asked in plain"
         case .noNSName: return " strict DoT: no NS name known for this address to authenticate; not asked"
         case .other: return " strict DoT: TLS failed; not asked in plain"
@@ -211,7 +212,7 @@ extension ResolverCore {
         case .pin: return " DoT: key does not match tls_pin; not asked in plain"
         case .handshake: return " DoT: TLS handshake failed; not asked in plain"
         case .connection: return " DoT: no TLS connection; not asked in plain"
-        case .dane, .noNSName, .other: return " DoT: TLS failed; not asked in plain"
+        case .dane, .noNSName, .tlsVersion, .other: return " DoT: TLS failed; not asked in plain"
         }
     }
 

@@ -209,6 +209,9 @@ enum StrictDoTFailure: Equatable {
     case pin
     /// The TLS handshake failed otherwise (alert, version, suites).
     case handshake
+    /// The server settled on TLS 1.2: strict requires TLS 1.3 on a build
+    /// whose mbedTLS has it (seed 004 requirement 11).
+    case tlsVersion
     /// No TCP connection to port 853 (refused, unreachable, reset).
     case connection
     /// No NS name of the zone is known for this address: nothing to

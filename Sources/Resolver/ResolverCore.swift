@@ -440,6 +440,7 @@ public struct ResolverCore: ~Copyable {
         case .tlsPin: why = .pin
         case .tlsDANE: why = .dane
         case .tlsHandshake: why = .handshake
+        case .tlsVersion: why = .tlsVersion
         case .connection: why = .connection
         }
         noteStrictFailure(index, why, nowMs: nowMs)

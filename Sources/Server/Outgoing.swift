@@ -63,6 +63,7 @@ extension ServerSockets {
         case .tlsCertificate: return .tlsCertificate
         case .tlsPinMismatch: return .tlsPin
         case .tlsDANEMismatch: return .tlsDANE
+        case .tlsVersion: return .tlsVersion
         case .tlsHandshake, .tlsHandshakeTimeout, .tlsProtocol, .tlsNoMemory: return .tlsHandshake
         case .refused, .unreachable, .reset, .socketError: return .connection
         case .closedMidAnswer, .oversizeFrame, .malformedFrame, .tlsAnswerTimeout: return .unspecified

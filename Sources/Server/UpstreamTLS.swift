@@ -89,13 +89,16 @@ extension EventLoop {
         // Strict sections (EngineSettings.authPolicies gives the core the
         // same numbers): pins if listed, else the CA bundle with the NS
         // name each connection was reached by (Resolver/AuthPolicy.swift).
+        // Strict requires TLS 1.3 where this build has it (seed 004
+        // requirement 11); a 2.28 build cannot, and says so at start.
+        let requires13 = Transport.hasTLS13
         for (k, a) in UpstreamTLS.strictSections(config).enumerated() {
             let index = Int(ResolverCore.authTLSProfile) + 1 + k
             if a.tlsPins.isEmpty {
-                _ = sockets.transport.registerPeerNamedTLSProfile(at: index, label: "strict.\(k)")
+                _ = sockets.transport.registerPeerNamedTLSProfile(at: index, requiresTLS13: requires13, label: "strict.\(k)")
             } else {
                 _ = sockets.transport.registerTLSProfile(at: index, name: nil, verifyName: false, pinsSHA256: a.tlsPins,
-                                                         label: "strict.\(k)")
+                                                         requiresTLS13: requires13, label: "strict.\(k)")
             }
         }
     }
@@ -107,6 +110,18 @@ extension EventLoop {
         return Transport.hasTLS13
             ? "TLS: mbedTLS \(version), TLS 1.3 and 1.2 (ECDHE, AEAD)"
             : "TLS: mbedTLS \(version) has no TLS 1.3: this build speaks TLS 1.2 only (ECDHE key exchange, AEAD ciphers)"
+    }
+}
+
+extension EventLoop {
+    /// Strict on a build without TLS 1.3 (Debian's mbedTLS 2.28): strict
+    /// still authenticates and never falls back, over TLS 1.2 with ECDHE
+    /// and AEAD only; said once at start so the operator knows it is not
+    /// the TLS 1.3 that a 3.x build requires. nil otherwise.
+    public static func strictTLSNote(_ config: SprigConfig) -> String? {
+        let strict = UpstreamTLS.strictSections(config).count
+        guard strict > 0, !Transport.hasTLS13 else { return nil }
+        return "TLS: \(strict) strict auth_transport section(s) use TLS 1.2: this build's mbedTLS has no TLS 1.3 to require"
     }
 }
 

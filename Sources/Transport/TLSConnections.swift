@@ -32,6 +32,9 @@ struct TLSProfileEntry {
     /// Each connection's certificate must match its own name
     /// (`TLSPeerName`, `registerPeerNamedTLSProfile`), with the CA bundle.
     var verifiesPeerName = false
+    /// The handshake must settle on TLS 1.3, else the connection fails
+    /// before any query byte (`.tlsVersion`).
+    var requiresTLS13 = false
     var isRegistered = false
     var stats = TLSProfileStats()
 }
@@ -107,19 +110,24 @@ extension Transport {
     /// Registers (or replaces, on reload) profile `index`: `name` (dotted,
     /// no final dot) is sent as SNI and, when `verifyName`, checked with the
     /// CA bundle; `pinSHA256` must match the SPKI. `label` prefixes its stats.
+    /// `requiresTLS13`: only a TLS 1.3 handshake counts (strict, on a build
+    /// that has TLS 1.3, `hasTLS13`; never asked of a build without it).
     public func registerTLSProfile(at index: Int, name: [UInt8]?, verifyName: Bool, pinsSHA256: [[UInt8]],
-                                   label: String) -> TLSProfile {
+                                   requiresTLS13: Bool = false, label: String) -> TLSProfile {
+        precondition(!requiresTLS13 || Transport.hasTLS13, "TLS 1.3 required on a build without it")
         precondition(index >= 0 && index < TransportLimits.tlsProfileCountMax, "TLS profile out of range")
         while tlsProfiles.count <= index { tlsProfiles.append(TLSProfileEntry()) }
         var entry = TLSProfileEntry()
         entry.name = name.map { $0.map { CChar(bitPattern: $0) } + [0] }
         entry.verifyName = verifyName && name != nil
         entry.pinsSHA256 = pinsSHA256
+        entry.requiresTLS13 = requiresTLS13
         entry.label = label
         entry.isRegistered = true
         entry.stats = tlsProfiles[index].stats
         let old = tlsProfiles[index]
-        if old.isRegistered && (old.name != entry.name || old.verifyName != entry.verifyName || old.pinsSHA256 != entry.pinsSHA256) {
+        if old.isRegistered && (old.name != entry.name || old.verifyName != entry.verifyName || old.pinsSHA256 != entry.pinsSHA256
+                                || old.requiresTLS13 != entry.requiresTLS13) {
             dropSessions(ofProfile: Int32(index))   // never resumed under another peer check
         }
         tlsProfiles[index] = entry
@@ -217,6 +225,11 @@ extension Transport {
             return false
         default:
             fail(connection, Transport.failure(rc, handshaking: true), discardInput: true)
+            return true
+        }
+        // Seed 004 requirement 11: no downgrade to TLS 1.2 where 1.3 is required.
+        if tlsProfiles[Int(c.pointee.tlsProfile)].requiresTLS13 && sprig_tls_negotiated_version(c.pointee.tlsSlot) != 13 {
+            fail(connection, .tlsVersion, discardInput: true)
             return true
         }
         let pins = tlsProfiles[Int(c.pointee.tlsProfile)].pinsSHA256

@@ -72,8 +72,9 @@ extension Transport {
     /// authenticates each connection by its own name: the certificate must
     /// chain to the CA bundle and match the name given with the query
     /// (`TransportProtocol.tlsNamed`), which also goes out as SNI.
-    public func registerPeerNamedTLSProfile(at index: Int, label: String) -> TLSProfile {
-        let profile = registerTLSProfile(at: index, name: nil, verifyName: false, pinsSHA256: [], label: label)
+    public func registerPeerNamedTLSProfile(at index: Int, requiresTLS13: Bool = false, label: String) -> TLSProfile {
+        let profile = registerTLSProfile(at: index, name: nil, verifyName: false, pinsSHA256: [],
+                                         requiresTLS13: requiresTLS13, label: label)
         tlsProfiles[index].verifiesPeerName = true
         return profile
     }

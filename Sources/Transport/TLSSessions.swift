@@ -126,7 +126,10 @@ extension Transport {
         guard let offers = tlsSessions.offers else { return }
         offers[slot] = TLSSessionOffer()
         let c = connections[connection]
-        guard c.dane == nil, let i = tlsSessions.find(c.server, c.tlsProfile, c.peerName) else { return }
+        // Saved sessions are TLS 1.2 ones, and offering one makes mbedTLS
+        // 3.x propose TLS 1.2 alone (tls_session.h): never where 1.3 is required.
+        guard c.dane == nil, !tlsProfiles[Int(c.tlsProfile)].requiresTLS13,
+              let i = tlsSessions.find(c.server, c.tlsProfile, c.peerName) else { return }
         let entry = tlsSessions.entries![i]
         let tooOld = nowMs - entry.savedAtMs > limits.tlsSessionLifetimeMs
         guard !tooOld, entry.datesChecked || !tlsSessions.datesTrusted else {

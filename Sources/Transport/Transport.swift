@@ -94,6 +94,9 @@ public enum TransportFailure: Hashable, Sendable {
     /// TLS: the handshake failed otherwise (an alert, no common version or
     /// cipher suite, the peer closed).
     case tlsHandshake
+    /// TLS: the peer settled on TLS 1.2 where the profile requires TLS 1.3
+    /// (strict on a build whose mbedTLS has TLS 1.3; seed 004 requirement 11).
+    case tlsVersion
     /// TLS: connect and handshake took longer than `tlsHandshakeTimeoutMs`.
     case tlsHandshakeTimeout
     /// TLS: a bad record after the handshake (garbage, a record larger

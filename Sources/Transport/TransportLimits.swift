@@ -86,9 +86,12 @@ public struct TransportLimits: Equatable, Sendable {
     /// Debian's 2.28 build), the handshake state and the peer's chain.
     /// Measured high water on 2.28, TLS 1.2 with a P-256 chain of one:
     /// 45,376 bytes (`transport.tls.memory_high_water`); the rest is
-    /// headroom for a longer or RSA chain. A connection that needs more fails alone
+    /// headroom for a longer or RSA chain. mbedTLS 3.6 with TLS 1.3 (`make
+    /// test-tls13`), same chain: 56,832 (the TLS 1.3 handshake state and
+    /// PSA's key schedule), so a build with TLS 1.3 gets 72 KiB, the same
+    /// ~16 KiB of headroom. A connection that needs more fails alone
     /// (`transport.tls.closed.no_memory`).
-    public static let tlsConnectionByteCount = 61_440
+    public static var tlsConnectionByteCount: Int { Transport.hasTLS13 ? 73_728 : 61_440 }
     /// Saved sessions per TLS connection slot (`tlsSessionCount`).
     public static let tlsSessionsPerConnection = 4
     /// Bytes of one saved session (mbedtls_ssl_session_save: ~130 bytes of

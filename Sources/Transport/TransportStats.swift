@@ -62,6 +62,7 @@ public struct TransportStats: Equatable, Sendable {
     public var closedTLSCertificate = 0
     public var closedTLSPinMismatch = 0
     public var closedTLSDANEMismatch = 0
+    public var closedTLSVersion = 0
     public var closedTLSHandshake = 0
     public var closedTLSHandshakeTimeout = 0
     public var closedTLSProtocol = 0
@@ -74,7 +75,7 @@ public struct TransportStats: Equatable, Sendable {
     public var tcpClosed: Int {
         closedIdle + closedForRoom + closedByServer + closedMidAnswer + closedReset + closedRefused
             + closedUnreachable + closedOversizeFrame + closedMalformedFrame + closedSocketError
-            + closedTLSCertificate + closedTLSPinMismatch + closedTLSDANEMismatch + closedTLSHandshake + closedTLSHandshakeTimeout
+            + closedTLSCertificate + closedTLSPinMismatch + closedTLSDANEMismatch + closedTLSVersion + closedTLSHandshake + closedTLSHandshakeTimeout
             + closedTLSProtocol + closedTLSNoMemory + closedTLSAnswerTimeout
     }
 
@@ -95,6 +96,7 @@ public struct TransportStats: Equatable, Sendable {
             case .tlsCertificate: closedTLSCertificate += 1
             case .tlsPinMismatch: closedTLSPinMismatch += 1
             case .tlsDANEMismatch: closedTLSDANEMismatch += 1
+            case .tlsVersion: closedTLSVersion += 1
             case .tlsHandshake: closedTLSHandshake += 1
             case .tlsHandshakeTimeout: closedTLSHandshakeTimeout += 1
             case .tlsProtocol: closedTLSProtocol += 1
@@ -144,6 +146,7 @@ public struct TransportStats: Equatable, Sendable {
          ("transport.tls.closed.certificate", closedTLSCertificate),
          ("transport.tls.closed.pin_mismatch", closedTLSPinMismatch),
          ("transport.tls.closed.dane_mismatch", closedTLSDANEMismatch),
+         ("transport.tls.closed.version_below_1_3", closedTLSVersion),
          ("transport.tls.closed.handshake", closedTLSHandshake),
          ("transport.tls.closed.handshake_timeout", closedTLSHandshakeTimeout),
          ("transport.tls.closed.protocol", closedTLSProtocol),
@@ -156,12 +159,12 @@ public struct TransportStats: Equatable, Sendable {
 /// profile's lines (`upstream.N.tls.closed.<way>`); the names are those of
 /// `transport.tcp.closed.*` and `transport.tls.closed.*`.
 public struct ConnectionEndCounts: Equatable, Sendable {
-    var counts = InlineArray<18, Int>(repeating: 0)
+    var counts = InlineArray<19, Int>(repeating: 0)
 
     static let names: [String] = ["idle", "for_room", "by_server", "mid_answer", "reset", "refused", "unreachable",
                                   "oversize_frame", "malformed_frame", "socket_error", "certificate", "pin_mismatch",
                                   "handshake", "handshake_timeout", "protocol", "no_memory", "answer_timeout",
-                                  "dane_mismatch"]
+                                  "dane_mismatch", "version_below_1_3"]
 
     public init() {}
 
@@ -187,6 +190,7 @@ public struct ConnectionEndCounts: Equatable, Sendable {
             case .tlsNoMemory: return 15
             case .tlsAnswerTimeout: return 16
             case .tlsDANEMismatch: return 17
+            case .tlsVersion: return 18
             }
         }
     }

@@ -84,6 +84,7 @@ extension Daemon {
         let mode = config.mode == .recursive ? "recursive" : "forward"
         Log.notice("started: mode \(mode), \(config.listen.count) listen addresses, cache \(config.cacheByteCount) bytes")
         Log.notice(EventLoop.tlsBuildNote)
+        if let note = EventLoop.strictTLSNote(config) { Log.notice(note) }
         var current = config
         while true {   // one pass per SIGHUP; ends on SIGTERM/SIGINT
             let exit: LoopExit

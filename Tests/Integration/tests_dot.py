@@ -165,6 +165,24 @@ def nonzero(s, prefix):
     return {k: v for k, v in s.items() if k.startswith(prefix) and v}
 
 
+def has_tls13(s):
+    """Whether the sprigd under test links an mbedTLS with TLS 1.3 (3.x:
+    `make test-tls13`), from its stats; Debian's 2.28 has none."""
+    return s.get("transport.tls.version13_available") == 1
+
+
+def expect_tls13_not_resumed(s, profile):
+    """TLS 1.3 with an OpenSSL peer on a 3.x build: resumption (PSK) is
+    not offered (tls_client.c), so no session is saved or offered, every
+    connection is a full TLS 1.3 handshake, and nothing failed."""
+    expect(s.get("%s.tls.handshakes" % profile) == 2, "handshakes %s" % s.get("%s.tls.handshakes" % profile))
+    expect(s.get("transport.tls.version13") == s.get("transport.tls.handshakes"),
+           "TLS 1.3 handshakes %s of %s" % (s.get("transport.tls.version13"), s.get("transport.tls.handshakes")))
+    expect(s.get("%s.tls.resumed" % profile) == 0, "resumed %s" % s.get("%s.tls.resumed" % profile))
+    expect(s.get("transport.tls.sessions.saved", 0) == 0 and s.get("transport.tls.sessions.offered", 0) == 0,
+           "a TLS 1.3 session was saved or offered: %s" % nonzero(s, "transport.tls.sessions."))
+
+
 @test
 def dot_forwarder_right_name_answers_over_one_reused_connection(session):
     """RFC 8310 §8.1: the certificate chains to the test CA and names
@@ -182,6 +200,10 @@ def dot_forwarder_right_name_answers_over_one_reused_connection(session):
     expect(s.get("upstream.0.tls.handshakes") == 1, "upstream.0 handshakes %s" % s.get("upstream.0.tls.handshakes"))
     expect(s.get("upstream.0.tls.reused", 0) >= 2, "upstream.0 reused %s" % s.get("upstream.0.tls.reused"))
     expect(s.get("transport.tls.version12", 0) + s.get("transport.tls.version13", 0) == 1, "one version counted")
+    # Unbound (OpenSSL) speaks TLS 1.3: a build that has it negotiates it.
+    expect(s.get("transport.tls.version13", 0) == (1 if has_tls13(s) else 0),
+           "TLS 1.3 handshakes %s on a build %s TLS 1.3" % (s.get("transport.tls.version13"),
+                                                           "with" if has_tls13(s) else "without"))
     expect(s.get("transport.udp.queries") == 0, "no UDP query: %s" % s.get("transport.udp.queries"))
     expect(s.get("upstream.0.tls.failures") == 0, "failures %s" % s.get("upstream.0.tls.failures"))
     expect(not nonzero(s, "transport.tls.closed."), "connections ended: %s" % nonzero(s, "transport.tls.closed."))
@@ -374,12 +396,17 @@ class HostileDoT:
                    query opens a new connection).
     `resume` False: a fresh SSL context per connection, so every session
     it issued (ticket or ID) is unknown when offered again: it declines
-    each resumption with a full handshake. `reused`: handshakes it resumed."""
+    each resumption with a full handshake. `reused`: handshakes it resumed.
+    `tls12_only`: the server speaks TLS 1.2 at most; `versions` lists
+    what each handshake settled on. `addr`: another address than
+    <net>.6.<octet> (an authoritative server's)."""
 
-    def __init__(self, session, octet, mode, cert, key, resume=True):
-        self.addr = "%s.6.%d" % (session.get("zones").net, octet)
+    def __init__(self, session, octet, mode, cert, key, resume=True, tls12_only=False, addr=None):
+        self.addr = addr or "%s.6.%d" % (session.get("zones").net, octet)
         self.mode = mode
-        self.cert, self.key, self.resume = cert, key, resume
+        self.cert, self.key, self.resume, self.tls12_only = cert, key, resume, tls12_only
+        self.versions = []
+        self.open = []   # accepted sockets, closed on stop()
         self.ctx = self._context()
         self.queries = 0
         self.handshakes = 0
@@ -390,7 +417,8 @@ class HostileDoT:
         self.sock.listen(16)
         self.sock.settimeout(0.2)
         self.stopped = False
-        threading.Thread(target=self._accept, daemon=True).start()
+        self.acceptor = threading.Thread(target=self._accept, daemon=True)
+        self.acceptor.start()
 
     def _accept(self):
         while not self.stopped:
@@ -400,11 +428,14 @@ class HostileDoT:
                 continue
             except OSError:
                 return
+            self.open.append(c)
             threading.Thread(target=self._serve, args=(c,), daemon=True).start()
 
     def _context(self):
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(self.cert, self.key)
+        if self.tls12_only:
+            ctx.maximum_version = ssl.TLSVersion.TLSv1_2
         return ctx
 
     def _serve(self, c):
@@ -433,6 +464,7 @@ class HostileDoT:
                     flush()
                     pull()
             self.handshakes += 1
+            self.versions.append(tls.version())
             if tls.session_reused:
                 self.reused += 1
             buf = b""
@@ -468,6 +500,16 @@ class HostileDoT:
     def stop(self):
         self.stopped = True
         self.sock.close()
+        # The listener is gone only once accept() has returned (0.2 s at
+        # most): until then port 853 of the address is taken for the
+        # server that binds it next (an NSD twin).
+        self.acceptor.join(timeout=2)
+        for c in self.open:
+            try:
+                c.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            c.close()
 
 
 def expect_bad_peer(session, octet, mode, counter):
@@ -578,6 +620,14 @@ def dot_forwarder_resumes_its_tls_session_with_unbound(session):
     expect_answer(ask(addr, "www.a.example"), "A", ["192.0.2.1"])
     s = wait_for(session, rundir, "upstream.0.tls.closed.idle", 1, seconds=IDLE_CLOSE_SECONDS + 5)
     expect(s.get("upstream.0.tls.closed.idle") == 1, "the connection never idled out: %s" % nonzero(s, "upstream.0."))
+    if has_tls13(s):   # Unbound negotiates TLS 1.3, which Sprig does not resume
+        expect_answer(ask(addr, "www.ecdsa.example"), "A", ["192.0.2.13"])
+        s = stats(session, rundir)
+        expect_tls13_not_resumed(s, "upstream.0")
+        expect(s.get("upstream.0.tls.failures") == 0, "failures %s" % nonzero(s, "upstream.0.tls.closed."))
+        print("TLS 1.3 with Unbound: two full handshakes, resumption not offered")
+        proc.stop()
+        return
     expect(s.get("transport.tls.sessions.saved") == 1, "sessions saved %s" % s.get("transport.tls.sessions.saved"))
     expect_answer(ask(addr, "www.ecdsa.example"), "A", ["192.0.2.13"])
     s = stats(session, rundir)
@@ -599,10 +649,12 @@ def four_queries_to_a_closing_server(session, peer_octet, sprigd_octet, resume):
     """A HostileDoT forwarder that closes after each answer (`resume`: it
     resumes sessions offered back; else it declines them) and a sprigd
     forwarding to it; four names asked, each over a new connection.
-    Returns (peer, sprigd, stats after the four)."""
+    Returns (peer, sprigd, stats after the four). The peer speaks TLS 1.2
+    at most: Sprig resumes TLS 1.2 sessions only, so on a build with TLS
+    1.3 this is also the "1.2 still allowed" path."""
     forward_ready(session)
     pki = session.get("dot_pki")
-    peer = HostileDoT(session, peer_octet, "answer_close", pki.cert, pki.key, resume=resume)
+    peer = HostileDoT(session, peer_octet, "answer_close", pki.cert, pki.key, resume=resume, tls12_only=True)
     try:
         addr, rundir, proc = start(session, sprigd_octet, [upstream_text(peer.addr, name=TLS_NAME)])
         for i in range(4):
@@ -621,6 +673,8 @@ def dot_forwarder_resumption_seen_from_the_server_side(session):
     peer, proc, s = four_queries_to_a_closing_server(session, 44, 24, resume=True)
     try:
         expect(peer.handshakes == 4 and peer.reused == 3, "server: %d handshakes, %d resumed" % (peer.handshakes, peer.reused))
+        expect(peer.versions == ["TLSv1.2"] * 4, "versions %s" % peer.versions)
+        expect(s.get("transport.tls.version12") == 4, "TLS 1.2 handshakes %s" % s.get("transport.tls.version12"))
         expect(s.get("upstream.0.tls.resumed") == 3, "sprigd resumed %s" % s.get("upstream.0.tls.resumed"))
         expect(s.get("upstream.0.tls.closed.by_server", 0) >= 3, "closed by server %s" % nonzero(s, "upstream.0.tls.closed."))
         expect(s.get("upstream.0.tls.failures") == 0, "failures %s" % s.get("upstream.0.tls.failures"))
@@ -816,6 +870,7 @@ def auth_dot_opportunistic_upgrades_only_servers_that_offer_it(session):
     tls_queries = s.get("auth_dot.server.%s.tls_queries" % twin.addr, 0)
     expect(tls_queries >= 2, "queries over DoT to %s: %d" % (twin.addr, tls_queries))
     expect(s.get("transport.tls.handshakes") == 1, "one handshake for every zone: %s" % s.get("transport.tls.handshakes"))
+    expect(s.get("transport.tls.version13") == (1 if has_tls13(s) else 0), "TLS 1.3 handshakes %s" % s.get("transport.tls.version13"))
     others = {k: v for k, v in s.items() if k.startswith("auth_dot.server.") and k.endswith(".state")
               and twin.addr not in k}
     expect(others, "no other server known")
@@ -865,8 +920,11 @@ def auth_dot_resumes_its_tls_session_with_nsd(session):
         expect_answer(ask(addr, "r1.wild.ecdsa.example"), "A", ["192.0.2.113"])
         s = stats(session, rundir)
         expect(s.get("auth_dot.server.%s.tls_queries" % twin.addr, 0) > tls_queries, "not asked over DoT again")
-        expect(s.get("auth.tls.handshakes") == 2, "handshakes %s" % s.get("auth.tls.handshakes"))
-        expect(s.get("auth.tls.resumed") == 1, "resumed %s; %s" % (s.get("auth.tls.resumed"), nonzero(s, "transport.tls.")))
+        if has_tls13(s):   # NSD negotiates TLS 1.3, which Sprig does not resume
+            expect_tls13_not_resumed(s, "auth")
+        else:
+            expect(s.get("auth.tls.handshakes") == 2, "handshakes %s" % s.get("auth.tls.handshakes"))
+            expect(s.get("auth.tls.resumed") == 1, "resumed %s; %s" % (s.get("auth.tls.resumed"), nonzero(s, "transport.tls.")))
         # The root and TLD servers refuse port 853 (closed.refused); nothing failed in TLS.
         failed_tls = {k: v for k, v in nonzero(s, "auth.tls.closed.").items() if not k.endswith((".idle", ".refused"))}
         expect(not failed_tls, "TLS failures %s" % failed_tls)
@@ -917,6 +975,10 @@ def auth_dot_strict_with_pins_answers_and_fails_closed(session):
         expect_answer(ask(addr, "www.rsa.example"), "A", ["192.0.2.8"])
         s = stats(session, rundir)
         expect(s.get("strict.0.tls.handshakes") == 1, "strict handshakes %s" % s.get("strict.0.tls.handshakes"))
+        # NSD (OpenSSL) speaks TLS 1.3: every handshake is 1.3 on a build with it.
+        if has_tls13(s):
+            expect(s.get("transport.tls.version13") == s.get("transport.tls.handshakes") and s.get("transport.tls.version12") == 0,
+                   "TLS versions 1.3: %s, 1.2: %s" % (s.get("transport.tls.version13"), s.get("transport.tls.version12")))
         expect(s.get("auth_dot.server.%s.plain_queries" % twin.addr, 0) == 0, "a plain query to the strict server")
         proc.stop()
         addr, rundir, proc = start_recursive(session, 34, strict(pki.wrong_pin))
@@ -988,6 +1050,54 @@ def auth_dot_strict_never_takes_a_plain_answer(session):
     expect_rcode(ask(addr, "mail.rsa.example"), "SERVFAIL")
     expect(proc.alive(), "sprigd exited")
     proc.stop()
+
+
+@test
+def auth_dot_strict_requires_tls13_where_the_build_has_it(session):
+    """Seed 004 requirement 11 (issue 16, "no downgrade"): rsa.example is
+    strict (by pin) and its server's port 853 is a peer that speaks TLS 1.2
+    at most (Python ssl, maximum_version TLSv1_2), with the right key.
+    On a build with TLS 1.3 (mbedTLS 3.x): the handshake settles on 1.2,
+    sprigd ends the connection before any query byte, and the answer is
+    SERVFAIL with EDE 23 "TLS 1.2 only; strict requires TLS 1.3", counted,
+    with zero queries to that server in plain, over opportunistic DoT, or
+    on the TLS 1.2 connection itself. On Debian's 2.28 (no TLS 1.3) strict
+    takes TLS 1.2, which is all that build can do: the query goes out over
+    it, and the start-up log says strict uses TLS 1.2."""
+    if "recursive" not in session.args.sprigd_ready:
+        raise Skip("sprigd recursive mode not declared ready (--sprigd-ready recursive)")
+    pki = session.get("dot_pki")
+    server = session.get("hierarchy").servers["dnssec"].addr
+    peer = HostileDoT(session, 0, "answer", pki.cert, pki.key, tls12_only=True, addr=server)
+    try:
+        strict = STRICT_RSA + "\tlist tls_pin '%s'\n" % pki.pin
+        addr, rundir, proc = start_recursive(session, 46, strict)
+        s = stats(session, rundir)
+        log = open(proc.log_path, "rb").read().decode(errors="replace")
+        if has_tls13(s):
+            expect("TLS 1.3 and 1.2" in log, "no TLS 1.3 start-up line: %s" % log[-400:])
+            expect_strict_fails_closed(session, addr, rundir, server, "TLS 1.2 only; strict requires TLS 1.3",
+                                       "transport.tls.closed.version_below_1_3")
+            s = stats(session, rundir)
+            expect(s.get("strict.0.tls.closed.version_below_1_3", 0) >= 1, "strict.0: %s" % nonzero(s, "strict.0.tls."))
+            expect(peer.handshakes >= 1 and set(peer.versions) == {"TLSv1.2"}, "peer versions %s" % peer.versions)
+            expect(peer.queries == 0, "%d queries reached the TLS 1.2 peer" % peer.queries)
+            expect(s.get("transport.tls.sessions.saved", 0) == 0, "a session of the refused connection was saved")
+        else:
+            expect("has no TLS 1.3" in log and "strict auth_transport section(s) use TLS 1.2" in log,
+                   "no TLS 1.2 start-up lines: %s" % log[-400:])
+            ask(addr, "www.rsa.example")   # the peer's answer is no authoritative one: only the transport counts
+            deadline = time.time() + 3
+            while peer.queries == 0 and time.time() < deadline:
+                time.sleep(0.1)
+            s = stats(session, rundir)
+            expect(peer.queries >= 1 and set(peer.versions) == {"TLSv1.2"},
+                   "strict over TLS 1.2: %d queries, versions %s" % (peer.queries, peer.versions))
+            expect(s.get("transport.tls.closed.version_below_1_3", 0) == 0, "TLS 1.2 refused on a build without 1.3")
+            expect(s.get("auth_dot.server.%s.plain_queries" % server, 0) == 0, "a plain query went to the strict server")
+        proc.stop()
+    finally:
+        peer.stop()
 
 
 STRICT_DANE = "\nconfig auth_transport\n\toption domain 'dane.example'\n\toption policy 'strict'\n"

@@ -8,6 +8,8 @@ set -euo pipefail
 # another one only *recommends* must be named here: the cross compilers
 # recommend, and do not depend on, their C library (libc6-dev-*-cross).
 # Board/preflight.sh names the package when a board's toolchain lacks one.
+# curl, bzip2, make: `make test-tls13` fetches and builds mbedTLS 3.6
+# (Tests/tools/mbedtls3.sh; Debian 12's libmbedtls-dev is 2.28, no TLS 1.3).
 HOST_PKGS="libmbedtls-dev libsodium-dev nettle-dev libgmp-dev"
 CROSS_TOOLCHAIN_PKGS="gcc-aarch64-linux-gnu libc6-dev-arm64-cross
   gcc-arm-linux-gnueabihf libc6-dev-armhf-cross
@@ -18,6 +20,7 @@ BENCH_PKGS="pdns-recursor"
 TEST_PKGS="qemu-user-static $CROSS_TOOLCHAIN_PKGS
   dnsutils knot-dnsutils nsd unbound dnsmasq-base dnsperf ldnsutils bind9 bind9-utils iproute2 valgrind shellcheck openssl
   python3 gcc binutils util-linux libc6-dev perl faketime libfaketime
+  curl bzip2 make
   $BENCH_PKGS"
 CROSS_ARCHS="arm64 armhf mipsel"
 CROSS_PKGS=""
