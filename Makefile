@@ -46,7 +46,8 @@ unit: deps-host
 # The TLS 1.3 path (mbedTLS 3.x, as OpenWrt ships; Debian 12 has 2.28):
 # mbedTLS 3.6 built into out/mbedtls-3.6 (cached), sprigd against it in
 # .build-mbedtls3, the DoT integration tests on it (Tests/tools/tls13.sh).
-# ~8 min from clean on 2 cores (~2 min cached), so not a `make test` stage.
+# ~8 min from clean on 2 cores (~2 min cached); `make test` builds it in a
+# background lane and runs the tests as its `tls13` stage.
 test-tls13: deps
 	@bash Tests/tools/tls13.sh
 

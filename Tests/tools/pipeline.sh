@@ -59,21 +59,29 @@ stage() {
 # are reported in order once the lanes end (`report_board`).
 BOARD_LOGS="${OUT:-out}/pipeline-boards"
 LANES=()
+# lane_item ITEM: builds a board, or tls13 (sprigd on mbedTLS 3.6);
+# lane_command ITEM says how, for the stage's banner.
+lane_item() {
+    if [ "$1" = tls13 ]; then bash Tests/tools/tls13.sh --build-only; else bash Board/build.sh "$1"; fi
+}
+lane_command() {
+    if [ "$1" = tls13 ]; then echo "bash Tests/tools/tls13.sh --build-only"; else echo "bash Board/build.sh $1"; fi
+}
 start_board_lane() {
     (
         for b in "$@"; do
             start=$SECONDS rc=0
-            bash Board/build.sh "$b" > "$BOARD_LOGS/$b.log" 2>&1 || rc=$?
+            lane_item "$b" > "$BOARD_LOGS/$b.log" 2>&1 || rc=$?
             echo "$rc $(( SECONDS - start ))" > "$BOARD_LOGS/$b.result"
         done
     ) &
     LANES+=($!)
 }
 
-# report_board STAGE BOARD: the lane's log and result, as a stage.
+# report_board STAGE ITEM: the lane's log and result, as a stage.
 report_board() {
     local rc took
-    banner "$1" "bash Board/build.sh $2   (in a background lane; its own time)"
+    banner "$1" "$(lane_command "$2")   (in a background lane; its own time)"
     cat "$BOARD_LOGS/$2.log" 2>/dev/null
     read -r rc took < "$BOARD_LOGS/$2.result" 2>/dev/null || { rc=1; took=0; echo "no result: the lane died"; }
     record "$1" "$rc" "$took"
@@ -106,11 +114,12 @@ stage release-build "$SWIFT" build -c release --product sprigd
 # when one is missing, before any board stage spends minutes on Swift.
 # shellcheck disable=SC2086
 stage board-toolchains bash Board/preflight.sh $TEST_BOARDS
-# The host's Embedded build (embedded-check) and the test boards, in two
-# lanes, while the fuzz stage runs.
+# The host's Embedded build (embedded-check), the test boards and the
+# mbedTLS 3.6 build of sprigd (TLS 1.3), in two lanes, while the fuzz
+# stage runs.
 rm -rf "$BOARD_LOGS" && mkdir -p "$BOARD_LOGS"
 read -r -a boards <<< "$TEST_BOARDS"
-lane_a=(x86_64) lane_b=()
+lane_a=(x86_64) lane_b=(tls13)
 for i in "${!boards[@]}"; do
     if [ $((i % 2)) -eq 0 ]; then lane_b+=("${boards[$i]}"); else lane_a+=("${boards[$i]}"); fi
 done
@@ -130,6 +139,11 @@ if [ -f Tests/Integration/run.sh ]; then
     # sprigd modes whose rows the suite checks (see Tests/Integration/README.md).
     stage integration bash Tests/Integration/run.sh --sprigd "$ROOT/.build/debug/sprigd" \
         --sprigd-ready "${SPRIGD_READY:-forward,recursive,dnssec}"
+    # The DoT tests again, on sprigd built against mbedTLS 3.6 (TLS 1.3;
+    # strict requires it): built in a lane above, so this is the tests.
+    if report_board tls13-build tls13; then
+        stage tls13 bash Tests/tools/tls13.sh
+    fi
 else
     echo
     echo "== stage integration: skipped (no Tests/Integration/run.sh yet)"
