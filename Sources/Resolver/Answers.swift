@@ -219,26 +219,13 @@ extension ResolverCore {
     /// EDE text "upstream N ADDRESS DoT: WHY; not asked in plain".
     func addUpstreamDoTError(_ b: inout MessageBuilder, _ code: EDECode, _ server: ServerAddress, upstream: Int,
                              _ why: StrictDoTFailure) throws(BuildError) {
-        let out = UnsafeMutableRawBufferPointer(rebasing: cache.rdataScratch[0..<192])
-        var n = 0
-        func put(_ text: StaticString) {
-            let bytes = UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount)
-            UnsafeMutableRawBufferPointer(rebasing: out[n..<(n + bytes.count)]).copyMemory(from: bytes)
-            n += bytes.count
-        }
-        put("upstream ")
-        let index = max(upstream, 0)
-        var digits = 1
-        while index / digits >= 10 { digits *= 10 }
-        while digits > 0 {
-            out[n] = 0x30 + UInt8(index / digits % 10)
-            n += 1
-            digits /= 10
-        }
-        put(" ")
-        n += server.writeText(into: UnsafeMutableRawBufferPointer(rebasing: out[n..<(n + 64)]))
-        put(ResolverCore.upstreamDoTText(why))
-        try b.addExtendedError(code, text: UnsafeRawBufferPointer(rebasing: out[0..<n]))
+        var text = EDEText(UnsafeMutableRawBufferPointer(rebasing: cache.rdataScratch[0..<192]))
+        text.put("upstream ")
+        text.putDecimal(max(upstream, 0))
+        text.put(" ")
+        text.put(server)
+        text.put(ResolverCore.upstreamDoTText(why))
+        try b.addExtendedError(code, text: text.bytes)
     }
 
     /// EDE text "NS-NAME (ADDRESS) strict DoT: WHY", or "ADDRESS strict
@@ -246,24 +233,16 @@ extension ResolverCore {
     /// `strictNameTextByteCountMax`).
     func addStrictDoTError(_ b: inout MessageBuilder, _ code: EDECode, _ server: ServerAddress, _ name: Name?,
                            _ why: StrictDoTFailure) throws(BuildError) {
-        let out = UnsafeMutableRawBufferPointer(rebasing: cache.rdataScratch[0..<256])
-        var n = 0
-        func put(_ text: StaticString) {
-            let bytes = UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount)
-            UnsafeMutableRawBufferPointer(rebasing: out[n..<(n + bytes.count)]).copyMemory(from: bytes)
-            n += bytes.count
-        }
-        if let name, let count = name.writeText(into: UnsafeMutableRawBufferPointer(
-            rebasing: out[0..<ResolverCore.strictNameTextByteCountMax])) {
-            n = count
-            put(" (")
-            n += server.writeText(into: UnsafeMutableRawBufferPointer(rebasing: out[n..<(n + ServerAddress.textByteCountMax)]))
-            put(")")
+        var text = EDEText(UnsafeMutableRawBufferPointer(rebasing: cache.rdataScratch[0..<256]))
+        if let name, text.put(name, byteCountMax: ResolverCore.strictNameTextByteCountMax) {
+            text.put(" (")
+            text.put(server)
+            text.put(")")
         } else {
-            n = server.writeText(into: UnsafeMutableRawBufferPointer(rebasing: out[0..<ServerAddress.textByteCountMax]))
+            text.put(server)
         }
-        put(ResolverCore.strictDoTText(why))
-        try b.addExtendedError(code, text: UnsafeRawBufferPointer(rebasing: out[0..<n]))
+        text.put(ResolverCore.strictDoTText(why))
+        try b.addExtendedError(code, text: text.bytes)
     }
 
     /// The longest NS name an EDE text spells out: the text stays small
@@ -287,9 +266,51 @@ extension ResolverCore {
             return try b.addExtendedError(code, text: UnsafeRawBufferPointer(start: text.utf8Start,
                                                                             count: text.utf8CodeUnitCount))
         }
-        let n = server.writeText(into: UnsafeMutableRawBufferPointer(rebasing: cache.rdataScratch[0..<64]))
-        let tail = UnsafeRawBufferPointer(start: suffix.utf8Start, count: suffix.utf8CodeUnitCount)
-        UnsafeMutableRawBufferPointer(rebasing: cache.rdataScratch[n..<(n + tail.count)]).copyMemory(from: tail)
-        try b.addExtendedError(code, text: UnsafeRawBufferPointer(rebasing: cache.rdataScratch[0..<(n + tail.count)]))
+        var text = EDEText(UnsafeMutableRawBufferPointer(rebasing: cache.rdataScratch[0..<128]))
+        text.put(server)
+        text.put(suffix)
+        try b.addExtendedError(code, text: text.bytes)
+    }
+}
+
+/// An EDE text assembled in scratch memory, without allocating: the
+/// callers size the scratch for their longest text (a static part under
+/// 100 bytes, an address, a name of at most 96 bytes).
+struct EDEText {
+    let out: UnsafeMutableRawBufferPointer
+    private(set) var count = 0
+
+    init(_ out: UnsafeMutableRawBufferPointer) { self.out = out }
+
+    var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: out[0..<count]) }
+
+    mutating func put(_ text: StaticString) {
+        let bytes = UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount)
+        UnsafeMutableRawBufferPointer(rebasing: out[count..<(count + bytes.count)]).copyMemory(from: bytes)
+        count += bytes.count
+    }
+
+    mutating func put(_ server: ServerAddress) {
+        count += server.writeText(into: UnsafeMutableRawBufferPointer(
+            rebasing: out[count..<(count + ServerAddress.textByteCountMax)]))
+    }
+
+    /// The name without its final dot; false (nothing written) when it is
+    /// longer than `byteCountMax`.
+    mutating func put(_ name: Name, byteCountMax: Int) -> Bool {
+        guard let n = name.writeText(into: UnsafeMutableRawBufferPointer(rebasing: out[count..<(count + byteCountMax)]))
+        else { return false }
+        count += n
+        return true
+    }
+
+    mutating func putDecimal(_ value: Int) {
+        var digits = 1
+        while value / digits >= 10 { digits *= 10 }
+        while digits > 0 {
+            out[count] = 0x30 + UInt8(value / digits % 10)
+            count += 1
+            digits /= 10
+        }
     }
 }
