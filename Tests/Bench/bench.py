@@ -2031,9 +2031,8 @@ def start_auth_dot_twins(lab, rec, cert, key):
         conf = os.path.join(rundir, "nsd.conf")
         with open(conf, "w") as f:
             f.write(servers.nsd_config(rundir, server.addr, AUTH_DOT_PORT,
-                                       [(z, h.zones[z].zonefile) for z in server.zones]).replace(
-                "server:\n", "server:\n  rrl-ratelimit: 0\n  rrl-whitelist-ratelimit: 0\n  tls-port: %d\n"
-                "  tls-service-key: \"%s\"\n  tls-service-pem: \"%s\"\n" % (AUTH_DOT_PORT, key, cert), 1))
+                                       [(z, h.zones[z].zonefile) for z in server.zones], tls=(cert, key)).replace(
+                "server:\n", "server:\n  rrl-ratelimit: 0\n  rrl-whitelist-ratelimit: 0\n", 1))
         procs.append(lab.start("nsd-tls-" + name, ["nsd", "-d", "-c", conf], server.addr, CLIENT_CORE))
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
     waiting = list(procs)

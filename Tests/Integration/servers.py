@@ -233,7 +233,9 @@ def check_port_free(addrs, port):
 
 # -- NSD -----------------------------------------------------------------------
 
-def nsd_config(rundir, addr, port, zones):
+def nsd_config(rundir, addr, port, zones, tls=None):
+    """`tls`: (certificate, key): `port` serves DNS over TLS too (tls-port,
+    tls-service-pem/-key; TCP on it is TLS only, UDP stays plain)."""
     lines = [
         "server:",
         "  ip-address: %s" % addr,
@@ -255,18 +257,21 @@ def nsd_config(rundir, addr, port, zones):
         "remote-control:",
         "  control-enable: no",
     ]
+    if tls:
+        lines[3:3] = ["  tls-port: %d" % port, "  tls-service-pem: \"%s\"" % tls[0],
+                      "  tls-service-key: \"%s\"" % tls[1]]
     for name, path in zones:
         lines += ["zone:", "  name: \"%s\"" % name, "  zonefile: \"%s\"" % path]
     return "\n".join(lines) + "\n"
 
 
-def launch_nsd(rundir, name, addr, zones, port=AUTH_PORT):
-    """zones: [(zone name, zone file path)]. Returns a started, not yet
-    ready, Process; pass it to wait_nsd()."""
+def launch_nsd(rundir, name, addr, zones, port=AUTH_PORT, tls=None):
+    """zones: [(zone name, zone file path)]; tls: see nsd_config. Returns a
+    started, not yet ready, Process; pass it to wait_nsd()."""
     os.makedirs(rundir, exist_ok=True)
     conf = os.path.join(rundir, "nsd.conf")
     with open(conf, "w") as f:
-        f.write(nsd_config(rundir, addr, port, zones))
+        f.write(nsd_config(rundir, addr, port, zones, tls=tls))
     proc = Process(name, ["nsd", "-d", "-c", conf], os.path.join(rundir, "stdout.log"),
                    addr=addr, port=port, cwd=rundir)
     proc.rundir = rundir
@@ -281,9 +286,11 @@ def wait_nsd(proc):
         raise RuntimeError("%s\nnsd.log:\n%s" % (e, _tail(os.path.join(proc.rundir, "nsd.log"))))
 
 
-def start_nsd(rundir, name, addr, zones, port=AUTH_PORT):
-    """One NSD serving zones [(name, file)] on addr#port; a ready Process."""
-    return wait_nsd(launch_nsd(rundir, name, addr, zones, port))
+def start_nsd(rundir, name, addr, zones, port=AUTH_PORT, tls=None):
+    """One NSD serving zones [(name, file)] on addr#port (over TLS too with
+    `tls`, see nsd_config); a ready Process (its readiness probe is plain
+    UDP, which a TLS port still answers)."""
+    return wait_nsd(launch_nsd(rundir, name, addr, zones, port, tls=tls))
 
 
 def _tail(path, line_count=15):

@@ -797,17 +797,8 @@ class NSDTLSTwin:
         self.rundir = session.rundir("nsd-%s-tls" % name)
         os.makedirs(self.rundir, exist_ok=True)
         zones = [(z, h.zones[z].zonefile) for z in server.zones]
-        text = servers.nsd_config(self.rundir, self.addr, DOT_PORT, zones)
-        text = text.replace("server:\n", "server:\n  tls-port: %d\n  tls-service-key: \"%s\"\n"
-                            "  tls-service-pem: \"%s\"\n" % (DOT_PORT, key or pki.key, cert or pki.cert), 1)
-        conf = os.path.join(self.rundir, "nsd.conf")
-        with open(conf, "w") as f:
-            f.write(text)
-        proc = servers.Process("nsd-%s-tls" % name, ["nsd", "-d", "-c", conf], os.path.join(self.rundir, "stdout.log"),
-                               addr=self.addr, port=DOT_PORT, cwd=self.rundir)
-        proc.rundir = self.rundir
-        proc.first_zone = zones[0][0]
-        self.proc = servers.wait_nsd(proc)
+        self.proc = servers.start_nsd(self.rundir, "nsd-%s-tls" % name, self.addr, zones, port=DOT_PORT,
+                                      tls=(cert or pki.cert, key or pki.key))
 
 
 def start_recursive(session, octet, extra="", ca=None, validate=False):

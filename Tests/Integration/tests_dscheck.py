@@ -210,21 +210,6 @@ class DoTPKI:
         self.pin = "sha256/" + base64.b64encode(hashlib.sha256(der).digest()).decode()
 
 
-def start_dot_twin(rundir, name, addr, zones, pki):
-    """NSD on addr port 853 with TLS (tls-port, tls-service-key/-pem):
-    the server at addr now also speaks DoT for `zones`."""
-    text = servers.nsd_config(rundir, addr, DOT_PORT, zones)
-    text = text.replace("server:\n", "server:\n  tls-port: %d\n  tls-service-key: \"%s\"\n"
-                        "  tls-service-pem: \"%s\"\n" % (DOT_PORT, pki.key, pki.cert), 1)
-    os.makedirs(rundir, exist_ok=True)
-    conf = write(os.path.join(rundir, "nsd.conf"), text)
-    proc = servers.Process(name, ["nsd", "-d", "-c", conf], os.path.join(rundir, "stdout.log"),
-                           addr=addr, port=DOT_PORT, cwd=rundir)
-    proc.rundir = rundir
-    proc.first_zone = zones[0][0]
-    return servers.wait_nsd(proc)
-
-
 def without_nsec(signed, owner=None):
     """The signed zone file without NSEC records (and their RRSIGs): all of
     them, or those at `owner`."""
@@ -293,7 +278,9 @@ def dscheck(session):
     servers.start_nsd(os.path.join(rundir, "nsd-ns2"), "nsd-dsc-ns2", addr(NS2), ns2_files)
     pki = DoTPKI(keydir)
     for octet, files in ((NS1, ns1_files), (NS2, ns2_files)):
-        start_dot_twin(os.path.join(rundir, "nsd-dot-%d" % octet), "nsd-dsc-dot-%d" % octet, addr(octet), files, pki)
+        # The same server on port 853 over TLS: it now also speaks DoT.
+        servers.start_nsd(os.path.join(rundir, "nsd-dot-%d" % octet), "nsd-dsc-dot-%d" % octet, addr(octet), files,
+                          port=DOT_PORT, tls=(pki.cert, pki.key))
     hints = write(os.path.join(rundir, "root.hints"),
                   ". 3600000 NS a.root-dsc.\na.root-dsc. 3600000 A %s\n" % addr(ROOT))
     f = root_key.ds.split()
