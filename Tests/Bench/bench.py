@@ -996,19 +996,8 @@ def recursive_lab(lab, results):
     except RuntimeError as error:
         skip(results, "recursive scenarios: %s" % error)
         return None
-    nsd = []
-    for key, server in h.servers.items():
-        rundir = os.path.join(h.workdir, "run", "nsd-" + key)
-        os.makedirs(rundir, exist_ok=True)
-        conf = os.path.join(rundir, "nsd.conf")
-        with open(conf, "w") as f:
-            # Response rate limiting off: the loads below send thousands of queries a second.
-            # The control socket counts the queries each NSD got (cold_sibling_glue).
-            f.write(servers.nsd_config(rundir, server.addr, AUTH_PORT,
-                                       [(z, h.zones[z].zonefile) for z in server.zones]).replace(
-                "server:\n", "server:\n  rrl-ratelimit: 0\n  rrl-whitelist-ratelimit: 0\n", 1).replace(
-                "  control-enable: no", "  control-enable: yes\n  control-interface: %s/nsd.ctl" % rundir))
-        nsd.append(lab.start("nsd-" + key, ["nsd", "-d", "-c", conf], server.addr, CLIENT_CORE))
+    # The control socket counts the queries each NSD got (cold_sibling_glue).
+    nsd = [start_bench_nsd(lab, h, key, server, AUTH_PORT, control=True) for key, server in h.servers.items()]
     for proc, server in zip(nsd, h.servers.values()):
         if not wait_answers(proc.address, AUTH_PORT, lambda: proc.alive(), server.zones[0]):
             raise RuntimeError("%s did not answer on %s:53; see %s/run/nsd-%s/nsd.log" % (
@@ -1019,6 +1008,24 @@ def recursive_lab(lab, results):
     lab.recursive = Recursive(h, nsd, names, val_names)
     lab.recursive.nsd_configs = [os.path.join(h.workdir, "run", "nsd-" + key, "nsd.conf") for key in h.servers]
     return lab.recursive
+
+
+def start_bench_nsd(lab, h, key, server, port, tls=None, control=False):
+    """One NSD of the bench hierarchy serving `server`'s zones on its address and `port`
+    (over TLS with `tls`, servers.nsd_config), response rate limiting off: the loads send
+    thousands of queries a second. `control`: its control socket on, in its run folder."""
+    _, servers = integration_modules()
+    name = "nsd-" + key if tls is None else "nsd-tls-" + key
+    rundir = os.path.join(h.workdir, "run", name)
+    os.makedirs(rundir, exist_ok=True)
+    text = servers.nsd_config(rundir, server.addr, port, [(z, h.zones[z].zonefile) for z in server.zones], tls=tls)
+    text = text.replace("server:\n", "server:\n  rrl-ratelimit: 0\n  rrl-whitelist-ratelimit: 0\n", 1)
+    if control:
+        text = text.replace("  control-enable: no", "  control-enable: yes\n  control-interface: %s/nsd.ctl" % rundir)
+    conf = os.path.join(rundir, "nsd.conf")
+    with open(conf, "w") as f:
+        f.write(text)
+    return lab.start(name, ["nsd", "-d", "-c", conf], server.addr, CLIENT_CORE)
 
 
 def status_query():
@@ -2022,18 +2029,9 @@ def start_auth_dot_twins(lab, rec, cert, key):
     """A second NSD per hierarchy server, on its address and port 853 with TLS (tls-port,
     tls-service-key/-pem: OpenSSL), serving the same zones: every authoritative server now
     offers DoT. True once each accepts TCP on 853."""
-    _, servers = integration_modules()
     h = rec.hierarchy
-    procs = []
-    for name, server in h.servers.items():
-        rundir = os.path.join(h.workdir, "run", "nsd-tls-" + name)
-        os.makedirs(rundir, exist_ok=True)
-        conf = os.path.join(rundir, "nsd.conf")
-        with open(conf, "w") as f:
-            f.write(servers.nsd_config(rundir, server.addr, AUTH_DOT_PORT,
-                                       [(z, h.zones[z].zonefile) for z in server.zones], tls=(cert, key)).replace(
-                "server:\n", "server:\n  rrl-ratelimit: 0\n  rrl-whitelist-ratelimit: 0\n", 1))
-        procs.append(lab.start("nsd-tls-" + name, ["nsd", "-d", "-c", conf], server.addr, CLIENT_CORE))
+    procs = [start_bench_nsd(lab, h, name, server, AUTH_DOT_PORT, tls=(cert, key))
+             for name, server in h.servers.items()]
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
     waiting = list(procs)
     while waiting and time.monotonic() < deadline:   # bounded by the deadline
