@@ -91,10 +91,6 @@ extension ResolverCore {
     mutating func answerWaiter(_ slot: Int, _ how: PendingAnswer, final: FinalResponse?, nowMs: Int64) {
         timers.cancel(slot)
         let r = requests[slot]
-        if r.answeredStale {
-            requests.release(slot)
-            return
-        }
         guard deferred.isEmpty, ring.hasRoom(forAnswerOf: r.answerByteCountMax) || ring.isEmpty else {
             requests.pointer(slot).pointee.pending = how
             requests.pointer(slot).pointee.outgoing = nil

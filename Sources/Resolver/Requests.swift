@@ -32,8 +32,6 @@ struct Request {
     var outgoing: Int32? = nil
     var nextWaiter: Int32? = nil
     var startMs: Int64 = 0
-    /// Already answered with stale data; still waits so the refresh fills the cache.
-    var answeredStale = false
     /// Its answer waits for room in the action ring (DeferredAnswers.swift).
     var pending: PendingAnswer? = nil
 }

@@ -487,10 +487,15 @@ public struct ResolverCore: ~Copyable {
     mutating func requestTimer(_ slot: Int, nowMs: Int64) {
         guard requests.isInUse(slot) else { return }
         let r = requests[slot]
-        if r.answeredStale { return }
         let deadline = r.startMs + settings.requestDeadlineMs
         if settings.serveStale && answerFromCache(r, allowStale: true, nowMs: nowMs) {
-            requests.pointer(slot).pointee.answeredStale = true
+            // The client has its answer: its slot is free now. The refresh
+            // goes on without it (a task with no waiters runs to its end and
+            // fills the cache), and an iterative one is bounded by its query
+            // budget, not by time: kept attached, the slot stayed held for
+            // as long as the refresh ran (found by FuzzResolver).
+            detach(slot)
+            requests.release(slot)
             return
         }
         if nowMs >= deadline {

@@ -260,6 +260,11 @@ final class RecursionTests: XCTestCase {
         XCTAssertEqual(p.id, 77)
         XCTAssertEqual(p.answers.first?.ttl, 30)
         XCTAssertEqual(p.ede, [EDECode.staleAnswer.rawValue])
+        // RFC 8767 §5: the refresh goes on, but the client has its answer:
+        // its request slot is free at once, not when the refresh ends (an
+        // iterative refresh is bounded by its query budget, not by time).
+        XCTAssertGreaterThan(h.core.outgoing.usedCount, 0, "the refresh goes on")
+        XCTAssertEqual(h.core.requests.usedCount, 0, "the stale-answered client's slot is free")
         h.run(&auth, forMs: 20_000, stepMs: 500)
         XCTAssertEqual(h.net.answers.count, 2)
         XCTAssertEqual(h.core.outgoing.usedCount, 0)
