@@ -63,6 +63,8 @@ public enum Event {
     case failed(QueryRef, cause: SendFailureCause = .unspecified)
     /// The outcome of a `.probeTLS` to `server` (its Do53 address).
     case tlsProbe(server: ServerAddress, succeeded: Bool)
+    /// A `.probeTLS` to `server` started no handshake (no TLS slot free).
+    case tlsProbeNotStarted(server: ServerAddress)
     /// Time passed: timers due by now fire (`Resolver.nextDeadlineMs`).
     case timers
     /// The ring was carried out and cleared: the core goes on with work it
@@ -99,7 +101,8 @@ public enum Action {
     case answer(client: Int, message: UnsafeRawBufferPointer)
     /// RFC 9539: open a TLS connection to `server` (its Do53 address) on
     /// `tlsPort`, with the authoritative profile and no query; its outcome
-    /// comes back as `.tlsProbe(server, succeeded:)`. Nothing waits on it.
+    /// comes back as `.tlsProbe(server, succeeded:)`, or at once as
+    /// `.tlsProbeNotStarted(server)`. Nothing waits on it.
     case probeTLS(server: ServerAddress, tlsPort: UInt16)
 }
 
@@ -270,12 +273,13 @@ public struct ActionRing: ~Copyable {
         return true
     }
 
-    /// A probe carries no bytes; dropped (the probe is tried again later)
-    /// when the ring has no descriptor free.
-    mutating func appendProbe(_ server: ServerAddress, tlsPort: UInt16) {
-        guard count < ActionRing.actionCountMax else { return }
+    /// A probe carries no bytes; false (the caller forgets the probe, and
+    /// a later query tries again) when the ring has no descriptor free.
+    mutating func appendProbe(_ server: ServerAddress, tlsPort: UInt16) -> Bool {
+        guard count < ActionRing.actionCountMax else { return false }
         records[count] = .probe(server, tlsPort: tlsPort)
         count += 1
+        return true
     }
 
     mutating func appendCancel(_ ref: QueryRef) {

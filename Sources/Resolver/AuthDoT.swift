@@ -23,6 +23,13 @@ import Fixed
 /// gets a query over DoT, and when that fails the task falls back to Do53
 /// (the failure is remembered, so the retry goes out in plain).
 ///
+/// One probe handshake at a time, across all servers (`probesInFlightMax`):
+/// a handshake's ECDHE and certificate checks run on the one event-loop
+/// thread, so several finishing together hold every answer behind them
+/// (tens of milliseconds each on a MIPS router). A server met while another
+/// probe is under way is marked as waiting and probed when that one ends,
+/// oldest first (`nextProbe`); it keeps Do53 meanwhile.
+///
 /// Example: first query to 192.0.2.7 → Do53 + probe; probe succeeds →
 /// the next query to 192.0.2.7 (any zone it serves) goes over DoT on the
 /// probe's connection; a later DoT timeout → Do53, no probe for a day.
@@ -38,6 +45,8 @@ struct AuthDoTTable: ~Copyable {
     /// A probe with no result after this (an event lost, a refused send)
     /// no longer blocks the next one. Well above the 4 s handshake deadline.
     static let probeForgottenMs: Int64 = 30_000
+    /// Probe handshakes in flight at once, over all servers (header).
+    static let probesInFlightMax = 1
     /// RFC 7858 §3.1: DoT's port.
     static let dotPort: UInt16 = 853
 
@@ -48,6 +57,8 @@ struct AuthDoTTable: ~Copyable {
         var lastSuccessMs: Int64? = nil
         var lastFailureMs: Int64? = nil
         var probingSinceMs: Int64? = nil
+        /// Due a probe, waiting for the one under way to end.
+        var probeWaitingSinceMs: Int64? = nil
         var tlsQueries = 0
         var plainQueries = 0
         var probes = 0
@@ -76,6 +87,8 @@ struct AuthDoTTable: ~Copyable {
 
     private let entries: UnsafeMutablePointer<Entry>
     private let arena: Arena
+    /// The probe in flight (`probesInFlightMax` is 1): its server and start.
+    private var probing: (server: ServerAddress, sinceMs: Int64)? = nil
 
     init(isOn: Bool, arena: Arena) {
         self.arena = arena
@@ -126,7 +139,7 @@ struct AuthDoTTable: ~Copyable {
 
     /// The transport for a query to `server` now; a probe to start is
     /// marked as started (the caller emits it).
-    func choose(_ server: ServerAddress, nowMs: Int64) -> Choice {
+    mutating func choose(_ server: ServerAddress, nowMs: Int64) -> Choice {
         let e = entry(server, nowMs: nowMs)
         if e.pointee.usesTLS(nowMs: nowMs) {
             e.pointee.tlsQueries += 1
@@ -134,16 +147,65 @@ struct AuthDoTTable: ~Copyable {
         }
         e.pointee.plainQueries += 1
         guard e.pointee.mayProbe(nowMs: nowMs) else { return .plain(probe: false) }
-        e.pointee.probingSinceMs = nowMs
-        e.pointee.probes += 1
+        if probeInFlight(nowMs: nowMs) {
+            if e.pointee.probeWaitingSinceMs == nil { e.pointee.probeWaitingSinceMs = nowMs }
+            return .plain(probe: false)
+        }
+        startProbe(e, nowMs: nowMs)
         return .plain(probe: true)
     }
 
+    private mutating func startProbe(_ e: UnsafeMutablePointer<Entry>, nowMs: Int64) {
+        e.pointee.probingSinceMs = nowMs
+        e.pointee.probeWaitingSinceMs = nil
+        e.pointee.probes += 1
+        probing = (e.pointee.server, nowMs)
+    }
+
+    /// When no probe is under way, the server that has waited longest for
+    /// one, marked as started (the caller emits it). Called when a probe
+    /// ends; one scan of the table per probe.
+    mutating func nextProbe(nowMs: Int64) -> ServerAddress? {
+        guard !probeInFlight(nowMs: nowMs) else { return nil }
+        var oldest: Int? = nil
+        for i in 0..<entryCount where entries[i].used {
+            guard let waiting = entries[i].probeWaitingSinceMs else { continue }
+            guard entries[i].mayProbe(nowMs: nowMs), !entries[i].usesTLS(nowMs: nowMs) else {
+                entries[i].probeWaitingSinceMs = nil   // damped, or upgraded by a DELEG signal
+                continue
+            }
+            if let o = oldest, entries[o].probeWaitingSinceMs! <= waiting { continue }
+            oldest = i
+        }
+        guard let i = oldest else { return nil }
+        startProbe(entries + i, nowMs: nowMs)
+        return entries[i].server
+    }
+
+    /// Another probe's handshake is under way (one lost for
+    /// `probeForgottenMs` no longer counts).
+    func probeInFlight(nowMs: Int64) -> Bool {
+        guard let p = probing else { return false }
+        return nowMs - p.sinceMs < AuthDoTTable.probeForgottenMs
+    }
+
     /// A probe's handshake ended (RFC 9539 §4.3: success or failure).
-    func recordProbe(_ server: ServerAddress, succeeded: Bool, nowMs: Int64) {
+    mutating func recordProbe(_ server: ServerAddress, succeeded: Bool, nowMs: Int64) {
         let e = entry(server, nowMs: nowMs)
         e.pointee.probingSinceMs = nil
+        if probing?.server == server { probing = nil }
         if succeeded { e.pointee.lastSuccessMs = nowMs } else { recordFailure(server, nowMs: nowMs) }
+    }
+
+    /// The transport started no handshake for a probe (no TLS slot free),
+    /// or the action ring had no room for it: nothing is learnt about the
+    /// server, and a later query may probe again, this server or another
+    /// (none is started now: the slots are likely still taken).
+    mutating func forgetProbe(_ server: ServerAddress, nowMs: Int64) {
+        let e = entry(server, nowMs: nowMs)
+        e.pointee.probingSinceMs = nil
+        if e.pointee.probes > 0 { e.pointee.probes -= 1 }
+        if probing?.server == server { probing = nil }
     }
 
     /// The parent signalled DoT for `server` (a DELEG record's transport
@@ -187,7 +249,7 @@ struct AuthDoTTable: ~Copyable {
                 let state: Int
                 if e.usesTLS(nowMs: nowMs) { state = 2; overTLS += 1 }
                 else if let f = e.lastFailureMs, nowMs - f < AuthDoTTable.dampingMs { state = 3; damped += 1 }
-                else if e.probingSinceMs != nil { state = 1 }
+                else if e.probingSinceMs != nil || e.probeWaitingSinceMs != nil { state = 1 }
                 else { state = 0 }
                 let n = e.server.writeText(into: UnsafeMutableRawBufferPointer(text))
                 let name = "auth_dot.server." + String(decoding: UnsafeBufferPointer(rebasing: text[0..<n]), as: UTF8.self)

@@ -27,7 +27,14 @@ extension ResolverCore {
             guard isCurrent(ref) else { return .pending }
             failure(outgoing: Int(ref.slot), cause: cause, nowMs: nowMs)
         case .tlsProbe(let server, let succeeded):
-            if settings.opportunisticDoT { authDoT.recordProbe(server, succeeded: succeeded, nowMs: nowMs) }
+            guard settings.opportunisticDoT else { break }
+            authDoT.recordProbe(server, succeeded: succeeded, nowMs: nowMs)
+            // One probe at a time (AuthDoT.swift): the next waiting server's.
+            if let next = authDoT.nextProbe(nowMs: nowMs), !ring.appendProbe(next, tlsPort: AuthDoTTable.dotPort) {
+                authDoT.forgetProbe(next, nowMs: nowMs)
+            }
+        case .tlsProbeNotStarted(let server):
+            if settings.opportunisticDoT { authDoT.forgetProbe(server, nowMs: nowMs) }
         case .timers:
             expireTimers(nowMs: nowMs)
         case .drained:

@@ -371,7 +371,9 @@ extension ResolverCore {
         guard let n = buildIterativeQuery(o.pointee, asked, cookie: cookie) else { return false }
         stats.upstreamQueries += 1
         if cookie != nil { stats.upstreamCookiesSent += 1 }
-        if probe { ring.appendProbe(destination.server, tlsPort: AuthDoTTable.dotPort) }
+        if probe && !ring.appendProbe(destination.server, tlsPort: AuthDoTTable.dotPort) {
+            authDoT.forgetProbe(destination.server, nowMs: nowMs)
+        }
         guard emitSend(index, to: sendTo, overTCP: asked.overTCP, tlsProfile: asked.tlsProfile, peerName: peerName, dane: dane,
                        UnsafeRawBufferPointer(rebasing: scratch[0..<n])) else { return false }
         o.pointee.state = .asking(asked)

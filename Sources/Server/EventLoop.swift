@@ -26,6 +26,9 @@ public final class EventLoop {
     let signals: SignalQueue
     /// Sends that failed while the ring was carried out (ResolverActions.swift).
     var failedSends: FailedSendQueue
+    /// A probe the transport did not start, to report to the core after
+    /// the ring (ResolverActions.swift).
+    var probeNotStarted: ServerAddress? = nil
     let events: UnsafeMutableBufferPointer<EpollEvent>
     var control: ControlChannel?
     /// Timer-driven work besides queries, by concern (`Housekeeping.swift`).

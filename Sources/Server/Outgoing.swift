@@ -71,11 +71,12 @@ extension ServerSockets {
     }
 
     /// RFC 9539: a TLS handshake with an authoritative server, no query;
-    /// its outcome comes back tagged with the server's Do53 port.
-    func probeTLS(_ server: ServerAddress, tlsPort: UInt16) {
+    /// its outcome comes back tagged with the server's Do53 port. False
+    /// when no handshake was started (no event will come).
+    func probeTLS(_ server: ServerAddress, tlsPort: UInt16) -> Bool {
         var target = server
         target.port = tlsPort
-        _ = transport.probeTLS(to: ServerSockets.address(target), profile: TLSProfile(index: ResolverCore.authTLSProfile),
+        return transport.probeTLS(to: ServerSockets.address(target), profile: TLSProfile(index: ResolverCore.authTLSProfile),
                                tag: UInt64(server.port), nowMs: Clock.monotonicMs())
     }
 

@@ -40,12 +40,16 @@ extension EventLoop {
                 case .answer(let client, let message):
                     sockets.deliver(client: client, message)
                 case .probeTLS(let server, let tlsPort):
-                    sockets.probeTLS(server, tlsPort: tlsPort)
+                    if !sockets.probeTLS(server, tlsPort: tlsPort) { probeNotStarted = server }
                 }
             }
             resolver.actionsCarriedOut()
             refillEntropy()
-            if let ref = failedSends.pop() {
+            if let server = probeNotStarted {
+                // One probe at a time (AuthDoT.swift), so one slot holds it.
+                probeNotStarted = nil
+                resolver.consume(.tlsProbeNotStarted(server: server), nowMs: Clock.monotonicMs())
+            } else if let ref = failedSends.pop() {
                 resolver.consume(.failed(ref), nowMs: Clock.monotonicMs())
             } else if resolver.hasDeferredWork {
                 resolver.consume(.drained, nowMs: Clock.monotonicMs())

@@ -24,6 +24,11 @@ struct ScriptedNetwork {
     var released: [Int] = []
     /// RFC 9539 probes the core asked for (their Do53 addresses).
     var probes: [ServerAddress] = []
+    /// When set, each probe's handshake ends at once with this outcome (a
+    /// loopback server's handshake takes milliseconds); nil: never reported.
+    var probeOutcome: Bool? = nil
+    /// Probe outcomes not yet reported.
+    var pendingProbes: [ServerAddress] = []
     var failSends = false
     var rng: UInt64 = 0x1234_5678
     /// The latest query of each slot, for `Harness.reply`.
@@ -268,12 +273,17 @@ struct Harness: ~Copyable {
                     net.released.append(Int(ref.slot))
                 case .probeTLS(let server, _):
                     net.probes.append(server)
+                    if net.probeOutcome != nil { net.pendingProbes.append(server) }
                 case .answer(let client, let message):
                     net.answers.append((client, Array(message)))
                 }
             }
             core.actionsCarriedOut()
-            if let ref = failed.first {
+            if let server = net.pendingProbes.first, let ok = net.probeOutcome {
+                for other in failed { pendingFailures.append(other) }
+                net.pendingProbes.removeFirst()
+                _ = feed(.tlsProbe(server: server, succeeded: ok))
+            } else if let ref = failed.first {
                 for other in failed.dropFirst() { pendingFailures.append(other) }
                 _ = feed(.failed(ref))
             } else if let ref = pendingFailures.first {
