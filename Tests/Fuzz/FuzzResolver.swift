@@ -5,10 +5,13 @@
 // query the core sends — with a response built around the query's own ID
 // and question (so it is read, not dropped as a mismatch) and hostile
 // flags, rcode and records from the input, or with a failed send, or with
-// silence — and lets virtual time pass. Invariants, checked on every input:
-// no crash or hang; each client is answered at most once, and by the
-// client's deadline every client has been answered exactly once; then no
-// task, request or timer is left (nothing leaks when servers lie).
+// silence — and lets virtual time pass. With opportunistic DoT on (RFC
+// 9539), each probe the core asks for succeeds, fails, is not started or
+// is never heard of again, as the input says. Invariants, checked on every
+// input: no crash or hang; each client is answered at most once, and by
+// the client's deadline every client has been answered exactly once; then
+// no task, request or timer is left (nothing leaks when servers lie); never
+// two probes under way at once (AuthDoT.swift).
 import Cache
 import DNSWire
 import Glibc
@@ -89,15 +92,22 @@ public func fuzzResolver(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     settings.useIPv6 = false
     settings.queryLoopback = true
     settings.aggressiveNSEC = false
+    if mode & 16 != 0 {
+        settings.opportunisticDoT = true
+        settings.authPolicies = [AuthPolicy(domain: .root, kind: .opportunistic)]
+    }
     let configuration = CacheConfiguration(arenaByteCount: CacheLimits.arenaByteCountMin)
     // Every input's settings have the same footprint: one block, carved
     // afresh (and zeroed) per input, spares a system block's page faults.
     let rows = AnswerCache.footprint(configuration) + ResolverCore.footprint(settings)
-    if arenaBlock.count < Arena.byteCount(of: rows) {
+    let byteCount = Arena.byteCount(of: rows)
+    if arenaBlock.count < byteCount {
         arenaBlock.deallocate()
-        arenaBlock = .allocate(byteCount: Arena.byteCount(of: rows), alignment: Arena.lineByteCount)
+        arenaBlock = .allocate(byteCount: byteCount, alignment: Arena.lineByteCount)
     }
-    let arena = Arena(carving: arenaBlock, lateReservations: .count)
+    let arena = Arena(carving: UnsafeMutableRawBufferPointer(rebasing: arenaBlock[0..<max(byteCount, Arena.lineByteCount)]),
+                      lateReservations: .count)
+    probesUnderWay.removeAll(keepingCapacity: true)
     guard let cache = try? AnswerCache(configuration: configuration, hashSeed: 3, arena: arena) else { return 0 }
     let root = ServerAddress(bytes: [127, 9, 0, 1], port: 53)!
     var core = ResolverCore(settings: settings, upstreams: [Upstream(address: ServerAddress(bytes: [127, 9, 0, 9], port: 53)!)],
@@ -156,12 +166,17 @@ public func fuzzResolver(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     return 0
 }
 
+/// Probes asked for and not yet reported back (server, when), this input.
+nonisolated(unsafe) var probesUnderWay: [(ServerAddress, Int64)] = []
+
 /// Carries out the ring as the server does; each send is answered from the
-/// script (a response, a failure) or left unanswered. Events go back one at
-/// a time, each on an empty ring, as EventLoop.carryOutActions does.
+/// script (a response, a failure) or left unanswered, and so is each probe.
+/// Events go back one at a time, each on an empty ring, as
+/// EventLoop.carryOutActions does.
 func carryOut(_ core: inout ResolverCore, _ script: inout Script, _ answered: inout [Int], nowMs: inout Int64,
               feed: (inout ResolverCore, Event, Int64) -> QueryOutcome) -> Int {
     var pending: [(QueryRef, [UInt8]?)] = []   // nil bytes: the send failed
+    var probeOutcomes: [(ServerAddress, Bool?)] = []   // nil: not started
     var events = 0
     for _ in 0..<256 {
         for i in 0..<core.actionCount {
@@ -177,12 +192,32 @@ func carryOut(_ core: inout ResolverCore, _ script: inout Script, _ answered: in
                 case 1: pending.append((ref, nil))
                 default: pending.append((ref, response(to: message, &script)))
                 }
-            case .cancel, .probeTLS:
+            case .probeTLS(let server, _):
+                let now = nowMs
+                check(probesUnderWay.allSatisfy { now - $0.1 >= AuthDoTTable.probeForgottenMs },
+                      "a probe started while another was under way")
+                probesUnderWay.append((server, nowMs))
+                switch script.byte() % 4 {
+                case 0: break                                        // never heard of again
+                case 1: probeOutcomes.append((server, true))
+                case 2: probeOutcomes.append((server, false))
+                default: probeOutcomes.append((server, nil))
+                }
+            case .cancel:
                 break
             }
         }
         core.actionsCarriedOut()
-        if !pending.isEmpty {
+        if !probeOutcomes.isEmpty {
+            let (server, outcome) = probeOutcomes.removeFirst()
+            probesUnderWay.removeAll { $0.0 == server }
+            if let ok = outcome {
+                _ = feed(&core, .tlsProbe(server: server, succeeded: ok), nowMs)
+            } else {
+                _ = feed(&core, .tlsProbeNotStarted(server: server), nowMs)
+            }
+            events += 1
+        } else if !pending.isEmpty {
             let (ref, reply) = pending.removeFirst()
             if let reply {
                 _ = reply.withUnsafeBytes { feed(&core, .response(ref, message: $0), nowMs) }
