@@ -75,8 +75,14 @@ extension ResolverCore {
             var type = qtype
             var found = usable(cache.lookup(name, qtype, nowSeconds: nowSeconds), allowStale: allowStale)
             if found == nil && qtype != .cname {
+                // Only a CNAME itself answers for another type. Its NODATA
+                // (a client asked for the name's CNAME) is a negative entry
+                // for <name, CNAME> alone (RFC 2308 §5), and says nothing of
+                // the name's A or DS: taken as one, a single query hid every
+                // type at the name for the negative TTL.
                 type = .cname
                 found = usable(cache.lookup(name, .cname, nowSeconds: nowSeconds), allowStale: allowStale)
+                if let link = found, link.hit.kind != .rrset { found = nil }
             }
             guard let use = found else {
                 guard let tail, tail.name == name else { return nil }

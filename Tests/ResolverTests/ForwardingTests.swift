@@ -160,6 +160,32 @@ final class ForwardingTests: XCTestCase {
         XCTAssertEqual(h.ask(3, Wire.query("nope.example.test", .a)), .pending, "expired: asks upstream again")
     }
 
+    /// RFC 2308 §5: a NODATA is cached for its <QNAME, QTYPE> alone. A
+    /// client that asks for a name's CNAME and gets NODATA must not hide
+    /// the name's other types: the A question after it goes upstream and is
+    /// answered with the A record, and the CNAME NODATA still answers CNAME.
+    /// (Found through the daemon: one such query made a validated DS NODATA
+    /// answer insecure, and would hide a household's A records.)
+    func testACNAMENodataHidesNoOtherTypeAtTheName() {
+        var h = Harness()
+        _ = h.ask(1, Wire.query("www.example.test", .cname, id: 1))
+        let s = h.net.sent[0]
+        h.reply(s.outgoing, Wire.response(to: s.bytes, records: [Wire.soa("example.test", ttl: 3600, minimum: 300)]))
+        XCTAssertEqual(Wire.parse(h.net.answers[0].bytes).answers.count, 0, "NODATA for CNAME")
+        XCTAssertEqual(h.ask(2, Wire.query("www.example.test", .a, id: 2)), .pending, "the A is not known: asked upstream")
+        guard h.net.sent.count == 2 else { return XCTFail("the A was answered from the CNAME's NODATA") }
+        let t = h.net.sent[1]
+        h.reply(t.outgoing, Wire.response(to: t.bytes, records: [Wire.a("www.example.test", [192, 0, 2, 1])]))
+        let a = Wire.parse(h.net.answers[1].bytes)
+        XCTAssertEqual(a.rcode, .noError)
+        XCTAssertEqual(a.answers.first?.rdata, [192, 0, 2, 1])
+        XCTAssertEqual(h.ask(3, Wire.query("www.example.test", .cname, id: 3)), .answered, "the CNAME NODATA still answers CNAME")
+        XCTAssertEqual(Wire.parse(h.net.answers[2].bytes).answers.count, 0)
+        XCTAssertEqual(h.ask(4, Wire.query("www.example.test", .a, id: 4)), .answered)
+        XCTAssertEqual(Wire.parse(h.net.answers[3].bytes).answers.first?.rdata, [192, 0, 2, 1])
+        XCTAssertEqual(h.net.sent.count, 2)
+    }
+
     func testCNAMEChainIsCachedAndReassembled() {
         var h = Harness()
         _ = h.ask(1, Wire.query("alias.example.test", .a))
