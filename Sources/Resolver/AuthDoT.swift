@@ -23,7 +23,7 @@ import Fixed
 /// gets a query over DoT, and when that fails the task falls back to Do53
 /// (the failure is remembered, so the retry goes out in plain).
 ///
-/// One probe handshake at a time, across all servers (`probesInFlightMax`):
+/// One probe handshake at a time, across all servers (`probing`):
 /// a handshake's ECDHE and certificate checks run on the one event-loop
 /// thread, so several finishing together hold every answer behind them
 /// (tens of milliseconds each on a MIPS router). A server met while another
@@ -45,8 +45,6 @@ struct AuthDoTTable: ~Copyable {
     /// A probe with no result after this (an event lost, a refused send)
     /// no longer blocks the next one. Well above the 4 s handshake deadline.
     static let probeForgottenMs: Int64 = 30_000
-    /// Probe handshakes in flight at once, over all servers (header).
-    static let probesInFlightMax = 1
     /// RFC 7858 §3.1: DoT's port.
     static let dotPort: UInt16 = 853
 
@@ -87,7 +85,8 @@ struct AuthDoTTable: ~Copyable {
 
     private let entries: UnsafeMutablePointer<Entry>
     private let arena: Arena
-    /// The probe in flight (`probesInFlightMax` is 1): its server and start.
+    /// The one probe in flight, over all servers (header): its server and
+    /// start.
     private var probing: (server: ServerAddress, sinceMs: Int64)? = nil
 
     init(isOn: Bool, arena: Arena) {

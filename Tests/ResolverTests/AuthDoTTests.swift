@@ -54,7 +54,7 @@ final class AuthDoTTests: XCTestCase {
     }
 
     /// One probe handshake at a time over all servers (AuthDoTTable.
-    /// probesInFlightMax): its ECDHE and certificate work runs on the event
+    /// probing): its ECDHE and certificate work runs on the event
     /// loop. A server met meanwhile keeps Do53, waits, and is probed when
     /// the probe under way ends, oldest waiting first.
     func testOneProbeHandshakeAtATimeAndWaitingServersInTurn() {
