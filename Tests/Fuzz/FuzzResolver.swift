@@ -97,8 +97,9 @@ public func fuzzResolver(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         settings.authPolicies = [AuthPolicy(domain: .root, kind: .opportunistic)]
     }
     let configuration = CacheConfiguration(arenaByteCount: CacheLimits.arenaByteCountMin)
-    // Every input's settings have the same footprint: one block, carved
-    // afresh (and zeroed) per input, spares a system block's page faults.
+    // One block, grown to the largest footprint seen (DoT-on inputs need
+    // more) and carved afresh (zeroed to this input's size) per input,
+    // spares a system block's page faults.
     let rows = AnswerCache.footprint(configuration) + ResolverCore.footprint(settings)
     let byteCount = Arena.byteCount(of: rows)
     if arenaBlock.count < byteCount {
