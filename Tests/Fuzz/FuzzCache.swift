@@ -1,11 +1,12 @@
 // fuzz-modules: Fixed Cache
 // libFuzzer target for the fixed cache (Sources/Cache): the input is a
 // script of inserts, lookups, removals, clock steps and clears over the
-// smallest arena (64 KiB, so eviction and compaction run early). After
-// every step that can change the cache the cache's own audit must pass,
-// and what a lookup finds must be what was last stored under that key
-// (never another key's record, never an evicted one resurrected with other
-// bytes).
+// smallest arena (64 KiB, so eviction and compaction run early). What a
+// lookup finds must be what was last stored under that key (never another
+// key's record, never an evicted one resurrected with other bytes); the
+// cache's counters must stay within the model after every step that can
+// change the cache, and the cache's own audit must pass after every
+// `changingStepsPerAudit` such steps and at the end of every input.
 import Cache
 import Fixed
 import Glibc   // memcmp: the fuzz target is host only, never under Sources/
@@ -42,6 +43,17 @@ nonisolated(unsafe) var expected: [Int: [UInt8]] = [:]
 /// corpus).
 let stepsPerInputMax = 256
 
+/// Steps that can change the cache between two full audits. The audit
+/// walks every record in the ring (up to 8,192 at 8 bytes each) and every
+/// slot (1,366); under the comparison tracing, run after every such step,
+/// it was four fifths of this target's time (600 executions a second on a
+/// grown corpus, and falling). A broken invariant stays broken until a
+/// clear or an eviction happens to repair it, and every input is audited
+/// at its end, where libFuzzer's truncations and splices put every step of
+/// every script; the lookup check and the O(1) bounds in `checkBounds` run
+/// after every step. (CacheModelTests audits every 50 steps.)
+let changingStepsPerAudit = 8
+
 /// The block every input's arena carves.
 nonisolated(unsafe) var arenaBlock = UnsafeMutableRawBufferPointer.allocate(byteCount: Arena.lineByteCount,
                                                                          alignment: Arena.lineByteCount)
@@ -55,6 +67,20 @@ func same(_ a: [UInt8], _ b: [UInt8]?) -> Bool {
     return a.withUnsafeBytes { x in b.withUnsafeBytes { y in
         x.count == 0 || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0
     } }
+}
+
+/// What holds after every step, in O(1): the cache keeps no entry the model
+/// does not (evictions make the model a superset), and its byte counts nest
+/// inside the arena.
+func checkBounds(_ cache: borrowing RRsetCache, arenaByteCount: Int) {
+    let statistics = cache.statistics
+    precondition(statistics.entryCount <= expected.count, "the cache holds an entry the model removed")
+    precondition(statistics.liveByteCount <= statistics.occupiedByteCount
+                 && statistics.occupiedByteCount <= arenaByteCount, "cache byte counts beyond the arena")
+}
+
+func auditOrFail(_ cache: borrowing RRsetCache) {
+    if let failure = cache.audit() { preconditionFailure("cache audit failed: \(failure)") }
 }
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -78,6 +104,7 @@ public func fuzzCache(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     defer { expected.removeAll(keepingCapacity: false) }
     var now: Int64 = 1_000
     var steps = 0
+    var changesSinceAudit = 0
     while !script.isDone && steps < stepsPerInputMax {
         steps += 1
         let op = script.byte() % 6
@@ -136,10 +163,15 @@ public func fuzzCache(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
             cache.clear()
             expected.removeAll(keepingCapacity: true)
         }
-        // The audit walks every slot and record: with the comparison tracing
-        // it was two fifths of this target's time, so it runs only after the
-        // steps that can change the cache (a lookup can: it marks and drops).
-        if let failure = cache.audit() { preconditionFailure("cache audit failed: \(failure)") }
+        // Only the steps that can change the cache get here (a lookup can:
+        // it marks and drops).
+        checkBounds(cache, arenaByteCount: configuration.arenaByteCount)
+        changesSinceAudit += 1
+        if changesSinceAudit == changingStepsPerAudit {
+            auditOrFail(cache)
+            changesSinceAudit = 0
+        }
     }
+    if changesSinceAudit > 0 { auditOrFail(cache) }
     return 0
 }
