@@ -49,9 +49,10 @@ let stepsPerInputMax = 256
 /// it was four fifths of this target's time (600 executions a second on a
 /// grown corpus, and falling). A broken invariant stays broken until a
 /// clear or an eviction happens to repair it, and every input is audited
-/// at its end, where libFuzzer's truncations and splices put every step of
-/// every script; the lookup check and the O(1) bounds in `checkBounds` run
-/// after every step. (CacheModelTests audits every 50 steps.)
+/// at its end, where libFuzzer's truncations and splices end scripts at
+/// many points (not a proof that each step is audited right after it);
+/// the lookup check and the O(1) bounds in `checkBounds` run after every
+/// step. (CacheModelTests audits every 50 steps.)
 let changingStepsPerAudit = 8
 
 /// The block every input's arena carves.
