@@ -36,8 +36,8 @@ final class MemoryPlanTests: XCTestCase {
     /// (10^6 bytes, the stricter reading) for a 32 MB router, with DNSSEC
     /// on, aggressive NSEC on, and a lease file configured.
     func testTinyPresetIsAtMostTwoMegabytes() throws {
-        let c = try load("config sprig 'main'\n\toption memory 'tiny'\n\toption local_domain 'lan'\n"
-                         + "\tlist lease_file '/tmp/dhcp.leases'\n\tlist hosts_file '/etc/hosts'\n", "tiny")
+        let c = load("config sprig 'main'\n\toption memory 'tiny'\n\toption local_domain 'lan'\n"
+                     + "\tlist lease_file '/tmp/dhcp.leases'\n\tlist hosts_file '/etc/hosts'\n", "tiny")
         XCTAssertTrue(c.dnssec && c.aggressiveNSEC)
         let plan = MemoryPlan(config: c)
         XCTAssertLessThanOrEqual(plan.byteCount, 2_000_000, "tiny: \(plan.byteCount) bytes")
@@ -56,7 +56,7 @@ final class MemoryPlanTests: XCTestCase {
     /// footprint at or under 4 MB (10^6 bytes), as tiny's 2 MB is for 32 MB,
     /// with DNSSEC, aggressive NSEC and a lease file.
     func testDefaultFitsSixtyFourMegabyteRouters() throws {
-        let c = try load("config sprig 'main'\n\toption local_domain 'lan'\n\tlist lease_file '/tmp/dhcp.leases'\n", "default")
+        let c = load("config sprig 'main'\n\toption local_domain 'lan'\n\tlist lease_file '/tmp/dhcp.leases'\n", "default")
         XCTAssertEqual(c.memory, .small)
         XCTAssertTrue(c.dnssec && c.aggressiveNSEC)
         let bytes = MemoryPlan(config: c).byteCount

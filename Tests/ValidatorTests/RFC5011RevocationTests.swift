@@ -57,8 +57,14 @@ final class RFC5011RevocationTests: XCTestCase {
         XCTAssertNil(state.seed(fixture.record(RevokedZone.standby).rdata, owner: owner))
         let keys = [RevokedZone.revoked, RevokedZone.standby]
         let found = signers([RevokedZone.standbyRRSIG, RevokedZone.revokedRRSIG], clock: .trusted(nowSeconds: now))
-        state.observe(owner: owner, dnskeys: fixture.rdatas(keys), revokedSelfSigners: fixture.list(found),
-                      originalTTLSeconds: 3600, signatureExpiration: 2_051_222_400, clock: .trusted(nowSeconds: now))
+        let observation = state.observe(owner: owner, dnskeys: fixture.rdatas(keys), revokedSelfSigners: fixture.list(found),
+                                        originalTTLSeconds: 3600, signatureExpiration: 2_051_222_400,
+                                        clock: .trusted(nowSeconds: now))
+        guard case .applied(_, let stateChanged, let dropped) = observation else {
+            return XCTFail("observation not applied: \(observation)")
+        }
+        XCTAssertTrue(stateChanged, "a revocation is a change to write to flash")
+        XCTAssertEqual(dropped, 0)
         XCTAssertEqual(state.state(ofKeyTag: 21881, owner: owner), .revoked)
         XCTAssertEqual(state.state(ofKeyTag: 15760, owner: owner), .valid)
         XCTAssertEqual(state.trustedTags(owner), [15760])

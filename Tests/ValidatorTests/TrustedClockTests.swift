@@ -161,9 +161,11 @@ final class TrustedClockTests: XCTestCase {
         for d in 0...30 {
             let now = realNow + Int64(d) * day
             clock.observe(wallSeconds: now)
-            anchors.observe(owner: .root, dnskeys: lists.list([old, new]), revokedSelfSigners: lists.list([]),
-                            originalTTLSeconds: 172_800, signatureExpiration: UInt32(truncatingIfNeeded: now + 14 * day),
-                            clock: clock.validationClock(wallSeconds: now))
+            let observation = anchors.observe(owner: .root, dnskeys: lists.list([old, new]), revokedSelfSigners: lists.list([]),
+                                              originalTTLSeconds: 172_800,
+                                              signatureExpiration: UInt32(truncatingIfNeeded: now + 14 * day),
+                                              clock: clock.validationClock(wallSeconds: now))
+            guard case .applied = observation else { return XCTFail("day \(d): not applied: \(observation)") }
             let expected: AnchorKeyState = d < 30 ? .addPending : .valid
             XCTAssertEqual(anchors.state(ofKeyTag: RFC5011Fixture.tag(new), owner: .root), expected, "day \(d)")
         }
