@@ -70,9 +70,9 @@ func same(_ a: [UInt8], _ b: [UInt8]?) -> Bool {
     } }
 }
 
-/// What holds after every step, in O(1): the cache keeps no entry the model
-/// does not (evictions make the model a superset), and its byte counts nest
-/// inside the arena.
+/// What holds after every step that can change the cache, in O(1): the
+/// cache keeps no entry the model does not (evictions make the model a
+/// superset), and its byte counts nest inside the arena.
 func checkBounds(_ cache: borrowing RRsetCache, arenaByteCount: Int) {
     let statistics = cache.statistics
     precondition(statistics.entryCount <= expected.count, "the cache holds an entry the model removed")
